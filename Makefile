@@ -1,0 +1,59 @@
+# ReviewBoard: `make run` sets everything up and serves the demo; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RB := $(BIN)/reviewboard
+HOST ?= 127.0.0.1
+PORT ?= 5000
+STAMP := $(VENV)/.installed
+
+.PHONY: run setup install system-deps db keys demo serve test test-sqlite lint bench clean
+
+run: setup demo serve
+
+setup: install db keys
+
+$(STAMP): pyproject.toml
+	@echo "==> Creating virtual environment in $(VENV) and installing ReviewBoard"
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages: Pango for WeasyPrint, poppler-utils and qpdf for PDF checks, Chromium for browser tests.
+system-deps:
+	@bash .ci/system-deps
+
+db: install
+	@echo "==> Migrating the database"
+	@$(RB) db upgrade
+
+keys: install
+	@echo "==> Signing key"
+	@$(RB) keys init
+
+demo: db keys
+	@echo "==> Loading demo data"
+	@$(RB) demo
+
+serve:
+	@echo "==> Serving ReviewBoard on http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	@$(RB) run --host $(HOST) --port $(PORT)
+
+test: install
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-sqlite: install
+	@REVIEWBOARD_TEST_SQLITE_ONLY=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	@$(BIN)/ruff check reviewboard tests
+
+bench: install
+	@$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -1,0 +1,103 @@
+"""ReviewBoard: ethical review of AI systems with signed, offline-verifiable records."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from reviewboard.config import DEFAULT_SECRET_KEY, Defaults, from_environment, normalise_database_url
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints and CLI; nothing else."""
+    instance = os.environ.get("REVIEWBOARD_INSTANCE_PATH") or str(REPO_ROOT / "instance")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True,
+                template_folder=str(REPO_ROOT / "templates"), static_folder="static")
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment())
+    if test_config:
+        app.config.update(test_config)
+    _finish_config(app)
+
+    from reviewboard import extensions
+
+    _init_extensions(app, extensions)
+    _register_blueprints(app)
+
+    from reviewboard.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    cfg = app.config
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'reviewboard.db'}"
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    production = cfg["REVIEWBOARD_ENV"] == "production"
+    if production:
+        if app.debug or cfg.get("DEBUG"):
+            raise ConfigurationError("Refusing to start: DEBUG is on in production.")
+        if not cfg.get("SECRET_KEY") or cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY or len(cfg["SECRET_KEY"]) < 32:
+            raise ConfigurationError("Refusing to start: set SECRET_KEY to a random value of 32+ characters.")
+        cfg["SESSION_COOKIE_SECURE"] = True
+        cfg["SESSION_COOKIE_NAME"] = "__Host-session"
+    elif cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        cfg["SECRET_KEY"] = _instance_secret(app)
+    if isinstance(cfg.get("RATELIMIT_STORAGE_URI"), str) and os.environ.get("REDIS_URL"):
+        cfg["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
+
+
+def _instance_secret(app: Flask) -> str:
+    """A random per-installation secret for the local demo, kept in instance/secret_key (0600)."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _init_extensions(app: Flask, ext) -> None:
+    ext.db.init_app(app)
+    with app.app_context():
+        engine = ext.db.engine
+        if engine.dialect.name == "sqlite":
+            ext.configure_sqlite(engine)
+    ext.migrate.init_app(app, ext.db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
+                        compare_type=True)
+    ext.csrf.init_app(app)
+    ext.bootstrap.init_app(app)
+    ext.limiter.init_app(app)
+
+    from reviewboard.auth import session as auth_session
+    from reviewboard.core import boundary, errors_web, security
+
+    auth_session.init_app(app)
+    security.init_app(app)
+    boundary.init_app(app)
+    errors_web.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from reviewboard.auth.views import bp as auth_bp
+    from reviewboard.catalogs.views import bp as catalogs_bp
+    from reviewboard.core.views import bp as core_bp
+    from reviewboard.projects.views import bp as projects_bp
+    from reviewboard.records.views import bp as records_bp
+    from reviewboard.reviews.views import bp as reviews_bp
+
+    for bp in (core_bp, auth_bp, projects_bp, reviews_bp, records_bp, catalogs_bp):
+        app.register_blueprint(bp)

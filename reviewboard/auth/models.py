@@ -1,0 +1,89 @@
+"""People and their roles. Users are never deleted, only deactivated (21 CFR 11.100)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from reviewboard.models.base import Base, utcnow
+
+
+class Role(StrEnum):
+    SUBMITTER = "submitter"
+    REVIEWER = "reviewer"
+    CHAIR = "chair"
+    AUDITOR = "auditor"
+
+    @property
+    def title(self) -> str:
+        return {"submitter": "Submitter", "reviewer": "Ethics reviewer", "chair": "Committee chair",
+                "auditor": "Auditor"}[self.value]
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # stored lower-cased: e-mail addresses are case-insensitively unique and never reassigned
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Rotated on logout, password change and deactivation: every cookie issued before is refused.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+    )
+
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    # Flask-Login
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(r.role) for r in self.role_rows}
+
+    def has_role(self, role: Role | str) -> bool:
+        return Role(role) in self.roles
+
+    @property
+    def primary_role_title(self) -> str:
+        for role in (Role.CHAIR, Role.REVIEWER, Role.AUDITOR, Role.SUBMITTER):
+            if role in self.roles:
+                return role.title
+        return "No role"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "role"),
+        CheckConstraint("role in ('submitter', 'reviewer', 'chair', 'auditor')", name="known_role"),
+    )

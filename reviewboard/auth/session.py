@@ -1,0 +1,72 @@
+"""Flask-Login wiring with revocable sessions and idle timeout.
+
+The session cookie carries ``user_id:session_token``; the token is rotated at logout, password
+change and deactivation, so a cookie captured before any of those is refused afterwards (ASVS 7.4.1).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, current_app, session
+from flask_login import current_user, logout_user
+
+from reviewboard.auth.models import User
+from reviewboard.extensions import db, login_manager
+from reviewboard.models.base import utcnow
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load(user_key: str):
+        user_id, _, token = user_key.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
+
+    @app.before_request
+    def _idle_timeout():
+        if not current_user.is_authenticated:
+            return
+        now = utcnow()
+        last = session.get("last_seen")
+        idle = current_app.config["SESSION_IDLE_TIMEOUT"]
+        started = session.get("signed_in_at")
+        absolute = current_app.config["PERMANENT_SESSION_LIFETIME"]
+        expired = (last and now - datetime.fromtimestamp(last, UTC) > idle) or (
+            started and now - datetime.fromtimestamp(started, UTC) > absolute)
+        if expired:
+            logout_user()
+            session.clear()
+            session["expired"] = True
+            return
+        session["last_seen"] = now.timestamp()
+
+
+def start_session(user: User) -> None:
+    """Called after a successful sign-in: a fresh session (ASVS 7.2.4) with timestamps."""
+    from flask_login import login_user
+
+    session.clear()
+    login_user(user)
+    now = utcnow().timestamp()
+    session["signed_in_at"] = now
+    session["last_seen"] = now
+    session.permanent = True
+
+
+def session_is_fresh() -> bool:
+    """True while the session has been continuously active (used to ask for the e-mail at signing)."""
+    last = session.get("last_seen")
+    if not last:
+        return False
+    return utcnow() - datetime.fromtimestamp(last, UTC) <= current_app.config["SESSION_IDLE_TIMEOUT"]

@@ -1,0 +1,120 @@
+"""Sign-in, sign-out, own password, and account administration for chairs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
+from sqlalchemy import func, or_, select
+
+from reviewboard.auth import services
+from reviewboard.auth.forms import ChangePasswordForm, ConfirmForm, CreateUserForm, LoginForm
+from reviewboard.auth.models import User
+from reviewboard.auth.permissions import can_admin_users
+from reviewboard.auth.session import start_session
+from reviewboard.core.errors import ServiceError
+from reviewboard.core.forms import attach_error
+from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _account_key() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("core.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = LoginForm()
+    if session.pop("expired", False):
+        flash("Your session ended after a period of inactivity. Please sign in again.", "info")
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            start_session(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.form_errors.append("The e-mail or password is not correct, or the account is deactivated.")
+        return render_template("auth/login.html", form=form), 200
+    return render_template("auth/login.html", form=form), (422 if form.errors else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.end_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user._get_current_object(), form.current_password.data,
+                                     form.new_password.data)
+        except ServiceError as exc:
+            attach_error(form, exc)
+        else:
+            start_session(current_user._get_current_object())
+            flash("Your password was changed. Other sessions have been signed out.", "success")
+            return redirect(url_for("core.dashboard"))
+    return render_template("auth/password.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@login_required
+def users():
+    if not can_admin_users(current_user):
+        abort(403)
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(current_user._get_current_object(), form.email.data, form.name.data,
+                                        form.password.data, set(form.roles.data))
+        except ServiceError as exc:
+            attach_error(form, exc)
+        else:
+            flash(f"Account created for {user.name}.", "success")
+            return redirect(url_for("auth.users"))
+    q = (request.args.get("q") or "").strip()[:100]
+    stmt = select(User).order_by(User.name)
+    if q:
+        stmt = stmt.where(or_(func.lower(User.name).like(f"%{q.lower()}%"), User.email.like(f"%{q.lower()}%")))
+    page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"])
+    return render_template("auth/users.html", form=form, page=page, q=q, confirm=ConfirmForm()), \
+        (422 if form.errors else 200)
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@login_required
+def set_active(user_id: int):
+    if not can_admin_users(current_user):
+        abort(403)
+    user = db.session.get(User, user_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    activate = request.form.get("active") == "1"
+    try:
+        services.set_active(current_user._get_current_object(), user, activate)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("auth.users"))
+    flash(f"{user.name} {'reactivated' if activate else 'deactivated; their sessions have ended'}.", "success")
+    return redirect(url_for("auth.users"))

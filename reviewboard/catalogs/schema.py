@@ -1,0 +1,431 @@
+"""Loading and validating criteria catalog files (YAML). Pure Python: no Flask, no database.
+
+A catalog file is checked as a whole and every problem is reported at once, each with the line of
+the YAML file it concerns, so that an author can fix a file in one pass. Unknown keys are errors:
+a misspelt optional field must not be silently ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+TIERS = ("low", "medium", "high")
+FRAMEWORKS = ("TC260-1.0", "TC260-2.0", "NIST-AI-RMF-1.0", "ISO-IEC-42001-2023", "EU-AI-Act")
+APPLICABILITY = ("mandatory", "conditional", "advisory")
+
+DEFAULT_CATALOG_FILE = "rb-tc260-lifecycle-1.0.0.yaml"
+
+ID_RE = re.compile(r"^[A-Z]{2,8}-([A-Z]{3})-\d{2}$")
+STAGE_CODE_RE = re.compile(r"^[A-Z]{3}$")
+KEY_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MIT_CODE_RE = re.compile(r"^\d+(?:\.\d+)*$")
+
+# Lengths the database columns accept (see catalogs/models.py) or the UI is laid out for.
+MAX_KEY = 80
+MAX_NAME = 200
+MAX_VERSION = 40
+MAX_TITLE = 80
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+_ROOT_KEYS = {"catalog": True, "criteria": True}
+_CATALOG_KEYS = {"key": True, "name": True, "version": True, "released": True, "description": True,
+                 "stages": True}
+_STAGE_KEYS = {"code": True, "name": True}
+_CRITERION_KEYS = {"id": True, "stage": True, "title": True, "question": True, "guidance": True,
+                   "evidence_types": True, "tiers": True, "applicability": True, "refs": True,
+                   "mit_codes": False, "deprecated": False}
+_REF_KEYS = {"framework": True, "ref": True, "verified": True}
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    framework: str
+    ref: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    id: str
+    stage: str
+    title: str
+    question: str
+    guidance: str
+    evidence_types: tuple[str, ...]
+    tiers: tuple[str, ...]
+    applicability: str
+    refs: tuple[SourceRef, ...]
+    mit_codes: tuple[str, ...]
+    deprecated: bool
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CatalogSpec:
+    key: str
+    name: str
+    version: str
+    released: str
+    description: str
+    stages: tuple[StageSpec, ...]
+    criteria: tuple[CriterionSpec, ...]
+    sha256: str
+
+    def criteria_for_stage(self, stage_code: str, *, include_deprecated: bool = True) -> list[CriterionSpec]:
+        """Criteria of one stage in file order. Raises KeyError for a stage the catalog does not declare."""
+        if stage_code not in {s.code for s in self.stages}:
+            raise KeyError(f"catalog {self.key} {self.version} has no stage {stage_code!r}")
+        return [c for c in self.criteria
+                if c.stage == stage_code and (include_deprecated or not c.deprecated)]
+
+
+class CatalogError(ValueError):
+    """A catalog file is unreadable or invalid. ``errors`` lists every problem, "line N: ..." first."""
+
+    def __init__(self, errors: list[str], source: str | None = None):
+        self.errors = list(errors)
+        self.source = source
+        where = f"{source}: " if source else ""
+        listing = "\n  ".join(self.errors)
+        super().__init__(f"{where}invalid catalog ({len(self.errors)} problem(s)):\n  {listing}")
+
+
+def default_catalog_path() -> Path:
+    """The catalog file shipped with the package (version 1.0.0)."""
+    return Path(__file__).resolve().parent / "data" / DEFAULT_CATALOG_FILE
+
+
+def load_catalog_file(path: str | Path) -> CatalogSpec:
+    """Read and validate a catalog file. Raises CatalogError (naming the file) or OSError."""
+    path = Path(path)
+    data = path.read_bytes()
+    try:
+        return parse_catalog(data)
+    except CatalogError as exc:
+        raise CatalogError(exc.errors, source=str(path)) from None
+
+
+def parse_catalog(text: str | bytes) -> CatalogSpec:
+    """Validate catalog YAML and return its spec. Raises CatalogError listing all problems found.
+
+    ``sha256`` is the digest of the raw bytes (UTF-8 encoded when given a str), so it identifies
+    exactly the file a catalog version was imported from.
+    """
+    raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogError([f"file is not valid UTF-8 (byte {exc.start})"]) from None
+    try:
+        root = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise CatalogError([_yaml_problem(exc)]) from None
+    except yaml.YAMLError as exc:
+        raise CatalogError([f"invalid YAML: {exc}"]) from None
+    checker = _Checker()
+    spec = checker.catalog(root, sha256)
+    if checker.problems:
+        checker.problems.sort(key=lambda p: p[0])
+        raise CatalogError([msg for _, msg in checker.problems])
+    if spec is None:  # every path that yields no spec also records a problem
+        raise CatalogError(["catalog could not be read"])
+    return spec
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """One message for a YAML syntax error, located where the parser gave up."""
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "syntax error"
+    if exc.context:
+        started = exc.context_mark
+        if started is not None and mark is not None and started.line != mark.line:
+            problem = f"{exc.context} (started on line {started.line + 1}): {problem}"
+        else:
+            problem = f"{exc.context}: {problem}"
+    prefix = f"line {mark.line + 1}: " if mark is not None else ""
+    return f"{prefix}invalid YAML: {problem}"
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Checker:
+    """Walks the composed node tree, building specs and collecting (line, message) problems."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[int, str]] = []
+
+    def error(self, node: Node, message: str) -> None:
+        line = _line(node)
+        self.problems.append((line, f"line {line}: {message}"))
+
+    # -- generic shapes ----------------------------------------------------------------------
+
+    def mapping(self, node: Node | None, allowed: dict[str, bool], what: str,
+                parent: Node | None = None) -> dict[str, tuple[Node, Node]] | None:
+        """Key -> (key node, value node). Reports unknown, duplicate and missing required keys."""
+        if not isinstance(node, MappingNode):
+            self.error(node or parent, f"{what} must be a mapping")
+            return None
+        fields: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if not isinstance(key, str) or key not in allowed:
+                known = ", ".join(allowed)
+                self.error(key_node, f"{what}: unknown key {key!r} (allowed: {known})")
+            elif key in fields:
+                self.error(key_node, f"{what}: duplicate key {key!r} (first on line {_line(fields[key][0])})")
+            else:
+                fields[key] = (key_node, value_node)
+        for key, required in allowed.items():
+            if required and key not in fields:
+                self.error(node, f"{what}: missing required field {key!r}")
+        return fields
+
+    def text(self, fields: dict[str, tuple[Node, Node]], key: str, what: str,
+             max_len: int | None = None) -> str | None:
+        """A required non-empty string. YAML that resolves to a number, date or bool is refused."""
+        if key not in fields:
+            return None
+        key_node, node = fields[key]
+        if isinstance(node, ScalarNode) and (node.tag == _NULL_TAG or (node.tag == _STR_TAG
+                                                                       and not node.value.strip())):
+            self.error(key_node, f"{what}: {key} must not be empty")
+            return None
+        if not isinstance(node, ScalarNode) or node.tag != _STR_TAG:
+            self.error(node, f"{what}: {key} must be a string (quote it)")
+            return None
+        value = node.value.strip()
+        if max_len is not None and len(value) > max_len:
+            self.error(node, f"{what}: {key} is {len(value)} characters long (at most {max_len})")
+        return value
+
+    def flag(self, fields: dict[str, tuple[Node, Node]], key: str, what: str, default: bool) -> bool:
+        if key not in fields:
+            return default
+        node = fields[key][1]
+        if not isinstance(node, ScalarNode) or node.tag != _BOOL_TAG:
+            self.error(node, f"{what}: {key} must be true or false")
+            return default
+        return node.value.lower() in ("true", "yes", "on")
+
+    def items(self, fields: dict[str, tuple[Node, Node]], key: str, what: str,
+              required: bool = True) -> Iterator[Node]:
+        """Elements of a sequence field; reports a wrong type or (if required) an empty list."""
+        if key not in fields:
+            return
+        key_node, node = fields[key]
+        if isinstance(node, ScalarNode) and node.tag == _NULL_TAG:
+            if required:
+                self.error(key_node, f"{what}: {key} must not be empty")
+            return
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{what}: {key} must be a list")
+            return
+        if required and not node.value:
+            self.error(node, f"{what}: {key} must not be empty")
+        yield from node.value
+
+    def strings(self, fields: dict[str, tuple[Node, Node]], key: str, what: str,
+                required: bool = True) -> list[tuple[Node, str]]:
+        out = []
+        for item in self.items(fields, key, what, required):
+            if not isinstance(item, ScalarNode) or item.tag != _STR_TAG:
+                self.error(item, f"{what}: every entry of {key} must be a string (quote it)")
+            elif not item.value.strip():
+                self.error(item, f"{what}: {key} has an empty entry")
+            else:
+                out.append((item, item.value.strip()))
+        return out
+
+    # -- catalog parts -----------------------------------------------------------------------
+
+    def catalog(self, root: Node | None, sha256: str) -> CatalogSpec | None:
+        if root is None:
+            self.problems.append((0, "catalog file is empty"))
+            return None
+        top = self.mapping(root, _ROOT_KEYS, "file")
+        if top is None:
+            return None
+        head = self.header(top.get("catalog"))
+        stage_codes = {s.code for s in head["stages"]} if head else set()
+        criteria = self.criteria(top.get("criteria"), stage_codes)
+        if self.problems or head is None:
+            return None
+        return CatalogSpec(sha256=sha256, criteria=criteria, **head)
+
+    def header(self, pair: tuple[Node, Node] | None) -> dict | None:
+        if pair is None:
+            return None
+        fields = self.mapping(pair[1], _CATALOG_KEYS, "catalog", parent=pair[0])
+        if fields is None:
+            return None
+        key = self.text(fields, "key", "catalog", MAX_KEY)
+        if key is not None and not KEY_RE.match(key):
+            self.error(fields["key"][1],
+                       f"catalog: key {key!r} must be lower-case letters, digits and hyphens")
+        name = self.text(fields, "name", "catalog", MAX_NAME)
+        version = self.text(fields, "version", "catalog", MAX_VERSION)
+        released = self.released(fields)
+        description = self.text(fields, "description", "catalog")
+        stages = self.stages(fields)
+        return {"key": key, "name": name, "version": version, "released": released,
+                "description": description, "stages": stages}
+
+    def released(self, fields: dict[str, tuple[Node, Node]]) -> str | None:
+        if "released" not in fields:
+            return None
+        node = fields["released"][1]
+        value = node.value.strip() if isinstance(node, ScalarNode) else None
+        if (not isinstance(node, ScalarNode) or node.tag not in (_STR_TAG, "tag:yaml.org,2002:timestamp")
+                or not DATE_RE.match(value or "")):
+            self.error(node, "catalog: released must be a date written YYYY-MM-DD")
+            return None
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            self.error(node, f"catalog: released {value!r} is not a real date")
+            return None
+        return value
+
+    def stages(self, fields: dict[str, tuple[Node, Node]]) -> tuple[StageSpec, ...]:
+        stages: list[StageSpec] = []
+        seen: dict[str, int] = {}
+        for item in self.items(fields, "stages", "catalog"):
+            stage = self.mapping(item, _STAGE_KEYS, "stage")
+            if stage is None:
+                continue
+            code = self.text(stage, "code", "stage")
+            name = self.text(stage, "name", "stage", MAX_NAME)
+            if code is None or name is None:
+                continue
+            code_node = stage["code"][1]
+            if not STAGE_CODE_RE.match(code):
+                self.error(code_node, f"stage: code {code!r} must be three capital letters")
+            elif code in seen:
+                self.error(code_node, f"stage: duplicate code {code!r} (first on line {seen[code]})")
+            else:
+                seen[code] = _line(code_node)
+                stages.append(StageSpec(code=code, name=name))
+        return tuple(stages)
+
+    def criteria(self, pair: tuple[Node, Node] | None, stage_codes: set[str]) -> tuple[CriterionSpec, ...]:
+        if pair is None:
+            return ()
+        key_node, node = pair
+        if not isinstance(node, SequenceNode) or not node.value:
+            self.error(node if isinstance(node, SequenceNode) else key_node,
+                       "criteria must be a non-empty list")
+            return ()
+        out: list[CriterionSpec] = []
+        seen: dict[str, int] = {}
+        for position, item in enumerate(node.value, start=1):
+            spec = self.criterion(item, position, stage_codes, seen)
+            if spec is not None:
+                out.append(spec)
+        return tuple(out)
+
+    def criterion(self, node: Node, position: int, stage_codes: set[str],
+                  seen: dict[str, int]) -> CriterionSpec | None:
+        what = f"criterion #{position}"
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if (getattr(key_node, "value", None) == "id" and isinstance(value_node, ScalarNode)
+                        and value_node.tag == _STR_TAG and value_node.value.strip()):
+                    what = f"criterion {value_node.value.strip()}"
+                    break
+        fields = self.mapping(node, _CRITERION_KEYS, what)
+        if fields is None:
+            return None
+
+        cid = self.text(fields, "id", what)
+        stage = self.text(fields, "stage", what)
+        if cid is not None:
+            id_node = fields["id"][1]
+            match = ID_RE.match(cid)
+            if match is None:
+                self.error(id_node, f"{what}: id must look like RB-DES-01 (PREFIX-STAGE-NN)")
+            elif stage is not None and match.group(1) != stage:
+                self.error(id_node,
+                           f"{what}: id stage part {match.group(1)!r} does not match stage {stage!r}")
+            if cid in seen:
+                self.error(id_node, f"{what}: duplicate id {cid!r} (first on line {seen[cid]})")
+            else:
+                seen[cid] = _line(id_node)
+        if stage is not None and stage not in stage_codes:
+            declared = ", ".join(sorted(stage_codes)) or "none"
+            self.error(fields["stage"][1], f"{what}: stage {stage!r} is not declared (declared: {declared})")
+
+        title = self.text(fields, "title", what, MAX_TITLE)
+        question = self.text(fields, "question", what)
+        if question is not None and not question.endswith("?"):
+            self.error(fields["question"][1], f"{what}: question must end with '?'")
+        guidance = self.text(fields, "guidance", what)
+        evidence = [value for _, value in self.strings(fields, "evidence_types", what)]
+
+        tiers: list[str] = []
+        for item, tier in self.strings(fields, "tiers", what):
+            if tier not in TIERS:
+                self.error(item, f"{what}: unknown tier {tier!r} (allowed: {', '.join(TIERS)})")
+            elif tier in tiers:
+                self.error(item, f"{what}: tier {tier!r} listed twice")
+            else:
+                tiers.append(tier)
+
+        applicability = self.text(fields, "applicability", what)
+        if applicability is not None and applicability not in APPLICABILITY:
+            self.error(fields["applicability"][1], f"{what}: unknown applicability {applicability!r} "
+                                                   f"(allowed: {', '.join(APPLICABILITY)})")
+
+        refs = [ref for item in self.items(fields, "refs", what)
+                if (ref := self.source_ref(item, what)) is not None]
+
+        mit_codes: list[str] = []
+        for item, code in self.strings(fields, "mit_codes", what, required=False):
+            if not MIT_CODE_RE.match(code):
+                self.error(item, f"{what}: MIT code {code!r} must be dotted numbers such as '2.2.1'")
+            else:
+                mit_codes.append(code)
+        deprecated = self.flag(fields, "deprecated", what, default=False)
+
+        if None in (cid, stage, title, question, guidance, applicability):
+            return None
+        return CriterionSpec(id=cid, stage=stage, title=title, question=question, guidance=guidance,
+                             evidence_types=tuple(evidence), tiers=tuple(tiers), applicability=applicability,
+                             refs=tuple(refs), mit_codes=tuple(mit_codes), deprecated=deprecated)
+
+    def source_ref(self, node: Node, what: str) -> SourceRef | None:
+        fields = self.mapping(node, _REF_KEYS, f"{what}: ref")
+        if fields is None:
+            return None
+        framework = self.text(fields, "framework", f"{what}: ref")
+        if framework is not None and framework not in FRAMEWORKS:
+            self.error(fields["framework"][1], f"{what}: unknown framework {framework!r} "
+                                               f"(allowed: {', '.join(FRAMEWORKS)})")
+            framework = None
+        ref = self.text(fields, "ref", f"{what}: ref")
+        if "verified" not in fields:
+            return None
+        verified = self.flag(fields, "verified", f"{what}: ref", default=False)
+        if framework is None or ref is None:
+            return None
+        return SourceRef(framework=framework, ref=ref, verified=verified)

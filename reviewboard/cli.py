@@ -1,0 +1,222 @@
+"""The ``reviewboard`` command: a Flask CLI group. Each command is its own commit boundary."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from reviewboard.extensions import db
+
+
+@contextlib.contextmanager
+def transaction():
+    """Commit on success, roll back on any exception."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _create_app(*_args, **_kwargs):
+    from reviewboard import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, add_version_option=False)
+def main():
+    """ReviewBoard: ethical review of AI systems with signed records."""
+
+
+def register_cli(app) -> None:
+    for group in (user_cli, catalog_cli, record_cli, keys_cli, audit_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(demo_command)
+
+
+# -- users -----------------------------------------------------------------------------------------
+@click.group("user", help="Manage accounts.")
+def user_cli():
+    pass
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name, printed on signatures.")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["submitter", "reviewer", "chair", "auditor"]), help="Repeat for several roles.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def user_create(email, name, roles, password_stdin):
+    """Create an account."""
+    from reviewboard.auth.services import create_user
+    from reviewboard.core.errors import ServiceError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with transaction():
+            user = create_user(None, email, name, password, set(roles))
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Created user {user.id}: {user.email} ({', '.join(sorted(r.value for r in user.roles))})")
+
+
+# -- catalogs --------------------------------------------------------------------------------------
+@click.group("catalog", help="Criteria catalogs.")
+def catalog_cli():
+    pass
+
+
+@catalog_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def catalog_import(file):
+    """Load a catalog version from a YAML FILE."""
+    from reviewboard.catalogs.schema import CatalogError
+    from reviewboard.catalogs.services import import_catalog_file
+    from reviewboard.core.errors import ServiceError
+
+    try:
+        with transaction():
+            catalog, created = import_catalog_file(None, file)
+    except CatalogError as exc:
+        for line in exc.errors:
+            click.echo(f"{file}: {line}", err=True)
+        raise click.ClickException(f"{len(exc.errors)} problem(s); nothing was imported.") from exc
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    verb = "Imported" if created else "Already present:"
+    click.echo(f"{verb} {catalog.name} v{catalog.version} ({len(catalog.criteria)} criteria)")
+
+
+# -- keys ------------------------------------------------------------------------------------------
+@click.group("keys", help="The organisation's record-signing key.")
+def keys_cli():
+    pass
+
+
+@keys_cli.command("init")
+@click.option("--force", is_flag=True, help="Replace an existing key (records signed before stay valid only "
+                                            "against the old certificate).")
+@with_appcontext
+def keys_init(force):
+    """Create a self-signed signing key and certificate in the instance folder (mode 0600)."""
+    from reviewboard.records.keys import init_keys
+    from reviewboard.records.services import instance_path
+
+    key_path = instance_path(current_app.config["SIGNING_KEY_PATH"])
+    cert_path = instance_path(current_app.config["SIGNING_CERT_PATH"])
+    if key_path.exists() and cert_path.exists() and not force:
+        click.echo(f"Signing key already present: {key_path}")
+        return
+    key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key, cert = init_keys(key_path.parent, current_app.config["ORGANISATION_NAME"], force=force)
+    click.echo(f"Wrote {key} and {cert} (mode 0600)")
+
+
+# -- records ---------------------------------------------------------------------------------------
+@click.group("record", help="Signed stage records.")
+def record_cli():
+    pass
+
+
+@record_cli.command("list")
+@with_appcontext
+def record_list():
+    """List issued records: id, project, stage, SHA-256."""
+    from reviewboard.records.models import Record
+
+    records = db.session.scalars(select(Record).order_by(Record.id)).all()
+    if not records:
+        click.echo("No records issued yet.")
+        return
+    click.echo(f"{'ID':>4}  {'RECORD':<18} {'VER':>3}  {'PROJECT':<32} {'STAGE':<11} SHA-256")
+    for r in records:
+        stage = r.stage_review
+        click.echo(f"{r.id:>4}  {r.public_id:<18} {r.version:>3}  {stage.project.name[:32]:<32} "
+                   f"{stage.name[:11]:<11} {r.pdf_sha256}")
+
+
+@record_cli.command("export")
+@click.argument("record_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def record_export(record_id, output):
+    """Write the stored, signed PDF of RECORD_ID to a file."""
+    from reviewboard.records.models import Record
+
+    record = db.session.get(Record, record_id)
+    if record is None:
+        raise click.ClickException(f"No record with id {record_id}. See `reviewboard record list`.")
+    output.write_bytes(record.pdf)
+    click.echo(f"Wrote {output} ({record.pdf_size} bytes, SHA-256 {record.pdf_sha256})")
+
+
+@record_cli.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def record_verify(file):
+    """Exit 0 only when FILE's signature is intact and trusted and it matches a stored record."""
+    from reviewboard.records.services import verify_record_bytes
+
+    result = verify_record_bytes(file.read_bytes())
+    sig = result.signature
+    click.echo(f"signature intact: {sig.intact}; valid: {sig.valid}; trusted: {sig.trusted}; "
+               f"covers whole file: {sig.covers_whole_file}")
+    if sig.signer:
+        click.echo(f"signed by: {sig.signer}")
+    if result.record is not None:
+        click.echo(f"matches stored record {result.record.public_id} version {result.record.version}")
+        if result.newer_version is not None:
+            click.echo(f"note: a newer version exists (v{result.newer_version.version})")
+    if not result.ok:
+        click.echo(f"FAILED: {result.reason}", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {result.reason}")
+
+
+# -- audit -----------------------------------------------------------------------------------------
+@click.group("audit", help="The tamper-evident audit trail.")
+def audit_cli():
+    pass
+
+
+@audit_cli.command("verify")
+@with_appcontext
+def audit_verify():
+    """Recompute the hash chain; exit 1 naming the first bad sequence number."""
+    from reviewboard.audit.services import verify_chain
+
+    result = verify_chain()
+    if not result.ok:
+        click.echo(f"FAILED at seq {result.first_bad_seq}: {result.reason} ({result.checked} events verified "
+                   "before it)", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {result.checked} events, chain intact")
+
+
+# -- demo ------------------------------------------------------------------------------------------
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Load idempotent demo data and print the demo sign-ins."""
+    from reviewboard.demo import DEMO_PASSWORD, seed_demo
+
+    if current_app.config["REVIEWBOARD_ENV"] == "production":
+        raise click.ClickException("Demo accounts are never created in production.")
+    with transaction():
+        users = seed_demo(echo=click.echo)
+    click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
+    for user in users:
+        click.echo(f"  {user.email:<28} {', '.join(sorted(r.value for r in user.roles))}")

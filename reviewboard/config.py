@@ -1,0 +1,76 @@
+"""Configuration defaults.
+
+Order of precedence (later wins): these defaults, ``instance/config.py``, environment variables
+prefixed ``REVIEWBOARD_`` (plus the conventional ``DATABASE_URL`` and ``SECRET_KEY``), then the
+``test_config`` mapping given to :func:`reviewboard.create_app`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused outside the local demo
+
+
+class Defaults:
+    ORGANISATION_NAME = "ReviewBoard Demo Organisation"
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    # "demo" (local, http, demo accounts allowed) or "production" (refuses insecure settings)
+    REVIEWBOARD_ENV = "demo"
+    SQLALCHEMY_DATABASE_URI: str | None = None  # computed from the instance folder when unset
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Sessions: idle and absolute timeouts (ASVS 7.3.1/7.3.2), documented in the README
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    WTF_CSRF_TIME_LIMIT = 3600 * 12
+    # Uploads: evidence up to 20 MiB (documented limit; 413 page above it)
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Text limits (documented in the README)
+    MAX_SHORT_TEXT = 200
+    MAX_LONG_TEXT = 5000
+    PER_PAGE = 20
+    BOOTSTRAP_SERVE_LOCAL = True
+    # Signing key and certificate; relative paths are inside the instance folder
+    SIGNING_KEY_PATH = "keys/signing-key.pem"
+    SIGNING_CERT_PATH = "keys/signing-cert.pem"
+    SIGNING_CHAIN_PATHS: tuple[str, ...] = ()
+    SIGNING_PKCS12_PATH: str | None = None
+    SIGNING_PKCS12_PASSWORD: str | None = None
+    TRUST_ROOT_PATHS: tuple[str, ...] = ()  # defaults to the signing certificate
+    TIMESTAMP_URL: str | None = None
+    # Rate limits (Flask-Limiter); storage in Redis when configured
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"
+    SIGNING_FAILURE_LIMIT = 5
+    SIGNING_FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def from_environment() -> dict:
+    """Settings taken from the environment."""
+    found: dict = {}
+    if os.environ.get("DATABASE_URL"):
+        found["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        found["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    for name, value in os.environ.items():
+        if name.startswith("REVIEWBOARD_") and name != "REVIEWBOARD_ENV":
+            found[name.removeprefix("REVIEWBOARD_")] = value
+    if os.environ.get("REVIEWBOARD_ENV"):
+        found["REVIEWBOARD_ENV"] = os.environ["REVIEWBOARD_ENV"]
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url

@@ -1,0 +1,56 @@
+"""The one place that commits: the end of a request (or a CLI command).
+
+Services only flush. A response below 400 commits; anything else rolls back, so a refused request
+leaves no half-written state. A service error that must still be recorded (a failed signature
+attempt) asks for its audit event to be kept with :func:`keep_changes`. Side effects queued with
+:func:`after_commit` run only once the commit succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask, g, request
+from sqlalchemy.orm.exc import StaleDataError
+
+from reviewboard.extensions import db, write_intent
+
+log = logging.getLogger("reviewboard")
+
+
+def keep_changes() -> None:
+    g.keep_changes = True
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    g.setdefault("after_commit", []).append(callback)
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _intent():
+        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.after_request
+    def _commit(response):
+        if response.status_code < 400 or g.get("keep_changes"):
+            try:
+                db.session.commit()
+            except StaleDataError:
+                db.session.rollback()
+                log.warning("stale write at commit for %s", request.path)
+                raise
+            for callback in g.pop("after_commit", []):
+                try:
+                    callback()
+                except Exception:  # a failed notification never undoes a committed decision
+                    log.exception("after-commit side effect failed")
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _rollback(exc):
+        if exc is not None:
+            db.session.rollback()

@@ -1,0 +1,70 @@
+"""Friendly error pages: never a traceback, SQL or configuration in a response."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from reviewboard.reviews.workflow import IllegalTransition
+
+security_log = logging.getLogger("reviewboard.security")
+log = logging.getLogger("reviewboard")
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
+    403: ("Not allowed", "You do not have permission to do this. If you think you should, ask a chair."),
+    404: ("Not found", "There is nothing here. The link may be wrong, or the item may not be visible to you."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Changed in the meantime", "Someone else changed this first. Reload the page to see the current "
+                                     "state; nothing you sent was saved."),
+    413: ("File too large", "The upload is larger than the limit. Evidence files may be up to {limit} MiB."),
+    429: ("Too many attempts", "Too many attempts in a short time. Wait a minute and try again."),
+    500: ("Something went wrong", "An unexpected error happened and nothing was saved. The error was logged "
+                                  "with a reference you can quote: {request_id}."),
+}
+
+
+def render_error(status: int, detail: str | None = None):
+    from flask import current_app, g
+
+    title, message = MESSAGES.get(status, ("Error", "Something went wrong."))
+    message = message.format(limit=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+                             request_id=g.get("request_id", "-"))
+    return render_template("errors/error.html", status=status, title=title, message=message,
+                           detail=detail), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        security_log.warning("csrf.failure reason=%s", exc.description)
+        return render_error(400, "The form expired or was not sent from ReviewBoard. Reload the page and "
+                                 "submit it again.")
+
+    @app.errorhandler(IllegalTransition)
+    def _illegal(exc):
+        return render_error(409, str(exc))
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_exc):
+        return render_error(409)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc):
+        status = exc.code or 500
+        if status == 403:
+            security_log.warning("access.denied method=%s", request.method)
+        if status == 429:
+            security_log.warning("rate_limit.exceeded limit=%s", exc.description)
+        if status not in MESSAGES:
+            return exc
+        return render_error(status)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        log.exception("unhandled error")
+        return render_error(500)

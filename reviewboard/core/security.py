@@ -1,0 +1,84 @@
+"""Security headers on every response, request ids and structured security log lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from reviewboard.models.base import utcnow
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object per line: user text inside values cannot start a forged line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        for key in ("request_id", "user", "address", "path"):
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=True)
+
+
+class RequestContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        from flask import has_request_context
+
+        if has_request_context():
+            record.request_id = g.get("request_id")
+            record.address = request.remote_addr
+            record.path = request.path
+            try:
+                record.user = current_user.id if current_user.is_authenticated else None
+            except Exception:  # before the login manager has loaded the user
+                record.user = None
+        return True
+
+
+def configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLineFormatter())
+    handler.addFilter(RequestContextFilter())
+    logger = logging.getLogger("reviewboard")
+    if not any(isinstance(h.formatter, JsonLineFormatter) for h in logger.handlers):
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = app.testing  # let pytest's caplog see the lines in tests
+
+
+def init_app(app: Flask) -> None:
+    configure_logging(app)
+
+    @app.before_request
+    def _request_id():
+        g.request_id = secrets.token_hex(8)
+
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h["X-Content-Type-Options"] = "nosniff"
+        h["Referrer-Policy"] = "same-origin"
+        h["X-Frame-Options"] = "DENY"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        if request.is_secure:
+            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        try:
+            signed_in = current_user.is_authenticated
+        except Exception:
+            signed_in = False
+        if signed_in or request.endpoint not in ("static", "bootstrap.static"):
+            h["Cache-Control"] = "no-store"
+        if g.get("request_id"):
+            h["X-Request-Id"] = g.request_id
+        return response

@@ -1,0 +1,56 @@
+"""Home, dashboard and health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select, text
+
+from reviewboard.auth.models import Role
+from reviewboard.extensions import db
+from reviewboard.projects.models import Project
+from reviewboard.projects.services import visible_projects_query
+from reviewboard.projects.tiering import TIER_LABELS
+from reviewboard.records.models import Record
+from reviewboard.reviews import services as review_services
+from reviewboard.reviews.models import Condition
+from reviewboard.reviews.workflow import StageState
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    user = current_user
+    projects = db.session.scalars(visible_projects_query(user).limit(8)).all()
+    mine = [p for p in projects if user.id in p.member_ids]
+    waiting = []
+    if user.roles & {Role.REVIEWER, Role.CHAIR}:
+        waiting = db.session.execute(review_services.queue_query(user).limit(5)).all()
+    escalations = []
+    if user.has_role(Role.CHAIR):
+        escalations = db.session.scalars(select(Project).where(Project.tier == "prohibited",
+                                                               Project.escalation_cleared_by_id.is_(None))).all()
+    records = []
+    if user.roles & {Role.AUDITOR, Role.CHAIR, Role.REVIEWER}:
+        records = db.session.scalars(select(Record).order_by(Record.issued_at.desc()).limit(5)).all()
+    conditions = db.session.scalars(select(Condition).where(Condition.owner_id == user.id,
+                                                            Condition.status == "open")
+                                    .order_by(Condition.due_date)).all()
+    return render_template("core/dashboard.html", projects=projects, mine=mine, waiting=waiting,
+                           escalations=escalations, records=records, conditions=conditions,
+                           tier_labels=TIER_LABELS, StageState=StageState)
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

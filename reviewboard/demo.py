@@ -1,0 +1,124 @@
+"""Idempotent demo data: one account per role, projects at different stages, a signed record."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from reviewboard.auth.models import User
+from reviewboard.auth.services import create_user, find_user_by_email
+from reviewboard.catalogs.schema import default_catalog_path
+from reviewboard.catalogs.services import import_catalog_file
+from reviewboard.extensions import db
+from reviewboard.models.base import utcnow
+from reviewboard.pipelines.services import ensure_default_pipeline
+from reviewboard.projects import services as projects
+from reviewboard.projects.models import Project
+from reviewboard.reviews import services as reviews
+from reviewboard.reviews.workflow import Outcome, VerdictValue
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the local demo only
+
+DEMO_USERS = [
+    ("alice@example.org", "Alice Submitter", {"submitter"}),
+    ("bob@example.org", "Bob Builder", {"submitter"}),
+    ("rita@example.org", "Rita Reviewer", {"reviewer"}),
+    ("ravi@example.org", "Ravi Reviewer", {"reviewer"}),
+    ("chen@example.org", "Chen Chair", {"chair", "reviewer"}),
+    ("aude@example.org", "Aude Auditor", {"auditor"}),
+]
+
+BASE_FIELDS = {
+    "intended_users": "Clinical triage nurses in the emergency department.",
+    "system_type": "decision_support", "data_categories": ["personal", "sensitive"],
+    "deployment_context": "internal", "autonomy_level": "human_in_loop", "scale": "organisation",
+}
+NO = {q: "no" for q in ("affects_rights", "safety_critical", "public_content", "manipulation", "social_scoring",
+                        "remote_biometric_public")}
+
+
+def _users(echo) -> dict[str, User]:
+    users = {}
+    for email, name, roles in DEMO_USERS:
+        user = find_user_by_email(email)
+        if user is None:
+            user = create_user(None, email, name, DEMO_PASSWORD, roles)
+            echo(f"created user {email}")
+        users[email.split("@")[0]] = user
+    return users
+
+
+def _evidence(actor, stage, text: str) -> None:
+    for criterion in stage.applicable_criteria()[:3]:
+        projects.add_evidence(actor, stage, criterion.id, f"{criterion.code.lower()}-evidence.md",
+                              f"# {criterion.title}\n\n{text}\n".encode())
+
+
+def _review(reviewer, stage, outcome: Outcome, conditions=None) -> None:
+    entries = []
+    for i, c in enumerate(stage.applicable_criteria()):
+        value = VerdictValue.MEETS if i % 5 else VerdictValue.PARTIALLY_MEETS
+        rationale = "" if value == VerdictValue.MEETS else "Evidence is adequate but the monitoring plan is thin."
+        entries.append(reviews.VerdictEntry(c.id, value, rationale))
+    reviews.save_verdicts(reviewer, stage, entries)
+    reviews.sign_decision(reviewer, stage, outcome, DEMO_PASSWORD, conditions or [])
+
+
+def seed_demo(echo=print) -> list[User]:
+    users = _users(echo)
+    catalog, created = import_catalog_file(None, default_catalog_path())
+    if created:
+        echo(f"imported catalog {catalog.label}")
+    pipeline = ensure_default_pipeline()
+    if db.session.scalar(select(Project).limit(1)) is not None:
+        echo("demo projects already present")
+        return list(users.values())
+    alice, bob, rita, ravi = users["alice"], users["bob"], users["rita"], users["ravi"]
+
+    echo("creating 'Emergency triage assistant' (Design approved and signed, R&D in review)…")
+    triage = projects.create_project(alice, pipeline, {
+        **BASE_FIELDS, "name": "Emergency triage assistant",
+        "purpose": "Suggests an urgency level for incoming patients; nurses decide.",
+        "scenario": "Runs beside the triage desk; suggestions are shown with the factors behind them.",
+    }, {**NO, "safety_critical": "yes"})
+    design = triage.stages[0]
+    _evidence(alice, design, "Use-case brief, impact assessment and oversight design.")
+    projects.submit_stage(alice, design, "First submission of the design dossier.", design.version)
+    _review(rita, design, Outcome.APPROVE)
+    due = (utcnow() + timedelta(days=60)).date()
+    _review(ravi, design, Outcome.APPROVE_WITH_CONDITIONS,
+            [reviews.ConditionEntry("Publish the monitoring plan before R&D closes.", alice.id, due)])
+    db.session.refresh(triage)
+    rnd = triage.stages[1]
+    _evidence(alice, rnd, "Data provenance log and bias report.")
+    projects.submit_stage(alice, rnd, "Data and model documentation.", rnd.version)
+
+    echo("creating 'Customer support chatbot' (Design in review)…")
+    chatbot = projects.create_project(bob, pipeline, {
+        **BASE_FIELDS, "name": "Customer support chatbot",
+        "purpose": "Answers customers' questions about orders; hands over to staff on request.",
+        "intended_users": "Customers of the online shop.", "system_type": "generative",
+        "data_categories": ["personal"], "deployment_context": "public", "scale": "large",
+        "scenario": "Chat widget on the shop's help pages.",
+    }, {**NO, "public_content": "yes"})
+    _evidence(bob, chatbot.stages[0], "Use-case brief and labelling approach.")
+    projects.submit_stage(bob, chatbot.stages[0], "", chatbot.stages[0].version)
+
+    echo("creating 'Warehouse demand forecast' (Design draft)…")
+    projects.create_project(bob, pipeline, {
+        **BASE_FIELDS, "name": "Warehouse demand forecast",
+        "purpose": "Forecasts weekly demand per product line.", "intended_users": "Planners.",
+        "system_type": "other", "data_categories": ["anonymous"], "autonomy_level": "advisory",
+        "scale": "pilot", "scenario": "Weekly batch job feeding the planning spreadsheet.",
+    }, NO)
+
+    echo("creating 'Shopper emotion kiosk' (prohibited or escalate: waits for a chair)…")
+    projects.create_project(alice, pipeline, {
+        **BASE_FIELDS, "name": "Shopper emotion kiosk",
+        "purpose": "Adjusts offers according to shoppers' detected emotions.",
+        "intended_users": "Store managers.", "system_type": "biometric", "data_categories": ["biometric"],
+        "deployment_context": "public", "autonomy_level": "autonomous", "scale": "large",
+        "scenario": "Cameras at store entrances.",
+    }, {**NO, "manipulation": "yes", "remote_biometric_public": "yes"})
+    return list(users.values())

@@ -1,0 +1,112 @@
+"""AI projects under review, their members and their evidence files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from reviewboard.auth.models import User
+from reviewboard.models.base import Base, utcnow
+from reviewboard.pipelines.models import Pipeline
+
+TIERS = ("low", "medium", "high", "prohibited")
+
+
+class Project(Base):
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    intended_users: Mapped[str] = mapped_column(Text)
+    scenario: Mapped[str] = mapped_column(Text)
+    system_type: Mapped[str] = mapped_column(String(40))
+    data_categories: Mapped[list] = mapped_column(JSON, default=list)
+    deployment_context: Mapped[str] = mapped_column(String(40))
+    autonomy_level: Mapped[str] = mapped_column(String(40))
+    scale: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)  # risk questionnaire, by question id
+    tier: Mapped[str] = mapped_column(String(20))
+    tier_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # "prohibited or escalate" blocks submission until a chair clears it with a rationale
+    escalation_cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    escalation_note: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipeline.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    pipeline: Mapped[Pipeline] = relationship()
+    members: Mapped[list[ProjectMember]] = relationship(back_populates="project", lazy="selectin")
+    stages: Mapped[list[StageReview]] = relationship(  # noqa: F821
+        back_populates="project", order_by="StageReview.position", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (CheckConstraint("tier in ('low', 'medium', 'high', 'prohibited')", name="known_tier"),)
+
+    @property
+    def personal_data(self) -> bool:
+        return "personal" in self.data_categories or self.sensitive_data
+
+    @property
+    def sensitive_data(self) -> bool:
+        return any(c in self.data_categories for c in ("sensitive", "biometric", "health", "minors"))
+
+    @property
+    def blocked_by_escalation(self) -> bool:
+        return self.tier == "prohibited" and self.escalation_cleared_by_id is None
+
+    @property
+    def member_ids(self) -> set[int]:
+        return {self.owner_id} | {m.user_id for m in self.members}
+
+    @property
+    def current_stage(self):
+        """The first stage not yet passed (or the last one when all passed)."""
+        for stage in self.stages:
+            if not stage.passed:
+                return stage
+        return self.stages[-1] if self.stages else None
+
+
+class ProjectMember(Base):
+    __tablename__ = "project_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    project: Mapped[Project] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+
+
+class Evidence(Base):
+    """An evidence file attached to one criterion of one stage review; bytes live in the database."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_review_id: Mapped[int] = mapped_column(ForeignKey("stage_review.id"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"))
+    filename: Mapped[str] = mapped_column(String(255))  # as uploaded (displayed, escaped)
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)  # generated
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    round_number: Mapped[int] = mapped_column(default=1)
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+
+    uploaded_by: Mapped[User] = relationship()
+    criterion = relationship("Criterion")
+    stage_review = relationship("StageReview", back_populates="evidence")
+
+    __table_args__ = (CheckConstraint("size > 0", name="not_empty"),)

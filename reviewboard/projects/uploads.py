@@ -1,0 +1,55 @@
+"""Evidence file checks: allow-listed types recognised by their content, never by the name alone."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from reviewboard.core.errors import ServiceError
+
+# extension -> (stored content type, content check)
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in data
+
+
+def _is_zip_office(data: bytes) -> bool:
+    return data.startswith(b"PK\x03\x04")
+
+
+ALLOWED = {
+    ".pdf": ("application/pdf", lambda d: d.startswith(b"%PDF-")),
+    ".png": ("image/png", lambda d: d.startswith(_PNG)),
+    ".jpg": ("image/jpeg", lambda d: d.startswith(b"\xff\xd8\xff")),
+    ".jpeg": ("image/jpeg", lambda d: d.startswith(b"\xff\xd8\xff")),
+    ".txt": ("text/plain", _is_text),
+    ".md": ("text/plain", _is_text),
+    ".csv": ("text/csv", _is_text),
+    ".json": ("application/json", _is_text),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _is_zip_office),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _is_zip_office),
+}
+ALLOWED_LABEL = "PDF, PNG, JPEG, plain text, Markdown, CSV, JSON, DOCX or XLSX"
+
+
+def check_upload(filename: str, data: bytes) -> tuple[str, str]:
+    """Return (clean display name, content type) or raise ServiceError(field="file")."""
+    name = PurePath((filename or "").replace("\\", "/")).name.strip()
+    if not name:
+        raise ServiceError("Choose a file to upload.", "file")
+    if len(name) > 255:
+        name = name[-255:]
+    if not data:
+        raise ServiceError("The file is empty (0 bytes). Choose the file again.", "file")
+    ext = PurePath(name).suffix.lower()
+    if ext not in ALLOWED:
+        raise ServiceError(f"Files of type '{ext or 'unknown'}' are not accepted. Use {ALLOWED_LABEL}.", "file")
+    content_type, looks_right = ALLOWED[ext]
+    if not looks_right(data):
+        raise ServiceError(f"The file is named {ext} but its content is not a {ext[1:].upper()} file.", "file")
+    return name, content_type

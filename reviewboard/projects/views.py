@@ -1,0 +1,130 @@
+"""Project screens: list, register, view, edit, evidence and escalation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from reviewboard.core.errors import ServiceError
+from reviewboard.core.forms import attach_error
+from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.extensions import db
+from reviewboard.pipelines.services import active_pipelines
+from reviewboard.projects import permissions as perms
+from reviewboard.projects import services
+from reviewboard.projects.forms import EscalationForm, ProjectForm
+from reviewboard.projects.models import Evidence, Project
+from reviewboard.projects.tiering import TIER_LABELS, questionnaire
+
+bp = Blueprint("projects", __name__)
+
+
+def _load(project_id: int) -> Project:
+    project = db.session.get(Project, project_id)
+    if project is None or not perms.can_view_project(current_user, project):
+        abort(404)
+    return project
+
+
+@bp.get("/projects")
+@login_required
+def index():
+    q = (request.args.get("q") or "").strip()[:100]
+    page = paginate(services.visible_projects_query(current_user, q), page_arg(request),
+                    current_app.config["PER_PAGE"])
+    return render_template("projects/index.html", page=page, q=q, tier_labels=TIER_LABELS)
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not perms.can_create_project(current_user):
+        abort(403)
+    pipelines = active_pipelines()
+    form = ProjectForm(pipelines=pipelines)
+    if request.method == "GET" and pipelines:
+        form.pipeline_id.data = pipelines[0].id
+    if form.validate_on_submit():
+        pipeline = next((p for p in pipelines if p.id == form.pipeline_id.data), pipelines[0] if pipelines else None)
+        if pipeline is None:
+            form.form_errors.append("No review pipeline is configured yet. Ask a chair to set one up.")
+        else:
+            try:
+                project = services.create_project(current_user, pipeline, form.fields(), form.answers())
+            except ServiceError as exc:
+                attach_error(form, exc)
+            else:
+                flash(f"Project registered with tier {TIER_LABELS[project.tier]}.", "success")
+                return redirect(url_for("projects.show", project_id=project.id))
+    return render_template("projects/form.html", form=form, project=None), (422 if form.errors else 200)
+
+
+@bp.get("/projects/<int:project_id>")
+@login_required
+def show(project_id: int):
+    project = _load(project_id)
+    return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=TIER_LABELS,
+                           escalation_form=EscalationForm(), perms=perms)
+
+
+@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(project_id: int):
+    project = _load(project_id)
+    if not perms.can_edit_project(current_user, project):
+        abort(403)
+    form = ProjectForm(obj=project if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = str(project.version)
+        for qid in ProjectForm.YESNO:
+            getattr(form, f"q_{qid}").data = project.answers.get(qid, "no")
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+            services.update_project(current_user, project, form.fields(), form.answers(), version)
+        except ServiceError as exc:
+            if exc.status == 409:
+                flash(exc.message + " Your changes are below; review them against the current project.", "warning")
+                form.version.data = str(project.version)
+                return render_template("projects/form.html", form=form, project=project), 409
+            attach_error(form, exc)
+        else:
+            flash("Project updated.", "success")
+            return redirect(url_for("projects.show", project_id=project.id))
+    return render_template("projects/form.html", form=form, project=project), (422 if form.errors else 200)
+
+
+@bp.post("/projects/<int:project_id>/escalation")
+@login_required
+def clear_escalation(project_id: int):
+    project = _load(project_id)
+    if not perms.can_clear_escalation(current_user, project):
+        abort(403)
+    form = EscalationForm()
+    if form.validate_on_submit():
+        try:
+            services.clear_escalation(current_user, project, form.note.data, form.tier.data)
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash("Escalation cleared: the project may now be submitted.", "success")
+            return redirect(url_for("projects.show", project_id=project.id))
+    else:
+        flash("Give the reason for letting the project proceed.", "danger")
+    return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=TIER_LABELS,
+                           escalation_form=form, perms=perms), 422
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@login_required
+def evidence_download(evidence_id: int):
+    from flask import Response
+
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or not perms.can_view_project(current_user, evidence.stage_review.project):
+        abort(404)
+    response = Response(evidence.data, mimetype="application/octet-stream")
+    response.headers.set("Content-Disposition", "attachment", filename=evidence.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,161 @@
+"""Key material for sealing review records: generation, permission checks, loading.
+
+The organisation seals each issued record with one RSA key. ``reviewboard keys init`` calls
+:func:`init_keys` to make a self-signed demo root; production deployments point the config at a key
+and certificate issued by their own CA (PEM files or a PKCS#12 bundle).
+
+Only RSA keys are accepted: with an ECDSA key pyHanko 0.38 declares the document PDF 2.0 and adds an
+ISO 32002 extension, which breaks PDF/A-3 (records-security-reliability.md, finding 5b).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder, load_private_key_from_pemder
+from pyhanko.sign.signers import SimpleSigner
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+KEY_FILENAME = "signing-key.pem"
+CERT_FILENAME = "signing-cert.pem"
+RSA_KEY_BITS = 3072
+CERT_VALIDITY = dt.timedelta(days=5 * 365)
+
+
+class KeyPermissionError(RuntimeError):
+    """A private key file is readable or writable by its group or by others."""
+
+
+def init_keys(directory: Path, organisation: str, *, force: bool = False) -> tuple[Path, Path]:
+    """Write a new RSA-3072 key and a self-signed certificate for ``organisation``.
+
+    Both files are created with mode 0600. Returns ``(key_path, cert_path)``.
+    Raises FileExistsError if either file exists and ``force`` is false, ValueError on an empty
+    organisation name.
+    """
+    organisation = " ".join(organisation.split())
+    if not organisation:
+        raise ValueError("organisation name is required for the signing certificate")
+    directory = Path(directory)
+    key_path, cert_path = directory / KEY_FILENAME, directory / CERT_FILENAME
+    if not force:
+        for path in (key_path, cert_path):
+            if path.exists():
+                raise FileExistsError(f"{path} already exists; pass force=True to replace it")
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
+    # X.520 caps organizationName and commonName at 64 characters.
+    name = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation[:40]} record seal"),
+    ])
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    public_key = key.public_key()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + CERT_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=True, key_cert_sign=True,
+                key_encipherment=False, data_encipherment=False, key_agreement=False,
+                crl_sign=False, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    _write_private(key_path, key_pem)
+    _write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` with mode 0600, atomically (never a moment with wider permissions)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # the umask cannot widen 0600, but an inherited ACL default could
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def check_key_permissions(path: Path) -> None:
+    """Raise KeyPermissionError if group or others have any permission on ``path``.
+
+    A missing file raises FileNotFoundError.
+    """
+    mode = os.stat(path).st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyPermissionError(
+            f"{path} has mode {stat.S_IMODE(mode):04o}; a signing key must be private to its owner "
+            f"(chmod 600 {path})"
+        )
+
+
+def load_signer(
+    key_path: Path | None,
+    cert_path: Path | None,
+    chain_paths: Sequence[Path] = (),
+    *,
+    pkcs12_path: Path | None = None,
+    pkcs12_password: bytes | None = None,
+) -> SimpleSigner:
+    """Load the record-sealing signer from PEM/DER files or from a PKCS#12 bundle.
+
+    ``chain_paths`` are intermediate (or root) certificates embedded in the signature so verifiers
+    can build the path. Raises KeyPermissionError if the key (or PKCS#12) file is not private,
+    FileNotFoundError if it is missing, ValueError if the material cannot be loaded or is not RSA.
+    """
+    chain = [cert for path in chain_paths for cert in load_certs_from_pemder([str(path)])]
+    if pkcs12_path is not None:
+        check_key_permissions(Path(pkcs12_path))
+        signer = SimpleSigner.load_pkcs12_data(
+            Path(pkcs12_path).read_bytes(), other_certs=chain, passphrase=pkcs12_password
+        )
+    else:
+        if key_path is None or cert_path is None:
+            raise ValueError("key_path and cert_path are required unless pkcs12_path is given")
+        check_key_permissions(Path(key_path))
+        try:
+            signing_key = load_private_key_from_pemder(str(key_path), passphrase=None)
+            signing_cert = load_cert_from_pemder(str(cert_path))
+        except (OSError, TypeError) as exc:
+            raise ValueError(f"could not load signing key or certificate: {exc}") from exc
+        signer = SimpleSigner(
+            signing_cert=signing_cert,
+            signing_key=signing_key,
+            cert_registry=SimpleCertificateStore.from_certs(chain),
+        )
+    algorithm = signer.signing_cert.public_key.algorithm
+    if algorithm != "rsa":
+        raise ValueError(
+            f"the record signing key must be RSA (got {algorithm}): other key types make pyHanko "
+            "declare PDF 2.0, which breaks PDF/A-3"
+        )
+    return signer

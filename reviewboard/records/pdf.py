@@ -1,0 +1,170 @@
+"""Rendering of a decided review stage into a PDF/A-3b record (WeasyPrint).
+
+Owns the canonical JSON form of a record, its content hash, the print template and the PDF
+rendering. Signing lives in :mod:`reviewboard.records.signing`.
+
+The rendering is deterministic: every date printed or written to the metadata comes from the record
+dict, never from the clock, so two renders of one record version give the same text (and bytes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from flask import render_template
+from weasyprint import HTML, Attachment, URLFetcher
+from weasyprint.urls import URLFetcherResponse
+
+TEMPLATE_VERSION = "record-v1"
+TEMPLATE_NAME = "records/pdf/record.html"
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+PDF_VARIANT = "pdf/a-3b"
+RECORD_ATTACHMENT_NAME = "record.json"
+
+VERDICT_LABELS = {
+    "meets": "Meets",
+    "partially_meets": "Partially meets",
+    "does_not_meet": "Does not meet",
+    "not_applicable": "Not applicable",
+}
+SIGNATURE_LEVELS = {
+    "B-B": "PAdES B-B (no timestamp authority configured)",
+    "B-T": "PAdES B-T (signing time attested by an RFC 3161 timestamp authority)",
+}
+
+
+def canonical_json(data: Any) -> bytes:
+    """The one byte form of a record that is hashed, embedded and stored."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def content_hash(record: dict) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``record`` without its own ``content_sha256`` key."""
+    body = {key: value for key, value in record.items() if key != "content_sha256"}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def render_record_html(record: dict) -> str:
+    """Render the print template. Needs a Flask app context; autoescaping protects user text."""
+    return render_template(
+        TEMPLATE_NAME,
+        record=record,
+        utc=format_utc,
+        iso_utc=iso_utc,
+        verdict_label=verdict_label,
+        human_size=human_size,
+        signature_level=SIGNATURE_LEVELS.get(record.get("signature_level", "B-B"), SIGNATURE_LEVELS["B-B"]),
+    )
+
+
+def render_record_pdf(record: dict, *, base_dir: Path | None = None) -> bytes:
+    """Render ``record`` as PDF/A-3b with ``record.json`` embedded as an associated file.
+
+    ``base_dir`` is the only directory the renderer may read stylesheets and images from (default:
+    the bundled ``assets``). Needs a Flask app context.
+    """
+    assets = Path(base_dir or ASSETS_DIR).resolve()
+    fetcher = AssetOnlyURLFetcher(assets)
+    issued = _parse_time(record["issued_at"])
+    # WeasyPrint 70 API for the machine-readable copy: ``write_pdf(attachments=[Attachment(...)])``.
+    # For PDF/A-3 variants weasyprint.pdf.pdfa adds every embedded Filespec to the catalog /AF array
+    # and sets its /AFRelationship from ``Attachment.relationship``, so this yields a proper PDF/A-3
+    # associated file. ``<link rel=attachment>`` in the HTML would also be embedded, but only with
+    # relationship /Unspecified, a fetched URL as source and "now" as its dates.
+    attachment = Attachment(
+        string=canonical_json(record),
+        name=RECORD_ATTACHMENT_NAME,
+        description="Machine-readable review record (canonical JSON, UTF-8)",
+        created=issued,  # WeasyPrint writes these with a literal "Z": they must be naive UTC
+        modified=issued,
+        relationship="Data",
+        url_fetcher=fetcher,
+    )
+    document = HTML(
+        string=render_record_html(record), base_url=assets.as_uri() + "/", url_fetcher=fetcher
+    ).render()
+    return document.write_pdf(
+        pdf_variant=PDF_VARIANT,
+        attachments=[attachment],
+        # pdfa() lists each attachment in /AF twice (once from the EmbeddedFiles name tree, once
+        # from the Filespec scan); keep one reference per file.
+        finisher=_dedupe_associated_files,
+    )
+
+
+class AssetOnlyURLFetcher(URLFetcher):
+    """Serves only files under one directory and ``data:`` URIs; refuses everything else.
+
+    WeasyPrint's default fetcher follows file:, http:, https: and ftp: URLs. Record fields are user
+    text, so an unrestricted fetcher would be a server-side request forgery and local-file-read
+    surface (OWASP ASVS 5.0, 1.3.6). A refused URL raises, and WeasyPrint logs and skips it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=False)
+        self._root = Path(root).resolve()
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file" and parts.netloc in ("", "localhost"):
+            path = Path(url2pathname(parts.path)).resolve()
+            if path.is_relative_to(self._root) and path.is_file():
+                mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime_type})
+        raise PermissionError(f"record renderer refuses to fetch {url[:200]!r}: not a bundled asset")
+
+
+def _dedupe_associated_files(document: Any, pdf: Any) -> None:
+    files = pdf.catalog.get("AF")
+    if files:
+        unique = list(dict.fromkeys(files))
+        files.clear()
+        files.extend(unique)
+
+
+def _parse_time(value: str) -> dt.datetime:
+    """ISO 8601 -> naive UTC datetime. Raises ValueError on a malformed or zone-less value."""
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"time {value!r} has no time zone")
+    return parsed.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def format_utc(value: str | None) -> str:
+    """'2026-11-28T10:00:00Z' -> '2026-11-28 10:00:00 UTC'; other text is shown unchanged."""
+    if not value:
+        return ""
+    try:
+        return _parse_time(value).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def iso_utc(value: str) -> str:
+    """Normalise to '2026-11-28T10:00:00Z', the form both the PDF Info dict and XMP accept."""
+    return _parse_time(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def verdict_label(verdict: str) -> str:
+    return VERDICT_LABELS.get(verdict, str(verdict).replace("_", " ").capitalize())
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    value = size / 1024
+    for unit in ("KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"

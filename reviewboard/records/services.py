@@ -1,0 +1,188 @@
+"""Issuing and verifying stage records.
+
+A record is rendered once (WeasyPrint), signed (pyHanko, PAdES) and stored with its SHA-256; the
+stored bytes are what everyone downloads. A record is never regenerated in place: a change would be a
+new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from reviewboard.audit.models import AuditEvent
+from reviewboard.audit.services import audit_head, describe, record_event
+from reviewboard.extensions import db
+from reviewboard.models.base import iso, utcnow
+from reviewboard.projects.tiering import questionnaire
+from reviewboard.records import pdf as pdf_render
+from reviewboard.records.keys import load_signer
+from reviewboard.records.models import Record
+from reviewboard.records.signing import SignatureCheck, sign_pdf, verify_pdf
+
+log = logging.getLogger("reviewboard.records")
+
+
+def instance_path(name: str) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else Path(current_app.instance_path) / path
+
+
+def current_signer():
+    cfg = current_app.config
+    if cfg.get("SIGNING_PKCS12_PATH"):
+        password = cfg.get("SIGNING_PKCS12_PASSWORD")
+        return load_signer(None, None, pkcs12_path=instance_path(cfg["SIGNING_PKCS12_PATH"]),
+                           pkcs12_password=password.encode() if password else None)
+    return load_signer(instance_path(cfg["SIGNING_KEY_PATH"]), instance_path(cfg["SIGNING_CERT_PATH"]),
+                       [instance_path(p) for p in cfg.get("SIGNING_CHAIN_PATHS") or ()])
+
+
+def trust_roots() -> list[Path]:
+    configured = current_app.config.get("TRUST_ROOT_PATHS") or ()
+    if isinstance(configured, str):
+        configured = [p for p in configured.split(":") if p]
+    if configured:
+        return [instance_path(p) for p in configured]
+    return [instance_path(current_app.config["SIGNING_CERT_PATH"])]
+
+
+def public_id(stage) -> str:
+    return f"RB-{stage.project_id:06d}-{stage.code}"
+
+
+def build_record_data(stage, version: int, issued_at) -> dict:
+    """The record's content: everything the PDF prints and embeds as JSON."""
+    project = stage.project
+    qn = questionnaire()
+    answers = [{"question": q.label, "answer": qn.answer_label(q.id, project.answers.get(q.id, "no"))}
+               for q in qn.questions]
+    rounds = stage.rounds
+    final = rounds[-1]
+    criteria = []
+    for c in stage.applicable_criteria():
+        criteria.append({
+            "id": c.code, "title": c.title, "question": c.question,
+            "verdicts": [{"reviewer": v.reviewer.name, "verdict": v.value.value, "rationale": v.rationale}
+                         for v in final.verdicts if v.criterion_id == c.id],
+            "evidence": [{"filename": e.filename, "sha256": e.sha256, "size": e.size,
+                          "uploaded_by": e.uploaded_by.name, "uploaded_at": iso(e.uploaded_at)}
+                         for e in stage.evidence if e.criterion_id == c.id and not e.withdrawn],
+        })
+    events = db.session.scalars(select(AuditEvent).where(
+        ((AuditEvent.object_type == "stage_review") & (AuditEvent.object_id == str(stage.id)))
+        | ((AuditEvent.object_type == "project") & (AuditEvent.object_id == str(project.id)))
+    ).order_by(AuditEvent.seq)).all()
+    record = {
+        "organisation": current_app.config["ORGANISATION_NAME"],
+        "record_id": public_id(stage),
+        "version": version,
+        "template_version": pdf_render.TEMPLATE_VERSION,
+        "issued_at": iso(issued_at),
+        "project": {
+            "id": project.id, "name": project.name, "purpose": project.purpose,
+            "intended_users": project.intended_users, "scenario": project.scenario,
+            "system_type": qn.answer_label("system_type", project.system_type),
+            "data_categories": [qn.question("data_categories").options.get(d, d) for d in project.data_categories],
+            "personal_data": project.personal_data, "sensitive_data": project.sensitive_data,
+            "deployment_context": qn.answer_label("deployment_context", project.deployment_context),
+            "autonomy_level": qn.answer_label("autonomy_level", project.autonomy_level),
+            "scale": qn.answer_label("scale", project.scale), "submitter": project.owner.name,
+        },
+        "tier": {"tier": project.tier, "reasons": [
+            {k: r.get(k, "") for k in ("rule", "question", "answer", "explanation")} for r in project.tier_reasons]},
+        "answers": answers,
+        "stage": {"code": stage.code, "name": stage.name, "position": stage.position,
+                  "outcome": stage.state.value, "decided_at": iso(stage.decided_at)},
+        "catalog": {"key": stage.catalog.key, "name": stage.catalog.name, "version": stage.catalog.version},
+        "criteria": criteria,
+        "conditions": [{"text": c.text, "owner": c.owner.name, "due_date": c.due_date.isoformat()}
+                       for c in stage.conditions],
+        "rounds": [{"number": r.number, "submitted_at": iso(r.submitted_at), "submitted_by": r.submitted_by.name,
+                    "outcome": r.outcome.value if r.outcome else "pending", "decided_at": iso(r.decided_at)}
+                   for r in rounds],
+        "signatures": [{"name": s.printed_name, "role": s.role_title, "signed_at": iso(s.signed_at),
+                        "meaning": s.meaning, "outcome": s.outcome.value, "content_sha256": s.content_sha256,
+                        "round": r.number}
+                       for r in rounds for s in r.signoffs],
+        "audit_events": [describe(e) for e in events],
+        "audit_head": audit_head(),
+        "signature_level": "B-T" if current_app.config.get("TIMESTAMP_URL") else "B-B",
+    }
+    record["content_sha256"] = pdf_render.content_hash(record)
+    return record
+
+
+def issue_record(actor, stage) -> Record:
+    """Render, sign and store the record of a decided stage (version n+1 of its records)."""
+    started = time.perf_counter()
+    version = (db.session.scalar(select(func.max(Record.version)).where(Record.stage_review_id == stage.id)) or 0) + 1
+    issued_at = utcnow()
+    data = build_record_data(stage, version, issued_at)
+    unsigned = pdf_render.render_record_pdf(data)
+    signed = sign_pdf(unsigned, current_signer(), reason=f"ReviewBoard record {data['record_id']} v{version}",
+                      location=current_app.config["ORGANISATION_NAME"], timestamper=_timestamper())
+    elapsed = time.perf_counter() - started
+    record = Record(public_id=data["record_id"], version=version, stage_review_id=stage.id, issued_at=issued_at,
+                    template_version=data["template_version"], content_sha256=data["content_sha256"],
+                    record_json=pdf_render.canonical_json(data).decode(), pdf=signed,
+                    pdf_sha256=hashlib.sha256(signed).hexdigest(), pdf_size=len(signed),
+                    audit_head_seq=data["audit_head"]["seq"], audit_head_hash=data["audit_head"]["hash"],
+                    signature_level=data["signature_level"], render_seconds=round(elapsed, 3))
+    db.session.add(record)
+    db.session.flush()
+    record_event(actor, "record.issued", "stage_review", stage.id,
+                 after={"record": record.public_id, "version": version, "pdf_sha256": record.pdf_sha256,
+                        "content_sha256": record.content_sha256, "audit_head_seq": record.audit_head_seq})
+    log.info("record %s v%s issued in %.2fs (%d bytes)", record.public_id, version, elapsed, len(signed))
+    return record
+
+
+def _timestamper():
+    url = current_app.config.get("TIMESTAMP_URL")
+    if not url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(url)
+
+
+@dataclass
+class RecordVerification:
+    ok: bool
+    reason: str
+    signature: SignatureCheck
+    record: Record | None
+    newer_version: Record | None
+    embedded: dict | None
+
+
+def verify_record_bytes(data: bytes) -> RecordVerification:
+    """Check a PDF offline-style (signature intact and trusted) and against ReviewBoard's stored copy."""
+    check = verify_pdf(data, trust_roots())
+    digest = hashlib.sha256(data).hexdigest()
+    record = db.session.scalar(select(Record).where(Record.pdf_sha256 == digest))
+    embedded = check.embedded_record
+    newer = None
+    if record is not None:
+        newer = db.session.scalar(select(Record).where(Record.stage_review_id == record.stage_review_id,
+                                                       Record.version > record.version)
+                                  .order_by(Record.version.desc()).limit(1))
+    if not check.ok:
+        return RecordVerification(False, check.reason, check, record, newer, embedded)
+    if record is None:
+        return RecordVerification(False, "the signature is intact, but this file's SHA-256 matches no record "
+                                         "issued by this ReviewBoard", check, None, None, embedded)
+    return RecordVerification(True, f"valid: record {record.public_id} version {record.version}", check, record,
+                              newer, embedded)
+
+
+def embedded_json(record: Record) -> dict:
+    return json.loads(record.record_json)

@@ -1,0 +1,261 @@
+"""Reviewing a stage: verdicts, signed decisions, quorum, assignments and the approval queue."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import exists, func, select
+
+from reviewboard.audit.services import canonical, record_event
+from reviewboard.auth import services as accounts
+from reviewboard.auth.models import Role, User
+from reviewboard.auth.passwords import check_password
+from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
+from reviewboard.extensions import db
+from reviewboard.models.base import iso, utcnow
+from reviewboard.projects.services import open_stage
+from reviewboard.reviews import permissions as perms
+from reviewboard.reviews import workflow
+from reviewboard.reviews.models import Condition, ReviewAssignment, SignOff, StageReview, Verdict
+from reviewboard.reviews.workflow import Action, Outcome, StageState, VerdictValue
+
+log = logging.getLogger("reviewboard.reviews")
+security_log = logging.getLogger("reviewboard.security")
+
+
+class SigningRefused(ServiceError):
+    """Wrong password or blocked signing. The failure event must be committed even though we refuse."""
+
+    status = 403
+    persist = True
+
+
+@dataclass(frozen=True)
+class VerdictEntry:
+    criterion_id: int
+    value: VerdictValue | None
+    rationale: str
+
+
+@dataclass(frozen=True)
+class ConditionEntry:
+    text: str
+    owner_id: int
+    due_date: date
+
+
+def lock_stage(stage: StageReview) -> StageReview:
+    """Take the stage row lock (PostgreSQL FOR UPDATE; SQLite already holds the write lock) and reload it.
+
+    Every decision path locks first, so two reviewers completing a quorum at once decide exactly once.
+    """
+    db.session.execute(select(StageReview.id).where(StageReview.id == stage.id).with_for_update())
+    db.session.expire_all()
+    return db.session.get(StageReview, stage.id)
+
+
+def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry]) -> int:
+    """Insert or update this reviewer's verdicts for the current round; returns how many changed."""
+    stage = lock_stage(stage)
+    if not perms.can_review(reviewer, stage):
+        raise NotPermitted("You cannot review this stage.")
+    if perms.has_signed(reviewer, stage):
+        raise Conflict("You have already signed your decision for this round; verdicts are locked.")
+    round_ = stage.current_round
+    applicable = {c.id: c for c in stage.applicable_criteria()}
+    existing = {v.criterion_id: v for v in round_.verdicts if v.reviewer_id == reviewer.id}
+    changed = 0
+    for entry in entries:
+        criterion = applicable.get(entry.criterion_id)
+        if criterion is None or entry.value is None:
+            continue
+        rationale = entry.rationale.strip()
+        if entry.value.needs_rationale and not rationale:
+            raise ServiceError(f"{criterion.code}: give a rationale for '{entry.value.label}'.",
+                               f"criterion-{criterion.id}")
+        verdict = existing.get(criterion.id)
+        if verdict is None:
+            verdict = Verdict(round_id=round_.id, reviewer_id=reviewer.id, criterion_id=criterion.id,
+                              value=entry.value, rationale=rationale)
+            db.session.add(verdict)
+            before = None
+        elif verdict.value == entry.value and verdict.rationale == rationale:
+            continue
+        else:
+            before = {"value": verdict.value.value, "rationale": verdict.rationale}
+            verdict.value, verdict.rationale, verdict.updated_at = entry.value, rationale, utcnow()
+        db.session.flush()
+        record_event(reviewer, "verdict.recorded", "verdict", verdict.id, before=before,
+                     after={"stage_review_id": stage.id, "round": round_.number, "criterion": criterion.code,
+                            "value": entry.value.value, "rationale": rationale})
+        changed += 1
+    return changed
+
+
+def _check_password(reviewer: User, password: str, stage: StageReview) -> None:
+    if accounts.signing_blocked(reviewer):
+        security_log.warning("signature.blocked user=%s stage=%s", reviewer.id, stage.id)
+        raise SigningRefused("Signing is blocked for 15 minutes after repeated wrong passwords. "
+                             "The committee chairs have been alerted.", "password")
+    if not check_password(reviewer.password_hash, password or ""):
+        record_event(reviewer, "signature.failed", "user", reviewer.id, after={"stage_review_id": stage.id})
+        security_log.warning("signature.failure user=%s stage=%s", reviewer.id, stage.id)
+        if accounts.signing_blocked(reviewer):
+            record_event(None, "security.alert", "user", reviewer.id,
+                         after={"alert": "signing blocked after repeated wrong passwords",
+                                "notified": [u.email for u in accounts.users_with_role(Role.CHAIR)]})
+            security_log.error("security.alert signing blocked user=%s", reviewer.id)
+        raise SigningRefused("The password is not correct. Nothing was signed.", "password")
+
+
+def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password: str,
+                  conditions: list[ConditionEntry] | None = None, comment: str = "") -> SignOff:
+    """Sign ``outcome`` for the current round; decide the stage when the quorum is reached.
+
+    Raises SigningRefused (wrong password; the failure is audited), NotPermitted, Conflict (already
+    signed, stage no longer in review) or ServiceError (missing verdicts or conditions).
+    """
+    stage = lock_stage(stage)
+    if stage.state != StageState.IN_REVIEW:
+        raise Conflict(f"This stage is {stage.state.label.lower()}; there is nothing to sign.")
+    if perms.has_signed(reviewer, stage):
+        raise Conflict("You have already signed your decision for this round.")
+    if not perms.can_sign(reviewer, stage):
+        raise NotPermitted("You cannot sign this stage.")
+    _check_password(reviewer, password, stage)
+    round_ = stage.current_round
+    mine = {v.criterion_id: v for v in round_.verdicts if v.reviewer_id == reviewer.id}
+    missing = [c.code for c in stage.applicable_criteria() if c.id not in mine]
+    if missing:
+        raise ServiceError(f"Record a verdict on every criterion before signing (missing: {', '.join(missing)}).")
+    conditions = conditions or []
+    if outcome == Outcome.APPROVE_WITH_CONDITIONS and not conditions:
+        raise ServiceError("Add at least one condition, with an owner and a due date.", "conditions")
+    if outcome != Outcome.APPROVE_WITH_CONDITIONS and conditions:
+        conditions = []
+    member_ids = stage.project.member_ids
+    for c in conditions:
+        if c.owner_id not in member_ids:
+            raise ServiceError("A condition's owner must be a member of the project.", "conditions")
+        if c.due_date <= utcnow().date():
+            raise ServiceError("A condition's due date must be in the future.", "conditions")
+    role_title = Role.REVIEWER.title
+    meaning = workflow.signature_meaning(outcome, role_title, stage.name)
+    signed_at = utcnow()
+    content = canonical({
+        "stage_review_id": stage.id, "project_id": stage.project_id, "round": round_.number,
+        "snapshot_sha256": hashlib.sha256(canonical(round_.snapshot).encode()).hexdigest(),
+        "verdicts": sorted([v.criterion.code, v.value.value, v.rationale] for v in mine.values()),
+        "outcome": outcome.value, "meaning": meaning, "signer": {"id": reviewer.id, "name": reviewer.name},
+        "signed_at": iso(signed_at), "comment": comment.strip(),
+        "conditions": [[c.text.strip(), c.owner_id, c.due_date.isoformat()] for c in conditions],
+    })
+    signoff = SignOff(round_id=round_.id, reviewer_id=reviewer.id, outcome=outcome, comment=comment.strip(),
+                      printed_name=reviewer.name, role_title=role_title, meaning=meaning, signed_at=signed_at,
+                      content_sha256=hashlib.sha256(content.encode()).hexdigest(), signed_content=content)
+    db.session.add(signoff)
+    db.session.flush()
+    for c in conditions:
+        db.session.add(Condition(stage_review_id=stage.id, signoff_id=signoff.id, text=c.text.strip(),
+                                 owner_id=c.owner_id, due_date=c.due_date))
+    db.session.flush()
+    record_event(reviewer, "signoff.signed", "stage_review", stage.id,
+                 after={"round": round_.number, "outcome": outcome.value, "meaning": meaning,
+                        "printed_name": reviewer.name, "signed_at": iso(signed_at),
+                        "content_sha256": signoff.content_sha256, "conditions": len(conditions)})
+    log.info("stage %s signed by %s: %s", stage.id, reviewer.id, outcome.value)
+    _decide_if_quorum(reviewer, stage)
+    return signoff
+
+
+def _decide_if_quorum(actor: User, stage: StageReview) -> None:
+    db.session.refresh(stage)
+    round_ = stage.current_round
+    db.session.refresh(round_)
+    action = workflow.decision([s.outcome for s in round_.signoffs], stage.quorum)
+    if action is None:
+        return
+    old = workflow.apply(stage, action)
+    now = utcnow()
+    round_.outcome = {Action.APPROVE: Outcome.APPROVE, Action.APPROVE_WITH_CONDITIONS: Outcome.APPROVE_WITH_CONDITIONS,
+                      Action.REQUEST_CHANGES: Outcome.REQUEST_CHANGES, Action.REJECT: Outcome.REJECT}[action]
+    round_.decided_at = now
+    if stage.state.decided:
+        stage.decided_at = now
+    db.session.flush()
+    record_event(actor, "stage.decided", "stage_review", stage.id, before={"state": old.value},
+                 after={"state": stage.state.value, "round": round_.number,
+                        "signers": [s.printed_name for s in round_.signoffs]})
+    if stage.state.decided:
+        from reviewboard.records.services import issue_record
+
+        issue_record(actor, stage)
+    if stage.passed:
+        following = [s for s in stage.project.stages if s.position > stage.position]
+        if following and following[0].state == StageState.LOCKED:
+            open_stage(actor, following[0])
+
+
+def assign_reviewer(chair: User, stage: StageReview, reviewer: User) -> ReviewAssignment:
+    if not perms.can_assign(chair, stage):
+        raise NotPermitted("Only an independent chair can assign reviewers to this stage.")
+    if not (reviewer.active and reviewer.has_role(Role.REVIEWER)):
+        raise ServiceError("Choose an active reviewer.", "reviewer_id")
+    if not perms.is_independent(reviewer, stage):
+        raise ServiceError(f"{reviewer.name} is a member of this project and cannot review it.", "reviewer_id")
+    if reviewer.id in stage.assigned_reviewer_ids:
+        raise ServiceError(f"{reviewer.name} is already assigned.", "reviewer_id")
+    assignment = ReviewAssignment(stage_review_id=stage.id, reviewer_id=reviewer.id, assigned_by_id=chair.id)
+    db.session.add(assignment)
+    db.session.flush()
+    record_event(chair, "review.assigned", "stage_review", stage.id, after={"reviewer": reviewer.name,
+                                                                             "reviewer_id": reviewer.id})
+    return assignment
+
+
+def unassign_reviewer(chair: User, stage: StageReview, reviewer_id: int) -> None:
+    if not perms.can_assign(chair, stage):
+        raise NotPermitted("Only an independent chair can change assignments.")
+    assignment = next((a for a in stage.assignments if a.reviewer_id == reviewer_id), None)
+    if assignment is None:
+        return
+    name = assignment.reviewer.name
+    db.session.delete(assignment)
+    db.session.flush()
+    record_event(chair, "review.unassigned", "stage_review", stage.id, before={"reviewer": name,
+                                                                               "reviewer_id": reviewer_id})
+
+
+def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status: str = "waiting"):
+    """Stages in review that this reviewer may act on, oldest submission first."""
+    from reviewboard.pipelines.models import PipelineStage
+    from reviewboard.projects.models import Project, ProjectMember
+    from reviewboard.reviews.models import SubmissionRound
+
+    last_round = (select(SubmissionRound.stage_review_id, func.max(SubmissionRound.submitted_at).label("at"))
+                  .group_by(SubmissionRound.stage_review_id).subquery())
+    stmt = (select(StageReview, last_round.c.at).join(Project, StageReview.project_id == Project.id)
+            .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
+            .join(last_round, last_round.c.stage_review_id == StageReview.id)
+            .where(StageReview.state == StageState.IN_REVIEW)
+            .where(Project.owner_id != reviewer.id)
+            .where(~Project.id.in_(select(ProjectMember.project_id).where(ProjectMember.user_id == reviewer.id))))
+    assigned_any = select(ReviewAssignment.stage_review_id)
+    assigned_me = select(ReviewAssignment.stage_review_id).where(ReviewAssignment.reviewer_id == reviewer.id)
+    if not reviewer.has_role(Role.CHAIR):
+        stmt = stmt.where((~StageReview.id.in_(assigned_any)) | StageReview.id.in_(assigned_me))
+    signed_me = exists().where(SubmissionRound.stage_review_id == StageReview.id,
+                               SubmissionRound.number == StageReview.round_number,
+                               SignOff.round_id == SubmissionRound.id, SignOff.reviewer_id == reviewer.id)
+    if status == "waiting":
+        stmt = stmt.where(~signed_me)
+    elif status == "signed":
+        stmt = stmt.where(signed_me)
+    if stage_code:
+        stmt = stmt.where(PipelineStage.code == stage_code)
+    if tier:
+        stmt = stmt.where(Project.tier == tier)
+    return stmt.order_by(last_round.c.at.asc(), StageReview.id.asc())

@@ -1,0 +1,245 @@
+"""The stage page (evidence, submission, review and signing) and the reviewers' queue."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from reviewboard.auth.forms import ConfirmForm
+from reviewboard.auth.models import Role, User
+from reviewboard.auth.services import users_with_role
+from reviewboard.auth.session import session_is_fresh
+from reviewboard.core.boundary import keep_changes
+from reviewboard.core.errors import ServiceError
+from reviewboard.core.forms import attach_error
+from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.extensions import db
+from reviewboard.models.base import utcnow
+from reviewboard.projects import permissions as project_perms
+from reviewboard.projects import services as project_services
+from reviewboard.projects.forms import EvidenceForm, SubmitStageForm
+from reviewboard.projects.models import Evidence
+from reviewboard.projects.tiering import TIER_LABELS
+from reviewboard.records.models import Record
+from reviewboard.reviews import permissions as perms
+from reviewboard.reviews import services
+from reviewboard.reviews.forms import AssignForm, review_form_class
+from reviewboard.reviews.models import StageReview
+from reviewboard.reviews.workflow import Outcome, StageState, VerdictValue
+
+bp = Blueprint("reviews", __name__)
+
+
+def _load(stage_id: int) -> StageReview:
+    stage = db.session.get(StageReview, stage_id)
+    if stage is None or not project_perms.can_view_project(current_user, stage.project):
+        abort(404)
+    return stage
+
+
+def _review_form(stage: StageReview, formdata=None):
+    criteria = stage.applicable_criteria()
+    form = review_form_class(criteria)(formdata=formdata)
+    owners = [(stage.project.owner.id, stage.project.owner.name)] + [
+        (m.user.id, m.user.name) for m in stage.project.members]
+    for entry in form.conditions:
+        entry.owner_id.choices = owners
+    if formdata is None and stage.current_round is not None:
+        for v in stage.current_round.verdicts:
+            if v.reviewer_id == current_user.id:
+                getattr(form, f"v_{v.criterion_id}").data = v.value.value
+                getattr(form, f"r_{v.criterion_id}").data = v.rationale
+    return form, criteria
+
+
+def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_form=None, status=200):
+    criteria = stage.applicable_criteria()
+    if review_form is None and perms.can_review(current_user, stage):
+        review_form, _ = _review_form(stage)
+    if evidence_form is None and project_perms.can_manage_evidence(current_user, stage):
+        evidence_form = EvidenceForm()
+    if evidence_form is not None:
+        evidence_form.criterion_id.choices = [(c.id, f"{c.code} {c.title}") for c in criteria]
+    if submit_form is None and project_perms.can_submit_stage(current_user, stage):
+        submit_form = SubmitStageForm(version=stage.version)
+    assign_form = None
+    if perms.can_assign(current_user, stage):
+        assign_form = AssignForm()
+        assign_form.reviewer_id.choices = [(u.id, u.name) for u in users_with_role(Role.REVIEWER)
+                                           if perms.is_independent(u, stage)
+                                           and u.id not in stage.assigned_reviewer_ids]
+    records = db.session.scalars(db.select(Record).where(Record.stage_review_id == stage.id)
+                                 .order_by(Record.version)).all()
+    evidence_by_criterion: dict[int, list[Evidence]] = {}
+    for e in stage.evidence:
+        if not e.withdrawn:
+            evidence_by_criterion.setdefault(e.criterion_id, []).append(e)
+    return render_template(
+        "reviews/stage.html", stage=stage, project=stage.project, criteria=criteria,
+        evidence_by_criterion=evidence_by_criterion, review_form=review_form, evidence_form=evidence_form,
+        submit_form=submit_form, assign_form=assign_form, confirm=ConfirmForm(), records=records,
+        perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=TIER_LABELS,
+        ask_email=not session_is_fresh(), max_mib=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+    ), status
+
+
+@bp.get("/stages/<int:stage_id>")
+@login_required
+def show(stage_id: int):
+    return _render(_load(stage_id))
+
+
+@bp.post("/stages/<int:stage_id>/evidence")
+@login_required
+def add_evidence(stage_id: int):
+    stage = _load(stage_id)
+    if not project_perms.can_manage_evidence(current_user, stage):
+        abort(403)
+    form = EvidenceForm()
+    form.criterion_id.choices = [(c.id, c.code) for c in stage.applicable_criteria()]
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            evidence = project_services.add_evidence(current_user, stage, form.criterion_id.data,
+                                                     upload.filename or "", upload.read())
+        except ServiceError as exc:
+            attach_error(form, exc)
+        else:
+            flash(f"Attached {evidence.filename} (SHA-256 {evidence.sha256[:16]}…).", "success")
+            return redirect(url_for("reviews.show", stage_id=stage.id) + "#evidence")
+    return _render(stage, evidence_form=form, status=422)
+
+
+@bp.post("/evidence/<int:evidence_id>/withdraw")
+@login_required
+def withdraw_evidence(evidence_id: int):
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or not project_perms.can_view_project(current_user, evidence.stage_review.project):
+        abort(404)
+    if not project_perms.can_manage_evidence(current_user, evidence.stage_review):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    project_services.withdraw_evidence(current_user, evidence)
+    flash(f"Withdrew {evidence.filename}. It stays in the audit trail.", "success")
+    return redirect(url_for("reviews.show", stage_id=evidence.stage_review_id) + "#evidence")
+
+
+@bp.post("/stages/<int:stage_id>/submit")
+@login_required
+def submit(stage_id: int):
+    stage = _load(stage_id)
+    if not project_perms.can_submit_stage(current_user, stage):
+        abort(403)
+    form = SubmitStageForm()
+    if form.validate_on_submit():
+        try:
+            round_ = project_services.submit_stage(current_user, stage, form.note.data or "", form.version.data)
+        except ServiceError as exc:
+            if exc.status == 409:
+                flash(exc.message + " Reload the page to see the current state.", "warning")
+                return _render(stage, submit_form=form, status=409)
+            attach_error(form, exc)
+        else:
+            flash(f"{stage.name} submitted for review (round {round_.number}).", "success")
+            return redirect(url_for("reviews.show", stage_id=stage.id))
+    return _render(stage, submit_form=form, status=422)
+
+
+@bp.post("/stages/<int:stage_id>/review")
+@login_required
+def review(stage_id: int):
+    stage = _load(stage_id)
+    if not perms.can_review(current_user, stage):
+        if stage.state != StageState.IN_REVIEW or perms.has_signed(current_user, stage):
+            flash("This stage changed: it is no longer waiting for your decision.", "warning")
+            return _render(stage, status=409)
+        abort(403)
+    form, criteria = _review_form(stage, request.form)
+    if not form.validate_on_submit():
+        return _render(stage, review_form=form, status=422)
+    entries = [services.VerdictEntry(c.id, VerdictValue(getattr(form, f"v_{c.id}").data)
+                                     if getattr(form, f"v_{c.id}").data else None,
+                                     getattr(form, f"r_{c.id}").data or "") for c in criteria]
+    missing_rationale = [c for c, e in zip(criteria, entries, strict=True)
+                         if e.value is not None and e.value.needs_rationale and not e.rationale.strip()]
+    for c in missing_rationale:
+        getattr(form, f"r_{c.id}").errors = ["Give a rationale for anything but “Meets”."]
+    if missing_rationale:
+        return _render(stage, review_form=form, status=422)
+    user = current_user._get_current_object()
+    try:
+        services.save_verdicts(user, stage, entries)
+        if form.sign.data:
+            _sign(user, stage, form)
+    except ServiceError as exc:
+        if getattr(exc, "persist", False):
+            keep_changes()
+        if exc.status == 409:
+            flash(exc.message, "warning")
+            return _render(stage, review_form=form, status=409)
+        attach_error(form, exc)
+        if exc.field and exc.field.startswith("criterion-"):
+            getattr(form, f"r_{exc.field.split('-')[1]}").errors = [exc.message]
+        return _render(stage, review_form=form, status=422)
+    if form.sign.data:
+        flash("Your decision is signed.", "success")
+    else:
+        flash("Verdicts saved. Sign your decision when you are ready.", "success")
+    return redirect(url_for("reviews.show", stage_id=stage.id))
+
+
+def _sign(user: User, stage: StageReview, form) -> None:
+    if not form.outcome.data:
+        raise ServiceError("Choose your decision.", "outcome")
+    if not session_is_fresh() and (form.email.data or "").strip().lower() != user.email:
+        raise ServiceError("Your session was idle: enter your e-mail as well as your password.", "email")
+    conditions = []
+    for entry in form.conditions:
+        text = (entry.text.data or "").strip()
+        if not text:
+            continue
+        if not entry.due_date.data or not entry.owner_id.data:
+            raise ServiceError("Each condition needs an owner and a due date.", "conditions")
+        conditions.append(services.ConditionEntry(text, entry.owner_id.data, entry.due_date.data))
+    services.sign_decision(user, stage, Outcome(form.outcome.data), form.password.data or "", conditions,
+                           form.comment.data or "")
+
+
+@bp.post("/stages/<int:stage_id>/assign")
+@login_required
+def assign(stage_id: int):
+    stage = _load(stage_id)
+    if not perms.can_assign(current_user, stage):
+        abort(403)
+    form = AssignForm()
+    form.reviewer_id.choices = [(u.id, u.name) for u in users_with_role(Role.REVIEWER)]
+    if form.validate_on_submit():
+        reviewer = db.session.get(User, form.reviewer_id.data)
+        try:
+            services.assign_reviewer(current_user, stage, reviewer)
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for("reviews.show", stage_id=stage.id))
+        flash(f"{reviewer.name} assigned.", "success")
+    return redirect(url_for("reviews.show", stage_id=stage.id))
+
+
+@bp.get("/queue")
+@login_required
+def queue():
+    if not perms.can_see_queue(current_user):
+        abort(403)
+    stage_code = request.args.get("stage", "")
+    tier = request.args.get("tier", "")
+    status = request.args.get("status", "waiting")
+    if status not in ("waiting", "signed", "all"):
+        status = "waiting"
+    if tier not in ("", "low", "medium", "high", "prohibited"):
+        tier = ""
+    if stage_code not in ("", "DES", "DEV", "TST", "DEP", "OPS"):
+        stage_code = ""
+    stmt = services.queue_query(current_user, stage_code=stage_code, tier=tier, status=status)
+    page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"], scalars=False)
+    return render_template("reviews/queue.html", page=page, stage_code=stage_code, tier=tier, status=status,
+                           now=utcnow(), tier_labels=TIER_LABELS)

@@ -1,0 +1,190 @@
+"""The one module that changes a stage review's state.
+
+States, actions and the transition table are explicit; :func:`apply` is the only place that assigns
+``stage.state``. Guards read plain facts (:class:`Facts`), so the rules are unit-tested without a
+database. An illegal transition raises :class:`IllegalTransition`, which views answer with 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class StageState(StrEnum):
+    LOCKED = "locked"                  # an earlier stage has not passed yet
+    DRAFT = "draft"                    # open: the submitter prepares evidence
+    IN_REVIEW = "in_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def decided(self) -> bool:
+        return self in DECIDED_STATES
+
+
+DECIDED_STATES = frozenset({StageState.APPROVED, StageState.APPROVED_WITH_CONDITIONS, StageState.REJECTED})
+PASSED_STATES = frozenset({StageState.APPROVED, StageState.APPROVED_WITH_CONDITIONS})
+
+
+class Action(StrEnum):
+    OPEN = "open"
+    SUBMIT = "submit"
+    RESUBMIT = "resubmit"
+    APPROVE = "approve"
+    APPROVE_WITH_CONDITIONS = "approve_with_conditions"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+
+
+class Outcome(StrEnum):
+    """What one reviewer signs; the stage's decision is derived from the signed outcomes."""
+
+    APPROVE = "approve"
+    APPROVE_WITH_CONDITIONS = "approve_with_conditions"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+
+    @property
+    def label(self) -> str:
+        return {"approve": "Approve", "approve_with_conditions": "Approve with conditions",
+                "request_changes": "Request changes", "reject": "Reject"}[self.value]
+
+    @property
+    def verb(self) -> str:
+        return {"approve": "Approved", "approve_with_conditions": "Approved with conditions",
+                "request_changes": "Changes requested", "reject": "Rejected"}[self.value]
+
+
+class VerdictValue(StrEnum):
+    MEETS = "meets"
+    PARTIALLY_MEETS = "partially_meets"
+    DOES_NOT_MEET = "does_not_meet"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def needs_rationale(self) -> bool:
+        return self is not VerdictValue.MEETS
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the guards need to know, gathered by the service layer."""
+
+    previous_stage_passed: bool = True
+    escalation_blocked: bool = False
+    changed_since_last_round: bool = True
+
+
+class IllegalTransition(Exception):
+    def __init__(self, state: StageState, action: Action, reason: str):
+        super().__init__(f"cannot {action.value} a stage that is {state.label.lower()}: {reason}")
+        self.state, self.action, self.reason = state, action, reason
+
+
+Guard = Callable[[Facts], str | None]  # returns a refusal reason, or None when allowed
+
+
+def _previous_passed(facts: Facts) -> str | None:
+    return None if facts.previous_stage_passed else "the previous stage has not been approved"
+
+
+def _submittable(facts: Facts) -> str | None:
+    if facts.escalation_blocked:
+        return "the risk tier is 'prohibited or escalate': a chair must review the project first"
+    return _previous_passed(facts)
+
+
+def _resubmittable(facts: Facts) -> str | None:
+    if not facts.changed_since_last_round:
+        return "nothing changed since the last round"
+    return _submittable(facts)
+
+
+def _always(_facts: Facts) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[StageState]
+    action: Action
+    target: StageState
+    guard: Guard
+
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in (
+        Transition(frozenset({StageState.LOCKED}), Action.OPEN, StageState.DRAFT, _previous_passed),
+        Transition(frozenset({StageState.DRAFT}), Action.SUBMIT, StageState.IN_REVIEW, _submittable),
+        Transition(frozenset({StageState.CHANGES_REQUESTED}), Action.RESUBMIT, StageState.IN_REVIEW,
+                   _resubmittable),
+        Transition(frozenset({StageState.IN_REVIEW}), Action.APPROVE, StageState.APPROVED, _always),
+        Transition(frozenset({StageState.IN_REVIEW}), Action.APPROVE_WITH_CONDITIONS,
+                   StageState.APPROVED_WITH_CONDITIONS, _always),
+        Transition(frozenset({StageState.IN_REVIEW}), Action.REQUEST_CHANGES, StageState.CHANGES_REQUESTED,
+                   _always),
+        Transition(frozenset({StageState.IN_REVIEW}), Action.REJECT, StageState.REJECTED, _always),
+    )
+}
+
+OUTCOME_ACTIONS = {
+    Outcome.APPROVE: Action.APPROVE,
+    Outcome.APPROVE_WITH_CONDITIONS: Action.APPROVE_WITH_CONDITIONS,
+    Outcome.REQUEST_CHANGES: Action.REQUEST_CHANGES,
+    Outcome.REJECT: Action.REJECT,
+}
+
+
+def refusal(state: StageState, action: Action, facts: Facts = Facts()) -> str | None:
+    transition = TRANSITIONS[action]
+    if state not in transition.sources:
+        allowed = ", ".join(sorted(s.label.lower() for s in transition.sources))
+        return f"only possible when the stage is {allowed}"
+    return transition.guard(facts)
+
+
+def can(state: StageState, action: Action, facts: Facts = Facts()) -> bool:
+    return refusal(state, action, facts) is None
+
+
+def apply(stage, action: Action, facts: Facts = Facts()) -> StageState:
+    """Move ``stage.state`` along ``action`` or raise :class:`IllegalTransition`; returns the old state."""
+    old = StageState(stage.state)
+    reason = refusal(old, action, facts)
+    if reason is not None:
+        raise IllegalTransition(old, action, reason)
+    stage.state = TRANSITIONS[action].target
+    return old
+
+
+def decision(outcomes: Iterable[Outcome], quorum: int) -> Action | None:
+    """The stage decision once ``quorum`` reviewers have signed, else None.
+
+    Any reject rejects; otherwise any request for changes returns the stage; otherwise any
+    condition makes it an approval with conditions.
+    """
+    signed = [Outcome(o) for o in outcomes]
+    if len(signed) < quorum:
+        return None
+    for outcome in (Outcome.REJECT, Outcome.REQUEST_CHANGES, Outcome.APPROVE_WITH_CONDITIONS):
+        if outcome in signed:
+            return OUTCOME_ACTIONS[outcome]
+    return Action.APPROVE
+
+
+def signature_meaning(outcome: Outcome, role_title: str, stage_name: str) -> str:
+    """The meaning printed with every signature, e.g. "Approved as ethics reviewer, stage Testing"."""
+    return f"{outcome.verb} as {role_title.lower()}, stage {stage_name}"

@@ -1,0 +1,159 @@
+"""Shared fixtures: one app and schema per database engine per session; each test undone at its end.
+
+Every test that uses ``app``/``db_session``/``client`` runs once on SQLite and once on PostgreSQL
+(when PostgreSQL is reachable on 127.0.0.1:5432; otherwise the run says it used SQLite alone).
+Each test runs inside an outer transaction that is rolled back at its end; the app's own commits
+become savepoint releases inside it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.support.databases import create_pg_database, drop_pg_database, postgres_available, postgres_url
+
+ENGINES = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+
+
+def pytest_report_header(config):
+    if "postgresql" in ENGINES:
+        return "databases: SQLite and PostgreSQL (127.0.0.1:5432)"
+    return "databases: SQLite ONLY - PostgreSQL is not reachable on 127.0.0.1:5432"
+
+
+def pytest_terminal_summary(terminalreporter):
+    if "postgresql" not in ENGINES:
+        terminalreporter.write_line("NOTE: PostgreSQL was not reachable: this run used SQLite alone.", yellow=True)
+    else:
+        terminalreporter.write_line("Database engines exercised: SQLite and PostgreSQL.")
+
+
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory) -> Path:
+    from reviewboard.records.keys import init_keys
+
+    directory = tmp_path_factory.mktemp("keys")
+    init_keys(directory, "Test Organisation")
+    return directory
+
+
+def make_app(database_url: str, instance: Path, signing_dir: Path, **extra):
+    from reviewboard import create_app
+
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ORGANISATION_NAME": "Test Organisation",
+        "SIGNING_KEY_PATH": str(signing_dir / "signing-key.pem"),
+        "SIGNING_CERT_PATH": str(signing_dir / "signing-cert.pem"),
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    os.environ["REVIEWBOARD_INSTANCE_PATH"] = str(instance)
+    return create_app(config)
+
+
+def prepare_schema(app) -> None:
+    """Migrate to head and load the shipped catalog and default pipeline (committed baseline)."""
+    from flask_migrate import upgrade
+
+    from reviewboard.catalogs.schema import default_catalog_path
+    from reviewboard.catalogs.services import import_catalog_file
+    from reviewboard.extensions import db
+    from reviewboard.pipelines.services import ensure_default_pipeline
+
+    with app.app_context():
+        upgrade()
+        import_catalog_file(None, default_catalog_path())
+        ensure_default_pipeline()
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def app(engine_name, tmp_path_factory, signing_dir):
+    instance = tmp_path_factory.mktemp(f"instance-{engine_name}")
+    if engine_name == "sqlite":
+        url = f"sqlite:///{instance / 'test.db'}"
+        dbname = None
+    else:
+        dbname = f"rb_test_{uuid.uuid4().hex[:10]}"
+        create_pg_database(dbname)
+        url = postgres_url(dbname)
+    application = make_app(url, instance, signing_dir)
+    prepare_schema(application)
+    yield application
+    with application.app_context():
+        from reviewboard.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+    if dbname:
+        drop_pg_database(dbname)
+
+
+def _bound_session_class():
+    from flask_sqlalchemy.session import Session
+
+    class BoundSession(Session):
+        """Flask-SQLAlchemy picks engines per table and ignores ``bind``; tests pin one connection."""
+
+        def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+            return self.bind if self.bind is not None else super().get_bind(mapper, clause, bind, **kwargs)
+
+    return BoundSession
+
+
+@pytest.fixture()
+def db_session(app):
+    """An app context whose session runs inside a transaction rolled back after the test."""
+    from reviewboard.extensions import db
+
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint",
+                                                 "class_": _bound_session_class()})
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            if outer.is_active:
+                outer.rollback()
+            connection.close()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in an empty context, so it gets its own app context and ``g`` as in production,
+    not the test's (Flask reuses a pushed app context otherwise)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture()
+def client(app, db_session):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture()
+def make(db_session):
+    from tests.support.factories import Factory
+
+    return Factory(db_session)

@@ -1,0 +1,76 @@
+"""The three flows users come for, over HTTP with CSRF on: submit, review in the queue, sign, download."""
+
+from __future__ import annotations
+
+import io
+
+from reviewboard.records.models import Record
+from reviewboard.records.signing import verify_pdf
+from reviewboard.reviews.workflow import StageState
+from tests.support.factories import PASSWORD
+from tests.support.http import login, logout, post_form
+
+
+def _project_form(**overrides):
+    data = {"name": "Loan pre-screening", "purpose": "Ranks loan applications for manual review.",
+            "intended_users": "Credit officers.", "scenario": "Branch back office.", "system_type": "classifier",
+            "data_categories": ["personal"], "deployment_context": "business", "autonomy_level": "human_in_loop",
+            "scale": "organisation", "q_affects_rights": "yes", "q_safety_critical": "no",
+            "q_public_content": "no", "q_manipulation": "no", "q_social_scoring": "no",
+            "q_remote_biometric_public": "no"}
+    data.update(overrides)
+    return data
+
+
+def test_submit_review_sign_and_download_signed_record(client, make, db_session, app, signing_dir):
+    submitter = make.user("submitter", name="Sam Submitter")
+    rita, ravi = make.user("reviewer", name="Rita Reviewer"), make.user("reviewer", name="Ravi Reviewer")
+
+    login(client, submitter)
+    response = post_form(client, "/projects/new", "/projects/new", _project_form())
+    assert response.status_code == 302
+    project_url = response.headers["Location"]
+    page = client.get(project_url).get_data(as_text=True)
+    assert "High risk" in page and "T-HIGH-RIGHTS" in page  # the answers behind the tier are shown
+
+    from reviewboard.projects.models import Project
+    project = db_session.query(Project).filter_by(name="Loan pre-screening").one()
+    stage = project.stages[0]
+    stage_url = f"/stages/{stage.id}"
+    criterion = stage.applicable_criteria()[0]
+    response = post_form(client, stage_url, f"{stage_url}/evidence",
+                         {"criterion_id": str(criterion.id), "file": (io.BytesIO(b"%PDF-1.4 brief"), "brief.pdf")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(stage_url).get_data(as_text=True)
+    import hashlib
+    assert hashlib.sha256(b"%PDF-1.4 brief").hexdigest() in page
+    response = post_form(client, stage_url, f"{stage_url}/submit", {"note": "Ready", "version": str(stage.version)})
+    assert response.status_code == 302
+    logout(client)
+
+    for reviewer in (rita, ravi):
+        login(client, reviewer)
+        queue = client.get("/queue").get_data(as_text=True)
+        assert "Loan pre-screening" in queue
+        data = {f"v_{c.id}": "meets" for c in stage.applicable_criteria()}
+        data.update({"outcome": "approve", "password": PASSWORD, "sign": "Sign decision"})
+        response = post_form(client, stage_url, f"{stage_url}/review", data)
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        logout(client)
+
+    db_session.expire_all()
+    assert stage.state == StageState.APPROVED
+    assert project.stages[1].state == StageState.DRAFT  # the next stage opened
+    record = db_session.query(Record).filter_by(stage_review_id=stage.id).one()
+
+    login(client, submitter)
+    response = client.get(f"/records/{record.id}.pdf")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.data == record.pdf
+    check = verify_pdf(response.data, [signing_dir / "signing-cert.pem"])
+    assert check.ok, check.reason
+    assert check.embedded_record["stage"]["outcome"] == "approved"
+    names = {s["name"] for s in check.embedded_record["signatures"]}
+    assert names == {"Rita Reviewer", "Ravi Reviewer"}

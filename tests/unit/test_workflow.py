@@ -1,0 +1,86 @@
+"""The stage workflow's transition table, guards and quorum rule, without a database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from reviewboard.reviews import workflow
+from reviewboard.reviews.workflow import Action, Facts, IllegalTransition, Outcome, StageState
+
+
+@dataclass
+class Stage:
+    state: StageState
+
+
+@pytest.mark.parametrize(("start", "action", "end"), [
+    (StageState.LOCKED, Action.OPEN, StageState.DRAFT),
+    (StageState.DRAFT, Action.SUBMIT, StageState.IN_REVIEW),
+    (StageState.CHANGES_REQUESTED, Action.RESUBMIT, StageState.IN_REVIEW),
+    (StageState.IN_REVIEW, Action.APPROVE, StageState.APPROVED),
+    (StageState.IN_REVIEW, Action.APPROVE_WITH_CONDITIONS, StageState.APPROVED_WITH_CONDITIONS),
+    (StageState.IN_REVIEW, Action.REQUEST_CHANGES, StageState.CHANGES_REQUESTED),
+    (StageState.IN_REVIEW, Action.REJECT, StageState.REJECTED),
+])
+def test_allowed_transitions_move_the_state(start, action, end):
+    stage = Stage(start)
+    old = workflow.apply(stage, action)
+    assert old == start
+    assert stage.state == end
+
+
+ALL_PAIRS = [(s, a) for s in StageState for a in Action if s not in workflow.TRANSITIONS[a].sources]
+
+
+@pytest.mark.parametrize(("state", "action"), ALL_PAIRS)
+def test_every_other_transition_is_refused_and_leaves_the_state(state, action):
+    stage = Stage(state)
+    with pytest.raises(IllegalTransition):
+        workflow.apply(stage, action)
+    assert stage.state == state
+
+
+def test_decided_stages_accept_nothing():
+    for state in workflow.DECIDED_STATES:
+        assert not any(workflow.can(state, a) for a in Action)
+
+
+def test_submit_is_blocked_until_previous_stage_passed():
+    facts = Facts(previous_stage_passed=False)
+    assert "previous stage" in workflow.refusal(StageState.DRAFT, Action.SUBMIT, facts)
+    with pytest.raises(IllegalTransition):
+        workflow.apply(Stage(StageState.DRAFT), Action.SUBMIT, facts)
+    assert not workflow.can(StageState.LOCKED, Action.OPEN, facts)
+
+
+def test_prohibited_tier_blocks_submission_until_cleared():
+    blocked = Facts(escalation_blocked=True)
+    assert "chair" in workflow.refusal(StageState.DRAFT, Action.SUBMIT, blocked)
+    assert workflow.can(StageState.DRAFT, Action.SUBMIT, Facts())
+
+
+def test_unchanged_resubmission_is_refused():
+    reason = workflow.refusal(StageState.CHANGES_REQUESTED, Action.RESUBMIT, Facts(changed_since_last_round=False))
+    assert reason == "nothing changed since the last round"
+
+
+@pytest.mark.parametrize(("outcomes", "quorum", "expected"), [
+    ([], 2, None),
+    ([Outcome.APPROVE], 2, None),
+    ([Outcome.REJECT], 2, None),
+    ([Outcome.APPROVE, Outcome.APPROVE], 2, Action.APPROVE),
+    ([Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS], 2, Action.APPROVE_WITH_CONDITIONS),
+    ([Outcome.APPROVE, Outcome.REQUEST_CHANGES], 2, Action.REQUEST_CHANGES),
+    ([Outcome.REQUEST_CHANGES, Outcome.REJECT], 2, Action.REJECT),
+    ([Outcome.APPROVE_WITH_CONDITIONS, Outcome.REJECT, Outcome.APPROVE], 3, Action.REJECT),
+    ([Outcome.APPROVE], 1, Action.APPROVE),
+])
+def test_quorum_decision(outcomes, quorum, expected):
+    assert workflow.decision(outcomes, quorum) == expected
+
+
+def test_signature_meaning_names_outcome_role_and_stage():
+    assert workflow.signature_meaning(Outcome.APPROVE, "Ethics reviewer", "Testing") == \
+        "Approved as ethics reviewer, stage Testing"
