@@ -110,7 +110,7 @@ def add_evidence(actor: User, stage: StageReview, criterion_id: int, filename: s
                         storage_name=secrets.token_hex(16), content_type=content_type, size=len(data),
                         sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_id=actor.id,
                         round_number=stage.round_number + 1)
-    db.session.add(evidence)
+    stage.evidence.append(evidence)
     db.session.flush()
     record_event(actor, "evidence.added", "evidence", evidence.id,
                  after={"stage_review_id": stage.id, "criterion": criterion.code, "filename": name,
@@ -154,7 +154,7 @@ def submit_stage(actor: User, stage: StageReview, note: str, expected_version: i
     stage.round_number += 1
     round_ = SubmissionRound(stage_review_id=stage.id, number=stage.round_number, submitted_by_id=actor.id,
                              note=note, snapshot=snapshot)
-    db.session.add(round_)
+    stage.rounds.append(round_)
     db.session.flush()
     record_event(actor, "stage.submitted" if action == Action.SUBMIT else "stage.resubmitted",
                  "stage_review", stage.id, before={"state": old.value},

@@ -80,7 +80,7 @@ def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry
         if verdict is None:
             verdict = Verdict(round_id=round_.id, reviewer_id=reviewer.id, criterion_id=criterion.id,
                               value=entry.value, rationale=rationale)
-            db.session.add(verdict)
+            round_.verdicts.append(verdict)
             before = None
         elif verdict.value == entry.value and verdict.rationale == rationale:
             continue
@@ -156,11 +156,11 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
     signoff = SignOff(round_id=round_.id, reviewer_id=reviewer.id, outcome=outcome, comment=comment.strip(),
                       printed_name=reviewer.name, role_title=role_title, meaning=meaning, signed_at=signed_at,
                       content_sha256=hashlib.sha256(content.encode()).hexdigest(), signed_content=content)
-    db.session.add(signoff)
+    round_.signoffs.append(signoff)
     db.session.flush()
     for c in conditions:
-        db.session.add(Condition(stage_review_id=stage.id, signoff_id=signoff.id, text=c.text.strip(),
-                                 owner_id=c.owner_id, due_date=c.due_date))
+        stage.conditions.append(Condition(signoff_id=signoff.id, text=c.text.strip(), owner_id=c.owner_id,
+                                          due_date=c.due_date))
     db.session.flush()
     record_event(reviewer, "signoff.signed", "stage_review", stage.id,
                  after={"round": round_.number, "outcome": outcome.value, "meaning": meaning,
@@ -208,8 +208,8 @@ def assign_reviewer(chair: User, stage: StageReview, reviewer: User) -> ReviewAs
         raise ServiceError(f"{reviewer.name} is a member of this project and cannot review it.", "reviewer_id")
     if reviewer.id in stage.assigned_reviewer_ids:
         raise ServiceError(f"{reviewer.name} is already assigned.", "reviewer_id")
-    assignment = ReviewAssignment(stage_review_id=stage.id, reviewer_id=reviewer.id, assigned_by_id=chair.id)
-    db.session.add(assignment)
+    assignment = ReviewAssignment(reviewer_id=reviewer.id, assigned_by_id=chair.id)
+    stage.assignments.append(assignment)
     db.session.flush()
     record_event(chair, "review.assigned", "stage_review", stage.id, after={"reviewer": reviewer.name,
                                                                              "reviewer_id": reviewer.id})
@@ -223,6 +223,7 @@ def unassign_reviewer(chair: User, stage: StageReview, reviewer_id: int) -> None
     if assignment is None:
         return
     name = assignment.reviewer.name
+    stage.assignments.remove(assignment)
     db.session.delete(assignment)
     db.session.flush()
     record_event(chair, "review.unassigned", "stage_review", stage.id, before={"reviewer": name,

@@ -1,0 +1,157 @@
+"""The signed record end to end from the command line: demo, list, export, verify, tamper."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from reviewboard.records.models import Record
+from reviewboard.records.signing import verify_pdf
+
+
+@pytest.fixture()
+def cli(app, db_session):
+    runner = app.test_cli_runner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(args=list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture()
+def demo_record(cli, db_session, tmp_path) -> tuple[Record, Path]:
+    result = cli("demo")
+    assert result.exit_code == 0, result.output
+    record = db_session.scalar(select(Record).order_by(Record.id).limit(1))
+    assert record is not None
+    out = tmp_path / "record.pdf"
+    result = cli("record", "export", str(record.id), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    return record, out
+
+
+def test_demo_prints_sign_ins_and_is_idempotent(cli, db_session):
+    first = cli("demo")
+    assert first.exit_code == 0, first.output
+    assert "alice@example.org" in first.output and "demo-password-2026" in first.output
+    records = db_session.scalar(select(func.count()).select_from(Record))
+    second = cli("demo")
+    assert second.exit_code == 0
+    assert "already present" in second.output
+    assert db_session.scalar(select(func.count()).select_from(Record)) == records == 1
+
+
+def test_record_list_shows_id_project_stage_and_hash(cli, demo_record):
+    record, _ = demo_record
+    result = cli("record", "list")
+    assert result.exit_code == 0
+    line = next(line for line in result.output.splitlines() if record.public_id in line)
+    assert "Emergency triage assistant" in line and "Design" in line and record.pdf_sha256 in line
+
+
+def test_exported_demo_record_verifies_with_cli_and_pyhanko(cli, demo_record, signing_dir):
+    record, path = demo_record
+    assert path.read_bytes() == record.pdf
+    result = cli("record", "verify", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"matches stored record {record.public_id} version 1" in result.output
+    check = verify_pdf(path.read_bytes(), [signing_dir / "signing-cert.pem"])
+    assert check.intact and check.valid and check.trusted and check.covers_whole_file
+
+
+def test_one_flipped_byte_makes_verify_fail(cli, demo_record, tmp_path):
+    _, path = demo_record
+    data = bytearray(path.read_bytes())
+    byte_range = [int(x) for x in re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", data).groups()]
+    position = byte_range[1] // 2  # inside the first signed range
+    data[position] ^= 0x01
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(bytes(data))
+    result = cli("record", "verify", str(tampered))
+    assert result.exit_code == 1
+    assert "FAILED" in result.output
+
+
+def test_appended_incremental_update_makes_verify_fail(cli, demo_record, tmp_path):
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.generic import NameObject, TextStringObject
+
+    _, path = demo_record
+    writer = IncrementalPdfFileWriter(BytesIO(path.read_bytes()))
+    writer.root[NameObject("/Lang")] = TextStringObject("fr")
+    writer.update_root()
+    out = BytesIO()
+    writer.write(out)
+    appended = tmp_path / "appended.pdf"
+    appended.write_bytes(out.getvalue())
+    result = cli("record", "verify", str(appended))
+    assert result.exit_code == 1
+    assert "FAILED" in result.output
+
+
+def test_unknown_file_with_valid_signature_is_not_a_stored_record(cli, demo_record, db_session, tmp_path):
+    """A validly signed PDF whose hash matches no stored record is refused (e.g. a superseded copy we lost)."""
+    from reviewboard.records import pdf as render
+    from reviewboard.records.services import build_record_data, current_signer
+    from reviewboard.records.signing import sign_pdf
+
+    record, _ = demo_record
+    data = build_record_data(record.stage_review, 99, record.issued_at)
+    other = sign_pdf(render.render_record_pdf(data), current_signer(), reason="test")
+    path = tmp_path / "other.pdf"
+    path.write_bytes(other)
+    result = cli("record", "verify", str(path))
+    assert result.exit_code == 1
+    assert "matches no record" in result.output
+
+
+@pytest.mark.skipif(not shutil.which("pdffonts"), reason="poppler-utils not installed")
+def test_every_font_is_embedded(demo_record):
+    _, path = demo_record
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = out.splitlines()[2:]
+    assert rows, "no fonts listed"
+    for row in rows:
+        assert re.search(r"\s(yes)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$", row), f"font not embedded: {row}"
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_pdf_text_has_every_signature_name_time_and_meaning(demo_record, db_session):
+    record, path = demo_record
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = " ".join(text.split())
+    signoffs = [s for r in record.stage_review.rounds for s in r.signoffs]
+    assert len(signoffs) == 2
+    for s in signoffs:
+        assert s.printed_name in flat
+        assert s.meaning in flat
+        assert s.signed_at.strftime("%Y-%m-%d %H:%M:%S") in flat or s.signed_at.strftime("%Y-%m-%dT%H:%M:%SZ") in flat
+    assert record.public_id in flat and record.content_sha256[:32] in flat.replace(" ", "")
+
+
+def test_audit_trail_verifies_after_demo(cli, demo_record):
+    result = cli("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert "chain intact" in result.output
+
+
+def test_user_create_reads_password_from_stdin(cli, db_session):
+    from reviewboard.auth.services import authenticate
+
+    result = cli("user", "create", "New.Person@Example.org", "--name", "New Person", "--role", "reviewer",
+                 "--role", "auditor", "--password-stdin", input="a long enough passphrase\n")
+    assert result.exit_code == 0, result.output
+    user = authenticate("new.person@example.org", "a long enough passphrase")
+    assert user is not None and {r.value for r in user.roles} == {"reviewer", "auditor"}
+    again = cli("user", "create", "new.person@example.org", "--name", "Someone Else", "--role", "submitter",
+                "--password-stdin", input="another passphrase!\n")
+    assert again.exit_code != 0 and "never reused" in again.output
