@@ -112,9 +112,12 @@ def keys_cli():
 @with_appcontext
 def keys_init(force):
     """Create a self-signed signing key and certificate in the instance folder (mode 0600)."""
+    from reviewboard.audit.anchors import init_mac_key, mac_key_path
     from reviewboard.records.keys import init_keys
     from reviewboard.records.services import instance_path
 
+    if init_mac_key(mac_key_path()):
+        click.echo(f"Wrote {mac_key_path()} (audit-chain HMAC key, mode 0600)")
     key_path = instance_path(current_app.config["SIGNING_KEY_PATH"])
     cert_path = instance_path(current_app.config["SIGNING_CERT_PATH"])
     if key_path.exists() and cert_path.exists() and not force:
@@ -195,15 +198,31 @@ def audit_cli():
 @audit_cli.command("verify")
 @with_appcontext
 def audit_verify():
-    """Recompute the hash chain; exit 1 naming the first bad sequence number."""
+    """Verify the audit trail; exit 1 naming the first bad sequence number."""
+    import time
+
     from reviewboard.audit.services import verify_chain
 
+    started = time.perf_counter()
     result = verify_chain()
+    elapsed = time.perf_counter() - started
+    anchors = f"{result.checkpoints} signed checkpoint(s); HMAC checked on {result.mac_checked} row(s)"
     if not result.ok:
-        click.echo(f"FAILED at seq {result.first_bad_seq}: {result.reason} ({result.checked} events verified "
-                   "before it)", err=True)
+        click.echo(f"FAILED at seq {result.first_bad_seq}: {result.reason}", err=True)
+        click.echo(f"({result.checked} events verified before it; {anchors})", err=True)
         sys.exit(1)
-    click.echo(f"OK: {result.checked} events, chain intact")
+    click.echo(f"OK: {result.checked} events, chain intact; {anchors}; {elapsed:.2f}s")
+
+
+@audit_cli.command("checkpoint")
+@with_appcontext
+def audit_checkpoint():
+    """Sign the current head of the audit trail (run at least daily, e.g. from cron)."""
+    from reviewboard.audit.anchors import create_checkpoint
+
+    with transaction():
+        cp = create_checkpoint("daily")
+    click.echo(f"Checkpoint {cp.id}: seq {cp.seq}, head {cp.head_hash}")
 
 
 # -- demo ------------------------------------------------------------------------------------------

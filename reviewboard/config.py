@@ -43,6 +43,8 @@ class Defaults:
     SIGNING_PKCS12_PASSWORD: str | None = None
     TRUST_ROOT_PATHS: tuple[str, ...] = ()  # defaults to the signing certificate
     TIMESTAMP_URL: str | None = None
+    # HMAC key for the audit chain, kept outside the database (created by `reviewboard keys init`)
+    AUDIT_MAC_KEY_PATH = "keys/audit-mac.key"
     # Rate limits (Flask-Limiter); storage in Redis when configured
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False

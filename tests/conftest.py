@@ -36,10 +36,12 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture(scope="session")
 def signing_dir(tmp_path_factory) -> Path:
+    from reviewboard.audit.anchors import init_mac_key
     from reviewboard.records.keys import init_keys
 
     directory = tmp_path_factory.mktemp("keys")
     init_keys(directory, "Test Organisation")
+    init_mac_key(directory / "audit-mac.key")
     return directory
 
 
@@ -53,6 +55,7 @@ def make_app(database_url: str, instance: Path, signing_dir: Path, **extra):
         "ORGANISATION_NAME": "Test Organisation",
         "SIGNING_KEY_PATH": str(signing_dir / "signing-key.pem"),
         "SIGNING_CERT_PATH": str(signing_dir / "signing-cert.pem"),
+        "AUDIT_MAC_KEY_PATH": str(signing_dir / "audit-mac.key"),
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
     }

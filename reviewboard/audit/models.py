@@ -25,5 +25,23 @@ class AuditEvent(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC-SHA256 of entry_hash with a key kept outside the database (instance/keys/audit-mac.key):
+    # someone with database access alone cannot recompute the chain after a rewrite.
+    entry_mac: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement "the trail had this head at this time": an anchor a rewrite cannot forge."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int]
+    head_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(40))
+    statement: Mapped[str] = mapped_column(Text)  # the exact signed bytes (UTF-8)
+    signature: Mapped[str] = mapped_column(Text)  # base64 RSA PKCS#1 v1.5 SHA-256 over ``statement``
+    signer_cert_pem: Mapped[str] = mapped_column(Text)

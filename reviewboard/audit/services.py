@@ -17,6 +17,7 @@ from typing import Any
 from flask import g, has_request_context
 from sqlalchemy import select, text
 
+from reviewboard.audit import anchors
 from reviewboard.audit.models import AuditEvent
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
@@ -66,9 +67,12 @@ def record_event(actor, action: str, obj_type: str, obj_id: Any, *, before: Any 
     if on_behalf_of is not None:
         body["on_behalf_of"] = {"id": on_behalf_of.id, "name": on_behalf_of.name}
     payload = canonical(body)
+    entry_hash = chain_hash(prev_hash, payload)
+    key = anchors.mac_key()
     event = AuditEvent(seq=seq, created_at=now, actor_id=body["actor_id"], actor_name=actor_name,
                        action=action, object_type=obj_type, object_id=str(obj_id), payload=payload,
-                       prev_hash=prev_hash, entry_hash=chain_hash(prev_hash, payload))
+                       prev_hash=prev_hash, entry_hash=entry_hash,
+                       entry_mac=anchors.entry_mac(key, entry_hash) if key else None)
     session.add(event)
     session.flush()
     log.debug("audit seq=%s action=%s object=%s:%s actor=%s", seq, action, obj_type, obj_id, body["actor_id"])
@@ -89,34 +93,77 @@ class ChainCheck:
     checked: int
     first_bad_seq: int | None = None
     reason: str = ""
+    checkpoints: int = 0
+    mac_checked: int = 0  # rows whose HMAC was checked
 
 
 def verify_chain(batch: int = 5000) -> ChainCheck:
-    """Recompute every hash in order; report the first sequence number that does not fit."""
+    """Verify the whole trail; report the first sequence number that does not fit.
+
+    Checks, in one ordered pass: gap-free ``seq``, each ``prev_hash`` link, each ``entry_hash`` against
+    its payload, the indexed columns against the payload, and each row's HMAC when the key is present.
+    Then every signed checkpoint: its signature and certificate, that the trail still reaches its
+    ``seq`` (no truncation) and that the row there still has the signed head hash (no rewrite).
+    """
+    key = anchors.mac_key()
+    points = anchors.checkpoints()
+    wanted = {cp.seq for cp in points}
+    hash_at: dict[int, str] = {}
     expected_seq = 1
     prev_hash = GENESIS_HASH
     checked = 0
+    macs = 0
     stmt = select(AuditEvent.seq, AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.entry_hash,
-                  AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id).order_by(AuditEvent.seq)
+                  AuditEvent.entry_mac, AuditEvent.action, AuditEvent.object_type,
+                  AuditEvent.object_id).order_by(AuditEvent.seq)
+
+    def bad(seq, reason):
+        return ChainCheck(False, checked, seq, reason, len(points), macs)
+
     for row in db.session.execute(stmt.execution_options(yield_per=batch)):
         if row.seq != expected_seq:
-            return ChainCheck(False, checked, expected_seq, f"sequence gap: expected {expected_seq}, found {row.seq}")
+            return bad(expected_seq, f"sequence gap: expected {expected_seq}, found {row.seq} (rows deleted)")
         if row.prev_hash != prev_hash:
-            return ChainCheck(False, checked, row.seq, "previous-hash link broken (row removed, swapped or forged)")
+            return bad(row.seq, "previous-hash link broken (rows removed, swapped or forged)")
         if chain_hash(prev_hash, row.payload) != row.entry_hash:
-            return ChainCheck(False, checked, row.seq, "entry hash does not match its content (row altered)")
+            return bad(row.seq, "entry hash does not match its content (row altered)")
         try:
             body = json.loads(row.payload)
         except ValueError:
-            return ChainCheck(False, checked, row.seq, "payload is not valid JSON")
+            return bad(row.seq, "payload is not valid JSON")
         if (body.get("seq") != row.seq or body.get("action") != row.action
                 or body.get("object", {}).get("type") != row.object_type
                 or body.get("object", {}).get("id") != row.object_id):
-            return ChainCheck(False, checked, row.seq, "indexed columns disagree with the hashed payload")
+            return bad(row.seq, "indexed columns disagree with the hashed payload (row altered)")
+        if row.entry_mac is None:
+            # rows written before the key existed (or before a downgrade dropped the column) carry none;
+            # once rows carry a MAC, every later row must
+            if macs:
+                return bad(row.seq, "HMAC missing after HMAC-protected rows (row forged or rewritten)")
+        elif key is not None:
+            if row.entry_mac != anchors.entry_mac(key, row.entry_hash):
+                return bad(row.seq, "HMAC does not match: the chain was rewritten from here with recomputed hashes")
+            macs += 1
+        if row.seq in wanted:
+            hash_at[row.seq] = row.entry_hash
         prev_hash = row.entry_hash
         expected_seq += 1
         checked += 1
-    return ChainCheck(True, checked)
+    last_seq = expected_seq - 1
+    roots = anchors.trust_root_certs() if points else []
+    last_good = 0
+    for cp in points:
+        problem = anchors.checkpoint_problem(cp, roots)
+        if problem:
+            return bad(cp.seq, problem)
+        if cp.seq > last_seq:
+            return bad(last_seq + 1, f"the trail ends at seq {last_seq}, but a signed checkpoint of "
+                                     f"{cp.created_at:%Y-%m-%d %H:%M} UTC saw seq {cp.seq}: newest rows dropped")
+        if cp.seq and hash_at.get(cp.seq) != cp.head_hash:
+            return bad(last_good + 1, f"the row at seq {cp.seq} differs from the signed checkpoint: the chain "
+                                      f"was rewritten after seq {last_good}")
+        last_good = cp.seq
+    return ChainCheck(True, checked, checkpoints=len(points), mac_checked=macs)
 
 
 def describe(event: AuditEvent) -> dict:

@@ -141,6 +141,9 @@ def issue_record(actor, stage) -> Record:
     record_event(actor, "record.issued", "stage_review", stage.id,
                  after={"record": record.public_id, "version": version, "pdf_sha256": record.pdf_sha256,
                         "content_sha256": record.content_sha256, "audit_head_seq": record.audit_head_seq})
+    from reviewboard.audit.anchors import create_checkpoint
+
+    create_checkpoint("record.issued")
     log.info("record %s v%s issued in %.2fs (%d bytes)", record.public_id, version, elapsed, len(signed))
     return record
 

@@ -81,8 +81,8 @@ def test_one_flipped_byte_makes_verify_fail(cli, demo_record, tmp_path):
 def test_appended_incremental_update_makes_verify_fail(cli, demo_record, tmp_path):
     from io import BytesIO
 
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.generic import NameObject, TextStringObject
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     _, path = demo_record
     writer = IncrementalPdfFileWriter(BytesIO(path.read_bytes()))

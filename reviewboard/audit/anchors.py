@@ -1,0 +1,127 @@
+"""Anchors for the audit chain: a per-row HMAC with a key outside the database, and signed checkpoints.
+
+A hash chain alone catches edits, not a full rewrite by someone who can recompute hashes, nor the
+newest rows being dropped. The HMAC key (a file in the instance folder, never in the database)
+pinpoints the first rewritten row; checkpoints signed with the organisation's record key pin the head
+at every record issue and at least daily, so truncation and rewrites are caught even if the HMAC key
+leaked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from flask import current_app
+from sqlalchemy import select
+
+from reviewboard.audit.models import AuditCheckpoint
+from reviewboard.extensions import db
+from reviewboard.models.base import utcnow
+
+
+def mac_key_path() -> Path:
+    path = Path(current_app.config["AUDIT_MAC_KEY_PATH"])
+    return path if path.is_absolute() else Path(current_app.instance_path) / path
+
+
+def init_mac_key(path: Path) -> bool:
+    """Create the HMAC key file (0600) if missing; returns True when created."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return True
+
+
+@lru_cache(maxsize=8)
+def _read_key(path: str, mtime: float) -> bytes:
+    return bytes.fromhex(Path(path).read_text().strip())
+
+
+def mac_key() -> bytes | None:
+    path = mac_key_path()
+    if not path.exists():
+        return None
+    return _read_key(str(path), path.stat().st_mtime)
+
+
+def entry_mac(key: bytes, entry_hash: str) -> str:
+    return hmac.new(key, entry_hash.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _statement(seq: int, head_hash: str, at: str, reason: str) -> str:
+    return f"reviewboard-audit-checkpoint-v1\nseq={seq}\nhead={head_hash}\nat={at}\nreason={reason}\n"
+
+
+def create_checkpoint(reason: str) -> AuditCheckpoint:
+    """Sign the current head with the organisation's key and store it (flushes, does not commit)."""
+    from reviewboard.audit.services import audit_head
+    from reviewboard.records.services import current_signer
+
+    head = audit_head()
+    now = utcnow()
+    statement = _statement(head["seq"], head["hash"], now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), reason)
+    signer = current_signer()
+    key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+    signature = key.sign(statement.encode(), padding.PKCS1v15(), hashes.SHA256())
+    cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
+    checkpoint = AuditCheckpoint(seq=head["seq"], head_hash=head["hash"], created_at=now, reason=reason,
+                                 statement=statement, signature=base64.b64encode(signature).decode(),
+                                 signer_cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode())
+    db.session.add(checkpoint)
+    db.session.flush()
+    return checkpoint
+
+
+def _trusted(cert: x509.Certificate, roots: list[x509.Certificate]) -> bool:
+    for root in roots:
+        if cert == root:
+            return True
+        if cert.issuer == root.subject:
+            try:
+                cert.verify_directly_issued_by(root)
+                return True
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+    return False
+
+
+def checkpoint_problem(cp: AuditCheckpoint, roots: list[x509.Certificate]) -> str | None:
+    """None when the checkpoint's signature is valid, by a trusted certificate, over what it claims."""
+    try:
+        cert = x509.load_pem_x509_certificate(cp.signer_cert_pem.encode())
+        cert.public_key().verify(base64.b64decode(cp.signature), cp.statement.encode(), padding.PKCS1v15(),
+                                 hashes.SHA256())
+    except (ValueError, InvalidSignature):
+        return f"checkpoint {cp.id} has an invalid signature"
+    if not _trusted(cert, roots):
+        return f"checkpoint {cp.id} is signed by an untrusted certificate"
+    lines = dict(line.split("=", 1) for line in cp.statement.splitlines()[1:] if "=" in line)
+    if lines.get("seq") != str(cp.seq) or lines.get("head") != cp.head_hash:
+        return f"checkpoint {cp.id} columns disagree with its signed statement"
+    return None
+
+
+def trust_root_certs() -> list[x509.Certificate]:
+    from reviewboard.records.services import trust_roots
+
+    certs = []
+    for path in trust_roots():
+        certs.extend(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+    return certs
+
+
+def checkpoints() -> list[AuditCheckpoint]:
+    return list(db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq, AuditCheckpoint.id)))

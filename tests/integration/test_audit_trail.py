@@ -1,0 +1,212 @@
+"""The audit trail is tamper-evident: every kind of tampering makes `reviewboard audit verify` exit 1
+and name the first bad sequence number. Tampering is done the way an attacker with database access
+would: with the append-only triggers disabled inside the (rolled-back) test transaction."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from sqlalchemy import func, select, text
+
+from reviewboard.audit import anchors
+from reviewboard.audit.models import AuditEvent
+from reviewboard.audit.services import chain_hash, record_event
+
+
+@pytest.fixture()
+def cli(app, db_session):
+    runner = app.test_cli_runner()
+    return lambda *args: runner.invoke(args=list(args))
+
+
+@pytest.fixture()
+def trail(make, db_session):
+    """A trail with at least 30 events; returns the first and last seq written by this test."""
+    first = (db_session.scalar(select(func.max(AuditEvent.seq))) or 0) + 1
+    actor = make.user("chair")
+    for i in range(30):
+        record_event(actor, "test.event", "thing", i, after={"n": i})
+    db_session.flush()
+    last = db_session.scalar(select(func.max(AuditEvent.seq)))
+    return first, last
+
+
+def _unguard(session):
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+    else:
+        session.execute(text("DROP TRIGGER audit_event_no_update"))
+        session.execute(text("DROP TRIGGER audit_event_no_delete"))
+
+
+def _row(session, seq):
+    return session.execute(select(AuditEvent.__table__).where(AuditEvent.seq == seq)).mappings().one()
+
+
+def _failed_at(cli, seq):
+    result = cli("audit", "verify")
+    assert result.exit_code == 1, result.output
+    assert f"FAILED at seq {seq}:" in result.output, result.output
+    return result.output
+
+
+def test_intact_trail_verifies(cli, trail):
+    result = cli("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert "chain intact" in result.output and "HMAC checked on 0 row" not in result.output
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_event SET action = 'x' WHERE seq = :seq",
+                                       "DELETE FROM audit_event WHERE seq = :seq"])
+def test_database_refuses_update_and_delete(db_session, trail, statement):
+    from sqlalchemy.exc import DBAPIError
+
+    _, last = trail
+    nested = db_session.begin_nested()
+    with pytest.raises(DBAPIError, match="append-only"):
+        db_session.execute(text(statement), {"seq": last})
+    nested.rollback()
+
+
+def test_changed_field_is_named(cli, db_session, trail):
+    first, last = trail
+    seq = first + 7
+    _unguard(db_session)
+    payload = json.loads(_row(db_session, seq)["payload"])
+    payload["after"] = {"n": 999}
+    db_session.execute(text("UPDATE audit_event SET payload = :p WHERE seq = :s"),
+                       {"p": json.dumps(payload, sort_keys=True, separators=(",", ":")), "s": seq})
+    assert "row altered" in _failed_at(cli, seq)
+
+
+def test_changed_indexed_column_is_named(cli, db_session, trail):
+    first, _ = trail
+    _unguard(db_session)
+    db_session.execute(text("UPDATE audit_event SET action = 'record.deleted' WHERE seq = :s"), {"s": first + 3})
+    _failed_at(cli, first + 3)
+
+
+def test_deleted_row_is_named(cli, db_session, trail):
+    first, _ = trail
+    _unguard(db_session)
+    db_session.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": first + 5})
+    assert "gap" in _failed_at(cli, first + 5)
+
+
+def test_swapped_rows_are_named(cli, db_session, trail):
+    first, _ = trail
+    a, b = first + 10, first + 11
+    _unguard(db_session)
+    ra, rb = _row(db_session, a), _row(db_session, b)
+    cols = ("payload", "prev_hash", "entry_hash", "entry_mac", "action", "object_id")
+    db_session.execute(text("UPDATE audit_event SET entry_hash = :h WHERE seq = :s"), {"h": "f" * 64, "s": a})
+    for target, source in ((b, ra), (a, rb)):
+        db_session.execute(text("UPDATE audit_event SET " + ", ".join(f"{c} = :{c}" for c in cols) + " WHERE seq = :s"),
+                           {**{c: source[c] for c in cols}, "s": target})
+    _failed_at(cli, a)
+
+
+def test_forged_row_is_named(cli, db_session, trail):
+    _, last = trail
+    _unguard(db_session)
+    head = _row(db_session, last)
+    payload = json.dumps({"seq": last + 1, "action": "stage.decided", "object": {"type": "stage_review", "id": "1"}},
+                         sort_keys=True, separators=(",", ":"))
+    # a forger who knows the hashing scheme but not the HMAC key
+    db_session.execute(AuditEvent.__table__.insert().values(
+        seq=last + 1, created_at=head["created_at"], actor_id=None, actor_name="Mallory", action="stage.decided",
+        object_type="stage_review", object_id="1", payload=payload, prev_hash=head["entry_hash"],
+        entry_hash=chain_hash(head["entry_hash"], payload), entry_mac="0" * 64))
+    assert "HMAC" in _failed_at(cli, last + 1)
+
+
+def _rewrite_from(session, start, last, *, key=None):
+    """Change row ``start`` and recompute every hash after it (and the HMACs, when given the key)."""
+    prev = _row(session, start - 1)["entry_hash"]
+    for seq in range(start, last + 1):
+        row = _row(session, seq)
+        payload = row["payload"]
+        if seq == start:
+            body = json.loads(payload)
+            body["actor_name"] = "Someone Else"
+            payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        entry = chain_hash(prev, payload)
+        mac = anchors.entry_mac(key, entry) if key else row["entry_mac"]
+        session.execute(text("UPDATE audit_event SET payload = :p, prev_hash = :ph, entry_hash = :h, "
+                             "entry_mac = :m WHERE seq = :s"), {"p": payload, "ph": prev, "h": entry, "m": mac,
+                                                                 "s": seq})
+        prev = entry
+
+
+def test_forged_row_without_hmac_after_protected_rows_is_named(cli, db_session, trail):
+    _, last = trail
+    _unguard(db_session)
+    db_session.execute(text("UPDATE audit_event SET entry_mac = NULL WHERE seq = :s"), {"s": last})
+    assert "HMAC missing" in _failed_at(cli, last)
+
+
+def test_rewritten_chain_is_caught_by_the_hmac_at_its_first_row(cli, db_session, trail):
+    first, last = trail
+    _unguard(db_session)
+    _rewrite_from(db_session, first + 12, last)
+    assert "rewritten" in _failed_at(cli, first + 12)
+
+
+def test_rewrite_with_a_stolen_hmac_key_is_caught_by_the_signed_checkpoint(cli, db_session, trail, app):
+    first, last = trail
+    checkpoint = anchors.create_checkpoint("test")
+    assert checkpoint.seq == last
+    _unguard(db_session)
+    _rewrite_from(db_session, first + 12, last, key=anchors.mac_key())
+    output = _failed_at(cli, 1)  # no earlier checkpoint: every row up to the signed head is suspect
+    assert "differs from the signed checkpoint" in output
+
+
+def test_dropped_newest_rows_are_caught_by_the_checkpoint(cli, db_session, trail):
+    _, last = trail
+    anchors.create_checkpoint("test")
+    _unguard(db_session)
+    db_session.execute(text("DELETE FROM audit_event WHERE seq > :s"), {"s": last - 3})
+    assert "newest rows dropped" in _failed_at(cli, last - 2)
+
+
+def test_forged_checkpoint_signature_is_refused(cli, db_session, trail):
+    cp = anchors.create_checkpoint("test")
+    if db_session.get_bind().dialect.name == "postgresql":
+        db_session.execute(text("ALTER TABLE audit_checkpoint DISABLE TRIGGER USER"))
+    else:
+        db_session.execute(text("DROP TRIGGER audit_checkpoint_no_update"))
+    db_session.execute(text("UPDATE audit_checkpoint SET head_hash = :h WHERE id = :i"), {"h": "a" * 64, "i": cp.id})
+    db_session.expire_all()
+    assert "disagree" in _failed_at(cli, cp.seq)
+
+
+def test_any_single_byte_change_in_a_payload_is_caught(cli, db_session, trail):
+    first, last = trail
+    _unguard(db_session)
+    rng = random.Random(20261128)
+    seq = rng.randint(first, last)
+    payload = _row(db_session, seq)["payload"]
+    for _ in range(5):
+        i = rng.randrange(len(payload))
+        changed = payload[:i] + chr((ord(payload[i]) + 1) % 128 or 65) + payload[i + 1:]
+        nested = db_session.begin_nested()
+        db_session.execute(text("UPDATE audit_event SET payload = :p WHERE seq = :s"), {"p": changed, "s": seq})
+        _failed_at(cli, seq)
+        nested.rollback()
+
+
+def test_every_record_issue_writes_a_signed_checkpoint(make, db_session):
+    from reviewboard.audit.models import AuditCheckpoint
+
+    stage = make.submitted_stage()
+    before = db_session.scalar(select(func.count()).select_from(AuditCheckpoint))
+    a, b = make.reviewers()
+    make.sign(a, stage)
+    make.sign(b, stage)
+    after = db_session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).all()
+    assert len(after) == before + 1
+    assert after[-1].reason == "record.issued"
+    assert anchors.checkpoint_problem(after[-1], anchors.trust_root_certs()) is None
