@@ -56,8 +56,25 @@ def _finish_config(app: Flask) -> None:
         cfg["SESSION_COOKIE_NAME"] = "__Host-session"
     elif cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         cfg["SECRET_KEY"] = _instance_secret(app)
+    _check_key_files(app)
     if isinstance(cfg.get("RATELIMIT_STORAGE_URI"), str) and os.environ.get("REDIS_URL"):
         cfg["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
+
+
+def _check_key_files(app: Flask) -> None:
+    """Refuse to start when a configured private key is readable by group or others."""
+    from reviewboard.records.keys import KeyPermissionError, check_key_permissions
+
+    for setting in ("SIGNING_KEY_PATH", "SIGNING_PKCS12_PATH", "AUDIT_MAC_KEY_PATH"):
+        value = app.config.get(setting)
+        if not value:
+            continue
+        path = Path(value) if Path(value).is_absolute() else Path(app.instance_path) / value
+        if path.exists():
+            try:
+                check_key_permissions(path)
+            except KeyPermissionError as exc:
+                raise ConfigurationError(f"Refusing to start: {setting}: {exc}") from exc
 
 
 def _instance_secret(app: Flask) -> str:
@@ -96,8 +113,9 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.catalogs.views import bp as catalogs_bp
     from reviewboard.core.views import bp as core_bp
     from reviewboard.projects.views import bp as projects_bp
+    from reviewboard.records.pack_views import bp as packs_bp
     from reviewboard.records.views import bp as records_bp
     from reviewboard.reviews.views import bp as reviews_bp
 
-    for bp in (core_bp, auth_bp, projects_bp, reviews_bp, records_bp, catalogs_bp):
+    for bp in (core_bp, auth_bp, projects_bp, reviews_bp, records_bp, packs_bp, catalogs_bp):
         app.register_blueprint(bp)

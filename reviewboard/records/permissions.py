@@ -7,3 +7,11 @@ from reviewboard.projects.permissions import can_view_project
 
 def can_download_record(user, record) -> bool:
     return can_view_project(user, record.stage_review.project)
+
+
+def can_export_pack(user, project) -> bool:
+    """Chairs and auditors download evidence packs (the whole file set of a project)."""
+    from reviewboard.auth.models import Role
+
+    return (user.is_authenticated and user.active and bool(user.roles & {Role.CHAIR, Role.AUDITOR})
+            and can_view_project(user, project))

@@ -1,0 +1,45 @@
+"""Evidence-pack downloads for chairs and auditors."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort
+from flask_login import current_user, login_required
+
+from reviewboard.extensions import db
+from reviewboard.projects.models import Project
+from reviewboard.records.pack import build_pack
+from reviewboard.records.permissions import can_export_pack
+from reviewboard.reviews.models import StageReview
+
+bp = Blueprint("packs", __name__)
+log = logging.getLogger("reviewboard.records")
+
+
+def _zip(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype="application/zip")
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response
+
+
+@bp.get("/projects/<int:project_id>/pack.zip")
+@login_required
+def project_pack(project_id: int):
+    project = db.session.get(Project, project_id)
+    if project is None or not can_export_pack(current_user, project):
+        abort(404)
+    data, name = build_pack(project)
+    log.info("evidence pack exported project=%s bytes=%d", project.id, len(data))
+    return _zip(data, name)
+
+
+@bp.get("/stages/<int:stage_id>/pack.zip")
+@login_required
+def stage_pack(stage_id: int):
+    stage = db.session.get(StageReview, stage_id)
+    if stage is None or not can_export_pack(current_user, stage.project):
+        abort(404)
+    data, name = build_pack(stage.project, stage)
+    log.info("evidence pack exported stage=%s bytes=%d", stage.id, len(data))
+    return _zip(data, name)

@@ -1,0 +1,48 @@
+"""The app refuses to start on insecure configuration."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from reviewboard import ConfigurationError
+from tests.conftest import make_app
+
+
+def test_refuses_a_signing_key_readable_by_others(tmp_path, signing_dir):
+    keys = tmp_path / "keys"
+    shutil.copytree(signing_dir, keys)
+    (keys / "signing-key.pem").chmod(0o644)
+    with pytest.raises(ConfigurationError, match="SIGNING_KEY_PATH"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, keys)
+    (keys / "signing-key.pem").chmod(0o600)
+    assert make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, keys) is not None
+
+
+def test_refuses_a_readable_audit_mac_key(tmp_path, signing_dir):
+    keys = tmp_path / "keys"
+    shutil.copytree(signing_dir, keys)
+    (keys / "audit-mac.key").chmod(0o640)
+    with pytest.raises(ConfigurationError, match="AUDIT_MAC_KEY_PATH"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, keys)
+
+
+@pytest.mark.parametrize("secret", ["", "dev-insecure-change-me", "short"])
+def test_production_refuses_missing_or_default_secret_key(tmp_path, signing_dir, secret):
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, REVIEWBOARD_ENV="production",
+                 SECRET_KEY=secret)
+
+
+def test_production_refuses_debug(tmp_path, signing_dir):
+    with pytest.raises(ConfigurationError, match="DEBUG"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, REVIEWBOARD_ENV="production",
+                 DEBUG=True, SECRET_KEY="s" * 40)
+
+
+def test_production_uses_secure_host_prefixed_cookie(tmp_path, signing_dir):
+    app = make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, REVIEWBOARD_ENV="production",
+                   SECRET_KEY="s" * 40)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
