@@ -70,7 +70,8 @@ def build_pack(project, stage=None) -> tuple[bytes, str]:
         "project": {"id": project.id, "name": project.name, "tier": project.tier},
         "stage": stage.name if stage is not None else None,
         "records": records_meta,
-        "files": [{"path": p, "sha256": hashlib.sha256(b).hexdigest(), "size": len(b)} for p, b in sorted(files.items())],
+        "files": [{"path": p, "sha256": hashlib.sha256(b).hexdigest(), "size": len(b)}
+                  for p, b in sorted(files.items())],
     }
     manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False).encode()
     signer = current_signer()

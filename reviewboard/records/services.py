@@ -26,6 +26,7 @@ from reviewboard.records import pdf as pdf_render
 from reviewboard.records.keys import load_signer
 from reviewboard.records.models import Record
 from reviewboard.records.signing import SignatureCheck, sign_pdf, verify_pdf
+from reviewboard.reviews.signatures import check_signoff
 
 log = logging.getLogger("reviewboard.records")
 
@@ -110,7 +111,7 @@ def build_record_data(stage, version: int, issued_at) -> dict:
                    for r in rounds],
         "signatures": [{"name": s.printed_name, "role": s.role_title, "signed_at": iso(s.signed_at),
                         "meaning": s.meaning, "outcome": s.outcome.value, "content_sha256": s.content_sha256,
-                        "round": r.number}
+                        "round": r.number, "status": check_signoff(s).state}
                        for r in rounds for s in r.signoffs],
         "audit_events": [describe(e) for e in events],
         "audit_head": audit_head(),
