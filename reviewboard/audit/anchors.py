@@ -10,7 +10,6 @@ leaked.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import secrets
@@ -58,7 +57,7 @@ def mac_key() -> bytes | None:
 
 
 def entry_mac(key: bytes, entry_hash: str) -> str:
-    return hmac.new(key, entry_hash.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, entry_hash.encode("ascii"), "sha256").hex()
 
 
 def _statement(seq: int, head_hash: str, at: str, reason: str) -> str:

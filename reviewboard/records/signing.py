@@ -7,10 +7,15 @@ pyHanko is pinned to 0.38.0 because :func:`sign_pdf` switches off a private writ
 (``_update_meta``): left on, it rewrites XMP ``pdf:Producer`` to "pyHanko ..." and appends to Info
 ``/Producer``, so the two disagree and the file stops being valid PDF/A
 (records-security-reliability.md, finding 5a). tests/records checks Info/XMP agreement after signing.
+
+With a timestamper (PAdES B-T) the signature placeholder is sized locally (:func:`_reserve_for_timestamp`):
+left to itself pyHanko sizes it with a throw-away request to the TSA, so each record would cost two
+timestamp requests. tests/integration/test_timestamp.py checks one request per record.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -25,6 +30,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
@@ -33,19 +39,19 @@ from .pdf import RECORD_ATTACHMENT_NAME
 log = logging.getLogger(__name__)
 
 SIGNATURE_FIELD = "ReviewBoardRecord"
+# Room kept for the RFC 3161 token (DER bytes) on top of the signature itself. The test TSA's token, with
+# its CA certificate, is about 2.5 KB; a TSA sending a longer chain gets more room from the fallback in
+# sign_pdf (pyHanko's own estimate, at the cost of one extra request).
+TIMESTAMP_TOKEN_ALLOWANCE = 10 * 1024
 
 
 def sign_pdf(pdf: bytes, signer, *, reason: str, location: str | None = None, timestamper=None) -> bytes:
     """Seal ``pdf`` with a PAdES signature (B-B, or B-T when a ``timestamper`` is given).
 
     Returns the signed file; ``pdf`` is an exact prefix of it. Raises RuntimeError if the installed
-    pyHanko lacks the hook this module depends on.
+    pyHanko lacks the hook this module depends on. With a timestamper, the TSA is asked once per call
+    (twice only if its token outgrows :data:`TIMESTAMP_TOKEN_ALLOWANCE`).
     """
-    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    if not callable(getattr(writer, "_update_meta", None)):
-        raise RuntimeError("pyHanko internals changed: IncrementalPdfFileWriter._update_meta is gone")
-    # Keep Info and XMP exactly as WeasyPrint wrote them (PDF/A requires them to agree).
-    writer._update_meta = lambda: None
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -53,6 +59,26 @@ def sign_pdf(pdf: bytes, signer, *, reason: str, location: str | None = None, ti
         reason=reason,
         location=location,
     )
+    reserved = _reserve_for_timestamp(signer) if timestamper is not None else None
+    try:
+        signed = _sign(pdf, signer, metadata, timestamper, reserved)
+    except SigningError as exc:
+        if reserved is None or "larger than expected" not in str(exc):
+            raise
+        log.warning("timestamp token larger than the %d bytes reserved; signing again with pyHanko's estimate",
+                    TIMESTAMP_TOKEN_ALLOWANCE)
+        signed = _sign(pdf, signer, metadata, timestamper, None)
+    if not signed.startswith(pdf):
+        raise RuntimeError("signing rewrote the original PDF bytes instead of appending to them")
+    return signed
+
+
+def _sign(pdf: bytes, signer, metadata, timestamper, bytes_reserved: int | None) -> bytes:
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    if not callable(getattr(writer, "_update_meta", None)):
+        raise RuntimeError("pyHanko internals changed: IncrementalPdfFileWriter._update_meta is gone")
+    # Keep Info and XMP exactly as WeasyPrint wrote them (PDF/A requires them to agree).
+    writer._update_meta = lambda: None
     pdf_signer = signers.PdfSigner(
         metadata,
         signer,
@@ -61,11 +87,17 @@ def sign_pdf(pdf: bytes, signer, *, reason: str, location: str | None = None, ti
         new_field_spec=fields.SigFieldSpec(sig_field_name=SIGNATURE_FIELD),
     )
     output = BytesIO()
-    pdf_signer.sign_pdf(writer, output=output)
-    signed = output.getvalue()
-    if not signed.startswith(pdf):
-        raise RuntimeError("signing rewrote the original PDF bytes instead of appending to them")
-    return signed
+    pdf_signer.sign_pdf(writer, output=output, bytes_reserved=bytes_reserved)
+    return output.getvalue()
+
+
+def _reserve_for_timestamp(signer) -> int:
+    """Placeholder size (hex digits) for a B-T signature, found without contacting the TSA.
+
+    A dry run of the CMS signature (no network) plus :data:`TIMESTAMP_TOKEN_ALLOWANCE` for the token.
+    """
+    probe = asyncio.run(signer.async_sign(bytes(32), "sha256", dry_run=True, use_pades=True))
+    return 2 * (len(probe.dump()) + TIMESTAMP_TOKEN_ALLOWANCE)
 
 
 @dataclass
@@ -82,10 +114,18 @@ class SignatureCheck:
     signing_time: datetime | None
     embedded_record: dict | None
     pdf_sha256: str
+    # PAdES B-T: the RFC 3161 token's genTime, and whether the token is intact, valid and trusted
+    # (None when the signature carries no token, i.e. B-B).
+    timestamp: datetime | None = None
+    timestamp_ok: bool | None = None
 
 
-def verify_pdf(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureCheck:
+def verify_pdf(pdf: bytes, trust_roots: Sequence[Path],
+               timestamp_trust_roots: Sequence[Path] | None = None) -> SignatureCheck:
     """Validate the record seal offline against ``trust_roots`` (PEM or DER certificate files).
+
+    A B-T signature's timestamp token is checked against ``timestamp_trust_roots`` (the TSA's root
+    certificates), or against ``trust_roots`` when that is None (pyHanko's default).
 
     Never raises on malformed input: problems come back as ``ok=False`` with a human reason.
     ``embedded_record`` is read from the signed revision, so an appended update cannot change it.
@@ -114,12 +154,16 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureCheck:
 
     try:
         roots = [cert for path in trust_roots for cert in load_certs_from_pemder([str(path)])]
+        ts_roots = None if timestamp_trust_roots is None else [
+            cert for path in timestamp_trust_roots for cert in load_certs_from_pemder([str(path)])]
     except Exception as exc:
         return failed(f"trust root could not be loaded: {exc}")
 
     try:
         status = validate_pdf_signature(
-            signature, ValidationContext(trust_roots=roots, allow_fetching=False)
+            signature, ValidationContext(trust_roots=roots, allow_fetching=False),
+            ts_validation_context=None if ts_roots is None else ValidationContext(trust_roots=ts_roots,
+                                                                                   allow_fetching=False),
         )
     except Exception as exc:
         log.info("record PDF signature validation failed: %s", exc)
@@ -128,6 +172,7 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureCheck:
     whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     unmodified = status.modification_level == ModificationLevel.NONE
     signed_end = _signed_revision_end(signature)
+    token = status.timestamp_validity
     found = dict(
         intact=bool(status.intact),
         valid=bool(status.valid),
@@ -136,6 +181,8 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureCheck:
         signer=status.signing_cert.subject.human_friendly if status.signing_cert else None,
         signing_time=status.signer_reported_dt,
         embedded_record=extract_embedded_record(pdf[:signed_end]) if status.intact and signed_end else None,
+        timestamp=token.timestamp if token is not None else None,
+        timestamp_ok=bool(token.intact and token.valid and token.trusted) if token is not None else None,
     )
     if not status.intact:
         return failed("document was modified after signing (digest mismatch)", **found)
@@ -147,6 +194,10 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureCheck:
         return failed("document was modified after signing (changes after the signed revision)", **found)
     if not status.trusted:
         return failed("signer certificate is not trusted", **found)
+    if token is not None and not (token.intact and token.valid):
+        return failed("the signature's timestamp token is damaged or its signature is invalid", **found)
+    if token is not None and not token.trusted:
+        return failed("the signature's timestamp token is not from a trusted timestamp authority", **found)
     if not status.bottom_line:
         return failed("signature does not meet the validation policy (timestamp or key usage)", **found)
     return SignatureCheck(ok=True, reason="signature is valid, trusted and covers the whole file",
