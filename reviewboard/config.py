@@ -42,7 +42,8 @@ class Defaults:
     SIGNING_PKCS12_PATH: str | None = None
     SIGNING_PKCS12_PASSWORD: str | None = None
     TRUST_ROOT_PATHS: tuple[str, ...] = ()  # defaults to the signing certificate
-    TIMESTAMP_URL: str | None = None
+    TIMESTAMP_URL: str | None = None  # RFC 3161 TSA: records become PAdES B-T
+    TIMESTAMP_TRUST_ROOT_PATHS: tuple[str, ...] = ()  # the TSA's root certificates
     # HMAC key for the audit chain, kept outside the database (created by `reviewboard keys init`)
     AUDIT_MAC_KEY_PATH = "keys/audit-mac.key"
     # Rate limits (Flask-Limiter); storage in Redis when configured

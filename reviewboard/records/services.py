@@ -46,6 +46,14 @@ def current_signer():
                        [instance_path(p) for p in cfg.get("SIGNING_CHAIN_PATHS") or ()])
 
 
+def timestamp_trust_roots() -> list[Path] | None:
+    """The TSA roots for B-T records (TIMESTAMP_TRUST_ROOT_PATHS); None means the record trust roots."""
+    configured = current_app.config.get("TIMESTAMP_TRUST_ROOT_PATHS") or ()
+    if isinstance(configured, str):
+        configured = [p for p in configured.split(":") if p]
+    return [instance_path(p) for p in configured] or None
+
+
 def trust_roots() -> list[Path]:
     configured = current_app.config.get("TRUST_ROOT_PATHS") or ()
     if isinstance(configured, str):
@@ -59,7 +67,7 @@ def public_id(stage) -> str:
     return f"RB-{stage.project_id:06d}-{stage.code}"
 
 
-def build_record_data(stage, version: int, issued_at) -> dict:
+def build_record_data(stage, version: int, issued_at, signature_level: str | None = None) -> dict:
     """The record's content: everything the PDF prints and embeds as JSON."""
     project = stage.project
     qn = questionnaire()
@@ -115,7 +123,7 @@ def build_record_data(stage, version: int, issued_at) -> dict:
                        for r in rounds for s in r.signoffs],
         "audit_events": [describe(e) for e in events],
         "audit_head": audit_head(),
-        "signature_level": "B-T" if current_app.config.get("TIMESTAMP_URL") else "B-B",
+        "signature_level": signature_level or ("B-T" if current_app.config.get("TIMESTAMP_URL") else "B-B"),
     }
     record["content_sha256"] = pdf_render.content_hash(record)
     return record
@@ -127,9 +135,22 @@ def issue_record(actor, stage) -> Record:
     version = (db.session.scalar(select(func.max(Record.version)).where(Record.stage_review_id == stage.id)) or 0) + 1
     issued_at = utcnow()
     data = build_record_data(stage, version, issued_at)
-    unsigned = pdf_render.render_record_pdf(data)
-    signed = sign_pdf(unsigned, current_signer(), reason=f"ReviewBoard record {data['record_id']} v{version}",
-                      location=current_app.config["ORGANISATION_NAME"], timestamper=_timestamper())
+    reason = f"ReviewBoard record {data['record_id']} v{version}"
+    location = current_app.config["ORGANISATION_NAME"]
+    timestamper = _timestamper()
+    signed = None
+    if timestamper is not None:
+        try:
+            signed = sign_pdf(pdf_render.render_record_pdf(data), current_signer(), reason=reason,
+                              location=location, timestamper=timestamper)
+        except Exception as exc:  # the TSA is down or refused: a decision must not be blocked by it
+            log.warning("timestamp authority unavailable (%s): issuing %s v%s as PAdES B-B",
+                        type(exc).__name__, data["record_id"], version)
+            record_event(actor, "record.timestamp_unavailable", "stage_review", stage.id,
+                         after={"record": data["record_id"], "version": version, "error": type(exc).__name__})
+            data = build_record_data(stage, version, issued_at, signature_level="B-B")
+    if signed is None:
+        signed = sign_pdf(pdf_render.render_record_pdf(data), current_signer(), reason=reason, location=location)
     elapsed = time.perf_counter() - started
     record = Record(public_id=data["record_id"], version=version, stage_review_id=stage.id, issued_at=issued_at,
                     template_version=data["template_version"], content_sha256=data["content_sha256"],
@@ -170,7 +191,7 @@ class RecordVerification:
 
 def verify_record_bytes(data: bytes) -> RecordVerification:
     """Check a PDF offline-style (signature intact and trusted) and against ReviewBoard's stored copy."""
-    check = verify_pdf(data, trust_roots())
+    check = verify_pdf(data, trust_roots(), timestamp_trust_roots())
     digest = hashlib.sha256(data).hexdigest()
     record = db.session.scalar(select(Record).where(Record.pdf_sha256 == digest))
     embedded = check.embedded_record

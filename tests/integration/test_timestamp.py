@@ -262,3 +262,23 @@ def test_the_local_tsa_refuses_other_content_types_and_listens_on_loopback_only(
         build_opener(ProxyHandler({})).open(request, timeout=10)
     assert refused.value.code == 415
     assert tsa.requests == 0
+
+
+def test_an_unreachable_tsa_does_not_block_the_decision(app, db_session, make, signing_dir, monkeypatch, tmp_path):
+    """The TSA is down: the stage is still decided; the record is honestly B-B and the fallback is audited."""
+    import socket
+
+    from reviewboard.audit.models import AuditEvent
+    from reviewboard.records.signing import verify_pdf
+
+    with socket.socket() as probe:  # a loopback port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setitem(app.config, "TIMESTAMP_URL", f"http://127.0.0.1:{port}/tsa")
+    stage, _, _ = decide_stage(make)
+    record = record_of(db_session, stage)
+    assert record.signature_level == "B-B"
+    assert "PAdESB-B" in pdf_text(tmp_path, record.pdf)
+    assert verify_pdf(record.pdf, [signing_dir / "signing-cert.pem"]).ok
+    actions = db_session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(stage.id))).all()
+    assert "record.timestamp_unavailable" in actions
