@@ -1,0 +1,153 @@
+"""Sessions can be revoked, sign-in is rate limited, and every response carries the security headers."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewboard.auth import services as accounts
+from tests.support.factories import PASSWORD
+from tests.support.http import login, logout, post_form
+
+
+def _session_cookie(client):
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def _replay(client, value):
+    client.set_cookie("session", value, domain="localhost")
+    return client.get("/dashboard")
+
+
+def test_cookie_captured_before_logout_is_refused_after(client, make):
+    user = make.user("submitter")
+    login(client, user)
+    captured = _session_cookie(client)
+    assert client.get("/dashboard").status_code == 200
+    logout(client)
+    response = _replay(client, captured)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_cookie_captured_before_password_change_is_refused_after(client, make):
+    user = make.user("submitter")
+    login(client, user)
+    captured = _session_cookie(client)
+    response = post_form(client, "/account/password", "/account/password",
+                         {"current_password": PASSWORD, "new_password": "a brand new passphrase"})
+    assert response.status_code == 302
+    assert client.get("/dashboard").status_code == 200  # this session was renewed and goes on
+    assert _replay(client, captured).status_code == 302
+
+
+def test_deactivation_ends_the_users_sessions(client, make, db_session):
+    user = make.user("reviewer")
+    chair = make.user("chair")
+    login(client, user)
+    captured = _session_cookie(client)
+    accounts.set_active(chair, user, False)
+    db_session.flush()
+    assert _replay(client, captured).status_code == 302
+    assert accounts.authenticate(user.email, PASSWORD) is None
+
+
+def test_session_id_changes_at_sign_in(client, make):
+    user = make.user("submitter")
+    client.get("/login")
+    before = _session_cookie(client)
+    login(client, user)
+    assert _session_cookie(client) != before
+
+
+def test_idle_session_times_out(client, make, app, monkeypatch):
+    from datetime import timedelta
+
+    user = make.user("submitter")
+    login(client, user)
+    with client.session_transaction() as session:
+        session["last_seen"] -= timedelta(minutes=31).total_seconds()
+    response = client.get("/dashboard")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_cookies_are_httponly_and_samesite_lax(client, make):
+    user = make.user("submitter")
+    token_page = client.get("/login")
+    assert token_page.status_code == 200
+    response = login(client, user)
+    header = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in header and "SameSite=Lax" in header
+
+
+@pytest.mark.parametrize("path", ["/login", "/verify", "/no-such-page", "/static/app.css",
+                                  "/bootstrap/static/css/bootstrap.min.css"])
+def test_security_headers_on_every_response(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_signed_in_pages_are_not_cached_and_hsts_only_over_https(client, make):
+    login(client, make.user("submitter"))
+    response = client.get("/dashboard")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in response.headers
+    secure = client.get("/dashboard", base_url="https://localhost")
+    assert "max-age=31536000" in secure.headers["Strict-Transport-Security"]
+
+
+def test_pages_have_no_inline_script(client, make):
+    login(client, make.user("submitter", "reviewer", "chair"))
+    for path in ("/dashboard", "/projects", "/projects/new", "/queue", "/records", "/admin/users"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>" not in html and " onclick=" not in html and "javascript:" not in html
+
+
+def test_a_500_shows_no_traceback_sql_or_config(client, app, monkeypatch):
+    from reviewboard.core import views
+
+    def boom():
+        raise RuntimeError("SELECT secret FROM config WHERE key='SECRET_KEY'")
+
+    monkeypatch.setitem(app.view_functions, "core.healthz", lambda: boom())
+    response = client.get("/healthz")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body and "SELECT" not in body and "SECRET_KEY" not in body
+    assert "reference" in body  # the request id to quote
+    assert views is not None
+
+
+class TestRateLimits:
+    @pytest.fixture()
+    def limited(self, app, monkeypatch):
+        from reviewboard.config import Defaults
+        from reviewboard.extensions import limiter
+
+        monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", Defaults.LOGIN_LIMIT_PER_ACCOUNT)
+        monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", Defaults.LOGIN_LIMIT_PER_ADDRESS)
+        limiter.reset()
+        yield
+        limiter.reset()
+
+    def test_sign_in_is_limited_per_account(self, client, make, limited):
+        user = make.user("submitter")
+        statuses = [post_form(client, "/login", "/login", {"email": user.email, "password": "wrong password"})
+                    .status_code for _ in range(6)]
+        assert statuses[:5] == [200] * 5
+        assert statuses[5] == 429
+        page = post_form(client, "/login", "/login", {"email": user.email, "password": PASSWORD})
+        assert page.status_code == 429 and "Too many attempts" in page.get_data(as_text=True)
+        # another account from the same address is still allowed (per-account limit)
+        other = make.user("submitter")
+        assert post_form(client, "/login", "/login", {"email": other.email, "password": PASSWORD}).status_code == 302
+
+    def test_sign_in_is_limited_per_address(self, client, make, limited):
+        statuses = [post_form(client, "/login", "/login", {"email": f"nobody{i}@example.test", "password": "x" * 9})
+                    .status_code for i in range(21)]
+        assert statuses[:20] == [200] * 20 and statuses[20] == 429
