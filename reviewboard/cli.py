@@ -26,9 +26,15 @@ def transaction():
 
 
 def _create_app(*_args, **_kwargs):
+    import logging
+    import os
+
     from reviewboard import create_app
 
-    return create_app()
+    app = create_app()
+    # commands print their own progress; JSON log lines only when asked for (or warnings)
+    logging.getLogger("reviewboard").setLevel(os.environ.get("REVIEWBOARD_LOG_LEVEL", "WARNING"))
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, add_version_option=False)
