@@ -46,6 +46,8 @@ def register_cli(app) -> None:
     for group in (user_cli, catalog_cli, record_cli, keys_cli, audit_cli, pack_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 # -- users -----------------------------------------------------------------------------------------
@@ -272,6 +274,36 @@ def pack_verify(file):
     if not result.ok:
         sys.exit(1)
     click.echo(f"OK: {result.files} files match the signed manifest; {result.records} record signature(s) valid")
+
+
+# -- backup and restore ---------------------------------------------------------------------------
+@click.command("backup")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(output):
+    """Write an online, consistent backup of the database (safe while the app runs)."""
+    from reviewboard.ops.backup import BackupError, backup
+
+    try:
+        result = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], output)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backed up the {result.engine} database to {result.path} ({result.size} bytes)")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "database_url", required=True, help="URL of an EMPTY database to restore into.")
+def restore_command(backup_file, database_url):
+    """Restore BACKUP_FILE into an empty database; then point DATABASE_URL at it and run `audit verify`."""
+    from reviewboard.config import normalise_database_url
+    from reviewboard.ops.backup import BackupError, restore
+
+    try:
+        restore(backup_file, normalise_database_url(database_url))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {backup_file}. Next: DATABASE_URL={database_url} reviewboard audit verify")
 
 
 # -- demo ------------------------------------------------------------------------------------------
