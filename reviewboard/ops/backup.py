@@ -66,7 +66,7 @@ def backup(database_url: str, target: Path) -> BackupResult:
         cmd = [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(target), *_pg_args(url),
                url.database]
         env = {"PGPASSWORD": url.password} if url.password else None
-        result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)  # nosec B603
+        result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)  # noqa: S603  # nosec B603
         if result.returncode != 0:
             target.unlink(missing_ok=True)
             raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
@@ -95,6 +95,6 @@ def restore(backup_file: Path, database_url: str) -> None:
     cmd = [_tool("pg_restore"), "--no-owner", "--exit-on-error", "--dbname", url.database, *_pg_args(url),
            str(backup_file)]
     env = {"PGPASSWORD": url.password} if url.password else None
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)  # nosec B603
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)  # noqa: S603  # nosec B603
     if result.returncode != 0:
         raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
