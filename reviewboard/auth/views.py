@@ -12,7 +12,7 @@ from reviewboard.auth.models import User
 from reviewboard.auth.permissions import can_admin_users
 from reviewboard.auth.session import start_session
 from reviewboard.core.errors import ServiceError
-from reviewboard.core.forms import attach_error
+from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import db, limiter
 
@@ -24,7 +24,11 @@ def _account_key() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """A local path to return to after sign-in, else the dashboard. Control characters and spaces are
+    refused: ``?next=/%09/evil.example`` would redirect to "//evil.example" (browsers drop tabs and
+    newlines), and a CR/LF cannot go into the Location header at all (500)."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable() and not any(ch.isspace() for ch in target)):
         return target
     return url_for("core.dashboard")
 
@@ -93,7 +97,7 @@ def users():
         else:
             flash(f"Account created for {user.name}.", "success")
             return redirect(url_for("auth.users"))
-    q = (request.args.get("q") or "").strip()[:100]
+    q = strip_nul(request.args.get("q") or "").strip()[:100]
     stmt = select(User).order_by(User.name)
     if q:
         stmt = stmt.where(or_(func.lower(User.name).like(f"%{q.lower()}%"), User.email.like(f"%{q.lower()}%")))

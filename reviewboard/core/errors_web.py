@@ -8,7 +8,9 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
+from reviewboard.extensions import db
 from reviewboard.reviews.workflow import IllegalTransition
 
 security_log = logging.getLogger("reviewboard.security")
@@ -28,6 +30,19 @@ MESSAGES = {
 }
 
 
+# Every ``<int:...>`` in a route is a row id; ids are INTEGER columns (PostgreSQL's is 32-bit).
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` bounded to the id range: a junk id such as /projects/99999999999999999999 matches no
+    route (404) instead of reaching the database, which refuses it with an overflow error (500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def render_error(status: int, detail: str | None = None):
     from flask import current_app, g
 
@@ -39,6 +54,9 @@ def render_error(status: int, detail: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    # Runs before the blueprints are registered (see create_app), so every route's <int:...> uses it.
+    app.url_map.converters["int"] = RowIdConverter
+
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         security_log.warning("csrf.failure reason=%s", exc.description)
@@ -67,4 +85,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc):
         log.exception("unhandled error")
+        # a failed flush leaves the session unusable, and the error page itself reads the signed-in user
+        try:
+            db.session.rollback()
+        except Exception:  # the connection itself may be gone; the page must still be shown
+            log.exception("rollback after an unhandled error failed")
         return render_error(500)

@@ -1,6 +1,10 @@
-"""Helpers shared by forms: copying service errors beside the right field."""
+"""Helpers shared by forms: copying service errors beside the right field, and the text clean-up
+every form applies to what is submitted."""
 
 from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms.fields import FieldList, FormField
 
 from reviewboard.core.errors import ServiceError
 
@@ -11,3 +15,27 @@ def attach_error(form, error: ServiceError) -> None:
         field.errors = list(field.errors or []) + [error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def strip_nul(value):
+    """Drop NUL characters from submitted text: nobody types one, and PostgreSQL refuses to store one
+    (the request would fail with a database error instead of saving what the person wrote)."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class CleanTextMeta:
+    """WTForms ``Meta`` for every ReviewBoard form (``class Meta(CleanTextMeta): pass``): each field
+    gets the :func:`strip_nul` filter. FieldList and FormField take none; their inner fields get it."""
+
+    def bind_field(self, form, unbound_field, options):
+        kwargs = dict(options)
+        if not issubclass(unbound_field.field_class, FieldList | FormField):
+            kwargs["filters"] = (*unbound_field.kwargs.get("filters", ()), strip_nul)
+        return unbound_field.bind(form=form, **kwargs)
+
+
+class AppForm(FlaskForm):
+    """The base of ReviewBoard's forms: Flask-WTF (CSRF on) plus :class:`CleanTextMeta`."""
+
+    class Meta(CleanTextMeta):
+        pass

@@ -40,4 +40,4 @@ def paginate(stmt, page: int, per_page: int, *, scalars: bool = True) -> Page:
 
 def page_arg(request) -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 100000 else 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     HiddenField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from reviewboard.auth.forms import MultiCheckboxField
+from reviewboard.core.forms import AppForm
 from reviewboard.projects.tiering import questionnaire
 
 SHORT, LONG = 200, 5000
@@ -26,7 +26,7 @@ def _choices(qid: str) -> list[tuple[str, str]]:
     return list(questionnaire().question(qid).options.items())
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(AppForm):
     name = StringField("Project name", validators=[DataRequired(), Length(max=SHORT)])
     purpose = TextAreaField("Purpose", validators=[DataRequired(), Length(max=LONG)],
                             description="What the system is for and what it must not be used for.")
@@ -75,19 +75,19 @@ def _add_yesno_questions() -> None:
 _add_yesno_questions()
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(AppForm):
     criterion_id = SelectField("Criterion", coerce=int, validators=[DataRequired()])
     file = FileField("Evidence file", validators=[FileRequired(message="Choose a file to upload.")])
     submit = SubmitField("Attach evidence")
 
 
-class SubmitStageForm(FlaskForm):
+class SubmitStageForm(AppForm):
     note = TextAreaField("Note to reviewers (optional)", validators=[Optional(), Length(max=LONG)])
     version = IntegerField(validators=[InputRequired()])
     submit = SubmitField("Submit stage for review")
 
 
-class EscalationForm(FlaskForm):
+class EscalationForm(AppForm):
     tier = SelectField("Continue under tier", choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")])
     note = TextAreaField("Why the project may proceed", validators=[DataRequired(), Length(max=LONG)])
     submit = SubmitField("Clear escalation")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import PurePath
 
 from reviewboard.core.errors import ServiceError
@@ -39,7 +40,10 @@ ALLOWED_LABEL = "PDF, PNG, JPEG, plain text, Markdown, CSV, JSON, DOCX or XLSX"
 
 def check_upload(filename: str, data: bytes) -> tuple[str, str]:
     """Return (clean display name, content type) or raise ServiceError(field="file")."""
-    name = PurePath((filename or "").replace("\\", "/")).name.strip()
+    # control and format characters (NUL, CR/LF, right-to-left overrides) would break storage or disguise
+    # the extension on screen ("report\u202efdp.exe" shows as "reportexe.pdf")
+    name = "".join(ch for ch in (filename or "") if unicodedata.category(ch) not in ("Cc", "Cf"))
+    name = PurePath(name.replace("\\", "/")).name.strip()
     if not name:
         raise ServiceError("Choose a file to upload.", "file")
     if len(name) > 255:

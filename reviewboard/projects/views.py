@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from reviewboard.core.errors import ServiceError
-from reviewboard.core.forms import attach_error
+from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import db
 from reviewboard.pipelines.services import active_pipelines
@@ -29,7 +29,7 @@ def _load(project_id: int) -> Project:
 @bp.get("/projects")
 @login_required
 def index():
-    q = (request.args.get("q") or "").strip()[:100]
+    q = strip_nul(request.args.get("q") or "").strip()[:100]
     page = paginate(services.visible_projects_query(current_user, q), page_arg(request),
                     current_app.config["PER_PAGE"])
     return render_template("projects/index.html", page=page, q=q, tier_labels=TIER_LABELS)
@@ -72,6 +72,12 @@ def show(project_id: int):
 def edit(project_id: int):
     project = _load(project_id)
     if not perms.can_edit_project(current_user, project):
+        if perms.is_member(current_user, project) and current_user.active:
+            # a stale page (the stage was submitted meanwhile): 409 with the current project, not 403
+            flash("This project cannot be edited now: its current stage is not with the submitter. "
+                  "Nothing was saved.", "warning")
+            return render_template("projects/show.html", project=project, qn=questionnaire(),
+                                   tier_labels=TIER_LABELS, escalation_form=EscalationForm(), perms=perms), 409
         abort(403)
     form = ProjectForm(obj=project if request.method == "GET" else None)
     if request.method == "GET":
@@ -80,7 +86,9 @@ def edit(project_id: int):
             getattr(form, f"q_{qid}").data = project.answers.get(qid, "no")
     if form.validate_on_submit():
         try:
-            version = int(form.version.data or 0)
+            # a missing or tampered version reads as stale (409), never as an unexpected error
+            raw_version = (form.version.data or "").strip()
+            version = int(raw_version) if raw_version.isascii() and raw_version.isdigit() else 0
             services.update_project(current_user, project, form.fields(), form.answers(), version)
         except ServiceError as exc:
             if exc.status == 409:

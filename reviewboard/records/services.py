@@ -119,7 +119,7 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
                    for r in rounds],
         "signatures": [{"name": s.printed_name, "role": s.role_title, "signed_at": iso(s.signed_at),
                         "meaning": s.meaning, "outcome": s.outcome.value, "content_sha256": s.content_sha256,
-                        "round": r.number, "status": check_signoff(s).state}
+                        "round": r.number, "status": check_signoff(s).state, "comment": s.comment}
                        for r in rounds for s in r.signoffs],
         "audit_events": [describe(e) for e in events],
         "audit_head": audit_head(),

@@ -9,6 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, or_, select
 from wtforms import SubmitField
 
+from reviewboard.core.forms import strip_nul
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import db
 from reviewboard.projects.models import Project
@@ -29,7 +30,7 @@ class VerifyForm(FlaskForm):
 @bp.get("/records")
 @login_required
 def index():
-    q = (request.args.get("q") or "").strip()[:100]
+    q = strip_nul(request.args.get("q") or "").strip()[:100]
     visible = visible_projects_query(current_user).with_only_columns(Project.id).order_by(None)
     stmt = (select(Record).join(StageReview, Record.stage_review_id == StageReview.id)
             .join(Project, StageReview.project_id == Project.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -18,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from reviewboard.core.forms import AppForm, CleanTextMeta
 from reviewboard.reviews.workflow import Outcome, VerdictValue
 
 LONG = 5000
@@ -26,6 +26,9 @@ OUTCOME_CHOICES = [(o.value, o.label) for o in Outcome]
 
 
 class ConditionForm(Form):
+    class Meta(CleanTextMeta):
+        pass
+
     text = StringField("Condition", validators=[Optional(), Length(max=1000)])
     owner_id = SelectField("Owner", coerce=int, validate_choice=False, validators=[Optional()])
     due_date = DateField("Due date", validators=[Optional()])
@@ -47,9 +50,9 @@ def review_form_class(criteria):
     for c in criteria:
         attrs[f"v_{c.id}"] = RadioField(c.code, choices=VERDICT_CHOICES, validators=[Optional()])
         attrs[f"r_{c.id}"] = TextAreaField("Rationale", validators=[Optional(), Length(max=LONG)])
-    return type("ReviewForm", (DecisionFields, FlaskForm), attrs)
+    return type("ReviewForm", (DecisionFields, AppForm), attrs)
 
 
-class AssignForm(FlaskForm):
+class AssignForm(AppForm):
     reviewer_id = SelectField("Reviewer", coerce=int, validators=[DataRequired()])
     submit = SubmitField("Assign")

@@ -83,6 +83,16 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
     ), status
 
 
+def _not_with_member(stage: StageReview):
+    """A member's form for a stage that left their hands meanwhile (say, submitted from another tab) is stale:
+    409 with the current page, not 403. Anyone else is refused."""
+    if project_perms.is_member(current_user, stage.project) and current_user.active:
+        flash(f"This stage is {stage.state.label.lower()} now, so it cannot be changed from that page. "
+              "Nothing was saved.", "warning")
+        return _render(stage, status=409)
+    abort(403)
+
+
 @bp.get("/stages/<int:stage_id>")
 @login_required
 def show(stage_id: int):
@@ -94,7 +104,7 @@ def show(stage_id: int):
 def add_evidence(stage_id: int):
     stage = _load(stage_id)
     if not project_perms.can_manage_evidence(current_user, stage):
-        abort(403)
+        return _not_with_member(stage)
     form = EvidenceForm()
     form.criterion_id.choices = [(c.id, c.code) for c in stage.applicable_criteria()]
     if form.validate_on_submit():
@@ -117,7 +127,7 @@ def withdraw_evidence(evidence_id: int):
     if evidence is None or not project_perms.can_view_project(current_user, evidence.stage_review.project):
         abort(404)
     if not project_perms.can_manage_evidence(current_user, evidence.stage_review):
-        abort(403)
+        return _not_with_member(evidence.stage_review)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     project_services.withdraw_evidence(current_user, evidence)
@@ -130,7 +140,7 @@ def withdraw_evidence(evidence_id: int):
 def submit(stage_id: int):
     stage = _load(stage_id)
     if not project_perms.can_submit_stage(current_user, stage):
-        abort(403)
+        return _not_with_member(stage)
     form = SubmitStageForm()
     if form.validate_on_submit():
         try:

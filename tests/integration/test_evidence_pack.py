@@ -17,11 +17,19 @@ def cli(app, db_session):
     return lambda *args: runner.invoke(args=list(args))
 
 
+def _demo_project_id(db_session) -> int:
+    from sqlalchemy import select
+
+    from reviewboard.projects.models import Project
+
+    return db_session.scalar(select(Project.id).where(Project.name == "Emergency triage assistant"))
+
+
 @pytest.fixture()
-def pack(cli, tmp_path):
+def pack(cli, tmp_path, db_session):
     assert cli("demo").exit_code == 0
     path = tmp_path / "pack.zip"
-    result = cli("pack", "export", "1", "-o", str(path))
+    result = cli("pack", "export", str(_demo_project_id(db_session)), "-o", str(path))
     assert result.exit_code == 0, result.output
     return path
 
@@ -65,12 +73,13 @@ def test_any_change_to_the_pack_fails_verification(cli, pack, tmp_path, label, c
 
 def test_chair_and_auditor_download_packs_submitter_cannot(cli, client, make, db_session):
     assert cli("demo").exit_code == 0
+    project_id = _demo_project_id(db_session)
     login(client, "aude@example.org", "demo-password-2026")
-    response = client.get("/projects/1/pack.zip")
+    response = client.get(f"/projects/{project_id}/pack.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("manifest.json"))
     assert manifest["project"]["name"] == "Emergency triage assistant"
     logout(client)
     other = make.user("submitter")
     login(client, other)
-    assert client.get("/projects/1/pack.zip").status_code == 404
+    assert client.get(f"/projects/{project_id}/pack.zip").status_code == 404

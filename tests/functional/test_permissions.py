@@ -1,0 +1,165 @@
+"""Who may open what: a role x route matrix over the main pages and downloads, over HTTP.
+
+Each case checks the status a person gets, and that a submitter never sees another team's project name,
+wherever it would appear (lists, dashboards, error pages).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from reviewboard.auth.services import set_active
+from reviewboard.catalogs.models import Catalog
+from reviewboard.records.models import Record
+from tests.support.http import login
+
+OWN_PROJECT = "Alpha Lighthouse Triage"
+OTHER_PROJECT = "Beta Harbour Scoring"
+
+ROUTES = {
+    "dashboard": "/dashboard",
+    "projects list": "/projects",
+    "project page": "/projects/{project}",
+    "stage page": "/stages/{stage}",
+    "queue": "/queue",
+    "records list": "/records",
+    "record download": "/records/{record}.pdf",
+    "evidence download": "/evidence/{evidence}",
+    "admin users": "/admin/users",
+    "catalogs": "/catalogs",
+    "catalog page": "/catalogs/{catalog}",
+    "verify": "/verify",
+}
+
+SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
+# status per signed-in role, in the order of SIGNED_IN
+EXPECTED = {
+    "dashboard": (200, 200, 200, 200, 200),
+    "projects list": (200, 200, 200, 200, 200),
+    "project page": (200, 404, 200, 200, 200),
+    "stage page": (200, 404, 200, 200, 200),
+    "queue": (403, 403, 200, 200, 403),
+    "records list": (200, 200, 200, 200, 200),
+    "record download": (200, 404, 200, 200, 200),
+    "evidence download": (200, 404, 200, 200, 200),
+    "admin users": (403, 403, 403, 200, 403),
+    "catalogs": (200, 200, 200, 200, 200),
+    "catalog page": (200, 200, 200, 200, 200),
+    "verify": (200, 200, 200, 200, 200),
+}
+ROLES = ("anonymous", *SIGNED_IN, "deactivated")
+PUBLIC = {"verify"}
+
+
+def expected_status(role: str, route: str) -> int:
+    if role in ("anonymous", "deactivated"):
+        return 200 if route in PUBLIC else 302
+    return EXPECTED[route][SIGNED_IN.index(role)]
+
+
+_SIGNER: dict = {}
+
+
+@pytest.fixture()
+def stub_record_pdf(monkeypatch):
+    """Records are issued with placeholder bytes and the signing key is loaded once: these tests are about
+    who may fetch a record; tests/records covers rendering and signing (which take seconds per record)."""
+    from reviewboard.records import pdf, services
+
+    real_signer = services.current_signer
+
+    def cached_signer():
+        if "signer" not in _SIGNER:
+            _SIGNER["signer"] = real_signer()
+        return _SIGNER["signer"]
+
+    monkeypatch.setattr(services, "current_signer", cached_signer)
+    monkeypatch.setattr(pdf, "render_record_pdf", lambda data, **_: f"%PDF-1.7 {data['record_id']}".encode())
+    monkeypatch.setattr(services, "sign_pdf", lambda unsigned, *_args, **_kw: unsigned)
+
+
+@pytest.fixture()
+def world(make, db_session, stub_record_pdf):
+    """The owner's project with its first stage in review (with evidence) and another team's project.
+    ``world["decide"]()`` has two reviewers approve the stage, which issues its record."""
+    owner = make.user("submitter", name="Olive Owner")
+    other = make.user("submitter", name="Oscar Other")
+    stage = make.submitted_stage(owner=owner, name=OWN_PROJECT)
+    other_project = make.project(owner=other, name=OTHER_PROJECT)
+    make.evidence(other_project.stages[0], filename="harbour.md", data=b"# harbour\n")
+    things = {"owner": owner, "other submitter": other, "project": stage.project, "stage": stage,
+              "evidence": stage.evidence[0], "catalog": db_session.scalars(select(Catalog).limit(1)).one()}
+
+    def decide():
+        for signer in make.reviewers(2):
+            make.sign(signer, stage)
+        things["record"] = db_session.scalars(select(Record).where(Record.stage_review_id == stage.id)).one()
+
+    things["decide"] = decide
+    return things
+
+
+def _sign_in_as(role: str, client, make, world) -> None:
+    if role == "anonymous":
+        return
+    if role in world:
+        login(client, world[role])
+        return
+    if role == "deactivated":
+        person = make.user("reviewer", "chair", "auditor")  # would see everything while active
+        login(client, person)
+        set_active(make.user("chair"), person, False)
+        return
+    login(client, make.user(role))
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+@pytest.mark.parametrize("role", ROLES)
+def test_role_route_matrix(client, make, world, role, route):
+    if route in ("records list", "record download"):
+        world["decide"]()
+    _sign_in_as(role, client, make, world)
+    path = ROUTES[route].format(**{k: getattr(v, "id", None) for k, v in world.items()})
+    response = client.get(path)
+    expected = expected_status(role, route)
+    assert response.status_code == expected, (role, path)
+    if expected == 302:
+        assert response.headers["Location"].startswith("/login")
+    body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+    if role in ("anonymous", "deactivated"):
+        assert OWN_PROJECT not in body and OTHER_PROJECT not in body
+    elif role == "other submitter":
+        assert OWN_PROJECT not in body
+    elif role == "owner":
+        assert OTHER_PROJECT not in body
+    if expected == 200 and route == "record download":
+        assert response.data == world["record"].pdf
+    if expected == 200 and route == "evidence download":
+        assert response.data == b"# Evidence\n"
+        assert response.headers["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.parametrize("role", ["owner", "other submitter"])
+def test_a_submitter_sees_their_own_project_listed_and_no_one_elses(client, make, world, role):
+    login(client, world[role])
+    mine, theirs = (OWN_PROJECT, OTHER_PROJECT) if role == "owner" else (OTHER_PROJECT, OWN_PROJECT)
+    for path in ("/dashboard", "/projects", f"/projects?q={mine.split()[0]}"):
+        body = client.get(path).get_data(as_text=True)
+        assert mine in body and theirs not in body, path
+    body = client.get(f"/projects?q={theirs.split()[0]}").get_data(as_text=True)
+    assert theirs not in body  # searching by name finds nothing either
+
+
+def test_reviewers_chairs_and_auditors_see_every_project(client, make, world):
+    for role in ("reviewer", "chair", "auditor"):
+        login(client, make.user(role))
+        body = client.get("/projects").get_data(as_text=True)
+        assert OWN_PROJECT in body and OTHER_PROJECT in body, role
+        client.post("/logout", data={"csrf_token": _token(client)})
+
+
+def _token(client) -> str:
+    from tests.support.http import token_for
+
+    return token_for(client, "/dashboard")
