@@ -64,9 +64,15 @@ def start_session(user: User) -> None:
     session.permanent = True
 
 
-def session_is_fresh() -> bool:
-    """True while the session has been continuously active (used to ask for the e-mail at signing)."""
-    last = session.get("last_seen")
+def signing_needs_identity() -> bool:
+    """21 CFR 11.200(a): the first signature of a session needs every component (e-mail and password);
+    later ones in a continuous signing session need the password only. A signing session is continuous
+    while the previous signature is less than SESSION_IDLE_TIMEOUT old."""
+    last = session.get("last_signed_at")
     if not last:
-        return False
-    return utcnow() - datetime.fromtimestamp(last, UTC) <= current_app.config["SESSION_IDLE_TIMEOUT"]
+        return True
+    return utcnow() - datetime.fromtimestamp(last, UTC) > current_app.config["SESSION_IDLE_TIMEOUT"]
+
+
+def note_signature() -> None:
+    session["last_signed_at"] = utcnow().timestamp()

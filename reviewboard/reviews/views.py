@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from reviewboard.auth.forms import ConfirmForm
 from reviewboard.auth.models import Role, User
 from reviewboard.auth.services import users_with_role
-from reviewboard.auth.session import session_is_fresh
+from reviewboard.auth.session import note_signature, signing_needs_identity
 from reviewboard.core.boundary import keep_changes
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
@@ -54,7 +54,7 @@ def _review_form(stage: StageReview, formdata=None):
 
 def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_form=None, status=200):
     criteria = stage.applicable_criteria()
-    if review_form is None and perms.can_review(current_user, stage):
+    if review_form is None and perms.can_sign(current_user, stage):
         review_form, _ = _review_form(stage)
     if evidence_form is None and project_perms.can_manage_evidence(current_user, stage):
         evidence_form = EvidenceForm()
@@ -79,7 +79,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         evidence_by_criterion=evidence_by_criterion, review_form=review_form, evidence_form=evidence_form,
         submit_form=submit_form, assign_form=assign_form, confirm=ConfirmForm(), records=records,
         perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=TIER_LABELS,
-        ask_email=not session_is_fresh(), max_mib=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        ask_email=signing_needs_identity(), max_mib=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
     ), status
 
 
@@ -160,7 +160,7 @@ def submit(stage_id: int):
 @login_required
 def review(stage_id: int):
     stage = _load(stage_id)
-    if not perms.can_review(current_user, stage):
+    if not perms.can_sign(current_user, stage):
         if stage.state != StageState.IN_REVIEW or perms.has_signed(current_user, stage):
             flash("This stage changed: it is no longer waiting for your decision.", "warning")
             return _render(stage, status=409)
@@ -202,8 +202,9 @@ def review(stage_id: int):
 def _sign(user: User, stage: StageReview, form) -> None:
     if not form.outcome.data:
         raise ServiceError("Choose your decision.", "outcome")
-    if not session_is_fresh() and (form.email.data or "").strip().lower() != user.email:
-        raise ServiceError("Your session was idle: enter your e-mail as well as your password.", "email")
+    if signing_needs_identity() and (form.email.data or "").strip().lower() != user.email:
+        raise ServiceError("Enter your e-mail as well as your password: the first signature of a session "
+                           "needs both.", "email")
     conditions = []
     for entry in form.conditions:
         text = (entry.text.data or "").strip()
@@ -214,6 +215,7 @@ def _sign(user: User, stage: StageReview, form) -> None:
         conditions.append(services.ConditionEntry(text, entry.owner_id.data, entry.due_date.data))
     services.sign_decision(user, stage, Outcome(form.outcome.data), form.password.data or "", conditions,
                            form.comment.data or "")
+    note_signature()
 
 
 @bp.post("/stages/<int:stage_id>/assign")

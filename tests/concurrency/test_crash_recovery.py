@@ -41,6 +41,7 @@ def _free_port() -> int:
 
 class Server:
     def __init__(self, app, instance: Path, signing_dir: Path):
+        self.log = instance / "server.log"
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -56,15 +57,15 @@ class Server:
         cli = str(Path(sys.executable).with_name("reviewboard"))
         self.proc = subprocess.Popen([cli, "run", "--host", "127.0.0.1", "--port", str(self.port),  # noqa: S603
                                       "--without-threads"], env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
+                                     stderr=self.log.open("ab"))
+        deadline = time.time() + 90
         while time.time() < deadline:
             try:
                 if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
                     return
             except requests.RequestException:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -100,7 +101,7 @@ def test_sigkill_during_sign_offs_loses_nothing_acknowledged(committed_app, engi
     http = requests.Session()
     token = _login(http, server.base, email)
     for i, (stage_id, criteria) in enumerate(stages):
-        data = {"csrf_token": token, "outcome": "approve", "password": PASSWORD, "sign": "Sign decision",
+        data = {"csrf_token": token, "outcome": "approve", "email": email, "password": PASSWORD, "sign": "Sign decision",
                 **{f"v_{c}": "meets" for c in criteria}}
         if i in kill_at:
             # kill while this request is in flight (or just before it lands)

@@ -226,7 +226,7 @@ def test_html_and_script_in_every_text_field_are_shown_as_text_on_pages_and_in_t
         _assert_escaped(_text(client.get("/queue")), "the queue")
         response = post_form(client, stage_url, f"{stage_url}/review", _review_data(
             stage, rationale=f"Rationale {payload}", outcome="approve", comment=f"Comment {payload}",
-            password=PASSWORD, sign="Sign decision"))
+            email=reviewer.email, password=PASSWORD, sign="Sign decision"))
         assert response.status_code == 302, _text(response)[:1000]
         logout(client)
 
@@ -260,7 +260,7 @@ def test_partially_meets_without_rationale_is_flagged_beside_that_box_and_other_
     data.update({f"v_{first.id}": "partially_meets", f"r_{first.id}": "  ",
                  f"v_{third.id}": "does_not_meet", f"r_{third.id}": "No test plan was attached.",
                  "outcome": "request_changes", "comment": "See the rationale.", "password": PASSWORD,
-                 "sign": "Sign decision"})
+                 "email": reviewer.email, "sign": "Sign decision"})
     login(client, reviewer)
     response = post_form(client, f"/stages/{stage.id}", f"/stages/{stage.id}/review", data)
     assert response.status_code == 422
@@ -289,7 +289,7 @@ def test_bad_review_fields_are_flagged_beside_them_and_nothing_is_signed(client,
     (reviewer,) = make.reviewers(1)
     criterion = stage.applicable_criteria()[0]
     data = _review_data(stage, value="meets", outcome="approve_with_conditions", password=PASSWORD,
-                        sign="Sign decision")
+                        email=reviewer.email, sign="Sign decision")
     data.update({"conditions-0-text": "Publish the model card", "conditions-0-owner_id": str(stage.project.owner_id),
                  "conditions-0-due_date": "2099-12-31"})
     name = f"r_{criterion.id}" if field == "r" else field
@@ -305,8 +305,9 @@ def test_bad_review_fields_are_flagged_beside_them_and_nothing_is_signed(client,
     assert _count(db_session, SignOff) == 0 and _count(db_session, Verdict) == 0
 
 
-def _sign_over_http(client, stage, password):
-    data = _review_data(stage, value="meets", outcome="approve", password=password, sign="Sign decision")
+def _sign_over_http(client, stage, password, email):
+    data = _review_data(stage, value="meets", outcome="approve", password=password, email=email,
+                        sign="Sign decision")
     return post_form(client, f"/stages/{stage.id}", f"/stages/{stage.id}/review", data)
 
 
@@ -319,7 +320,7 @@ def test_a_wrong_password_signs_nothing_but_the_attempt_is_audited(client, make,
     stage = make.submitted_stage()
     (reviewer,) = make.reviewers(1)
     login(client, reviewer)
-    response = _sign_over_http(client, stage, "not my password")
+    response = _sign_over_http(client, stage, "not my password", reviewer.email)
     assert response.status_code in (403, 422)
     html = _text(response)
     assert _feedback_beside(html, "password") == ["The password is not correct. Nothing was signed."]
@@ -335,11 +336,11 @@ def test_five_wrong_passwords_block_signing_even_with_the_right_one(client, make
     (reviewer,) = make.reviewers(1)
     login(client, reviewer)
     for _ in range(5):
-        response = _sign_over_http(client, stage, "guess")
+        response = _sign_over_http(client, stage, "guess", reviewer.email)
         assert "not correct" in " ".join(_feedback_beside(_text(response), "password"))
     assert _failures(db_session, reviewer) == 5
     assert _count(db_session, AuditEvent, AuditEvent.action == "security.alert") == 1
-    response = _sign_over_http(client, stage, PASSWORD)
+    response = _sign_over_http(client, stage, PASSWORD, reviewer.email)
     assert response.status_code in (403, 422)
     message = " ".join(_feedback_beside(_text(response), "password"))
     assert "Signing is blocked" in message
@@ -429,7 +430,8 @@ def _csrf_case(name, client, make, db_session) -> _Case:
         stage = make.submitted_stage()
         (reviewer,) = make.reviewers(1)
         login(client, reviewer)
-        data = _review_data(stage, value="meets", outcome="approve", password=PASSWORD, sign="Sign decision")
+        data = _review_data(stage, value="meets", outcome="approve", password=PASSWORD, email=reviewer.email,
+                            sign="Sign decision")
         return _Case(f"/stages/{stage.id}/review", data,
                      lambda: (_count(db_session, Verdict), _count(db_session, SignOff)), page=f"/stages/{stage.id}")
     if name == "assign":

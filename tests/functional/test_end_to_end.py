@@ -54,7 +54,7 @@ def test_submit_review_sign_and_download_signed_record(client, make, db_session,
         queue = client.get("/queue").get_data(as_text=True)
         assert "Loan pre-screening" in queue
         data = {f"v_{c.id}": "meets" for c in stage.applicable_criteria()}
-        data.update({"outcome": "approve", "password": PASSWORD, "sign": "Sign decision"})
+        data.update({"outcome": "approve", "email": reviewer.email, "password": PASSWORD, "sign": "Sign decision"})
         response = post_form(client, stage_url, f"{stage_url}/review", data)
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
         logout(client)
@@ -74,3 +74,36 @@ def test_submit_review_sign_and_download_signed_record(client, make, db_session,
     assert check.embedded_record["stage"]["outcome"] == "approved"
     names = {s["name"] for s in check.embedded_record["signatures"]}
     assert names == {"Rita Reviewer", "Ravi Reviewer"}
+
+
+def test_first_signature_of_a_session_needs_the_email_later_ones_the_password(client, make, db_session):
+    """21 CFR 11.200(a): all components at the first signing of a session, the secret one after that."""
+    first, second = make.submitted_stage(), make.submitted_stage()
+    reviewer = make.user("reviewer")
+    login(client, reviewer)
+    url = f"/stages/{first.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="email"' in page  # the form asks for the e-mail at the first signature
+    data = {f"v_{c.id}": "meets" for c in first.applicable_criteria()}
+    data.update({"outcome": "approve", "password": PASSWORD, "sign": "Sign decision"})
+    response = post_form(client, url, f"{url}/review", data)
+    assert response.status_code == 422
+    assert "e-mail as well as your password" in response.get_data(as_text=True)
+    response = post_form(client, url, f"{url}/review", {**data, "email": reviewer.email.upper()})
+    assert response.status_code == 302
+    url2 = f"/stages/{second.id}"
+    assert 'name="email"' not in client.get(url2).get_data(as_text=True)
+    data2 = {f"v_{c.id}": "meets" for c in second.applicable_criteria()}
+    data2.update({"outcome": "approve", "password": PASSWORD, "sign": "Sign decision"})
+    assert post_form(client, url2, f"{url2}/review", data2).status_code == 302
+    db_session.expire_all()
+    assert len(first.current_round.signoffs) == 1 and len(second.current_round.signoffs) == 1
+
+
+def test_after_signing_the_page_shows_the_signature_not_the_form(client, make, db_session):
+    stage = make.submitted_stage()
+    reviewer = make.user("reviewer")
+    make.sign(reviewer, stage)
+    login(client, reviewer)
+    page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
+    assert "You signed this round" in page and "Sign decision" not in page
