@@ -101,7 +101,8 @@ def test_sigkill_during_sign_offs_loses_nothing_acknowledged(committed_app, engi
     http = requests.Session()
     token = _login(http, server.base, email)
     for i, (stage_id, criteria) in enumerate(stages):
-        data = {"csrf_token": token, "outcome": "approve", "email": email, "password": PASSWORD, "sign": "Sign decision",
+        data = {"csrf_token": token, "outcome": "approve", "email": email, "password": PASSWORD,
+                "sign": "Sign decision",
                 **{f"v_{c}": "meets" for c in criteria}}
         if i in kill_at:
             # kill while this request is in flight (or just before it lands)
