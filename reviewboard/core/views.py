@@ -6,7 +6,11 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
 
-from reviewboard.auth.models import Role
+from datetime import timedelta
+
+from reviewboard.audit.models import AuditEvent
+from reviewboard.auth.models import Role, User
+from reviewboard.models.base import utcnow
 from reviewboard.extensions import db
 from reviewboard.projects.models import Project
 from reviewboard.projects.services import visible_projects_query
@@ -42,12 +46,25 @@ def dashboard():
     records = []
     if user.roles & {Role.AUDITOR, Role.CHAIR, Role.REVIEWER}:
         records = db.session.scalars(select(Record).order_by(Record.issued_at.desc()).limit(5)).all()
+    alerts = []
+    if user.has_role(Role.CHAIR):
+        since = utcnow() - timedelta(days=7)
+        alerts = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "security.alert",
+                                                             AuditEvent.created_at >= since)
+                                    .order_by(AuditEvent.seq.desc()).limit(10)).all()
     conditions = db.session.scalars(select(Condition).where(Condition.owner_id == user.id,
                                                             Condition.status == "open")
                                     .order_by(Condition.due_date)).all()
     return render_template("core/dashboard.html", projects=projects, mine=mine, waiting=waiting,
-                           escalations=escalations, records=records, conditions=conditions,
-                           tier_labels=TIER_LABELS, StageState=StageState)
+                           escalations=escalations, records=records, conditions=conditions, alerts=alerts,
+                           tier_labels=TIER_LABELS, StageState=StageState, users=_names(alerts))
+
+
+def _names(alerts) -> dict[int, str]:
+    ids = {int(a.object_id) for a in alerts if a.object_type == "user" and a.object_id.isdigit()}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
 @bp.get("/healthz")

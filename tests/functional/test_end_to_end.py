@@ -107,3 +107,24 @@ def test_after_signing_the_page_shows_the_signature_not_the_form(client, make, d
     login(client, reviewer)
     page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
     assert "You signed this round" in page and "Sign decision" not in page
+
+
+def test_chairs_see_an_alert_when_signing_is_blocked(client, make, db_session):
+    from reviewboard.core.errors import ServiceError
+    from reviewboard.reviews import services as reviews
+    from reviewboard.reviews.workflow import Outcome
+
+    stage = make.submitted_stage()
+    reviewer = make.user("reviewer", name="Rhea Locked")
+    chair = make.user("chair")
+    make.verdicts(reviewer, stage)
+    for _ in range(5):
+        nested = db_session.begin_nested()
+        try:
+            reviews.sign_decision(reviewer, stage, Outcome.APPROVE, "wrong guess")
+        except ServiceError:
+            pass
+        nested.commit()  # the failure events are kept, as the request boundary does
+    login(client, chair)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Security alerts" in page and "Rhea Locked" in page
