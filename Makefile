@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup install system-deps db keys demo serve test test-sqlite lint bench clean
+.PHONY: run setup install system-deps db keys demo serve test test-fast test-sqlite lint bench clean
 
 run: setup demo serve
 
@@ -46,6 +46,10 @@ serve:
 test: install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Everything but the slow concurrency/crash tests (200 concurrent rounds per engine); `make test` runs all.
+test-fast: install
+	@$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
 test-sqlite: install
 	@REVIEWBOARD_TEST_SQLITE_ONLY=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -57,3 +61,12 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts
+
+# Offline security gates: bandit + the repository's semgrep rules (tools in .venv-security). CI runs this.
+.PHONY: security dast
+security:
+	@bash security/run-gates.sh
+
+# Dynamic scan (wapiti + sqlmap) of a throw-away demo instance on 127.0.0.1:5055, about 10 minutes; not on every CI run.
+dast: install
+	@bash security/dast.sh

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - fixed argument lists, no shell
+import subprocess  # nosec B404  # fixed argument lists, no shell
 from dataclasses import dataclass
 from pathlib import Path
 
