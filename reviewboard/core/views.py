@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
 
-from datetime import timedelta
-
 from reviewboard.audit.models import AuditEvent
 from reviewboard.auth.models import Role, User
-from reviewboard.models.base import utcnow
 from reviewboard.extensions import db
+from reviewboard.models.base import utcnow
 from reviewboard.projects.models import Project
 from reviewboard.projects.services import visible_projects_query
 from reviewboard.projects.tiering import TIER_LABELS
