@@ -25,6 +25,7 @@ from reviewboard.reviews import permissions as perms
 from reviewboard.reviews import services
 from reviewboard.reviews.forms import AssignForm, review_form_class
 from reviewboard.reviews.models import StageReview
+from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import Outcome, StageState, VerdictValue
 
 bp = Blueprint("reviews", __name__)
@@ -79,6 +80,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         evidence_by_criterion=evidence_by_criterion, review_form=review_form, evidence_form=evidence_form,
         submit_form=submit_form, assign_form=assign_form, confirm=ConfirmForm(), records=records,
         perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=TIER_LABELS,
+        check_signoff=check_signoff,
         ask_email=signing_needs_identity(), max_mib=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
     ), status
 

@@ -156,11 +156,13 @@ def test_rewritten_chain_is_caught_by_the_hmac_at_its_first_row(cli, db_session,
 
 def test_rewrite_with_a_stolen_hmac_key_is_caught_by_the_signed_checkpoint(cli, db_session, trail, app):
     first, last = trail
+    earlier = [cp.seq for cp in anchors.checkpoints() if cp.seq < first + 12]
     checkpoint = anchors.create_checkpoint("test")
     assert checkpoint.seq == last
     _unguard(db_session)
     _rewrite_from(db_session, first + 12, last, key=anchors.mac_key())
-    output = _failed_at(cli, 1)  # no earlier checkpoint: every row up to the signed head is suspect
+    # every row after the last good checkpoint up to the signed head is suspect
+    output = _failed_at(cli, max(earlier, default=0) + 1)
     assert "differs from the signed checkpoint" in output
 
 
@@ -196,6 +198,23 @@ def test_any_single_byte_change_in_a_payload_is_caught(cli, db_session, trail):
         db_session.execute(text("UPDATE audit_event SET payload = :p WHERE seq = :s"), {"p": changed, "s": seq})
         _failed_at(cli, seq)
         nested.rollback()
+
+
+def test_the_trail_is_anchored_at_least_daily_without_cron(make, db_session, monkeypatch):
+    from datetime import timedelta
+
+    from reviewboard.audit.models import AuditCheckpoint
+    from reviewboard.models import base
+
+    actor = make.user("chair")
+    count = db_session.scalar(select(func.count()).select_from(AuditCheckpoint))
+    record_event(actor, "test.event", "thing", 1)
+    assert db_session.scalar(select(func.count()).select_from(AuditCheckpoint)) == count  # a fresh one exists
+    later = base.utcnow() + timedelta(hours=25)
+    monkeypatch.setattr(anchors, "utcnow", lambda: later)
+    record_event(actor, "test.event", "thing", 2)
+    newest = db_session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())).first()
+    assert newest.reason == "daily" and newest.seq == db_session.scalar(select(func.max(AuditEvent.seq)))
 
 
 def test_every_record_issue_writes_a_signed_checkpoint(make, db_session):

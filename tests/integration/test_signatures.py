@@ -61,3 +61,19 @@ def test_signature_on_an_earlier_round_is_superseded(make, db_session):
     projects.submit_stage(stage.project.owner, stage, "", stage.version)
     status = check_signoff(first)
     assert status.state == "superseded" and "round 2" in status.reason
+
+
+def test_stage_page_shows_each_signatures_status(client, make, db_session):
+    from tests.support.http import login
+
+    stage = make.submitted_stage()
+    a, b = make.reviewers()
+    make.sign(a, stage)
+    signoff = make.sign(b, stage, Outcome.REQUEST_CHANGES)
+    login(client, stage.project.owner)
+    page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
+    assert page.count("signature valid") == 2
+    _unguarded_update(db_session, "UPDATE signoff SET meaning = 'Approved as chair, stage Design' WHERE id = :i",
+                      {"i": signoff.id})
+    page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
+    assert page.count("signature valid") == 1 and "signature invalid" in page
