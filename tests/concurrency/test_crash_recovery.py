@@ -60,6 +60,8 @@ class Server:
                                      stderr=self.log.open("ab"))
         deadline = time.time() + 90
         while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited at start: {self.log.read_text()[-2000:]}")
             try:
                 if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
                     return
@@ -67,9 +69,12 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
 
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
+    def kill(self, proc=None):
+        """SIGKILL ``proc`` (default: the current process); a process that already ended is left alone."""
+        proc = proc or self.proc
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
 
 
 def _login(http: requests.Session, base: str, email: str) -> str:
@@ -108,7 +113,8 @@ def test_sigkill_during_sign_offs_loses_nothing_acknowledged(committed_app, engi
             # kill while this request is in flight (or just before it lands)
             import threading
 
-            threading.Timer(rng.uniform(0.0, 0.15), server.kill).start()
+            # bind the timer to this process: it must never kill a server restarted in the meantime
+            threading.Timer(rng.uniform(0.0, 0.15), server.kill, args=(server.proc,)).start()
         try:
             response = http.post(f"{server.base}/stages/{stage_id}/review", data=data, allow_redirects=False,
                                  timeout=30)
