@@ -17,19 +17,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import make_app, prepare_schema  # noqa: E402
-from tests.support.databases import (  # noqa: E402
-    create_pg_database,
-    drop_pg_database,
-    postgres_available,
-    postgres_url,
-)
+from tests.support.databases import fresh_database, postgres_available  # noqa: E402
 
 
 def _keys(tmp: Path) -> Path:
@@ -107,14 +101,7 @@ def bench_audit(engine: str, tmp: Path, keys: Path, n: int, repeat: int) -> dict
     from reviewboard.audit.services import verify_chain
     from reviewboard.extensions import db
 
-    dbname = None
-    if engine == "sqlite":
-        url = f"sqlite:///{tmp / 'audit.db'}"
-    else:
-        dbname = f"rb_bench_{uuid.uuid4().hex[:8]}"
-        create_pg_database(dbname)
-        url = postgres_url(dbname)
-    try:
+    with fresh_database(engine, tmp, "bench") as url:
         app = make_app(url, tmp, keys)
         prepare_schema(app)
         with app.app_context():
@@ -135,9 +122,6 @@ def bench_audit(engine: str, tmp: Path, keys: Path, n: int, repeat: int) -> dict
               f"(runs: {', '.join(f'{t:.2f}' for t in times)}; insert {fill:.1f} s)", flush=True)
         return {"engine": engine, "events": result.checked, "verify_median_s": round(median, 3),
                 "verify_runs_s": [round(t, 3) for t in times], "target_s": 10}
-    finally:
-        if dbname:
-            drop_pg_database(dbname)
 
 
 def main() -> int:

@@ -28,7 +28,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import ENGINES, make_app, prepare_schema
-from tests.support.databases import create_pg_database, drop_pg_database, postgres_url
+from tests.support.databases import fresh_database
 from tests.support.factories import PASSWORD
 
 if TYPE_CHECKING:
@@ -129,13 +129,8 @@ def live_server(request, tmp_path_factory, signing_dir) -> Iterator[LiveServer]:
 
     engine = request.param
     instance = tmp_path_factory.mktemp(f"browser-instance-{engine}")
-    dbname = None
-    if engine == "sqlite":
-        url = f"sqlite:///{instance / 'browser.db'}"
-    else:
-        dbname = f"rb_browser_{uuid.uuid4().hex[:10]}"
-        create_pg_database(dbname)
-        url = postgres_url(dbname)
+    database = contextlib.ExitStack()
+    url = database.enter_context(fresh_database(engine, instance, "browser"))
     server = thread = app = None
     try:
         app = make_app(url, instance, signing_dir, WTF_CSRF_ENABLED=True)
@@ -157,8 +152,7 @@ def live_server(request, tmp_path_factory, signing_dir) -> Iterator[LiveServer]:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-        if dbname:
-            drop_pg_database(dbname)
+        database.close()
 
 
 # ------------------------------------------------------------------------------------------------ browser

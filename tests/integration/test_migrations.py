@@ -3,30 +3,22 @@ append-only guards and a verifiable audit trail."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from sqlalchemy import inspect, text
 
 from tests.conftest import make_app
-from tests.support.databases import create_pg_database, drop_pg_database, postgres_url
+from tests.support.databases import fresh_database
 
 
 @pytest.fixture()
 def fresh_app(engine_name, tmp_path, signing_dir):
-    if engine_name == "sqlite":
-        app = make_app(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path, signing_dir)
+    with fresh_database(engine_name, tmp_path, "mig") as url:
+        app = make_app(url, tmp_path, signing_dir)
         yield app
-        return
-    name = f"rb_mig_{uuid.uuid4().hex[:10]}"
-    create_pg_database(name)
-    app = make_app(postgres_url(name), tmp_path, signing_dir)
-    yield app
-    with app.app_context():
-        from reviewboard.extensions import db
+        with app.app_context():
+            from reviewboard.extensions import db
 
-        db.engine.dispose()
-    drop_pg_database(name)
+            db.engine.dispose()
 
 
 def _triggers(db) -> set[str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import uuid
+from pathlib import Path
 
 PG_HOST = os.environ.get("REVIEWBOARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -39,3 +42,19 @@ def create_pg_database(dbname: str) -> None:
 def drop_pg_database(dbname: str) -> None:
     with _admin() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def fresh_database(engine: str, directory, prefix: str):
+    """Yield the URL of a new, empty database for ``engine`` (a SQLite file in ``directory`` or a new
+    PostgreSQL database), and drop it afterwards. Used where tests need real commits from several
+    connections (browser, concurrency, migrations, benchmarks)."""
+    if engine == "sqlite":
+        yield f"sqlite:///{Path(directory) / (prefix + '.db')}"
+        return
+    name = f"rb_{prefix}_{uuid.uuid4().hex[:10]}"
+    create_pg_database(name)
+    try:
+        yield postgres_url(name)
+    finally:
+        drop_pg_database(name)
