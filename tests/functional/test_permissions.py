@@ -30,6 +30,11 @@ ROUTES = {
     "catalogs": "/catalogs",
     "catalog page": "/catalogs/{catalog}",
     "verify": "/verify",
+    "register project": "/projects/new",
+    "project edit": "/projects/{project}/edit",
+    "password": "/account/password",
+    "project pack": "/projects/{project}/pack.zip",
+    "stage pack": "/stages/{stage}/pack.zip",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -47,6 +52,21 @@ EXPECTED = {
     "catalogs": (200, 200, 200, 200, 200),
     "catalog page": (200, 200, 200, 200, 200),
     "verify": (200, 200, 200, 200, 200),
+    "register project": (200, 200, 403, 403, 403),
+    "project edit": (409, 404, 403, 403, 403),  # the owner's stage is in review: not editable now
+    "password": (200, 200, 200, 200, 200),
+    "project pack": (404, 404, 404, 200, 200),
+    "stage pack": (404, 404, 404, 200, 200),
+}
+
+# Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
+# the CSRF list in test_bad_input.py (POST) fails test_every_route_is_classified.
+UNCLASSIFIED_OK = {
+    "static": "public static files (headers tested in test_sessions_and_headers.py)",
+    "bootstrap.static": "Bootstrap's bundled static files",
+    "core.index": "redirects to the dashboard or the sign-in page",
+    "core.healthz": "public health check, no data",
+    "auth.login": "the public sign-in page (rate limits and CSRF tested elsewhere)",
 }
 ROLES = ("anonymous", *SIGNED_IN, "deactivated")
 PUBLIC = {"verify"}
@@ -163,3 +183,26 @@ def _token(client) -> str:
     from tests.support.http import token_for
 
     return token_for(client, "/dashboard")
+
+
+def test_every_route_is_classified(app):
+    """A new route must be added to the access matrix (GET) or to the CSRF list (POST) before it ships."""
+    from tests.functional.test_bad_input import CSRF_ROUTES
+
+    adapter = app.url_map.bind("localhost")
+    matrix = {adapter.match(path.format(project=1, stage=1, record=1, evidence=1, catalog=1))[0]
+              for path in ROUTES.values()}
+    posts = {"auth.login", "auth.logout", "projects.create", "projects.edit", "reviews.add_evidence",
+             "reviews.withdraw_evidence", "reviews.submit", "reviews.review", "reviews.assign",
+             "projects.clear_escalation", "auth.users", "auth.set_active", "auth.change_password",
+             "records.verify"}
+    assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in UNCLASSIFIED_OK:
+            continue
+        if "GET" in rule.methods and rule.endpoint not in matrix:
+            missing.append(f"GET {rule.rule} ({rule.endpoint})")
+        if "POST" in rule.methods and rule.endpoint not in posts:
+            missing.append(f"POST {rule.rule} ({rule.endpoint})")
+    assert missing == []
