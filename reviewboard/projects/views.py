@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.pagination import page_arg, paginate
@@ -126,13 +127,7 @@ def clear_escalation(project_id: int):
 @bp.get("/evidence/<int:evidence_id>")
 @login_required
 def evidence_download(evidence_id: int):
-    from flask import Response
-
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None or not perms.can_view_project(current_user, evidence.stage_review.project):
         abort(404)
-    response = Response(evidence.data, mimetype="application/octet-stream")
-    response.headers.set("Content-Disposition", "attachment", filename=evidence.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment(evidence.data, evidence.filename)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
+from reviewboard.core.downloads import attachment
 from reviewboard.extensions import db
 from reviewboard.projects.models import Project
 from reviewboard.records.pack import build_pack
@@ -17,12 +18,6 @@ bp = Blueprint("packs", __name__)
 log = logging.getLogger("reviewboard.records")
 
 
-def _zip(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype="application/zip")
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
-    return response
-
-
 @bp.get("/projects/<int:project_id>/pack.zip")
 @login_required
 def project_pack(project_id: int):
@@ -31,7 +26,7 @@ def project_pack(project_id: int):
         abort(404)
     data, name = build_pack(project)
     log.info("evidence pack exported project=%s bytes=%d", project.id, len(data))
-    return _zip(data, name)
+    return attachment(data, name, "application/zip")
 
 
 @bp.get("/stages/<int:stage_id>/pack.zip")
@@ -42,4 +37,4 @@ def stage_pack(stage_id: int):
         abort(404)
     data, name = build_pack(stage.project, stage)
     log.info("evidence pack exported stage=%s bytes=%d", stage.id, len(data))
-    return _zip(data, name)
+    return attachment(data, name, "application/zip")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, or_, select
 from wtforms import SubmitField
 
+from reviewboard.core.downloads import attachment
 from reviewboard.core.forms import strip_nul
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import db
@@ -49,8 +50,7 @@ def download(record_id: int):
     record = db.session.get(Record, record_id)
     if record is None or not can_download_record(current_user, record):
         abort(404)
-    response = Response(record.pdf, mimetype="application/pdf")
-    response.headers.set("Content-Disposition", "attachment", filename=record.filename)
+    response = attachment(record.pdf, record.filename, "application/pdf")
     response.headers["X-Content-SHA256"] = record.pdf_sha256
     return response
 
