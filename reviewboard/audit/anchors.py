@@ -17,15 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from sqlalchemy import select
 
 from reviewboard.audit.models import AuditCheckpoint
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
+from reviewboard.records.keys import is_trusted, sign_detached, verify_detached
 
 
 def mac_key_path() -> Path:
@@ -72,10 +71,7 @@ def create_checkpoint(reason: str) -> AuditCheckpoint:
     head = audit_head()
     now = utcnow()
     statement = _statement(head["seq"], head["hash"], now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), reason)
-    signer = current_signer()
-    key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
-    signature = key.sign(statement.encode(), padding.PKCS1v15(), hashes.SHA256())
-    cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
+    signature, cert = sign_detached(current_signer(), statement.encode())
     checkpoint = AuditCheckpoint(seq=head["seq"], head_hash=head["hash"], created_at=now, reason=reason,
                                  statement=statement, signature=base64.b64encode(signature).decode(),
                                  signer_cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode())
@@ -84,28 +80,16 @@ def create_checkpoint(reason: str) -> AuditCheckpoint:
     return checkpoint
 
 
-def _trusted(cert: x509.Certificate, roots: list[x509.Certificate]) -> bool:
-    for root in roots:
-        if cert == root:
-            return True
-        if cert.issuer == root.subject:
-            try:
-                cert.verify_directly_issued_by(root)
-                return True
-            except (ValueError, TypeError, InvalidSignature):
-                continue
-    return False
-
-
 def checkpoint_problem(cp: AuditCheckpoint, roots: list[x509.Certificate]) -> str | None:
     """None when the checkpoint's signature is valid, by a trusted certificate, over what it claims."""
     try:
         cert = x509.load_pem_x509_certificate(cp.signer_cert_pem.encode())
-        cert.public_key().verify(base64.b64decode(cp.signature), cp.statement.encode(), padding.PKCS1v15(),
-                                 hashes.SHA256())
-    except (ValueError, InvalidSignature):
+        valid = verify_detached(cert, base64.b64decode(cp.signature), cp.statement.encode())
+    except ValueError:
+        valid = False
+    if not valid:
         return f"checkpoint {cp.id} has an invalid signature"
-    if not _trusted(cert, roots):
+    if not is_trusted(cert, roots):
         return f"checkpoint {cp.id} is signed by an untrusted certificate"
     lines = dict(line.split("=", 1) for line in cp.statement.splitlines()[1:] if "=" in line)
     if lines.get("seq") != str(cp.seq) or lines.get("head") != cp.head_hash:

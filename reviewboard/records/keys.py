@@ -159,3 +159,43 @@ def load_signer(
             "declare PDF 2.0, which breaks PDF/A-3"
         )
     return signer
+
+
+def sign_detached(signer: SimpleSigner, data: bytes):
+    """RSA PKCS#1 v1.5 / SHA-256 signature of ``data`` with the record key; returns (signature, certificate).
+    Used for audit checkpoints and evidence-pack manifests."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+    cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
+    return key.sign(data, padding.PKCS1v15(), hashes.SHA256()), cert
+
+
+def verify_detached(cert, signature: bytes, data: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    try:
+        cert.public_key().verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def is_trusted(cert, roots) -> bool:
+    """``cert`` is one of ``roots`` or directly issued by one of them."""
+    from cryptography.exceptions import InvalidSignature
+
+    for root in roots:
+        if cert == root:
+            return True
+        if cert.issuer == root.subject:
+            try:
+                cert.verify_directly_issued_by(root)
+                return True
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+    return False

@@ -26,13 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
+from reviewboard.records.keys import is_trusted, sign_detached, verify_detached
 from reviewboard.records.models import Record
 
 PACK_FORMAT = "reviewboard-evidence-pack-v1"
@@ -74,10 +73,7 @@ def build_pack(project, stage=None) -> tuple[bytes, str]:
                   for p, b in sorted(files.items())],
     }
     manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False).encode()
-    signer = current_signer()
-    key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
-    signature = key.sign(manifest_bytes, padding.PKCS1v15(), hashes.SHA256())
-    cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
+    signature, cert = sign_detached(current_signer(), manifest_bytes)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         def put(name: str, data: bytes) -> None:
@@ -103,7 +99,6 @@ class PackCheck:
 
 def verify_pack(data: bytes, trust_roots: list[Path]) -> PackCheck:
     """Check a pack offline: manifest signature and trust, every hash, completeness, each PDF signature."""
-    from reviewboard.audit.anchors import _trusted
     from reviewboard.records.signing import verify_pdf
 
     check = PackCheck(ok=False)
@@ -118,11 +113,9 @@ def verify_pack(data: bytes, trust_roots: list[Path]) -> PackCheck:
         check.problems.append(f"not a ReviewBoard evidence pack ({exc})")
         return check
     roots = [c for p in trust_roots for c in x509.load_pem_x509_certificates(Path(p).read_bytes())]
-    try:
-        cert.public_key().verify(signature, manifest_bytes, padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
+    if not verify_detached(cert, signature, manifest_bytes):
         check.problems.append("manifest.json does not match its signature (manifest altered)")
-    if not _trusted(cert, roots):
+    if not is_trusted(cert, roots):
         check.problems.append("the manifest is signed by a certificate that is not trusted")
     listed = {f["path"]: f for f in manifest.get("files", [])}
     for path, entry in listed.items():

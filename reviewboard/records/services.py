@@ -46,21 +46,21 @@ def current_signer():
                        [instance_path(p) for p in cfg.get("SIGNING_CHAIN_PATHS") or ()])
 
 
-def timestamp_trust_roots() -> list[Path] | None:
-    """The TSA roots for B-T records (TIMESTAMP_TRUST_ROOT_PATHS); None means the record trust roots."""
-    configured = current_app.config.get("TIMESTAMP_TRUST_ROOT_PATHS") or ()
+def _configured_paths(setting: str) -> list[Path]:
+    """A list setting, or a colon-separated string (from the environment), as instance-relative paths."""
+    configured = current_app.config.get(setting) or ()
     if isinstance(configured, str):
         configured = [p for p in configured.split(":") if p]
-    return [instance_path(p) for p in configured] or None
+    return [instance_path(p) for p in configured]
+
+
+def timestamp_trust_roots() -> list[Path] | None:
+    """The TSA roots for B-T records (TIMESTAMP_TRUST_ROOT_PATHS); None means the record trust roots."""
+    return _configured_paths("TIMESTAMP_TRUST_ROOT_PATHS") or None
 
 
 def trust_roots() -> list[Path]:
-    configured = current_app.config.get("TRUST_ROOT_PATHS") or ()
-    if isinstance(configured, str):
-        configured = [p for p in configured.split(":") if p]
-    if configured:
-        return [instance_path(p) for p in configured]
-    return [instance_path(current_app.config["SIGNING_CERT_PATH"])]
+    return _configured_paths("TRUST_ROOT_PATHS") or [instance_path(current_app.config["SIGNING_CERT_PATH"])]
 
 
 def public_id(stage) -> str:
