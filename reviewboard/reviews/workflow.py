@@ -42,6 +42,7 @@ class Action(StrEnum):
     APPROVE_WITH_CONDITIONS = "approve_with_conditions"
     REQUEST_CHANGES = "request_changes"
     REJECT = "reject"
+    REOPEN = "reopen"  # re-review: a material change, a recurring review, or expired evidence
 
 
 class Outcome(StrEnum):
@@ -85,6 +86,7 @@ class Facts:
     previous_stage_passed: bool = True
     escalation_blocked: bool = False
     changed_since_last_round: bool = True
+    overdue_conditions: bool = False  # open conditions past due on an earlier stage of the project
 
 
 class IllegalTransition(Exception):
@@ -103,6 +105,8 @@ def _previous_passed(facts: Facts) -> str | None:
 def _submittable(facts: Facts) -> str | None:
     if facts.escalation_blocked:
         return "the risk tier is 'prohibited or escalate': a chair must review the project first"
+    if facts.overdue_conditions:
+        return "conditions from an earlier stage are past their due date and still open"
     return _previous_passed(facts)
 
 
@@ -137,6 +141,7 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(frozenset({StageState.IN_REVIEW}), Action.REQUEST_CHANGES, StageState.CHANGES_REQUESTED,
                    _always),
         Transition(frozenset({StageState.IN_REVIEW}), Action.REJECT, StageState.REJECTED, _always),
+        Transition(PASSED_STATES, Action.REOPEN, StageState.DRAFT, _always),
     )
 }
 

@@ -42,9 +42,16 @@ def test_every_other_transition_is_refused_and_leaves_the_state(state, action):
     assert stage.state == state
 
 
-def test_decided_stages_accept_nothing():
-    for state in workflow.DECIDED_STATES:
-        assert not any(workflow.can(state, a) for a in Action)
+def test_decided_stages_accept_nothing_but_a_reopening_of_a_pass():
+    assert not any(workflow.can(StageState.REJECTED, a) for a in Action)
+    for state in workflow.PASSED_STATES:
+        assert [a for a in Action if workflow.can(state, a)] == [Action.REOPEN]
+
+
+def test_overdue_conditions_block_submission_and_resubmission():
+    facts = Facts(overdue_conditions=True)
+    for state, action in ((StageState.DRAFT, Action.SUBMIT), (StageState.CHANGES_REQUESTED, Action.RESUBMIT)):
+        assert "past their due date" in workflow.refusal(state, action, facts)
 
 
 def test_submit_is_blocked_until_previous_stage_passed():
