@@ -65,3 +65,20 @@ def test_empty_to_head_to_base_and_back_keeps_guards_and_chain(fresh_app):
         upgrade()
         assert "audit_event" in set(inspect(db.engine).get_table_names())
         db.session.remove()
+
+
+def test_models_and_migrations_describe_the_same_schema(fresh_app):
+    """A column, table, index or constraint added to a model without a migration (or the reverse) fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from flask_migrate import upgrade
+
+    from reviewboard.extensions import db
+
+    with fresh_app.app_context():
+        upgrade()
+        db.session.remove()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": False})
+            differences = compare_metadata(context, db.metadata)
+        assert differences == []
