@@ -57,8 +57,6 @@ def _finish_config(app: Flask) -> None:
     elif cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         cfg["SECRET_KEY"] = _instance_secret(app)
     _check_key_files(app)
-    if isinstance(cfg.get("RATELIMIT_STORAGE_URI"), str) and os.environ.get("REDIS_URL"):
-        cfg["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
 
 
 def _check_key_files(app: Flask) -> None:
@@ -111,7 +109,11 @@ def _init_extensions(app: Flask, ext) -> None:
 def _register_blueprints(app: Flask) -> None:
     from reviewboard.auth.views import bp as auth_bp
     from reviewboard.catalogs.views import bp as catalogs_bp
+    from reviewboard.comments.views import bp as comments_bp
+    from reviewboard.committee.views import bp as committee_bp
+    from reviewboard.conditions.views import bp as conditions_bp
     from reviewboard.core.views import bp as core_bp
+    from reviewboard.pipelines.views import bp as pipelines_bp
     from reviewboard.projects.views import bp as projects_bp
     from reviewboard.records.pack_views import bp as packs_bp
     from reviewboard.records.views import bp as records_bp
@@ -119,3 +121,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (core_bp, auth_bp, projects_bp, reviews_bp, records_bp, packs_bp, catalogs_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(committee_bp)
+    app.register_blueprint(conditions_bp)
+    app.register_blueprint(comments_bp)
+    app.register_blueprint(pipelines_bp)
+
+    import reviewboard.notify.models  # noqa: F401  (no blueprint: registers the notice table's model)

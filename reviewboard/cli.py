@@ -45,6 +45,9 @@ def main():
 def register_cli(app) -> None:
     for group in (user_cli, catalog_cli, record_cli, keys_cli, audit_cli, pack_cli):
         app.cli.add_command(group)
+    app.cli.add_command(pipeline_cli)
+    app.cli.add_command(rereview_cli)
+    app.cli.add_command(remind_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -106,6 +109,41 @@ def catalog_import(file):
         raise click.ClickException(exc.message) from exc
     verb = "Imported" if created else "Already present:"
     click.echo(f"{verb} {catalog.name} v{catalog.version} ({len(catalog.criteria)} criteria)")
+
+
+@catalog_cli.command("diff")
+@click.argument("key")
+@click.argument("old_version")
+@click.argument("new_version")
+@with_appcontext
+def catalog_diff(key, old_version, new_version):
+    """Show what changed in catalog KEY from OLD_VERSION to NEW_VERSION."""
+    from reviewboard.catalogs.diff import diff_catalogs
+    from reviewboard.catalogs.services import find_catalog
+
+    catalogs = {}
+    for version in (old_version, new_version):
+        catalogs[version] = find_catalog(key, version)
+        if catalogs[version] is None:
+            raise click.ClickException(f"No catalog {key} version {version}. See /catalogs for imported versions.")
+    result = diff_catalogs(catalogs[old_version], catalogs[new_version])
+    click.echo(f"{key} {old_version} -> {new_version}: "
+               + ", ".join(f"{n} {label}" for label, n in result.summary().items()))
+    for c in result.added:
+        click.echo(f"added     {c.code}  {c.title}")
+    for c in result.removed:
+        click.echo(f"removed   {c.code}  {c.title} (deprecated)")
+    for c in result.restored:
+        click.echo(f"restored  {c.code}  {c.title}")
+    for item in result.reworded:
+        click.echo(f"reworded  {item.code}  {', '.join(ch.field for ch in item.changes)}")
+    for item in result.refs_changed:
+        refs = [f"+{f} {r}" for f, r, _ in item.added] + [f"-{f} {r}" for f, r, _ in item.removed]
+        click.echo(f"refs      {item.code}  {'; '.join(refs)}")
+    for item in result.tiers_changed:
+        click.echo(f"tiers     {item.code}  {','.join(item.before)} -> {','.join(item.after)}")
+    for item in result.other_changed:
+        click.echo(f"changed   {item.code}  {', '.join(ch.field for ch in item.changes)}")
 
 
 # -- keys ------------------------------------------------------------------------------------------
@@ -306,6 +344,58 @@ def restore_command(backup_file, database_url):
     click.echo(f"Restored {backup_file}. Next: DATABASE_URL={database_url} reviewboard audit verify")
 
 
+# -- pipelines -------------------------------------------------------------------------------------
+@click.group("pipeline", help="Review pipelines (YAML export and import).")
+def pipeline_cli():
+    pass
+
+
+@pipeline_cli.command("export")
+@click.argument("key")
+@click.option("--version", "version", type=int, help="This version (default: the current published one).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file, not stdout.")
+@with_appcontext
+def pipeline_export(key, version, output):
+    """Write pipeline KEY (stages, criteria rules, quorum, roles, due times) as YAML."""
+    from reviewboard.pipelines import services
+
+    pipeline = (services.find_version(key, version) if version else
+                services.current_version(key) or next(iter(services.versions(key)), None))
+    if pipeline is None:
+        known = ", ".join(services.pipeline_keys()) or "none"
+        which = f"{key!r} version {version}" if version else repr(key)
+        raise click.ClickException(f"No pipeline {which} (pipelines: {known}).")
+    text = services.export_pipeline(pipeline)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}: {pipeline.name} v{pipeline.version} ({pipeline.status})")
+
+
+@pipeline_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish at once (default: store as a draft for a chair to review).")
+@with_appcontext
+def pipeline_import(file, publish):
+    """Store a pipeline YAML FILE as the next version of its pipeline."""
+    from reviewboard.core.errors import ServiceError
+    from reviewboard.pipelines.schema import PipelineFileError
+    from reviewboard.pipelines.services import import_pipeline
+
+    try:
+        with transaction():
+            pipeline = import_pipeline(None, file.read_bytes(), str(file), publish=publish)
+    except PipelineFileError as exc:
+        for line in exc.errors:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{len(exc.errors)} problem(s); nothing was imported.") from exc
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Imported {pipeline.name} as version {pipeline.version} ({pipeline.status}), "
+               f"{len(pipeline.stages)} stage(s)")
+
+
 # -- demo ------------------------------------------------------------------------------------------
 @click.command("demo")
 @with_appcontext
@@ -320,3 +410,92 @@ def demo_command():
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for user in users:
         click.echo(f"  {user.email:<28} {', '.join(sorted(r.value for r in user.roles))}")
+
+
+# -- re-review and reminders ---------------------------------------------------------------------
+def _day(value):
+    """The --date option as a date, or today in UTC."""
+    from reviewboard.models.base import utcnow
+
+    return value.date() if value is not None else utcnow().date()
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _people(n: int) -> str:
+    return f"{n} {'person' if n == 1 else 'people'}"
+
+
+def _sweep(today) -> None:
+    from reviewboard.rereview.services import sweep
+
+    result = sweep(today)
+    for stage in result.recurring:
+        click.echo(f"reopened {stage.project.name} / {stage.name}: periodic review due")
+    for stage in result.expired_evidence:
+        codes = getattr(stage, "reopen_codes", None)
+        click.echo(f"reopened {stage.project.name} / {stage.name}: evidence expired "
+                   f"(criteria {', '.join(codes) if codes else 'all'})")
+    click.echo(f"Re-review sweep for {today.isoformat()}: {_counted(result.count, 'stage')} reopened")
+
+
+@click.group("rereview", help="Re-review of approved stages (recurring reviews, expired evidence).")
+def rereview_cli():
+    pass
+
+
+@rereview_cli.command("sweep")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="Run as of this day (UTC today).")
+@with_appcontext
+def rereview_sweep(day):
+    """Reopen recurring stages whose next review date has come and criteria whose evidence expired."""
+    with transaction():
+        _sweep(_day(day))
+
+
+@click.command("remind")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="Run as of this day (UTC today).")
+@click.option("--dry-run", is_flag=True, help="Show who would get what; send nothing, change nothing.")
+@with_appcontext
+def remind_command(day, dry_run):
+    """The daily job: run the re-review sweep, then send each person ONE digest of what is new for them.
+
+    Items already sent to a person are never repeated. Mail goes through SMTP when REVIEWBOARD_SMTP_HOST is
+    set, otherwise each digest is written as a log line. Each person's digest is committed as it is sent, so
+    a crash mid-run never resends to the people already done.
+    """
+    from reviewboard.notify.services import DigestSender, build_digests, deliver
+
+    today = _day(day)
+    if dry_run:
+        try:
+            _sweep(today)
+            digests = build_digests(today)
+            for digest in digests:
+                if digest.items:
+                    click.echo(f"would send to {digest.user.email}: {digest.subject}")
+                    for item in digest.items:
+                        click.echo(f"  - [{item.key}] {item.text} ({item.detail})")
+            click.echo(f"Dry run: {_counted(sum(1 for d in digests if d.items), 'digest')} would be sent, "
+                       f"{_people(sum(1 for d in digests if not d.items))} with nothing new")
+        finally:
+            db.session.rollback()
+        return
+    with transaction():
+        _sweep(today)
+    sender = DigestSender(current_app.config)
+    sent = quiet = 0
+    try:
+        for digest in build_digests(today):
+            if not digest.items:
+                quiet += 1
+                continue
+            with transaction():
+                deliver(sender, digest, today)
+            sent += 1
+            click.echo(f"sent to {digest.user.email}: {_counted(len(digest.items), 'item')} via {sender.channel}")
+    finally:
+        sender.close()
+    click.echo(f"{_counted(sent, 'digest')} sent via {sender.channel}, {_people(quiet)} with nothing new")

@@ -1,7 +1,7 @@
 """Configuration defaults.
 
 Order of precedence (later wins): these defaults, ``instance/config.py``, environment variables
-prefixed ``REVIEWBOARD_`` (plus the conventional ``DATABASE_URL`` and ``SECRET_KEY``), then the
+prefixed ``REVIEWBOARD_`` (plus the conventional ``DATABASE_URL``, ``SECRET_KEY`` and ``REDIS_URL``), then the
 ``test_config`` mapping given to :func:`reviewboard.create_app`.
 """
 
@@ -46,13 +46,29 @@ class Defaults:
     TIMESTAMP_TRUST_ROOT_PATHS: tuple[str, ...] = ()  # the TSA's root certificates
     # HMAC key for the audit chain, kept outside the database (created by `reviewboard keys init`)
     AUDIT_MAC_KEY_PATH = "keys/audit-mac.key"
-    # Rate limits (Flask-Limiter); storage in Redis when configured
+    # Rate limits (Flask-Limiter). Counters live in this process's memory unless REDIS_URL (or
+    # REVIEWBOARD_RATELIMIT_STORAGE_URI) names a Redis server: several app servers must share one.
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "reviewboard"
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"
     SIGNING_FAILURE_LIMIT = 5
     SIGNING_FAILURE_WINDOW = timedelta(minutes=15)
+    # Daily reminder digests (`reviewboard remind`): sent through SMTP when SMTP_HOST is set (environment:
+    # REVIEWBOARD_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, REVIEWBOARD_MAIL_FROM), otherwise logged.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    MAIL_FROM = "ReviewBoard <reviewboard@localhost>"
+    PUBLIC_URL = "http://localhost:5000"  # links in e-mails point here (REVIEWBOARD_PUBLIC_URL)
+    # Separation of duties: an approval needs at least one signer who is not a chair
+    # (REVIEWBOARD_CHAIR_CANNOT_APPROVE_ALONE=0 turns it off)
+    CHAIR_CANNOT_APPROVE_ALONE = True
+    # Anti-automation (ASVS 2.4.1): projects one person may register per period
+    PROJECT_CREATION_LIMIT = "30 per hour"
 
 
 def from_environment() -> dict:
@@ -62,6 +78,8 @@ def from_environment() -> dict:
         found["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("SECRET_KEY"):
         found["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("REDIS_URL"):
+        found["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
     for name, value in os.environ.items():
         if name.startswith("REVIEWBOARD_") and name != "REVIEWBOARD_ENV":
             found[name.removeprefix("REVIEWBOARD_")] = value

@@ -29,6 +29,10 @@ DEMO_USERS = [
     ("aude@example.org", "Aude Auditor", {"auditor"}),
 ]
 
+# matched against pipeline stages' required roles (e.g. "legal when personal data")
+DEMO_EXPERTISE = {"rita@example.org": ["ethics", "domain"], "ravi@example.org": ["technical", "legal"],
+                  "chen@example.org": ["ethics", "privacy"]}
+
 BASE_FIELDS = {
     "intended_users": "Clinical triage nurses in the emergency department.",
     "system_type": "decision_support", "data_categories": ["personal", "sensitive"],
@@ -44,6 +48,7 @@ def _users(echo) -> dict[str, User]:
         user = find_user_by_email(email)
         if user is None:
             user = create_user(None, email, name, DEMO_PASSWORD, roles)
+            user.expertise = DEMO_EXPERTISE.get(email, [])
             echo(f"created user {email}")
         users[email.split("@")[0]] = user
     return users
@@ -56,6 +61,11 @@ def _evidence(actor, stage, text: str) -> None:
 
 
 def _review(reviewer, stage, outcome: Outcome, conditions=None) -> None:
+    from reviewboard.committee import permissions as committee_perms
+    from reviewboard.committee import services as committee
+
+    if committee_perms.must_declare(reviewer, stage):  # as on the stage page, before seeing the submission
+        committee.declare(reviewer, stage, False)
     entries = []
     for i, c in enumerate(stage.applicable_criteria()):
         value = VerdictValue.MEETS if i % 5 else VerdictValue.PARTIALLY_MEETS

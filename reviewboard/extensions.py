@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
+from flask import current_app
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -21,7 +22,22 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
+# One limiter per process: init_app() points it at the app's RATELIMIT_STORAGE_URI (memory, or Redis shared
+# by several app servers). A second create_app() in the same process re-points it, so tests that need
+# other storage run their apps as separate processes (tests/functional/test_rate_limit_redis.py).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _signed_in_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+def per_user_limit(setting: str):
+    """Limit a route's POSTs per signed-in user (anti-automation, ASVS 2.4.1) to the value of the config
+    ``setting``, such as "30 per hour"; over it the user gets the 429 page. Anonymous requests are left
+    to ``login_required``."""
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"], key_func=_signed_in_user,
+                         exempt_when=lambda: not current_user.is_authenticated)
 
 # Whether the current unit of work may write. GET/HEAD requests clear it so that SQLite readers
 # do not take the write lock; everything else (POSTs, CLI commands) starts with BEGIN IMMEDIATE.

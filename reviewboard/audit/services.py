@@ -172,5 +172,10 @@ def verify_chain(batch: int = 5000) -> ChainCheck:
 
 
 def describe(event: AuditEvent) -> dict:
-    return {"seq": event.seq, "at": iso(event.created_at), "actor": event.actor_name, "action": event.action,
+    actor = event.actor_name
+    if '"on_behalf_of"' in event.payload:  # a delegate's action: "X on behalf of Y"
+        behalf = (json.loads(event.payload).get("on_behalf_of") or {}).get("name")
+        if behalf:
+            actor = f"{actor} on behalf of {behalf}"
+    return {"seq": event.seq, "at": iso(event.created_at), "actor": actor, "action": event.action,
             "object": f"{event.object_type} {event.object_id}"}

@@ -102,8 +102,32 @@ def users():
     if q:
         stmt = stmt.where(or_(func.lower(User.name).like(f"%{q.lower()}%"), User.email.like(f"%{q.lower()}%")))
     page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"])
-    return render_template("auth/users.html", form=form, page=page, q=q, confirm=ConfirmForm()), \
+    from reviewboard.committee.forms import expertise_choices
+
+    return render_template("auth/users.html", form=form, page=page, q=q, confirm=ConfirmForm(),
+                           expertise_choices=expertise_choices()), \
         (422 if form.errors else 200)
+
+
+@bp.post("/admin/users/<int:user_id>/expertise")
+@login_required
+def set_expertise(user_id: int):
+    from reviewboard.committee.forms import ExpertiseForm
+    from reviewboard.committee.services import set_expertise as record_expertise
+
+    if not can_admin_users(current_user):
+        abort(403)
+    user = db.session.get(User, user_id) or abort(404)
+    form = ExpertiseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        record_expertise(current_user._get_current_object(), user, form.expertise.data or [])
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("auth.users"))
+    flash(f"Expertise of {user.name}: {', '.join(user.expertise) or 'none'}.", "success")
+    return redirect(url_for("auth.users"))
 
 
 @bp.post("/admin/users/<int:user_id>/active")

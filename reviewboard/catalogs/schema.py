@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -20,6 +20,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 TIERS = ("low", "medium", "high")
 FRAMEWORKS = ("TC260-1.0", "TC260-2.0", "NIST-AI-RMF-1.0", "ISO-IEC-42001-2023", "EU-AI-Act")
 APPLICABILITY = ("mandatory", "conditional", "advisory")
+# How the UI names each framework; the first two are the catalog's sources, the rest its crosswalk.
+FRAMEWORK_LABELS = {
+    "TC260-1.0": "TC260 AI Safety Governance Framework 1.0",
+    "TC260-2.0": "TC260 AI Safety Governance Framework 2.0",
+    "NIST-AI-RMF-1.0": "NIST AI RMF 1.0",
+    "ISO-IEC-42001-2023": "ISO/IEC 42001:2023 (Annex A)",
+    "EU-AI-Act": "EU AI Act",
+}
+SOURCE_FRAMEWORKS = ("TC260-1.0", "TC260-2.0")
 
 DEFAULT_CATALOG_FILE = "rb-tc260-lifecycle-1.0.0.yaml"
 
@@ -69,6 +78,7 @@ class CriterionSpec:
     refs: tuple[SourceRef, ...]
     mit_codes: tuple[str, ...]
     deprecated: bool
+    line: int = field(default=0, compare=False)  # where the criterion starts in its file, for messages
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,7 @@ class CatalogSpec:
     stages: tuple[StageSpec, ...]
     criteria: tuple[CriterionSpec, ...]
     sha256: str
+    criteria_line: int = field(default=0, compare=False)  # the line of the ``criteria:`` key
 
     def criteria_for_stage(self, stage_code: str, *, include_deprecated: bool = True) -> list[CriterionSpec]:
         """Criteria of one stage in file order. Raises KeyError for a stage the catalog does not declare."""
@@ -271,7 +282,8 @@ class _Checker:
         criteria = self.criteria(top.get("criteria"), stage_codes)
         if self.problems or head is None:
             return None
-        return CatalogSpec(sha256=sha256, criteria=criteria, **head)
+        criteria_line = _line(top["criteria"][0]) if "criteria" in top else 0
+        return CatalogSpec(sha256=sha256, criteria=criteria, criteria_line=criteria_line, **head)
 
     def header(self, pair: tuple[Node, Node] | None) -> dict | None:
         if pair is None:
@@ -411,7 +423,8 @@ class _Checker:
             return None
         return CriterionSpec(id=cid, stage=stage, title=title, question=question, guidance=guidance,
                              evidence_types=tuple(evidence), tiers=tuple(tiers), applicability=applicability,
-                             refs=tuple(refs), mit_codes=tuple(mit_codes), deprecated=deprecated)
+                             refs=tuple(refs), mit_codes=tuple(mit_codes), deprecated=deprecated,
+                             line=_line(node))
 
     def source_ref(self, node: Node, what: str) -> SourceRef | None:
         fields = self.mapping(node, _REF_KEYS, f"{what}: ref")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
 from reviewboard.catalogs.models import Catalog, Criterion
-from reviewboard.catalogs.schema import CatalogSpec, load_catalog_file
-from reviewboard.core.errors import ServiceError
+from reviewboard.catalogs.schema import CatalogError, CatalogSpec, load_catalog_file, parse_catalog
+from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.extensions import db
+
+log = logging.getLogger("reviewboard.catalogs")
 
 
 def find_catalog(key: str, version: str) -> Catalog | None:
@@ -24,11 +28,59 @@ def latest_catalog(key: str | None = None) -> Catalog | None:
     return db.session.scalar(stmt)
 
 
+def version_key(version: str) -> tuple:
+    """Sort key for version strings: numeric parts compare as numbers ("1.10.0" after "1.9.0")."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.\-+]", version))
+
+
+def catalog_versions(key: str) -> list[Catalog]:
+    """Every imported version of ``key``, oldest version first."""
+    found = db.session.scalars(select(Catalog).where(Catalog.key == key)).all()
+    return sorted(found, key=lambda c: (version_key(c.version), c.id))
+
+
+def catalogs_by_key() -> dict[str, list[Catalog]]:
+    """Imported catalogs grouped by key (sorted), each key's versions newest first."""
+    out: dict[str, list[Catalog]] = {}
+    for catalog in db.session.scalars(select(Catalog).order_by(Catalog.key)).all():
+        out.setdefault(catalog.key, []).append(catalog)
+    return {k: sorted(v, key=lambda c: (version_key(c.version), c.id), reverse=True) for k, v in out.items()}
+
+
+def check_successor(spec: CatalogSpec) -> list[str]:
+    """Problems with ``spec`` as a later version of catalogs already imported under its key.
+
+    Codes are permanent: every code of an earlier version must still be present (deprecated if it is
+    retired), and a code keeps its stage. Returns messages, each with a line number where one exists.
+    """
+    problems: list[tuple[int, str]] = []
+    new_key = version_key(spec.version)
+    by_code = {c.id: c for c in spec.criteria}
+    dropped: dict[str, str] = {}
+    for earlier in catalog_versions(spec.key):
+        if version_key(earlier.version) >= new_key:
+            continue
+        for c in earlier.criteria:
+            mine = by_code.get(c.code)
+            if mine is None:
+                dropped.setdefault(c.code, earlier.version)
+            elif mine.stage != c.stage_code:
+                problems.append((mine.line, f"line {mine.line}: criterion {c.code} was stage {c.stage_code} in "
+                                            f"version {earlier.version}; a code may not be reused for another "
+                                            f"stage (add a new code instead)"))
+    for code, version in sorted(dropped.items()):
+        problems.append((spec.criteria_line, f"line {spec.criteria_line}: criterion {code} (present in version "
+                                             f"{version}) is missing; codes are never removed or renumbered: keep "
+                                             f"it and mark it `deprecated: true` instead"))
+    return [message for _, message in sorted(problems, key=lambda p: p[0])]
+
+
 def import_catalog(actor, spec: CatalogSpec) -> tuple[Catalog, bool]:
     """Store ``spec`` as a new catalog version. Returns (catalog, created).
 
     Importing the same bytes again is a no-op; the same key and version with different content is
-    refused, because a published version never changes.
+    refused, because a published version never changes. A later version that drops or moves a code of
+    an earlier one raises CatalogError (see :func:`check_successor`).
     """
     existing = find_catalog(spec.key, spec.version)
     if existing is not None:
@@ -36,6 +88,9 @@ def import_catalog(actor, spec: CatalogSpec) -> tuple[Catalog, bool]:
             return existing, False
         raise ServiceError(f"Catalog {spec.key} version {spec.version} already exists with different content; "
                            "publish the change as a new version.")
+    problems = check_successor(spec)
+    if problems:
+        raise CatalogError(problems)
     catalog = Catalog(key=spec.key, name=spec.name, version=spec.version, description=spec.description,
                       source_sha256=spec.sha256)
     db.session.add(catalog)
@@ -49,8 +104,23 @@ def import_catalog(actor, spec: CatalogSpec) -> tuple[Catalog, bool]:
     record_event(actor, "catalog.imported", "catalog", catalog.id,
                  after={"key": spec.key, "version": spec.version, "criteria": len(spec.criteria),
                         "sha256": spec.sha256})
+    log.info("catalog imported key=%s version=%s criteria=%s", spec.key, spec.version, len(spec.criteria))
     return catalog, True
 
 
 def import_catalog_file(actor, path: Path) -> tuple[Catalog, bool]:
-    return import_catalog(actor, load_catalog_file(path))
+    spec = load_catalog_file(path)
+    try:
+        return import_catalog(actor, spec)
+    except CatalogError as exc:
+        raise CatalogError(exc.errors, source=str(path)) from None
+
+
+def upload_catalog(actor, data: bytes) -> tuple[Catalog, bool]:
+    """A chair imports a catalog version from an uploaded file. Raises NotPermitted, CatalogError or
+    ServiceError (see :func:`import_catalog`)."""
+    from reviewboard.catalogs.permissions import can_import_catalog
+
+    if not can_import_catalog(actor):
+        raise NotPermitted("Only a committee chair can import a catalog version.")
+    return import_catalog(actor, parse_catalog(data))

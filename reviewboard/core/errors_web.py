@@ -23,8 +23,8 @@ MESSAGES = {
     405: ("Method not allowed", "This address does not accept that kind of request."),
     409: ("Changed in the meantime", "Someone else changed this first. Reload the page to see the current "
                                      "state; nothing you sent was saved."),
-    413: ("File too large", "The upload is larger than the limit. Evidence files may be up to {limit} MiB."),
-    429: ("Too many attempts", "Too many attempts in a short time. Wait a minute and try again."),
+    413: ("File too large", "The upload is larger than the limit. Evidence files may be up to {limit}."),
+    429: ("Too many attempts", "Too many attempts in a short time. Wait a while and try again."),
     500: ("Something went wrong", "An unexpected error happened and nothing was saved. The error was logged "
                                   "with a reference you can quote: {request_id}."),
 }
@@ -43,19 +43,48 @@ class RowIdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-def render_error(status: int, detail: str | None = None):
+def size_label(size: int) -> str:
+    """A byte count in the largest binary unit that keeps it at 1 or more ("512 KiB", "1.5 MiB"), rounded
+    down so that a stated limit is never more than the real one."""
+    for factor, unit in ((1024 * 1024, "MiB"), (1024, "KiB")):
+        if size >= factor:
+            tenths = size * 10 // factor
+            return f"{tenths // 10} {unit}" if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10} {unit}"
+    return f"{size} bytes"
+
+
+def fresh_state_url() -> str | None:
+    """Where the current state of the thing a refused request was about can be seen: the same address
+    when it can be opened (an edit form), else the page of the stage or project in the route."""
+    from flask import current_app, url_for
+
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(method="GET")
+    except HTTPException:
+        args = request.view_args or {}
+        if "stage_id" in args:
+            return url_for("reviews.show", stage_id=args["stage_id"])
+        if "project_id" in args:
+            return url_for("projects.show", project_id=args["project_id"])
+        return None
+    return request.path
+
+
+def render_error(status: int, detail: str | None = None, fresh_url: str | None = None):
     from flask import current_app, g
 
     title, message = MESSAGES.get(status, ("Error", "Something went wrong."))
-    message = message.format(limit=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+    message = message.format(limit=size_label(current_app.config["MAX_CONTENT_LENGTH"]),
                              request_id=g.get("request_id", "-"))
     return render_template("errors/error.html", status=status, title=title, message=message,
-                           detail=detail), status
+                           detail=detail, fresh_url=fresh_url), status
 
 
 def init_app(app: Flask) -> None:
     # Runs before the blueprints are registered (see create_app), so every route's <int:...> uses it.
     app.url_map.converters["int"] = RowIdConverter
+    # the upload limit as upload forms state it ("20 MiB", "512 KiB"), the same words as the 413 page
+    app.jinja_env.globals["upload_limit"] = lambda: size_label(app.config["MAX_CONTENT_LENGTH"])
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
@@ -65,11 +94,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(IllegalTransition)
     def _illegal(exc):
-        return render_error(409, str(exc))
+        return render_error(409, str(exc), fresh_state_url())
 
     @app.errorhandler(StaleDataError)
     def _stale(_exc):
-        return render_error(409)
+        # a concurrent save won the version check (version_id_col): nothing of this request is kept, and
+        # the failed flush must be rolled back before the page can read anything (the signed-in user)
+        db.session.rollback()
+        log.info("stale write refused for %s", request.path)
+        return render_error(409, fresh_url=fresh_state_url())
 
     @app.errorhandler(HTTPException)
     def _http(exc):
@@ -78,6 +111,7 @@ def init_app(app: Flask) -> None:
             security_log.warning("access.denied method=%s", request.method)
         if status == 429:
             security_log.warning("rate_limit.exceeded limit=%s", exc.description)
+            return render_error(429, f"The limit is {exc.description}.")
         if status not in MESSAGES:
             return exc
         return render_error(status)

@@ -10,14 +10,15 @@ from sqlalchemy import select, text
 
 from reviewboard.audit.models import AuditEvent
 from reviewboard.auth.models import Role, User
+from reviewboard.conditions import services as condition_services
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.projects.models import Project
 from reviewboard.projects.services import visible_projects_query
 from reviewboard.projects.tiering import TIER_LABELS
 from reviewboard.records.models import Record
+from reviewboard.rereview import services as rereview_services
 from reviewboard.reviews import services as review_services
-from reviewboard.reviews.models import Condition
 from reviewboard.reviews.workflow import StageState
 
 bp = Blueprint("core", __name__)
@@ -52,12 +53,12 @@ def dashboard():
         alerts = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "security.alert",
                                                              AuditEvent.created_at >= since)
                                     .order_by(AuditEvent.seq.desc()).limit(10)).all()
-    conditions = db.session.scalars(select(Condition).where(Condition.owner_id == user.id,
-                                                            Condition.status == "open")
-                                    .order_by(Condition.due_date)).all()
+    conditions = condition_services.dashboard_conditions(user)
     return render_template("core/dashboard.html", projects=projects, mine=mine, waiting=waiting,
                            escalations=escalations, records=records, conditions=conditions, alerts=alerts,
-                           tier_labels=TIER_LABELS, StageState=StageState, users=_names(alerts))
+                           tier_labels=TIER_LABELS, StageState=StageState, users=_names(alerts),
+                           today=condition_services.today(),
+                           reviews_due=rereview_services.reviews_due(user))
 
 
 def _names(alerts) -> dict[int, str]:

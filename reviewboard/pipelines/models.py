@@ -1,11 +1,70 @@
-"""Pipelines: ordered review stages, each with its criteria source, quorum and applicable tiers."""
+"""Pipelines: ordered review stages, each with its criteria rule, quorum (N of M reviewers), required
+reviewer roles, decision due time and (for an operation stage) a review schedule by tier.
+
+A pipeline is versioned: every (key, version) row is one version. A chair edits a ``draft``; publishing
+makes it the version new projects follow; a project pins the version it was registered under, so a
+later change never alters a running review. Published versions are never edited.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reviewboard.models.base import Base
+from reviewboard.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from reviewboard.auth.models import User
+    from reviewboard.catalogs.models import Catalog
+
+TIERS = ("low", "medium", "high")
+STATUSES = ("draft", "published", "retired")
+# Expertise a required-role rule can ask for; the people side (User.expertise) uses the same words.
+EXPERTISE = ("ethics", "technical", "legal", "privacy", "external", "domain")
+# Conditions a required-role rule can depend on, read from the project's questionnaire answers.
+RULE_CONDITIONS = {
+    "personal_data": "the project uses personal data",
+    "sensitive_data": "the project uses sensitive, biometric or children's data",
+    "affects_rights": "the project informs decisions about people's rights",
+    "public_content": "the project publishes synthetic content",
+}
+_PERSONAL = {"personal", "sensitive", "biometric", "minors"}
+_SENSITIVE = {"sensitive", "biometric", "minors"}
+
+
+def condition_holds(condition: str, project) -> bool:
+    """Whether a required-role rule's ``when`` condition holds for ``project``."""
+    categories = set(project.data_categories or ())
+    answers = project.answers or {}
+    if condition == "personal_data":
+        return bool(categories & _PERSONAL)
+    if condition == "sensitive_data":
+        return bool(categories & _SENSITIVE)
+    if condition in ("affects_rights", "public_content"):
+        return answers.get(condition) == "yes"
+    raise KeyError(condition)
+
+
+def rule_applies(rule: dict, project) -> bool:
+    """Whether a required-role rule ({"expertise", "tiers"?, "when"?}) applies to ``project``."""
+    tier = "high" if project.tier == "prohibited" else project.tier
+    if rule.get("tiers") and tier not in rule["tiers"]:
+        return False
+    return not rule.get("when") or condition_holds(rule["when"], project)
+
+
+def describe_rule(rule: dict) -> str:
+    """A rule in words: 'one external reviewer (high tier)'."""
+    parts = []
+    if rule.get("tiers"):
+        parts.append(f"{', '.join(rule['tiers'])} tier")
+    if rule.get("when"):
+        parts.append(f"when {RULE_CONDITIONS.get(rule['when'], rule['when'])}")
+    suffix = f" ({'; '.join(parts)})" if parts else ""
+    return f"one {rule['expertise']} reviewer{suffix}"
 
 
 class Pipeline(Base):
@@ -16,11 +75,30 @@ class Pipeline(Base):
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(default=1)
     catalog_id: Mapped[int] = mapped_column(ForeignKey("catalog.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    change_note: Mapped[str] = mapped_column(Text, default="")
 
     stages: Mapped[list[PipelineStage]] = relationship(back_populates="pipeline", order_by="PipelineStage.position",
-                                                       lazy="selectin")
+                                                       lazy="selectin", cascade="all, delete-orphan")
+    catalog: Mapped[Catalog] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("key", "version"),)
+    __table_args__ = (
+        UniqueConstraint("key", "version"),
+        CheckConstraint("status in ('draft', 'published', 'retired')", name="known_status"),
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def active_stages(self) -> list[PipelineStage]:
+        """The stages a project registered under this version goes through (retired ones omitted)."""
+        return [s for s in self.stages if not s.retired]
 
 
 class PipelineStage(Base):
@@ -33,10 +111,23 @@ class PipelineStage(Base):
     name: Mapped[str] = mapped_column(String(80))
     quorum: Mapped[int] = mapped_column(default=2)
     tiers: Mapped[list] = mapped_column(JSON, default=lambda: ["low", "medium", "high"])
+    # None: every criterion of the catalog stage with this code, by the catalog's own tiers;
+    # else [{"code": "RB-DES-01", "tiers": ["medium", "high"]}, ...] from the pinned catalog version
+    criteria: Mapped[list | None] = mapped_column(JSON)
+    reviewers: Mapped[int] = mapped_column(default=2)  # M reviewers assigned; quorum N of them decide
+    required_roles: Mapped[list] = mapped_column(JSON, default=list)  # [{"expertise", "tiers"?, "when"?}]
+    due_days: Mapped[int | None]  # a decision is due this many days after (re)submission
+    recurrence: Mapped[dict | None] = mapped_column(JSON)  # {tier: months} for a recurring operation stage
+    retired: Mapped[bool] = mapped_column(default=False)
 
     pipeline: Mapped[Pipeline] = relationship(back_populates="stages")
 
     __table_args__ = (
         UniqueConstraint("pipeline_id", "position"),
         CheckConstraint("quorum >= 1", name="quorum_positive"),
+        CheckConstraint("quorum <= reviewers", name="quorum_within_reviewers"),
+        CheckConstraint("due_days IS NULL OR due_days >= 1", name="due_days_positive"),
     )
+
+    def applies_to_tier(self, tier: str) -> bool:
+        return not self.retired and tier in self.tiers

@@ -1,44 +1,449 @@
-"""Pipelines as data: the shipped default and look-ups."""
+"""Pipelines as versioned data: the shipped pipelines, drafts a chair edits, publishing and retiring,
+YAML export and import (the difference between two versions: pipelines/diff.py).
+
+A published version is never edited: a change is made in a draft (a copy of the newest published
+version) and applies to projects registered after it is published. A project pins the version it was
+registered under, and each stage review pins its pipeline stage row, so a running review keeps the
+version it started with. Every change is audited. Services flush; the caller's boundary commits.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
 from importlib import resources
 
-import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reviewboard.audit.services import record_event
-from reviewboard.catalogs.services import latest_catalog
-from reviewboard.core.errors import ServiceError
+from reviewboard.catalogs.models import Catalog
+from reviewboard.catalogs.services import find_catalog, latest_catalog
+from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
+from reviewboard.pipelines import permissions as perms
 from reviewboard.pipelines.models import Pipeline, PipelineStage
+from reviewboard.pipelines.schema import (
+    STAGE_FIELDS,
+    CatalogInfo,
+    PipelineFileError,
+    check_rules,
+    check_stage,
+    dump_pipeline,
+    parse_pipeline,
+)
+
+log = logging.getLogger("reviewboard.pipelines")
+
+DEFAULT_KEY = "standard"
+SHIPPED_FILES = ("standard.yaml", "generative-ai.yaml", "internal-tool.yaml")  # the first is the default
+RESERVED_KEYS = {"new", "import", "drafts"}  # /pipelines/<key> would collide with these pages
 
 
-def default_pipeline_spec() -> dict:
-    return yaml.safe_load(resources.files("reviewboard.pipelines").joinpath("data/standard.yaml").read_text())
+# -- look-ups ----------------------------------------------------------------------------------------
 
 
-def ensure_default_pipeline(actor=None) -> Pipeline:
-    """Create the standard pipeline (version 1) bound to the newest catalog, once."""
-    spec = default_pipeline_spec()
-    existing = db.session.scalar(select(Pipeline).where(Pipeline.key == spec["key"]).order_by(
-        Pipeline.version.desc()).limit(1))
-    if existing is not None:
-        return existing
-    catalog = latest_catalog(spec["catalog"])
-    if catalog is None:
-        raise ServiceError(f"Import the catalog {spec['catalog']!r} before creating the pipeline.")
-    pipeline = Pipeline(key=spec["key"], name=spec["name"], version=1, catalog_id=catalog.id)
-    for position, s in enumerate(spec["stages"], start=1):
-        pipeline.stages.append(PipelineStage(position=position, code=s["code"], name=s["name"],
-                                             quorum=int(s.get("quorum", 2)), tiers=list(s["tiers"])))
-    db.session.add(pipeline)
-    db.session.flush()
-    record_event(actor, "pipeline.created", "pipeline", pipeline.id,
-                 after={"key": pipeline.key, "version": 1, "catalog": catalog.label,
-                        "stages": [s["name"] for s in spec["stages"]]})
-    return pipeline
+def versions(key: str) -> list[Pipeline]:
+    """Every version of a pipeline, newest first."""
+    return list(db.session.scalars(select(Pipeline).where(Pipeline.key == key).order_by(Pipeline.version.desc())))
+
+
+def find_version(key: str, version: int) -> Pipeline | None:
+    return db.session.scalar(select(Pipeline).where(Pipeline.key == key, Pipeline.version == version))
+
+
+def current_version(key: str) -> Pipeline | None:
+    """The version new projects follow: the newest published one (None once retired or never published)."""
+    return db.session.scalar(select(Pipeline).where(Pipeline.key == key, Pipeline.status == "published")
+                             .order_by(Pipeline.version.desc()).limit(1))
+
+
+def draft_of(key: str) -> Pipeline | None:
+    return db.session.scalar(select(Pipeline).where(Pipeline.key == key, Pipeline.status == "draft"))
+
+
+def pipeline_keys() -> list[str]:
+    keys = db.session.scalars(select(Pipeline.key).distinct()).all()
+    return sorted(keys, key=lambda k: (k != DEFAULT_KEY, k))
 
 
 def active_pipelines() -> list[Pipeline]:
-    return list(db.session.scalars(select(Pipeline).order_by(Pipeline.name, Pipeline.version.desc())))
+    """The pipelines a project can be registered under (each one's current version), the default first."""
+    return [p for key in pipeline_keys() if (p := current_version(key)) is not None]
+
+
+def projects_using(key: str) -> dict[int, int]:
+    """Number of projects pinned to each version (by pipeline id) of ``key``."""
+    from reviewboard.projects.models import Project
+
+    rows = db.session.execute(select(Project.pipeline_id, func.count(Project.id)).join(
+        Pipeline, Project.pipeline_id == Pipeline.id).where(Pipeline.key == key).group_by(Project.pipeline_id))
+    return {pipeline_id: count for pipeline_id, count in rows}
+
+
+def catalog_info(catalog: Catalog) -> CatalogInfo:
+    return CatalogInfo(label=catalog.label, version=catalog.version,
+                       stages=frozenset(c.stage_code for c in catalog.criteria),
+                       criteria={c.code: c.deprecated for c in catalog.criteria})
+
+
+def _lookup_catalog(key: str, version: str | None) -> CatalogInfo | None:
+    catalog = find_catalog(key, version) if version else latest_catalog(key)
+    return catalog_info(catalog) if catalog is not None else None
+
+
+def decision_due(stage: PipelineStage, submitted_at: datetime) -> datetime | None:
+    """When a decision on a stage (re)submitted at ``submitted_at`` is due, from the stage's due_days."""
+    return submitted_at + timedelta(days=stage.due_days) if stage.due_days else None
+
+
+# -- data form (the export format) -------------------------------------------------------------------
+
+
+def stage_data(stage: PipelineStage) -> dict:
+    return {"code": stage.code, "name": stage.name, "tiers": list(stage.tiers), "quorum": stage.quorum,
+            "reviewers": stage.reviewers, "due_days": stage.due_days,
+            "criteria": [dict(c) for c in stage.criteria] if stage.criteria is not None else None,
+            "required_roles": [dict(r) for r in stage.required_roles or []],
+            "recurrence": dict(stage.recurrence) if stage.recurrence else None, "retired": stage.retired}
+
+
+def pipeline_data(pipeline: Pipeline) -> dict:
+    return {"key": pipeline.key, "name": pipeline.name, "description": pipeline.description,
+            "catalog": pipeline.catalog.key, "catalog_version": pipeline.catalog.version,
+            "version": pipeline.version, "change_note": pipeline.change_note,
+            "stages": [stage_data(s) for s in pipeline.stages]}
+
+
+def export_pipeline(pipeline: Pipeline) -> str:
+    header = (f"# ReviewBoard pipeline {pipeline.key}, version {pipeline.version} ({pipeline.status}).\n"
+              "# Import with `reviewboard pipeline import FILE`: it becomes the next version of this pipeline.")
+    return dump_pipeline(pipeline_data(pipeline), header)
+
+
+def _new_stage(position: int, s: dict) -> PipelineStage:
+    return PipelineStage(position=position, **{k: s[k] for k in STAGE_FIELDS})
+
+
+def _audit_state(pipeline: Pipeline) -> dict:
+    return {"key": pipeline.key, "version": pipeline.version, "status": pipeline.status}
+
+
+# -- shipped pipelines -------------------------------------------------------------------------------
+
+
+def ensure_shipped_pipelines(actor=None) -> list[Pipeline]:
+    """Publish version 1 of every pipeline shipped in pipelines/data/ that does not exist yet, once."""
+    created = []
+    for filename in SHIPPED_FILES:
+        text = resources.files("reviewboard.pipelines").joinpath(f"data/{filename}").read_text()
+        spec = parse_pipeline(text, filename, _lookup_catalog)
+        if versions(spec.data["key"]):
+            continue
+        created.append(_store(actor, spec.data, "published", source=filename))
+    return created
+
+
+def ensure_default_pipeline(actor=None) -> Pipeline:
+    """Create the shipped pipelines (once) and return the current version of the standard one."""
+    try:
+        ensure_shipped_pipelines(actor)
+    except PipelineFileError as exc:
+        raise ServiceError(f"Import the criteria catalog before creating the pipelines ({exc.errors[0]}).") from None
+    return current_version(DEFAULT_KEY) or versions(DEFAULT_KEY)[0]
+
+
+def _store(actor, data: dict, status: str, source: str) -> Pipeline:
+    """Store ``data`` (already validated) as the next version of its key."""
+    key = data["key"]
+    catalog = find_catalog(data["catalog"], data["catalog_version"]) if data.get("catalog_version") else \
+        latest_catalog(data["catalog"])
+    latest = db.session.scalar(select(func.max(Pipeline.version)).where(Pipeline.key == key)) or 0
+    pipeline = Pipeline(key=key, name=data["name"], description=data.get("description") or "",
+                        version=latest + 1, catalog_id=catalog.id, status=status,
+                        created_by_id=actor.id if actor is not None else None,
+                        change_note=data.get("change_note") or "")
+    for position, s in enumerate(data["stages"], start=1):
+        pipeline.stages.append(_new_stage(position, s))
+    db.session.add(pipeline)
+    db.session.flush()
+    record_event(actor, "pipeline.imported", "pipeline", pipeline.id,
+                 after={**_audit_state(pipeline), "source": source, "catalog": catalog.label,
+                        "stages": [s["code"] for s in data["stages"]]})
+    log.info("pipeline %s v%s stored as %s from %s", key, pipeline.version, status, source)
+    return pipeline
+
+
+# -- import and export -------------------------------------------------------------------------------
+
+
+def parse_pipeline_file(text: str | bytes, source: str):
+    """Validate a pipeline file against the catalogs stored here. Raises PipelineFileError."""
+    return parse_pipeline(text, source, _lookup_catalog)
+
+
+def import_pipeline(actor, text: str | bytes, source: str = "pipeline.yaml", publish: bool = False) -> Pipeline:
+    """Store a pipeline file as the next version of its key, as a draft (or published).
+
+    Raises PipelineFileError (every problem, line by line), NotPermitted, or Conflict when the key
+    already has a draft (publish or discard it first).
+    """
+    if actor is not None and not perms.can_configure_pipelines(actor):
+        raise NotPermitted("Only a chair can import pipelines.")
+    spec = parse_pipeline_file(text, source)
+    if spec.data["key"] in RESERVED_KEYS:
+        raise ServiceError(f"The key {spec.data['key']!r} is reserved; choose another.")
+    existing = draft_of(spec.data["key"])
+    if existing is not None:
+        raise Conflict(f"Pipeline {spec.data['key']} already has a draft (version {existing.version}); "
+                       "publish or discard it first.")
+    return _store(actor, spec.data, "published" if publish else "draft", source)
+
+
+# -- drafts ------------------------------------------------------------------------------------------
+
+
+def _check_chair(actor) -> None:
+    if not perms.can_configure_pipelines(actor):
+        raise NotPermitted("Only a chair can configure pipelines.")
+
+
+def _editable(actor, pipeline: Pipeline) -> None:
+    _check_chair(actor)
+    if pipeline.status != "draft":
+        raise Conflict(f"Version {pipeline.version} of {pipeline.name} is {pipeline.status}; "
+                       "only a draft can be changed. Start a new version.")
+
+
+def create_pipeline(actor, key: str, name: str, description: str, catalog: Catalog) -> Pipeline:
+    """A new pipeline: version 1 as an empty draft on ``catalog``."""
+    _check_chair(actor)
+    from reviewboard.catalogs.schema import KEY_RE
+
+    key = key.strip().lower()
+    if not KEY_RE.match(key):
+        raise ServiceError("Use lower-case letters, digits and hyphens, such as 'medical-devices'.", "key")
+    if key in RESERVED_KEYS:
+        raise ServiceError(f"The key {key!r} is reserved; choose another.", "key")
+    if versions(key):
+        raise ServiceError(f"A pipeline with the key {key!r} exists already.", "key")
+    if not name.strip():
+        raise ServiceError("Give the pipeline a name.", "name")
+    pipeline = Pipeline(key=key, name=name.strip(), description=description.strip(), version=1,
+                        catalog_id=catalog.id, status="draft", created_by_id=actor.id, change_note="First version.")
+    db.session.add(pipeline)
+    db.session.flush()
+    record_event(actor, "pipeline.created", "pipeline", pipeline.id, after={**_audit_state(pipeline),
+                                                                            "catalog": catalog.label})
+    log.info("pipeline %s created as a draft by %s", key, actor.id)
+    return pipeline
+
+
+def new_version(actor, key: str) -> Pipeline:
+    """A draft copying the newest published (else newest) version of ``key``: the next version number."""
+    _check_chair(actor)
+    existing = draft_of(key)
+    if existing is not None:
+        raise Conflict(f"Version {existing.version} of this pipeline is already a draft: edit it.")
+    all_versions = versions(key)
+    if not all_versions:
+        raise ServiceError(f"There is no pipeline {key!r}.")
+    base = current_version(key) or all_versions[0]
+    draft = Pipeline(key=key, name=base.name, description=base.description, version=all_versions[0].version + 1,
+                     catalog_id=base.catalog_id, status="draft", created_by_id=actor.id, change_note="")
+    for s in base.stages:
+        draft.stages.append(_new_stage(s.position, stage_data(s)))
+    db.session.add(draft)
+    db.session.flush()
+    record_event(actor, "pipeline.draft_started", "pipeline", draft.id,
+                 after={**_audit_state(draft), "copied_from_version": base.version})
+    log.info("pipeline %s v%s drafted from v%s by %s", key, draft.version, base.version, actor.id)
+    return draft
+
+
+def update_details(actor, draft: Pipeline, name: str, description: str, change_note: str) -> None:
+    _editable(actor, draft)
+    if not name.strip():
+        raise ServiceError("Give the pipeline a name.", "name")
+    before = {"name": draft.name, "description": draft.description, "change_note": draft.change_note}
+    draft.name, draft.description, draft.change_note = name.strip(), description.strip(), change_note.strip()
+    after = {"name": draft.name, "description": draft.description, "change_note": draft.change_note}
+    if before != after:
+        db.session.flush()
+        record_event(actor, "pipeline.details_updated", "pipeline", draft.id, before=before, after=after)
+        log.info("pipeline %s v%s details changed by %s", draft.key, draft.version, actor.id)
+
+
+def _stage_problem(draft: Pipeline, data: dict, index: int):
+    problems = check_stage(f"stages[{index}]", data, catalog_info(draft.catalog))
+    if problems:
+        first = problems[0]
+        field = first.path.split(".", 1)[1].split("[", 1)[0].split(".", 1)[0] if "." in first.path else None
+        raise ServiceError(first.message[:1].upper() + first.message[1:] + ".", field)
+
+
+def update_stage(actor, stage: PipelineStage, changes: dict) -> None:
+    """Change a draft stage's fields (name, tiers, quorum, reviewers, due_days, criteria, recurrence).
+
+    Raises ServiceError naming the field when a rule refuses a value (quorum above reviewers, a criterion
+    not in the catalog version or deprecated, ...)."""
+    draft = stage.pipeline
+    _editable(actor, draft)
+    unknown = set(changes) - set(STAGE_FIELDS) - {"name"}
+    if unknown or {"code", "retired", "required_roles"} & set(changes):
+        raise ServiceError(f"These fields cannot be set here: {', '.join(sorted(set(changes) - {'name'}))}.")
+    before = stage_data(stage)
+    after = {**before, **changes}
+    _stage_problem(draft, after, draft.stages.index(stage))
+    for key, value in changes.items():
+        setattr(stage, key, value)
+    changed = {k for k in changes if before[k] != after[k]}
+    if changed:
+        db.session.flush()
+        record_event(actor, "pipeline.stage_updated", "pipeline", draft.id,
+                     before={"stage": stage.code, **{k: before[k] for k in sorted(changed)}},
+                     after={"stage": stage.code, **{k: after[k] for k in sorted(changed)}})
+        log.info("pipeline %s v%s stage %s changed (%s) by %s", draft.key, draft.version, stage.code,
+                 ", ".join(sorted(changed)), actor.id)
+
+
+def add_stage(actor, draft: Pipeline, code: str, name: str) -> PipelineStage:
+    _editable(actor, draft)
+    if code in {s.code for s in draft.stages}:
+        raise ServiceError(f"This pipeline has a {code} stage already.", "code")
+    data = {"code": code, "name": name.strip(), "tiers": ["low", "medium", "high"], "quorum": 2, "reviewers": 2,
+            "due_days": None, "criteria": None, "required_roles": [], "recurrence": None, "retired": False}
+    _stage_problem(draft, data, len(draft.stages))
+    position = max((s.position for s in draft.stages), default=0) + 1
+    stage = _new_stage(position, data)
+    draft.stages.append(stage)
+    db.session.flush()
+    record_event(actor, "pipeline.stage_added", "pipeline", draft.id, after={"stage": code, "name": stage.name,
+                                                                             "position": position})
+    log.info("pipeline %s v%s stage %s added by %s", draft.key, draft.version, code, actor.id)
+    return stage
+
+
+def remove_stage(actor, stage: PipelineStage) -> None:
+    """Take a stage out of a draft (earlier versions keep it; retire it to keep it visibly in the draft)."""
+    draft = stage.pipeline
+    _editable(actor, draft)
+    before = stage_data(stage)
+    draft.stages.remove(stage)
+    db.session.flush()
+    record_event(actor, "pipeline.stage_removed", "pipeline", draft.id, before=before)
+    log.info("pipeline %s v%s stage %s removed by %s", draft.key, draft.version, before["code"], actor.id)
+
+
+def move_stage(actor, stage: PipelineStage, direction: str) -> None:
+    """Swap a draft stage with its neighbour ('up' or 'down'); at either end nothing changes."""
+    draft = stage.pipeline
+    _editable(actor, draft)
+    order = list(draft.stages)
+    index = order.index(stage)
+    other_index = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other_index < len(order):
+        return
+    other = order[other_index]
+    mine, theirs = stage.position, other.position
+    # positions are unique per pipeline and checked row by row: park one stage while swapping
+    stage.position = 0
+    db.session.flush()
+    other.position = mine
+    db.session.flush()
+    stage.position = theirs
+    db.session.flush()
+    db.session.expire(draft, ["stages"])
+    record_event(actor, "pipeline.stage_moved", "pipeline", draft.id,
+                 before={"order": [s.code for s in order]}, after={"order": [s.code for s in draft.stages]})
+    log.info("pipeline %s v%s stage %s moved %s by %s", draft.key, draft.version, stage.code, direction, actor.id)
+
+
+def set_stage_retired(actor, stage: PipelineStage, retired: bool) -> None:
+    """A retired stage stays in the version (and its history) but new projects skip it."""
+    draft = stage.pipeline
+    _editable(actor, draft)
+    if stage.retired == retired:
+        return
+    stage.retired = retired
+    db.session.flush()
+    record_event(actor, "pipeline.stage_retired" if retired else "pipeline.stage_restored", "pipeline", draft.id,
+                 before={"stage": stage.code, "retired": not retired}, after={"stage": stage.code, "retired": retired})
+    log.info("pipeline %s v%s stage %s retired=%s by %s", draft.key, draft.version, stage.code, retired, actor.id)
+
+
+def add_role_rule(actor, stage: PipelineStage, expertise: str, tiers: list[str], when: str | None) -> None:
+    draft = stage.pipeline
+    _editable(actor, draft)
+    rule: dict = {"expertise": expertise}
+    if tiers:
+        rule["tiers"] = list(tiers)
+    if when:
+        rule["when"] = when
+    if rule in (stage.required_roles or []):
+        raise ServiceError("This stage has that rule already.", "expertise")
+    data = {**stage_data(stage), "required_roles": [*(stage.required_roles or []), rule]}
+    _stage_problem(draft, data, draft.stages.index(stage))
+    stage.required_roles = data["required_roles"]
+    db.session.flush()
+    record_event(actor, "pipeline.role_rule_added", "pipeline", draft.id, after={"stage": stage.code, "rule": rule})
+    log.info("pipeline %s v%s stage %s: rule %s added by %s", draft.key, draft.version, stage.code, rule, actor.id)
+
+
+def remove_role_rule(actor, stage: PipelineStage, index: int) -> None:
+    draft = stage.pipeline
+    _editable(actor, draft)
+    rules = list(stage.required_roles or [])
+    if not 0 <= index < len(rules):
+        raise ServiceError("That rule does not exist (any more).")
+    rule = rules.pop(index)
+    stage.required_roles = rules
+    db.session.flush()
+    record_event(actor, "pipeline.role_rule_removed", "pipeline", draft.id, before={"stage": stage.code, "rule": rule})
+    log.info("pipeline %s v%s stage %s: rule %s removed by %s", draft.key, draft.version, stage.code, rule, actor.id)
+
+
+def publish_problems(draft: Pipeline) -> list[str]:
+    """Why ``draft`` cannot be published yet (empty when it can), in the words of the file checks."""
+    return [str(p) for p in check_rules(pipeline_data(draft), catalog_info(draft.catalog))]
+
+
+def publish(actor, draft: Pipeline) -> None:
+    """Make ``draft`` the version new projects follow. Running reviews keep the version they started with.
+
+    Raises ServiceError listing what is wrong (no stage, quorum above reviewers, criteria missing from
+    or deprecated in the catalog version, ...)."""
+    _editable(actor, draft)
+    problems = publish_problems(draft)
+    if problems:
+        raise ServiceError("Not published: " + "; ".join(problems) + ".")
+    draft.status = "published"
+    db.session.flush()
+    record_event(actor, "pipeline.published", "pipeline", draft.id, before={"status": "draft"},
+                 after={**_audit_state(draft), "change_note": draft.change_note,
+                        "stages": [s.code for s in draft.active_stages]})
+    log.info("pipeline %s v%s published by %s", draft.key, draft.version, actor.id)
+
+
+def discard_draft(actor, draft: Pipeline) -> None:
+    _editable(actor, draft)
+    state, draft_id = _audit_state(draft), draft.id
+    db.session.delete(draft)
+    db.session.flush()
+    record_event(actor, "pipeline.draft_discarded", "pipeline", draft_id, before=state)
+    log.info("pipeline %s v%s draft discarded by %s", state["key"], state["version"], actor.id)
+
+
+def retire_pipeline(actor, key: str) -> None:
+    """No new project can choose ``key`` any more; projects under it keep their version."""
+    _check_chair(actor)
+    published = [p for p in versions(key) if p.status == "published"]
+    if not published:
+        raise Conflict("This pipeline has no published version to retire.")
+    if not [p for p in active_pipelines() if p.key != key]:
+        raise ServiceError("This is the only pipeline projects can be registered under; publish another first.")
+    for p in published:
+        p.status = "retired"
+    db.session.flush()
+    record_event(actor, "pipeline.retired", "pipeline", published[0].id, before={"status": "published"},
+                 after={"key": key, "status": "retired", "versions": [p.version for p in published]})
+    log.info("pipeline %s retired by %s", key, actor.id)

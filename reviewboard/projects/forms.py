@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -78,6 +78,8 @@ _add_yesno_questions()
 class EvidenceForm(AppForm):
     criterion_id = SelectField("Criterion", coerce=int, validators=[DataRequired()])
     file = FileField("Evidence file", validators=[FileRequired(message="Choose a file to upload.")])
+    # re-review: when it passes, the criterion this file supports is reopened (e.g. a yearly audit report)
+    expires_on = DateField("Valid until (optional)", validators=[Optional()])
     submit = SubmitField("Attach evidence")
 
 
@@ -91,7 +93,3 @@ class EscalationForm(AppForm):
     tier = SelectField("Continue under tier", choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")])
     note = TextAreaField("Why the project may proceed", validators=[DataRequired(), Length(max=LONG)])
     submit = SubmitField("Clear escalation")
-
-
-def max_upload_mib() -> int:
-    return current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)

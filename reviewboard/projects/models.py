@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -66,6 +66,11 @@ class Project(Base):
         return {self.owner_id} | {m.user_id for m in self.members}
 
     @property
+    def next_review_on(self) -> date | None:
+        """The earliest next periodic review among the project's stages (re-review), if any."""
+        return min((s.next_review_on for s in self.stages if s.next_review_on), default=None)
+
+    @property
     def current_stage(self):
         """The first stage not yet passed (or the last one when all passed)."""
         for stage in self.stages:
@@ -104,6 +109,8 @@ class Evidence(Base):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     round_number: Mapped[int] = mapped_column(default=1)
     withdrawn: Mapped[bool] = mapped_column(default=False)
+    # re-review: after this date the criterion that relied on the file is reopened (rereview.sweep)
+    expires_on: Mapped[date | None]
 
     uploaded_by: Mapped[User] = relationship()
     criterion = relationship("Criterion")

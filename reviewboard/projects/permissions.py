@@ -20,12 +20,13 @@ def can_create_project(user) -> bool:
 
 
 def can_edit_project(user, project) -> bool:
-    """Members edit while the current stage is with them (draft or changes requested)."""
+    """Members edit while the current stage is with them (draft or changes requested), or once every stage
+    has passed: a material change to an approved project then reopens the affected stages (re-review)."""
     from reviewboard.reviews.workflow import StageState
 
     stage = project.current_stage
     return (is_member(user, project) and user.active and stage is not None
-            and stage.state in (StageState.DRAFT, StageState.CHANGES_REQUESTED))
+            and (stage.state in (StageState.DRAFT, StageState.CHANGES_REQUESTED) or stage.passed))
 
 
 def can_manage_evidence(user, stage) -> bool:

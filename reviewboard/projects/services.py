@@ -5,21 +5,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from datetime import date
 
 from sqlalchemy import func, or_, select
 
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import User
 from reviewboard.catalogs.models import Criterion
+from reviewboard.conditions.services import has_overdue_before
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import Pipeline
+from reviewboard.pipelines.services import decision_due
 from reviewboard.projects import permissions as perms
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.projects.tiering import assess
 from reviewboard.projects.uploads import check_upload
-from reviewboard.reviews import workflow
+from reviewboard.rereview.services import after_project_change
+from reviewboard.reviews import resubmission, workflow
 from reviewboard.reviews.models import StageReview, SubmissionRound
 from reviewboard.reviews.workflow import Action, Facts, StageState
 
@@ -51,7 +55,7 @@ def create_project(actor: User, pipeline: Pipeline, fields: dict, answers: dict)
     db.session.add(project)
     db.session.flush()
     effective_tier = "high" if tier == "prohibited" else tier
-    stages = [s for s in pipeline.stages if effective_tier in s.tiers]
+    stages = [s for s in pipeline.stages if s.applies_to_tier(effective_tier)]  # retired stages: skipped
     for s in stages:
         db.session.add(StageReview(project_id=project.id, pipeline_stage_id=s.id, position=s.position,
                                    catalog_id=pipeline.catalog_id, quorum=s.quorum, state=StageState.LOCKED))
@@ -96,12 +100,17 @@ def update_project(actor: User, project: Project, fields: dict, answers: dict, e
     record_event(actor, "project.updated", "project", project.id,
                  before={k: v for k, v in before.items() if after[k] != v},
                  after={k: v for k, v in after.items() if before[k] != v})
+    after_project_change(actor, project, [k for k in after if before[k] != after[k]])
     return project
 
 
-def add_evidence(actor: User, stage: StageReview, criterion_id: int, filename: str, data: bytes) -> Evidence:
+def add_evidence(actor: User, stage: StageReview, criterion_id: int, filename: str, data: bytes,
+                 expires_on: date | None = None) -> Evidence:
+    """Attach a file; ``expires_on`` (optional, in the future) reopens its criterion when it passes."""
     if not perms.can_manage_evidence(actor, stage):
         raise NotPermitted("Evidence can be attached only while the stage is with the submitter.")
+    if expires_on is not None and expires_on <= utcnow().date():
+        raise ServiceError("An expiry date must be in the future.", "expires_on")
     criterion = db.session.get(Criterion, criterion_id)
     if criterion is None or criterion not in stage.applicable_criteria():
         raise ServiceError("Choose one of this stage's criteria.", "criterion_id")
@@ -109,12 +118,13 @@ def add_evidence(actor: User, stage: StageReview, criterion_id: int, filename: s
     evidence = Evidence(stage_review_id=stage.id, criterion_id=criterion.id, filename=name,
                         storage_name=secrets.token_hex(16), content_type=content_type, size=len(data),
                         sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_id=actor.id,
-                        round_number=stage.round_number + 1)
+                        round_number=stage.round_number + 1, expires_on=expires_on)
     stage.evidence.append(evidence)
     db.session.flush()
     record_event(actor, "evidence.added", "evidence", evidence.id,
                  after={"stage_review_id": stage.id, "criterion": criterion.code, "filename": name,
-                        "sha256": evidence.sha256, "size": evidence.size})
+                        "sha256": evidence.sha256, "size": evidence.size,
+                        **({"expires_on": expires_on.isoformat()} if expires_on else {})})
     return evidence
 
 
@@ -139,6 +149,8 @@ def stage_snapshot(stage: StageReview) -> dict:
 
 
 def submit_stage(actor: User, stage: StageReview, note: str, expected_version: int) -> SubmissionRound:
+    """Submit (or resubmit) the stage as it is now; refused (IllegalTransition) when an earlier stage has
+    overdue open conditions or a resubmission changes nothing. Verdicts on criteria not reopened carry over."""
     if not perms.can_submit_stage(actor, stage):
         raise NotPermitted("Only the project's members can submit this stage while it is with them.")
     if stage.version != expected_version:
@@ -149,17 +161,20 @@ def submit_stage(actor: User, stage: StageReview, note: str, expected_version: i
     action = Action.RESUBMIT if stage.state == StageState.CHANGES_REQUESTED else Action.SUBMIT
     facts = Facts(previous_stage_passed=previous is None or previous.passed,
                   escalation_blocked=stage.project.blocked_by_escalation,
-                  changed_since_last_round=last is None or last.snapshot != snapshot)
+                  changed_since_last_round=last is None or last.snapshot != snapshot,
+                  overdue_conditions=has_overdue_before(stage))
     old = workflow.apply(stage, action, facts)
     stage.round_number += 1
     round_ = SubmissionRound(stage_review_id=stage.id, number=stage.round_number, submitted_by_id=actor.id,
                              note=note, snapshot=snapshot)
     stage.rounds.append(round_)
+    stage.due_at = decision_due(stage.pipeline_stage, utcnow())
     db.session.flush()
     record_event(actor, "stage.submitted" if action == Action.SUBMIT else "stage.resubmitted",
                  "stage_review", stage.id, before={"state": old.value},
                  after={"state": stage.state.value, "round": round_.number, "evidence": len(snapshot["evidence"]),
                         "submitted_at": iso(round_.submitted_at)})
+    resubmission.carry_over(actor, stage, last, round_)
     return round_
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from reviewboard.committee import permissions as committee_perms
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.pagination import page_arg, paginate
-from reviewboard.extensions import db
+from reviewboard.extensions import db, per_user_limit
 from reviewboard.pipelines.services import active_pipelines
 from reviewboard.projects import permissions as perms
 from reviewboard.projects import services
@@ -37,6 +38,7 @@ def index():
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
+@per_user_limit("PROJECT_CREATION_LIMIT")
 @login_required
 def create():
     if not perms.can_create_project(current_user):
@@ -130,4 +132,6 @@ def evidence_download(evidence_id: int):
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None or not perms.can_view_project(current_user, evidence.stage_review.project):
         abort(404)
+    if committee_perms.content_withheld(current_user, evidence.stage_review):
+        abort(403)  # a reviewer of the round sees evidence only after declaring no conflict of interest
     return attachment(evidence.data, evidence.filename)

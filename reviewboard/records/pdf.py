@@ -22,7 +22,7 @@ from flask import render_template
 from weasyprint import HTML, Attachment, URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
-TEMPLATE_VERSION = "record-v1"
+TEMPLATE_VERSION = "record-v2"  # v2: delegation, shared comments, COI declarations, condition status
 TEMPLATE_NAME = "records/pdf/record.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 PDF_VARIANT = "pdf/a-3b"

@@ -67,6 +67,23 @@ def public_id(stage) -> str:
     return f"RB-{stage.project_id:06d}-{stage.code}"
 
 
+def _submitter_comments(stage) -> list[dict]:
+    from reviewboard.comments.services import submitter_visible_comments
+
+    codes = {c.id: c.code for c in stage.catalog.criteria}
+    return [{"id": cm.id, "reply_to": cm.parent_id, "criterion": codes.get(cm.criterion_id), "author": cm.author.name,
+             "on_behalf_of": cm.on_behalf_of.name if cm.on_behalf_of else None, "at": iso(cm.created_at),
+             "round": cm.round_number, "body": cm.body} for cm in submitter_visible_comments(stage)]
+
+
+def record_declarations(stage) -> list[dict]:
+    """Every round's conflict-of-interest declarations: by whom, when, none or the conflict's nature."""
+    from reviewboard.committee.services import declarations
+
+    return [{"reviewer": d.reviewer.name, "round": d.round_number, "conflict": d.has_conflict, "nature": d.nature,
+             "declared_at": iso(d.declared_at)} for d in declarations(stage)]
+
+
 def build_record_data(stage, version: int, issued_at, signature_level: str | None = None) -> dict:
     """The record's content: everything the PDF prints and embeds as JSON."""
     project = stage.project
@@ -79,7 +96,8 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
     for c in stage.applicable_criteria():
         criteria.append({
             "id": c.code, "title": c.title, "question": c.question,
-            "verdicts": [{"reviewer": v.reviewer.name, "verdict": v.value.value, "rationale": v.rationale}
+            "verdicts": [{"reviewer": v.reviewer.name, "verdict": v.value.value, "rationale": v.rationale,
+                          "on_behalf_of": v.on_behalf_of.name if v.on_behalf_of else None}
                          for v in final.verdicts if v.criterion_id == c.id],
             "evidence": [{"filename": e.filename, "sha256": e.sha256, "size": e.size,
                           "uploaded_by": e.uploaded_by.name, "uploaded_at": iso(e.uploaded_at)}
@@ -112,15 +130,20 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
                   "outcome": stage.state.value, "decided_at": iso(stage.decided_at)},
         "catalog": {"key": stage.catalog.key, "name": stage.catalog.name, "version": stage.catalog.version},
         "criteria": criteria,
-        "conditions": [{"text": c.text, "owner": c.owner.name, "due_date": c.due_date.isoformat()}
-                       for c in stage.conditions],
+        "conditions": [{"text": c.text, "owner": c.owner.name, "due_date": c.due_date.isoformat(),
+                        "status": c.status, "closed_by": c.closed_by.name if c.closed_by else None,
+                        "closed_at": iso(c.closed_at)} for c in stage.conditions],
+        # only what the submitter may read: committee-only comments never enter a record
+        "comments": _submitter_comments(stage),
         "rounds": [{"number": r.number, "submitted_at": iso(r.submitted_at), "submitted_by": r.submitted_by.name,
                     "outcome": r.outcome.value if r.outcome else "pending", "decided_at": iso(r.decided_at)}
                    for r in rounds],
         "signatures": [{"name": s.printed_name, "role": s.role_title, "signed_at": iso(s.signed_at),
                         "meaning": s.meaning, "outcome": s.outcome.value, "content_sha256": s.content_sha256,
-                        "round": r.number, "status": check_signoff(s).state, "comment": s.comment}
+                        "round": r.number, "status": check_signoff(s).state, "comment": s.comment,
+                        "on_behalf_of": s.on_behalf_of.name if s.on_behalf_of else None}
                        for r in rounds for s in r.signoffs],
+        "declarations": record_declarations(stage),
         "audit_events": [describe(e) for e in events],
         "audit_head": audit_head(),
         "signature_level": signature_level or ("B-T" if current_app.config.get("TIMESTAMP_URL") else "B-B"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     FieldList,
@@ -37,6 +38,7 @@ class ConditionForm(Form):
 class DecisionFields:
     outcome = RadioField("Your decision", choices=OUTCOME_CHOICES, validators=[Optional()])
     comment = TextAreaField("Comment to the submitter (optional)", validators=[Optional(), Length(max=LONG)])
+    reopen_all = BooleanField("Reopen every criterion for the next round (when requesting changes)")
     conditions = FieldList(FormField(ConditionForm), min_entries=3, max_entries=10)
     email = EmailField("Your e-mail", validators=[Optional(), Length(max=254)])
     password = PasswordField("Your password (required to sign)", validators=[Optional(), Length(max=128)])
@@ -50,6 +52,7 @@ def review_form_class(criteria):
     for c in criteria:
         attrs[f"v_{c.id}"] = RadioField(c.code, choices=VERDICT_CHOICES, validators=[Optional()])
         attrs[f"r_{c.id}"] = TextAreaField("Rationale", validators=[Optional(), Length(max=LONG)])
+        attrs[f"reopen_{c.id}"] = BooleanField(f"Reopen {c.code} if I request changes")
     return type("ReviewForm", (DecisionFields, AppForm), attrs)
 
 

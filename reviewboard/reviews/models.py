@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewboard.auth.models import User
@@ -38,7 +38,13 @@ class StageReview(Base):
     opened_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     round_number: Mapped[int] = mapped_column(default=0)
+    # criterion codes reopened for the next (or current) round; None = all. Set when changes are requested
+    # (reviewboard.reviews.resubmission) or a passed stage is reopened; verdicts on the others carry over.
+    reopen_codes: Mapped[list | None] = mapped_column(JSON)
+    # recurring stages (e.g. Operation): set on approval from the tier's interval; the sweep reopens it then
+    next_review_on: Mapped[date | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    due_at: Mapped[datetime | None]  # the decision is due by then: (re)submission + the stage's due_days
 
     project: Mapped[Project] = relationship(back_populates="stages")
     pipeline_stage: Mapped[PipelineStage] = relationship(lazy="joined")
@@ -75,8 +81,15 @@ class StageReview(Base):
         return self.rounds[-1] if self.rounds else None
 
     def applicable_criteria(self) -> list[Criterion]:
+        """The pinned catalog's criteria for this project's tier: by the pipeline stage's criteria rule
+        when it has one (chosen criteria, each with the tiers it applies to), else the catalog's own."""
         tier = self.project.tier if self.project.tier != "prohibited" else "high"
-        return [c for c in self.catalog.criteria if c.stage_code == self.code and c.applies_to(tier)]
+        rule = self.pipeline_stage.criteria
+        if rule is None:
+            return [c for c in self.catalog.criteria if c.stage_code == self.code and c.applies_to(tier)]
+        tiers_by_code = {r["code"]: r["tiers"] for r in rule}
+        return [c for c in self.catalog.criteria
+                if not c.deprecated and tier in tiers_by_code.get(c.code, ())]
 
     @property
     def assigned_reviewer_ids(self) -> set[int]:
@@ -131,9 +144,16 @@ class Verdict(Base):
     value: Mapped[VerdictValue] = mapped_column(_enum(VerdictValue, "verdict_value"))
     rationale: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the reviewer asks for this criterion to be re-examined when they request changes
+    reopen: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # copied from the previous round because the criterion was not reopened (editable like any verdict)
+    carried_over: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # set when a delegate records the verdict for an away reviewer (reviewboard.committee)
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     round: Mapped[SubmissionRound] = relationship(back_populates="verdicts")
-    reviewer: Mapped[User] = relationship()
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
     criterion: Mapped[Criterion] = relationship()
 
     __table_args__ = (
@@ -159,14 +179,23 @@ class SignOff(Base):
     # SHA-256 of the canonical content the reviewer signed (snapshot, their verdicts, outcome, meaning)
     content_sha256: Mapped[str] = mapped_column(String(64))
     signed_content: Mapped[str] = mapped_column(Text)
+    # set when a delegate signs for an away reviewer: "by reviewer on behalf of on_behalf_of"
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     round: Mapped[SubmissionRound] = relationship(back_populates="signoffs")
-    reviewer: Mapped[User] = relationship()
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
 
     __table_args__ = (UniqueConstraint("round_id", "reviewer_id"),)
 
 
+CONDITION_STATUSES = ("open", "fulfilled", "closed")
+
+
 class Condition(Base):
+    """A condition of an approval: open -> fulfilled (the owner answers, with evidence) -> closed (a reviewer
+    accepts); a reviewer may reopen it. Open or fulfilled conditions past due block the next stage."""
+
     __tablename__ = "condition"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,8 +206,27 @@ class Condition(Base):
     due_date: Mapped[date]
     status: Mapped[str] = mapped_column(String(20), default="open")
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    response: Mapped[str | None] = mapped_column(Text)  # the owner's note when fulfilling
+    responded_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    closed_at: Mapped[datetime | None]
+    closing_note: Mapped[str | None] = mapped_column(Text)
 
     stage_review: Mapped[StageReview] = relationship(back_populates="conditions")
-    owner: Mapped[User] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    signoff: Mapped[SignOff] = relationship()
+    evidence: Mapped[Evidence | None] = relationship()
 
-    __table_args__ = (CheckConstraint("status in ('open', 'closed')", name="known_status"),)
+    __table_args__ = (
+        CheckConstraint("status in ('open', 'fulfilled', 'closed')", name="known_status"),
+        CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_has_time"),
+    )
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+    def overdue_on(self, today: date) -> bool:
+        return self.status != "closed" and self.due_date < today

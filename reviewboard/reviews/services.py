@@ -13,12 +13,14 @@ from reviewboard.audit.services import canonical, record_event
 from reviewboard.auth import services as accounts
 from reviewboard.auth.models import Role, User
 from reviewboard.auth.passwords import check_password
+from reviewboard.committee import permissions as committee_perms
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.services import open_stage
+from reviewboard.rereview.services import schedule_next_review
 from reviewboard.reviews import permissions as perms
-from reviewboard.reviews import workflow
+from reviewboard.reviews import resubmission, workflow
 from reviewboard.reviews.models import Condition, ReviewAssignment, SignOff, StageReview, Verdict
 from reviewboard.reviews.workflow import Action, Outcome, StageState, VerdictValue
 
@@ -38,6 +40,7 @@ class VerdictEntry:
     criterion_id: int
     value: VerdictValue | None
     rationale: str
+    reopen: bool = False  # re-examine this criterion in the next round if changes are requested
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,13 @@ def lock_stage(stage: StageReview) -> StageReview:
 def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry]) -> int:
     """Insert or update this reviewer's verdicts for the current round; returns how many changed."""
     stage = lock_stage(stage)
+    if committee_perms.is_recused(reviewer, stage):
+        raise NotPermitted("You declared a conflict of interest for this round: you are recused.")
     if not perms.can_review(reviewer, stage):
         raise NotPermitted("You cannot review this stage.")
     if perms.has_signed(reviewer, stage):
         raise Conflict("You have already signed your decision for this round; verdicts are locked.")
+    behalf = committee_perms.acting_for(reviewer, stage)  # a delegate acting for an away reviewer
     round_ = stage.current_round
     applicable = {c.id: c for c in stage.applicable_criteria()}
     existing = {v.criterion_id: v for v in round_.verdicts if v.reviewer_id == reviewer.id}
@@ -79,18 +85,22 @@ def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry
         verdict = existing.get(criterion.id)
         if verdict is None:
             verdict = Verdict(round_id=round_.id, reviewer_id=reviewer.id, criterion_id=criterion.id,
-                              value=entry.value, rationale=rationale)
+                              value=entry.value, rationale=rationale, on_behalf_of_id=behalf.id if behalf else None)
             round_.verdicts.append(verdict)
             before = None
-        elif verdict.value == entry.value and verdict.rationale == rationale:
+        elif verdict.value == entry.value and verdict.rationale == rationale and verdict.reopen == entry.reopen:
             continue
         else:
             before = {"value": verdict.value.value, "rationale": verdict.rationale}
+            if verdict.value != entry.value or verdict.rationale != rationale:
+                verdict.carried_over = False  # the reviewer's own verdict now, not the previous round's
             verdict.value, verdict.rationale, verdict.updated_at = entry.value, rationale, utcnow()
+        verdict.reopen = entry.reopen
         db.session.flush()
         record_event(reviewer, "verdict.recorded", "verdict", verdict.id, before=before,
                      after={"stage_review_id": stage.id, "round": round_.number, "criterion": criterion.code,
-                            "value": entry.value.value, "rationale": rationale})
+                            "value": entry.value.value, "rationale": rationale, "reopen": entry.reopen},
+                     on_behalf_of=behalf)
         changed += 1
     return changed
 
@@ -112,19 +122,25 @@ def _check_password(reviewer: User, password: str, stage: StageReview) -> None:
 
 
 def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password: str,
-                  conditions: list[ConditionEntry] | None = None, comment: str = "") -> SignOff:
+                  conditions: list[ConditionEntry] | None = None, comment: str = "",
+                  reopen_all: bool = False) -> SignOff:
     """Sign ``outcome`` for the current round; decide the stage when the quorum is reached.
 
     Raises SigningRefused (wrong password; the failure is audited), NotPermitted, Conflict (already
-    signed, stage no longer in review) or ServiceError (missing verdicts or conditions).
+    signed, stage no longer in review) or ServiceError (missing verdicts or conditions). When requesting
+    changes, the criteria whose verdicts are marked ``reopen`` (all of them with ``reopen_all``) are the ones
+    reopened for the next round.
     """
     stage = lock_stage(stage)
     if stage.state != StageState.IN_REVIEW:
         raise Conflict(f"This stage is {stage.state.label.lower()}; there is nothing to sign.")
     if perms.has_signed(reviewer, stage):
         raise Conflict("You have already signed your decision for this round.")
+    if committee_perms.is_recused(reviewer, stage):
+        raise NotPermitted("You declared a conflict of interest for this round: you are recused and cannot sign.")
     if not perms.can_sign(reviewer, stage):
         raise NotPermitted("You cannot sign this stage.")
+    behalf = committee_perms.acting_for(reviewer, stage)  # a delegate signing for an away reviewer
     _check_password(reviewer, password, stage)
     round_ = stage.current_round
     mine = {v.criterion_id: v for v in round_.verdicts if v.reviewer_id == reviewer.id}
@@ -142,8 +158,15 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
             raise ServiceError("A condition's owner must be a member of the project.", "conditions")
         if c.due_date <= utcnow().date():
             raise ServiceError("A condition's due date must be in the future.", "conditions")
+    if outcome == Outcome.REQUEST_CHANGES and reopen_all:
+        for v in mine.values():
+            v.reopen = True
+    reopened = sorted(v.criterion.code for v in mine.values() if v.reopen) if outcome == Outcome.REQUEST_CHANGES \
+        else []
     role_title = Role.REVIEWER.title
     meaning = workflow.signature_meaning(outcome, role_title, stage.name)
+    if behalf is not None:
+        meaning += f", on behalf of {behalf.name}"
     signed_at = utcnow()
     content = canonical({
         "stage_review_id": stage.id, "project_id": stage.project_id, "round": round_.number,
@@ -152,10 +175,13 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
         "outcome": outcome.value, "meaning": meaning, "signer": {"id": reviewer.id, "name": reviewer.name},
         "signed_at": iso(signed_at), "comment": comment.strip(),
         "conditions": [[c.text.strip(), c.owner_id, c.due_date.isoformat()] for c in conditions],
+        **({"reopen": reopened} if outcome == Outcome.REQUEST_CHANGES else {}),
+        **({"on_behalf_of": {"id": behalf.id, "name": behalf.name}} if behalf is not None else {}),
     })
     signoff = SignOff(round_id=round_.id, reviewer_id=reviewer.id, outcome=outcome, comment=comment.strip(),
                       printed_name=reviewer.name, role_title=role_title, meaning=meaning, signed_at=signed_at,
-                      content_sha256=hashlib.sha256(content.encode()).hexdigest(), signed_content=content)
+                      content_sha256=hashlib.sha256(content.encode()).hexdigest(), signed_content=content,
+                      on_behalf_of_id=behalf.id if behalf is not None else None)
     round_.signoffs.append(signoff)
     db.session.flush()
     for c in conditions:
@@ -165,7 +191,8 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
     record_event(reviewer, "signoff.signed", "stage_review", stage.id,
                  after={"round": round_.number, "outcome": outcome.value, "meaning": meaning,
                         "printed_name": reviewer.name, "signed_at": iso(signed_at),
-                        "content_sha256": signoff.content_sha256, "conditions": len(conditions)})
+                        "content_sha256": signoff.content_sha256, "conditions": len(conditions)},
+                 on_behalf_of=behalf)
     log.info("stage %s signed by %s: %s", stage.id, reviewer.id, outcome.value)
     _decide_if_quorum(reviewer, stage)
     return signoff
@@ -178,6 +205,13 @@ def _decide_if_quorum(actor: User, stage: StageReview) -> None:
     action = workflow.decision([s.outcome for s in round_.signoffs], stage.quorum)
     if action is None:
         return
+    if action in (Action.APPROVE, Action.APPROVE_WITH_CONDITIONS):
+        from reviewboard.committee.services import approval_waits_for
+
+        waits = approval_waits_for(stage, round_)
+        if waits:  # separation of duties / required expertise: stays in review until another signer
+            log.info("stage %s approval waits for %s", stage.id, "; ".join(waits))
+            return
     old = workflow.apply(stage, action)
     now = utcnow()
     round_.outcome = {Action.APPROVE: Outcome.APPROVE, Action.APPROVE_WITH_CONDITIONS: Outcome.APPROVE_WITH_CONDITIONS,
@@ -185,10 +219,16 @@ def _decide_if_quorum(actor: User, stage: StageReview) -> None:
     round_.decided_at = now
     if stage.state.decided:
         stage.decided_at = now
+    if action == Action.REQUEST_CHANGES:
+        resubmission.record_reopen_codes(stage, round_)
+    else:
+        stage.reopen_codes = None  # consumed by this round; a later reopening sets its own
     db.session.flush()
     record_event(actor, "stage.decided", "stage_review", stage.id, before={"state": old.value},
                  after={"state": stage.state.value, "round": round_.number,
-                        "signers": [s.printed_name for s in round_.signoffs]})
+                        "signers": [s.printed_name for s in round_.signoffs],
+                        **({"reopened": stage.reopen_codes or "all"} if action == Action.REQUEST_CHANGES else {})})
+    schedule_next_review(actor, stage)
     if stage.state.decided:
         from reviewboard.records.services import issue_record
 
@@ -208,6 +248,12 @@ def assign_reviewer(chair: User, stage: StageReview, reviewer: User) -> ReviewAs
         raise ServiceError(f"{reviewer.name} is a member of this project and cannot review it.", "reviewer_id")
     if reviewer.id in stage.assigned_reviewer_ids:
         raise ServiceError(f"{reviewer.name} is already assigned.", "reviewer_id")
+    if not perms.separate_from_submitter(reviewer, stage):
+        raise ServiceError(f"{reviewer.name} submitted this round and cannot review it.", "reviewer_id")
+    from reviewboard.committee.services import conflicted_ids
+
+    if reviewer.id in conflicted_ids(stage):
+        raise ServiceError(f"{reviewer.name} declared a conflict of interest on this stage.", "reviewer_id")
     assignment = ReviewAssignment(reviewer_id=reviewer.id, assigned_by_id=chair.id)
     stage.assignments.append(assignment)
     db.session.flush()
@@ -246,8 +292,18 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
             .where(~Project.id.in_(select(ProjectMember.project_id).where(ProjectMember.user_id == reviewer.id))))
     assigned_any = select(ReviewAssignment.stage_review_id)
     assigned_me = select(ReviewAssignment.stage_review_id).where(ReviewAssignment.reviewer_id == reviewer.id)
+    delegators = [d.delegator_id for d in committee_perms.active_delegations_to(reviewer)]
+    if delegators:  # a delegate also sees the assignments of the reviewers away who delegated to them
+        assigned_me = select(ReviewAssignment.stage_review_id).where(
+            ReviewAssignment.reviewer_id.in_([reviewer.id, *delegators]))
     if not reviewer.has_role(Role.CHAIR):
         stmt = stmt.where((~StageReview.id.in_(assigned_any)) | StageReview.id.in_(assigned_me))
+    from reviewboard.committee.models import ConflictDeclaration
+
+    recused_me = exists().where(ConflictDeclaration.stage_review_id == StageReview.id,
+                                ConflictDeclaration.round_number == StageReview.round_number,
+                                ConflictDeclaration.reviewer_id == reviewer.id, ConflictDeclaration.has_conflict)
+    stmt = stmt.where(~recused_me)  # a recused reviewer has nothing to do on the stage this round
     signed_me = exists().where(SubmissionRound.stage_review_id == StageReview.id,
                                SubmissionRound.number == StageReview.round_number,
                                SignOff.round_id == SubmissionRound.id, SignOff.reviewer_id == reviewer.id)

@@ -9,6 +9,8 @@ from reviewboard.auth.forms import ConfirmForm
 from reviewboard.auth.models import Role, User
 from reviewboard.auth.services import users_with_role
 from reviewboard.auth.session import note_signature, signing_needs_identity
+from reviewboard.committee import permissions as committee_perms
+from reviewboard.conditions.services import overdue_before
 from reviewboard.core.boundary import keep_changes
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
@@ -22,11 +24,11 @@ from reviewboard.projects.models import Evidence
 from reviewboard.projects.tiering import TIER_LABELS
 from reviewboard.records.models import Record
 from reviewboard.reviews import permissions as perms
-from reviewboard.reviews import services
+from reviewboard.reviews import resubmission, services
 from reviewboard.reviews.forms import AssignForm, review_form_class
 from reviewboard.reviews.models import StageReview
 from reviewboard.reviews.signatures import check_signoff
-from reviewboard.reviews.workflow import Outcome, StageState, VerdictValue
+from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState, VerdictValue
 
 bp = Blueprint("reviews", __name__)
 
@@ -50,6 +52,7 @@ def _review_form(stage: StageReview, formdata=None):
             if v.reviewer_id == current_user.id:
                 getattr(form, f"v_{v.criterion_id}").data = v.value.value
                 getattr(form, f"r_{v.criterion_id}").data = v.rationale
+                getattr(form, f"reopen_{v.criterion_id}").data = v.reopen
     return form, criteria
 
 
@@ -80,8 +83,9 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         evidence_by_criterion=evidence_by_criterion, review_form=review_form, evidence_form=evidence_form,
         submit_form=submit_form, assign_form=assign_form, confirm=ConfirmForm(), records=records,
         perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=TIER_LABELS,
-        check_signoff=check_signoff,
-        ask_email=signing_needs_identity(), max_mib=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        check_signoff=check_signoff, round_diff=resubmission.current_diff(stage), today=utcnow().date(),
+        blocking_conditions=overdue_before(stage) if submit_form is not None else [],
+        ask_email=signing_needs_identity(),
     ), status
 
 
@@ -113,7 +117,8 @@ def add_evidence(stage_id: int):
         upload = form.file.data
         try:
             evidence = project_services.add_evidence(current_user, stage, form.criterion_id.data,
-                                                     upload.filename or "", upload.read())
+                                                     upload.filename or "", upload.read(),
+                                                     expires_on=form.expires_on.data)
         except ServiceError as exc:
             attach_error(form, exc)
         else:
@@ -147,6 +152,10 @@ def submit(stage_id: int):
     if form.validate_on_submit():
         try:
             round_ = project_services.submit_stage(current_user, stage, form.note.data or "", form.version.data)
+        except IllegalTransition as exc:
+            # a rule of the workflow (nothing changed, overdue conditions, ...): say which, beside the form
+            form.form_errors.append(f"This stage cannot be submitted: {exc.reason}. Nothing was submitted.")
+            return _render(stage, submit_form=form, status=409)
         except ServiceError as exc:
             if exc.status == 409:
                 flash(exc.message + " Reload the page to see the current state.", "warning")
@@ -162,6 +171,8 @@ def submit(stage_id: int):
 @login_required
 def review(stage_id: int):
     stage = _load(stage_id)
+    if committee_perms.content_withheld(current_user, stage):
+        abort(403)  # declare a conflict of interest (or none) first; a recused reviewer never reviews
     if not perms.can_sign(current_user, stage):
         if stage.state != StageState.IN_REVIEW or perms.has_signed(current_user, stage):
             flash("This stage changed: it is no longer waiting for your decision.", "warning")
@@ -172,7 +183,8 @@ def review(stage_id: int):
         return _render(stage, review_form=form, status=422)
     entries = [services.VerdictEntry(c.id, VerdictValue(getattr(form, f"v_{c.id}").data)
                                      if getattr(form, f"v_{c.id}").data else None,
-                                     getattr(form, f"r_{c.id}").data or "") for c in criteria]
+                                     getattr(form, f"r_{c.id}").data or "",
+                                     bool(getattr(form, f"reopen_{c.id}").data)) for c in criteria]
     missing_rationale = [c for c, e in zip(criteria, entries, strict=True)
                          if e.value is not None and e.value.needs_rationale and not e.rationale.strip()]
     for c in missing_rationale:
@@ -216,7 +228,7 @@ def _sign(user: User, stage: StageReview, form) -> None:
             raise ServiceError("Each condition needs an owner and a due date.", "conditions")
         conditions.append(services.ConditionEntry(text, entry.owner_id.data, entry.due_date.data))
     services.sign_decision(user, stage, Outcome(form.outcome.data), form.password.data or "", conditions,
-                           form.comment.data or "")
+                           form.comment.data or "", reopen_all=bool(form.reopen_all.data))
     note_signature()
 
 

@@ -226,6 +226,11 @@ def _review_and_sign(page: Page, shot, reviewer: Person, project: str, live: Liv
     row.get_by_role("link", name=project).click()
     expect(heading(page)).to_contain_text("Design review")
     expect(heading(page)).to_contain_text("In review")
+    # Before the submission itself: the conflict-of-interest declaration (tests/browser/test_conflict_declaration.py)
+    choice(page, "Do you have a conflict of interest with this project or its team?",
+           "No conflict of interest").check()
+    page.get_by_role("button", name="Declare").click()
+    expect(flash(page, "you declared no conflict of interest")).to_be_visible()
     criteria = page.locator("article.rb-criterion")
     count = criteria.count()
     assert count >= 2, "a high-tier Design stage has several criteria"

@@ -23,6 +23,7 @@ from reviewboard.records.models import Record
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.models import SignOff, StageReview
 from reviewboard.reviews.workflow import Outcome, StageState
+from tests.concurrency.helpers import at_once
 from tests.support.factories import PASSWORD, Factory
 
 ROUNDS = int(os.environ.get("RB_RACE_ROUNDS", "200"))
@@ -32,29 +33,25 @@ pytestmark = pytest.mark.slow
 
 
 def _run_pair(app, work_a, work_b):
-    """Run two callables at the same instant, each in its own app context (own connection)."""
-    barrier = threading.Barrier(2)
-    results: list = [None, None]
+    """Run two callables at the same instant, each in its own app context (own connection), committing
+    what succeeds; returns "ok" or the exception for each."""
 
-    def runner(index, work):
-        with app.app_context():
-            barrier.wait()
-            try:
-                work()
-                db.session.commit()
-                results[index] = "ok"
-            except Exception as exc:  # noqa: BLE001 - classified by the test
-                db.session.rollback()
-                results[index] = exc
-            finally:
-                db.session.remove()
+    def in_context(work):
+        def run():
+            with app.app_context():
+                try:
+                    work()
+                    db.session.commit()
+                    return "ok"
+                except Exception:
+                    db.session.rollback()
+                    raise
+                finally:
+                    db.session.remove()
 
-    threads = [threading.Thread(target=runner, args=(i, w)) for i, w in enumerate((work_a, work_b))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
+        return run
+
+    return at_once(in_context(work_a), in_context(work_b))
 
 
 def _prepare(app, n_rounds, with_verdicts=True):

@@ -19,7 +19,7 @@ from reviewboard.records.models import Record
 from reviewboard.reviews.models import ReviewAssignment, SignOff, StageReview, SubmissionRound, Verdict
 from reviewboard.reviews.workflow import StageState
 from tests.support.factories import PASSWORD
-from tests.support.http import csrf_token, login, logout, post_form, token_for
+from tests.support.http import csrf_token, declare_no_conflict, login, logout, post_form, token_for
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -223,6 +223,7 @@ def test_html_and_script_in_every_text_field_are_shown_as_text_on_pages_and_in_t
 
     for reviewer in (rita, ravi):
         login(client, reviewer)
+        declare_no_conflict(client, stage.id)
         _assert_escaped(_text(client.get("/queue")), "the queue")
         response = post_form(client, stage_url, f"{stage_url}/review", _review_data(
             stage, rationale=f"Rationale {payload}", outcome="approve", comment=f"Comment {payload}",
@@ -262,6 +263,7 @@ def test_partially_meets_without_rationale_is_flagged_beside_that_box_and_other_
                  "outcome": "request_changes", "comment": "See the rationale.", "password": PASSWORD,
                  "email": reviewer.email, "sign": "Sign decision"})
     login(client, reviewer)
+    declare_no_conflict(client, stage.id)
     response = post_form(client, f"/stages/{stage.id}", f"/stages/{stage.id}/review", data)
     assert response.status_code == 422
     html = _text(response)
@@ -297,6 +299,7 @@ def test_bad_review_fields_are_flagged_beside_them_and_nothing_is_signed(client,
         data[f"v_{criterion.id}"] = "partially_meets"
     data[name] = value
     login(client, reviewer)
+    declare_no_conflict(client, stage.id)
     response = post_form(client, f"/stages/{stage.id}", f"/stages/{stage.id}/review", data)
     assert response.status_code == 422
     html = _text(response)
@@ -320,6 +323,7 @@ def test_a_wrong_password_signs_nothing_but_the_attempt_is_audited(client, make,
     stage = make.submitted_stage()
     (reviewer,) = make.reviewers(1)
     login(client, reviewer)
+    declare_no_conflict(client, stage.id)
     response = _sign_over_http(client, stage, "not my password", reviewer.email)
     assert response.status_code in (403, 422)
     html = _text(response)
@@ -335,6 +339,7 @@ def test_five_wrong_passwords_block_signing_even_with_the_right_one(client, make
     stage = make.submitted_stage()
     (reviewer,) = make.reviewers(1)
     login(client, reviewer)
+    declare_no_conflict(client, stage.id)
     for _ in range(5):
         response = _sign_over_http(client, stage, "guess", reviewer.email)
         assert "not correct" in " ".join(_feedback_beside(_text(response), "password"))
@@ -430,6 +435,7 @@ def _csrf_case(name, client, make, db_session) -> _Case:
         stage = make.submitted_stage()
         (reviewer,) = make.reviewers(1)
         login(client, reviewer)
+        declare_no_conflict(client, stage.id)
         data = _review_data(stage, value="meets", outcome="approve", password=PASSWORD, email=reviewer.email,
                             sign="Sign decision")
         return _Case(f"/stages/{stage.id}/review", data,

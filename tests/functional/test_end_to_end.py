@@ -8,7 +8,7 @@ from reviewboard.records.models import Record
 from reviewboard.records.signing import verify_pdf
 from reviewboard.reviews.workflow import StageState
 from tests.support.factories import PASSWORD
-from tests.support.http import login, logout, post_form
+from tests.support.http import declare_no_conflict, login, logout, post_form
 
 
 def _project_form(**overrides):
@@ -53,6 +53,7 @@ def test_submit_review_sign_and_download_signed_record(client, make, db_session,
         login(client, reviewer)
         queue = client.get("/queue").get_data(as_text=True)
         assert "Loan pre-screening" in queue
+        declare_no_conflict(client, stage.id)
         data = {f"v_{c.id}": "meets" for c in stage.applicable_criteria()}
         data.update({"outcome": "approve", "email": reviewer.email, "password": PASSWORD, "sign": "Sign decision"})
         response = post_form(client, stage_url, f"{stage_url}/review", data)
@@ -82,6 +83,8 @@ def test_first_signature_of_a_session_needs_the_email_later_ones_the_password(cl
     reviewer = make.user("reviewer")
     login(client, reviewer)
     url = f"/stages/{first.id}"
+    declare_no_conflict(client, first.id)
+    declare_no_conflict(client, second.id)
     page = client.get(url).get_data(as_text=True)
     assert 'name="email"' in page  # the form asks for the e-mail at the first signature
     data = {f"v_{c.id}": "meets" for c in first.applicable_criteria()}

@@ -6,12 +6,19 @@ wherever it would appear (lists, dashboards, error pages).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from reviewboard.auth.services import set_active
 from reviewboard.catalogs.models import Catalog
+from reviewboard.models.base import utcnow
+from reviewboard.pipelines.services import new_version as new_pipeline_version
 from reviewboard.records.models import Record
+from reviewboard.reviews.services import ConditionEntry
+from reviewboard.reviews.workflow import Outcome
+from tests.functional.test_pipeline_pages import PIPELINE_POSTS
 from tests.support.http import login
 
 OWN_PROJECT = "Alpha Lighthouse Triage"
@@ -29,12 +36,30 @@ ROUTES = {
     "admin users": "/admin/users",
     "catalogs": "/catalogs",
     "catalog page": "/catalogs/{catalog}",
+    "catalog criterion": "/catalogs/{catalog}/criteria/RB-DES-01",
+    "catalog diff": "/catalogs/rb-tc260-lifecycle/diff",
+    "catalog import": "/catalogs/import",
     "verify": "/verify",
     "register project": "/projects/new",
     "project edit": "/projects/{project}/edit",
     "password": "/account/password",
     "project pack": "/projects/{project}/pack.zip",
     "stage pack": "/stages/{stage}/pack.zip",
+    "conditions list": "/conditions",
+    "project conditions": "/projects/{project}/conditions",
+    "condition page": "/conditions/{condition}",
+    "propose reviewers": "/stages/{stage}/proposal",
+    "my delegations": "/account/delegations",
+    "pipelines": "/pipelines",
+    "pipeline page": "/pipelines/standard",
+    "pipeline diff": "/pipelines/standard/diff",
+    "pipeline export": "/pipelines/standard/v1.yaml",
+    "pipeline new": "/pipelines/new",
+    "pipeline import": "/pipelines/import",
+    "pipeline retire": "/pipelines/standard/retire",
+    "pipeline draft": "/pipelines/drafts/{draft}",
+    "pipeline draft stage": "/pipelines/drafts/{draft}/stages/{draft_stage}",
+    "pipeline publish": "/pipelines/drafts/{draft}/publish",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -47,16 +72,36 @@ EXPECTED = {
     "queue": (403, 403, 200, 200, 403),
     "records list": (200, 200, 200, 200, 200),
     "record download": (200, 404, 200, 200, 200),
-    "evidence download": (200, 404, 200, 200, 200),
+    # a reviewer of the round declares conflicts of interest first (test_conflicts_and_delegation.py)
+    "evidence download": (200, 404, 403, 200, 200),
     "admin users": (403, 403, 403, 200, 403),
     "catalogs": (200, 200, 200, 200, 200),
     "catalog page": (200, 200, 200, 200, 200),
+    "catalog criterion": (200, 200, 200, 200, 200),
+    "catalog diff": (200, 200, 200, 200, 200),
+    "catalog import": (403, 403, 403, 200, 403),
     "verify": (200, 200, 200, 200, 200),
     "register project": (200, 200, 403, 403, 403),
     "project edit": (409, 404, 403, 403, 403),  # the owner's stage is in review: not editable now
     "password": (200, 200, 200, 200, 200),
     "project pack": (404, 404, 404, 200, 200),
     "stage pack": (404, 404, 404, 200, 200),
+    "conditions list": (200, 200, 200, 200, 200),  # each sees the conditions they follow (test_conditions.py)
+    "project conditions": (200, 404, 200, 200, 200),
+    "condition page": (200, 404, 200, 200, 200),
+    "propose reviewers": (403, 404, 403, 200, 403),
+    "my delegations": (403, 403, 200, 403, 403),
+    # chairs configure pipelines, auditors read them (tests/functional/test_pipeline_pages.py)
+    "pipelines": (403, 403, 403, 200, 200),
+    "pipeline page": (403, 403, 403, 200, 200),
+    "pipeline diff": (403, 403, 403, 200, 200),
+    "pipeline export": (403, 403, 403, 200, 200),
+    "pipeline new": (403, 403, 403, 200, 403),
+    "pipeline import": (403, 403, 403, 200, 403),
+    "pipeline retire": (403, 403, 403, 200, 403),
+    "pipeline draft": (403, 403, 403, 200, 403),
+    "pipeline draft stage": (403, 403, 403, 200, 403),
+    "pipeline publish": (403, 403, 403, 200, 403),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -110,10 +155,19 @@ def world(make, db_session, stub_record_pdf):
     make.evidence(other_project.stages[0], filename="harbour.md", data=b"# harbour\n")
     things = {"owner": owner, "other submitter": other, "project": stage.project, "stage": stage,
               "evidence": stage.evidence[0], "catalog": db_session.scalars(select(Catalog).limit(1)).one()}
+    things["draft"] = new_pipeline_version(make.user("chair"), "standard")
+    things["draft_stage"] = things["draft"].stages[0]
 
-    def decide():
-        for signer in make.reviewers(2):
+    def decide(with_condition=False):
+        for n, signer in enumerate(make.reviewers(2)):
+            if with_condition and n == 0:
+                due = utcnow().date() + timedelta(days=30)
+                make.sign(signer, stage, Outcome.APPROVE_WITH_CONDITIONS,
+                          conditions=[ConditionEntry("Publish the model card", owner.id, due)])
+                continue
             make.sign(signer, stage)
+        if with_condition:
+            things["condition"] = stage.conditions[0]
         things["record"] = db_session.scalars(select(Record).where(Record.stage_review_id == stage.id)).one()
 
     things["decide"] = decide
@@ -139,6 +193,8 @@ def _sign_in_as(role: str, client, make, world) -> None:
 def test_role_route_matrix(client, make, world, role, route):
     if route in ("records list", "record download"):
         world["decide"]()
+    if route == "condition page":
+        world["decide"](with_condition=True)
     _sign_in_as(role, client, make, world)
     path = ROUTES[route].format(**{k: getattr(v, "id", None) for k, v in world.items()})
     response = client.get(path)
@@ -190,12 +246,16 @@ def test_every_route_is_classified(app):
     from tests.functional.test_bad_input import CSRF_ROUTES
 
     adapter = app.url_map.bind("localhost")
-    matrix = {adapter.match(path.format(project=1, stage=1, record=1, evidence=1, catalog=1))[0]
-              for path in ROUTES.values()}
+    ids = dict(project=1, stage=1, record=1, evidence=1, catalog=1, condition=1, draft=1, draft_stage=1)
+    matrix = {adapter.match(path.format(**ids))[0] for path in ROUTES.values()}
     posts = {"auth.login", "auth.logout", "projects.create", "projects.edit", "reviews.add_evidence",
              "reviews.withdraw_evidence", "reviews.submit", "reviews.review", "reviews.assign",
              "projects.clear_escalation", "auth.users", "auth.set_active", "auth.change_password",
-             "records.verify"}
+             "records.verify", "committee.declare", "committee.confirm_proposal",
+             "committee.create_delegation", "committee.revoke_delegation", "auth.set_expertise",
+             "catalogs.import_version",
+             "conditions.respond", "conditions.close", "conditions.reopen", "comments.post"}
+    posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []
     for rule in app.url_map.iter_rules():

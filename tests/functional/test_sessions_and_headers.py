@@ -6,7 +6,7 @@ import pytest
 
 from reviewboard.auth import services as accounts
 from tests.support.factories import PASSWORD
-from tests.support.http import login, logout, post_form
+from tests.support.http import csrf_token, login, logout, post_form
 
 
 def _session_cookie(client):
@@ -151,3 +151,92 @@ class TestRateLimits:
         statuses = [post_form(client, "/login", "/login", {"email": f"nobody{i}@example.test", "password": "x" * 9})
                     .status_code for i in range(21)]
         assert statuses[:20] == [200] * 20 and statuses[20] == 429
+
+
+class TestProjectCreationLimit:
+    """Anti-automation (ASVS 2.4.1): each signed-in user may register only so many projects per period."""
+
+    FORM = {"name": "Triage helper", "purpose": "Suggests triage levels.", "intended_users": "Nurses.",
+            "scenario": "Emergency department.", "system_type": "decision_support", "data_categories": ["anonymous"],
+            "deployment_context": "internal", "autonomy_level": "advisory", "scale": "pilot",
+            **{f"q_{q}": "no" for q in ("affects_rights", "safety_critical", "public_content", "manipulation",
+                                         "social_scoring", "remote_biometric_public")}}
+
+    @pytest.fixture()
+    def two_per_hour(self, app, monkeypatch):
+        from reviewboard.extensions import limiter
+
+        monkeypatch.setitem(app.config, "PROJECT_CREATION_LIMIT", "2 per hour")
+        limiter.reset()
+        yield
+        limiter.reset()
+
+    def _register(self, client, name):
+        return post_form(client, "/projects/new", "/projects/new", {**self.FORM, "name": name})
+
+    def test_registering_projects_is_limited_per_user(self, client, make, db_session, two_per_hour):
+        from sqlalchemy import func, select
+
+        from reviewboard.projects.models import Project
+
+        user = make.user("submitter")
+        login(client, user)
+        assert [self._register(client, f"Project {i}").status_code for i in range(2)] == [302, 302]
+        refused = self._register(client, "One too many")
+        assert refused.status_code == 429
+        page = refused.get_data(as_text=True)
+        assert "Too many attempts" in page and "2 per 1 hour" in page
+        assert db_session.scalar(select(func.count()).select_from(Project).where(Project.owner_id == user.id)) == 2
+        assert client.get("/projects/new").status_code == 200  # the form itself stays available
+        # the limit is per user, not per address: another person on the same address carries on
+        logout(client)
+        other = make.user("submitter")
+        login(client, other)
+        assert self._register(client, "Someone else's").status_code == 302
+
+
+@pytest.mark.parametrize(("limit", "shown"), [(512 * 1024, "512 KiB"), (1536 * 1024, "1.5 MiB"),
+                                              (20 * 1024 * 1024, "20 MiB")])
+def test_the_413_page_states_the_limit_in_kib_or_mib(client, make, app, monkeypatch, limit, shown):
+    import io
+
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", limit)
+    project = make.project()
+    stage = project.stages[0]
+    login(client, project.owner)
+    page = f"/stages/{stage.id}"
+    # the upload form states the same limit before anyone tries
+    assert f"up to {shown}. The SHA-256 is recorded." in client.get(page).get_data(as_text=True)
+    response = post_form(client, page, f"{page}/evidence",
+                         {"criterion_id": str(stage.applicable_criteria()[0].id),
+                          "file": (io.BytesIO(b"%PDF-1.4\n" + b"0" * limit), "big.pdf")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert f"Evidence files may be up to {shown}." in response.get_data(as_text=True)
+
+
+def test_size_labels_never_overstate_the_limit():
+    from reviewboard.core.errors_web import size_label
+
+    assert [size_label(n) for n in (900, 1024, 1500, 1024 * 1024 - 1, 1024 * 1024, 1024 * 1024 + 1,
+                                    int(2.99 * 1024 * 1024))] == \
+        ["900 bytes", "1 KiB", "1.4 KiB", "1023.9 KiB", "1 MiB", "1 MiB", "2.9 MiB"]
+
+
+def test_a_stale_write_gets_409_with_a_link_to_the_current_version(client, make, app, monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    project = make.project()
+    login(client, project.owner)
+    edit = f"/projects/{project.id}/edit"
+    token = csrf_token(client.get(edit).data)
+
+    def lost_the_race(**_kwargs):
+        raise StaleDataError("UPDATE statement on table 'project' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setitem(app.view_functions, "projects.edit", lost_the_race)
+    response = client.post(edit, data={"csrf_token": token})
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "Someone else changed this first" in body and f'href="{edit}">See the current version' in body
+    assert "UPDATE statement" not in body

@@ -41,9 +41,10 @@ class Factory:
     def pipeline(self) -> Pipeline:
         return self.session.scalar(select(Pipeline).order_by(Pipeline.id).limit(1))
 
-    def project(self, owner=None, answers: dict | None = None, **fields):
+    def project(self, owner=None, answers: dict | None = None, pipeline: Pipeline | None = None, **fields):
         owner = owner or self.user("submitter")
-        return projects.create_project(owner, self.pipeline(), project_fields(**fields), {**NO, **(answers or {})})
+        return projects.create_project(owner, pipeline or self.pipeline(), project_fields(**fields),
+                                       {**NO, **(answers or {})})
 
     def evidence(self, stage, actor=None, filename="brief.md", data=b"# Evidence\n"):
         actor = actor or stage.project.owner
@@ -58,6 +59,10 @@ class Factory:
         return stage
 
     def verdicts(self, reviewer, stage, value=VerdictValue.MEETS, rationale=""):
+        from reviewboard.committee import permissions as committee_perms
+
+        if committee_perms.must_declare(reviewer, stage):  # as on the stage page: no conflict, before anything
+            self.declare(reviewer, stage)
         entries = [reviews.VerdictEntry(c.id, value, rationale) for c in stage.applicable_criteria()]
         reviews.save_verdicts(reviewer, stage, entries)
 
@@ -67,3 +72,18 @@ class Factory:
 
     def reviewers(self, count=2):
         return [self.user("reviewer") for _ in range(count)]
+
+    def declare(self, reviewer, stage, nature: str = ""):
+        """The reviewer's conflict-of-interest declaration for the current round: a conflict when ``nature``."""
+        from reviewboard.committee import services as committee
+
+        return committee.declare(reviewer, stage, bool(nature), nature)
+
+    def delegation(self, delegator, delegate, days: int = 7, starts_in: int = 0, reason: str = "Leave"):
+        from datetime import timedelta
+
+        from reviewboard.committee import services as committee
+        from reviewboard.models.base import utcnow
+
+        start = utcnow().date() + timedelta(days=starts_in)
+        return committee.create_delegation(delegator, delegate, start, start + timedelta(days=days), reason)

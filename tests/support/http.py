@@ -39,3 +39,12 @@ def logout(client):
 def post_form(client, page: str, action: str, data: dict, **kwargs):
     data = {**data, "csrf_token": token_for(client, page)}
     return client.post(action, data=data, **kwargs)
+
+
+def declare_no_conflict(client, stage_id: int):
+    """A reviewer's conflict-of-interest declaration ("none") for the stage's current round: the stage page
+    shows nothing else to a reviewer of the round until they declare."""
+    page = f"/stages/{stage_id}"
+    response = post_form(client, page, f"{page}/declaration", {"conflict": "no"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    return response

@@ -1,0 +1,130 @@
+"""What changed between two versions of a catalog. Pure Python: works on stored criteria or on specs.
+
+A criterion is identified by its code across versions (codes are permanent). "Removed" means
+deprecated in the newer version; a code missing altogether (only possible for versions imported
+before the deprecate-rather-than-renumber rule) is reported as removed too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+REWORDABLE = ("title", "question", "guidance")
+
+
+def _refs(criterion) -> tuple[tuple[str, str, bool], ...]:
+    """(framework, ref, verified) triples from model dicts or schema SourceRefs, in a stable order."""
+    out = []
+    for r in criterion.refs:
+        if isinstance(r, dict):
+            out.append((r["framework"], r["ref"], bool(r["verified"])))
+        else:
+            out.append((r.framework, r.ref, bool(r.verified)))
+    return tuple(sorted(out))
+
+
+def _code(criterion) -> str:
+    return getattr(criterion, "code", None) or criterion.id
+
+
+def _stage(criterion) -> str:
+    return getattr(criterion, "stage_code", None) or criterion.stage
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: object
+    after: object
+
+
+@dataclass(frozen=True)
+class CriterionChange:
+    code: str
+    title: str
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class RefsChange:
+    code: str
+    title: str
+    added: tuple[tuple[str, str, bool], ...]
+    removed: tuple[tuple[str, str, bool], ...]
+
+
+@dataclass(frozen=True)
+class TierChange:
+    code: str
+    title: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+@dataclass
+class CatalogDiff:
+    old_version: str
+    new_version: str
+    added: list = field(default_factory=list)            # criteria (new side)
+    removed: list = field(default_factory=list)          # criteria (old side) deprecated or gone in the new one
+    restored: list = field(default_factory=list)         # deprecated before, active again
+    reworded: list[CriterionChange] = field(default_factory=list)
+    refs_changed: list[RefsChange] = field(default_factory=list)
+    tiers_changed: list[TierChange] = field(default_factory=list)
+    other_changed: list[CriterionChange] = field(default_factory=list)  # applicability, evidence types
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.restored or self.reworded or self.refs_changed
+                    or self.tiers_changed or self.other_changed)
+
+    def summary(self) -> dict[str, int]:
+        return {"added": len(self.added), "removed": len(self.removed), "restored": len(self.restored),
+                "reworded": len(self.reworded), "refs changed": len(self.refs_changed),
+                "tiers changed": len(self.tiers_changed), "other changes": len(self.other_changed)}
+
+
+def diff_criteria(old_version: str, old: Iterable, new_version: str, new: Iterable) -> CatalogDiff:
+    """Compare two versions' criteria (Criterion rows or CriterionSpecs), in the newer file's order."""
+    before = {_code(c): c for c in old}
+    after = {_code(c): c for c in new}
+    result = CatalogDiff(old_version, new_version)
+    for code, c in before.items():
+        if code not in after and not c.deprecated:
+            result.removed.append(c)
+    for code, n in after.items():
+        o = before.get(code)
+        if o is None:
+            if not n.deprecated:
+                result.added.append(n)
+            continue
+        if n.deprecated and not o.deprecated:
+            result.removed.append(o)
+            continue
+        if o.deprecated and not n.deprecated:
+            result.restored.append(n)
+        words = tuple(Change(f, getattr(o, f), getattr(n, f)) for f in REWORDABLE if getattr(o, f) != getattr(n, f))
+        if words:
+            result.reworded.append(CriterionChange(code, n.title, words))
+        old_refs, new_refs = set(_refs(o)), set(_refs(n))
+        if old_refs != new_refs:
+            result.refs_changed.append(RefsChange(code, n.title, tuple(sorted(new_refs - old_refs)),
+                                                  tuple(sorted(old_refs - new_refs))))
+        if tuple(o.tiers) != tuple(n.tiers):
+            result.tiers_changed.append(TierChange(code, n.title, tuple(o.tiers), tuple(n.tiers)))
+        others = []
+        if o.applicability != n.applicability:
+            others.append(Change("applicability", o.applicability, n.applicability))
+        if tuple(o.evidence_types) != tuple(n.evidence_types):
+            others.append(Change("evidence_types", tuple(o.evidence_types), tuple(n.evidence_types)))
+        if _stage(o) != _stage(n):
+            others.append(Change("stage", _stage(o), _stage(n)))
+        if others:
+            result.other_changed.append(CriterionChange(code, n.title, tuple(others)))
+    return result
+
+
+def diff_catalogs(old, new) -> CatalogDiff:
+    """Diff two stored Catalog versions."""
+    return diff_criteria(old.version, old.criteria, new.version, new.criteria)

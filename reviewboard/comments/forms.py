@@ -1,0 +1,18 @@
+"""The comment form. The stage page writes its fields by hand (several composers share a page, and they
+sit inside the review form, so they point at their own form elements with ``form=``)."""
+
+from __future__ import annotations
+
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from reviewboard.comments.models import Visibility
+from reviewboard.comments.services import MAX_BODY
+from reviewboard.core.forms import AppForm
+
+
+class CommentForm(AppForm):
+    body = TextAreaField("Comment", validators=[DataRequired(message="Write a comment first."),
+                                                Length(max=MAX_BODY)])
+    visibility = RadioField("Who can see it", choices=[(v.value, v.label) for v in Visibility],
+                            validators=[DataRequired(message="Choose who can see the comment.")])

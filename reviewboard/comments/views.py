@@ -1,0 +1,78 @@
+"""Posting a comment from the stage page; the threads themselves are drawn by templates/comments/."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from reviewboard.comments import permissions as perms
+from reviewboard.comments import services
+from reviewboard.comments.forms import CommentForm
+from reviewboard.committee.permissions import acting_for
+from reviewboard.core.errors import NotPermitted, ServiceError
+from reviewboard.core.forms import attach_error
+from reviewboard.extensions import db
+from reviewboard.reviews.models import StageReview
+
+bp = Blueprint("comments", __name__)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 12:
+        abort(400)
+    return int(value)
+
+
+@bp.app_context_processor
+def comment_helpers():
+    """Template helpers for the threads on the stage page (computed once per stage per request)."""
+
+    def comment_threads(stage):
+        cache = g.setdefault("comment_threads", {})
+        if stage.id not in cache:
+            cache[stage.id] = services.threads_for(current_user, stage)
+        return cache[stage.id]
+
+    return {"comment_threads": comment_threads, "comment_perms": perms,
+            "comment_failure": lambda: g.get("comment_failure")}
+
+
+@bp.post("/stages/<int:stage_id>/comments")
+@login_required
+def post(stage_id: int):
+    """Query string: ``criterion`` (omit for the stage as a whole) and ``parent`` (for a reply)."""
+    stage = db.session.get(StageReview, stage_id)
+    if stage is None or not perms.can_see_comments(current_user, stage):
+        abort(404)
+    if not perms.can_post_comment(current_user, stage):
+        abort(403)
+    criterion_id, parent_id = _int_arg("criterion"), _int_arg("parent")
+    parent = services.find_comment(parent_id)
+    if parent_id is not None and (parent is None or not perms.can_see_comment(current_user, parent, stage)):
+        abort(404)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            comment = services.post_comment(current_user, stage, form.body.data, form.visibility.data,
+                                            criterion_id=criterion_id, parent=parent,
+                                            on_behalf_of=acting_for(current_user, stage))
+        except NotPermitted:
+            abort(403)
+        except ServiceError as exc:
+            attach_error(form, exc)
+        else:
+            flash("Comment posted." if comment.visibility == "submitter"
+                  else "Comment posted for the committee only.", "success")
+            return redirect(url_for("reviews.show", stage_id=stage.id) + f"#comment-{comment.id}")
+    # show the stage page again with the text kept and the problem beside the composer it came from
+    from reviewboard.reviews.views import _render
+
+    fid = f"cf-{criterion_id if criterion_id is not None else 'stage'}" + (f"-r{parent_id}" if parent_id else "")
+    errors = [e for errs in form.errors.values() for e in errs] + list(form.form_errors)
+    g.comment_failure = {"fid": fid, "body": form.body.data or "", "visibility": form.visibility.data,
+                         "errors": list(dict.fromkeys(errors))}
+    flash("Your comment was not posted: see the message beside it.", "danger")
+    return _render(stage, status=422)

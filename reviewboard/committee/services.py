@@ -1,0 +1,361 @@
+"""Conflict declarations, delegations, reviewer proposals and the approval rules on who signed.
+
+Services take the acting user, check the rules, flush and audit; the request or CLI boundary commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from reviewboard.audit.services import record_event
+from reviewboard.auth.models import Role, User, UserRole
+from reviewboard.committee import permissions as perms
+from reviewboard.committee.models import ConflictDeclaration, Delegation
+from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
+from reviewboard.extensions import db
+from reviewboard.models.base import iso, utcnow
+
+log = logging.getLogger("reviewboard.committee")
+
+# rule "when" keys a required-expertise rule may use, read from the project
+PROJECT_CONDITIONS = ("personal_data", "sensitive_data")
+
+
+def flag(value) -> bool:
+    """A boolean setting that may come from the environment as text ("0", "false", "no", "off")."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "off")
+    return bool(value)
+
+
+def chair_cannot_approve_alone() -> bool:
+    return flag(current_app.config.get("CHAIR_CANNOT_APPROVE_ALONE", True))
+
+
+# --- what a stage needs ---------------------------------------------------------------------------------
+
+def reviewers_wanted(stage) -> int:
+    """M, the number of reviewers to assign: the pipeline stage's setting, never fewer than the quorum."""
+    wanted = getattr(stage.pipeline_stage, "reviewers", None) or 0
+    return max(int(wanted), stage.quorum)
+
+
+def _rule_applies(rule: dict, project) -> bool:
+    from reviewboard.pipelines import models as pipeline_models
+
+    shared = getattr(pipeline_models, "rule_applies", None)  # the pipelines' own reading of a rule
+    if shared is not None:
+        try:
+            return shared(rule, project)
+        except KeyError:  # an unknown condition: the rule cannot be met, so it does not block
+            return False
+    tier = "high" if project.tier == "prohibited" else project.tier
+    if rule.get("tiers") and tier not in rule["tiers"]:
+        return False
+    when = rule.get("when")
+    return not when or (when in PROJECT_CONDITIONS and bool(getattr(project, when, False)))
+
+
+def required_expertise(stage) -> list[str]:
+    """The expertise the signers of an approval must cover: the pipeline stage's required roles that apply
+    to this project (its tier, its data)."""
+    needed: list[str] = []
+    for rule in getattr(stage.pipeline_stage, "required_roles", None) or []:
+        if isinstance(rule, dict) and rule.get("expertise") and _rule_applies(rule, stage.project) \
+                and rule["expertise"] not in needed:
+            needed.append(rule["expertise"])
+    return needed
+
+
+def missing_expertise(stage, people) -> list[str]:
+    covered = {e for person in people for e in (person.expertise or [])}
+    return [e for e in required_expertise(stage) if e not in covered]
+
+
+def approval_waits_for(stage, round_=None) -> list[str]:
+    """Why an approval cannot be decided yet with the current round's signers (empty when it can)."""
+    round_ = round_ or stage.current_round
+    if round_ is None:
+        return []
+    signers = [s.reviewer for s in round_.signoffs]
+    reasons = []
+    if chair_cannot_approve_alone() and signers and all(p.has_role(Role.CHAIR) for p in signers):
+        reasons.append("a signature from a reviewer who is not a chair (a chair cannot approve alone)")
+    missing = missing_expertise(stage, signers)
+    if missing:
+        reasons.append("a signer with the required expertise: " + ", ".join(missing))
+    return reasons
+
+
+# --- conflicts of interest -------------------------------------------------------------------------------
+
+def declare(reviewer: User, stage, has_conflict: bool, nature: str = "") -> ConflictDeclaration:
+    """Record the reviewer's declaration for the current round. A conflict recuses them for the round.
+
+    Raises Conflict (already declared), NotPermitted (not a reviewer of this round) or ServiceError
+    (a conflict without its nature).
+    """
+    if perms.declaration(reviewer, stage) is not None:
+        raise Conflict("You have already declared for this round.")
+    if not perms.must_declare(reviewer, stage):
+        raise NotPermitted("You are not a reviewer of this stage's current round.")
+    nature = (nature or "").strip()
+    if has_conflict and not nature:
+        raise ServiceError("Say what the conflict is (for example a relationship with the team, or a "
+                           "financial interest).", "nature")
+    behalf = perms.acting_for(reviewer, stage)
+    found = ConflictDeclaration(stage_review_id=stage.id, reviewer_id=reviewer.id, round_number=stage.round_number,
+                                has_conflict=has_conflict, nature=nature if has_conflict else "")
+    db.session.add(found)
+    db.session.flush()
+    after = {"stage_review_id": stage.id, "round": stage.round_number, "reviewer": reviewer.name,
+             "has_conflict": has_conflict, "nature": found.nature}
+    if has_conflict:
+        after["needs_replacement"] = needs_replacement(stage)
+        after["notified"] = [u.email for u in _chairs()]
+    record_event(reviewer, "conflict.declared" if has_conflict else "conflict.none_declared", "stage_review",
+                 stage.id, after=after, on_behalf_of=behalf)
+    log.info("stage %s round %s: reviewer %s declared %s", stage.id, stage.round_number, reviewer.id,
+             "a conflict (recused)" if has_conflict else "no conflict")
+    return found
+
+
+def declarations(stage, round_number: int | None = None) -> list[ConflictDeclaration]:
+    stmt = select(ConflictDeclaration).where(ConflictDeclaration.stage_review_id == stage.id)
+    if round_number is not None:
+        stmt = stmt.where(ConflictDeclaration.round_number == round_number)
+    return list(db.session.scalars(stmt.order_by(ConflictDeclaration.round_number, ConflictDeclaration.declared_at,
+                                                 ConflictDeclaration.id)))
+
+
+def counted_reviewer_ids(stage) -> set[int]:
+    """Assigned reviewers who still count towards M: those not recused this round."""
+    return stage.assigned_reviewer_ids - perms.recused_ids(stage)
+
+
+def needs_replacement(stage) -> bool:
+    from reviewboard.reviews.workflow import StageState
+
+    if stage.state != StageState.IN_REVIEW or not stage.assignments:
+        return False
+    return bool(perms.recused_ids(stage) & stage.assigned_reviewer_ids) and \
+        len(counted_reviewer_ids(stage)) < reviewers_wanted(stage)
+
+
+@dataclass
+class RecusalNeed:
+    stage: object
+    recused: list[User]
+    counted: int
+    wanted: int
+
+
+def recusals_needing_replacement() -> list[RecusalNeed]:
+    """Stages in review where a recusal left fewer counted reviewers than needed: a chair must assign a
+    replacement. Oldest stage first. (Used by the chairs' dashboard and the reminder digest.)"""
+    from reviewboard.reviews.models import ReviewAssignment, StageReview
+    from reviewboard.reviews.workflow import StageState
+
+    recused_assigned = (select(StageReview.id)
+                        .join(ConflictDeclaration, (ConflictDeclaration.stage_review_id == StageReview.id)
+                              & (ConflictDeclaration.round_number == StageReview.round_number))
+                        .join(ReviewAssignment, (ReviewAssignment.stage_review_id == StageReview.id)
+                              & (ReviewAssignment.reviewer_id == ConflictDeclaration.reviewer_id))
+                        .where(StageReview.state == StageState.IN_REVIEW, ConflictDeclaration.has_conflict.is_(True)))
+    stmt = select(StageReview).where(StageReview.id.in_(recused_assigned)).order_by(StageReview.id)
+    found = []
+    for stage in db.session.scalars(stmt):
+        if needs_replacement(stage):
+            recused = [a.reviewer for a in stage.assignments if a.reviewer_id in perms.recused_ids(stage)]
+            found.append(RecusalNeed(stage, recused, len(counted_reviewer_ids(stage)), reviewers_wanted(stage)))
+    return found
+
+
+def _chairs() -> list[User]:
+    from reviewboard.auth.services import users_with_role
+
+    return users_with_role(Role.CHAIR)
+
+
+# --- proposals --------------------------------------------------------------------------------------------
+
+def open_loads() -> dict[int, int]:
+    """Reviewer id -> number of their assignments on stages currently in review."""
+    from reviewboard.reviews.models import ReviewAssignment, StageReview
+    from reviewboard.reviews.workflow import StageState
+
+    rows = db.session.execute(select(ReviewAssignment.reviewer_id, func.count())
+                              .join(StageReview, StageReview.id == ReviewAssignment.stage_review_id)
+                              .where(StageReview.state == StageState.IN_REVIEW)
+                              .group_by(ReviewAssignment.reviewer_id))
+    return dict(rows.all())
+
+
+@dataclass
+class Candidate:
+    reviewer: User
+    load: int
+    covers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Proposal:
+    wanted: int
+    counted: int
+    candidates: list[Candidate]
+    uncovered: list[str]  # required expertise no proposed or counted reviewer brings
+
+    @property
+    def needed(self) -> int:
+        return max(self.wanted - self.counted, 0)
+
+
+def conflicted_ids(stage) -> set[int]:
+    """Anyone who declared a conflict on this stage in any round."""
+    return set(db.session.scalars(select(ConflictDeclaration.reviewer_id).where(
+        ConflictDeclaration.stage_review_id == stage.id, ConflictDeclaration.has_conflict.is_(True))))
+
+
+def eligible_reviewers(stage) -> list[User]:
+    """Active reviewers who could be assigned: independent of the project, not the round's submitter,
+    not yet assigned, never recused on this stage and not away under an active delegation."""
+    from reviewboard.reviews.permissions import is_independent, separate_from_submitter
+
+    people = db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role.REVIEWER.value,
+                                                                  User.active.is_(True)).order_by(User.id))
+    conflicted = conflicted_ids(stage)
+    return [u for u in people if is_independent(u, stage) and separate_from_submitter(u, stage)
+            and u.id not in stage.assigned_reviewer_ids and u.id not in conflicted and not perms.is_away(u)]
+
+
+def propose_reviewers(stage) -> Proposal:
+    """The least-loaded eligible reviewers to bring the stage to M counted reviewers, choosing first,
+    for each required expertise nobody counted covers, the least-loaded reviewer who has it."""
+    loads = open_loads()
+    counted_ids = counted_reviewer_ids(stage)
+    counted = [a.reviewer for a in stage.assignments if a.reviewer_id in counted_ids]
+    wanted = reviewers_wanted(stage)
+    pool = sorted(eligible_reviewers(stage), key=lambda u: (loads.get(u.id, 0), u.name.lower(), u.id))
+    needed = max(wanted - len(counted), 0)
+    chosen: list[User] = []
+    uncovered = missing_expertise(stage, counted)
+    for expertise in list(uncovered):
+        if len(chosen) >= needed:
+            break
+        if expertise not in {e for u in chosen for e in (u.expertise or [])}:
+            match = next((u for u in pool if u not in chosen and expertise in (u.expertise or [])), None)
+            if match is not None:
+                chosen.append(match)
+    for person in pool:
+        if len(chosen) >= needed:
+            break
+        if person not in chosen:
+            chosen.append(person)
+    required = required_expertise(stage)
+    candidates = [Candidate(u, loads.get(u.id, 0), [e for e in required if e in (u.expertise or [])])
+                  for u in chosen]
+    return Proposal(wanted, len(counted), candidates, missing_expertise(stage, counted + chosen))
+
+
+def assign_proposed(chair: User, stage, reviewer_ids: list[int]) -> list[User]:
+    """Assign the reviewers the chair confirmed from a proposal (each checked as a manual assignment)."""
+    from reviewboard.reviews.services import assign_reviewer
+
+    if not reviewer_ids:
+        raise ServiceError("There is no one to assign.", "reviewer_ids")
+    assigned = []
+    for reviewer_id in dict.fromkeys(reviewer_ids):
+        reviewer = db.session.get(User, reviewer_id)
+        if reviewer is None:
+            raise ServiceError("That reviewer no longer exists.", "reviewer_ids")
+        assign_reviewer(chair, stage, reviewer)
+        assigned.append(reviewer)
+    return assigned
+
+
+# --- expertise ------------------------------------------------------------------------------------------
+
+def set_expertise(chair: User, person: User, expertise: list[str]) -> None:
+    """A chair records the expertise a reviewer brings (matched against stages' required roles)."""
+    from reviewboard.auth.permissions import can_admin_users
+    from reviewboard.committee.forms import expertise_choices
+
+    if not can_admin_users(chair):
+        raise NotPermitted("Only a chair can record a reviewer's expertise.")
+    known = [value for value, _label in expertise_choices()]
+    unknown = [e for e in expertise if e not in known]
+    if unknown:
+        raise ServiceError(f"Unknown expertise: {', '.join(unknown)}.", "expertise")
+    chosen = [e for e in known if e in expertise]
+    before = list(person.expertise or [])
+    if chosen == before:
+        return
+    person.expertise = chosen
+    db.session.flush()
+    record_event(chair, "user.expertise_changed", "user", person.id, before={"expertise": before},
+                 after={"expertise": chosen})
+    log.info("user %s expertise set to %s by %s", person.id, chosen, chair.id)
+
+
+# --- delegation -------------------------------------------------------------------------------------------
+
+def create_delegation(delegator: User, delegate: User | None, starts_on: date, ends_on: date,
+                      reason: str = "") -> Delegation:
+    """The delegator, away from ``starts_on`` to ``ends_on``, hands their assignments to ``delegate``.
+
+    Raises NotPermitted (not a reviewer) or ServiceError (ineligible delegate, bad or overlapping period).
+    """
+    if not perms.can_manage_delegations(delegator):
+        raise NotPermitted("Only an active reviewer can delegate their reviews.")
+    if delegate is None or not (delegate.active and delegate.has_role(Role.REVIEWER)):
+        raise ServiceError("Choose an active reviewer as your delegate.", "delegate_id")
+    if delegate.id == delegator.id:
+        raise ServiceError("You cannot delegate to yourself.", "delegate_id")
+    if ends_on < starts_on:
+        raise ServiceError("The period must end on or after its first day.", "ends_on")
+    if ends_on < utcnow().date():
+        raise ServiceError("The period is already over.", "ends_on")
+    overlapping = db.session.scalar(select(Delegation.id).where(
+        Delegation.delegator_id == delegator.id, Delegation.revoked_at.is_(None),
+        Delegation.starts_on <= ends_on, Delegation.ends_on >= starts_on).limit(1))
+    if overlapping is not None:
+        raise ServiceError("You already delegated part of that period; revoke that delegation first.", "starts_on")
+    delegation = Delegation(delegator_id=delegator.id, delegate_id=delegate.id, starts_on=starts_on,
+                            ends_on=ends_on, reason=(reason or "").strip())
+    db.session.add(delegation)
+    db.session.flush()
+    record_event(delegator, "delegation.created", "delegation", delegation.id,
+                 after={"delegator": delegator.name, "delegate": delegate.name, "delegate_id": delegate.id,
+                        "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
+                        "reason": delegation.reason})
+    log.info("delegation %s: %s -> %s from %s to %s", delegation.id, delegator.id, delegate.id, starts_on, ends_on)
+    return delegation
+
+
+def revoke_delegation(user: User, delegation: Delegation) -> None:
+    if delegation.delegator_id != user.id:
+        raise NotPermitted("Only the person who delegated can revoke the delegation.")
+    if delegation.revoked_at is not None:
+        raise Conflict("This delegation was already revoked.")
+    delegation.revoked_at = utcnow()
+    db.session.flush()
+    record_event(user, "delegation.revoked", "delegation", delegation.id,
+                 before={"delegate": delegation.delegate.name}, after={"revoked_at": iso(delegation.revoked_at)})
+    log.info("delegation %s revoked by %s", delegation.id, user.id)
+
+
+def delegations_given(user: User) -> list[Delegation]:
+    return list(db.session.scalars(select(Delegation).where(Delegation.delegator_id == user.id)
+                                   .order_by(Delegation.starts_on.desc(), Delegation.id.desc())))
+
+
+def delegations_received(user: User) -> list[Delegation]:
+    return list(db.session.scalars(select(Delegation).where(Delegation.delegate_id == user.id,
+                                                            Delegation.revoked_at.is_(None),
+                                                            Delegation.ends_on >= utcnow().date())
+                                   .order_by(Delegation.starts_on)))

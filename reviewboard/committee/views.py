@@ -1,0 +1,156 @@
+"""Committee screens: a reviewer's conflict declaration, "Propose reviewers" for chairs, "My delegations"."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from reviewboard.auth.forms import ConfirmForm
+from reviewboard.auth.models import Role, User
+from reviewboard.auth.services import users_with_role
+from reviewboard.committee import permissions as perms
+from reviewboard.committee import services
+from reviewboard.committee.forms import ConfirmProposalForm, DeclarationForm, DelegationForm
+from reviewboard.committee.models import Delegation
+from reviewboard.core.errors import ServiceError
+from reviewboard.core.forms import attach_error
+from reviewboard.extensions import db
+from reviewboard.projects import permissions as project_perms
+from reviewboard.reviews.models import StageReview
+
+bp = Blueprint("committee", __name__)
+
+
+def _declaration_form() -> DeclarationForm:
+    """The form the stage page's declaration step shows: the one just posted (with its errors) or a new one."""
+    return g.get("declaration_form") or DeclarationForm(formdata=None)
+
+
+@bp.app_context_processor
+def _committee_helpers():
+    return {"committee_perms": perms, "committee_services": services, "declaration_form": _declaration_form}
+
+
+def _load_stage(stage_id: int) -> StageReview:
+    stage = db.session.get(StageReview, stage_id)
+    if stage is None or not project_perms.can_view_project(current_user, stage.project):
+        abort(404)
+    return stage
+
+
+@bp.post("/stages/<int:stage_id>/declaration")
+@login_required
+def declare(stage_id: int):
+    stage = _load_stage(stage_id)
+    if not perms.can_declare(current_user, stage):
+        if perms.declaration(current_user, stage) is not None:
+            flash("You have already declared for this round.", "warning")
+            return redirect(url_for("reviews.show", stage_id=stage.id))
+        abort(403)
+    form = DeclarationForm()
+    if form.validate_on_submit():
+        try:
+            found = services.declare(current_user._get_current_object(), stage, form.conflict.data == "yes",
+                                     form.nature.data or "")
+        except ServiceError as exc:
+            attach_error(form, exc)
+        else:
+            if found.has_conflict:
+                flash("Conflict declared: you are recused from this round. The chairs have been told.", "warning")
+            else:
+                flash("Thank you: you declared no conflict of interest and can now review.", "success")
+            return redirect(url_for("reviews.show", stage_id=stage.id))
+    from reviewboard.reviews.views import _render
+
+    g.declaration_form = form
+    return _render(stage, status=422)
+
+
+@bp.get("/stages/<int:stage_id>/proposal")
+@login_required
+def proposal(stage_id: int):
+    stage = _load_stage(stage_id)
+    if not perms.can_propose(current_user, stage):
+        abort(403)
+    found = services.propose_reviewers(stage)
+    form = ConfirmProposalForm()
+    form.reviewer_ids.choices = [(c.reviewer.id, c.reviewer.name) for c in found.candidates]
+    form.reviewer_ids.data = [c.reviewer.id for c in found.candidates]
+    return render_template("committee/proposal.html", stage=stage, project=stage.project, proposal=found,
+                           form=form, required=services.required_expertise(stage))
+
+
+@bp.post("/stages/<int:stage_id>/proposal")
+@login_required
+def confirm_proposal(stage_id: int):
+    stage = _load_stage(stage_id)
+    if not perms.can_propose(current_user, stage):
+        abort(403)
+    form = ConfirmProposalForm()
+    if form.validate_on_submit():
+        try:
+            assigned = services.assign_proposed(current_user._get_current_object(), stage, form.reviewer_ids.data)
+        except ServiceError as exc:
+            flash(exc.message + " Nothing was assigned; here is a fresh proposal.", "danger")
+            return redirect(url_for("committee.proposal", stage_id=stage.id))
+        flash("Assigned " + ", ".join(u.name for u in assigned) + ".", "success")
+        return redirect(url_for("reviews.show", stage_id=stage.id))
+    flash("Tick at least one reviewer to assign.", "warning")
+    return redirect(url_for("committee.proposal", stage_id=stage.id))
+
+
+def _delegation_form(formdata=None) -> DelegationForm:
+    form = DelegationForm(formdata=formdata) if formdata is not None else DelegationForm()
+    form.delegate_id.choices = [(u.id, u.name) for u in users_with_role(Role.REVIEWER) if u.id != current_user.id]
+    return form
+
+
+def _delegations_page(form, status=200):
+    user = current_user._get_current_object()
+    return render_template("committee/delegations.html", form=form, given=services.delegations_given(user),
+                           received=services.delegations_received(user), confirm=ConfirmForm()), status
+
+
+@bp.get("/account/delegations")
+@login_required
+def delegations():
+    if not perms.can_manage_delegations(current_user):
+        abort(403)
+    return _delegations_page(_delegation_form())
+
+
+@bp.post("/account/delegations")
+@login_required
+def create_delegation():
+    if not perms.can_manage_delegations(current_user):
+        abort(403)
+    form = _delegation_form()
+    if form.validate_on_submit():
+        try:
+            delegation = services.create_delegation(current_user._get_current_object(),
+                                                    db.session.get(User, form.delegate_id.data),
+                                                    form.starts_on.data, form.ends_on.data, form.reason.data or "")
+        except ServiceError as exc:
+            attach_error(form, exc)
+        else:
+            flash(f"{delegation.delegate.name} acts on your assignments from {delegation.starts_on.isoformat()} "
+                  f"to {delegation.ends_on.isoformat()}.", "success")
+            return redirect(url_for("committee.delegations"))
+    return _delegations_page(form, 422)
+
+
+@bp.post("/delegations/<int:delegation_id>/revoke")
+@login_required
+def revoke_delegation(delegation_id: int):
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None or delegation.delegator_id != current_user.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.revoke_delegation(current_user._get_current_object(), delegation)
+    except ServiceError as exc:
+        flash(exc.message, "warning")
+    else:
+        flash(f"Delegation to {delegation.delegate.name} revoked.", "success")
+    return redirect(url_for("committee.delegations"))

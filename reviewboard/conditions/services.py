@@ -1,0 +1,179 @@
+"""Conditions of an approval as tracked items: answered by the project (with an evidence file), accepted
+(closed) or sent back (reopened) by a reviewer of the stage or a chair. Open or fulfilled conditions past
+their due date on an earlier stage block the submission of the next one (``Facts.overdue_conditions``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from reviewboard.audit.services import record_event
+from reviewboard.auth.models import Role, User
+from reviewboard.catalogs.models import Criterion
+from reviewboard.conditions import permissions as perms
+from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
+from reviewboard.extensions import db
+from reviewboard.models.base import iso, utcnow
+from reviewboard.projects.models import Evidence, Project, ProjectMember
+from reviewboard.projects.permissions import is_member
+from reviewboard.projects.uploads import check_upload
+from reviewboard.reviews.models import Condition, ReviewAssignment, SignOff, StageReview, SubmissionRound
+
+log = logging.getLogger("reviewboard.conditions")
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def _state(condition: Condition) -> dict:
+    return {"status": condition.status, "evidence_id": condition.evidence_id, "response": condition.response,
+            "closed_by_id": condition.closed_by_id, "closing_note": condition.closing_note}
+
+
+def _lock(condition: Condition) -> Condition:
+    """Take the row lock (PostgreSQL; SQLite already serialises writers) so two decisions cannot both apply."""
+    db.session.execute(select(Condition.id).where(Condition.id == condition.id).with_for_update())
+    db.session.refresh(condition)
+    return condition
+
+
+def _note(note: str, message: str) -> str:
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError(message, "note")
+    return note
+
+
+def respond(actor: User, condition: Condition, note: str, criterion_id: int, filename: str,
+            data: bytes) -> Condition:
+    """The owner (or another member) says the condition is met and attaches the evidence -> 'fulfilled'.
+
+    The file is checked like any evidence file and stored on the condition's stage, for the criterion it
+    supports. Raises NotPermitted, Conflict (closed meanwhile) or ServiceError (note, criterion, file).
+    """
+    condition = _lock(condition)
+    if condition.status == "closed" and actor.active and is_member(actor, condition.stage_review.project):
+        raise Conflict("This condition was closed meanwhile; nothing was saved.")
+    if not perms.can_respond(actor, condition):
+        raise NotPermitted("Only the project's members can answer its conditions.")
+    note = _note(note, "Say how the condition is met.")
+    stage = condition.stage_review
+    criterion = db.session.get(Criterion, criterion_id) if criterion_id else None
+    if criterion is None or criterion not in stage.applicable_criteria():
+        raise ServiceError("Choose the criterion this evidence supports.", "criterion_id")
+    name, content_type = check_upload(filename, data)
+    evidence = Evidence(stage_review_id=stage.id, criterion_id=criterion.id, filename=name,
+                        storage_name=secrets.token_hex(16), content_type=content_type, size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_id=actor.id,
+                        round_number=stage.round_number + 1)
+    stage.evidence.append(evidence)
+    db.session.flush()
+    record_event(actor, "evidence.added", "evidence", evidence.id,
+                 after={"stage_review_id": stage.id, "criterion": criterion.code, "filename": name,
+                        "sha256": evidence.sha256, "size": evidence.size, "condition_id": condition.id})
+    before = _state(condition)
+    condition.status, condition.response, condition.responded_at = "fulfilled", note, utcnow()
+    condition.evidence_id = evidence.id
+    db.session.flush()
+    record_event(actor, "condition.fulfilled", "condition", condition.id, before=before,
+                 after={**_state(condition), "responded_at": iso(condition.responded_at),
+                        "evidence_sha256": evidence.sha256}, reason=note)
+    log.info("condition %s fulfilled by %s", condition.id, actor.id)
+    return condition
+
+
+def close(actor: User, condition: Condition, note: str) -> Condition:
+    """A reviewer of the stage or a chair accepts the condition as met -> 'closed'; it no longer blocks."""
+    condition = _lock(condition)
+    if condition.status == "closed" and perms.can_decide(actor, condition):
+        raise Conflict("This condition is already closed.")
+    if not perms.can_close(actor, condition):
+        raise NotPermitted("Only a reviewer of this stage or a chair, independent of the project, can close it.")
+    note = _note(note, "Say why the condition is met (or waived).")
+    before = _state(condition)
+    condition.status, condition.closed_by_id, condition.closed_at = "closed", actor.id, utcnow()
+    condition.closing_note = note
+    db.session.flush()
+    record_event(actor, "condition.closed", "condition", condition.id, before=before,
+                 after={**_state(condition), "closed_at": iso(condition.closed_at)}, reason=note)
+    log.info("condition %s closed by %s", condition.id, actor.id)
+    return condition
+
+
+def reopen(actor: User, condition: Condition, note: str) -> Condition:
+    """Send a fulfilled or closed condition back to its owner -> 'open' (the answer stays in the history)."""
+    condition = _lock(condition)
+    if condition.status == "open" and perms.can_decide(actor, condition):
+        raise Conflict("This condition is already open.")
+    if not perms.can_reopen(actor, condition):
+        raise NotPermitted("Only a reviewer of this stage or a chair, independent of the project, can reopen it.")
+    note = _note(note, "Say what is still missing.")
+    before = _state(condition)
+    condition.status = "open"
+    condition.closed_by_id = condition.closed_at = condition.closing_note = None
+    db.session.flush()
+    record_event(actor, "condition.reopened", "condition", condition.id, before=before, after=_state(condition),
+                 reason=note)
+    log.info("condition %s reopened by %s", condition.id, actor.id)
+    return condition
+
+
+# ------------------------------------------------------------------------------------------------- queries
+
+def overdue_before(stage: StageReview, on: date | None = None) -> list[Condition]:
+    """Conditions not closed and past due on the stages before ``stage`` in its project."""
+    stmt = (select(Condition).join(StageReview, Condition.stage_review_id == StageReview.id)
+            .where(StageReview.project_id == stage.project_id, StageReview.position < stage.position,
+                   Condition.status != "closed", Condition.due_date < (on or today()))
+            .order_by(Condition.due_date, Condition.id))
+    return list(db.session.scalars(stmt))
+
+
+def has_overdue_before(stage: StageReview) -> bool:
+    return bool(overdue_before(stage))
+
+
+def visible_query(user: User, *, include_closed: bool = False):
+    """Conditions this person follows, overdue (earliest due) first: chairs and auditors see all; reviewers
+    those of stages they reviewed; everyone those of projects they are a member of."""
+    stmt = select(Condition).join(StageReview, Condition.stage_review_id == StageReview.id)
+    if not user.roles & {Role.CHAIR, Role.AUDITOR}:
+        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
+        owned = select(Project.id).where(Project.owner_id == user.id)
+        clauses = [Condition.owner_id == user.id, StageReview.project_id.in_(member_of),
+                   StageReview.project_id.in_(owned)]
+        if user.has_role(Role.REVIEWER):
+            signed = (select(SubmissionRound.stage_review_id).join(SignOff, SignOff.round_id == SubmissionRound.id)
+                      .where(SignOff.reviewer_id == user.id))
+            assigned = select(ReviewAssignment.stage_review_id).where(ReviewAssignment.reviewer_id == user.id)
+            clauses += [StageReview.id.in_(signed), StageReview.id.in_(assigned)]
+        stmt = stmt.where(or_(*clauses))
+    if not include_closed:
+        stmt = stmt.where(Condition.status != "closed")
+    return stmt.order_by(Condition.due_date, Condition.id)
+
+
+def dashboard_conditions(user: User, limit: int = 8) -> list[Condition]:
+    return list(db.session.scalars(visible_query(user).limit(limit)))
+
+
+HISTORY_VERBS = {"condition.fulfilled": "answered (fulfilled)", "condition.closed": "closed",
+                 "condition.reopened": "reopened"}
+
+
+def history(condition: Condition) -> list[dict]:
+    """The condition's audit events, oldest first: when, who, what and the note they gave."""
+    from reviewboard.audit.models import AuditEvent
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "condition",
+                                                         AuditEvent.object_id == str(condition.id))
+                                .order_by(AuditEvent.seq))
+    return [{"at": e.created_at, "actor": e.actor_name, "verb": HISTORY_VERBS.get(e.action, e.action),
+             "note": (json.loads(e.payload).get("reason") or "")} for e in events]

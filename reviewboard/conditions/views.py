@@ -1,0 +1,147 @@
+"""Condition screens: a project's conditions, the conditions a person follows, one condition with its
+answer, evidence and history; answering, closing and reopening."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from reviewboard.conditions import permissions as perms
+from reviewboard.conditions import services
+from reviewboard.conditions.forms import CloseForm, ReopenForm, RespondForm
+from reviewboard.core.errors import ServiceError
+from reviewboard.core.forms import attach_error
+from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.extensions import db
+from reviewboard.projects.models import Project
+from reviewboard.projects.permissions import is_member
+from reviewboard.reviews.models import Condition
+
+bp = Blueprint("conditions", __name__)
+
+
+def _load(condition_id: int) -> Condition:
+    condition = db.session.get(Condition, condition_id)
+    if condition is None or not perms.can_view_conditions(current_user, condition.stage_review.project):
+        abort(404)
+    return condition
+
+
+def _criteria_choices(condition: Condition) -> list[tuple[int, str]]:
+    return [(c.id, f"{c.code} {c.title}") for c in condition.stage_review.applicable_criteria()]
+
+
+def _render(condition: Condition, *, respond_form=None, close_form=None, reopen_form=None, status=200):
+    if respond_form is None and perms.can_respond(current_user, condition):
+        respond_form = RespondForm()
+    if respond_form is not None:
+        respond_form.criterion_id.choices = _criteria_choices(condition)
+    if close_form is None and perms.can_close(current_user, condition):
+        close_form = CloseForm()
+    if reopen_form is None and perms.can_reopen(current_user, condition):
+        reopen_form = ReopenForm()
+    return render_template("conditions/show.html", condition=condition, stage=condition.stage_review,
+                           project=condition.stage_review.project, respond_form=respond_form,
+                           close_form=close_form, reopen_form=reopen_form, history=services.history(condition),
+                           today=services.today()), status
+
+
+def _stale(condition: Condition):
+    """The form was right when the page was drawn but the condition moved on (answered or decided in another
+    tab or by someone else): 409 with the current page."""
+    flash(f"This condition is {condition.status} now; nothing was saved.", "warning")
+    return _render(condition, status=409)
+
+
+def _failed(condition: Condition, exc: ServiceError, form, **forms):
+    if exc.status == 409:
+        return _stale(condition)
+    if exc.status == 403:
+        abort(403)
+    attach_error(form, exc)
+    return _render(condition, **forms, status=422)
+
+
+@bp.get("/conditions")
+@login_required
+def index():
+    show_closed = request.args.get("status") == "all"
+    page = paginate(services.visible_query(current_user, include_closed=show_closed), page_arg(request),
+                    current_app.config["PER_PAGE"])
+    return render_template("conditions/index.html", page=page, show_closed=show_closed, today=services.today())
+
+
+@bp.get("/projects/<int:project_id>/conditions")
+@login_required
+def project_conditions(project_id: int):
+    project = db.session.get(Project, project_id)
+    if project is None or not perms.can_view_conditions(current_user, project):
+        abort(404)
+    return render_template("conditions/project.html", project=project, today=services.today())
+
+
+@bp.get("/conditions/<int:condition_id>")
+@login_required
+def show(condition_id: int):
+    return _render(_load(condition_id))
+
+
+@bp.post("/conditions/<int:condition_id>/respond")
+@login_required
+def respond(condition_id: int):
+    condition = _load(condition_id)
+    if not perms.can_respond(current_user, condition):
+        if condition.status == "closed" and current_user.active and is_member(current_user,
+                                                                             condition.stage_review.project):
+            return _stale(condition)
+        abort(403)
+    form = RespondForm()
+    form.criterion_id.choices = _criteria_choices(condition)
+    if not form.validate_on_submit():
+        return _render(condition, respond_form=form, status=422)
+    upload = form.file.data
+    try:
+        services.respond(current_user, condition, form.note.data, form.criterion_id.data, upload.filename or "",
+                         upload.read())
+    except ServiceError as exc:
+        return _failed(condition, exc, form, respond_form=form)
+    flash("Condition marked as fulfilled. A reviewer of the stage will close it.", "success")
+    return redirect(url_for("conditions.show", condition_id=condition.id))
+
+
+@bp.post("/conditions/<int:condition_id>/close")
+@login_required
+def close(condition_id: int):
+    condition = _load(condition_id)
+    if not perms.can_close(current_user, condition):
+        if perms.can_decide(current_user, condition):
+            return _stale(condition)
+        abort(403)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _render(condition, close_form=form, status=422)
+    try:
+        services.close(current_user, condition, form.close_note.data)
+    except ServiceError as exc:
+        return _failed(condition, exc, form, close_form=form)
+    flash("Condition closed.", "success")
+    return redirect(url_for("conditions.show", condition_id=condition.id))
+
+
+@bp.post("/conditions/<int:condition_id>/reopen")
+@login_required
+def reopen(condition_id: int):
+    condition = _load(condition_id)
+    if not perms.can_reopen(current_user, condition):
+        if perms.can_decide(current_user, condition):
+            return _stale(condition)
+        abort(403)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        return _render(condition, reopen_form=form, status=422)
+    try:
+        services.reopen(current_user, condition, form.reopen_note.data)
+    except ServiceError as exc:
+        return _failed(condition, exc, form, reopen_form=form)
+    flash("Condition reopened; its owner is asked again.", "success")
+    return redirect(url_for("conditions.show", condition_id=condition.id))

@@ -1,0 +1,1 @@
+"""Reminders: one daily digest per person, sent through SMTP or logged, never repeating a notice."""

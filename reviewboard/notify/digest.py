@@ -1,0 +1,300 @@
+"""Building the daily digest: what each person should hear about today, minus what they were told.
+
+Every item carries a stable notice key. Keys name the thing, not the round (``review-waiting:stage:42``),
+so a resubmission never repeats a notice already sent; an overdue item carries its escalation level
+(``review-overdue:stage:42:level:2``) and is sent once per level. Items whose key is in the notice table
+for that person are left out, and a person with nothing new gets no digest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from reviewboard.auth.models import Role, User
+from reviewboard.extensions import db
+from reviewboard.notify.models import Notice
+from reviewboard.projects.models import Evidence, Project
+from reviewboard.reviews import permissions as review_perms
+from reviewboard.reviews.models import Condition, StageReview
+from reviewboard.reviews.workflow import PASSED_STATES, Outcome, StageState
+
+log = logging.getLogger("reviewboard.notify")
+
+SOON_DAYS = 30  # reviews coming due and evidence expiring are announced this many days ahead
+CONDITION_SOON_DAYS = 14
+ESCALATION_DAYS = (1, 7, 30)  # overdue by at least this many days -> level 1, 2, 3
+SECTIONS = (
+    ("reviewer", "Waiting for your review"),
+    ("chair", "For the chair"),
+    ("conditions", "Conditions you own"),
+    ("projects", "Your projects"),
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str  # the notice key, unique per person
+    kind: str
+    section: str
+    text: str
+    detail: str
+    link: str
+    overdue_days: int = 0
+    due: date | None = None
+    covers: tuple[str, ...] = ()  # lesser keys this item makes redundant (recorded as sent with it)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.key, *self.covers)
+
+    @property
+    def order(self) -> tuple:
+        return (-self.overdue_days, self.due or date.max, self.text)
+
+
+@dataclass
+class Digest:
+    user: User
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        overdue = sum(1 for i in self.items if i.overdue_days)
+        count = f"{len(self.items)} item{'s' if len(self.items) != 1 else ''}"
+        return f"ReviewBoard daily digest: {count}" + (f", {overdue} overdue" if overdue else "")
+
+    @property
+    def sections(self) -> list[tuple[str, list[Item]]]:
+        grouped = [(title, sorted((i for i in self.items if i.section == key), key=lambda i: i.order))
+                   for key, title in SECTIONS]
+        return [(title, items) for title, items in grouped if items]
+
+
+def escalation_level(overdue_days: int) -> int:
+    return sum(1 for threshold in ESCALATION_DAYS if overdue_days >= threshold)
+
+
+def stage_due_on(stage: StageReview) -> date | None:
+    """When the decision on a stage in review is due (set at each submission from the stage's due_days)."""
+    return stage.due_at.date() if stage.due_at is not None else None
+
+
+def _due_words(due: date | None, today: date) -> tuple[str, int]:
+    if due is None:
+        return "no due date", 0
+    late = (today - due).days
+    if late > 0:
+        return f"due {due.isoformat()}, {late} day{'s' if late != 1 else ''} overdue", late
+    if late == 0:
+        return f"due today ({due.isoformat()})", 0
+    return f"due {due.isoformat()}", 0
+
+
+def _stage_due_words(stage: StageReview, due: date | None, today: date) -> tuple[str, int]:
+    if due is None and stage.current_round is not None:
+        return f"submitted {stage.current_round.submitted_at.date().isoformat()}, no due date", 0
+    return _due_words(due, today)
+
+
+def _stage_label(stage: StageReview) -> str:
+    return f"{stage.project.name}: {stage.name}"
+
+
+def _link(endpoint: str, **values) -> str:
+    base = current_app.config.get("PUBLIC_URL") or "http://localhost:5000"
+    with current_app.test_request_context("/", base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+def _is_recused(user: User, stage: StageReview) -> bool:
+    try:
+        from reviewboard.committee.permissions import is_recused
+    except ImportError:
+        return False
+    return bool(is_recused(user, stage))
+
+
+# -- what each role hears about -------------------------------------------------------------------
+def _reviewer_items(stages: list[StageReview], today: date, add) -> None:
+    for stage in stages:
+        due = stage_due_on(stage)
+        words, late = _stage_due_words(stage, due, today)
+        for assignment in stage.assignments:
+            reviewer = assignment.reviewer
+            if review_perms.has_signed(reviewer, stage) or _is_recused(reviewer, stage):
+                continue
+            waiting = f"review-waiting:stage:{stage.id}"
+            if late:
+                add(reviewer, Item(f"review-overdue:stage:{stage.id}:level:{escalation_level(late)}",
+                                   "review-overdue", "reviewer", f"{_stage_label(stage)} needs your verdict "
+                                   "and sign-off", words, _link("reviews.show", stage_id=stage.id), late, due,
+                                   covers=(waiting,)))
+            else:
+                add(reviewer, Item(waiting, "review-waiting", "reviewer",
+                                   f"{_stage_label(stage)} is waiting for your verdict and sign-off", words,
+                                   _link("reviews.show", stage_id=stage.id), 0, due))
+
+
+def _recusal_items(chairs: list[User], add) -> None:
+    """Recusals that left a stage short of reviewers (committee.services, when that package is present)."""
+    try:
+        from reviewboard.committee.services import recusals_needing_replacement
+    except ImportError:
+        return
+    for need in recusals_needing_replacement():
+        stage = need.stage
+        for reviewer in need.recused:
+            for chair in chairs:
+                if chair.id in stage.project.member_ids or chair.id == reviewer.id:
+                    continue
+                add(chair, Item(f"recusal:stage:{stage.id}:reviewer:{reviewer.id}", "recusal", "chair",
+                                f"{reviewer.name} recused from {_stage_label(stage)}: assign a replacement",
+                                f"{need.counted} of {need.wanted} reviewers count now",
+                                _link("reviews.show", stage_id=stage.id), covers=(f"understaffed:stage:{stage.id}",)))
+
+
+def _chair_items(stages: list[StageReview], chairs: list[User], today: date, add) -> None:
+    for stage in stages:
+        wanted = max(stage.quorum, getattr(stage.pipeline_stage, "reviewers", None) or 0)
+        assigned = [a for a in stage.assignments if not _is_recused(a.reviewer, stage)]
+        due = stage_due_on(stage)
+        words, late = _stage_due_words(stage, due, today)
+        for chair in chairs:
+            if chair.id in stage.project.member_ids:
+                continue
+            if len(assigned) < wanted:
+                add(chair, Item(f"understaffed:stage:{stage.id}", "understaffed", "chair",
+                                f"{_stage_label(stage)} has {len(assigned)} of {wanted} reviewers assigned",
+                                words, _link("reviews.show", stage_id=stage.id), late, due))
+            if late:
+                add(chair, Item(f"decision-overdue:stage:{stage.id}:level:{escalation_level(late)}",
+                                "decision-overdue", "chair", f"The decision on {_stage_label(stage)} is overdue",
+                                words, _link("reviews.show", stage_id=stage.id), late, due))
+
+
+def _condition_items(today: date, add) -> None:
+    horizon = today + timedelta(days=CONDITION_SOON_DAYS)
+    conditions = db.session.scalars(select(Condition).where(Condition.status == "open",
+                                                            Condition.due_date <= horizon)).all()
+    for condition in conditions:
+        stage = condition.stage_review
+        words, late = _due_words(condition.due_date, today)
+        soon = f"condition-due:condition:{condition.id}"
+        link = _link("conditions.show", condition_id=condition.id)
+        text = f"{_stage_label(stage)}: {condition.text}"
+        if late:
+            add(condition.owner, Item(f"condition-overdue:condition:{condition.id}:level:{escalation_level(late)}",
+                                      "condition-overdue", "conditions", text, words, link, late,
+                                      condition.due_date, covers=(soon,)))
+        else:
+            add(condition.owner, Item(soon, "condition-due", "conditions", text, words, link, 0, condition.due_date))
+
+
+def _answered_condition_items(add) -> None:
+    """An answered (fulfilled) condition waits for a reviewer of its stage (or, failing one, a chair) to close it.
+
+    The key carries the answer's time: a condition sent back and answered again is news once more.
+    """
+    from reviewboard.conditions.permissions import can_close
+
+    answered = db.session.scalars(select(Condition).where(Condition.status == "fulfilled")).all()
+    if not answered:
+        return
+    candidates = db.session.scalars(select(User).where(User.active.is_(True))).all()
+    for condition in answered:
+        stage = condition.stage_review
+        when = condition.responded_at.isoformat(timespec="seconds") if condition.responded_at else "answered"
+        item = Item(f"condition-answered:condition:{condition.id}:{when}", "condition-answered", "reviewer",
+                    f"{_stage_label(stage)}: a condition was answered and waits to be closed", condition.text,
+                    _link("conditions.show", condition_id=condition.id), 0, condition.due_date)
+        closers = [p for p in candidates if can_close(p, condition)]
+        # the stage's own reviewers first; the chairs only when none of them can act
+        reviewers = [p for p in closers if not p.has_role(Role.CHAIR)]
+        for person in reviewers or closers:
+            add(person, item)
+
+
+def _members(project: Project) -> list[User]:
+    return [project.owner] + [m.user for m in project.members if m.user_id != project.owner_id]
+
+
+def _project_items(today: date, add) -> None:
+    horizon = today + timedelta(days=SOON_DAYS)
+    returned = db.session.scalars(select(StageReview).where(StageReview.state == StageState.CHANGES_REQUESTED)).all()
+    for stage in returned:
+        # a new request for changes (a later round) is news; the same round's request is never repeated
+        item = Item(f"changes-requested:stage:{stage.id}:round:{stage.round_number}", "changes-requested",
+                    "projects", f"Changes were requested on {_stage_label(stage)}",
+                    f"round {stage.round_number}", _link("reviews.show", stage_id=stage.id))
+        for person in _members(stage.project):
+            add(person, item)
+    drafts = db.session.scalars(select(StageReview).where(StageReview.state == StageState.DRAFT,
+                                                          StageReview.round_number > 0)).all()
+    for stage in drafts:
+        last = stage.current_round
+        if last is None or last.outcome not in (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS):
+            continue
+        item = Item(f"reopened:stage:{stage.id}:round:{last.number}", "reopened", "projects",
+                    f"{_stage_label(stage)} was reopened for re-review",
+                    "update the evidence and submit it again", _link("reviews.show", stage_id=stage.id))
+        for person in _members(stage.project):
+            add(person, item)
+    coming = db.session.scalars(select(StageReview).where(StageReview.state.in_(PASSED_STATES),
+                                                          StageReview.next_review_on <= horizon)).all()
+    for stage in coming:
+        words, _ = _due_words(stage.next_review_on, today)
+        item = Item(f"review-due:stage:{stage.id}:{stage.next_review_on.isoformat()}", "review-due", "projects",
+                    f"The periodic review of {_stage_label(stage)} is coming", words.replace("due", "reopens", 1),
+                    _link("reviews.show", stage_id=stage.id), 0, stage.next_review_on)
+        for person in _members(stage.project):
+            add(person, item)
+    expiring = db.session.scalars(select(Evidence).where(Evidence.withdrawn.is_(False), Evidence.expires_on >= today,
+                                                         Evidence.expires_on <= horizon)).all()
+    for evidence in expiring:
+        stage = evidence.stage_review
+        item = Item(f"evidence-expiring:evidence:{evidence.id}:{evidence.expires_on.isoformat()}",
+                    "evidence-expiring", "projects", f"Evidence {evidence.filename} ({_stage_label(stage)}) expires",
+                    f"expires {evidence.expires_on.isoformat()}; upload a current version",
+                    _link("reviews.show", stage_id=stage.id), 0, evidence.expires_on)
+        for person in _members(stage.project):
+            add(person, item)
+
+
+def build_digests(today: date) -> list[Digest]:
+    """One digest per active person who has anything to hear about, ordered by user id; ``items`` holds only
+    what was not sent to them before, so it is empty for a person with nothing new (who gets no mail)."""
+    found: dict[int, dict[str, Item]] = defaultdict(dict)
+    people: dict[int, User] = {}
+
+    def add(user: User, item: Item) -> None:
+        if user is None or not user.active:
+            return
+        people[user.id] = user
+        found[user.id].setdefault(item.key, item)
+
+    in_review = list(db.session.scalars(select(StageReview).where(StageReview.state == StageState.IN_REVIEW)
+                                        .order_by(StageReview.id)))
+    chairs = [u for u in db.session.scalars(select(User).order_by(User.id)) if u.active and u.has_role(Role.CHAIR)]
+    _reviewer_items(in_review, today, add)
+    _chair_items(in_review, chairs, today, add)
+    _recusal_items(chairs, add)
+    _condition_items(today, add)
+    _answered_condition_items(add)
+    _project_items(today, add)
+    if not found:
+        return []
+    sent = {(row.user_id, row.key) for row in db.session.execute(select(Notice.user_id, Notice.key)
+                                                                 .where(Notice.user_id.in_(found)))}
+    digests = []
+    for user_id in sorted(found):
+        mine = found[user_id].values()
+        redundant = {key for item in mine for key in item.covers}
+        digests.append(Digest(people[user_id], [i for i in mine if (user_id, i.key) not in sent
+                                                and i.key not in redundant]))
+    return digests

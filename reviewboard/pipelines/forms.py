@@ -1,0 +1,120 @@
+"""Forms of the pipeline editor. They check shape; the services check the rules (quorum <= reviewers,
+criteria from the catalog version, known expertise ...) and report problems beside the right field."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from reviewboard.auth.forms import MultiCheckboxField
+from reviewboard.core.forms import AppForm
+from reviewboard.pipelines.models import EXPERTISE, RULE_CONDITIONS, TIERS
+from reviewboard.pipelines.schema import MAX_DUE_DAYS, MAX_MONTHS, MAX_REVIEWERS, MAX_STAGE_NAME
+
+TIER_CHOICES = [(t, t.capitalize()) for t in TIERS]
+
+
+class NewPipelineForm(AppForm):
+    key = StringField("Key", validators=[DataRequired(), Length(max=80)],
+                      description="Lower-case letters, digits and hyphens; it never changes (e.g. medical-devices).")
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    catalog_id = SelectField("Criteria catalog version", coerce=int, validators=[DataRequired()])
+    submit = SubmitField("Create draft")
+
+
+class DetailsForm(AppForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    change_note = TextAreaField("What changes in this version", validators=[Optional(), Length(max=2000)],
+                                description="Shown in the version history.")
+    submit = SubmitField("Save details")
+
+
+class AddStageForm(AppForm):
+    code = SelectField("Catalog stage", validators=[DataRequired()])
+    name = StringField("Stage name", validators=[DataRequired(), Length(max=MAX_STAGE_NAME)])
+    submit = SubmitField("Add stage")
+
+
+class StageForm(AppForm):
+    """A stage's fields; ``stage_form_class`` adds one tier choice per catalog criterion of the stage."""
+
+    name = StringField("Stage name", validators=[DataRequired(), Length(max=MAX_STAGE_NAME)])
+    tiers = MultiCheckboxField("Tiers that go through this stage", choices=TIER_CHOICES,
+                               validators=[DataRequired(message="Choose at least one tier.")])
+    quorum = IntegerField("Quorum (sign-offs needed)", validators=[InputRequired(), NumberRange(min=1)])
+    reviewers = IntegerField("Reviewers assigned", validators=[InputRequired(), NumberRange(1, MAX_REVIEWERS)],
+                             description="The quorum is N of these M reviewers.")
+    due_days = IntegerField("Decision due (days after submission)",
+                            validators=[Optional(), NumberRange(1, MAX_DUE_DAYS)], description="Empty: no due time.")
+    recur_low = IntegerField("Low tier", validators=[Optional(), NumberRange(1, MAX_MONTHS)])
+    recur_medium = IntegerField("Medium tier", validators=[Optional(), NumberRange(1, MAX_MONTHS)])
+    recur_high = IntegerField("High tier", validators=[Optional(), NumberRange(1, MAX_MONTHS)])
+    criteria_mode = RadioField("Criteria", choices=[("catalog", "The catalog's criteria for this stage, by the "
+                                                                "catalog's tiers"),
+                                                    ("custom", "The criteria and tiers chosen below")],
+                               default="catalog")
+    submit = SubmitField("Save stage")
+
+    criteria_fields: list[tuple[str, str]] = []  # (field name, criterion code)
+
+    def recurrence(self) -> dict | None:
+        months = {t: getattr(self, f"recur_{t}").data for t in TIERS if getattr(self, f"recur_{t}").data}
+        return months or None
+
+    def criteria(self) -> list[dict] | None:
+        if self.criteria_mode.data != "custom":
+            return None
+        return [{"code": code, "tiers": [t for t in TIERS if t in getattr(self, name).data]}
+                for name, code in self.criteria_fields if getattr(self, name).data]
+
+    def changes(self) -> dict:
+        return {"name": self.name.data.strip(), "tiers": [t for t in TIERS if t in self.tiers.data],
+                "quorum": self.quorum.data, "reviewers": self.reviewers.data, "due_days": self.due_days.data,
+                "recurrence": self.recurrence(), "criteria": self.criteria()}
+
+
+def stage_form_class(criteria) -> type[StageForm]:
+    """A StageForm with a tier choice per criterion (``criteria``: catalog Criterion rows)."""
+
+    class _StageForm(StageForm):
+        pass
+
+    fields = []
+    for c in criteria:
+        name = "c_" + c.code.replace("-", "_")
+        setattr(_StageForm, name, MultiCheckboxField(f"{c.code} {c.title}", choices=TIER_CHOICES))
+        fields.append((name, c.code))
+    _StageForm.criteria_fields = fields
+    return _StageForm
+
+
+def fill_stage_form(form: StageForm, stage, criteria) -> None:
+    """Show ``stage``'s current values (criteria: its rule, else the catalog's own tiers)."""
+    form.name.data, form.tiers.data = stage.name, list(stage.tiers)
+    form.quorum.data, form.reviewers.data, form.due_days.data = stage.quorum, stage.reviewers, stage.due_days
+    for tier in TIERS:
+        getattr(form, f"recur_{tier}").data = (stage.recurrence or {}).get(tier)
+    form.criteria_mode.data = "catalog" if stage.criteria is None else "custom"
+    chosen = {r["code"]: r["tiers"] for r in stage.criteria} if stage.criteria is not None else None
+    for (name, code), c in zip(form.criteria_fields, criteria, strict=True):
+        getattr(form, name).data = list(chosen.get(code, [])) if chosen is not None else list(c.tiers)
+
+
+class RoleRuleForm(AppForm):
+    expertise = SelectField("Expertise", choices=[(e, e.capitalize()) for e in EXPERTISE])
+    rule_tiers = MultiCheckboxField("Only for tiers (none: every tier)", choices=TIER_CHOICES)
+    when = SelectField("Only when", choices=[("", "Always"), *RULE_CONDITIONS.items()])
+    submit = SubmitField("Add rule")
+
+
+class MoveForm(AppForm):
+    direction = SelectField(choices=[("up", "Up"), ("down", "Down")])
+
+
+class ImportForm(AppForm):
+    file = FileField("Pipeline file (YAML)", validators=[FileRequired(message="Choose a YAML file.")])
+    publish = BooleanField("Publish at once (otherwise it is stored as a draft to review)")
+    submit = SubmitField("Import")

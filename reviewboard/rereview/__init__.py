@@ -1,0 +1,1 @@
+"""Re-review: material changes, recurring stages and expired evidence reopen approved stages."""

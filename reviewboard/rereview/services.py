@@ -1,0 +1,159 @@
+"""Re-review: reopening approved stages after a material change, when a recurring review comes due,
+or when evidence an approval relied on expires. Services flush; the caller commits.
+
+Only :func:`reviewboard.reviews.workflow.apply` changes a stage's state (Action.REOPEN); stages in
+review, locked or rejected are never touched.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from reviewboard.audit.services import record_event
+from reviewboard.extensions import db
+from reviewboard.projects.models import Evidence, Project
+from reviewboard.rereview.rules import load_rules
+from reviewboard.reviews import workflow
+from reviewboard.reviews.models import StageReview
+from reviewboard.reviews.workflow import PASSED_STATES, Action, Outcome
+
+log = logging.getLogger("reviewboard.rereview")
+
+APPROVING = (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS)
+
+
+@dataclass
+class SweepResult:
+    recurring: list[StageReview] = field(default_factory=list)
+    expired_evidence: list[StageReview] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.recurring) + len(self.expired_evidence)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole months, clamped to the month's last day (31 Aug + 6 -> 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def recurrence_months(stage: StageReview) -> int | None:
+    """Months between reviews of this stage for its project's tier, or None when it does not recur.
+
+    The pipeline stage's own recurrence ({tier: months}) wins; otherwise the rules file's, by code.
+    """
+    by_tier = getattr(stage.pipeline_stage, "recurrence", None) or load_rules().recurrence.get(stage.code) or {}
+    tier = "high" if stage.project.tier == "prohibited" else stage.project.tier
+    months = by_tier.get(tier)
+    return int(months) if months else None
+
+
+def schedule_next_review(actor, stage: StageReview) -> None:
+    """On a decision: a passed recurring stage gets its next review date (decision date + months)."""
+    months = recurrence_months(stage) if stage.passed and stage.decided_at else None
+    next_on = add_months(stage.decided_at.date(), months) if months else None
+    if next_on == stage.next_review_on:
+        return
+    before = stage.next_review_on
+    stage.next_review_on = next_on
+    db.session.flush()
+    record_event(actor, "stage.next_review_scheduled", "stage_review", stage.id,
+                 before={"next_review_on": before.isoformat() if before else None},
+                 after={"next_review_on": next_on.isoformat() if next_on else None, "months": months,
+                        "tier": stage.project.tier})
+    log.info("stage %s next review on %s", stage.id, next_on)
+
+
+def reopen_stage(actor, stage: StageReview, *, trigger: str, reason: str, codes: list[str] | None = None,
+                 details: dict | None = None) -> bool:
+    """Reopen a passed stage for re-review (back to draft); returns False when it is not passed.
+
+    ``codes`` are the criterion codes to re-review (None: all of them); the next submission carries
+    the other verdicts over (StageReview.reopen_codes, when the schema has it).
+    """
+    if stage.state not in PASSED_STATES:
+        return False
+    old = workflow.apply(stage, Action.REOPEN)
+    stage.decided_at = None
+    if hasattr(stage, "reopen_codes"):
+        stage.reopen_codes = codes
+    db.session.flush()
+    record_event(actor, "stage.reopened", "stage_review", stage.id, before={"state": old.value},
+                 after={"state": stage.state.value, "trigger": trigger, "reopen_codes": codes,
+                        "project_id": stage.project_id, "stage": stage.name, **(details or {})},
+                 reason=reason)
+    log.info("stage %s reopened (%s): %s", stage.id, trigger, reason)
+    return True
+
+
+def after_project_change(actor, project: Project, changed_fields) -> list[StageReview]:
+    """Reopen the passed stages the rules tie to ``changed_fields``; returns the stages reopened."""
+    affected = load_rules().affected(changed_fields)
+    reopened = []
+    for stage in project.stages:
+        if stage.code not in affected:
+            continue
+        codes, reasons, fields = affected[stage.code]
+        if reopen_stage(actor, stage, trigger="material_change", reason=" ".join(reasons), codes=codes,
+                        details={"fields": fields}):
+            reopened.append(stage)
+    return reopened
+
+
+def last_approved_round(stage: StageReview):
+    return next((r for r in reversed(stage.rounds) if r.outcome in APPROVING), None)
+
+
+def expired_evidence(stage: StageReview, today: date) -> list[Evidence]:
+    """Evidence of the last approved round (not withdrawn) whose expiry date has come."""
+    round_ = last_approved_round(stage)
+    if round_ is None:
+        return []
+    relied_on = {e["id"] for e in (round_.snapshot or {}).get("evidence", [])}
+    return [e for e in stage.evidence
+            if e.id in relied_on and not e.withdrawn and e.expires_on is not None and e.expires_on <= today]
+
+
+def sweep(today: date, actor=None) -> SweepResult:
+    """Reopen recurring stages whose next review date has come, and criteria whose evidence expired."""
+    result = SweepResult()
+    due = db.session.scalars(select(StageReview).where(StageReview.state.in_(PASSED_STATES),
+                                                       StageReview.next_review_on <= today)
+                             .order_by(StageReview.id)).all()
+    for stage in due:
+        when = stage.next_review_on.isoformat()
+        if reopen_stage(actor, stage, trigger="recurrence", reason=f"The periodic review due on {when} has come.",
+                        details={"next_review_on": when}):
+            result.recurring.append(stage)
+    expired_ids = select(Evidence.stage_review_id).where(Evidence.expires_on <= today, Evidence.withdrawn.is_(False))
+    with_expired = db.session.scalars(select(StageReview).where(StageReview.state.in_(PASSED_STATES),
+                                                                StageReview.id.in_(expired_ids))
+                                      .order_by(StageReview.id)).all()
+    for stage in with_expired:
+        expired = expired_evidence(stage, today)
+        if not expired:
+            continue
+        codes = sorted({e.criterion.code for e in expired})
+        files = ", ".join(f"{e.filename} (expired {e.expires_on.isoformat()})" for e in expired)
+        if reopen_stage(actor, stage, trigger="evidence_expired", reason=f"Evidence expired: {files}.",
+                        codes=codes, details={"evidence": [e.id for e in expired]}):
+            result.expired_evidence.append(stage)
+    return result
+
+
+def reviews_due(user, limit: int = 10) -> list[StageReview]:
+    """Recurring stages with a next review date among the projects the user may see, soonest (or
+    overdue) first: the dashboard's "Periodic reviews" card."""
+    from reviewboard.projects.services import visible_projects_query
+
+    visible = visible_projects_query(user).with_only_columns(Project.id).order_by(None)
+    return list(db.session.scalars(select(StageReview).where(StageReview.project_id.in_(visible),
+                                                            StageReview.next_review_on.is_not(None))
+                                   .order_by(StageReview.next_review_on, StageReview.id).limit(limit)))

@@ -1,0 +1,112 @@
+"""A real ReviewBoard server process (``reviewboard run``) for tests that need separate processes:
+crashes (SIGKILL), concurrent HTTP clients, and several app servers sharing one Redis."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.support.factories import PASSWORD
+
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def page_token(html: str) -> str:
+    match = _TOKEN.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+class Server:
+    """``reviewboard run`` on a free loopback port, configured through the environment like production.
+
+    ``threaded=False`` serves one request at a time (the crash test's stream); ``extra_env`` adds or
+    overrides settings (``REVIEWBOARD_...``, ``REDIS_URL``)."""
+
+    def __init__(self, database_url: str, secret_key: str, instance: Path, signing_dir: Path, *,
+                 threaded: bool = False, extra_env: dict | None = None, name: str = "server"):
+        self.log = Path(instance) / f"{name}.log"
+        self.threaded = threaded
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        self.env = {**env, "DATABASE_URL": database_url, "SECRET_KEY": secret_key,
+                    "REVIEWBOARD_INSTANCE_PATH": str(instance),
+                    "REVIEWBOARD_SIGNING_KEY_PATH": str(signing_dir / "signing-key.pem"),
+                    "REVIEWBOARD_SIGNING_CERT_PATH": str(signing_dir / "signing-cert.pem"),
+                    "REVIEWBOARD_AUDIT_MAC_KEY_PATH": str(signing_dir / "audit-mac.key"),
+                    "REVIEWBOARD_LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
+                    "REVIEWBOARD_LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute",
+                    **(extra_env or {})}
+        self.proc: subprocess.Popen | None = None
+
+    @classmethod
+    def for_app(cls, app, instance: Path, signing_dir: Path, **kwargs) -> Server:
+        return cls(app.config["SQLALCHEMY_DATABASE_URI"], app.config["SECRET_KEY"], instance, signing_dir, **kwargs)
+
+    def start(self) -> Server:
+        cli = str(Path(sys.executable).with_name("reviewboard"))
+        args = [cli, "run", "--host", "127.0.0.1", "--port", str(self.port)]
+        if not self.threaded:
+            args.append("--without-threads")
+        self.proc = subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL,  # noqa: S603
+                                     stderr=self.log.open("ab"))
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited at start: {self.log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self, proc: subprocess.Popen | None = None) -> None:
+        """SIGKILL ``proc`` (default: the current process); a process that already ended is left alone."""
+        proc = proc or self.proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    def stop(self) -> None:
+        """End the server gracefully (SIGTERM), or kill it when it does not stop."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def sign_in(base: str, email: str, password: str = PASSWORD) -> tuple[requests.Session, str]:
+    """A signed-in HTTP session and a CSRF token valid for its forms."""
+    http = requests.Session()
+    token = page_token(http.get(base + "/login", timeout=10).text)
+    response = http.post(base + "/login", data={"email": email, "password": password, "csrf_token": token},
+                         allow_redirects=False, timeout=10)
+    assert response.status_code == 302, (response.status_code, response.text[:300])
+    return http, page_token(http.get(base + "/dashboard", timeout=10).text)
