@@ -12,6 +12,7 @@ from reviewboard.catalogs.schema import default_catalog_path
 from reviewboard.catalogs.services import import_catalog_file
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
+from reviewboard.pipelines import services as pipelines
 from reviewboard.pipelines.services import ensure_default_pipeline
 from reviewboard.projects import services as projects
 from reviewboard.projects.models import Project
@@ -104,8 +105,8 @@ def seed_demo(echo=print) -> list[User]:
     _evidence(alice, rnd, "Data provenance log and bias report.")
     projects.submit_stage(alice, rnd, "Data and model documentation.", rnd.version)
 
-    echo("creating 'Customer support chatbot' (Design in review)…")
-    chatbot = projects.create_project(bob, pipeline, {
+    echo("creating 'Customer support chatbot' (generative AI pipeline, Design in review)…")
+    chatbot = projects.create_project(bob, pipelines.current_version("generative-ai") or pipeline, {
         **BASE_FIELDS, "name": "Customer support chatbot",
         "purpose": "Answers customers' questions about orders; hands over to staff on request.",
         "intended_users": "Customers of the online shop.", "system_type": "generative",
@@ -115,8 +116,8 @@ def seed_demo(echo=print) -> list[User]:
     _evidence(bob, chatbot.stages[0], "Use-case brief and labelling approach.")
     projects.submit_stage(bob, chatbot.stages[0], "", chatbot.stages[0].version)
 
-    echo("creating 'Warehouse demand forecast' (Design draft)…")
-    projects.create_project(bob, pipeline, {
+    echo("creating 'Warehouse demand forecast' (internal-tool pipeline, Design draft)…")
+    projects.create_project(bob, pipelines.current_version("internal-tool") or pipeline, {
         **BASE_FIELDS, "name": "Warehouse demand forecast",
         "purpose": "Forecasts weekly demand per product line.", "intended_users": "Planners.",
         "system_type": "other", "data_categories": ["anonymous"], "autonomy_level": "advisory",

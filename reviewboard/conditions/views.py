@@ -109,39 +109,34 @@ def respond(condition_id: int):
     return redirect(url_for("conditions.show", condition_id=condition.id))
 
 
-@bp.post("/conditions/<int:condition_id>/close")
-@login_required
-def close(condition_id: int):
+def _reviewer_action(condition_id: int, allowed, form_cls, form_name: str, note_field: str, action, done: str):
+    """Close or reopen: a reviewer's decision on a condition. A decider whose page is out of date (someone
+    acted first) gets the current page with 409; anyone else 403."""
     condition = _load(condition_id)
-    if not perms.can_close(current_user, condition):
+    if not allowed(current_user, condition):
         if perms.can_decide(current_user, condition):
             return _stale(condition)
         abort(403)
-    form = CloseForm()
+    form = form_cls()
     if not form.validate_on_submit():
-        return _render(condition, close_form=form, status=422)
+        return _render(condition, **{form_name: form}, status=422)
     try:
-        services.close(current_user, condition, form.close_note.data)
+        action(current_user, condition, getattr(form, note_field).data)
     except ServiceError as exc:
-        return _failed(condition, exc, form, close_form=form)
-    flash("Condition closed.", "success")
+        return _failed(condition, exc, form, **{form_name: form})
+    flash(done, "success")
     return redirect(url_for("conditions.show", condition_id=condition.id))
+
+
+@bp.post("/conditions/<int:condition_id>/close")
+@login_required
+def close(condition_id: int):
+    return _reviewer_action(condition_id, perms.can_close, CloseForm, "close_form", "close_note", services.close,
+                            "Condition closed.")
 
 
 @bp.post("/conditions/<int:condition_id>/reopen")
 @login_required
 def reopen(condition_id: int):
-    condition = _load(condition_id)
-    if not perms.can_reopen(current_user, condition):
-        if perms.can_decide(current_user, condition):
-            return _stale(condition)
-        abort(403)
-    form = ReopenForm()
-    if not form.validate_on_submit():
-        return _render(condition, reopen_form=form, status=422)
-    try:
-        services.reopen(current_user, condition, form.reopen_note.data)
-    except ServiceError as exc:
-        return _failed(condition, exc, form, reopen_form=form)
-    flash("Condition reopened; its owner is asked again.", "success")
-    return redirect(url_for("conditions.show", condition_id=condition.id))
+    return _reviewer_action(condition_id, perms.can_reopen, ReopenForm, "reopen_form", "reopen_note",
+                            services.reopen, "Condition reopened; its owner is asked again.")

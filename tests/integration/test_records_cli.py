@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from reviewboard.projects.models import Project
 from reviewboard.records.models import Record
 from reviewboard.records.signing import verify_pdf
 
@@ -45,6 +46,11 @@ def test_demo_prints_sign_ins_and_is_idempotent(cli, db_session):
     assert second.exit_code == 0
     assert "already present" in second.output
     assert db_session.scalar(select(func.count()).select_from(Record)) == records == 1
+    # the demo shows three pipelines at work, one project each at least
+    followed = {p.name: p.pipeline.key for p in db_session.scalars(select(Project))}
+    assert followed["Customer support chatbot"] == "generative-ai"
+    assert followed["Warehouse demand forecast"] == "internal-tool"
+    assert followed["Emergency triage assistant"] == "standard"
 
 
 def test_record_list_shows_id_project_stage_and_hash(cli, demo_record):
