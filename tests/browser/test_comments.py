@@ -47,6 +47,7 @@ def test_reviewer_comments_and_submitter_sees_only_the_shared_comment(live_serve
     expect(thread).to_contain_text(SHARED)
     # the review form around the criteria kept working: nothing of it was sent with the comments
     expect(page.get_by_role("heading", name="Your decision")).to_be_visible()
+    thread.evaluate("el => el.closest('.card').scrollIntoView({block: 'start'})")  # the criterion and its thread
     shot(page, "comments-committee-view", readme="criterion-comments")
 
     owner_page = new_page()
