@@ -12,6 +12,7 @@ import secrets
 from datetime import date
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import Role, User
@@ -157,6 +158,10 @@ def visible_query(user: User, *, include_closed: bool = False):
         stmt = stmt.where(or_(*clauses))
     if not include_closed:
         stmt = stmt.where(Condition.status != "closed")
+    # the lists show each condition's project, stage and owner: loaded with the page, not row by row
+    stmt = stmt.options(contains_eager(Condition.stage_review).joinedload(StageReview.project),
+                        contains_eager(Condition.stage_review).joinedload(StageReview.pipeline_stage),
+                        joinedload(Condition.owner))
     return stmt.order_by(Condition.due_date, Condition.id)
 
 

@@ -14,7 +14,7 @@ from reviewboard.conditions import services as condition_services
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.projects.models import Project
-from reviewboard.projects.services import visible_projects_query
+from reviewboard.projects.services import listed, visible_projects_query
 from reviewboard.projects.tiering import TIER_LABELS
 from reviewboard.records.models import Record
 from reviewboard.rereview import services as rereview_services
@@ -35,7 +35,7 @@ def index():
 @login_required
 def dashboard():
     user = current_user
-    projects = db.session.scalars(visible_projects_query(user).limit(8)).all()
+    projects = db.session.scalars(listed(visible_projects_query(user)).limit(8)).all()
     mine = [p for p in projects if user.id in p.member_ids]
     waiting = []
     if user.roles & {Role.REVIEWER, Role.CHAIR}:

@@ -8,6 +8,7 @@ import secrets
 from datetime import date
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import User
@@ -206,3 +207,10 @@ def visible_projects_query(user: User, search: str = ""):
         like = f"%{search.lower()}%"
         stmt = stmt.where(or_(func.lower(Project.name).like(like), func.lower(Project.purpose).like(like)))
     return stmt.order_by(Project.updated_at.desc(), Project.id.desc())
+
+
+def listed(stmt):
+    """A project list's loads in a few statements per page: owner, stages and their pipeline stages (the
+    current stage, its state and the next review date are read from them)."""
+    return stmt.options(joinedload(Project.owner),
+                        selectinload(Project.stages).joinedload(StageReview.pipeline_stage))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from reviewboard.audit.services import canonical, record_event
 from reviewboard.auth import services as accounts
@@ -315,4 +316,7 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
         stmt = stmt.where(PipelineStage.code == stage_code)
     if tier:
         stmt = stmt.where(Project.tier == tier)
+    # what each row of the queue shows, loaded with the page rather than row by row
+    stmt = stmt.options(contains_eager(StageReview.project), contains_eager(StageReview.pipeline_stage),
+                        selectinload(StageReview.rounds).selectinload(SubmissionRound.signoffs))
     return stmt.order_by(last_round.c.at.asc(), StageReview.id.asc())
