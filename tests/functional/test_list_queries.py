@@ -1,0 +1,64 @@
+"""The lists people open all day load each page in a fixed number of SQL statements, however many rows it
+shows: no statement per row (an N+1 that would make a busy committee's queue slow)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from reviewboard.models.base import utcnow
+from reviewboard.reviews import services as reviews
+from reviewboard.reviews.workflow import Outcome
+from tests.support.http import login
+
+
+def _statements(db_session, client, path: str) -> int:
+    connection = db_session.connection()
+    seen = []
+
+    def count(*_args, **_kw):
+        seen.append(1)
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(seen)
+
+
+def _in_review(make, owner, with_condition=False):
+    from datetime import timedelta
+
+    stage = make.submitted_stage(owner)
+    if with_condition:
+        a, b = make.reviewers()
+        due = (utcnow() + timedelta(days=10)).date()
+        make.sign(a, stage, Outcome.APPROVE_WITH_CONDITIONS,
+                  conditions=[reviews.ConditionEntry("Publish the model card.", owner.id, due)])
+        make.sign(b, stage)
+    return stage
+
+
+@pytest.fixture(autouse=True)
+def _fast_records(monkeypatch):
+    from reviewboard.records import pdf, services
+
+    monkeypatch.setattr(pdf, "render_record_pdf", lambda data, **_: f"%PDF-1.7 {data['record_id']}".encode())
+    monkeypatch.setattr(services, "sign_pdf", lambda unsigned, *_args, **_kw: unsigned)
+
+
+@pytest.mark.parametrize(("role", "path"), [("reviewer", "/queue?status=all"), ("chair", "/projects"),
+                                            ("owner", "/conditions"), ("chair", "/dashboard")])
+def test_a_list_page_costs_the_same_statements_for_2_rows_as_for_12(client, make, db_session, role, path):
+    owner = make.user("submitter")
+    viewer = owner if role == "owner" else make.user(role)
+    for i in range(2):
+        _in_review(make, owner, with_condition=i == 0)
+    login(client, viewer)
+    few = _statements(db_session, client, path)
+    for i in range(10):
+        _in_review(make, owner, with_condition=i % 2 == 0)
+    many = _statements(db_session, client, path)
+    assert many == few, f"{path}: {few} statements with 2 rows, {many} with 12"
