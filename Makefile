@@ -43,8 +43,9 @@ serve:
 	@echo "==> Serving ReviewBoard on http://$(HOST):$(PORT) (Ctrl-C to stop)"
 	@$(RB) run --host $(HOST) --port $(PORT)
 
+# The ten slowest tests are listed at the end: the concurrency and crash tests' figures, run by run.
 test: install
-	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
 
 # Everything but the slow concurrency/crash tests (200 concurrent rounds per engine); `make test` runs all.
 test-fast: install

@@ -29,6 +29,7 @@ SQLMAP_TIMEOUT="${SQLMAP_TIMEOUT:-180}"               # seconds, per sqlmap targ
 AGENT="ReviewBoard-DAST/1.0"                            # one UA for sign-in and scan: strong session protection
 SUBMITTER=alice@example.org
 REVIEWER=rita@example.org
+CHAIR=chen@example.org
 PASSWORD=demo-password-2026
 RB="$ROOT/.venv/bin/reviewboard"
 started=$SECONDS
@@ -105,6 +106,7 @@ login() {  # login EMAIL -> cookie string
 }
 alice_cookie="$(login "$SUBMITTER")" || { echo "sign-in as $SUBMITTER failed" >&2; exit 2; }
 rita_cookie="$(login "$REVIEWER")" || { echo "sign-in as $REVIEWER failed" >&2; exit 2; }
+chen_cookie="$(login "$CHAIR")" || { echo "sign-in as $CHAIR failed" >&2; exit 2; }
 
 : > "$REPORTS/sqlmap.status"
 sqlmap_target() {  # sqlmap_target NAME COOKIE URL PARAMS [POST-DATA]
@@ -133,7 +135,11 @@ sqlmap_target() {  # sqlmap_target NAME COOKIE URL PARAMS [POST-DATA]
 sqlmap_target projects "$alice_cookie" "$BASE/projects?q=x&page=1" q,page
 sqlmap_target records  "$alice_cookie" "$BASE/records?q=x&page=1" q,page
 sqlmap_target queue    "$rita_cookie"  "$BASE/queue?tier=high&stage=DES&status=waiting&page=1" tier,stage,status,page
-sqlmap_target catalog  "$alice_cookie" "$BASE/catalogs/1?stage=DES&framework=x" stage,framework
+sqlmap_target catalog  "$alice_cookie" "$BASE/catalogs/1?stage=DES&tier=high&framework=x&ref=x&q=x" stage,tier,framework,ref,q
+sqlmap_target catdiff  "$alice_cookie" "$BASE/catalogs/rb-tc260-lifecycle/diff?from=1.0.0&to=1.0.0" from,to
+sqlmap_target conditions "$alice_cookie" "$BASE/conditions?status=all&page=1" status,page
+sqlmap_target pipelines "$chen_cookie" "$BASE/pipelines/standard?version=1" version
+sqlmap_target people   "$chen_cookie"  "$BASE/admin/users?q=x&page=1" q,page
 sqlmap_target login    ""              "$BASE/login" email,password "email=nobody%40example.org&password=x&csrf_token=x"
 
 # -- 4. summary ---------------------------------------------------------------------------------------
