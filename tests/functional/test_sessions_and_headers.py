@@ -71,6 +71,17 @@ def test_idle_session_times_out(client, make, app, monkeypatch):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_a_busy_session_still_ends_at_the_absolute_timeout(client, make, app):
+    user = make.user("submitter")
+    login(client, user)
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    with client.session_transaction() as session:  # active a minute ago, but signed in longer ago than allowed
+        session["signed_in_at"] -= lifetime + 60
+    response = client.get("/dashboard")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/dashboard").status_code == 302  # and it stays ended
+
+
 def test_cookies_are_httponly_and_samesite_lax(client, make):
     user = make.user("submitter")
     token_page = client.get("/login")
