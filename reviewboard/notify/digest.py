@@ -11,17 +11,18 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from reviewboard.auth.models import Role, User
 from reviewboard.extensions import db
 from reviewboard.notify.models import Notice
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.reviews import permissions as review_perms
-from reviewboard.reviews.models import Condition, StageReview
+from reviewboard.reviews.models import Condition, StageReview, SubmissionRound
 from reviewboard.reviews.workflow import PASSED_STATES, Outcome, StageState
 
 log = logging.getLogger("reviewboard.notify")
@@ -29,12 +30,16 @@ log = logging.getLogger("reviewboard.notify")
 SOON_DAYS = 30  # reviews coming due and evidence expiring are announced this many days ahead
 CONDITION_SOON_DAYS = 14
 ESCALATION_DAYS = (1, 7, 30)  # overdue by at least this many days -> level 1, 2, 3
+RECENT_DAYS = 7  # decisions and comments are news for this long (a first run never digs up older ones)
 SECTIONS = (
     ("reviewer", "Waiting for your review"),
     ("chair", "For the chair"),
     ("conditions", "Conditions you own"),
     ("projects", "Your projects"),
+    ("comments", "New comments"),
 )
+DECIDED_WORDS = {Outcome.APPROVE: "approved", Outcome.APPROVE_WITH_CONDITIONS: "approved with conditions",
+                 Outcome.REJECT: "rejected"}
 
 
 @dataclass(frozen=True)
@@ -266,6 +271,57 @@ def _project_items(today: date, add) -> None:
             add(person, item)
 
 
+def _since(today: date) -> datetime:
+    return datetime.combine(today - timedelta(days=RECENT_DAYS), time.min, tzinfo=UTC)
+
+
+def _decision_items(today: date, add) -> None:
+    """A stage decided (approved, with conditions, or rejected) is news for the project's members once."""
+    rounds = db.session.scalars(select(SubmissionRound).where(SubmissionRound.decided_at >= _since(today),
+                                                              SubmissionRound.outcome.in_(list(DECIDED_WORDS)))
+                                .options(joinedload(SubmissionRound.stage_review))).all()
+    for round_ in rounds:
+        stage = round_.stage_review
+        detail = "the signed record is on the stage page"
+        if round_.outcome == Outcome.APPROVE_WITH_CONDITIONS:
+            detail = f"{len(stage.conditions)} condition{'s' if len(stage.conditions) != 1 else ''} to meet; " + detail
+        item = Item(f"decided:stage:{stage.id}:round:{round_.number}", "decided", "projects",
+                    f"{_stage_label(stage)} was {DECIDED_WORDS[round_.outcome]}", detail,
+                    _link("reviews.show", stage_id=stage.id))
+        for person in _members(stage.project):
+            add(person, item)
+
+
+def _comment_items(today: date, add) -> None:
+    """A comment is news for those who may read it and take part: the project's members when it is shared,
+    the stage's assigned reviewers and signers, and the author of the comment it answers. Never its author."""
+    from reviewboard.comments.models import Comment
+    from reviewboard.comments.permissions import can_see_comment
+
+    comments = db.session.scalars(select(Comment).where(Comment.created_at >= _since(today))
+                                  .order_by(Comment.id)).all()
+    for comment in comments:
+        stage = db.session.get(StageReview, comment.stage_review_id)
+        people = {a.reviewer for a in stage.assignments}
+        people |= {s.reviewer for r in stage.rounds for s in r.signoffs}
+        if not comment.internal:
+            people |= set(_members(stage.project))
+        if comment.parent_id is not None:
+            parent = db.session.get(Comment, comment.parent_id)
+            if parent is not None:
+                people.add(parent.author)
+        on = next((c.code for c in stage.applicable_criteria() if c.id == comment.criterion_id), "the stage")
+        author = comment.author.name + (f" on behalf of {comment.on_behalf_of.name}" if comment.on_behalf_of else "")
+        body = " ".join(comment.body.split())
+        item = Item(f"comment:{comment.id}", "comment", "comments",
+                    f"{author} {'replied' if comment.parent_id else 'commented'} on {_stage_label(stage)} ({on})",
+                    body if len(body) <= 160 else body[:157] + "...", _link("reviews.show", stage_id=stage.id))
+        for person in people:
+            if person.id not in (comment.author_id, comment.on_behalf_of_id) and can_see_comment(person, comment,
+                                                                                                  stage):
+                add(person, item)
+
+
 def build_digests(today: date) -> list[Digest]:
     """One digest per active person who has anything to hear about, ordered by user id; ``items`` holds only
     what was not sent to them before, so it is empty for a person with nothing new (who gets no mail)."""
@@ -287,6 +343,8 @@ def build_digests(today: date) -> list[Digest]:
     _condition_items(today, add)
     _answered_condition_items(add)
     _project_items(today, add)
+    _decision_items(today, add)
+    _comment_items(today, add)
     if not found:
         return []
     sent = {(row.user_id, row.key) for row in db.session.execute(select(Notice.user_id, Notice.key)

@@ -159,16 +159,17 @@ def test_each_role_hears_about_its_own_items(world):
     found = keys_by_person()
     assert found[w.reviewer.id] == {f"review-waiting:stage:{w.waiting.id}"}
     assert found[w.chair.id] == {f"understaffed:stage:{w.waiting.id}"}  # 1 of 2 reviewers assigned
+    decided = {f"decided:stage:{w.conditional.id}:round:1", f"decided:stage:{w.recurring.id}:round:1"}
     assert found[w.member.id] == {
         f"condition-due:condition:{w.conditional.conditions[0].id}",
         f"evidence-expiring:evidence:{w.evidence.id}:{w.evidence.expires_on.isoformat()}",
         f"review-due:stage:{w.recurring.id}:{w.recurring.next_review_on.isoformat()}",
-    }
+    } | decided
     assert found[w.owner.id] == {
         f"changes-requested:stage:{w.returned.id}:round:1",
         f"evidence-expiring:evidence:{w.evidence.id}:{w.evidence.expires_on.isoformat()}",
         f"review-due:stage:{w.recurring.id}:{w.recurring.next_review_on.isoformat()}",
-    }
+    } | decided
     assert w.signer.id not in found  # signed everything they were given: nothing waits for them
 
 
@@ -208,11 +209,12 @@ def test_one_mail_per_person_over_smtp(world, db_session, smtp_server, remind):
     recipients = sorted(r for rcpts, _ in smtp_server.messages for r in rcpts)
     assert recipients == sorted([w.reviewer.email, w.chair.email, w.member.email, w.owner.email])
     [mail] = smtp_server.to(w.owner.email)
-    assert mail["Subject"] == "ReviewBoard daily digest: 3 items"
+    assert mail["Subject"] == "ReviewBoard daily digest: 5 items"  # 3 + the two stages decided
     assert mail["From"] == "ReviewBoard <reviewboard@example.test>"
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     assert "Changes were requested on Returned project: Des" in text
+    assert "Conditional project: Des was approved with conditions" in text
     assert "dpia.md" in text and f"/stages/{w.returned.id}" in text
     assert f'href="http://localhost:5000/stages/{w.returned.id}"' in html
     [mail] = smtp_server.to(w.reviewer.email)
@@ -324,3 +326,43 @@ def test_an_answered_condition_is_news_for_the_stages_reviewer_once_per_answer(w
     assert key.startswith(f"condition-answered:condition:{condition.id}:")
     assert not any(k.startswith("condition-answered:") for k in keys_by_person().get(w.chair.id, set()))
     assert not any(k.startswith("condition-answered:") for k in keys_by_person().get(w.member.id, set()))
+
+
+def test_a_decision_is_news_for_the_project_once_and_only_while_recent(world, db_session):
+    w = world
+    [digest] = [d for d in build_digests(TODAY) if d.user.id == w.member.id]
+    [item] = [i for i in digest.items if i.key == f"decided:stage:{w.conditional.id}:round:1"]
+    assert item.text.endswith("was approved with conditions") and item.detail.startswith("1 condition to meet")
+    assert not any(k.startswith("decided:") for k in keys_by_person().get(w.reviewer.id, set()))
+    # a first run long after the decision does not dig it up
+    later = TODAY + timedelta(days=8)
+    assert not any(k.startswith("decided:") for k in keys_by_person(later).get(w.member.id, set()))
+
+
+def test_comments_reach_those_who_may_read_them_never_their_author(world, make, db_session):
+    from reviewboard.comments import services as comments
+
+    w = world
+    stage = w.conditional  # the signer reviewed it; owner and member are the project
+    shared = comments.post_comment(w.signer, stage, "Please link the model card from the README.", "submitter")
+    internal = comments.post_comment(w.signer, stage, "Between us: the card is thin.", "committee")
+    reply = comments.post_comment(w.member, stage, "Linked, see section 2.", "submitter", parent=shared)
+    found = keys_by_person()
+    assert {f"comment:{shared.id}", f"comment:{reply.id}"} <= found[w.owner.id]
+    assert f"comment:{shared.id}" in found[w.member.id]
+    assert f"comment:{reply.id}" not in found[w.member.id]  # their own
+    assert f"comment:{reply.id}" in found[w.signer.id]  # a reply to their comment, on a stage they signed
+    assert f"comment:{internal.id}" not in found[w.owner.id] | found[w.member.id]  # committee only
+    assert f"comment:{internal.id}" not in found[w.signer.id]  # their own
+    other = make.user("reviewer")
+    reviews.assign_reviewer(w.chair, w.waiting, other)
+    declare_no_conflict(w.reviewer, w.waiting)
+    note = comments.post_comment(w.chair, w.waiting, "Please start with the data section.", "committee")
+    found = keys_by_person()
+    assert f"comment:{note.id}" in found[w.reviewer.id]
+    # an assigned reviewer who has not declared yet sees nothing of the stage, comments included
+    assert f"comment:{note.id}" not in found.get(other.id, set())
+    assert f"comment:{note.id}" not in found.get(w.owner.id, set())
+    [digest] = [d for d in build_digests(TODAY) if d.user.id == w.owner.id]
+    [(title, items)] = [s for s in digest.sections if s[0] == "New comments"]
+    assert any("replied on" in i.text and i.detail == "Linked, see section 2." for i in items)
