@@ -19,6 +19,12 @@ class DeclarationForm(AppForm):
     submit = SubmitField("Declare")
 
 
+class LateConflictForm(AppForm):
+    nature = TextAreaField("Nature of the conflict", validators=[
+        DataRequired(message="Say what the conflict is."), Length(max=2000)])
+    submit = SubmitField("Declare the conflict and recuse me")
+
+
 class DelegationForm(AppForm):
     delegate_id = SelectField("Delegate (an eligible reviewer)", coerce=int, validators=[DataRequired()])
     starts_on = DateField("Away from", validators=[DataRequired()])

@@ -27,6 +27,8 @@ class ConflictDeclaration(Base):
     has_conflict: Mapped[bool]
     nature: Mapped[str] = mapped_column(Text, default="")
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set when a reviewer who declared no conflict declares one later in the round (and is recused from then on)
+    conflict_declared_at: Mapped[datetime | None]
 
     reviewer: Mapped[User] = relationship()
 

@@ -106,6 +106,16 @@ def can_declare(user, stage) -> bool:
     return must_declare(user, stage)
 
 
+def can_declare_late_conflict(user, stage) -> bool:
+    """A reviewer who declared no conflict this round and has not signed it may still declare one."""
+    from reviewboard.reviews.permissions import has_signed
+    from reviewboard.reviews.workflow import StageState
+
+    found = declaration(user, stage)
+    return (user.is_authenticated and user.active and found is not None and not found.has_conflict
+            and stage.state == StageState.IN_REVIEW and not has_signed(user, stage))
+
+
 def can_manage_delegations(user) -> bool:
     from reviewboard.auth.models import Role
 

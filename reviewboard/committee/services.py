@@ -125,6 +125,51 @@ def declare(reviewer: User, stage, has_conflict: bool, nature: str = "") -> Conf
     return found
 
 
+def declare_late_conflict(reviewer: User, stage, nature: str) -> ConflictDeclaration:
+    """A reviewer who declared no conflict finds one before signing: the declaration becomes a conflict (the
+    audit trail keeps both), they are recused from the round, and their unsigned verdicts of the round are
+    withdrawn so that nothing of theirs reaches the record. The chairs are told, as for any conflict.
+
+    Raises Conflict (already recused, already signed, round no longer in review), NotPermitted (no
+    declaration of theirs this round) or ServiceError (no nature given).
+    """
+    from reviewboard.reviews.models import Verdict
+    from reviewboard.reviews.permissions import has_signed
+    from reviewboard.reviews.services import lock_stage
+    from reviewboard.reviews.workflow import StageState
+
+    stage = lock_stage(stage)  # against a sign-off of theirs from another tab at the same moment
+    found = perms.declaration(reviewer, stage)
+    if found is None:
+        raise NotPermitted("You have not declared for this round.")
+    if found.has_conflict:
+        raise Conflict("You are already recused from this round.")
+    if has_signed(reviewer, stage):
+        raise Conflict("You signed this round already. Tell a chair about the conflict: they can reopen the stage.")
+    if stage.state != StageState.IN_REVIEW:
+        raise Conflict("This round is no longer in review.")
+    nature = (nature or "").strip()
+    if not nature:
+        raise ServiceError("Say what the conflict is (for example a relationship with the team, or a "
+                           "financial interest).", "nature")
+    drafts = list(db.session.scalars(select(Verdict).where(Verdict.round_id == stage.current_round.id,
+                                                          Verdict.reviewer_id == reviewer.id)))
+    withdrawn = sorted(v.criterion.code for v in drafts)
+    for verdict in drafts:
+        db.session.delete(verdict)
+    found.has_conflict, found.nature, found.conflict_declared_at = True, nature, utcnow()
+    db.session.flush()
+    record_event(reviewer, "conflict.declared_late", "stage_review", stage.id,
+                 before={"has_conflict": False, "declared_at": iso(found.declared_at)},
+                 after={"stage_review_id": stage.id, "round": stage.round_number, "reviewer": reviewer.name,
+                        "has_conflict": True, "nature": nature, "withdrawn_verdicts": withdrawn,
+                        "needs_replacement": needs_replacement(stage), "notified": [u.email for u in _chairs()]},
+                 reason=nature, on_behalf_of=perms.acting_for(reviewer, stage))
+    log.info("stage %s round %s: reviewer %s declared a conflict after declaring none (recused, %d verdicts "
+             "withdrawn)", stage.id, stage.round_number, reviewer.id, len(withdrawn))
+    return found
+
+
 def declarations(stage, round_number: int | None = None) -> list[ConflictDeclaration]:
     stmt = select(ConflictDeclaration).where(ConflictDeclaration.stage_review_id == stage.id)
     if round_number is not None:

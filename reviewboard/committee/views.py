@@ -10,7 +10,7 @@ from reviewboard.auth.models import Role, User
 from reviewboard.auth.services import users_with_role
 from reviewboard.committee import permissions as perms
 from reviewboard.committee import services
-from reviewboard.committee.forms import ConfirmProposalForm, DeclarationForm, DelegationForm
+from reviewboard.committee.forms import ConfirmProposalForm, DeclarationForm, DelegationForm, LateConflictForm
 from reviewboard.committee.models import Delegation
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
@@ -26,9 +26,14 @@ def _declaration_form() -> DeclarationForm:
     return g.get("declaration_form") or DeclarationForm(formdata=None)
 
 
+def _late_conflict_form() -> LateConflictForm:
+    return g.get("late_conflict_form") or LateConflictForm(formdata=None)
+
+
 @bp.app_context_processor
 def _committee_helpers():
-    return {"committee_perms": perms, "committee_services": services, "declaration_form": _declaration_form}
+    return {"committee_perms": perms, "committee_services": services, "declaration_form": _declaration_form,
+            "late_conflict_form": _late_conflict_form}
 
 
 def _load_stage(stage_id: int) -> StageReview:
@@ -63,6 +68,32 @@ def declare(stage_id: int):
     from reviewboard.reviews.views import _render
 
     g.declaration_form = form
+    return _render(stage, status=422)
+
+
+@bp.post("/stages/<int:stage_id>/declaration/conflict")
+@login_required
+def declare_late_conflict(stage_id: int):
+    stage = _load_stage(stage_id)
+    if not perms.can_declare_late_conflict(current_user, stage):
+        if perms.declaration(current_user, stage) is not None:  # recused, signed or decided meanwhile
+            flash("You can no longer change your declaration for this round. Nothing was saved; if you have a "
+                  "conflict, tell a chair.", "warning")
+            return redirect(url_for("reviews.show", stage_id=stage.id))
+        abort(403)
+    form = LateConflictForm()
+    if form.validate_on_submit():
+        try:
+            services.declare_late_conflict(current_user._get_current_object(), stage, form.nature.data)
+        except ServiceError as exc:
+            attach_error(form, exc)
+        else:
+            flash("Conflict declared: you are recused from this round and your unsigned verdicts were withdrawn. "
+                  "The chairs have been told.", "warning")
+            return redirect(url_for("reviews.show", stage_id=stage.id))
+    from reviewboard.reviews.views import _render
+
+    g.late_conflict_form = form
     return _render(stage, status=422)
 
 

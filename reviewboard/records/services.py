@@ -81,7 +81,8 @@ def record_declarations(stage) -> list[dict]:
     from reviewboard.committee.services import declarations
 
     return [{"reviewer": d.reviewer.name, "round": d.round_number, "conflict": d.has_conflict, "nature": d.nature,
-             "declared_at": iso(d.declared_at)} for d in declarations(stage)]
+             "declared_at": iso(d.declared_at), "conflict_declared_at": iso(d.conflict_declared_at)}
+            for d in declarations(stage)]
 
 
 def build_record_data(stage, version: int, issued_at, signature_level: str | None = None) -> dict:

@@ -221,3 +221,46 @@ def test_the_stage_page_says_what_an_approval_still_waits_for(client, make, stag
     assert "a reviewer who is not a chair (a chair cannot approve alone)" in page
     assert "a signer with the required expertise: legal" in page
     assert "still missing: legal" in page
+
+
+def test_a_reviewer_declares_a_conflict_found_after_declaring_none(client, make, stage, db_session):
+    reviewer = make.user("reviewer")
+    login(client, reviewer)
+    declare_no_conflict(client, stage.id)
+    page_url = f"/stages/{stage.id}"
+    saved = post_form(client, page_url, f"{page_url}/review", _review_data(stage, save="Save verdicts"))
+    assert saved.status_code == 302
+    page = client.get(page_url).get_data(as_text=True)
+    assert "I have found a conflict of interest since I declared none" in page
+
+    # without its token: refused, nothing changes
+    response = client.post(f"{page_url}/declaration/conflict", data={"nature": "I know the team."})
+    assert response.status_code == 400
+    [declared] = db_session.scalars(select(ConflictDeclaration)).all()
+    assert not declared.has_conflict
+    # without a nature: refused beside the field, the rest of the page intact
+    response = post_form(client, page_url, f"{page_url}/declaration/conflict", {"nature": ""})
+    assert response.status_code == 422
+    assert "Say what the conflict is." in response.get_data(as_text=True)
+
+    response = post_form(client, page_url, f"{page_url}/declaration/conflict",
+                         {"nature": "My former student leads the data work."})
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert declared.has_conflict and declared.conflict_declared_at is not None
+    assert db_session.scalars(select(Verdict).where(Verdict.reviewer_id == reviewer.id)).all() == []
+    page = client.get(page_url).get_data(as_text=True)
+    assert "You are recused from this round" in page and SECRET not in page
+    assert "I have found a conflict" not in page
+    # a second post (say, from another tab) changes nothing and says why
+    response = post_form(client, page_url, f"{page_url}/declaration/conflict", {"nature": "Again."},
+                         follow_redirects=True)
+    assert "You can no longer change your declaration" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert declared.nature == "My former student leads the data work."
+
+
+def test_only_a_reviewer_of_the_round_may_declare_a_late_conflict(client, make, stage):
+    login(client, stage.project.owner)
+    response = post_form(client, "/dashboard", f"/stages/{stage.id}/declaration/conflict", {"nature": "x"})
+    assert response.status_code == 403

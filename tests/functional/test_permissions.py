@@ -251,7 +251,7 @@ def test_every_route_is_classified(app):
     posts = {"auth.login", "auth.logout", "projects.create", "projects.edit", "reviews.add_evidence",
              "reviews.withdraw_evidence", "reviews.submit", "reviews.review", "reviews.assign",
              "projects.clear_escalation", "auth.users", "auth.set_active", "auth.change_password",
-             "records.verify", "committee.declare", "committee.confirm_proposal",
+             "records.verify", "committee.declare", "committee.declare_late_conflict", "committee.confirm_proposal",
              "committee.create_delegation", "committee.revoke_delegation", "auth.set_expertise",
              "catalogs.import_version",
              "conditions.respond", "conditions.close", "conditions.reopen", "comments.post"}

@@ -115,6 +115,52 @@ def test_a_recused_reviewer_cannot_record_verdicts_or_sign_and_the_chairs_are_to
     assert reviewer.id not in {u.id for u in committee.eligible_reviewers(stage)}
 
 
+def test_a_reviewer_who_declared_none_can_still_declare_a_conflict_before_signing(make, db_session, records):
+    stage = make.submitted_stage()
+    late, a, b = make.reviewers(3)
+    chair = make.user("chair", name="Chloe Chair")
+    make.verdicts(late, stage)  # declares no conflict, then saves verdicts without signing
+    mine = [v for v in stage.current_round.verdicts if v.reviewer_id == late.id]
+    assert len(mine) == len(stage.applicable_criteria())
+    with pytest.raises(ServiceError, match="Say what the conflict is"):
+        committee.declare_late_conflict(late, stage, "  ")
+    found = committee.declare_late_conflict(late, stage, "I advised the team on its data pipeline.")
+    assert found.has_conflict and found.conflict_declared_at >= found.declared_at
+    assert committee_perms.is_recused(late, stage) and committee_perms.content_withheld(late, stage)
+    # nothing of theirs stays in the round, and they can neither review nor sign any more
+    assert db_session.scalars(select(Verdict).where(Verdict.reviewer_id == late.id)).all() == []
+    with pytest.raises(NotPermitted, match="recused"):
+        make.verdicts(late, stage)
+    with pytest.raises(NotPermitted, match="recused"):
+        reviews.sign_decision(late, stage, Outcome.APPROVE, PASSWORD)
+    with pytest.raises(Conflict, match="already recused"):
+        committee.declare_late_conflict(late, stage, "Again.")
+    [event] = _events(db_session, "conflict.declared_late")
+    assert event["before"]["has_conflict"] is False and event["after"]["has_conflict"] is True
+    assert event["after"]["withdrawn_verdicts"] == sorted(c.code for c in stage.applicable_criteria())
+    assert chair.email in event["after"]["notified"]
+    # the others decide; the record shows the conflict and when it was declared
+    make.sign(a, stage)
+    make.sign(b, stage)
+    assert stage.state == StageState.APPROVED
+    [data] = records
+    [mine] = [d for d in data["declarations"] if d["reviewer"] == late.name]
+    assert mine["conflict"] and mine["conflict_declared_at"] and mine["nature"].startswith("I advised")
+    assert late.name not in {v["reviewer"] for c in data["criteria"] for v in c["verdicts"]}
+
+
+def test_a_late_conflict_is_refused_once_signed_or_without_a_declaration(make, db_session):
+    stage = make.submitted_stage()
+    signer, stranger = make.reviewers(2)
+    make.sign(signer, stage)
+    with pytest.raises(Conflict, match="signed this round already"):
+        committee.declare_late_conflict(signer, stage, "I know the team.")
+    with pytest.raises(NotPermitted, match="not declared"):
+        committee.declare_late_conflict(stranger, stage, "I know the team.")
+    assert not committee_perms.can_declare_late_conflict(signer, stage)
+    assert _events(db_session, "conflict.declared_late") == []
+
+
 def test_a_recusal_on_an_assigned_stage_needs_a_replacement_until_a_chair_assigns_one(make, db_session):
     stage = make.submitted_stage()
     a, b, spare = make.reviewers(3)
