@@ -25,13 +25,17 @@ def strip_nul(value):
 
 class CleanTextMeta:
     """WTForms ``Meta`` for every ReviewBoard form (``class Meta(CleanTextMeta): pass``): each field
-    gets the :func:`strip_nul` filter. FieldList and FormField take none; their inner fields get it."""
+    gets the :func:`strip_nul` filter. FieldList and FormField take none; their inner fields get it.
+    The hidden CSRF field renders without an id: a page with several forms would repeat ``id="csrf_token"``."""
 
     def bind_field(self, form, unbound_field, options):
         kwargs = dict(options)
         if not issubclass(unbound_field.field_class, FieldList | FormField):
             kwargs["filters"] = (*unbound_field.kwargs.get("filters", ()), strip_nul)
-        return unbound_field.bind(form=form, **kwargs)
+        field = unbound_field.bind(form=form, **kwargs)
+        if options.get("name") == "csrf_token":
+            field.id = False  # the widget leaves out attributes whose value is False
+        return field
 
 
 class AppForm(FlaskForm):
