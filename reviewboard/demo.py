@@ -92,6 +92,7 @@ def seed_demo(echo=print) -> list[User]:
         **BASE_FIELDS, "name": "Emergency triage assistant",
         "purpose": "Suggests an urgency level for incoming patients; nurses decide.",
         "scenario": "Runs beside the triage desk; suggestions are shown with the factors behind them.",
+        "model": "Gradient-boosted trees (in-house), v1.4, trained on 2019-2025 triage records",
     }, {**NO, "safety_critical": "yes"})
     design = triage.stages[0]
     _evidence(alice, design, "Use-case brief, impact assessment and oversight design.")
@@ -112,6 +113,7 @@ def seed_demo(echo=print) -> list[User]:
         "intended_users": "Customers of the online shop.", "system_type": "generative",
         "data_categories": ["personal"], "deployment_context": "public", "scale": "large",
         "scenario": "Chat widget on the shop's help pages.",
+        "model": "Hosted large language model (vendor API), pinned version, with retrieval over the help pages",
     }, {**NO, "public_content": "yes"})
     _evidence(bob, chatbot.stages[0], "Use-case brief and labelling approach.")
     projects.submit_stage(bob, chatbot.stages[0], "", chatbot.stages[0].version)

@@ -33,6 +33,10 @@ class ProjectForm(AppForm):
     intended_users = TextAreaField("Intended users", validators=[DataRequired(), Length(max=LONG)])
     scenario = TextAreaField("Application scenario", validators=[DataRequired(), Length(max=LONG)],
                              description="Where, how and on whom the system is used.")
+    model = TextAreaField("AI models and versions", validators=[Optional(), Length(max=LONG)],
+                          description="Base model, provider, fine-tuning and version, e.g. “Llama 3.1 8B "
+                                      "fine-tuned on past tickets, v2”. Changing it later reopens R&D, Testing "
+                                      "and Deployment for re-review.")
     system_type = SelectField("AI system type", validators=[DataRequired()])
     data_categories = MultiCheckboxField("Data categories", validators=[DataRequired(
         message="Choose at least one data category.")])
@@ -60,9 +64,12 @@ class ProjectForm(AppForm):
         return {qid: getattr(self, f"q_{qid}").data for qid in self.YESNO}
 
     def fields(self) -> dict:
-        return {f: getattr(self, f).data.strip() if isinstance(getattr(self, f).data, str) else getattr(self, f).data
-                for f in ("name", "purpose", "intended_users", "scenario", "system_type", "data_categories",
-                          "deployment_context", "autonomy_level", "scale")}
+        found = {f: getattr(self, f).data.strip() if isinstance(getattr(self, f).data, str) else getattr(self, f).data
+                 for f in ("name", "purpose", "intended_users", "scenario", "model", "system_type",
+                           "data_categories", "deployment_context", "autonomy_level", "scale")}
+        if found["model"] is None:  # not sent at all (a form opened before the field existed): left as it is
+            del found["model"]
+        return found
 
 
 def _add_yesno_questions() -> None:

@@ -22,6 +22,7 @@ class Project(Base):
     purpose: Mapped[str] = mapped_column(Text)
     intended_users: Mapped[str] = mapped_column(Text)
     scenario: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(Text, default="", server_default="")  # AI models and versions used
     system_type: Mapped[str] = mapped_column(String(40))
     data_categories: Mapped[list] = mapped_column(JSON, default=list)
     deployment_context: Mapped[str] = mapped_column(String(40))

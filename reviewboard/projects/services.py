@@ -30,14 +30,19 @@ from reviewboard.reviews.workflow import Action, Facts, StageState
 
 log = logging.getLogger("reviewboard.projects")
 
-PROJECT_FIELDS = ("name", "purpose", "intended_users", "scenario", "system_type", "data_categories",
+PROJECT_FIELDS = ("name", "purpose", "intended_users", "scenario", "model", "system_type", "data_categories",
                   "deployment_context", "autonomy_level", "scale")
 QUESTIONNAIRE_FIELDS = ("system_type", "data_categories", "deployment_context", "autonomy_level", "scale")
 
 
 def project_state(project: Project) -> dict:
-    return {**{f: getattr(project, f) for f in PROJECT_FIELDS}, "answers": dict(project.answers),
-            "tier": project.tier}
+    """The project as submitted and audited. An empty "model" is left out, so that rounds submitted before
+    the field existed compare equal to the same project now."""
+    state = {**{f: getattr(project, f) for f in PROJECT_FIELDS}, "answers": dict(project.answers),
+             "tier": project.tier}
+    if not state["model"]:
+        del state["model"]
+    return state
 
 
 def _answers(fields: dict, answers: dict) -> dict:
@@ -51,6 +56,7 @@ def create_project(actor: User, pipeline: Pipeline, fields: dict, answers: dict)
         raise NotPermitted("Only submitters can register projects.")
     all_answers = _answers(fields, answers)
     tier, reasons = assess(all_answers)
+    fields = {"model": "", **fields}  # the one optional field
     project = Project(**{f: fields[f] for f in PROJECT_FIELDS}, answers=all_answers, tier=tier,
                       tier_reasons=reasons, owner_id=actor.id, pipeline_id=pipeline.id)
     db.session.add(project)
@@ -89,6 +95,7 @@ def update_project(actor: User, project: Project, fields: dict, answers: dict, e
     if project.version != expected_version:
         raise Conflict("Someone else changed this project while you were editing it.")
     before = project_state(project)
+    fields = {"model": project.model, **fields}  # the one optional field: kept when not given
     for f in PROJECT_FIELDS:
         setattr(project, f, fields[f])
     project.answers = _answers(fields, answers)
@@ -98,10 +105,10 @@ def update_project(actor: User, project: Project, fields: dict, answers: dict, e
     if before == after:
         return project
     db.session.flush()
+    changed = [k for k in sorted(before.keys() | after.keys()) if before.get(k) != after.get(k)]
     record_event(actor, "project.updated", "project", project.id,
-                 before={k: v for k, v in before.items() if after[k] != v},
-                 after={k: v for k, v in after.items() if before[k] != v})
-    after_project_change(actor, project, [k for k in after if before[k] != after[k]])
+                 before={k: before.get(k) for k in changed}, after={k: after.get(k) for k in changed})
+    after_project_change(actor, project, changed)
     return project
 
 

@@ -116,7 +116,7 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
         "issued_at": iso(issued_at),
         "project": {
             "id": project.id, "name": project.name, "purpose": project.purpose,
-            "intended_users": project.intended_users, "scenario": project.scenario,
+            "intended_users": project.intended_users, "scenario": project.scenario, "model": project.model,
             "system_type": qn.answer_label("system_type", project.system_type),
             "data_categories": [qn.question("data_categories").options.get(d, d) for d in project.data_categories],
             "personal_data": project.personal_data, "sensitive_data": project.sensitive_data,

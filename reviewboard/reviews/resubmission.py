@@ -20,7 +20,8 @@ log = logging.getLogger("reviewboard.reviews")
 
 FIELD_LABELS = {
     "name": "Project name", "purpose": "Purpose", "intended_users": "Intended users",
-    "scenario": "Application scenario", "system_type": "AI system type", "data_categories": "Data categories",
+    "scenario": "Application scenario", "model": "AI models and versions", "system_type": "AI system type",
+    "data_categories": "Data categories",
     "deployment_context": "Deployment context", "autonomy_level": "Autonomy level", "scale": "Scale",
     "tier": "Risk tier",
 }

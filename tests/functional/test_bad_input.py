@@ -112,7 +112,7 @@ def test_an_empty_required_field_is_named_beside_it_and_the_rest_is_kept(client,
 
 
 @pytest.mark.parametrize(("field", "limit"), [("name", 200), ("purpose", 5000), ("intended_users", 5000),
-                                              ("scenario", 5000)])
+                                              ("scenario", 5000), ("model", 5000)])
 def test_over_long_text_is_refused_with_the_limit_and_nothing_is_created(client, make, db_session, field, limit):
     login(client, make.user("submitter"))
     before = _count(db_session, Project)
@@ -123,6 +123,19 @@ def test_over_long_text_is_refused_with_the_limit_and_nothing_is_created(client,
     assert _feedback_beside(html, field) == [f"Field cannot be longer than {limit} characters."]
     assert _shown(html, field) == too_long  # what the user typed is still there to shorten
     assert _count(db_session, Project) == before
+
+
+def test_the_models_used_are_optional_saved_and_shown_on_the_project_page(client, make, db_session):
+    login(client, make.user("submitter"))
+    response = post_form(client, "/projects/new", "/projects/new", _project_form(name="No model yet", model=""))
+    assert response.status_code == 302
+    assert db_session.scalars(select(Project).where(Project.name == "No model yet")).one().model == ""
+    model = "Llama 3.1 8B fine-tuned on past tickets, v2"
+    response = post_form(client, "/projects/new", "/projects/new", _project_form(name="With a model", model=model))
+    assert response.status_code == 302
+    project = db_session.scalars(select(Project).where(Project.name == "With a model")).one()
+    assert project.model == model
+    assert model in _text(client.get(f"/projects/{project.id}"))
 
 
 def test_text_exactly_at_the_limits_is_accepted(client, make, db_session):

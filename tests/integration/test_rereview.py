@@ -106,6 +106,27 @@ def test_material_change_reopens_only_the_affected_passed_stages(make, db_sessio
     assert not reopened_events(db_session, dev)
 
 
+def test_a_new_model_or_model_version_reopens_r_and_d_testing_and_deployment(make, db_session):
+    pipeline = pipeline_with(db_session, "DES", "DEV", "TST")
+    project = new_project(make, pipeline, model="Gradient-boosted trees v1")
+    des, dev, tst = (approve(make, stage) for stage in project.stages)
+
+    edit(project, model="Gradient-boosted trees v2, retrained on 2026 data")  # rule: DEV, TST, DEP
+
+    assert des.state == StageState.APPROVED  # the design does not depend on the model version
+    assert dev.state == StageState.DRAFT and tst.state == StageState.DRAFT  # both re-reviewed
+    assert reopened_events(db_session, tst)
+    [event] = reopened_events(db_session, dev)
+    assert '"fields":["model"]' in event.payload and "AI models" in event.payload
+
+
+def test_an_empty_model_is_left_out_of_the_snapshot_so_older_rounds_compare_equal(make, db_session):
+    project = new_project(make, pipeline_with(db_session, "DES"))
+    assert "model" not in projects.project_state(project)
+    project.model = "A model"
+    assert projects.project_state(project)["model"] == "A model"
+
+
 def test_a_change_that_is_not_material_reopens_nothing(make, db_session):
     pipeline = pipeline_with(db_session, "DES", "DEV")
     project = new_project(make, pipeline)

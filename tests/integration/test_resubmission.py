@@ -177,3 +177,20 @@ def test_the_reviewer_sees_what_changed_since_the_last_round(make, db_session, r
         ("Purpose", "Suggests triage levels.", "Triage; never decides.")]
     assert {(e.kind, e.criterion, e.filename, e.old_filename) for e in diff.evidence} == {
         ("replaced", old.criterion.code, "brief-v2.md", old.filename), ("added", criteria[2].code, "tests.csv", "")}
+
+
+def test_a_new_model_version_alone_makes_a_resubmission_and_shows_in_the_diff(make, db_session, reviewed):
+    from reviewboard.records.services import build_record_data
+    from reviewboard.models.base import utcnow
+
+    stage, criteria, (a, b) = reviewed
+    make.sign(a, stage)
+    request_changes(b, stage, marked=[criteria[0]])
+    project, owner = stage.project, stage.project.owner
+    projects.update_project(owner, project, project_fields(name=project.name, model="Classifier v3 (retrained)"),
+                            dict(project.answers), project.version)
+    projects.submit_stage(owner, stage, "Retrained the classifier.", stage.version)  # nothing else changed
+    diff = current_diff(stage)
+    assert [(c.label, c.before, c.after) for c in diff.fields] == [
+        ("AI models and versions", "—", "Classifier v3 (retrained)")]
+    assert build_record_data(stage, 1, utcnow())["project"]["model"] == "Classifier v3 (retrained)"
