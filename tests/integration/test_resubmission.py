@@ -180,8 +180,8 @@ def test_the_reviewer_sees_what_changed_since_the_last_round(make, db_session, r
 
 
 def test_a_new_model_version_alone_makes_a_resubmission_and_shows_in_the_diff(make, db_session, reviewed):
-    from reviewboard.records.services import build_record_data
     from reviewboard.models.base import utcnow
+    from reviewboard.records.services import build_record_data
 
     stage, criteria, (a, b) = reviewed
     make.sign(a, stage)
