@@ -183,13 +183,16 @@ def counted_reviewer_ids(stage) -> set[int]:
     return stage.assigned_reviewer_ids - perms.recused_ids(stage)
 
 
-def needs_replacement(stage) -> bool:
+def needs_replacement(stage, recused: set[int] | None = None) -> bool:
+    """A recusal left the stage in review with fewer counted reviewers than it needs (``recused``: the
+    reviewers recused from its current round, when the caller has them already)."""
     from reviewboard.reviews.workflow import StageState
 
     if stage.state != StageState.IN_REVIEW or not stage.assignments:
         return False
-    return bool(perms.recused_ids(stage) & stage.assigned_reviewer_ids) and \
-        len(counted_reviewer_ids(stage)) < reviewers_wanted(stage)
+    recused = perms.recused_ids(stage) if recused is None else recused
+    assigned = stage.assigned_reviewer_ids
+    return bool(recused & assigned) and len(assigned - recused) < reviewers_wanted(stage)
 
 
 @dataclass
@@ -203,6 +206,8 @@ class RecusalNeed:
 def recusals_needing_replacement() -> list[RecusalNeed]:
     """Stages in review where a recusal left fewer counted reviewers than needed: a chair must assign a
     replacement. Oldest stage first. (Used by the chairs' dashboard and the reminder digest.)"""
+    from sqlalchemy.orm import joinedload, selectinload
+
     from reviewboard.reviews.models import ReviewAssignment, StageReview
     from reviewboard.reviews.workflow import StageState
 
@@ -212,12 +217,17 @@ def recusals_needing_replacement() -> list[RecusalNeed]:
                         .join(ReviewAssignment, (ReviewAssignment.stage_review_id == StageReview.id)
                               & (ReviewAssignment.reviewer_id == ConflictDeclaration.reviewer_id))
                         .where(StageReview.state == StageState.IN_REVIEW, ConflictDeclaration.has_conflict.is_(True)))
-    stmt = select(StageReview).where(StageReview.id.in_(recused_assigned)).order_by(StageReview.id)
+    stmt = (select(StageReview).where(StageReview.id.in_(recused_assigned)).order_by(StageReview.id)
+            .options(joinedload(StageReview.pipeline_stage),
+                     selectinload(StageReview.assignments).joinedload(ReviewAssignment.reviewer)))
+    stages = list(db.session.scalars(stmt))
+    recused = perms.recused_by_stage(s.id for s in stages)
     found = []
-    for stage in db.session.scalars(stmt):
-        if needs_replacement(stage):
-            recused = [a.reviewer for a in stage.assignments if a.reviewer_id in perms.recused_ids(stage)]
-            found.append(RecusalNeed(stage, recused, len(counted_reviewer_ids(stage)), reviewers_wanted(stage)))
+    for stage in stages:
+        ids = recused[stage.id]
+        if needs_replacement(stage, ids):
+            found.append(RecusalNeed(stage, [a.reviewer for a in stage.assignments if a.reviewer_id in ids],
+                                     len(stage.assigned_reviewer_ids - ids), reviewers_wanted(stage)))
     return found
 
 

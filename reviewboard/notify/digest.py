@@ -15,14 +15,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from reviewboard.auth.models import Role, User
+from reviewboard.committee.permissions import recused_by_stage
 from reviewboard.extensions import db
 from reviewboard.notify.models import Notice
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.reviews import permissions as review_perms
-from reviewboard.reviews.models import Condition, StageReview, SubmissionRound
+from reviewboard.reviews.models import Condition, ReviewAssignment, StageReview, SubmissionRound
 from reviewboard.reviews.workflow import PASSED_STATES, Outcome, StageState
 
 log = logging.getLogger("reviewboard.notify")
@@ -117,22 +118,14 @@ def _link(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def _is_recused(user: User, stage: StageReview) -> bool:
-    try:
-        from reviewboard.committee.permissions import is_recused
-    except ImportError:
-        return False
-    return bool(is_recused(user, stage))
-
-
 # -- what each role hears about -------------------------------------------------------------------
-def _reviewer_items(stages: list[StageReview], today: date, add) -> None:
+def _reviewer_items(stages: list[StageReview], recused: dict[int, set[int]], today: date, add) -> None:
     for stage in stages:
         due = stage_due_on(stage)
         words, late = _stage_due_words(stage, due, today)
         for assignment in stage.assignments:
             reviewer = assignment.reviewer
-            if review_perms.has_signed(reviewer, stage) or _is_recused(reviewer, stage):
+            if review_perms.has_signed(reviewer, stage) or reviewer.id in recused[stage.id]:
                 continue
             waiting = f"review-waiting:stage:{stage.id}"
             if late:
@@ -147,11 +140,9 @@ def _reviewer_items(stages: list[StageReview], today: date, add) -> None:
 
 
 def _recusal_items(chairs: list[User], add) -> None:
-    """Recusals that left a stage short of reviewers (committee.services, when that package is present)."""
-    try:
-        from reviewboard.committee.services import recusals_needing_replacement
-    except ImportError:
-        return
+    """Recusals that left a stage short of reviewers."""
+    from reviewboard.committee.services import recusals_needing_replacement
+
     for need in recusals_needing_replacement():
         stage = need.stage
         for reviewer in need.recused:
@@ -164,10 +155,11 @@ def _recusal_items(chairs: list[User], add) -> None:
                                 _link("reviews.show", stage_id=stage.id), covers=(f"understaffed:stage:{stage.id}",)))
 
 
-def _chair_items(stages: list[StageReview], chairs: list[User], today: date, add) -> None:
+def _chair_items(stages: list[StageReview], recused: dict[int, set[int]], chairs: list[User], today: date,
+                 add) -> None:
     for stage in stages:
-        wanted = max(stage.quorum, getattr(stage.pipeline_stage, "reviewers", None) or 0)
-        assigned = [a for a in stage.assignments if not _is_recused(a.reviewer, stage)]
+        wanted = max(stage.quorum, stage.pipeline_stage.reviewers or 0)
+        assigned = [a for a in stage.assignments if a.reviewer_id not in recused[stage.id]]
         due = stage_due_on(stage)
         words, late = _stage_due_words(stage, due, today)
         for chair in chairs:
@@ -334,11 +326,16 @@ def build_digests(today: date) -> list[Digest]:
         people[user.id] = user
         found[user.id].setdefault(item.key, item)
 
-    in_review = list(db.session.scalars(select(StageReview).where(StageReview.state == StageState.IN_REVIEW)
-                                        .order_by(StageReview.id)))
+    # what the items read of each stage in review, loaded with it rather than stage by stage
+    in_review = list(db.session.scalars(
+        select(StageReview).where(StageReview.state == StageState.IN_REVIEW).order_by(StageReview.id)
+        .options(joinedload(StageReview.pipeline_stage), joinedload(StageReview.project),
+                 selectinload(StageReview.assignments).joinedload(ReviewAssignment.reviewer),
+                 selectinload(StageReview.rounds).selectinload(SubmissionRound.signoffs))))
+    recused = recused_by_stage(s.id for s in in_review)
     chairs = [u for u in db.session.scalars(select(User).order_by(User.id)) if u.active and u.has_role(Role.CHAIR)]
-    _reviewer_items(in_review, today, add)
-    _chair_items(in_review, chairs, today, add)
+    _reviewer_items(in_review, recused, today, add)
+    _chair_items(in_review, recused, chairs, today, add)
     _recusal_items(chairs, add)
     _condition_items(today, add)
     _answered_condition_items(add)

@@ -62,3 +62,39 @@ def test_a_list_page_costs_the_same_statements_for_2_rows_as_for_12(client, make
         _in_review(make, owner, with_condition=i % 2 == 0)
     many = _statements(db_session, client, path)
     assert many == few, f"{path}: {few} statements with 2 rows, {many} with 12"
+
+
+def test_the_daily_digest_costs_the_same_statements_for_2_stages_in_review_as_for_12(make, db_session):
+    from reviewboard.notify.digest import build_digests
+    from reviewboard.reviews import services as review_services
+
+    chair = make.user("chair")
+    reviewers = make.reviewers(2)
+
+    def stages(n):
+        for _ in range(n):
+            stage = make.submitted_stage()
+            for reviewer in reviewers:
+                review_services.assign_reviewer(chair, stage, reviewer)
+            make.declare(reviewers[1], stage, "I know the team.")  # a recusal on every stage
+
+    stages(2)
+    few = _count(db_session, lambda: build_digests(utcnow().date()))
+    stages(10)
+    many = _count(db_session, lambda: build_digests(utcnow().date()))
+    assert many == few, f"build_digests: {few} statements with 2 stages in review, {many} with 12"
+
+
+def _count(db_session, run) -> int:
+    connection = db_session.connection()
+    seen = []
+
+    def count(*_args, **_kw):
+        seen.append(1)
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        assert run()
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    return len(seen)
