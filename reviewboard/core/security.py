@@ -59,9 +59,12 @@ def configure_logging(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     configure_logging(app)
 
-    @app.before_request
     def _request_id():
         g.request_id = secrets.token_hex(8)
+
+    # first of all the before-request hooks: a request refused by an earlier one (CSRF, a rate limit) still
+    # gets its id, in the security log line and on the error page
+    app.before_request_funcs.setdefault(None, []).insert(0, _request_id)
 
     @app.after_request
     def _headers(response):
