@@ -435,7 +435,7 @@ def _sweep(today) -> None:
     for stage in result.recurring:
         click.echo(f"reopened {stage.project.name} / {stage.name}: periodic review due")
     for stage in result.expired_evidence:
-        codes = getattr(stage, "reopen_codes", None)
+        codes = stage.reopen_codes
         click.echo(f"reopened {stage.project.name} / {stage.name}: evidence expired "
                    f"(criteria {', '.join(codes) if codes else 'all'})")
     click.echo(f"Re-review sweep for {today.isoformat()}: {_counted(result.count, 'stage')} reopened")

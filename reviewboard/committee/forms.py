@@ -42,10 +42,9 @@ class ConfirmProposalForm(AppForm):
 
 
 def expertise_choices() -> list[tuple[str, str]]:
-    from reviewboard.pipelines import models as pipeline_models
+    from reviewboard.pipelines.models import EXPERTISE
 
-    words = getattr(pipeline_models, "EXPERTISE", ("ethics", "technical", "legal", "privacy", "external", "domain"))
-    return [(w, w.capitalize()) for w in words]
+    return [(w, w.capitalize()) for w in EXPERTISE]
 
 
 class ExpertiseForm(AppForm):

@@ -7,21 +7,40 @@ A delegate acts on an away reviewer's assignment while the delegation is active.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask import g, has_request_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 
 
 def declaration(user, stage):
-    """This user's declaration for the stage's current round, or None."""
+    """This user's declaration for the stage's current round, or None.
+
+    Within a request the answer is looked up once (the stage page asks a dozen predicates that all start
+    here); :func:`forget_declarations` drops it when a declaration is written.
+    """
     from reviewboard.committee.models import ConflictDeclaration
 
     if not user.is_authenticated or not stage.round_number:
         return None
-    return db.session.scalar(select(ConflictDeclaration).where(
-        ConflictDeclaration.stage_review_id == stage.id, ConflictDeclaration.reviewer_id == user.id,
-        ConflictDeclaration.round_number == stage.round_number))
+    cache = g.setdefault("declarations", {}) if has_request_context() else {}
+    key = (user.id, stage.id, stage.round_number)
+    if key not in cache:
+        cache[key] = db.session.scalar(select(ConflictDeclaration).where(
+            ConflictDeclaration.stage_review_id == stage.id, ConflictDeclaration.reviewer_id == user.id,
+            ConflictDeclaration.round_number == stage.round_number))
+    return cache[key]
+
+
+def forget_declarations(*_args) -> None:
+    if has_request_context():
+        g.pop("declarations", None)
+
+
+# a rolled-back declaration must not outlive its transaction in the request's memory
+event.listen(Session, "after_soft_rollback", forget_declarations)
 
 
 def recused_ids(stage) -> set[int]:

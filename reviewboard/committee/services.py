@@ -19,11 +19,11 @@ from reviewboard.committee.models import ConflictDeclaration, Delegation
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
+from reviewboard.pipelines.models import rule_applies
 
 log = logging.getLogger("reviewboard.committee")
 
 # rule "when" keys a required-expertise rule may use, read from the project
-PROJECT_CONDITIONS = ("personal_data", "sensitive_data")
 
 
 def flag(value) -> bool:
@@ -41,31 +41,21 @@ def chair_cannot_approve_alone() -> bool:
 
 def reviewers_wanted(stage) -> int:
     """M, the number of reviewers to assign: the pipeline stage's setting, never fewer than the quorum."""
-    wanted = getattr(stage.pipeline_stage, "reviewers", None) or 0
-    return max(int(wanted), stage.quorum)
+    return max(stage.pipeline_stage.reviewers or 0, stage.quorum)
 
 
 def _rule_applies(rule: dict, project) -> bool:
-    from reviewboard.pipelines import models as pipeline_models
-
-    shared = getattr(pipeline_models, "rule_applies", None)  # the pipelines' own reading of a rule
-    if shared is not None:
-        try:
-            return shared(rule, project)
-        except KeyError:  # an unknown condition: the rule cannot be met, so it does not block
-            return False
-    tier = "high" if project.tier == "prohibited" else project.tier
-    if rule.get("tiers") and tier not in rule["tiers"]:
+    try:
+        return rule_applies(rule, project)  # the pipelines' own reading of a rule
+    except KeyError:  # an unknown condition: the rule cannot be met, so it does not block
         return False
-    when = rule.get("when")
-    return not when or (when in PROJECT_CONDITIONS and bool(getattr(project, when, False)))
 
 
 def required_expertise(stage) -> list[str]:
     """The expertise the signers of an approval must cover: the pipeline stage's required roles that apply
     to this project (its tier, its data)."""
     needed: list[str] = []
-    for rule in getattr(stage.pipeline_stage, "required_roles", None) or []:
+    for rule in stage.pipeline_stage.required_roles or []:
         if isinstance(rule, dict) and rule.get("expertise") and _rule_applies(rule, stage.project) \
                 and rule["expertise"] not in needed:
             needed.append(rule["expertise"])
@@ -113,6 +103,7 @@ def declare(reviewer: User, stage, has_conflict: bool, nature: str = "") -> Conf
                                 has_conflict=has_conflict, nature=nature if has_conflict else "")
     db.session.add(found)
     db.session.flush()
+    perms.forget_declarations()
     after = {"stage_review_id": stage.id, "round": stage.round_number, "reviewer": reviewer.name,
              "has_conflict": has_conflict, "nature": found.nature}
     if has_conflict:
@@ -159,6 +150,7 @@ def declare_late_conflict(reviewer: User, stage, nature: str) -> ConflictDeclara
         db.session.delete(verdict)
     found.has_conflict, found.nature, found.conflict_declared_at = True, nature, utcnow()
     db.session.flush()
+    perms.forget_declarations()
     record_event(reviewer, "conflict.declared_late", "stage_review", stage.id,
                  before={"has_conflict": False, "declared_at": iso(found.declared_at)},
                  after={"stage_review_id": stage.id, "round": stage.round_number, "reviewer": reviewer.name,

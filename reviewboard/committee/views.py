@@ -43,58 +43,57 @@ def _load_stage(stage_id: int) -> StageReview:
     return stage
 
 
-@bp.post("/stages/<int:stage_id>/declaration")
-@login_required
-def declare(stage_id: int):
+def _declaration_post(stage_id: int, allowed, form_class, form_name: str, act, refused: str):
+    """A reviewer's declaration step: ``act(reviewer, stage, form)`` records it and returns the flash
+    (message, category). A reviewer who declared already (or whose round moved on) gets ``refused`` and the
+    stage page, nothing saved; anyone else 403. A refused form comes back with its errors (422)."""
     stage = _load_stage(stage_id)
-    if not perms.can_declare(current_user, stage):
+    if not allowed(current_user, stage):
         if perms.declaration(current_user, stage) is not None:
-            flash("You have already declared for this round.", "warning")
+            flash(refused, "warning")
             return redirect(url_for("reviews.show", stage_id=stage.id))
         abort(403)
-    form = DeclarationForm()
+    form = form_class()
     if form.validate_on_submit():
         try:
-            found = services.declare(current_user._get_current_object(), stage, form.conflict.data == "yes",
-                                     form.nature.data or "")
+            message, category = act(current_user._get_current_object(), stage, form)
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            if found.has_conflict:
-                flash("Conflict declared: you are recused from this round. The chairs have been told.", "warning")
-            else:
-                flash("Thank you: you declared no conflict of interest and can now review.", "success")
+            flash(message, category)
             return redirect(url_for("reviews.show", stage_id=stage.id))
     from reviewboard.reviews.views import _render
 
-    g.declaration_form = form
+    setattr(g, form_name, form)
     return _render(stage, status=422)
+
+
+def _declare(reviewer, stage, form) -> tuple[str, str]:
+    found = services.declare(reviewer, stage, form.conflict.data == "yes", form.nature.data or "")
+    if found.has_conflict:
+        return "Conflict declared: you are recused from this round. The chairs have been told.", "warning"
+    return "Thank you: you declared no conflict of interest and can now review.", "success"
+
+
+def _declare_late(reviewer, stage, form) -> tuple[str, str]:
+    services.declare_late_conflict(reviewer, stage, form.nature.data)
+    return ("Conflict declared: you are recused from this round and your unsigned verdicts were withdrawn. "
+            "The chairs have been told.", "warning")
+
+
+@bp.post("/stages/<int:stage_id>/declaration")
+@login_required
+def declare(stage_id: int):
+    return _declaration_post(stage_id, perms.can_declare, DeclarationForm, "declaration_form", _declare,
+                             "You have already declared for this round.")
 
 
 @bp.post("/stages/<int:stage_id>/declaration/conflict")
 @login_required
 def declare_late_conflict(stage_id: int):
-    stage = _load_stage(stage_id)
-    if not perms.can_declare_late_conflict(current_user, stage):
-        if perms.declaration(current_user, stage) is not None:  # recused, signed or decided meanwhile
-            flash("You can no longer change your declaration for this round. Nothing was saved; if you have a "
-                  "conflict, tell a chair.", "warning")
-            return redirect(url_for("reviews.show", stage_id=stage.id))
-        abort(403)
-    form = LateConflictForm()
-    if form.validate_on_submit():
-        try:
-            services.declare_late_conflict(current_user._get_current_object(), stage, form.nature.data)
-        except ServiceError as exc:
-            attach_error(form, exc)
-        else:
-            flash("Conflict declared: you are recused from this round and your unsigned verdicts were withdrawn. "
-                  "The chairs have been told.", "warning")
-            return redirect(url_for("reviews.show", stage_id=stage.id))
-    from reviewboard.reviews.views import _render
-
-    g.late_conflict_form = form
-    return _render(stage, status=422)
+    return _declaration_post(stage_id, perms.can_declare_late_conflict, LateConflictForm, "late_conflict_form",
+                             _declare_late, "You can no longer change your declaration for this round. Nothing "
+                             "was saved; if you have a conflict, tell a chair.")
 
 
 @bp.get("/stages/<int:stage_id>/proposal")

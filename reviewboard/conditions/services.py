@@ -5,10 +5,8 @@ their due date on an earlier stage block the submission of the next one (``Facts
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import secrets
 from datetime import date
 
 from sqlalchemy import or_, select
@@ -21,9 +19,9 @@ from reviewboard.conditions import permissions as perms
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
-from reviewboard.projects.models import Evidence, Project, ProjectMember
+from reviewboard.projects.models import Project, ProjectMember
 from reviewboard.projects.permissions import is_member
-from reviewboard.projects.uploads import check_upload
+from reviewboard.projects.uploads import store_evidence
 from reviewboard.reviews.models import Condition, ReviewAssignment, SignOff, StageReview, SubmissionRound
 
 log = logging.getLogger("reviewboard.conditions")
@@ -69,16 +67,7 @@ def respond(actor: User, condition: Condition, note: str, criterion_id: int, fil
     criterion = db.session.get(Criterion, criterion_id) if criterion_id else None
     if criterion is None or criterion not in stage.applicable_criteria():
         raise ServiceError("Choose the criterion this evidence supports.", "criterion_id")
-    name, content_type = check_upload(filename, data)
-    evidence = Evidence(stage_review_id=stage.id, criterion_id=criterion.id, filename=name,
-                        storage_name=secrets.token_hex(16), content_type=content_type, size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_id=actor.id,
-                        round_number=stage.round_number + 1)
-    stage.evidence.append(evidence)
-    db.session.flush()
-    record_event(actor, "evidence.added", "evidence", evidence.id,
-                 after={"stage_review_id": stage.id, "criterion": criterion.code, "filename": name,
-                        "sha256": evidence.sha256, "size": evidence.size, "condition_id": condition.id})
+    evidence = store_evidence(actor, stage, criterion, filename, data, audit={"condition_id": condition.id})
     before = _state(condition)
     condition.status, condition.response, condition.responded_at = "fulfilled", note, utcnow()
     condition.evidence_id = evidence.id

@@ -307,29 +307,26 @@ class _Reader(_Checker):
         value = fields["criteria"][1]
         if isinstance(value, ScalarNode) and value.tag == _NULL_TAG:
             return None
-        out = []
-        for j, item in enumerate(self.items(fields, "criteria", path, required=False)):
-            where = f"{path}.criteria[{j}]"
+        out = [{"code": self.text(entry, "code", where),
+                "tiers": self.tier_list(entry, "tiers", where, required=True) or []}
+               for where, entry in self.entries(fields, "criteria", _CRITERION_KEYS, path)]
+        return out if isinstance(value, SequenceNode) else None
+
+    def entries(self, fields: dict, name: str, keys, path: str):
+        """(path, fields) of each well-formed mapping in the optional list ``name``, every line recorded."""
+        for j, item in enumerate(self.items(fields, name, path, required=False)):
+            where = f"{path}.{name}[{j}]"
             self._at(where, item)
-            entry = self.mapping(item, _CRITERION_KEYS, where)
+            entry = self.mapping(item, keys, where)
             if entry is None:
                 continue
             for key, (_, v) in entry.items():
                 self._at(f"{where}.{key}", v)
-            out.append({"code": self.text(entry, "code", where),
-                        "tiers": self.tier_list(entry, "tiers", where, required=True) or []})
-        return out if isinstance(value, SequenceNode) else None
+            yield where, entry
 
     def roles(self, fields: dict, path: str) -> list[dict]:
         out = []
-        for j, item in enumerate(self.items(fields, "required_roles", path, required=False)):
-            where = f"{path}.required_roles[{j}]"
-            self._at(where, item)
-            entry = self.mapping(item, _ROLE_KEYS, where)
-            if entry is None:
-                continue
-            for key, (_, v) in entry.items():
-                self._at(f"{where}.{key}", v)
+        for where, entry in self.entries(fields, "required_roles", _ROLE_KEYS, path):
             rule = {"expertise": self.text(entry, "expertise", where)}
             tiers = self.tier_list(entry, "tiers", where, required=True)
             if tiers:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from datetime import date
 
 from sqlalchemy import func, or_, select
@@ -22,7 +20,7 @@ from reviewboard.pipelines.services import decision_due
 from reviewboard.projects import permissions as perms
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.projects.tiering import assess
-from reviewboard.projects.uploads import check_upload
+from reviewboard.projects.uploads import store_evidence
 from reviewboard.rereview.services import after_project_change
 from reviewboard.reviews import resubmission, workflow
 from reviewboard.reviews.models import StageReview, SubmissionRound
@@ -122,18 +120,9 @@ def add_evidence(actor: User, stage: StageReview, criterion_id: int, filename: s
     criterion = db.session.get(Criterion, criterion_id)
     if criterion is None or criterion not in stage.applicable_criteria():
         raise ServiceError("Choose one of this stage's criteria.", "criterion_id")
-    name, content_type = check_upload(filename, data)
-    evidence = Evidence(stage_review_id=stage.id, criterion_id=criterion.id, filename=name,
-                        storage_name=secrets.token_hex(16), content_type=content_type, size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_id=actor.id,
-                        round_number=stage.round_number + 1, expires_on=expires_on)
-    stage.evidence.append(evidence)
-    db.session.flush()
-    record_event(actor, "evidence.added", "evidence", evidence.id,
-                 after={"stage_review_id": stage.id, "criterion": criterion.code, "filename": name,
-                        "sha256": evidence.sha256, "size": evidence.size,
-                        **({"expires_on": expires_on.isoformat()} if expires_on else {})})
-    return evidence
+    return store_evidence(actor, stage, criterion, filename, data,
+                          audit={"expires_on": expires_on.isoformat()} if expires_on else None,
+                          expires_on=expires_on)
 
 
 def withdraw_evidence(actor: User, evidence: Evidence) -> None:

@@ -1,11 +1,24 @@
-"""Evidence file checks: allow-listed types recognised by their content, never by the name alone."""
+"""Evidence files: allow-listed types recognised by their content, never by the name alone, and how an
+accepted file is stored (used by the stage page and by answers to conditions)."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import unicodedata
+from datetime import date
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
+from reviewboard.audit.services import record_event
 from reviewboard.core.errors import ServiceError
+from reviewboard.extensions import db
+from reviewboard.projects.models import Evidence
+
+if TYPE_CHECKING:
+    from reviewboard.auth.models import User
+    from reviewboard.catalogs.models import Criterion
+    from reviewboard.reviews.models import StageReview
 
 # extension -> (stored content type, content check)
 _PNG = b"\x89PNG\r\n\x1a\n"
@@ -57,3 +70,20 @@ def check_upload(filename: str, data: bytes) -> tuple[str, str]:
     if not looks_right(data):
         raise ServiceError(f"The file is named {ext} but its content is not a {ext[1:].upper()} file.", "file")
     return name, content_type
+
+
+def store_evidence(actor: User, stage: StageReview, criterion: Criterion, filename: str, data: bytes, *,
+                   audit: dict | None = None, expires_on: date | None = None) -> Evidence:
+    """Check the file (type by content, size, name) and store it as evidence on ``criterion`` with an
+    ``evidence.added`` event (``audit`` adds to it). The caller has checked who may and which criterion."""
+    name, content_type = check_upload(filename, data)
+    evidence = Evidence(stage_review_id=stage.id, criterion_id=criterion.id, filename=name,
+                        storage_name=secrets.token_hex(16), content_type=content_type, size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_id=actor.id,
+                        round_number=stage.round_number + 1, expires_on=expires_on)
+    stage.evidence.append(evidence)
+    db.session.flush()
+    record_event(actor, "evidence.added", "evidence", evidence.id,
+                 after={"stage_review_id": stage.id, "criterion": criterion.code, "filename": name,
+                        "sha256": evidence.sha256, "size": evidence.size, **(audit or {})})
+    return evidence

@@ -49,7 +49,7 @@ def recurrence_months(stage: StageReview) -> int | None:
 
     The pipeline stage's own recurrence ({tier: months}) wins; otherwise the rules file's, by code.
     """
-    by_tier = getattr(stage.pipeline_stage, "recurrence", None) or load_rules().recurrence.get(stage.code) or {}
+    by_tier = stage.pipeline_stage.recurrence or load_rules().recurrence.get(stage.code) or {}
     tier = "high" if stage.project.tier == "prohibited" else stage.project.tier
     months = by_tier.get(tier)
     return int(months) if months else None
@@ -82,8 +82,7 @@ def reopen_stage(actor, stage: StageReview, *, trigger: str, reason: str, codes:
         return False
     old = workflow.apply(stage, Action.REOPEN)
     stage.decided_at = None
-    if hasattr(stage, "reopen_codes"):
-        stage.reopen_codes = codes
+    stage.reopen_codes = codes
     db.session.flush()
     record_event(actor, "stage.reopened", "stage_review", stage.id, before={"state": old.value},
                  after={"state": stage.state.value, "trigger": trigger, "reopen_codes": codes,

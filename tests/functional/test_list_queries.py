@@ -92,3 +92,26 @@ def _count(db_session, run) -> int:
     finally:
         event.remove(connection, "before_cursor_execute", count)
     return len(seen)
+
+
+def test_the_stage_page_looks_up_the_reviewers_declaration_once(client, make, db_session):
+    from tests.support.http import declare_no_conflict
+
+    stage = make.submitted_stage()
+    login(client, make.user("reviewer"))
+    declare_no_conflict(client, stage.id)
+    connection = db_session.connection()
+    seen = []
+
+    def record(_conn, _cursor, statement, *_rest):
+        seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        page = client.get(f"/stages/{stage.id}")
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    assert page.status_code == 200 and "Your decision" in page.get_data(as_text=True)
+    lookups = [s for s in seen if s.lstrip().startswith("SELECT") and "FROM conflict_declaration" in s
+               and "reviewer_id" in s.split("WHERE", 1)[-1]]
+    assert len(lookups) == 1, len(lookups)
