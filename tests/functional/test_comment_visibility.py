@@ -125,6 +125,19 @@ def test_refusals(client, make, case, db_session):
     assert _count(db_session) == before
 
 
+def test_a_refused_comment_comes_back_with_its_text_and_the_reason(client, make, case, db_session):
+    stage, cid = case["stage"], case["criterion"].id
+    login(client, case["owner"])
+    before = _count(db_session)
+    text = "Our appeal route: " + "a" * 5000  # over the 5,000-character limit
+    response = _post(client, stage, {"body": text, "visibility": "submitter"}, criterion=cid)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Field cannot be longer than 5000 characters." in html
+    assert text in html  # nothing typed is lost: it is back in the composer, to shorten
+    assert _count(db_session) == before
+
+
 def _post_blind(client, stage):
     from tests.support.http import token_for
 
