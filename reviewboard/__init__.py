@@ -52,6 +52,9 @@ def _finish_config(app: Flask) -> None:
             raise ConfigurationError("Refusing to start: DEBUG is on in production.")
         if not cfg.get("SECRET_KEY") or cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY or len(cfg["SECRET_KEY"]) < 32:
             raise ConfigurationError("Refusing to start: set SECRET_KEY to a random value of 32+ characters.")
+        if (int(cfg["PASSWORD_HASH_TIME_COST"]) < Defaults.PASSWORD_HASH_TIME_COST
+                or int(cfg["PASSWORD_HASH_MEMORY_COST"]) < Defaults.PASSWORD_HASH_MEMORY_COST):
+            raise ConfigurationError("Refusing to start: password hashing below argon2id t=2, m=19 MiB (ASVS 5.0).")
         cfg["SESSION_COOKIE_SECURE"] = True
         cfg["SESSION_COOKIE_NAME"] = "__Host-session"
     elif cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY:

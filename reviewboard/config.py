@@ -55,6 +55,10 @@ class Defaults:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"
     SIGNING_FAILURE_LIMIT = 5
     SIGNING_FAILURE_WINDOW = timedelta(minutes=15)
+    # argon2id cost of new password hashes: ASVS 5.0 appendix C (t=2, m=19 MiB); production refuses less.
+    # The test suite lowers it (tests/conftest.py); a stored hash keeps the parameters it was made with.
+    PASSWORD_HASH_TIME_COST = 2
+    PASSWORD_HASH_MEMORY_COST = 19 * 1024  # KiB
     # Daily reminder digests (`reviewboard remind`): sent through SMTP when SMTP_HOST is set (environment:
     # REVIEWBOARD_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, REVIEWBOARD_MAIL_FROM), otherwise logged.
     SMTP_HOST: str | None = None

@@ -46,3 +46,26 @@ def test_production_uses_secure_host_prefixed_cookie(tmp_path, signing_dir):
                    SECRET_KEY="s" * 40)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+
+
+def test_production_hashes_passwords_with_argon2id_at_asvs_cost(tmp_path, signing_dir):
+    """The suite hashes cheaply (tests/conftest.py); production's hashes carry t=2, m=19 MiB, p=1."""
+    from argon2 import extract_parameters
+    from argon2.low_level import Type
+
+    from reviewboard.auth.passwords import check_password, hash_password
+
+    app = make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, REVIEWBOARD_ENV="production",
+                   SECRET_KEY="s" * 40)
+    with app.app_context():
+        stored = hash_password("correct horse battery")
+        assert check_password(stored, "correct horse battery")
+    params = extract_parameters(stored)
+    assert (params.type, params.time_cost, params.memory_cost, params.parallelism) == (Type.ID, 2, 19 * 1024, 1)
+
+
+@pytest.mark.parametrize("setting", ["PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_COST"])
+def test_production_refuses_cheaper_password_hashing(tmp_path, signing_dir, setting):
+    with pytest.raises(ConfigurationError, match="password hashing"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, REVIEWBOARD_ENV="production",
+                 SECRET_KEY="s" * 40, **{setting: 1})
