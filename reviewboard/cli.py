@@ -183,14 +183,14 @@ def record_cli():
 @record_cli.command("list")
 @with_appcontext
 def record_list():
-    """List issued records: id, project, stage, SHA-256."""
+    """List issued records: id, project, stage, file SHA-256 (of the signed PDF)."""
     from reviewboard.records.models import Record
 
     records = db.session.scalars(select(Record).order_by(Record.id)).all()
     if not records:
         click.echo("No records issued yet.")
         return
-    click.echo(f"{'ID':>4}  {'RECORD':<18} {'VER':>3}  {'PROJECT':<32} {'STAGE':<11} SHA-256")
+    click.echo(f"{'ID':>4}  {'RECORD':<18} {'VER':>3}  {'PROJECT':<32} {'STAGE':<11} FILE SHA-256 (PDF)")
     for r in records:
         stage = r.stage_review
         click.echo(f"{r.id:>4}  {r.public_id:<18} {r.version:>3}  {stage.project.name[:32]:<32} "
@@ -204,12 +204,14 @@ def record_list():
 def record_export(record_id, output):
     """Write the stored, signed PDF of RECORD_ID to a file."""
     from reviewboard.records.models import Record
+    from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
 
     record = db.session.get(Record, record_id)
     if record is None:
         raise click.ClickException(f"No record with id {record_id}. See `reviewboard record list`.")
     output.write_bytes(record.pdf)
-    click.echo(f"Wrote {output} ({record.pdf_size} bytes, SHA-256 {record.pdf_sha256})")
+    click.echo(f"Wrote {output} ({record.pdf_size} bytes, {FILE_HASH_LABEL} {record.pdf_sha256}; "
+               f"{CONTENT_HASH_LABEL} {record.content_sha256})")
 
 
 @record_cli.command("verify")
@@ -217,6 +219,7 @@ def record_export(record_id, output):
 @with_appcontext
 def record_verify(file):
     """Exit 0 only when FILE's signature is intact and trusted and it matches a stored record."""
+    from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
     from reviewboard.records.services import verify_record_bytes
 
     result = verify_record_bytes(file.read_bytes())
@@ -225,6 +228,9 @@ def record_verify(file):
                f"covers whole file: {sig.covers_whole_file}")
     if sig.signer:
         click.echo(f"signed by: {sig.signer}")
+    click.echo(f"{FILE_HASH_LABEL}: {sig.pdf_sha256}")
+    if result.embedded:
+        click.echo(f"{CONTENT_HASH_LABEL}: {result.embedded.get('content_sha256')}")
     if result.record is not None:
         click.echo(f"matches stored record {result.record.public_id} version {result.record.version}")
         if result.newer_version is not None:

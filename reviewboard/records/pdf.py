@@ -27,6 +27,9 @@ TEMPLATE_NAME = "records/pdf/record.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 PDF_VARIANT = "pdf/a-3b"
 RECORD_ATTACHMENT_NAME = "record.json"
+# A record has two SHA-256 digests; every page, the CLI and the PDF name them with these words.
+CONTENT_HASH_LABEL = "Content SHA-256 (record data)"  # canonical JSON, printed inside the PDF
+FILE_HASH_LABEL = "File SHA-256 (this PDF)"  # the signed file's bytes, listed by ReviewBoard
 
 VERDICT_LABELS = {
     "meets": "Meets",
@@ -60,6 +63,8 @@ def render_record_html(record: dict) -> str:
         iso_utc=iso_utc,
         verdict_label=verdict_label,
         human_size=human_size,
+        content_hash_label=CONTENT_HASH_LABEL,
+        file_hash_label=FILE_HASH_LABEL,
         signature_level=SIGNATURE_LEVELS.get(record.get("signature_level", "B-B"), SIGNATURE_LEVELS["B-B"]),
     )
 

@@ -175,7 +175,9 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path],
     token = status.timestamp_validity
     found = dict(
         intact=bool(status.intact),
-        valid=bool(status.valid),
+        # pyHanko's ``valid`` covers the signature value alone; a file whose digest does not match what
+        # was signed is never reported valid.
+        valid=bool(status.intact and status.valid),
         trusted=bool(status.trusted),
         covers_whole_file=whole_file,
         signer=status.signing_cert.subject.human_friendly if status.signing_cert else None,

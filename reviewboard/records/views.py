@@ -17,6 +17,7 @@ from reviewboard.projects.models import Project
 from reviewboard.projects.services import visible_projects_query
 from reviewboard.records import services
 from reviewboard.records.models import Record
+from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
 from reviewboard.records.permissions import can_download_record
 from reviewboard.reviews.models import StageReview
 
@@ -26,6 +27,11 @@ bp = Blueprint("records", __name__)
 class VerifyForm(FlaskForm):
     file = FileField("Signed record (PDF)", validators=[FileRequired(message="Choose the PDF to check.")])
     submit = SubmitField("Verify")
+
+
+@bp.app_context_processor
+def _hash_labels():
+    return {"content_hash_label": CONTENT_HASH_LABEL, "file_hash_label": FILE_HASH_LABEL}
 
 
 @bp.get("/records")

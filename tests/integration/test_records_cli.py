@@ -59,6 +59,7 @@ def test_record_list_shows_id_project_stage_and_hash(cli, demo_record):
     assert result.exit_code == 0
     line = next(line for line in result.output.splitlines() if record.public_id in line)
     assert "Emergency triage assistant" in line and "Design" in line and record.pdf_sha256 in line
+    assert "FILE SHA-256 (PDF)" in result.output.splitlines()[0]
 
 
 def test_exported_demo_record_verifies_with_cli_and_pyhanko(cli, demo_record, signing_dir):
@@ -67,6 +68,8 @@ def test_exported_demo_record_verifies_with_cli_and_pyhanko(cli, demo_record, si
     result = cli("record", "verify", str(path))
     assert result.exit_code == 0, result.output
     assert f"matches stored record {record.public_id} version 1" in result.output
+    assert f"File SHA-256 (this PDF): {record.pdf_sha256}" in result.output
+    assert f"Content SHA-256 (record data): {record.content_sha256}" in result.output
     check = verify_pdf(path.read_bytes(), [signing_dir / "signing-cert.pem"])
     assert check.intact and check.valid and check.trusted and check.covers_whole_file
 
@@ -82,6 +85,7 @@ def test_one_flipped_byte_makes_verify_fail(cli, demo_record, tmp_path):
     result = cli("record", "verify", str(tampered))
     assert result.exit_code == 1
     assert "FAILED" in result.output
+    assert "intact: False" in result.output and "valid: True" not in result.output
 
 
 def test_appended_incremental_update_makes_verify_fail(cli, demo_record, tmp_path):

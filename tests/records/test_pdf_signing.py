@@ -157,6 +157,7 @@ def test_byte_flip_in_page_content_reports_digest_mismatch(signed_pdf, key_pair)
 
     assert not check.ok
     assert check.reason == "document was modified after signing (digest mismatch)"
+    assert not check.valid  # pyHanko alone calls the signature value valid; the file it covers is not
 
 
 def test_appended_incremental_update_fails_verification(signed_pdf, key_pair, record_factory):
@@ -293,7 +294,7 @@ def test_qpdf_check_is_clean_and_no_javascript_objects(signed_pdf, tmp_path):
 
 # 5. What the record says -----------------------------------------------------------------------
 
-def test_pdf_text_shows_record_identity_signatures_and_integrity(signed_pdf, tmp_path, record_factory):
+def test_pdf_text_shows_record_identity_signatures_and_integrity(signed_pdf, tmp_path, app_context, record_factory):
     record = record_factory()
     text = pdf_text(tmp_path, signed_pdf)
     flat = squash(text)
@@ -305,11 +306,19 @@ def test_pdf_text_shows_record_identity_signatures_and_integrity(signed_pdf, tmp
         "3f1c4e0b2a9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa99",
         "Add age-group analysis before go-live.",
         "PAdES B-B (no timestamp authority configured)",
+        f"Content SHA-256 (record data) {record['content_sha256']}",
     ):
         assert squash(needle) in flat, needle
     for signature in record["signatures"]:
         for needle in (signature["name"], signature["role"], signature["meaning"]):
             assert squash(needle) in flat, needle
+    # the PDF prints the content digest by its full name, never a bare "SHA-256" that readers would
+    # compare with the file digest ReviewBoard lists
+    assert squash("File SHA-256 (this PDF)") in flat
+    html = render_record_html(record)
+    labels = re.findall(r"<(?:th|span class=\"label\")>([^<]*SHA-256[^<]*)<", html)
+    assert set(labels) == {"Content SHA-256 (record data)", "Evidence file SHA-256",
+                           "Sign-off SHA-256 (what was signed)"}, labels
     assert squash("2026-11-28 09:41:07 UTC") in flat
     assert squash("2026-11-28 09:58:30 UTC") in flat
 
