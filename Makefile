@@ -8,9 +8,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup install system-deps db keys demo serve test test-fast test-sqlite lint bench clean
+.PHONY: run setup install system-deps system-deps-serve db keys demo serve test test-fast test-sqlite lint bench clean
 
-run: setup demo serve
+run: system-deps-serve setup demo serve
 
 setup: install db keys
 
@@ -23,9 +23,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages: Pango for WeasyPrint, poppler-utils and qpdf for PDF checks, Chromium for browser tests.
+# Debian packages, installed when missing (root or password-less sudo; otherwise the apt-get line to run
+# is printed and make stops). Serving needs Pango and fonts for WeasyPrint; the tests also need
+# poppler-utils and qpdf for the PDF checks, Chromium for the browser tests and Redis.
 system-deps:
-	@bash .ci/system-deps
+	@bash .ci/system-deps test
+
+system-deps-serve:
+	@bash .ci/system-deps serve
 
 db: install
 	@echo "==> Migrating the database"
@@ -39,19 +44,19 @@ demo: db keys
 	@echo "==> Loading demo data"
 	@$(RB) demo
 
-serve:
+serve: system-deps-serve
 	@echo "==> Serving ReviewBoard on http://$(HOST):$(PORT) (Ctrl-C to stop)"
 	@$(RB) run --host $(HOST) --port $(PORT)
 
 # The ten slowest tests are listed at the end: the concurrency and crash tests' figures, run by run.
-test: install
+test: system-deps install
 	@$(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
 
 # Everything but the slow concurrency/crash tests (200 concurrent rounds per engine); `make test` runs all.
-test-fast: install
+test-fast: system-deps install
 	@$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-test-sqlite: install
+test-sqlite: system-deps install
 	@REVIEWBOARD_TEST_SQLITE_ONLY=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
