@@ -1,10 +1,10 @@
-"""Home, dashboard and health check."""
+"""Home, dashboard, health check and the site icon."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
 
@@ -66,6 +66,13 @@ def _names(alerts) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask every site for /favicon.ico, whatever the page links."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 @bp.get("/healthz")

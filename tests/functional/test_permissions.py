@@ -111,6 +111,7 @@ UNCLASSIFIED_OK = {
     "bootstrap.static": "Bootstrap's bundled static files",
     "core.index": "redirects to the dashboard or the sign-in page",
     "core.healthz": "public health check, no data",
+    "core.favicon": "the site icon, public (tested in test_sessions_and_headers.py)",
     "auth.login": "the public sign-in page (rate limits and CSRF tested elsewhere)",
 }
 ROLES = ("anonymous", *SIGNED_IN, "deactivated")

@@ -91,7 +91,7 @@ def test_cookies_are_httponly_and_samesite_lax(client, make):
     assert "HttpOnly" in header and "SameSite=Lax" in header
 
 
-@pytest.mark.parametrize("path", ["/login", "/verify", "/no-such-page", "/static/app.css",
+@pytest.mark.parametrize("path", ["/login", "/verify", "/no-such-page", "/static/app.css", "/favicon.ico",
                                   "/bootstrap/static/css/bootstrap.min.css"])
 def test_security_headers_on_every_response(client, path):
     response = client.get(path)
@@ -101,6 +101,16 @@ def test_security_headers_on_every_response(client, path):
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_the_site_icon_is_served_to_anyone_and_linked_from_every_page(client, make):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file, not an HTML error page
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/login").get_data(as_text=True)
+    login(client, make.user("submitter"))
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_signed_in_pages_are_not_cached_and_hsts_only_over_https(client, make):
