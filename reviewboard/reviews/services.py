@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -185,10 +186,6 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
                       on_behalf_of_id=behalf.id if behalf is not None else None)
     round_.signoffs.append(signoff)
     db.session.flush()
-    for c in conditions:
-        stage.conditions.append(Condition(signoff_id=signoff.id, text=c.text.strip(), owner_id=c.owner_id,
-                                          due_date=c.due_date))
-    db.session.flush()
     record_event(reviewer, "signoff.signed", "stage_review", stage.id,
                  after={"round": round_.number, "outcome": outcome.value, "meaning": meaning,
                         "printed_name": reviewer.name, "signed_at": iso(signed_at),
@@ -220,6 +217,8 @@ def _decide_if_quorum(actor: User, stage: StageReview) -> None:
     round_.decided_at = now
     if stage.state.decided:
         stage.decided_at = now
+    if action == Action.APPROVE_WITH_CONDITIONS:
+        _create_conditions(stage, round_)
     if action == Action.REQUEST_CHANGES:
         resubmission.record_reopen_codes(stage, round_)
     else:
@@ -238,6 +237,19 @@ def _decide_if_quorum(actor: User, stage: StageReview) -> None:
         following = [s for s in stage.project.stages if s.position > stage.position]
         if following and following[0].state == StageState.LOCKED:
             open_stage(actor, following[0])
+
+
+def _create_conditions(stage: StageReview, round_) -> None:
+    """The conditions come into being with the decision, not with one reviewer's signature: until the quorum
+    decides, a proposed condition is part of that reviewer's signed content only. Each is taken from the
+    signed content, so it is exactly what its reviewer signed."""
+    for signoff in round_.signoffs:
+        if signoff.outcome != Outcome.APPROVE_WITH_CONDITIONS:
+            continue
+        for text, owner_id, due in json.loads(signoff.signed_content).get("conditions", []):
+            stage.conditions.append(Condition(signoff_id=signoff.id, text=text, owner_id=owner_id,
+                                              due_date=date.fromisoformat(due)))
+    db.session.flush()
 
 
 def assign_reviewer(chair: User, stage: StageReview, reviewer: User) -> ReviewAssignment:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from reviewboard.audit.models import AuditEvent
@@ -18,6 +18,7 @@ from reviewboard.projects import services as projects
 from reviewboard.records.pdf import render_record_html
 from reviewboard.records.services import build_record_data
 from reviewboard.reviews import services as reviews
+from reviewboard.reviews.models import Condition
 from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState
 from tests.functional.test_permissions import stub_record_pdf  # noqa: F401  (fixture: records without WeasyPrint)
 
@@ -249,3 +250,35 @@ def test_the_record_shows_each_condition_status(make, db_session):
     assert record["conditions"][0]["status"] == "closed" and record["conditions"][0]["closed_by"] == a.name
     html = render_record_html(record)
     assert f"Status when issued: Closed, closed by {a.name}" in html
+
+
+def test_a_condition_exists_only_once_the_stage_is_decided(make, db_session):
+    stage = make.submitted_stage()
+    owner, chair = stage.project.owner, make.user("chair")
+    a, b = make.reviewers()
+    due = (utcnow() + timedelta(days=30)).date()
+    make.sign(a, stage, Outcome.APPROVE_WITH_CONDITIONS,
+              conditions=[reviews.ConditionEntry("Publish the model card", owner.id, due)])
+    assert stage.state == StageState.IN_REVIEW
+    assert stage.conditions == []  # one reviewer's proposal, not yet the committee's condition
+    assert conditions.dashboard_conditions(chair) == [] and conditions.dashboard_conditions(owner) == []
+
+    make.sign(b, stage)
+    assert stage.state == StageState.APPROVED_WITH_CONDITIONS
+    (condition,) = stage.conditions
+    assert (condition.text, condition.owner_id, condition.due_date, condition.status) == \
+        ("Publish the model card", owner.id, due, "open")
+    assert condition.signoff.reviewer_id == a.id
+    assert conditions.dashboard_conditions(chair) == [condition]
+
+
+def test_conditions_proposed_in_a_round_that_requests_changes_never_exist(make, db_session):
+    stage = make.submitted_stage()
+    a, b = make.reviewers()
+    due = (utcnow() + timedelta(days=30)).date()
+    make.sign(a, stage, Outcome.APPROVE_WITH_CONDITIONS,
+              conditions=[reviews.ConditionEntry("Publish the model card", stage.project.owner.id, due)])
+    make.sign(b, stage, Outcome.REQUEST_CHANGES)
+    assert stage.state == StageState.CHANGES_REQUESTED
+    assert stage.conditions == []
+    assert db_session.scalar(select(func.count(Condition.id)).where(Condition.stage_review_id == stage.id)) == 0

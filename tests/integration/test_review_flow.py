@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -77,7 +78,11 @@ def test_conditions_need_owner_and_future_due_date(make, db_session):
     with pytest.raises(ServiceError, match="member"):
         reviews.sign_decision(a, stage, Outcome.APPROVE_WITH_CONDITIONS, "correct horse battery", [not_member])
     good = reviews.ConditionEntry("Publish the model card", owner.id, (utcnow() + timedelta(days=30)).date())
-    reviews.sign_decision(a, stage, Outcome.APPROVE_WITH_CONDITIONS, "correct horse battery", [good])
+    signoff = reviews.sign_decision(a, stage, Outcome.APPROVE_WITH_CONDITIONS, "correct horse battery", [good])
+    assert json.loads(signoff.signed_content)["conditions"] == [["Publish the model card", owner.id,
+                                                                 good.due_date.isoformat()]]
+    assert stage.conditions == []  # a condition exists once the quorum decides
+    make.sign(make.user("reviewer"), stage)
     assert [c.text for c in stage.conditions] == ["Publish the model card"]
 
 
