@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,9 @@ _FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # zip entry times: the manifest carries the
 
 
 def _safe(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "file"
+    """A ZIP entry name: letters and digits of any script kept (ZIP marks such names UTF-8), anything else
+    that could mean a path or confuse an unzip tool becomes "_"."""
+    cleaned = re.sub(r"[^\w.-]+", "_", unicodedata.normalize("NFC", name)).strip("._") or "file"
     return cleaned[:120]
 
 
