@@ -1,8 +1,12 @@
-"""Idempotent demo data: one account per role, projects at different stages, a signed record."""
+"""Idempotent demo data: one account per role, projects at different stages, a signed record.
+
+The history is laid over the past six weeks (``models.base.clock_at``), as a committee's would be: projects
+registered weeks apart, submissions waiting days in the queue, each with its decision due date.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -11,7 +15,7 @@ from reviewboard.auth.services import create_user, find_user_by_email
 from reviewboard.catalogs.schema import default_catalog_path
 from reviewboard.catalogs.services import import_catalog_file
 from reviewboard.extensions import db
-from reviewboard.models.base import utcnow
+from reviewboard.models.base import clock_at, utcnow
 from reviewboard.pipelines import services as pipelines
 from reviewboard.pipelines.services import ensure_default_pipeline
 from reviewboard.projects import services as projects
@@ -76,62 +80,80 @@ def _review(reviewer, stage, outcome: Outcome, conditions=None) -> None:
     reviews.sign_decision(reviewer, stage, outcome, DEMO_PASSWORD, conditions or [])
 
 
+def _days_ago(days: float, now: datetime) -> datetime:
+    """A working-hours moment ``days`` before ``now`` (the demo's events are not all at one time of day)."""
+    moment = now - timedelta(days=days)
+    return moment.replace(hour=9 + int(days * 7) % 8, minute=int(days * 37) % 60, second=0, microsecond=0)
+
+
 def seed_demo(echo=print) -> list[User]:
-    users = _users(echo)
-    catalog, created = import_catalog_file(None, default_catalog_path())
-    if created:
-        echo(f"imported catalog {catalog.label}")
-    pipeline = ensure_default_pipeline()
+    now = utcnow()
+    with clock_at(_days_ago(42, now)):
+        users = _users(echo)
+        catalog, created = import_catalog_file(None, default_catalog_path())
+        if created:
+            echo(f"imported catalog {catalog.label}")
+        pipeline = ensure_default_pipeline()
     if db.session.scalar(select(Project).limit(1)) is not None:
         echo("demo projects already present")
         return list(users.values())
     alice, bob, rita, ravi = users["alice"], users["bob"], users["rita"], users["ravi"]
 
     echo("creating 'Emergency triage assistant' (Design approved and signed, R&D in review)…")
-    triage = projects.create_project(alice, pipeline, {
-        **BASE_FIELDS, "name": "Emergency triage assistant",
-        "purpose": "Suggests an urgency level for incoming patients; nurses decide.",
-        "scenario": "Runs beside the triage desk; suggestions are shown with the factors behind them.",
-        "model": "Gradient-boosted trees (in-house), v1.4, trained on 2019-2025 triage records",
-    }, {**NO, "safety_critical": "yes"})
-    design = triage.stages[0]
-    _evidence(alice, design, "Use-case brief, impact assessment and oversight design.")
-    projects.submit_stage(alice, design, "First submission of the design dossier.", design.version)
-    _review(rita, design, Outcome.APPROVE)
-    due = (utcnow() + timedelta(days=60)).date()
-    _review(ravi, design, Outcome.APPROVE_WITH_CONDITIONS,
-            [reviews.ConditionEntry("Publish the monitoring plan before R&D closes.", alice.id, due)])
+    with clock_at(_days_ago(35, now)):
+        triage = projects.create_project(alice, pipeline, {
+            **BASE_FIELDS, "name": "Emergency triage assistant",
+            "purpose": "Suggests an urgency level for incoming patients; nurses decide.",
+            "scenario": "Runs beside the triage desk; suggestions are shown with the factors behind them.",
+            "model": "Gradient-boosted trees (in-house), v1.4, trained on 2019-2025 triage records",
+        }, {**NO, "safety_critical": "yes"})
+        design = triage.stages[0]
+        _evidence(alice, design, "Use-case brief, impact assessment and oversight design.")
+    with clock_at(_days_ago(33, now)):
+        projects.submit_stage(alice, design, "First submission of the design dossier.", design.version)
+    with clock_at(_days_ago(30, now)):
+        _review(rita, design, Outcome.APPROVE)
+    with clock_at(_days_ago(28, now)):
+        due = (utcnow() + timedelta(days=60)).date()
+        _review(ravi, design, Outcome.APPROVE_WITH_CONDITIONS,
+                [reviews.ConditionEntry("Publish the monitoring plan before R&D closes.", alice.id, due)])
     db.session.refresh(triage)
     rnd = triage.stages[1]
-    _evidence(alice, rnd, "Data provenance log and bias report.")
-    projects.submit_stage(alice, rnd, "Data and model documentation.", rnd.version)
+    with clock_at(_days_ago(12, now)):
+        _evidence(alice, rnd, "Data provenance log and bias report.")
+    with clock_at(_days_ago(9, now)):
+        projects.submit_stage(alice, rnd, "Data and model documentation.", rnd.version)
 
     echo("creating 'Customer support chatbot' (generative AI pipeline, Design in review)…")
-    chatbot = projects.create_project(bob, pipelines.current_version("generative-ai") or pipeline, {
-        **BASE_FIELDS, "name": "Customer support chatbot",
-        "purpose": "Answers customers' questions about orders; hands over to staff on request.",
-        "intended_users": "Customers of the online shop.", "system_type": "generative",
-        "data_categories": ["personal"], "deployment_context": "public", "scale": "large",
-        "scenario": "Chat widget on the shop's help pages.",
-        "model": "Hosted large language model (vendor API), pinned version, with retrieval over the help pages",
-    }, {**NO, "public_content": "yes"})
-    _evidence(bob, chatbot.stages[0], "Use-case brief and labelling approach.")
-    projects.submit_stage(bob, chatbot.stages[0], "", chatbot.stages[0].version)
+    with clock_at(_days_ago(24, now)):
+        chatbot = projects.create_project(bob, pipelines.current_version("generative-ai") or pipeline, {
+            **BASE_FIELDS, "name": "Customer support chatbot",
+            "purpose": "Answers customers' questions about orders; hands over to staff on request.",
+            "intended_users": "Customers of the online shop.", "system_type": "generative",
+            "data_categories": ["personal"], "deployment_context": "public", "scale": "large",
+            "scenario": "Chat widget on the shop's help pages.",
+            "model": "Hosted large language model (vendor API), pinned version, with retrieval over the help pages",
+        }, {**NO, "public_content": "yes"})
+        _evidence(bob, chatbot.stages[0], "Use-case brief and labelling approach.")
+    with clock_at(_days_ago(19, now)):
+        projects.submit_stage(bob, chatbot.stages[0], "", chatbot.stages[0].version)
 
     echo("creating 'Warehouse demand forecast' (internal-tool pipeline, Design draft)…")
-    projects.create_project(bob, pipelines.current_version("internal-tool") or pipeline, {
-        **BASE_FIELDS, "name": "Warehouse demand forecast",
-        "purpose": "Forecasts weekly demand per product line.", "intended_users": "Planners.",
-        "system_type": "other", "data_categories": ["anonymous"], "autonomy_level": "advisory",
-        "scale": "pilot", "scenario": "Weekly batch job feeding the planning spreadsheet.",
-    }, NO)
+    with clock_at(_days_ago(6, now)):
+        projects.create_project(bob, pipelines.current_version("internal-tool") or pipeline, {
+            **BASE_FIELDS, "name": "Warehouse demand forecast",
+            "purpose": "Forecasts weekly demand per product line.", "intended_users": "Planners.",
+            "system_type": "other", "data_categories": ["anonymous"], "autonomy_level": "advisory",
+            "scale": "pilot", "scenario": "Weekly batch job feeding the planning spreadsheet.",
+        }, NO)
 
     echo("creating 'Shopper emotion kiosk' (prohibited or escalate: waits for a chair)…")
-    projects.create_project(alice, pipeline, {
-        **BASE_FIELDS, "name": "Shopper emotion kiosk",
-        "purpose": "Adjusts offers according to shoppers' detected emotions.",
-        "intended_users": "Store managers.", "system_type": "biometric", "data_categories": ["biometric"],
-        "deployment_context": "public", "autonomy_level": "autonomous", "scale": "large",
-        "scenario": "Cameras at store entrances.",
-    }, {**NO, "manipulation": "yes", "remote_biometric_public": "yes"})
+    with clock_at(_days_ago(2, now)):
+        projects.create_project(alice, pipeline, {
+            **BASE_FIELDS, "name": "Shopper emotion kiosk",
+            "purpose": "Adjusts offers according to shoppers' detected emotions.",
+            "intended_users": "Store managers.", "system_type": "biometric", "data_categories": ["biometric"],
+            "deployment_context": "public", "autonomy_level": "autonomous", "scale": "large",
+            "scenario": "Cameras at store entrances.",
+        }, {**NO, "manipulation": "yes", "remote_biometric_public": "yes"})
     return list(users.values())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -16,8 +19,24 @@ NAMING_CONVENTION = {
 }
 
 
+_clock_offset: ContextVar[timedelta] = ContextVar("reviewboard_clock_offset", default=timedelta(0))
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current UTC time; inside :func:`clock_at` the time runs from the moment set there."""
+    return datetime.now(UTC) + _clock_offset.get()
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Run the block as if it started at ``moment``: every ``utcnow()`` in it (creation times, submissions,
+    signatures, due dates, audit events) reads that moment plus the time elapsed. The demo uses it to lay
+    its history over past weeks, as a committee's would be; nothing else should."""
+    token = _clock_offset.set(moment - datetime.now(UTC))
+    try:
+        yield
+    finally:
+        _clock_offset.reset(token)
 
 
 class UTCDateTime(TypeDecorator):

@@ -151,10 +151,16 @@ def test_submission_sets_the_decision_due_time(make, db_session):
     round_ = projects.submit_stage(owner, stage, "", stage.version)
     assert stage.due_at is not None
     assert abs(stage.due_at - (round_.submitted_at + timedelta(days=30))) < timedelta(seconds=5)
-    standard = make.project(owner)  # the standard pipeline sets no due time
+    standard = make.project(owner)
+    standard.stages[0].pipeline_stage.due_days = None  # a pipeline may set no due time: none is shown
     make.evidence(standard.stages[0])
     projects.submit_stage(owner, standard.stages[0], "", standard.stages[0].version)
     assert standard.stages[0].due_at is None
+
+
+def test_every_shipped_pipeline_stage_has_a_decision_due_time(db_session):
+    for key in ("standard", "generative-ai", "internal-tool"):
+        assert all(s.due_days for s in pipelines.current_version(key).stages), key
 
 
 def test_reorder_add_remove_and_audit(make, db_session):

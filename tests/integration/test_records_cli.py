@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,29 @@ def test_demo_prints_sign_ins_and_is_idempotent(cli, db_session):
     assert followed["Customer support chatbot"] == "generative-ai"
     assert followed["Warehouse demand forecast"] == "internal-tool"
     assert followed["Emergency triage assistant"] == "standard"
+
+
+def test_the_demo_history_is_spread_over_past_weeks_and_each_stage_in_review_has_its_due_date(cli, db_session):
+    from reviewboard.audit.services import verify_chain
+    from reviewboard.models.base import utcnow
+    from reviewboard.reviews.models import StageReview, SubmissionRound
+    from reviewboard.reviews.workflow import StageState
+
+    assert cli("demo").exit_code == 0
+    now = utcnow()
+    created = sorted(p.created_at for p in db_session.scalars(select(Project)))
+    assert now - created[0] > timedelta(weeks=4) and len({c.date() for c in created}) == len(created)
+    submitted = db_session.scalars(select(SubmissionRound.submitted_at)).all()
+    assert all(timedelta(days=1) < now - at < timedelta(weeks=6) for at in submitted)  # nothing waits "0 h"
+    in_review = db_session.scalars(select(StageReview).where(StageReview.state == StageState.IN_REVIEW)).all()
+    assert {s.project.tier for s in in_review} >= {"high"}
+    for stage in in_review:
+        assert stage.due_at is not None, stage.project.name
+        expected = stage.current_round.submitted_at + timedelta(days=stage.pipeline_stage.due_days)
+        assert abs(stage.due_at - expected) < timedelta(seconds=5)
+    record = db_session.scalar(select(Record))
+    assert timedelta(weeks=3) < now - record.issued_at < timedelta(weeks=6)
+    assert verify_chain().ok  # back-dated, the audit trail still reads in order
 
 
 def test_record_list_shows_id_project_stage_and_hash(cli, demo_record):
