@@ -22,7 +22,9 @@ from flask import render_template
 from weasyprint import HTML, Attachment, URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
-TEMPLATE_VERSION = "record-v2"  # v2: delegation, shared comments, COI declarations, condition status
+# v2: delegation, shared comments, COI declarations, condition status; v3: the stage's whole audit trail,
+# the submitter's notes, the two digests named apart
+TEMPLATE_VERSION = "record-v3"
 TEMPLATE_NAME = "records/pdf/record.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 PDF_VARIANT = "pdf/a-3b"

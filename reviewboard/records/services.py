@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from reviewboard.audit.models import AuditEvent
 from reviewboard.audit.services import audit_head, describe, record_event
@@ -85,6 +85,38 @@ def record_declarations(stage) -> list[dict]:
             for d in declarations(stage)]
 
 
+# What an audit line adds to "action object" in the record: the criterion, verdict, file or outcome it was about.
+_EVENT_DETAIL_KEYS = ("round", "criterion", "value", "filename", "outcome", "reviewer", "reason")
+
+
+def _event_detail(event: AuditEvent) -> str:
+    after = json.loads(event.payload).get("after")
+    if not isinstance(after, dict):
+        return ""
+    return ", ".join(f"{key} {after[key]}" for key in _EVENT_DETAIL_KEYS if after.get(key) not in (None, ""))
+
+
+def stage_audit_events(stage, comment_ids) -> list[dict]:
+    """The stage's whole audit trail, oldest first: the stage and its project, its evidence, every verdict
+    of every round, its conditions, the comments shared with the submitter (``comment_ids``; committee-only
+    comments stay out of a record) and failed signing attempts on it."""
+    def about(object_type: str, ids) -> object:
+        return and_(AuditEvent.object_type == object_type, AuditEvent.object_id.in_([str(i) for i in ids]))
+
+    stage_id = str(stage.id)
+    failed_signing = and_(AuditEvent.action == "signature.failed",
+                          or_(AuditEvent.payload.like(f'%"stage_review_id":{stage_id},%'),
+                              AuditEvent.payload.like(f'%"stage_review_id":{stage_id}}}%')))
+    events = db.session.scalars(select(AuditEvent).where(or_(
+        about("stage_review", [stage.id]), about("project", [stage.project_id]),
+        about("evidence", [e.id for e in stage.evidence]),
+        about("verdict", [v.id for r in stage.rounds for v in r.verdicts]),
+        about("condition", [c.id for c in stage.conditions]),
+        about("comment", comment_ids), failed_signing,
+    )).order_by(AuditEvent.seq)).all()
+    return [{**describe(e), "detail": _event_detail(e)} for e in events]
+
+
 def build_record_data(stage, version: int, issued_at, signature_level: str | None = None) -> dict:
     """The record's content: everything the PDF prints and embeds as JSON."""
     project = stage.project
@@ -104,10 +136,7 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
                           "uploaded_by": e.uploaded_by.name, "uploaded_at": iso(e.uploaded_at)}
                          for e in stage.evidence if e.criterion_id == c.id and not e.withdrawn],
         })
-    events = db.session.scalars(select(AuditEvent).where(
-        ((AuditEvent.object_type == "stage_review") & (AuditEvent.object_id == str(stage.id)))
-        | ((AuditEvent.object_type == "project") & (AuditEvent.object_id == str(project.id)))
-    ).order_by(AuditEvent.seq)).all()
+    comments = _submitter_comments(stage)
     record = {
         "organisation": current_app.config["ORGANISATION_NAME"],
         "record_id": public_id(stage),
@@ -135,8 +164,9 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
                         "status": c.status, "closed_by": c.closed_by.name if c.closed_by else None,
                         "closed_at": iso(c.closed_at)} for c in stage.conditions],
         # only what the submitter may read: committee-only comments never enter a record
-        "comments": _submitter_comments(stage),
+        "comments": comments,
         "rounds": [{"number": r.number, "submitted_at": iso(r.submitted_at), "submitted_by": r.submitted_by.name,
+                    "note": r.note or "",
                     "outcome": r.outcome.value if r.outcome else "pending", "decided_at": iso(r.decided_at)}
                    for r in rounds],
         "signatures": [{"name": s.printed_name, "role": s.role_title, "signed_at": iso(s.signed_at),
@@ -145,7 +175,7 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
                         "on_behalf_of": s.on_behalf_of.name if s.on_behalf_of else None}
                        for r in rounds for s in r.signoffs],
         "declarations": record_declarations(stage),
-        "audit_events": [describe(e) for e in events],
+        "audit_events": stage_audit_events(stage, [c["id"] for c in comments]),
         "audit_head": audit_head(),
         "signature_level": signature_level or ("B-T" if current_app.config.get("TIMESTAMP_URL") else "B-B"),
     }

@@ -1,0 +1,95 @@
+"""What an issued record carries about its stage: the whole audit trail and the submitter's note to reviewers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from sqlalchemy import select
+
+from reviewboard.comments.services import post_comment
+from reviewboard.projects import services as projects
+from reviewboard.records.models import Record
+from reviewboard.reviews.services import SigningRefused
+from reviewboard.reviews.workflow import Outcome
+
+pytestmark = pytest.mark.real_records
+
+NOTE = "Section 4 of the brief answers last round's question on override logging."
+
+
+@pytest.fixture()
+def issued(make, db_session):
+    """A stage submitted with a note and two evidence files, a failed signing attempt, a committee-only and a
+    shared comment, then signed by two reviewers; returns (record, record dict, stage)."""
+    project = make.project()
+    stage = project.stages[0]
+    make.evidence(stage, filename="impact-assessment.md")
+    make.evidence(stage, filename="dpia-summary.md")
+    projects.submit_stage(project.owner, stage, NOTE, stage.version)
+    first, second = make.reviewers()
+    make.verdicts(first, stage)
+    with pytest.raises(SigningRefused):
+        make.sign(first, stage, password="not the password")
+    post_comment(first, stage, "Committee only: check the vendor contract.", "committee")
+    shared = post_comment(first, stage, "Please keep the override log for a year.", "submitter")
+    make.sign(first, stage, Outcome.APPROVE)
+    make.sign(second, stage, Outcome.APPROVE)
+    record = db_session.scalar(select(Record).where(Record.stage_review_id == stage.id))
+    return record, json.loads(record.record_json), stage, shared
+
+
+def test_the_record_carries_every_kind_of_stage_event(issued, db_session):
+    record, data, stage, shared = issued
+    events = data["audit_events"]
+    actions = [e["action"] for e in events]
+
+    for action in ("project.created", "stage.opened", "evidence.added", "stage.submitted", "verdict.recorded",
+                   "signature.failed", "signoff.signed", "stage.decided", "comment.posted"):
+        assert action in actions, action
+    assert actions.count("evidence.added") == 2
+    criteria = len(stage.applicable_criteria())
+    assert actions.count("verdict.recorded") == 2 * criteria  # every verdict of both reviewers
+    assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
+    evidence_details = [e["detail"] for e in events if e["action"] == "evidence.added"]
+    assert any("impact-assessment.md" in d for d in evidence_details)
+    assert any("dpia-summary.md" in d for d in evidence_details)
+    # a committee-only comment is not even hinted at: only the shared comment's event is there
+    assert [e["object"] for e in events if e["action"] == "comment.posted"] == [f"comment {shared.id}"]
+
+
+def test_the_record_carries_the_submitters_note(issued):
+    _, data, _, _ = issued
+
+    assert data["rounds"][0]["note"] == NOTE
+
+
+def test_failed_signing_on_another_stage_stays_out_of_this_record(make, db_session, issued):
+    _, data, stage, _ = issued
+    other = make.submitted_stage()
+    reviewer = make.user("reviewer")
+    make.verdicts(reviewer, other)
+    with pytest.raises(SigningRefused):
+        make.sign(reviewer, other, password="wrong again")
+    from reviewboard.records.services import stage_audit_events
+
+    ours = stage_audit_events(stage, [])
+    assert [e for e in ours if e["action"] == "signature.failed"] == [
+        e for e in data["audit_events"] if e["action"] == "signature.failed"]
+    assert all(e["actor"] != reviewer.name for e in ours)
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_the_pdf_prints_the_trail_and_the_note(issued, tmp_path):
+    record, data, _, _ = issued
+    path = tmp_path / "record.pdf"
+    path.write_bytes(record.pdf)
+    flat = "".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                  check=True).stdout.split())
+
+    assert "".join(NOTE.split()) in flat
+    for event in data["audit_events"]:
+        assert event["action"] in flat, event
+    assert "impact-assessment.md" in flat
