@@ -8,17 +8,24 @@ from pathlib import Path
 
 from flask import Flask
 
-from reviewboard.config import DEFAULT_SECRET_KEY, Defaults, from_environment, normalise_database_url
+from reviewboard.config import (
+    DEFAULT_SECRET_KEY,
+    ConfigurationError,
+    Defaults,
+    from_environment,
+    normalise_database_url,
+)
+
+__all__ = ["ConfigurationError", "create_app"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class ConfigurationError(RuntimeError):
-    pass
-
-
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints and CLI; nothing else."""
+    """Build the application: configuration, extensions, blueprints and CLI; nothing else.
+
+    Raises ConfigurationError on a malformed or unsafe configuration.
+    """
     instance = os.environ.get("REVIEWBOARD_INSTANCE_PATH") or str(REPO_ROOT / "instance")
     app = Flask(__name__, instance_path=instance, instance_relative_config=True,
                 template_folder=str(REPO_ROOT / "templates"), static_folder="static")
@@ -46,6 +53,9 @@ def _finish_config(app: Flask) -> None:
     if not cfg.get("SQLALCHEMY_DATABASE_URI"):
         cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'reviewboard.db'}"
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    if cfg["REVIEWBOARD_ENV"] not in ("demo", "production"):
+        raise ConfigurationError(f"Refusing to start: REVIEWBOARD_ENV={cfg['REVIEWBOARD_ENV']!r}: expected "
+                                 "'demo' or 'production'.")
     production = cfg["REVIEWBOARD_ENV"] == "production"
     if production:
         if app.debug or cfg.get("DEBUG"):
@@ -62,6 +72,10 @@ def _finish_config(app: Flask) -> None:
     _check_key_files(app)
 
 
+def _instance_file(app: Flask, value: str) -> Path:
+    return Path(value) if Path(value).is_absolute() else Path(app.instance_path) / value
+
+
 def _check_key_files(app: Flask) -> None:
     """Refuse to start when a configured private key is readable by group or others."""
     from reviewboard.records.keys import KeyPermissionError, check_key_permissions
@@ -70,7 +84,7 @@ def _check_key_files(app: Flask) -> None:
         value = app.config.get(setting)
         if not value:
             continue
-        path = Path(value) if Path(value).is_absolute() else Path(app.instance_path) / value
+        path = _instance_file(app, value)
         if path.exists():
             try:
                 check_key_permissions(path)

@@ -29,9 +29,13 @@ def _create_app(*_args, **_kwargs):
     import logging
     import os
 
-    from reviewboard import create_app
+    from reviewboard import ConfigurationError, create_app
 
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigurationError as exc:  # the message says what to change; a traceback would bury it
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
     # commands print their own progress; JSON log lines only when asked for (or warnings)
     logging.getLogger("reviewboard").setLevel(os.environ.get("REVIEWBOARD_LOG_LEVEL", "WARNING"))
     return app

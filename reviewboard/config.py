@@ -3,14 +3,23 @@
 Order of precedence (later wins): these defaults, ``instance/config.py``, environment variables
 prefixed ``REVIEWBOARD_`` (plus the conventional ``DATABASE_URL``, ``SECRET_KEY`` and ``REDIS_URL``), then the
 ``test_config`` mapping given to :func:`reviewboard.create_app`.
+
+An environment value takes the type of the setting's default (see :func:`convert`); a value that does not
+fit stops the start with a :class:`ConfigurationError` naming the variable.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from datetime import timedelta
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused outside the local demo
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or malformed: the application refuses to start."""
 
 
 class Defaults:
@@ -75,20 +84,90 @@ class Defaults:
     PROJECT_CREATION_LIMIT = "30 per hour"
 
 
-def from_environment() -> dict:
-    """Settings taken from the environment."""
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+_DURATION = re.compile(r"(\d+)\s*(s|m|h|d)?", re.IGNORECASE)
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# Variables with these names configure the process, not the application
+NOT_SETTINGS = frozenset({"REVIEWBOARD_ENV", "REVIEWBOARD_INSTANCE_PATH", "REVIEWBOARD_LOG_LEVEL",
+                          "REVIEWBOARD_TEST_SQLITE_ONLY"})
+
+
+def parse_flag(value: str | bool) -> bool:
+    """The one reading of an on/off setting: 1/0, true/false, yes/no, on/off (any case); else ValueError."""
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("expected 1/0, true/false, yes/no or on/off")
+
+
+def parse_duration(value: str) -> timedelta:
+    """Seconds ("900"), or a number with a unit: "30s", "15m", "12h", "2d"."""
+    match = _DURATION.fullmatch(value.strip())
+    if not match:
+        raise ValueError('expected seconds ("900") or a number with s, m, h or d ("15m", "12h")')
+    return timedelta(**{_DURATION_UNITS[(match[2] or "s").lower()]: int(match[1])})
+
+
+def describe_duration(value: timedelta) -> str:
+    """A duration in words, in its largest whole unit: "15 minutes", "1 hour", "90 seconds"."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+def convert(text: str, default: object) -> object:
+    """Environment text as the type of the setting's default (ValueError when it does not fit).
+
+    Lists of paths are colon-separated; engine options are a JSON object; settings without a typed
+    default (unset by default, or unknown) stay text.
+    """
+    if isinstance(default, bool):
+        return parse_flag(text)
+    if isinstance(default, int):
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise ValueError("expected a whole number") from None
+    if isinstance(default, timedelta):
+        return parse_duration(text)
+    if isinstance(default, tuple):
+        return tuple(part for part in text.split(":") if part)
+    if isinstance(default, dict):
+        value = json.loads(text) if text.strip() else {}
+        if not isinstance(value, dict):
+            raise ValueError("expected a JSON object")
+        return value
+    return text
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict:
+    """Settings taken from the environment, each converted to the type of its default.
+
+    Raises ConfigurationError naming the variable whose value does not fit.
+    """
+    environ = os.environ if environ is None else environ
+    named = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI", "SECRET_KEY": "SECRET_KEY",
+             "REDIS_URL": "RATELIMIT_STORAGE_URI", "REVIEWBOARD_ENV": "REVIEWBOARD_ENV"}
+    sources = {variable: setting for variable, setting in named.items() if environ.get(variable)}
+    for variable in environ:
+        if variable.startswith("REVIEWBOARD_") and variable not in NOT_SETTINGS:
+            sources[variable] = variable.removeprefix("REVIEWBOARD_")
     found: dict = {}
-    if os.environ.get("DATABASE_URL"):
-        found["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    if os.environ.get("SECRET_KEY"):
-        found["SECRET_KEY"] = os.environ["SECRET_KEY"]
-    if os.environ.get("REDIS_URL"):
-        found["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
-    for name, value in os.environ.items():
-        if name.startswith("REVIEWBOARD_") and name != "REVIEWBOARD_ENV":
-            found[name.removeprefix("REVIEWBOARD_")] = value
-    if os.environ.get("REVIEWBOARD_ENV"):
-        found["REVIEWBOARD_ENV"] = os.environ["REVIEWBOARD_ENV"]
+    # the conventional names first, so that REVIEWBOARD_<NAME> wins over them, as it always has
+    for variable in sorted(sources, key=lambda v: (v.startswith("REVIEWBOARD_"), v)):
+        setting = sources[variable]
+        try:
+            found[setting] = convert(environ[variable], getattr(Defaults, setting, None))
+        except ValueError as exc:
+            raise ConfigurationError(f"Refusing to start: {variable}={environ[variable]!r}: {exc}.") from None
     return found
 
 

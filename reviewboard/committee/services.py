@@ -26,15 +26,8 @@ log = logging.getLogger("reviewboard.committee")
 # rule "when" keys a required-expertise rule may use, read from the project
 
 
-def flag(value) -> bool:
-    """A boolean setting that may come from the environment as text ("0", "false", "no", "off")."""
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "0", "false", "no", "off")
-    return bool(value)
-
-
 def chair_cannot_approve_alone() -> bool:
-    return flag(current_app.config.get("CHAIR_CANNOT_APPROVE_ALONE", True))
+    return current_app.config["CHAIR_CANNOT_APPROVE_ALONE"]
 
 
 # --- what a stage needs ---------------------------------------------------------------------------------

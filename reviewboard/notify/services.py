@@ -28,12 +28,6 @@ log = logging.getLogger("reviewboard.notify")
 digest_log = logging.getLogger("reviewboard.notify.digests")
 digest_log.setLevel(logging.INFO)
 
-TRUE_WORDS = {"1", "true", "yes", "on"}
-
-
-def _flag(value) -> bool:
-    return value is True or str(value or "").strip().lower() in TRUE_WORDS
-
 
 def render_message(digest: Digest, today: date, sender: str) -> EmailMessage:
     """The digest as a plain-text e-mail with an HTML alternative."""
@@ -58,7 +52,7 @@ class DigestSender:
         self.port = int(config.get("SMTP_PORT") or 25)
         self.user = config.get("SMTP_USER") or None
         self.password = config.get("SMTP_PASSWORD") or ""
-        self.starttls = _flag(config.get("SMTP_STARTTLS"))
+        self.starttls = config.get("SMTP_STARTTLS", False)
         self.sender = config.get("MAIL_FROM") or "ReviewBoard <reviewboard@localhost>"
         self._smtp: smtplib.SMTP | None = None
 

@@ -12,6 +12,7 @@ from reviewboard.audit.models import AuditEvent
 from reviewboard.committee import permissions as committee_perms
 from reviewboard.committee import services as committee
 from reviewboard.committee.models import ConflictDeclaration, Delegation
+from reviewboard.config import from_environment
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.projects.models import ProjectMember
 from reviewboard.reviews import permissions as perms
@@ -294,7 +295,8 @@ def test_chairs_alone_may_still_request_changes(make, db_session):
 
 
 def test_the_chair_rule_can_be_switched_off(make, db_session, app, monkeypatch, records):
-    monkeypatch.setitem(app.config, "CHAIR_CANNOT_APPROVE_ALONE", "false")  # as the environment gives it
+    off = from_environment({"REVIEWBOARD_CHAIR_CANNOT_APPROVE_ALONE": "false"})  # as the environment gives it
+    monkeypatch.setitem(app.config, "CHAIR_CANNOT_APPROVE_ALONE", off["CHAIR_CANNOT_APPROVE_ALONE"])
     stage = make.submitted_stage()
     for chair in (make.user("reviewer", "chair"), make.user("reviewer", "chair")):
         make.declare(chair, stage)

@@ -13,6 +13,7 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import func, select
 
+from reviewboard.config import from_environment
 from reviewboard.models.base import utcnow
 from reviewboard.notify.digest import build_digests
 from reviewboard.notify.models import Notice
@@ -60,7 +61,7 @@ def smtp_server(app, monkeypatch):
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", str(port))  # as it comes from the environment
+    monkeypatch.setitem(app.config, "SMTP_PORT", from_environment({"REVIEWBOARD_SMTP_PORT": str(port)})["SMTP_PORT"])
     monkeypatch.setitem(app.config, "MAIL_FROM", "ReviewBoard <reviewboard@example.test>")
     try:
         yield inbox

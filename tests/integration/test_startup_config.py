@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 
 import pytest
 
@@ -69,3 +70,24 @@ def test_production_refuses_cheaper_password_hashing(tmp_path, signing_dir, sett
     with pytest.raises(ConfigurationError, match="password hashing"):
         make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, REVIEWBOARD_ENV="production",
                  SECRET_KEY="s" * 40, **{setting: 1})
+
+
+def test_environment_values_reach_the_app_with_their_types(tmp_path, signing_dir, monkeypatch):
+    monkeypatch.setenv("REVIEWBOARD_SIGNING_FAILURE_LIMIT", "5")
+    monkeypatch.setenv("REVIEWBOARD_SIGNING_FAILURE_WINDOW", "30m")
+    app = make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir)
+    assert app.config["SIGNING_FAILURE_LIMIT"] == 5
+    assert app.config["SIGNING_FAILURE_WINDOW"] == timedelta(minutes=30)
+
+
+def test_a_bad_environment_value_stops_the_start_naming_the_variable(tmp_path, signing_dir, monkeypatch):
+    monkeypatch.setenv("REVIEWBOARD_SIGNING_FAILURE_LIMIT", "5 tries")
+    with pytest.raises(ConfigurationError, match="REVIEWBOARD_SIGNING_FAILURE_LIMIT='5 tries'"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir)
+
+
+def test_an_unknown_environment_kind_stops_the_start(tmp_path, signing_dir):
+    """A typo such as "prod" would otherwise run production as the demo: insecure cookies, demo accounts."""
+    with pytest.raises(ConfigurationError, match="REVIEWBOARD_ENV='prod'"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, REVIEWBOARD_ENV="prod",
+                 SECRET_KEY="s" * 40)
