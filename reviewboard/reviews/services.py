@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -16,6 +17,7 @@ from reviewboard.auth import services as accounts
 from reviewboard.auth.models import Role, User
 from reviewboard.auth.passwords import check_password
 from reviewboard.committee import permissions as committee_perms
+from reviewboard.config import describe_duration
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
@@ -110,7 +112,8 @@ def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry
 def _check_password(reviewer: User, password: str, stage: StageReview) -> None:
     if accounts.signing_blocked(reviewer):
         security_log.warning("signature.blocked user=%s stage=%s", reviewer.id, stage.id)
-        raise SigningRefused("Signing is blocked for 15 minutes after repeated wrong passwords. "
+        window = describe_duration(current_app.config["SIGNING_FAILURE_WINDOW"])
+        raise SigningRefused(f"Signing is blocked for {window} after repeated wrong passwords. "
                              "The committee chairs have been alerted.", "password")
     if not check_password(reviewer.password_hash, password or ""):
         record_event(reviewer, "signature.failed", "user", reviewer.id, after={"stage_review_id": stage.id})

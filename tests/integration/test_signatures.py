@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
+from reviewboard.config import from_environment
+from reviewboard.reviews.services import SigningRefused
 from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import Outcome
 
@@ -77,3 +80,20 @@ def test_stage_page_shows_each_signatures_status(client, make, db_session):
                       {"i": signoff.id})
     page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
     assert page.count("signature valid") == 1 and "signature invalid" in page
+
+
+def test_signing_lockout_follows_the_configured_limit_and_states_the_configured_window(make, db_session, app,
+                                                                                      monkeypatch):
+    """Limit and window as the environment gives them (text converted at start: "2" and "1h")."""
+    for setting, value in from_environment({"REVIEWBOARD_SIGNING_FAILURE_LIMIT": "2",
+                                            "REVIEWBOARD_SIGNING_FAILURE_WINDOW": "1h"}).items():
+        monkeypatch.setitem(app.config, setting, value)
+    stage = make.submitted_stage()
+    (reviewer,) = make.reviewers(1)
+    make.declare(reviewer, stage)
+    for _ in range(2):
+        with pytest.raises(SigningRefused, match="not correct"):
+            make.sign(reviewer, stage, password="wrong password")
+    with pytest.raises(SigningRefused) as blocked:
+        make.sign(reviewer, stage)
+    assert str(blocked.value).startswith("Signing is blocked for 1 hour after repeated wrong passwords.")
