@@ -21,10 +21,11 @@ __all__ = ["ConfigurationError", "create_app"]
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, making_keys: bool = False) -> Flask:
     """Build the application: configuration, extensions, blueprints and CLI; nothing else.
 
-    Raises ConfigurationError on a malformed or unsafe configuration.
+    Raises ConfigurationError on a malformed or unsafe configuration; production also refuses to start
+    without its signing key, except for ``reviewboard keys init`` (``making_keys``), which creates it.
     """
     instance = os.environ.get("REVIEWBOARD_INSTANCE_PATH") or str(REPO_ROOT / "instance")
     app = Flask(__name__, instance_path=instance, instance_relative_config=True,
@@ -34,7 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(from_environment())
     if test_config:
         app.config.update(test_config)
-    _finish_config(app)
+    _finish_config(app, making_keys=making_keys)
 
     from reviewboard import extensions
 
@@ -47,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _finish_config(app: Flask) -> None:
+def _finish_config(app: Flask, *, making_keys: bool = False) -> None:
     cfg = app.config
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not cfg.get("SQLALCHEMY_DATABASE_URI"):
@@ -65,6 +66,8 @@ def _finish_config(app: Flask) -> None:
         if (int(cfg["PASSWORD_HASH_TIME_COST"]) < Defaults.PASSWORD_HASH_TIME_COST
                 or int(cfg["PASSWORD_HASH_MEMORY_COST"]) < Defaults.PASSWORD_HASH_MEMORY_COST):
             raise ConfigurationError("Refusing to start: password hashing below argon2id t=2, m=19 MiB (ASVS 5.0).")
+        if not making_keys:
+            _require_signing_key(app)
         cfg["SESSION_COOKIE_SECURE"] = True
         cfg["SESSION_COOKIE_NAME"] = "__Host-session"
     elif cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY:
@@ -74,6 +77,21 @@ def _finish_config(app: Flask) -> None:
 
 def _instance_file(app: Flask, value: str) -> Path:
     return Path(value) if Path(value).is_absolute() else Path(app.instance_path) / value
+
+
+def _require_signing_key(app: Flask) -> None:
+    """Production signs every record and audit checkpoint: without the key each decision would fail."""
+    cfg = app.config
+    if cfg.get("SIGNING_PKCS12_PATH"):
+        needed = ("SIGNING_PKCS12_PATH", "AUDIT_MAC_KEY_PATH")
+    else:
+        needed = ("SIGNING_KEY_PATH", "SIGNING_CERT_PATH", "AUDIT_MAC_KEY_PATH")
+    missing = [f"{setting} ({_instance_file(app, cfg[setting])})" for setting in needed
+               if not _instance_file(app, cfg[setting]).is_file()]
+    if missing:
+        raise ConfigurationError("Refusing to start: no signing key: " + ", ".join(missing) + " missing. Run "
+                                 "`reviewboard keys init` to create them, or point these settings at your "
+                                 "organisation's key.")
 
 
 def _check_key_files(app: Flask) -> None:

@@ -32,7 +32,8 @@ def _create_app(*_args, **_kwargs):
     from reviewboard import ConfigurationError, create_app
 
     try:
-        app = create_app()
+        # `reviewboard keys ...` creates the signing key that production otherwise refuses to start without
+        app = create_app(making_keys=sys.argv[1:2] == ["keys"])
     except ConfigurationError as exc:  # the message says what to change; a traceback would bury it
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

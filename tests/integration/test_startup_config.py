@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +95,28 @@ def test_an_unknown_environment_kind_stops_the_start(tmp_path, signing_dir):
     with pytest.raises(ConfigurationError, match="REVIEWBOARD_ENV='prod'"):
         make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, REVIEWBOARD_ENV="prod",
                  SECRET_KEY="s" * 40)
+
+
+@pytest.mark.parametrize("key_file", ["signing-key.pem", "signing-cert.pem", "audit-mac.key"])
+def test_production_refuses_to_start_without_its_signing_key(tmp_path, signing_dir, key_file):
+    keys = tmp_path / "keys"
+    shutil.copytree(signing_dir, keys)
+    (keys / key_file).unlink()
+    with pytest.raises(ConfigurationError, match=rf"{key_file}.*reviewboard keys init"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, keys, REVIEWBOARD_ENV="production",
+                 SECRET_KEY="s" * 40)
+    # the demo starts, so that `make run` can create the key after migrating
+    assert make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, keys) is not None
+
+
+def test_production_can_create_its_signing_key(tmp_path):
+    """`reviewboard keys init` is the one command that runs in production without the key: it makes it."""
+    cli = str(Path(sys.executable).with_name("reviewboard"))
+    env = {**os.environ, "REVIEWBOARD_ENV": "production", "SECRET_KEY": "s" * 40,
+           "REVIEWBOARD_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    refused = subprocess.run([cli, "record", "list"], env=env, capture_output=True, text=True)  # noqa: S603
+    assert refused.returncode != 0
+    assert "reviewboard keys init" in refused.stderr
+    made = subprocess.run([cli, "keys", "init"], env=env, capture_output=True, text=True)  # noqa: S603
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "keys" / "signing-key.pem").is_file() and (tmp_path / "keys" / "audit-mac.key").is_file()
