@@ -39,9 +39,6 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 3600 * 12
     # Uploads: evidence up to 20 MiB (documented limit; 413 page above it)
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
-    # Text limits (documented in the README)
-    MAX_SHORT_TEXT = 200
-    MAX_LONG_TEXT = 5000
     PER_PAGE = 20
     BOOTSTRAP_SERVE_LOCAL = True
     # Signing key and certificate; relative paths are inside the instance folder

@@ -12,11 +12,12 @@ from reviewboard.audit.services import record_event
 from reviewboard.comments import permissions as perms
 from reviewboard.comments.models import Comment, Visibility
 from reviewboard.core.errors import NotPermitted, ServiceError
+from reviewboard.core.limits import LONG_TEXT
 from reviewboard.extensions import db
 
 log = logging.getLogger("reviewboard.comments")
 
-MAX_BODY = 5000
+MAX_BODY = LONG_TEXT
 
 
 @dataclass

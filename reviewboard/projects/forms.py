@@ -17,9 +17,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from reviewboard.auth.forms import MultiCheckboxField
 from reviewboard.core.forms import AppForm
+from reviewboard.core.limits import LONG_TEXT, SHORT_TEXT
 from reviewboard.projects.tiering import questionnaire
-
-SHORT, LONG = 200, 5000
 
 
 def _choices(qid: str) -> list[tuple[str, str]]:
@@ -27,13 +26,13 @@ def _choices(qid: str) -> list[tuple[str, str]]:
 
 
 class ProjectForm(AppForm):
-    name = StringField("Project name", validators=[DataRequired(), Length(max=SHORT)])
-    purpose = TextAreaField("Purpose", validators=[DataRequired(), Length(max=LONG)],
+    name = StringField("Project name", validators=[DataRequired(), Length(max=SHORT_TEXT)])
+    purpose = TextAreaField("Purpose", validators=[DataRequired(), Length(max=LONG_TEXT)],
                             description="What the system is for and what it must not be used for.")
-    intended_users = TextAreaField("Intended users", validators=[DataRequired(), Length(max=LONG)])
-    scenario = TextAreaField("Application scenario", validators=[DataRequired(), Length(max=LONG)],
+    intended_users = TextAreaField("Intended users", validators=[DataRequired(), Length(max=LONG_TEXT)])
+    scenario = TextAreaField("Application scenario", validators=[DataRequired(), Length(max=LONG_TEXT)],
                              description="Where, how and on whom the system is used.")
-    model = TextAreaField("AI models and versions", validators=[Optional(), Length(max=LONG)],
+    model = TextAreaField("AI models and versions", validators=[Optional(), Length(max=LONG_TEXT)],
                           description="Base model, provider, fine-tuning and version, e.g. “Llama 3.1 8B "
                                       "fine-tuned on past tickets, v2”. Changing it later reopens R&D, Testing "
                                       "and Deployment for re-review.")
@@ -91,12 +90,12 @@ class EvidenceForm(AppForm):
 
 
 class SubmitStageForm(AppForm):
-    note = TextAreaField("Note to reviewers (optional)", validators=[Optional(), Length(max=LONG)])
+    note = TextAreaField("Note to reviewers (optional)", validators=[Optional(), Length(max=LONG_TEXT)])
     version = IntegerField(validators=[InputRequired()])
     submit = SubmitField("Submit stage for review")
 
 
 class EscalationForm(AppForm):
     tier = SelectField("Continue under tier", choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")])
-    note = TextAreaField("Why the project may proceed", validators=[DataRequired(), Length(max=LONG)])
+    note = TextAreaField("Why the project may proceed", validators=[DataRequired(), Length(max=LONG_TEXT)])
     submit = SubmitField("Clear escalation")

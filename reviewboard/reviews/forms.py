@@ -19,9 +19,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from reviewboard.core.forms import AppForm, CleanTextMeta
+from reviewboard.core.limits import LONG_TEXT
 from reviewboard.reviews.workflow import Outcome, VerdictValue
 
-LONG = 5000
 VERDICT_CHOICES = [(v.value, v.label) for v in VerdictValue]
 OUTCOME_CHOICES = [(o.value, o.label) for o in Outcome]
 
@@ -37,7 +37,7 @@ class ConditionForm(Form):
 
 class DecisionFields:
     outcome = RadioField("Your decision", choices=OUTCOME_CHOICES, validators=[Optional()])
-    comment = TextAreaField("Comment to the submitter (optional)", validators=[Optional(), Length(max=LONG)])
+    comment = TextAreaField("Comment to the submitter (optional)", validators=[Optional(), Length(max=LONG_TEXT)])
     reopen_all = BooleanField("Reopen every criterion for the next round (when requesting changes)")
     conditions = FieldList(FormField(ConditionForm), min_entries=3, max_entries=10)
     email = EmailField("Your e-mail", validators=[Optional(), Length(max=254)])
@@ -51,7 +51,7 @@ def review_form_class(criteria):
     attrs = {}
     for c in criteria:
         attrs[f"v_{c.id}"] = RadioField(c.code, choices=VERDICT_CHOICES, validators=[Optional()])
-        attrs[f"r_{c.id}"] = TextAreaField("Rationale", validators=[Optional(), Length(max=LONG)])
+        attrs[f"r_{c.id}"] = TextAreaField("Rationale", validators=[Optional(), Length(max=LONG_TEXT)])
         attrs[f"reopen_{c.id}"] = BooleanField(f"Reopen {c.code} if I request changes")
     return type("ReviewForm", (DecisionFields, AppForm), attrs)
 

@@ -96,3 +96,15 @@ def test_a_bad_value_names_its_variable(variable, value, reason):
     with pytest.raises(ConfigurationError, match=rf"^Refusing to start: {variable}=.*{reason}") as caught:
         from_environment({variable: value})
     assert repr(value) in str(caught.value)
+
+
+def test_text_limits_are_not_settings_and_the_name_limit_fits_its_column():
+    """A configurable name limit above the column width would pass the form and fail in the database."""
+    from reviewboard.core.limits import SHORT_TEXT
+    from reviewboard.projects.forms import ProjectForm
+    from reviewboard.projects.models import Project
+
+    assert not hasattr(Defaults, "MAX_SHORT_TEXT") and not hasattr(Defaults, "MAX_LONG_TEXT")
+    assert Project.__table__.c.name.type.length == SHORT_TEXT
+    (length,) = [v for v in ProjectForm.name.kwargs["validators"] if hasattr(v, "max")]
+    assert length.max == SHORT_TEXT
