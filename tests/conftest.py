@@ -167,6 +167,18 @@ def client(app, db_session):
     return app.test_client()
 
 
+@pytest.fixture(autouse=True)
+def issued_records(request, monkeypatch) -> list[dict]:
+    """Records are issued with placeholder bytes (tests/support/records.py) unless the test is marked
+    ``real_records``; the list holds each placeholder record's data. Tests of the PDF, its signature,
+    timestamp or verification carry the marker."""
+    if request.node.get_closest_marker("real_records"):
+        return []
+    from tests.support.records import stub_records
+
+    return stub_records(monkeypatch)
+
+
 @pytest.fixture()
 def make(db_session):
     from tests.support.factories import Factory

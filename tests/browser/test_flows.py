@@ -312,6 +312,7 @@ def test_reviewers_find_stage_in_queue_and_sign(live_server, new_page, shot):
 # ------------------------------------------------------------------------ 3. download and verify the PDF
 
 
+@pytest.mark.real_records
 def test_submitter_downloads_signed_record_and_anyone_verifies_it(live_server, new_page, shot, signing_dir,
                                                                    tmp_path):
     from reviewboard.auth.models import User

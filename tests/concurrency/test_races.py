@@ -104,6 +104,7 @@ def test_quorum_completed_at_the_same_moment_decides_exactly_once(committed_app)
         assert verify_chain().ok
 
 
+@pytest.mark.real_records  # the record is rendered and signed inside the locked transaction
 def test_approvals_at_the_same_moment_issue_exactly_one_record(committed_app):
     a, b, stage_ids = _prepare(committed_app, RECORD_ROUNDS)
     for stage_id in stage_ids:

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.functional.test_permissions import ROUTES, stub_record_pdf, world  # noqa: F401  (fixtures)
+from tests.functional.test_permissions import ROUTES, world  # noqa: F401  (fixture)
 from tests.support.http import declare_no_conflict, login
 
 UNLABELLED_OK = {"hidden", "submit", "button", "reset", "image"}

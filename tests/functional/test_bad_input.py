@@ -210,6 +210,7 @@ def _review_data(stage, value="partially_meets", rationale="", **extra):
     return data
 
 
+@pytest.mark.real_records
 def test_html_and_script_in_every_text_field_are_shown_as_text_on_pages_and_in_the_pdf(client, make, db_session):
     payload = f"{SCRIPT} {IMG}"
     owner = make.user("submitter", name=f"Sam {SCRIPT}")

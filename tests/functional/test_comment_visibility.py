@@ -157,6 +157,7 @@ def _pdf_text(tmp_path, pdf: bytes) -> str:
     return "".join(result.stdout.split())
 
 
+@pytest.mark.real_records
 def test_the_record_prints_shared_comments_and_never_internal_ones(client, make, case, db_session, tmp_path):
     _committee_posts_both_kinds(client, case)
     stage = case["stage"]

@@ -13,15 +13,9 @@ import pytest
 from reviewboard.models.base import utcnow
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.workflow import Outcome, StageState, VerdictValue
-from tests.functional.test_permissions import stub_record_pdf  # noqa: F401  (fixture: records without WeasyPrint)
 from tests.integration.test_conditions import PDF, approve_with_condition
 from tests.support.factories import PASSWORD
 from tests.support.http import csrf_token, login, logout, post_form
-
-
-@pytest.fixture(autouse=True)
-def _fast_records(stub_record_pdf):  # noqa: F811
-    """Approvals issue records; tests/records covers the PDF itself."""
 
 
 def _text(response) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from reviewboard.records.models import Record
 from reviewboard.records.signing import verify_pdf
 from reviewboard.reviews.workflow import StageState
@@ -22,6 +24,7 @@ def _project_form(**overrides):
     return data
 
 
+@pytest.mark.real_records
 def test_submit_review_sign_and_download_signed_record(client, make, db_session, app, signing_dir):
     submitter = make.user("submitter", name="Sam Submitter")
     rita, ravi = make.user("reviewer", name="Rita Reviewer"), make.user("reviewer", name="Ravi Reviewer")

@@ -34,14 +34,6 @@ def _in_review(make, owner, with_condition=False):
     return stage
 
 
-@pytest.fixture(autouse=True)
-def _fast_records(monkeypatch):
-    from reviewboard.records import pdf, services
-
-    monkeypatch.setattr(pdf, "render_record_pdf", lambda data, **_: f"%PDF-1.7 {data['record_id']}".encode())
-    monkeypatch.setattr(services, "sign_pdf", lambda unsigned, *_args, **_kw: unsigned)
-
-
 @pytest.mark.parametrize(("role", "path"), [("reviewer", "/queue?status=all"), ("chair", "/projects"),
                                             ("owner", "/conditions"), ("chair", "/dashboard")])
 def test_a_list_page_costs_the_same_statements_for_2_rows_as_for_12(client, make, db_session, role, path):

@@ -124,29 +124,8 @@ def expected_status(role: str, route: str) -> int:
     return EXPECTED[route][SIGNED_IN.index(role)]
 
 
-_SIGNER: dict = {}
-
-
 @pytest.fixture()
-def stub_record_pdf(monkeypatch):
-    """Records are issued with placeholder bytes and the signing key is loaded once: these tests are about
-    who may fetch a record; tests/records covers rendering and signing (which take seconds per record)."""
-    from reviewboard.records import pdf, services
-
-    real_signer = services.current_signer
-
-    def cached_signer():
-        if "signer" not in _SIGNER:
-            _SIGNER["signer"] = real_signer()
-        return _SIGNER["signer"]
-
-    monkeypatch.setattr(services, "current_signer", cached_signer)
-    monkeypatch.setattr(pdf, "render_record_pdf", lambda data, **_: f"%PDF-1.7 {data['record_id']}".encode())
-    monkeypatch.setattr(services, "sign_pdf", lambda unsigned, *_args, **_kw: unsigned)
-
-
-@pytest.fixture()
-def world(make, db_session, stub_record_pdf):
+def world(make, db_session):
     """The owner's project with its first stage in review (with evidence) and another team's project.
     ``world["decide"]()`` has two reviewers approve the stage, which issues its record."""
     owner = make.user("submitter", name="Olive Owner")

@@ -22,32 +22,6 @@ from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import Outcome, StageState
 from tests.support.factories import PASSWORD
 
-_SIGNER: dict = {}
-
-
-@pytest.fixture()
-def records(monkeypatch):
-    """Decisions issue records with placeholder bytes (rendering and signing are tested in tests/records);
-    the list collects each record's data."""
-    from reviewboard.records import pdf, services
-
-    issued: list[dict] = []
-    real_signer = services.current_signer
-
-    def cached_signer():
-        if "signer" not in _SIGNER:
-            _SIGNER["signer"] = real_signer()
-        return _SIGNER["signer"]
-
-    def fake_pdf(data, **_kw):
-        issued.append(data)
-        return f"%PDF-1.7 {data['record_id']}".encode()
-
-    monkeypatch.setattr(services, "current_signer", cached_signer)
-    monkeypatch.setattr(pdf, "render_record_pdf", fake_pdf)
-    monkeypatch.setattr(services, "sign_pdf", lambda unsigned, *_args, **_kw: unsigned)
-    return issued
-
 
 def _events(db_session, action):
     return [json.loads(e.payload) for e in db_session.scalars(select(AuditEvent).where(AuditEvent.action == action)
@@ -116,7 +90,7 @@ def test_a_recused_reviewer_cannot_record_verdicts_or_sign_and_the_chairs_are_to
     assert reviewer.id not in {u.id for u in committee.eligible_reviewers(stage)}
 
 
-def test_a_reviewer_who_declared_none_can_still_declare_a_conflict_before_signing(make, db_session, records):
+def test_a_reviewer_who_declared_none_can_still_declare_a_conflict_before_signing(make, db_session, issued_records):
     stage = make.submitted_stage()
     late, a, b = make.reviewers(3)
     chair = make.user("chair", name="Chloe Chair")
@@ -144,7 +118,7 @@ def test_a_reviewer_who_declared_none_can_still_declare_a_conflict_before_signin
     make.sign(a, stage)
     make.sign(b, stage)
     assert stage.state == StageState.APPROVED
-    [data] = records
+    [data] = issued_records
     [mine] = [d for d in data["declarations"] if d["reviewer"] == late.name]
     assert mine["conflict"] and mine["conflict_declared_at"] and mine["nature"].startswith("I advised")
     assert late.name not in {v["reviewer"] for c in data["criteria"] for v in c["verdicts"]}
@@ -270,7 +244,7 @@ def test_the_submitter_of_the_round_never_signs_it(make, db_session):
         reviews.assign_reviewer(make.user("chair"), stage, former_member)
 
 
-def test_chairs_alone_cannot_approve_the_stage_waits_for_a_non_chair_reviewer(make, db_session, records):
+def test_chairs_alone_cannot_approve_the_stage_waits_for_a_non_chair_reviewer(make, db_session, issued_records):
     stage = make.submitted_stage()
     first, second = make.user("reviewer", "chair"), make.user("reviewer", "chair")
     for chair in (first, second):
@@ -278,7 +252,7 @@ def test_chairs_alone_cannot_approve_the_stage_waits_for_a_non_chair_reviewer(ma
         make.sign(chair, stage)
     assert stage.state == StageState.IN_REVIEW and len(stage.current_round.signoffs) == 2
     assert any("not a chair" in reason for reason in committee.approval_waits_for(stage))
-    assert records == []
+    assert issued_records == []
     reviewer = make.user("reviewer")
     make.declare(reviewer, stage)
     make.sign(reviewer, stage)
@@ -294,7 +268,7 @@ def test_chairs_alone_may_still_request_changes(make, db_session):
     assert stage.state == StageState.CHANGES_REQUESTED
 
 
-def test_the_chair_rule_can_be_switched_off(make, db_session, app, monkeypatch, records):
+def test_the_chair_rule_can_be_switched_off(make, db_session, app, monkeypatch, issued_records):
     off = from_environment({"REVIEWBOARD_CHAIR_CANNOT_APPROVE_ALONE": "false"})  # as the environment gives it
     monkeypatch.setitem(app.config, "CHAIR_CANNOT_APPROVE_ALONE", off["CHAIR_CANNOT_APPROVE_ALONE"])
     stage = make.submitted_stage()
@@ -304,7 +278,7 @@ def test_the_chair_rule_can_be_switched_off(make, db_session, app, monkeypatch, 
     assert stage.state == StageState.APPROVED
 
 
-def test_an_approval_waits_until_the_signers_cover_the_required_expertise(make, db_session, records):
+def test_an_approval_waits_until_the_signers_cover_the_required_expertise(make, db_session, issued_records):
     stage = make.submitted_stage()
     stage.pipeline_stage.required_roles = [{"expertise": "legal"}, {"expertise": "external", "tiers": ["high"]}]
     db_session.flush()
@@ -332,7 +306,7 @@ def test_a_required_expertise_rule_reads_the_project_data(make, db_session):
 # ------------------------------------------------------------------------------------------ delegation
 
 
-def test_a_delegate_declares_records_and_signs_on_behalf_of_an_away_reviewer(make, db_session, records):
+def test_a_delegate_declares_records_and_signs_on_behalf_of_an_away_reviewer(make, db_session, issued_records):
     stage = make.submitted_stage()
     away, present = make.user("reviewer", name="Ava Away"), make.user("reviewer")
     delegate = make.user("reviewer", name="Dan Delegate")
@@ -356,7 +330,7 @@ def test_a_delegate_declares_records_and_signs_on_behalf_of_an_away_reviewer(mak
     make.declare(present, stage)
     make.sign(present, stage)
     assert stage.state == StageState.APPROVED
-    [record] = records
+    [record] = issued_records
     by_name = {s["name"]: s for s in record["signatures"]}
     assert by_name["Dan Delegate"]["on_behalf_of"] == "Ava Away"
     assert any(e["actor"] == "Dan Delegate on behalf of Ava Away" for e in record["audit_events"])

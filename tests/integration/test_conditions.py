@@ -20,7 +20,6 @@ from reviewboard.records.services import build_record_data
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.models import Condition
 from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState
-from tests.functional.test_permissions import stub_record_pdf  # noqa: F401  (fixture: records without WeasyPrint)
 
 PDF = b"%PDF-1.7\n% model card\n"
 
@@ -55,10 +54,6 @@ def _events(db_session, condition):
                                                        AuditEvent.object_id == str(condition.id))
                               .order_by(AuditEvent.seq)).all()
 
-
-@pytest.fixture(autouse=True)
-def _fast_records(stub_record_pdf):  # noqa: F811
-    """Approvals issue records; these tests are about conditions, tests/records covers the PDF itself."""
 
 
 def test_an_open_condition_past_due_blocks_the_next_stage_and_says_why(make, db_session):

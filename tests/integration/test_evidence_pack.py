@@ -10,6 +10,8 @@ import pytest
 
 from tests.support.http import login, logout
 
+pytestmark = pytest.mark.real_records  # the pack's verification checks each record's signature
+
 
 @pytest.fixture()
 def cli(app, db_session):

@@ -15,6 +15,8 @@ from reviewboard.projects.models import Project
 from reviewboard.records.models import Record
 from reviewboard.records.signing import verify_pdf
 
+pytestmark = pytest.mark.real_records  # exports, verifies and tampers with the demo's signed records
+
 
 @pytest.fixture()
 def cli(app, db_session):

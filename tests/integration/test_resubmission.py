@@ -16,13 +16,7 @@ from reviewboard.reviews import services as reviews
 from reviewboard.reviews.resubmission import current_diff
 from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState, VerdictValue
-from tests.functional.test_permissions import stub_record_pdf  # noqa: F401  (fixture: records without WeasyPrint)
 from tests.support.factories import PASSWORD, project_fields
-
-
-@pytest.fixture(autouse=True)
-def _fast_records(stub_record_pdf):  # noqa: F811
-    """Approvals issue records; tests/records covers the PDF itself."""
 
 
 def request_changes(reviewer, stage, marked=(), reopen_all=False):

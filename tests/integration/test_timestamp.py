@@ -32,6 +32,8 @@ from reviewboard.records.models import Record
 from reviewboard.records.signing import sign_pdf, verify_pdf
 from tests.support.tsa import TSA_POLICY_OID, LocalTSA
 
+pytestmark = pytest.mark.real_records  # the records' signatures and their timestamps
+
 CLOCK_TOLERANCE = timedelta(seconds=5)
 
 

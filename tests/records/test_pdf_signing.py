@@ -37,6 +37,8 @@ from reviewboard.records.pdf import (
 )
 from reviewboard.records.signing import SIGNATURE_FIELD, extract_embedded_record, sign_pdf, verify_pdf
 
+pytestmark = pytest.mark.real_records  # the record's PDF itself: rendering, PDF/A, signing, validation
+
 XMP_NS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "pdf": "http://ns.adobe.com/pdf/1.3/",

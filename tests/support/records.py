@@ -1,0 +1,43 @@
+"""Records without WeasyPrint and pyHanko, for tests that only need a decided stage.
+
+Rendering and signing a record takes seconds; loading the signing key takes about 0.2 s and happens twice per
+decision (the record and the audit checkpoint). Unless a test is marked ``real_records``, tests/conftest.py
+swaps in :func:`stub_records`: each record is stored as in production (row, version, hashes, audit event,
+checkpoint) but its bytes are a placeholder naming the record, and the key is loaded once per configuration.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+_SIGNERS: dict[tuple, object] = {}
+
+
+def placeholder_pdf(data: dict) -> bytes:
+    """Distinct bytes per record and version, so their file hashes differ as real records' do."""
+    return f"%PDF-1.7\n% {data['record_id']} v{data['version']} {data['content_sha256']}\n%%EOF\n".encode()
+
+
+def stub_records(monkeypatch) -> list[dict]:
+    """Patch rendering, signing and key loading; returns the list of each issued record's data."""
+    from reviewboard.records import pdf, services
+
+    issued: list[dict] = []
+    real_signer = services.current_signer
+
+    def render(data, **_kw):
+        issued.append(data)
+        return placeholder_pdf(data)
+
+    def cached_signer():
+        cfg = current_app.config
+        key = (current_app.instance_path, *(str(cfg.get(name)) for name in (
+            "SIGNING_KEY_PATH", "SIGNING_CERT_PATH", "SIGNING_CHAIN_PATHS", "SIGNING_PKCS12_PATH")))
+        if key not in _SIGNERS:
+            _SIGNERS[key] = real_signer()
+        return _SIGNERS[key]
+
+    monkeypatch.setattr(pdf, "render_record_pdf", render)
+    monkeypatch.setattr(services, "sign_pdf", lambda unsigned, *_args, **_kw: unsigned)
+    monkeypatch.setattr(services, "current_signer", cached_signer)
+    return issued
