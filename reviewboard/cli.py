@@ -164,8 +164,7 @@ def keys_cli():
 def keys_init(force):
     """Create a self-signed signing key and certificate in the instance folder (mode 0600)."""
     from reviewboard.audit.anchors import init_mac_key, mac_key_path
-    from reviewboard.records.keys import init_keys
-    from reviewboard.records.services import instance_path
+    from reviewboard.records.keys import init_keys, instance_path
 
     if init_mac_key(mac_key_path()):
         click.echo(f"Wrote {mac_key_path()} (audit-chain HMAC key, mode 0600)")
@@ -314,8 +313,8 @@ def pack_export(project_id, stage_id, output):
 @with_appcontext
 def pack_verify(file):
     """Check a pack: signed manifest, every file's SHA-256, nothing added or removed, record signatures."""
+    from reviewboard.records.keys import trust_roots
     from reviewboard.records.pack import verify_pack
-    from reviewboard.records.services import trust_roots
 
     result = verify_pack(file.read_bytes(), trust_roots())
     for problem in result.problems:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from reviewboard.audit.models import AuditCheckpoint
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
-from reviewboard.records.keys import is_trusted, sign_detached, verify_detached
+from reviewboard.records.keys import current_signer, is_trusted, sign_detached, trust_roots, verify_detached
 
 
 def mac_key_path() -> Path:
@@ -66,7 +66,6 @@ def _statement(seq: int, head_hash: str, at: str, reason: str) -> str:
 def create_checkpoint(reason: str) -> AuditCheckpoint:
     """Sign the current head with the organisation's key and store it (flushes, does not commit)."""
     from reviewboard.audit.services import audit_head
-    from reviewboard.records.services import current_signer
 
     head = audit_head()
     now = utcnow()
@@ -98,8 +97,6 @@ def checkpoint_problem(cp: AuditCheckpoint, roots: list[x509.Certificate]) -> st
 
 
 def trust_root_certs() -> list[x509.Certificate]:
-    from reviewboard.records.services import trust_roots
-
     certs = []
     for path in trust_roots():
         certs.extend(x509.load_pem_x509_certificates(Path(path).read_bytes()))

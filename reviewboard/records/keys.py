@@ -2,7 +2,9 @@
 
 The organisation seals each issued record with one RSA key. ``reviewboard keys init`` calls
 :func:`init_keys` to make a self-signed demo root; production deployments point the config at a key
-and certificate issued by their own CA (PEM files or a PKCS#12 bundle).
+and certificate issued by their own CA (PEM files or a PKCS#12 bundle). :func:`current_signer` and
+:func:`trust_roots` read that configuration; records, packs and audit checkpoints all sign and verify
+through them.
 
 Only RSA keys are accepted: with an ECDSA key pyHanko 0.38 declares the document PDF 2.0 and adds an
 ISO 32002 extension, which breaks PDF/A-3 (records-security-reliability.md, finding 5b).
@@ -20,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from flask import current_app
 from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder, load_private_key_from_pemder
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -199,3 +202,37 @@ def is_trusted(cert, roots) -> bool:
             except (ValueError, TypeError, InvalidSignature):
                 continue
     return False
+
+
+# -- the organisation's key and trust roots, as configured ---------------------------------------------
+
+def instance_path(name: str) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else Path(current_app.instance_path) / path
+
+
+def current_signer():
+    cfg = current_app.config
+    if cfg.get("SIGNING_PKCS12_PATH"):
+        password = cfg.get("SIGNING_PKCS12_PASSWORD")
+        return load_signer(None, None, pkcs12_path=instance_path(cfg["SIGNING_PKCS12_PATH"]),
+                           pkcs12_password=password.encode() if password else None)
+    return load_signer(instance_path(cfg["SIGNING_KEY_PATH"]), instance_path(cfg["SIGNING_CERT_PATH"]),
+                       [instance_path(p) for p in cfg.get("SIGNING_CHAIN_PATHS") or ()])
+
+
+def _configured_paths(setting: str) -> list[Path]:
+    """A list setting, or a colon-separated string (from the environment), as instance-relative paths."""
+    configured = current_app.config.get(setting) or ()
+    if isinstance(configured, str):
+        configured = [p for p in configured.split(":") if p]
+    return [instance_path(p) for p in configured]
+
+
+def timestamp_trust_roots() -> list[Path] | None:
+    """The TSA roots for B-T records (TIMESTAMP_TRUST_ROOT_PATHS); None means the record trust roots."""
+    return _configured_paths("TIMESTAMP_TRUST_ROOT_PATHS") or None
+
+
+def trust_roots() -> list[Path]:
+    return _configured_paths("TRUST_ROOT_PATHS") or [instance_path(current_app.config["SIGNING_CERT_PATH"])]

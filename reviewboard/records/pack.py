@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
-from reviewboard.records.keys import is_trusted, sign_detached, verify_detached
+from reviewboard.records.keys import current_signer, is_trusted, sign_detached, verify_detached
 from reviewboard.records.models import Record
 
 PACK_FORMAT = "reviewboard-evidence-pack-v1"
@@ -48,7 +48,6 @@ def _safe(name: str) -> str:
 
 def build_pack(project, stage=None) -> tuple[bytes, str]:
     """Return (zip bytes, suggested file name) for a project, or for one of its stages."""
-    from reviewboard.records.services import current_signer
 
     stages = [stage] if stage is not None else [s for s in project.stages]
     files: dict[str, bytes] = {}

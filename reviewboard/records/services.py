@@ -12,55 +12,23 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
+from reviewboard.audit.anchors import create_checkpoint
 from reviewboard.audit.models import AuditEvent
 from reviewboard.audit.services import audit_head, describe, record_event
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.tiering import questionnaire
 from reviewboard.records import pdf as pdf_render
-from reviewboard.records.keys import load_signer
+from reviewboard.records.keys import current_signer, timestamp_trust_roots, trust_roots
 from reviewboard.records.models import Record
 from reviewboard.records.signing import SignatureCheck, sign_pdf, verify_pdf
 from reviewboard.reviews.signatures import check_signoff
 
 log = logging.getLogger("reviewboard.records")
-
-
-def instance_path(name: str) -> Path:
-    path = Path(name)
-    return path if path.is_absolute() else Path(current_app.instance_path) / path
-
-
-def current_signer():
-    cfg = current_app.config
-    if cfg.get("SIGNING_PKCS12_PATH"):
-        password = cfg.get("SIGNING_PKCS12_PASSWORD")
-        return load_signer(None, None, pkcs12_path=instance_path(cfg["SIGNING_PKCS12_PATH"]),
-                           pkcs12_password=password.encode() if password else None)
-    return load_signer(instance_path(cfg["SIGNING_KEY_PATH"]), instance_path(cfg["SIGNING_CERT_PATH"]),
-                       [instance_path(p) for p in cfg.get("SIGNING_CHAIN_PATHS") or ()])
-
-
-def _configured_paths(setting: str) -> list[Path]:
-    """A list setting, or a colon-separated string (from the environment), as instance-relative paths."""
-    configured = current_app.config.get(setting) or ()
-    if isinstance(configured, str):
-        configured = [p for p in configured.split(":") if p]
-    return [instance_path(p) for p in configured]
-
-
-def timestamp_trust_roots() -> list[Path] | None:
-    """The TSA roots for B-T records (TIMESTAMP_TRUST_ROOT_PATHS); None means the record trust roots."""
-    return _configured_paths("TIMESTAMP_TRUST_ROOT_PATHS") or None
-
-
-def trust_roots() -> list[Path]:
-    return _configured_paths("TRUST_ROOT_PATHS") or [instance_path(current_app.config["SIGNING_CERT_PATH"])]
 
 
 def public_id(stage) -> str:
@@ -217,7 +185,6 @@ def issue_record(actor, stage) -> Record:
     record_event(actor, "record.issued", "stage_review", stage.id,
                  after={"record": record.public_id, "version": version, "pdf_sha256": record.pdf_sha256,
                         "content_sha256": record.content_sha256, "audit_head_seq": record.audit_head_seq})
-    from reviewboard.audit.anchors import create_checkpoint
 
     create_checkpoint("record.issued")
     log.info("record %s v%s issued in %.2fs (%d bytes)", record.public_id, version, elapsed, len(signed))
