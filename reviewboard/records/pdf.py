@@ -1,4 +1,4 @@
-"""Rendering of a decided review stage into a PDF/A-3b record (WeasyPrint).
+"""Rendering of a decided review stage into a tagged PDF/A-3b record that also claims PDF/UA-1 (WeasyPrint).
 
 Owns the canonical JSON form of a record, its content hash, the print template and the PDF
 rendering. Signing lives in :mod:`reviewboard.records.signing`.
@@ -28,6 +28,26 @@ TEMPLATE_VERSION = "record-v3"
 TEMPLATE_NAME = "records/pdf/record.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 PDF_VARIANT = "pdf/a-3b"
+# PDF/UA-1 alongside PDF/A-3b: WeasyPrint tags the PDF (structure tree from the HTML: H1-H3, Table/TH/TD,
+# /Lang from <html lang>, /MarkInfo, DisplayDocTitle) when asked with pdf_tags=True; the "pdf/ua-1" variant
+# would replace the PDF/A metadata, so the finisher adds the pdfuaid claim to the PDF/A XMP instead, with
+# the extension schema PDF/A requires for a property outside its predefined schemas.
+PDF_UA_XMP = b"""<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+<pdfaProperty:name>part</pdfaProperty:name>
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+<pdfaProperty:category>internal</pdfaProperty:category>
+<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>
+</rdf:li></rdf:Seq></pdfaSchema:property>
+</rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>
+<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"/>
+"""
 RECORD_ATTACHMENT_NAME = "record.json"
 # A record has two SHA-256 digests; every page, the CLI and the PDF name them with these words.
 CONTENT_HASH_LABEL = "Content SHA-256 (record data)"  # canonical JSON, printed inside the PDF
@@ -99,10 +119,9 @@ def render_record_pdf(record: dict, *, base_dir: Path | None = None) -> bytes:
     ).render()
     return document.write_pdf(
         pdf_variant=PDF_VARIANT,
+        pdf_tags=True,
         attachments=[attachment],
-        # pdfa() lists each attachment in /AF twice (once from the EmbeddedFiles name tree, once
-        # from the Filespec scan); keep one reference per file.
-        finisher=_dedupe_associated_files,
+        finisher=_finish,
     )
 
 
@@ -131,12 +150,28 @@ class AssetOnlyURLFetcher(URLFetcher):
         raise PermissionError(f"record renderer refuses to fetch {url[:200]!r}: not a bundled asset")
 
 
-def _dedupe_associated_files(document: Any, pdf: Any) -> None:
+def _finish(document: Any, pdf: Any) -> None:
+    _dedupe_associated_files(pdf)
+    _claim_pdf_ua(pdf)
+
+
+def _dedupe_associated_files(pdf: Any) -> None:
+    """pdfa() lists each attachment in /AF twice (once from the EmbeddedFiles name tree, once from the
+    Filespec scan); keep one reference per file."""
     files = pdf.catalog.get("AF")
     if files:
         unique = list(dict.fromkeys(files))
         files.clear()
         files.extend(unique)
+
+
+def _claim_pdf_ua(pdf: Any) -> None:
+    """Add ``pdfuaid:part=1`` (and its PDF/A extension schema) to the XMP packet WeasyPrint wrote."""
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    packet = b"".join(metadata.stream)
+    if packet.count(b"</rdf:RDF>") != 1:
+        raise RuntimeError("WeasyPrint's XMP packet changed shape: cannot add the PDF/UA identification")
+    metadata.stream = [packet.replace(b"</rdf:RDF>", PDF_UA_XMP + b"</rdf:RDF>")]
 
 
 def _parse_time(value: str) -> dt.datetime:

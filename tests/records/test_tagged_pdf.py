@@ -1,0 +1,58 @@
+"""The sealed record is a tagged PDF (PDF/UA-1 alongside PDF/A-3b): a screen reader gets its structure."""
+
+from __future__ import annotations
+
+from collections import Counter
+from io import BytesIO
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from reviewboard.records.signing import verify_pdf
+from tests.records.test_pdf_signing import q, xmp_values
+
+PDFUAID = "{http://www.aiim.org/pdfua/ns/id/}part"
+
+
+def structure_types(pdf: bytes) -> Counter:
+    """How often each structure type (/H1, /TH ...) occurs in the document's structure tree."""
+    root = PdfFileReader(BytesIO(pdf), strict=False).root
+    found: Counter = Counter()
+    stack = [root["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, generic.IndirectObject):
+            node = node.get_object()
+        if isinstance(node, generic.ArrayObject):
+            stack.extend(node)
+        elif isinstance(node, generic.DictionaryObject):
+            if node.get("/Type") == "/StructElem":
+                found[str(node["/S"])] += 1
+            if "/K" in node and node.get("/Type") != "/OBJR":
+                stack.append(node.raw_get("/K"))
+    return found
+
+
+def test_the_signed_record_has_a_structure_tree_with_headings_and_table_headers(signed_pdf, key_pair):
+    root = PdfFileReader(BytesIO(signed_pdf), strict=False).root
+    types = structure_types(signed_pdf)
+
+    assert "/StructTreeRoot" in root
+    assert str(root["/Lang"]) == "en"
+    assert root["/MarkInfo"]["/Marked"] == generic.BooleanObject(True)
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"] == generic.BooleanObject(True)
+    assert types["/Document"] == 1
+    assert types["/H1"] == 1  # "Ethical review record"
+    assert types["/H2"] >= 8  # the numbered sections
+    assert types["/Table"] >= 5 and types["/TH"] >= 20 and types["/TD"] >= 20
+    assert verify_pdf(signed_pdf, [key_pair[1]]).ok  # the seal still covers the tagged file
+
+
+def test_the_record_claims_pdf_ua_1_and_still_pdf_a_3b(signed_pdf):
+    xmp = xmp_values(signed_pdf)
+
+    assert xmp[PDFUAID] == "1"
+    assert (xmp[q("pdfaid", "part")], xmp[q("pdfaid", "conformance")]) == ("3", "B")
+    # PDF/A allows a property outside its predefined schemas only with an extension schema describing it
+    packet = PdfFileReader(BytesIO(signed_pdf)).root["/Metadata"].data.decode()
+    assert "<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>" in packet
