@@ -20,6 +20,7 @@ from reviewboard.pipelines import services as pipelines
 from reviewboard.pipelines.services import ensure_default_pipeline
 from reviewboard.projects import services as projects
 from reviewboard.projects.models import Project
+from reviewboard.reviews import permissions as review_perms
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.workflow import Outcome, VerdictValue
 
@@ -66,10 +67,9 @@ def _evidence(actor, stage, text: str) -> None:
 
 
 def _review(reviewer, stage, outcome: Outcome, conditions=None) -> None:
-    from reviewboard.committee import permissions as committee_perms
     from reviewboard.committee import services as committee
 
-    if committee_perms.must_declare(reviewer, stage):  # as on the stage page, before seeing the submission
+    if review_perms.must_declare(reviewer, stage):  # as on the stage page, before seeing the submission
         committee.declare(reviewer, stage, False)
     entries = []
     for i, c in enumerate(stage.applicable_criteria()):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from reviewboard.auth.models import Role
 from reviewboard.comments.models import Visibility
-from reviewboard.committee.permissions import content_withheld
 from reviewboard.projects.permissions import can_view_project, is_member
+from reviewboard.reviews.permissions import content_withheld
 from reviewboard.reviews.workflow import StageState
 
 COMMITTEE_ROLES = {Role.REVIEWER, Role.CHAIR, Role.AUDITOR}

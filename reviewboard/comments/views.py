@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from reviewboard.comments import permissions as perms
 from reviewboard.comments import services
 from reviewboard.comments.forms import CommentForm
-from reviewboard.committee.permissions import acting_for
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.core.forms import attach_error
 from reviewboard.extensions import db
 from reviewboard.reviews.models import StageReview
+from reviewboard.reviews.permissions import acting_for
 
 bp = Blueprint("comments", __name__)
 

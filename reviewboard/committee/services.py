@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import Role, User, UserRole
-from reviewboard.committee import permissions as perms
 from reviewboard.committee.models import ConflictDeclaration, Delegation
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import rule_applies
+from reviewboard.reviews import permissions as perms
 
 log = logging.getLogger("reviewboard.committee")
 
@@ -118,7 +118,6 @@ def declare_late_conflict(reviewer: User, stage, nature: str) -> ConflictDeclara
     declaration of theirs this round) or ServiceError (no nature given).
     """
     from reviewboard.reviews.models import Verdict
-    from reviewboard.reviews.permissions import has_signed
     from reviewboard.reviews.services import lock_stage
     from reviewboard.reviews.workflow import StageState
 
@@ -128,7 +127,7 @@ def declare_late_conflict(reviewer: User, stage, nature: str) -> ConflictDeclara
         raise NotPermitted("You have not declared for this round.")
     if found.has_conflict:
         raise Conflict("You are already recused from this round.")
-    if has_signed(reviewer, stage):
+    if perms.has_signed(reviewer, stage):
         raise Conflict("You signed this round already. Tell a chair about the conflict: they can reopen the stage.")
     if stage.state != StageState.IN_REVIEW:
         raise Conflict("This round is no longer in review.")
@@ -264,12 +263,10 @@ def conflicted_ids(stage) -> set[int]:
 def eligible_reviewers(stage) -> list[User]:
     """Active reviewers who could be assigned: independent of the project, not the round's submitter,
     not yet assigned, never recused on this stage and not away under an active delegation."""
-    from reviewboard.reviews.permissions import is_independent, separate_from_submitter
-
     people = db.session.scalars(select(User).join(UserRole).where(UserRole.role == Role.REVIEWER.value,
                                                                   User.active.is_(True)).order_by(User.id))
     conflicted = conflicted_ids(stage)
-    return [u for u in people if is_independent(u, stage) and separate_from_submitter(u, stage)
+    return [u for u in people if perms.is_independent(u, stage) and perms.separate_from_submitter(u, stage)
             and u.id not in stage.assigned_reviewer_ids and u.id not in conflicted and not perms.is_away(u)]
 
 

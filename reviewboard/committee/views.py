@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from reviewboard.auth.forms import ConfirmForm
 from reviewboard.auth.models import Role, User
 from reviewboard.auth.services import users_with_role
-from reviewboard.committee import permissions as perms
 from reviewboard.committee import services
 from reviewboard.committee.forms import ConfirmProposalForm, DeclarationForm, DelegationForm, LateConflictForm
 from reviewboard.committee.models import Delegation
@@ -16,6 +15,7 @@ from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
 from reviewboard.extensions import db
 from reviewboard.projects import permissions as project_perms
+from reviewboard.reviews import permissions as perms
 from reviewboard.reviews.models import StageReview
 
 bp = Blueprint("committee", __name__)
@@ -32,6 +32,7 @@ def _late_conflict_form() -> LateConflictForm:
 
 @bp.app_context_processor
 def _committee_helpers():
+    # the committee templates' name for the stage rights (declaring, recusal, delegation live with them)
     return {"committee_perms": perms, "committee_services": services, "declaration_form": _declaration_form,
             "late_conflict_form": _late_conflict_form}
 

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from reviewboard.auth.models import Role, User
-from reviewboard.committee.permissions import recused_by_stage
 from reviewboard.extensions import db
 from reviewboard.notify.models import Notice
 from reviewboard.projects.models import Evidence, Project
@@ -332,7 +331,7 @@ def build_digests(today: date) -> list[Digest]:
         .options(joinedload(StageReview.pipeline_stage), joinedload(StageReview.project),
                  selectinload(StageReview.assignments).joinedload(ReviewAssignment.reviewer),
                  selectinload(StageReview.rounds).selectinload(SubmissionRound.signoffs))))
-    recused = recused_by_stage(s.id for s in in_review)
+    recused = review_perms.recused_by_stage(s.id for s in in_review)
     chairs = [u for u in db.session.scalars(select(User).order_by(User.id)) if u.active and u.has_role(Role.CHAIR)]
     _reviewer_items(in_review, recused, today, add)
     _chair_items(in_review, recused, chairs, today, add)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from reviewboard.committee import permissions as committee_perms
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
@@ -17,6 +16,7 @@ from reviewboard.projects import services
 from reviewboard.projects.forms import EscalationForm, ProjectForm
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.projects.tiering import TIER_LABELS, questionnaire
+from reviewboard.reviews import permissions as review_perms
 
 bp = Blueprint("projects", __name__)
 
@@ -132,6 +132,6 @@ def evidence_download(evidence_id: int):
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None or not perms.can_view_project(current_user, evidence.stage_review.project):
         abort(404)
-    if committee_perms.content_withheld(current_user, evidence.stage_review):
+    if review_perms.content_withheld(current_user, evidence.stage_review):
         abort(403)  # a reviewer of the round sees evidence only after declaring no conflict of interest
     return attachment(evidence.data, evidence.filename)

@@ -16,7 +16,6 @@ from reviewboard.audit.services import canonical, record_event
 from reviewboard.auth import services as accounts
 from reviewboard.auth.models import Role, User
 from reviewboard.auth.passwords import check_password
-from reviewboard.committee import permissions as committee_perms
 from reviewboard.config import describe_duration
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
@@ -67,13 +66,13 @@ def lock_stage(stage: StageReview) -> StageReview:
 def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry]) -> int:
     """Insert or update this reviewer's verdicts for the current round; returns how many changed."""
     stage = lock_stage(stage)
-    if committee_perms.is_recused(reviewer, stage):
+    if perms.is_recused(reviewer, stage):
         raise NotPermitted("You declared a conflict of interest for this round: you are recused.")
     if not perms.can_review(reviewer, stage):
         raise NotPermitted("You cannot review this stage.")
     if perms.has_signed(reviewer, stage):
         raise Conflict("You have already signed your decision for this round; verdicts are locked.")
-    behalf = committee_perms.acting_for(reviewer, stage)  # a delegate acting for an away reviewer
+    behalf = perms.acting_for(reviewer, stage)  # a delegate acting for an away reviewer
     round_ = stage.current_round
     applicable = {c.id: c for c in stage.applicable_criteria()}
     existing = {v.criterion_id: v for v in round_.verdicts if v.reviewer_id == reviewer.id}
@@ -141,11 +140,11 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
         raise Conflict(f"This stage is {stage.state.label.lower()}; there is nothing to sign.")
     if perms.has_signed(reviewer, stage):
         raise Conflict("You have already signed your decision for this round.")
-    if committee_perms.is_recused(reviewer, stage):
+    if perms.is_recused(reviewer, stage):
         raise NotPermitted("You declared a conflict of interest for this round: you are recused and cannot sign.")
     if not perms.can_sign(reviewer, stage):
         raise NotPermitted("You cannot sign this stage.")
-    behalf = committee_perms.acting_for(reviewer, stage)  # a delegate signing for an away reviewer
+    behalf = perms.acting_for(reviewer, stage)  # a delegate signing for an away reviewer
     _check_password(reviewer, password, stage)
     round_ = stage.current_round
     mine = {v.criterion_id: v for v in round_.verdicts if v.reviewer_id == reviewer.id}
@@ -308,7 +307,7 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
             .where(~Project.id.in_(select(ProjectMember.project_id).where(ProjectMember.user_id == reviewer.id))))
     assigned_any = select(ReviewAssignment.stage_review_id)
     assigned_me = select(ReviewAssignment.stage_review_id).where(ReviewAssignment.reviewer_id == reviewer.id)
-    delegators = [d.delegator_id for d in committee_perms.active_delegations_to(reviewer)]
+    delegators = [d.delegator_id for d in perms.active_delegations_to(reviewer)]
     if delegators:  # a delegate also sees the assignments of the reviewers away who delegated to them
         assigned_me = select(ReviewAssignment.stage_review_id).where(
             ReviewAssignment.reviewer_id.in_([reviewer.id, *delegators]))

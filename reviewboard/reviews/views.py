@@ -9,7 +9,6 @@ from reviewboard.auth.forms import ConfirmForm
 from reviewboard.auth.models import Role, User
 from reviewboard.auth.services import users_with_role
 from reviewboard.auth.session import note_signature, signing_needs_identity
-from reviewboard.committee import permissions as committee_perms
 from reviewboard.conditions.services import overdue_before
 from reviewboard.core.boundary import keep_changes
 from reviewboard.core.errors import ServiceError
@@ -171,7 +170,7 @@ def submit(stage_id: int):
 @login_required
 def review(stage_id: int):
     stage = _load(stage_id)
-    if committee_perms.content_withheld(current_user, stage):
+    if perms.content_withheld(current_user, stage):
         abort(403)  # declare a conflict of interest (or none) first; a recused reviewer never reviews
     if not perms.can_sign(current_user, stage):
         if stage.state != StageState.IN_REVIEW or perms.has_signed(current_user, stage):

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from reviewboard.audit.models import AuditEvent
-from reviewboard.committee import permissions as committee_perms
 from reviewboard.committee import services as committee
 from reviewboard.committee.models import ConflictDeclaration, Delegation
 from reviewboard.config import from_environment
@@ -42,12 +41,12 @@ def test_a_reviewer_declares_before_seeing_the_round_and_no_conflict_lets_them_r
     stage = make.submitted_stage()
     reviewer = make.user("reviewer")
     auditor = make.user("auditor")
-    assert committee_perms.must_declare(reviewer, stage) and committee_perms.content_withheld(reviewer, stage)
-    assert not committee_perms.content_withheld(auditor, stage)  # only the round's possible reviewers declare
-    assert not committee_perms.must_declare(stage.project.owner, stage)
+    assert perms.must_declare(reviewer, stage) and perms.content_withheld(reviewer, stage)
+    assert not perms.content_withheld(auditor, stage)  # only the round's possible reviewers declare
+    assert not perms.must_declare(stage.project.owner, stage)
     make.declare(reviewer, stage)
-    assert not committee_perms.must_declare(reviewer, stage)
-    assert not committee_perms.content_withheld(reviewer, stage) and perms.can_sign(reviewer, stage)
+    assert not perms.must_declare(reviewer, stage)
+    assert not perms.content_withheld(reviewer, stage) and perms.can_sign(reviewer, stage)
     [event] = _events(db_session, "conflict.none_declared")
     assert event["after"]["has_conflict"] is False and event["actor_id"] == reviewer.id
     with pytest.raises(Conflict):  # one declaration per round
@@ -78,7 +77,7 @@ def test_a_recused_reviewer_cannot_record_verdicts_or_sign_and_the_chairs_are_to
     reviewer = make.user("reviewer")
     chair = make.user("chair", name="Chloe Chair")
     make.declare(reviewer, stage, "My sister leads this project.")
-    assert committee_perms.is_recused(reviewer, stage) and committee_perms.content_withheld(reviewer, stage)
+    assert perms.is_recused(reviewer, stage) and perms.content_withheld(reviewer, stage)
     assert not perms.can_review(reviewer, stage) and not perms.can_sign(reviewer, stage)
     with pytest.raises(NotPermitted, match="recused"):
         make.verdicts(reviewer, stage)
@@ -101,7 +100,7 @@ def test_a_reviewer_who_declared_none_can_still_declare_a_conflict_before_signin
         committee.declare_late_conflict(late, stage, "  ")
     found = committee.declare_late_conflict(late, stage, "I advised the team on its data pipeline.")
     assert found.has_conflict and found.conflict_declared_at >= found.declared_at
-    assert committee_perms.is_recused(late, stage) and committee_perms.content_withheld(late, stage)
+    assert perms.is_recused(late, stage) and perms.content_withheld(late, stage)
     # nothing of theirs stays in the round, and they can neither review nor sign any more
     assert db_session.scalars(select(Verdict).where(Verdict.reviewer_id == late.id)).all() == []
     with pytest.raises(NotPermitted, match="recused"):
@@ -132,7 +131,7 @@ def test_a_late_conflict_is_refused_once_signed_or_without_a_declaration(make, d
         committee.declare_late_conflict(signer, stage, "I know the team.")
     with pytest.raises(NotPermitted, match="not declared"):
         committee.declare_late_conflict(stranger, stage, "I know the team.")
-    assert not committee_perms.can_declare_late_conflict(signer, stage)
+    assert not perms.can_declare_late_conflict(signer, stage)
     assert _events(db_session, "conflict.declared_late") == []
 
 
@@ -313,8 +312,8 @@ def test_a_delegate_declares_records_and_signs_on_behalf_of_an_away_reviewer(mak
     _assign(make, stage, away, present)
     assert not perms.could_review(delegate, stage)  # not assigned, no delegation yet
     make.delegation(away, delegate)
-    assert committee_perms.acting_for(delegate, stage).id == away.id
-    assert committee_perms.must_declare(delegate, stage)
+    assert perms.acting_for(delegate, stage).id == away.id
+    assert perms.must_declare(delegate, stage)
     make.declare(delegate, stage)
     signoff = make.sign(delegate, stage)
     assert signoff.reviewer_id == delegate.id and signoff.on_behalf_of_id == away.id
@@ -362,7 +361,7 @@ def test_a_delegation_gives_nothing_before_its_period_or_once_revoked(make, db_s
     away, delegate = make.user("reviewer"), make.user("reviewer")
     _assign(make, stage, away)
     later = make.delegation(away, delegate, starts_in=3)
-    assert committee_perms.acting_for(delegate, stage) is None and not perms.could_review(delegate, stage)
+    assert perms.acting_for(delegate, stage) is None and not perms.could_review(delegate, stage)
     committee.revoke_delegation(away, later)
     now = make.delegation(away, delegate)
     assert perms.could_review(delegate, stage)
@@ -408,7 +407,7 @@ def test_delegations_are_checked(make, db_session):
                                     today + timedelta(days=9))
     with pytest.raises(NotPermitted):
         committee.create_delegation(make.user("submitter"), other, today, today)
-    assert committee_perms.is_away(reviewer) and not committee_perms.is_away(other)
+    assert perms.is_away(reviewer) and not perms.is_away(other)
     assert len(db_session.scalars(select(Delegation)).all()) == 1
 
 
@@ -460,8 +459,8 @@ def test_each_round_needs_its_own_declaration(make, db_session):
     projects.submit_stage(stage.project.owner, stage, "Addressed comments", stage.version)
     assert stage.round_number == 2
     for person in (a, b):
-        assert committee_perms.must_declare(person, stage)
-    assert not committee_perms.is_recused(a, stage)  # round 1's conflict does not carry over by itself
+        assert perms.must_declare(person, stage)
+    assert not perms.is_recused(a, stage)  # round 1's conflict does not carry over by itself
     assert a.id not in {u.id for u in committee.eligible_reviewers(stage)}  # but a chair is not offered them
     assert [(d.reviewer_id, d.round_number) for d in committee.declarations(stage)] == [
         (a.id, 1), (b.id, 1), (third.id, 1)]

@@ -53,8 +53,8 @@ def new_project(make, pipeline, owner=None, tier=None, **fields):
 def declare_no_conflict(reviewer, stage) -> None:
     """Committee mechanics: a reviewer declares (no conflict) before reviewing, when the schema asks for it."""
     try:
-        from reviewboard.committee import permissions as committee
         from reviewboard.committee.services import declare
+        from reviewboard.reviews import permissions as committee
     except ImportError:
         return
     if committee.must_declare(reviewer, stage) and committee.declaration(reviewer, stage) is None:

@@ -59,9 +59,9 @@ class Factory:
         return stage
 
     def verdicts(self, reviewer, stage, value=VerdictValue.MEETS, rationale=""):
-        from reviewboard.committee import permissions as committee_perms
+        from reviewboard.reviews import permissions as perms
 
-        if committee_perms.must_declare(reviewer, stage):  # as on the stage page: no conflict, before anything
+        if perms.must_declare(reviewer, stage):  # as on the stage page: no conflict, before anything
             self.declare(reviewer, stage)
         entries = [reviews.VerdictEntry(c.id, value, rationale) for c in stage.applicable_criteria()]
         reviews.save_verdicts(reviewer, stage, entries)
