@@ -59,6 +59,10 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"
+    # The public verify page: anonymous uploads per address, and their size (a record is tens of KiB; a large
+    # file costs seconds of parsing, so it is refused before it is read)
+    VERIFY_LIMIT_PER_ADDRESS = "10 per minute"
+    VERIFY_MAX_BYTES = 2 * 1024 * 1024
     SIGNING_FAILURE_LIMIT = 5
     SIGNING_FAILURE_WINDOW = timedelta(minutes=15)
     # argon2id cost of new password hashes: ASVS 5.0 appendix C (t=2, m=19 MiB); production refuses less.

@@ -65,6 +65,7 @@ def make_app(database_url: str, instance: Path, signing_dir: Path, **extra):
         "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
         "LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute",
         "PROJECT_CREATION_LIMIT": "100000 per minute",
+        "VERIFY_LIMIT_PER_ADDRESS": "100000 per minute",
         # in-process apps count in memory even when REDIS_URL is set (test_rate_limit_redis.py runs servers)
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
+from datetime import UTC, datetime
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -10,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from reviewboard.extensions import db
+from reviewboard.extensions import db, limiter
 from reviewboard.reviews.workflow import IllegalTransition
 
 security_log = logging.getLogger("reviewboard.security")
@@ -80,6 +83,25 @@ def render_error(status: int, detail: str | None = None, fresh_url: str | None =
                            detail=detail, fresh_url=fresh_url), status
 
 
+def _too_many(limit: str):
+    """The 429 page: the limit, and when the next attempt will be accepted (also as Retry-After)."""
+    current = limiter.current_limit
+    if current is None:
+        return render_error(429, f"The limit is {limit}.")
+    reset_at = current.window.reset_time  # when the oldest counted attempt leaves the window
+    wait = max(1, math.ceil(reset_at - time.time()))
+    at = datetime.fromtimestamp(time.time() + wait, UTC).strftime("%H:%M:%S UTC")
+    body, status = render_error(429, f"The limit is {limit}. Try again in {_duration(wait)} (at {at}).")
+    return body, status, {"Retry-After": str(wait)}
+
+
+def _duration(seconds: int) -> str:
+    minutes, seconds = divmod(seconds, 60)
+    if not minutes:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{minutes} min {seconds:02d} s" if seconds else f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def init_app(app: Flask) -> None:
     # Runs before the blueprints are registered (see create_app), so every route's <int:...> uses it.
     app.url_map.converters["int"] = RowIdConverter
@@ -111,7 +133,7 @@ def init_app(app: Flask) -> None:
             security_log.warning("access.denied method=%s", request.method)
         if status == 429:
             security_log.warning("rate_limit.exceeded limit=%s", exc.description)
-            return render_error(429, f"The limit is {exc.description}.")
+            return _too_many(exc.description)
         if status not in MESSAGES:
             return exc
         return render_error(status)

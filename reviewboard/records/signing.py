@@ -19,7 +19,9 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -43,6 +45,9 @@ SIGNATURE_FIELD = "ReviewBoardRecord"
 # its CA certificate, is about 2.5 KB; a TSA sending a longer chain gets more room from the fallback in
 # sign_pdf (pyHanko's own estimate, at the cost of one extra request).
 TIMESTAMP_TOKEN_ALLOWANCE = 10 * 1024
+# Where a PDF must say it is one: "%PDF-" in its first KiB, "%%EOF" in its last (ISO 32000-1, 7.5.2 and 7.5.5)
+PDF_MARKER_WINDOW = 1024
+DAMAGED_SIGNATURE = "the signature itself is damaged: its data was altered, so it proves nothing about this file"
 
 
 def sign_pdf(pdf: bytes, signer, *, reason: str, location: str | None = None, timestamper=None) -> bytes:
@@ -131,24 +136,37 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path],
     ``embedded_record`` is read from the signed revision, so an appended update cannot change it.
     """
     digest = hashlib.sha256(pdf).hexdigest() if isinstance(pdf, bytes | bytearray) else ""
-
-    def failed(reason: str, **found) -> SignatureCheck:
-        values = dict(intact=False, valid=False, trusted=False, covers_whole_file=False, signer=None,
-                      signing_time=None, embedded_record=None)
-        values.update(found)
-        return SignatureCheck(ok=False, reason=reason, pdf_sha256=digest, **values)
-
-    if not isinstance(pdf, bytes | bytearray) or b"%PDF-" not in pdf[:1024]:
-        return failed("not a PDF")
+    # checked before pyHanko sees the file: parsing a large non-PDF costs seconds, these checks nothing
+    if not isinstance(pdf, bytes | bytearray) or b"%PDF-" not in pdf[:PDF_MARKER_WINDOW]:
+        return _failed(digest, "not a PDF")
+    if b"%%EOF" not in pdf[-PDF_MARKER_WINDOW:]:
+        return _failed(digest, "not a complete PDF: the file is truncated or damaged (it does not end as a PDF does)")
     pdf = bytes(pdf)
+    with _library_logs_summarised():
+        return _verify_parsed(pdf, digest, trust_roots, timestamp_trust_roots)
+
+
+def _failed(digest: str, reason: str, **found) -> SignatureCheck:
+    values = dict(intact=False, valid=False, trusted=False, covers_whole_file=False, signer=None,
+                  signing_time=None, embedded_record=None)
+    values.update(found)
+    return SignatureCheck(ok=False, reason=reason, pdf_sha256=digest, **values)
+
+
+def _verify_parsed(pdf: bytes, digest: str, trust_roots: Sequence[Path],
+                   timestamp_trust_roots: Sequence[Path] | None) -> SignatureCheck:
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
-        signatures = reader.embedded_regular_signatures
     except Exception as exc:  # a damaged file can fail anywhere in the parser
-        log.info("record PDF could not be parsed: %s", exc)
-        return failed(f"not a PDF: the file could not be parsed (damaged or truncated; {type(exc).__name__})")
+        log.info("record PDF could not be parsed: %s: %s", type(exc).__name__, exc)
+        return _failed(digest, "not a PDF: the file could not be read (it is damaged or truncated)")
+    try:
+        signatures = reader.embedded_regular_signatures
+    except Exception as exc:  # the signature's own data (CMS) no longer parses
+        log.info("record PDF signature could not be parsed: %s: %s", type(exc).__name__, exc)
+        return _failed(digest, DAMAGED_SIGNATURE)
     if not signatures:
-        return failed("no signature found")
+        return _failed(digest, "no signature found")
     named = [sig for sig in signatures if sig.field_name == SIGNATURE_FIELD]
     signature = named[0] if named else signatures[0]
 
@@ -157,7 +175,7 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path],
         ts_roots = None if timestamp_trust_roots is None else [
             cert for path in timestamp_trust_roots for cert in load_certs_from_pemder([str(path)])]
     except Exception as exc:
-        return failed(f"trust root could not be loaded: {exc}")
+        return _failed(digest, f"trust root could not be loaded: {exc}")
 
     try:
         status = validate_pdf_signature(
@@ -165,9 +183,9 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path],
             ts_validation_context=None if ts_roots is None else ValidationContext(trust_roots=ts_roots,
                                                                                    allow_fetching=False),
         )
-    except Exception as exc:
-        log.info("record PDF signature validation failed: %s", exc)
-        return failed(f"signature could not be validated ({type(exc).__name__}: {exc})")
+    except Exception as exc:  # e.g. SignatureValidationError NO_SIGNING_CERTIFICATE_FOUND for a damaged value
+        log.info("record PDF signature validation failed: %s: %s", type(exc).__name__, exc)
+        return _failed(digest, DAMAGED_SIGNATURE)
 
     whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     unmodified = status.modification_level == ModificationLevel.NONE
@@ -187,23 +205,66 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path],
         timestamp_ok=bool(token.intact and token.valid and token.trusted) if token is not None else None,
     )
     if not status.intact:
-        return failed("document was modified after signing (digest mismatch)", **found)
+        return _failed(digest, "document was modified after signing (digest mismatch)", **found)
     if not status.valid:
-        return failed("signature value is invalid for the signer certificate", **found)
+        return _failed(digest, "the signature value does not match the signer's certificate: the signature was "
+                      "damaged or forged", **found)
     if not whole_file:
-        return failed("signature does not cover the whole file: an incremental update was appended", **found)
+        return _failed(digest, "the file was changed after it was signed: something (an annotation, a form entry or an "
+                      "edit) was added after the signature, which no longer covers the whole file", **found)
     if not unmodified:
-        return failed("document was modified after signing (changes after the signed revision)", **found)
+        return _failed(digest, "document was modified after signing (changes after the signed revision)", **found)
     if not status.trusted:
-        return failed("signer certificate is not trusted", **found)
+        return _failed(digest, "the signer's certificate is not trusted: it is not the organisation's signing "
+                      "certificate, whatever name it shows", **found)
     if token is not None and not (token.intact and token.valid):
-        return failed("the signature's timestamp token is damaged or its signature is invalid", **found)
+        return _failed(digest, "the signature's timestamp token is damaged or its signature is invalid", **found)
     if token is not None and not token.trusted:
-        return failed("the signature's timestamp token is not from a trusted timestamp authority", **found)
+        return _failed(digest, "the signature's timestamp token is not from a trusted timestamp authority", **found)
     if not status.bottom_line:
-        return failed("signature does not meet the validation policy (timestamp or key usage)", **found)
+        return _failed(digest, "signature does not meet the validation policy (timestamp or key usage)", **found)
     return SignatureCheck(ok=True, reason="signature is valid, trusted and covers the whole file",
                           pdf_sha256=digest, **found)
+
+
+_LIBRARY_LOGGERS = ("pyhanko", "pyhanko_certvalidator")
+_summary_lock = threading.Lock()
+_summary_depth = 0
+
+
+class _OneLine(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        log.debug("%s: %s", record.name, (record.getMessage().splitlines() or [""])[0][:300])
+
+
+_one_line = _OneLine()
+
+
+@contextmanager
+def _library_logs_summarised() -> Iterator[None]:
+    """While a file is verified, pyHanko's log records become one DEBUG line each on this module's logger.
+
+    For each problem it finds in a file (an appended annotation, an untrusted certificate) pyHanko logs a
+    warning with the whole traceback: 13-34 lines before ``record verify``'s one-line answer, and in the
+    server log for each anonymous upload. :func:`verify_pdf` states each problem in one sentence instead.
+    """
+    global _summary_depth
+    loggers = [logging.getLogger(name) for name in _LIBRARY_LOGGERS]
+    with _summary_lock:
+        _summary_depth += 1
+        if _summary_depth == 1:
+            for logger in loggers:
+                logger.addHandler(_one_line)
+                logger.propagate = False
+    try:
+        yield
+    finally:
+        with _summary_lock:
+            _summary_depth -= 1
+            if _summary_depth == 0:
+                for logger in loggers:
+                    logger.removeHandler(_one_line)
+                    logger.propagate = True
 
 
 def _signed_revision_end(signature) -> int | None:

@@ -7,12 +7,14 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, or_, select
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SubmitField
 
 from reviewboard.core.downloads import attachment
+from reviewboard.core.errors_web import size_label
 from reviewboard.core.forms import strip_nul
 from reviewboard.core.pagination import page_arg, paginate
-from reviewboard.extensions import db
+from reviewboard.extensions import db, limiter
 from reviewboard.projects.models import Project
 from reviewboard.projects.services import visible_projects_query
 from reviewboard.records import services
@@ -61,10 +63,48 @@ def download(record_id: int):
     return response
 
 
+# Room for the form around the file in a multipart body (boundaries, part headers, the CSRF token).
+FORM_ENVELOPE_BYTES = 16 * 1024
+
+
+def _verify_max_bytes() -> int:
+    return int(current_app.config["VERIFY_MAX_BYTES"])
+
+
+def _cap_verify_upload() -> None:
+    """Anonymous uploads to the verify page are read only up to VERIFY_MAX_BYTES (the app-wide limit is the
+    evidence limit); Werkzeug answers 413 from the Content-Length alone, before anything is parsed."""
+    if request.endpoint == "records.verify":
+        request.max_content_length = _verify_max_bytes() + FORM_ENVELOPE_BYTES
+
+
+@bp.record_once
+def _cap_before_csrf(state) -> None:
+    # CSRFProtect reads the whole form in its before-request hook: the cap has to be set before that
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _cap_verify_upload)
+
+
+def _too_large():
+    form = VerifyForm(formdata=None)  # the body was refused unread: there is no form data to bind
+    form.file.errors = [f"This file is larger than {size_label(_verify_max_bytes())}, so it is not a ReviewBoard "
+                        "record (records are tens of KiB). Nothing was checked."]
+    return render_template("records/verify.html", form=form, result=None), 413
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _refused_unread(_exc):
+    return _too_large()
+
+
 @bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["VERIFY_LIMIT_PER_ADDRESS"], methods=["POST"])
 def verify():
     form = VerifyForm()
     result = None
     if form.validate_on_submit():
-        result = services.verify_record_bytes(form.file.data.read())
-    return render_template("records/verify.html", form=form, result=result), (422 if form.errors else 200)
+        data = form.file.data.read(_verify_max_bytes() + 1)
+        if len(data) > _verify_max_bytes():
+            return _too_large()
+        result = services.verify_record_bytes(data)
+    return render_template("records/verify.html", form=form, result=result), \
+        (422 if form.errors else 200)

@@ -84,9 +84,17 @@ def _failed_sign_in(base: str, email: str) -> int:
                      allow_redirects=False, timeout=10).status_code
 
 
+def _verify_upload(base: str) -> int:
+    http = requests.Session()
+    token = page_token(http.get(base + "/verify", timeout=10).text)
+    return http.post(base + "/verify", data={"csrf_token": token}, files={"file": ("x.pdf", b"not a pdf")},
+                     timeout=10).status_code
+
+
 def test_two_app_servers_share_sign_in_counters_in_redis(database, signing_dir, redis_client, key_prefix):
     a, b = _servers(database, signing_dir, 2, {"REDIS_URL": REDIS_URL,
-                                               "REVIEWBOARD_RATELIMIT_KEY_PREFIX": key_prefix})
+                                               "REVIEWBOARD_RATELIMIT_KEY_PREFIX": key_prefix,
+                                               "REVIEWBOARD_VERIFY_LIMIT_PER_ADDRESS": "3 per minute"})
     email = f"{key_prefix}@example.test"
     with a, b:
         # the production limit's worth of failures, split across the two servers
@@ -102,6 +110,8 @@ def test_two_app_servers_share_sign_in_counters_in_redis(database, signing_dir, 
         assert page.status_code == 429 and "Too many attempts" in page.text
         # another account is not affected
         assert _failed_sign_in(b.base, f"other-{key_prefix}@example.test") == 200
+        # the public verify page's uploads from one address are counted together too
+        assert [_verify_upload(server.base) for server in (a, b, a, b)] == [200, 200, 200, 429]
 
 
 def test_without_redis_each_app_server_counts_alone_in_memory(database, signing_dir, redis_client, key_prefix):

@@ -51,6 +51,7 @@ class Server:
                     "REVIEWBOARD_AUDIT_MAC_KEY_PATH": str(signing_dir / "audit-mac.key"),
                     "REVIEWBOARD_LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
                     "REVIEWBOARD_LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute",
+                    "REVIEWBOARD_VERIFY_LIMIT_PER_ADDRESS": "100000 per minute",
                     **(extra_env or {})}
         self.proc: subprocess.Popen | None = None
 
