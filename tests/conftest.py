@@ -8,6 +8,7 @@ become savepoint releases inside it.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import uuid
@@ -133,25 +134,67 @@ def _bound_session_class():
     return BoundSession
 
 
-@pytest.fixture()
-def db_session(app):
-    """An app context whose session runs inside a transaction rolled back after the test."""
+@contextlib.contextmanager
+def _session_on(connection):
+    """``db.session`` bound to ``connection``: the app's commits become savepoint releases inside its transaction."""
+    from reviewboard.extensions import db
+
+    original = db.session
+    db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint",
+                                             "class_": _bound_session_class()})
+    try:
+        yield db.session
+    finally:
+        db.session.remove()
+        db.session = original
+
+
+@pytest.fixture(scope="module")
+def world_connection(app):
+    """A connection whose transaction lasts for the module, rolled back at its end: a module-scoped fixture
+    builds a world on it once (see ``shared_session``) and each test that uses it runs in a savepoint inside."""
     from reviewboard.extensions import db
 
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint",
-                                                 "class_": _bound_session_class()})
         try:
-            yield db.session
+            yield connection
         finally:
-            db.session.remove()
-            db.session = original
-            if outer.is_active:
-                outer.rollback()
+            outer.rollback()
             connection.close()
+
+
+@contextlib.contextmanager
+def shared_session(app, world_connection):
+    """A session for building a module's world on ``world_connection``; what it commits stays until the module
+    ends. Records are placeholders here too (module fixtures run outside the per-test stub)."""
+    from tests.support.records import stub_records
+
+    with app.app_context(), _session_on(world_connection) as session, pytest.MonkeyPatch.context() as patch:
+        stub_records(patch)
+        yield session
+        session.commit()
+
+
+@pytest.fixture()
+def db_session(request, app):
+    """An app context whose session runs inside a transaction rolled back after the test: a connection's own,
+    or a savepoint inside ``world_connection``'s when the test's fixtures build on a shared world."""
+    from reviewboard.extensions import db
+
+    with app.app_context():
+        shared = "world_connection" in request.fixturenames
+        connection = request.getfixturevalue("world_connection") if shared else db.engine.connect()
+        transaction = connection.begin_nested() if shared else connection.begin()
+        try:
+            with _session_on(connection) as session:
+                yield session
+        finally:
+            if transaction.is_active:
+                transaction.rollback()
+            if not shared:
+                connection.close()
 
 
 class IsolatedClient(FlaskClient):

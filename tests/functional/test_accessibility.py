@@ -87,15 +87,14 @@ def problems(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["owner", "reviewer", "chair"])
-def test_every_page_has_a_language_one_h1_labelled_controls_and_unique_ids(client, make, world, role):  # noqa: F811
-    world["decide"](with_condition=True)  # records, a condition and a decided stage to show
-    stage = make.submitted_stage(owner=world["owner"])  # and one in review, with the review form
-    person = world["owner"] if role == "owner" else make.user(role)
-    login(client, person)
+def test_every_page_has_a_language_one_h1_labelled_controls_and_unique_ids(client, world, role):  # noqa: F811
+    ids = world["ids"]  # a stage in review (with the review form), a decided one with its record and condition
+    login(client, world["people"][role])
     if role == "reviewer":
-        declare_no_conflict(client, stage.id)
-    ids = {k: getattr(v, "id", None) for k, v in world.items()}
-    paths = [p.format(**ids) for p in ROUTES.values()] + [f"/stages/{stage.id}", f"/stages/{stage.id}/proposal"]
+        declare_no_conflict(client, ids["stage"])
+    paths = [p.format(**ids) for p in ROUTES.values()] + [
+        f"/stages/{ids['decided stage']}", f"/projects/{ids['decided project']}",
+        f"/projects/{ids['decided project']}/conditions"]
     checked, failures = 0, {}
     for path in paths:
         response = client.get(path)

@@ -1,7 +1,8 @@
 """Who may open what: a role x route matrix over the main pages and downloads, over HTTP.
 
 Each case checks the status a person gets, and that a submitter never sees another team's project name,
-wherever it would appear (lists, dashboards, error pages).
+wherever it would appear (lists, dashboards, error pages). The people and projects are built once per engine
+for the whole module (``world``); what a case changes (its sign-in, a deactivation) is rolled back after it.
 """
 
 from __future__ import annotations
@@ -11,18 +12,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from reviewboard.auth.services import set_active
+from reviewboard.auth.services import find_user_by_email, set_active
 from reviewboard.catalogs.models import Catalog
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.services import new_version as new_pipeline_version
 from reviewboard.records.models import Record
 from reviewboard.reviews.services import ConditionEntry
 from reviewboard.reviews.workflow import Outcome
+from tests.conftest import shared_session
 from tests.functional.test_pipeline_pages import PIPELINE_POSTS
+from tests.support.factories import Factory
 from tests.support.http import login
 
 OWN_PROJECT = "Alpha Lighthouse Triage"
 OTHER_PROJECT = "Beta Harbour Scoring"
+DECIDED_PROJECT = f"{OWN_PROJECT} II"  # the owner's too: its name holds OWN_PROJECT, so the checks cover it
 
 ROUTES = {
     "dashboard": "/dashboard",
@@ -124,59 +128,53 @@ def expected_status(role: str, route: str) -> int:
     return EXPECTED[route][SIGNED_IN.index(role)]
 
 
-@pytest.fixture()
-def world(make, db_session):
-    """The owner's project with its first stage in review (with evidence) and another team's project.
-    ``world["decide"]()`` has two reviewers approve the stage, which issues its record."""
-    owner = make.user("submitter", name="Olive Owner")
-    other = make.user("submitter", name="Oscar Other")
-    stage = make.submitted_stage(owner=owner, name=OWN_PROJECT)
-    other_project = make.project(owner=other, name=OTHER_PROJECT)
-    make.evidence(other_project.stages[0], filename="harbour.md", data=b"# harbour\n")
-    things = {"owner": owner, "other submitter": other, "project": stage.project, "stage": stage,
-              "evidence": stage.evidence[0], "catalog": db_session.scalars(select(Catalog).limit(1)).one()}
-    things["draft"] = new_pipeline_version(make.user("chair"), "standard")
-    things["draft_stage"] = things["draft"].stages[0]
+@pytest.fixture(scope="module")
+def world(app, world_connection) -> dict:
+    """Built once per engine for the module's tests (each test's own changes are rolled back): a person per
+    role, the owner's project with its first stage in review (with evidence), the owner's project decided
+    with a condition (its record), another team's project and a chair's pipeline draft.
+    ``world["ids"]`` fill the routes; ``world["people"]`` are the roles' e-mails."""
+    with shared_session(app, world_connection) as session:
+        make = Factory(session)
+        owner = make.user("submitter", name="Olive Owner")
+        other = make.user("submitter", name="Oscar Other")
+        people = {"owner": owner, "other submitter": other, "reviewer": make.user("reviewer"),
+                  "chair": make.user("chair"), "auditor": make.user("auditor"),
+                  "deactivated": make.user("reviewer", "chair", "auditor")}  # would see everything while active
+        stage = make.submitted_stage(owner=owner, name=OWN_PROJECT)
+        other_project = make.project(owner=other, name=OTHER_PROJECT)
+        make.evidence(other_project.stages[0], filename="harbour.md", data=b"# harbour\n")
+        decided = make.submitted_stage(owner=owner, name=DECIDED_PROJECT)
+        first, second = make.reviewers(2)
+        due = utcnow().date() + timedelta(days=30)
+        make.sign(first, decided, Outcome.APPROVE_WITH_CONDITIONS,
+                  conditions=[ConditionEntry("Publish the model card", owner.id, due)])
+        make.sign(second, decided)
+        record = session.scalars(select(Record).where(Record.stage_review_id == decided.id)).one()
+        draft = new_pipeline_version(make.user("chair"), "standard")
+        session.commit()
+        ids = {"project": stage.project.id, "stage": stage.id, "evidence": stage.evidence[0].id,
+               "catalog": session.scalars(select(Catalog).limit(1)).one().id, "record": record.id,
+               "condition": decided.conditions[0].id, "draft": draft.id, "draft_stage": draft.stages[0].id,
+               "decided project": decided.project.id, "decided stage": decided.id}
+        return {"ids": ids, "people": {role: person.email for role, person in people.items()},
+                "record pdf": record.pdf}
 
-    def decide(with_condition=False):
-        for n, signer in enumerate(make.reviewers(2)):
-            if with_condition and n == 0:
-                due = utcnow().date() + timedelta(days=30)
-                make.sign(signer, stage, Outcome.APPROVE_WITH_CONDITIONS,
-                          conditions=[ConditionEntry("Publish the model card", owner.id, due)])
-                continue
-            make.sign(signer, stage)
-        if with_condition:
-            things["condition"] = stage.conditions[0]
-        things["record"] = db_session.scalars(select(Record).where(Record.stage_review_id == stage.id)).one()
 
-    things["decide"] = decide
-    return things
-
-
-def _sign_in_as(role: str, client, make, world) -> None:
+def _sign_in_as(role: str, client, db_session, world) -> None:
     if role == "anonymous":
         return
-    if role in world:
-        login(client, world[role])
-        return
-    if role == "deactivated":
-        person = make.user("reviewer", "chair", "auditor")  # would see everything while active
-        login(client, person)
-        set_active(make.user("chair"), person, False)
-        return
-    login(client, make.user(role))
+    login(client, world["people"][role])
+    if role == "deactivated":  # signed in while active, then deactivated: the session ends with the account
+        set_active(find_user_by_email(world["people"]["chair"]), find_user_by_email(world["people"][role]), False)
+        db_session.commit()
 
 
 @pytest.mark.parametrize("route", list(ROUTES))
 @pytest.mark.parametrize("role", ROLES)
-def test_role_route_matrix(client, make, world, role, route):
-    if route in ("records list", "record download"):
-        world["decide"]()
-    if route == "condition page":
-        world["decide"](with_condition=True)
-    _sign_in_as(role, client, make, world)
-    path = ROUTES[route].format(**{k: getattr(v, "id", None) for k, v in world.items()})
+def test_role_route_matrix(client, db_session, world, role, route):
+    _sign_in_as(role, client, db_session, world)
+    path = ROUTES[route].format(**world["ids"])
     response = client.get(path)
     expected = expected_status(role, route)
     assert response.status_code == expected, (role, path)
@@ -190,15 +188,15 @@ def test_role_route_matrix(client, make, world, role, route):
     elif role == "owner":
         assert OTHER_PROJECT not in body
     if expected == 200 and route == "record download":
-        assert response.data == world["record"].pdf
+        assert response.data == world["record pdf"]
     if expected == 200 and route == "evidence download":
         assert response.data == b"# Evidence\n"
         assert response.headers["Content-Disposition"].startswith("attachment")
 
 
 @pytest.mark.parametrize("role", ["owner", "other submitter"])
-def test_a_submitter_sees_their_own_project_listed_and_no_one_elses(client, make, world, role):
-    login(client, world[role])
+def test_a_submitter_sees_their_own_project_listed_and_no_one_elses(client, world, role):
+    login(client, world["people"][role])
     mine, theirs = (OWN_PROJECT, OTHER_PROJECT) if role == "owner" else (OTHER_PROJECT, OWN_PROJECT)
     for path in ("/dashboard", "/projects", f"/projects?q={mine.split()[0]}"):
         body = client.get(path).get_data(as_text=True)
@@ -207,9 +205,9 @@ def test_a_submitter_sees_their_own_project_listed_and_no_one_elses(client, make
     assert theirs not in body  # searching by name finds nothing either
 
 
-def test_reviewers_chairs_and_auditors_see_every_project(client, make, world):
+def test_reviewers_chairs_and_auditors_see_every_project(client, world):
     for role in ("reviewer", "chair", "auditor"):
-        login(client, make.user(role))
+        login(client, world["people"][role])
         body = client.get("/projects").get_data(as_text=True)
         assert OWN_PROJECT in body and OTHER_PROJECT in body, role
         client.post("/logout", data={"csrf_token": _token(client)})
