@@ -8,8 +8,6 @@ checkpoint) but its bytes are a placeholder naming the record, and the key is lo
 
 from __future__ import annotations
 
-from flask import current_app
-
 _SIGNERS: dict[tuple, object] = {}
 
 
@@ -20,24 +18,22 @@ def placeholder_pdf(data: dict) -> bytes:
 
 def stub_records(monkeypatch) -> list[dict]:
     """Patch rendering, signing and key loading; returns the list of each issued record's data."""
-    from reviewboard.records import pdf, services
+    from reviewboard.records import keys, pdf, services
 
     issued: list[dict] = []
-    real_signer = services.current_signer
+    real_load_signer = keys.load_signer
 
     def render(data, **_kw):
         issued.append(data)
         return placeholder_pdf(data)
 
-    def cached_signer():
-        cfg = current_app.config
-        key = (current_app.instance_path, *(str(cfg.get(name)) for name in (
-            "SIGNING_KEY_PATH", "SIGNING_CERT_PATH", "SIGNING_CHAIN_PATHS", "SIGNING_PKCS12_PATH")))
+    def cached_load_signer(key_path, cert_path, chain_paths=(), **kwargs):
+        key = (str(key_path), str(cert_path), tuple(map(str, chain_paths)), *sorted(kwargs.items()))
         if key not in _SIGNERS:
-            _SIGNERS[key] = real_signer()
+            _SIGNERS[key] = real_load_signer(key_path, cert_path, chain_paths, **kwargs)
         return _SIGNERS[key]
 
     monkeypatch.setattr(pdf, "render_record_pdf", render)
     monkeypatch.setattr(services, "sign_pdf", lambda unsigned, *_args, **_kw: unsigned)
-    monkeypatch.setattr(services, "current_signer", cached_signer)
+    monkeypatch.setattr(keys, "load_signer", cached_load_signer)  # current_signer() loads through it
     return issued
