@@ -339,7 +339,7 @@ def test_a_wrong_password_signs_nothing_but_the_attempt_is_audited(client, make,
     login(client, reviewer)
     declare_no_conflict(client, stage.id)
     response = _sign_over_http(client, stage, "not my password", reviewer.email)
-    assert response.status_code in (403, 422)
+    assert response.status_code == 422  # the form again, the password field in error
     html = _text(response)
     assert _feedback_beside(html, "password") == ["The password is not correct. Nothing was signed."]
     _assert_no_traceback(html)
@@ -360,7 +360,7 @@ def test_five_wrong_passwords_block_signing_even_with_the_right_one(client, make
     assert _failures(db_session, reviewer) == 5
     assert _count(db_session, AuditEvent, AuditEvent.action == "security.alert") == 1
     response = _sign_over_http(client, stage, PASSWORD, reviewer.email)
-    assert response.status_code in (403, 422)
+    assert response.status_code == 422
     message = " ".join(_feedback_beside(_text(response), "password"))
     assert "Signing is blocked" in message
     assert _count(db_session, SignOff) == 0
@@ -742,7 +742,7 @@ def test_an_over_long_note_to_reviewers_is_flagged_and_the_stage_stays_with_the_
 def test_the_public_verify_page_answers_not_valid_for_junk_never_a_500(client, filename, data):
     response = post_form(client, "/verify", "/verify", {"file": (io.BytesIO(data), filename)},
                          content_type="multipart/form-data")
-    assert response.status_code in (200, 422)
+    assert response.status_code == 200  # the file was checked: the answer is the verdict, not a form error
     html = _text(response)
     _assert_no_traceback(html)
-    assert "Not valid" in html or _feedback_beside(html, "file")
+    assert "Not valid" in html
