@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from reviewboard.core.forms import error_items
 from reviewboard.extensions import db, limiter
 from reviewboard.reviews.workflow import IllegalTransition
 
@@ -107,6 +108,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter
     # the upload limit as upload forms state it ("20 MiB", "512 KiB"), the same words as the 413 page
     app.jinja_env.globals["upload_limit"] = lambda: size_label(app.config["MAX_CONTENT_LENGTH"])
+    app.jinja_env.globals["error_items"] = error_items  # what a refused form's error summary lists
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

@@ -43,3 +43,35 @@ class AppForm(FlaskForm):
 
     class Meta(CleanTextMeta):
         pass
+
+
+def error_items(*forms) -> list[tuple[str | None, str]]:
+    """What the error summary at the top of a page lists: (id of the control to link to, message) for each
+    error of each form given (None forms are skipped), in the order of the fields. A radio group or a list of
+    checkboxes links to its first option; an error of the whole form (or of a list of sub-forms) has no
+    control of its own, so it is listed without a link unless the list renders an element with its id."""
+    items: list[tuple[str | None, str]] = [(None, message) for form in forms if form is not None
+                                           for message in form.form_errors]
+    for form in forms:
+        if form is not None:
+            items += _field_items(form)
+    return items
+
+
+def _field_items(form) -> list[tuple[str | None, str]]:
+    items = []
+    for field in form:
+        if isinstance(field, FieldList):
+            items += [(field.id, message) for message in field.errors if isinstance(message, str)]
+            for entry in field:
+                items += _field_items(entry.form) if isinstance(entry, FormField) else _messages(entry)
+        elif isinstance(field, FormField):
+            items += _field_items(field.form)
+        elif field.name != "csrf_token":
+            items += _messages(field)
+    return items
+
+
+def _messages(field) -> list[tuple[str | None, str]]:
+    target = f"{field.id}-0" if field.type in ("RadioField", "MultiCheckboxField") else field.id
+    return [(target, f"{field.label.text}: {message}") for message in field.errors]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -25,6 +26,11 @@ def _choices(qid: str) -> list[tuple[str, str]]:
     return list(questionnaire().question(qid).options.items())
 
 
+# A new project's questions start unanswered: a first option chosen by default would be the lowest-risk one,
+# and a rushed submitter would get too low a tier without having answered.
+UNANSWERED = ("", "Choose an answer")
+
+
 class ProjectForm(AppForm):
     name = StringField("Project name", validators=[DataRequired(), Length(max=SHORT_TEXT)])
     purpose = TextAreaField("Purpose", validators=[DataRequired(), Length(max=LONG_TEXT)],
@@ -36,12 +42,12 @@ class ProjectForm(AppForm):
                           description="Base model, provider, fine-tuning and version, e.g. “Llama 3.1 8B "
                                       "fine-tuned on past tickets, v2”. Changing it later reopens R&D, Testing "
                                       "and Deployment for re-review.")
-    system_type = SelectField("AI system type", validators=[DataRequired()])
+    system_type = SelectField("AI system type", validators=[DataRequired(message="Answer this question.")])
     data_categories = MultiCheckboxField("Data categories", validators=[DataRequired(
         message="Choose at least one data category.")])
-    deployment_context = SelectField("Deployment context", validators=[DataRequired()])
-    autonomy_level = SelectField("Autonomy level", validators=[DataRequired()])
-    scale = SelectField("Scale", validators=[DataRequired()])
+    deployment_context = SelectField("Deployment context", validators=[DataRequired(message="Answer this question.")])
+    autonomy_level = SelectField("Autonomy level", validators=[DataRequired(message="Answer this question.")])
+    scale = SelectField("Scale", validators=[DataRequired(message="Answer this question.")])
     pipeline_id = SelectField("Review pipeline", coerce=int, validators=[Optional()])
     version = HiddenField()
     submit = SubmitField("Save project")
@@ -52,7 +58,7 @@ class ProjectForm(AppForm):
     def __init__(self, *args, pipelines=(), **kwargs):
         super().__init__(*args, **kwargs)
         for qid in ("system_type", "data_categories", "deployment_context", "autonomy_level", "scale"):
-            getattr(self, qid).choices = _choices(qid)
+            getattr(self, qid).choices = _choices(qid) if qid == "data_categories" else [UNANSWERED, *_choices(qid)]
             getattr(self, qid).label.text = questionnaire().question(qid).label
         self.pipeline_id.choices = [(p.id, f"{p.name} (v{p.version})") for p in pipelines]
 
@@ -82,16 +88,27 @@ _add_yesno_questions()
 
 
 class EvidenceForm(AppForm):
+    """Attach a file to one criterion: each criterion card of the stage page has its own form, which posts
+    that criterion's id (its fields get ids of their own with :meth:`for_card`)."""
+
     criterion_id = SelectField("Criterion", coerce=int, validators=[DataRequired()])
     file = FileField("Evidence file", validators=[FileRequired(message="Choose a file to upload.")])
     # re-review: when it passes, the criterion this file supports is reopened (e.g. a yearly audit report)
     expires_on = DateField("Valid until (optional)", validators=[Optional()])
     submit = SubmitField("Attach evidence")
 
+    def for_card(self, criterion_id: int) -> EvidenceForm:
+        """Give the fields ids unique on the page (``file-12``), labels following."""
+        for field in (self.criterion_id, self.file, self.expires_on):
+            field.id = field.label.field_id = f"{field.name}-{criterion_id}"
+        return self
+
 
 class SubmitStageForm(AppForm):
     note = TextAreaField("Note to reviewers (optional)", validators=[Optional(), Length(max=LONG_TEXT)])
     version = IntegerField(validators=[InputRequired()])
+    # asked when criteria have no evidence: the page lists them above this box
+    confirm_missing = BooleanField("Submit without evidence for the criteria listed above")
     submit = SubmitField("Submit stage for review")
 
 

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from reviewboard.core.forms import AppForm, CleanTextMeta
 from reviewboard.core.limits import LONG_TEXT
+from reviewboard.models.base import utcnow
 from reviewboard.reviews.workflow import Outcome, VerdictValue
 
 VERDICT_CHOICES = [(v.value, v.label) for v in VerdictValue]
@@ -35,15 +36,64 @@ class ConditionForm(Form):
     due_date = DateField("Due date", validators=[Optional()])
 
 
+def _decision_fields() -> dict:
+    """The decision's fields, made after the criteria's so that they come after them in the form's order
+    (the order of the page, which the error summary follows)."""
+    return {
+        "outcome": RadioField("Your decision", choices=OUTCOME_CHOICES, validators=[Optional()]),
+        "comment": TextAreaField("Comment to the submitter (optional)", validators=[Optional(), Length(max=LONG_TEXT)]),
+        "reopen_all": BooleanField("Reopen every criterion for the next round (when requesting changes)"),
+        "conditions": FieldList(FormField(ConditionForm), min_entries=3, max_entries=10),
+        "email": EmailField("Your e-mail", validators=[Optional(), Length(max=254)]),
+        "password": PasswordField("Your password (required to sign)", validators=[Optional(), Length(max=128)]),
+        "save": SubmitField("Save verdicts"),
+        "sign": SubmitField("Sign decision"),
+    }
+
+
 class DecisionFields:
-    outcome = RadioField("Your decision", choices=OUTCOME_CHOICES, validators=[Optional()])
-    comment = TextAreaField("Comment to the submitter (optional)", validators=[Optional(), Length(max=LONG_TEXT)])
-    reopen_all = BooleanField("Reopen every criterion for the next round (when requesting changes)")
-    conditions = FieldList(FormField(ConditionForm), min_entries=3, max_entries=10)
-    email = EmailField("Your e-mail", validators=[Optional(), Length(max=254)])
-    password = PasswordField("Your password (required to sign)", validators=[Optional(), Length(max=128)])
-    save = SubmitField("Save verdicts")
-    sign = SubmitField("Sign decision")
+
+    def check(self, criteria, *, signing: bool, email: str | None, saved: set[int] = frozenset()) -> bool:
+        """Mark every missing item at once, beside its field (not one per submission): a rationale for each
+        verdict but “Meets”; when signing, also a verdict on each criterion, the decision, the e-mail (when
+        ``email`` is asked for), the password and, with “Approve with conditions”, at least one condition,
+        each with an owner and a due date to come. ``saved``: the criteria (ids) on which the reviewer's
+        verdict is already recorded (carried over from the last round, say). Returns whether nothing is missing."""
+        ok = True
+
+        def missing(field, message: str) -> None:
+            nonlocal ok
+            field.errors = [*field.errors, message]
+            ok = False
+
+        for c in criteria:
+            verdict, rationale = self[f"v_{c.id}"], self[f"r_{c.id}"]
+            if verdict.data and VerdictValue(verdict.data).needs_rationale and not (rationale.data or "").strip():
+                missing(rationale, "Give a rationale for anything but “Meets”.")
+            elif signing and not verdict.data and c.id not in saved:
+                missing(verdict, f"Choose a verdict on {c.code} before signing.")
+        if not signing:
+            return ok
+        if not self.outcome.data:
+            missing(self.outcome, "Choose your decision.")
+        if email is not None and (self.email.data or "").strip().lower() != email:
+            missing(self.email, "Enter your e-mail as well as your password: the first signature of a session "
+                                "needs both.")
+        if not self.password.data:
+            missing(self.password, "Enter your password to sign.")
+        if self.outcome.data != Outcome.APPROVE_WITH_CONDITIONS.value:
+            return ok  # conditions go with that decision only; any typed for another are left out
+        given = [entry for entry in self.conditions if (entry.text.data or "").strip()]
+        for entry in given:
+            if not entry.owner_id.data:
+                missing(entry.owner_id, "Choose who owns this condition.")
+            if not entry.due_date.data:
+                missing(entry.due_date, "Give this condition a due date.")
+            elif entry.due_date.data <= utcnow().date():
+                missing(entry.due_date, "A condition's due date must be in the future.")
+        if not given:
+            missing(self.conditions[0].text, "Add at least one condition, with an owner and a due date.")
+        return ok
 
 
 def review_form_class(criteria):
@@ -51,9 +101,9 @@ def review_form_class(criteria):
     attrs = {}
     for c in criteria:
         attrs[f"v_{c.id}"] = RadioField(c.code, choices=VERDICT_CHOICES, validators=[Optional()])
-        attrs[f"r_{c.id}"] = TextAreaField("Rationale", validators=[Optional(), Length(max=LONG_TEXT)])
+        attrs[f"r_{c.id}"] = TextAreaField(f"Rationale for {c.code}", validators=[Optional(), Length(max=LONG_TEXT)])
         attrs[f"reopen_{c.id}"] = BooleanField(f"Reopen {c.code} if I request changes")
-    return type("ReviewForm", (DecisionFields, AppForm), attrs)
+    return type("ReviewForm", (DecisionFields, AppForm), {**attrs, **_decision_fields()})
 
 
 class AssignForm(AppForm):

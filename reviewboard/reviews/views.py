@@ -20,7 +20,7 @@ from reviewboard.projects import permissions as project_perms
 from reviewboard.projects import services as project_services
 from reviewboard.projects.forms import EvidenceForm, SubmitStageForm
 from reviewboard.projects.models import Evidence
-from reviewboard.projects.tiering import TIER_LABELS
+from reviewboard.projects.tiering import TIER_LABELS, questionnaire
 from reviewboard.records.models import Record
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews import resubmission, services
@@ -55,14 +55,32 @@ def _review_form(stage: StageReview, formdata=None):
     return form, criteria
 
 
+def _evidence_forms(stage: StageReview, criteria, refused: EvidenceForm | None) -> dict[int, EvidenceForm]:
+    """One "attach evidence" form per criterion card; the refused one (if any) comes back on its own card.
+    A refused form for no criterion of the stage keeps its errors for the page's error summary."""
+    if not project_perms.can_manage_evidence(current_user, stage):
+        return {}
+    forms = {c.id: EvidenceForm(formdata=None).for_card(c.id) for c in criteria}
+    if refused is not None:
+        if refused.criterion_id.data in forms:
+            forms[refused.criterion_id.data] = refused.for_card(refused.criterion_id.data)
+        else:
+            refused.form_errors.extend(refused.criterion_id.errors or ["Choose the criterion this file supports."])
+            refused.criterion_id.errors = []
+    return forms
+
+
+def without_evidence(stage: StageReview, criteria) -> list:
+    """The applicable criteria with no evidence attached (withdrawn files do not count)."""
+    supported = {e.criterion_id for e in stage.evidence if not e.withdrawn}
+    return [c for c in criteria if c.id not in supported]
+
+
 def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_form=None, status=200):
     criteria = stage.applicable_criteria()
     if review_form is None and perms.can_sign(current_user, stage):
         review_form, _ = _review_form(stage)
-    if evidence_form is None and project_perms.can_manage_evidence(current_user, stage):
-        evidence_form = EvidenceForm()
-    if evidence_form is not None:
-        evidence_form.criterion_id.choices = [(c.id, f"{c.code} {c.title}") for c in criteria]
+    evidence_forms = _evidence_forms(stage, criteria, evidence_form)
     if submit_form is None and project_perms.can_submit_stage(current_user, stage):
         submit_form = SubmitStageForm(version=stage.version)
     assign_form = None
@@ -79,8 +97,10 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
             evidence_by_criterion.setdefault(e.criterion_id, []).append(e)
     return render_template(
         "reviews/stage.html", stage=stage, project=stage.project, criteria=criteria,
-        evidence_by_criterion=evidence_by_criterion, review_form=review_form, evidence_form=evidence_form,
-        submit_form=submit_form, assign_form=assign_form, confirm=ConfirmForm(), records=records,
+        evidence_by_criterion=evidence_by_criterion, review_form=review_form, evidence_forms=evidence_forms,
+        refused_evidence=evidence_form, submit_form=submit_form, assign_form=assign_form, qn=questionnaire(),
+        without_evidence=without_evidence(stage, criteria) if submit_form is not None else [],
+        confirm=ConfirmForm(), records=records,
         perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=TIER_LABELS,
         check_signoff=check_signoff, round_diff=resubmission.current_diff(stage), today=utcnow().date(),
         blocking_conditions=overdue_before(stage) if submit_form is not None else [],
@@ -121,8 +141,9 @@ def add_evidence(stage_id: int):
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash(f"Attached {evidence.filename} (SHA-256 {evidence.sha256[:16]}…).", "success")
-            return redirect(url_for("reviews.show", stage_id=stage.id) + "#evidence")
+            flash(f"Attached {evidence.filename} to {evidence.criterion.code} (SHA-256 {evidence.sha256[:16]}…).",
+                  "success")
+            return redirect(url_for("reviews.show", stage_id=stage.id) + f"#c-{evidence.criterion.code}")
     return _render(stage, evidence_form=form, status=422)
 
 
@@ -138,7 +159,7 @@ def withdraw_evidence(evidence_id: int):
         abort(400)
     project_services.withdraw_evidence(current_user, evidence)
     flash(f"Withdrew {evidence.filename}. It stays in the audit trail.", "success")
-    return redirect(url_for("reviews.show", stage_id=evidence.stage_review_id) + "#evidence")
+    return redirect(url_for("reviews.show", stage_id=evidence.stage_review_id) + f"#c-{evidence.criterion.code}")
 
 
 @bp.post("/stages/<int:stage_id>/submit")
@@ -149,6 +170,13 @@ def submit(stage_id: int):
         return _not_with_member(stage)
     form = SubmitStageForm()
     if form.validate_on_submit():
+        # asked of a current page only: a stale one is answered 409 by submit_stage, whatever it lists
+        missing = without_evidence(stage, stage.applicable_criteria()) if form.version.data == stage.version else []
+        if missing and not form.confirm_missing.data:
+            form.confirm_missing.errors = [
+                f"{len(missing)} criteri{'a have' if len(missing) != 1 else 'on has'} no evidence: attach it, or "
+                "tick this box to submit without it."]
+            return _render(stage, submit_form=form, status=422)
         try:
             round_ = project_services.submit_stage(current_user, stage, form.note.data or "", form.version.data)
         except IllegalTransition as exc:
@@ -180,17 +208,15 @@ def review(stage_id: int):
     form, criteria = _review_form(stage, request.form)
     if not form.validate_on_submit():
         return _render(stage, review_form=form, status=422)
+    user = current_user._get_current_object()
+    saved = {v.criterion_id for v in stage.current_round.verdicts if v.reviewer_id == user.id}
+    if not form.check(criteria, signing=bool(form.sign.data), saved=saved,
+                      email=user.email if signing_needs_identity() else None):
+        return _render(stage, review_form=form, status=422)
     entries = [services.VerdictEntry(c.id, VerdictValue(getattr(form, f"v_{c.id}").data)
                                      if getattr(form, f"v_{c.id}").data else None,
                                      getattr(form, f"r_{c.id}").data or "",
                                      bool(getattr(form, f"reopen_{c.id}").data)) for c in criteria]
-    missing_rationale = [c for c, e in zip(criteria, entries, strict=True)
-                         if e.value is not None and e.value.needs_rationale and not e.rationale.strip()]
-    for c in missing_rationale:
-        getattr(form, f"r_{c.id}").errors = ["Give a rationale for anything but “Meets”."]
-    if missing_rationale:
-        return _render(stage, review_form=form, status=422)
-    user = current_user._get_current_object()
     try:
         services.save_verdicts(user, stage, entries)
         if form.sign.data:
@@ -213,19 +239,9 @@ def review(stage_id: int):
 
 
 def _sign(user: User, stage: StageReview, form) -> None:
-    if not form.outcome.data:
-        raise ServiceError("Choose your decision.", "outcome")
-    if signing_needs_identity() and (form.email.data or "").strip().lower() != user.email:
-        raise ServiceError("Enter your e-mail as well as your password: the first signature of a session "
-                           "needs both.", "email")
-    conditions = []
-    for entry in form.conditions:
-        text = (entry.text.data or "").strip()
-        if not text:
-            continue
-        if not entry.due_date.data or not entry.owner_id.data:
-            raise ServiceError("Each condition needs an owner and a due date.", "conditions")
-        conditions.append(services.ConditionEntry(text, entry.owner_id.data, entry.due_date.data))
+    """Sign what ``form.check`` passed: the decision, and its conditions when it has some."""
+    conditions = [services.ConditionEntry(entry.text.data.strip(), entry.owner_id.data, entry.due_date.data)
+                  for entry in form.conditions if (entry.text.data or "").strip()]
     services.sign_decision(user, stage, Outcome(form.outcome.data), form.password.data or "", conditions,
                            form.comment.data or "", reopen_all=bool(form.reopen_all.data))
     note_signature()

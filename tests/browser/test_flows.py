@@ -163,12 +163,12 @@ def test_submitter_registers_project_and_submits_design_stage(live_server, page,
     expect(heading(page)).to_have_text(name)
     expect(page.locator("h1 + div .badge")).to_have_text("High risk")
     expect(page.get_by_role("heading", name="Why the tier is high")).to_be_visible()
-    rules = page.locator("h2:has-text('Why the tier is high') + table")
+    rules = page.locator("h2:has-text('Why the tier is high') + .table-responsive table")
     expect(rules.get_by_role("row").filter(has_text="T-HIGH-RIGHTS")).to_contain_text("Yes")
     expect(rules.get_by_role("row").filter(has_text="T-MEDIUM-PERSONAL")).to_be_visible()
     shot(page, "submit-project-tier", readme="03-project-tier")
 
-    # Design stage: attach evidence and see its SHA-256.
+    # Design stage: attach evidence on the criterion's own card and see its SHA-256.
     design = page.locator(".rb-stages li", has_text="Design")
     expect(design).to_contain_text("Draft")
     design.get_by_role("link", name="Open stage").click()
@@ -176,24 +176,23 @@ def test_submitter_registers_project_and_submits_design_stage(live_server, page,
     expect(heading(page)).to_contain_text("Draft")
     evidence = b"# Impact assessment\n\nWho is affected, how, and what we do about it.\n"
     digest = hashlib.sha256(evidence).hexdigest()
-    criterion = page.get_by_label("Criterion", exact=True)
-    first = next(t for t in criterion.locator("option").all_inner_texts() if t.startswith("RB-DES-01"))
-    criterion.select_option(label=first)
-    page.get_by_label("Evidence file", exact=True).set_input_files(
-        {"name": "impact-assessment.md", "mimeType": "text/markdown", "buffer": evidence})
-    page.get_by_role("button", name="Attach evidence").click()
-    expect(flash(page, f"Attached impact-assessment.md (SHA-256 {digest[:16]}")).to_be_visible()
     card = page.locator("#c-RB-DES-01")
+    card.locator("summary", has_text="Attach evidence to RB-DES-01").click()
+    card.get_by_label("Evidence file", exact=True).set_input_files(
+        {"name": "impact-assessment.md", "mimeType": "text/markdown", "buffer": evidence})
+    card.get_by_role("button", name="Attach evidence to RB-DES-01").click()
+    expect(flash(page, f"Attached impact-assessment.md to RB-DES-01 (SHA-256 {digest[:16]}")).to_be_visible()
     expect(card.get_by_role("link", name="impact-assessment.md")).to_be_visible()
     expect(card.locator("code.rb-hash")).to_have_text(digest)
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "submit-evidence-attached", readme="04-stage-evidence")
 
     page.get_by_label("Note to reviewers (optional)", exact=True).fill("Impact assessment attached.")
+    page.get_by_label("Submit without evidence for the criteria listed above").check()  # the others come later
     page.get_by_role("button", name="Submit stage for review").click()
     expect(flash(page, "Design submitted for review (round 1).")).to_be_visible()
     expect(heading(page)).to_contain_text("In review")
-    expect(page.get_by_role("heading", name="Attach evidence")).to_have_count(0)
+    expect(page.get_by_text("Attach evidence to RB-DES-01")).to_have_count(0)
     expect(page.get_by_text("Round 1 · submitted")).to_contain_text("by Sam Submitter")
     shot(page, "submit-in-review")
 
@@ -263,7 +262,9 @@ def _review_and_sign(page: Page, shot, reviewer: Person, project: str, live: Liv
         expect(page.get_by_label(f"Rationale for {partial}")).to_have_value(rationale)
         expect(choice(page, "Your decision", "Approve")).to_be_checked()
         expect(password).to_have_value("")
-        expect(page.get_by_role("alert").filter(has_text="highlighted fields")).to_be_visible()
+        summary = page.locator("#error-summary")
+        expect(summary).to_be_focused()
+        expect(summary.get_by_role("link", name=re.compile("The password is not correct"))).to_be_visible()
         shot(page, f"review-{tag}-wrong-password")
         email.fill(reviewer.email)
 

@@ -125,7 +125,8 @@ def test_simultaneous_stale_forms_lose_no_update(committed_app, engine_name, ser
         # both open the stage page, then submit it for review at the same moment
         stage_url = f"{server.base}/stages/{stage_id}"
         versions = [_form_version(http, stage_url) for http, _ in sessions]
-        responses = at_once(*(_post(http, stage_url + "/submit", {"note": "", "version": version, "csrf_token": token})
+        responses = at_once(*(_post(http, stage_url + "/submit", {"note": "", "version": version, "csrf_token": token,
+                                                                     "confirm_missing": "y"})
                               for (http, token), version in zip(sessions, versions, strict=True)))
         outcomes = [_outcome(r, (f"/stages/{stage_id}",)) for r in responses]
         submits.update(outcomes)

@@ -110,7 +110,8 @@ def test_an_overdue_condition_is_shown_on_the_next_stage_and_its_submission_refu
     login(client, stage.project.owner)
     page = _text(client.get(url))
     assert "Blocked:" in page and "Publish the model card" in page
-    response = post_form(client, url, f"{url}/submit", {"note": "", "version": str(following.version)})
+    response = post_form(client, url, f"{url}/submit", {"note": "", "version": str(following.version),
+                                                        "confirm_missing": "y"})
     assert response.status_code == 409
     assert "conditions from an earlier stage are past their due date and still open" in _text(response)
     db_session.expire_all()
@@ -128,7 +129,8 @@ def test_an_unchanged_resubmission_is_refused_with_a_message(client, make, db_se
     make.sign(b, stage, Outcome.REQUEST_CHANGES)
     url = f"/stages/{stage.id}"
     login(client, stage.project.owner)
-    response = post_form(client, url, f"{url}/submit", {"note": "No change needed.", "version": str(stage.version)})
+    response = post_form(client, url, f"{url}/submit", {"note": "No change needed.", "version": str(stage.version),
+                                                     "confirm_missing": "y"})
     assert response.status_code == 409
     assert "nothing changed since the last round" in _text(response)
     db_session.expire_all()
@@ -170,7 +172,8 @@ def test_the_reviewer_marks_criteria_to_reopen_and_then_sees_the_diff_and_carrie
                          content_type="multipart/form-data")
     assert response.status_code == 302
     db_session.expire_all()
-    response = post_form(client, url, f"{url}/submit", {"note": "Test data added.", "version": str(stage.version)})
+    response = post_form(client, url, f"{url}/submit", {"note": "Test data added.", "version": str(stage.version),
+                                                     "confirm_missing": "y"})
     assert response.status_code == 302
     logout(client)
 

@@ -48,7 +48,8 @@ def test_submit_review_sign_and_download_signed_record(client, make, db_session,
     page = client.get(stage_url).get_data(as_text=True)
     import hashlib
     assert hashlib.sha256(b"%PDF-1.4 brief").hexdigest() in page
-    response = post_form(client, stage_url, f"{stage_url}/submit", {"note": "Ready", "version": str(stage.version)})
+    response = post_form(client, stage_url, f"{stage_url}/submit", {"note": "Ready", "version": str(stage.version),
+                                                                          "confirm_missing": "y"})
     assert response.status_code == 302
     logout(client)
 

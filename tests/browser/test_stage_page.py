@@ -1,0 +1,105 @@
+"""The stage page in Chromium at 1280 px: a refused upload opens at the error summary (focused, at the top of
+the window, a link to the field in error), evidence attached from a criterion's card lands on that
+criterion, and submitting with criteria left without evidence asks for a confirmation first."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import LiveServer, Person
+from tests.browser.test_flows import flash, heading, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def draft_design_stage(live: LiveServer, owner: Person, name: str) -> tuple[int, list[str]]:
+    """A high-tier project whose Design stage is a draft with no evidence: (stage id, criterion codes)."""
+    from reviewboard.auth.models import User
+    from tests.support.factories import Factory
+
+    with live.session() as session:
+        project = Factory(session).project(session.get(User, owner.id), answers={"affects_rights": "yes"}, name=name)
+        stage = project.stages[0]
+        return stage.id, [c.code for c in stage.applicable_criteria()]
+
+
+def test_a_refused_upload_opens_at_the_error_summary_which_leads_to_the_field(live_server, page, shot):
+    owner = live_server.add_user("Uma Uploader", "submitter")
+    stage_id, codes = draft_design_stage(live_server, owner, "Parcel damage classifier")
+    code = codes[5]  # far down the page
+    sign_in(page, owner)
+    page.goto(f"/stages/{stage_id}")
+    card = page.locator(f"#c-{code}")
+    card.locator("summary", has_text=f"Attach evidence to {code}").click()
+    card.get_by_label("Evidence file", exact=True).set_input_files(
+        {"name": "test-report.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00 a Windows program"})
+    card.get_by_role("button", name=f"Attach evidence to {code}").click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()  # announced by screen readers, and the window opens on it
+    expect(summary).to_be_in_viewport(ratio=1)  # the message is where the page opens, not 3,700 px below
+    assert page.url.endswith("#error-summary")
+    link = summary.get_by_role("link", name=re.compile("content is not a PDF file"))
+    expect(link).to_be_visible()
+    shot(page, "stage-upload-refused", readme="10-error-summary")
+
+    link.click()
+    file_input = card.get_by_label("Evidence file", exact=True)
+    expect(file_input).to_be_focused()
+    expect(file_input).to_be_in_viewport(ratio=1)
+    expect(card.locator(".invalid-feedback")).to_contain_text("The file is named .pdf but its content is not a PDF")
+
+
+def test_evidence_attached_from_a_card_lands_on_that_criterion(live_server, page):
+    owner = live_server.add_user("Cai Carder", "submitter")
+    stage_id, codes = draft_design_stage(live_server, owner, "Invoice fraud scorer")
+    code = codes[2]
+    sign_in(page, owner)
+    page.goto(f"/stages/{stage_id}")
+    card = page.locator(f"#c-{code}")
+    card.locator("summary", has_text=f"Attach evidence to {code}").click()
+    card.get_by_label("Evidence file", exact=True).set_input_files(
+        {"name": "data-sheet.md", "mimeType": "text/markdown", "buffer": b"# Data sheet\n"})
+    card.get_by_role("button", name=f"Attach evidence to {code}").click()
+
+    expect(flash(page, f"Attached data-sheet.md to {code}")).to_be_visible()
+    assert page.url.endswith(f"#c-{code}")
+    expect(card.get_by_role("link", name="data-sheet.md")).to_be_visible()
+    for other in (codes[0], codes[1], codes[3]):  # nothing landed on the first card (or any other)
+        expect(page.locator(f"#c-{other}").get_by_role("link", name="data-sheet.md")).to_have_count(0)
+    expect(card.locator("h3")).to_be_in_viewport(ratio=1)
+
+
+def test_submitting_lists_the_criteria_without_evidence_and_waits_for_a_confirmation(live_server, page, shot):
+    owner = live_server.add_user("Sol Submitter", "submitter")
+    stage_id, codes = draft_design_stage(live_server, owner, "Shift rota optimiser")
+    sign_in(page, owner)
+    page.goto(f"/stages/{stage_id}")
+    card = page.locator(f"#c-{codes[0]}")
+    card.locator("summary", has_text=f"Attach evidence to {codes[0]}").click()
+    card.get_by_label("Evidence file", exact=True).set_input_files(
+        {"name": "brief.md", "mimeType": "text/markdown", "buffer": b"# Brief\n"})
+    card.get_by_role("button", name=f"Attach evidence to {codes[0]}").click()
+    expect(flash(page, "Attached brief.md")).to_be_visible()
+
+    listed = page.get_by_role("note").filter(has_text="criteria have no evidence attached")
+    expect(listed).to_contain_text(f"{len(codes) - 1} of {len(codes)} criteria")
+    for code in codes[1:]:
+        expect(listed.get_by_role("link", name=code, exact=True)).to_be_visible()
+    expect(listed.get_by_role("link", name=codes[0], exact=True)).to_have_count(0)
+    shot(page, "stage-submit-confirm")
+
+    page.get_by_role("button", name="Submit stage for review").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(heading(page)).to_contain_text("Draft")  # nothing was submitted
+    summary.get_by_role("link", name=re.compile("no evidence")).click()
+    confirm = page.get_by_label("Submit without evidence for the criteria listed above")
+    expect(confirm).to_be_focused()
+    confirm.check()
+    page.get_by_role("button", name="Submit stage for review").click()
+    expect(flash(page, "Design submitted for review (round 1).")).to_be_visible()
+    expect(heading(page)).to_contain_text("In review")
