@@ -42,6 +42,7 @@ class User(UserMixin, Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]  # the dashboard's "since your last visit" starts at the one before
     # reviewer expertise (reviewboard.pipelines.models.EXPERTISE), matched against a stage's required roles
     expertise: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 

@@ -52,16 +52,31 @@ def init_app(app: Flask) -> None:
         session["last_seen"] = now.timestamp()
 
 
-def start_session(user: User) -> None:
-    """Called after a successful sign-in: a fresh session (ASVS 7.2.4) with timestamps."""
+def start_session(user: User, *, new_visit: bool = True) -> None:
+    """Called after a successful sign-in: a fresh session (ASVS 7.2.4) with timestamps.
+
+    A new visit (a sign-in, not the fresh session after a password change) remembers when the person last
+    signed in, for the dashboard's "decided since your last visit", and records this sign-in's time.
+    """
     from flask_login import login_user
 
+    previous_visit = user.last_sign_in_at.timestamp() if new_visit and user.last_sign_in_at else \
+        session.get("previous_visit_at")
     session.clear()
     login_user(user)
-    now = utcnow().timestamp()
-    session["signed_in_at"] = now
-    session["last_seen"] = now
+    now = utcnow()
+    session["signed_in_at"] = now.timestamp()
+    session["last_seen"] = now.timestamp()
+    session["previous_visit_at"] = previous_visit
     session.permanent = True
+    if new_visit:
+        user.last_sign_in_at = now
+
+
+def previous_visit() -> datetime | None:
+    """When the signed-in person's previous visit began (their sign-in before this one); None on a first."""
+    at = session.get("previous_visit_at")
+    return datetime.fromtimestamp(at, UTC) if at else None
 
 
 def signing_needs_identity() -> bool:

@@ -76,7 +76,7 @@ def change_password():
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            start_session(current_user._get_current_object())
+            start_session(current_user._get_current_object(), new_visit=False)
             flash("Your password was changed. Other sessions have been signed out.", "success")
             return redirect(url_for("core.dashboard"))
     return render_template("auth/password.html", form=form), (422 if form.errors else 200)

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from reviewboard.audit.models import AuditEvent
 from reviewboard.auth.models import Role, User
+from reviewboard.auth.session import previous_visit
 from reviewboard.conditions import services as condition_services
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
@@ -54,11 +55,13 @@ def dashboard():
                                                              AuditEvent.created_at >= since)
                                     .order_by(AuditEvent.seq.desc()).limit(10)).all()
     conditions = condition_services.dashboard_conditions(user)
+    decided = review_services.decided_since(user, previous_visit())
     return render_template("core/dashboard.html", projects=projects, mine=mine, waiting=waiting,
                            escalations=escalations, records=records, conditions=conditions, alerts=alerts,
                            tier_labels=TIER_LABELS, StageState=StageState, users=_names(alerts),
                            today=condition_services.today(),
-                           reviews_due=rereview_services.reviews_due(user))
+                           reviews_due=rereview_services.reviews_due(user), decided=decided,
+                           first_visit=previous_visit() is None)
 
 
 def _names(alerts) -> dict[int, str]:

@@ -7,6 +7,7 @@ Advice is separate from decision: verdicts and sign-offs are rows per reviewer; 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,6 +18,9 @@ from reviewboard.models.base import Base, utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.reviews.workflow import Outcome, StageState, VerdictValue
+
+if TYPE_CHECKING:
+    from reviewboard.records.models import Record
 
 
 def _enum(cls, name):
@@ -54,6 +58,8 @@ class StageReview(Base):
     evidence: Mapped[list[Evidence]] = relationship(back_populates="stage_review", order_by="Evidence.id")
     assignments: Mapped[list[ReviewAssignment]] = relationship(back_populates="stage_review")
     conditions: Mapped[list[Condition]] = relationship(back_populates="stage_review", order_by="Condition.id")
+    # its signed records, oldest version first (records are issued by records/services, never through this)
+    records: Mapped[list[Record]] = relationship(order_by="Record.version", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

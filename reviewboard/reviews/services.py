@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, func, select
@@ -20,11 +20,13 @@ from reviewboard.config import describe_duration
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
+from reviewboard.projects.models import Project, ProjectMember
 from reviewboard.projects.services import open_stage
+from reviewboard.records.models import Record
 from reviewboard.rereview.services import schedule_next_review
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews import resubmission, workflow
-from reviewboard.reviews.models import Condition, ReviewAssignment, SignOff, StageReview, Verdict
+from reviewboard.reviews.models import Condition, ReviewAssignment, SignOff, StageReview, SubmissionRound, Verdict
 from reviewboard.reviews.workflow import Action, Outcome, StageState, VerdictValue
 
 log = logging.getLogger("reviewboard.reviews")
@@ -294,8 +296,6 @@ def unassign_reviewer(chair: User, stage: StageReview, reviewer_id: int) -> None
 def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status: str = "waiting"):
     """Stages in review that this reviewer may act on, oldest submission first."""
     from reviewboard.pipelines.models import PipelineStage
-    from reviewboard.projects.models import Project, ProjectMember
-    from reviewboard.reviews.models import SubmissionRound
 
     last_round = (select(SubmissionRound.stage_review_id, func.max(SubmissionRound.submitted_at).label("at"))
                   .group_by(SubmissionRound.stage_review_id).subquery())
@@ -334,3 +334,24 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
     stmt = stmt.options(contains_eager(StageReview.project), contains_eager(StageReview.pipeline_stage),
                         selectinload(StageReview.rounds).selectinload(SubmissionRound.signoffs))
     return stmt.order_by(last_round.c.at.asc(), StageReview.id.asc())
+
+
+RECENT_DECISIONS = timedelta(days=30)  # what a first visit shows: nobody's "last visit" to start from
+
+
+def decided_since(user: User, since: datetime | None, limit: int = 10) -> list[tuple[SubmissionRound, Record | None]]:
+    """The decisions on the stages of the person's own projects (owner or member) since ``since`` (their
+    previous visit; the last 30 days on a first one), newest first, each with the newest record of its stage."""
+    member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
+    rounds = db.session.scalars(
+        select(SubmissionRound).join(StageReview, SubmissionRound.stage_review_id == StageReview.id)
+        .join(Project, StageReview.project_id == Project.id)
+        .where((Project.owner_id == user.id) | Project.id.in_(member_of),
+               SubmissionRound.decided_at > (since or utcnow() - RECENT_DECISIONS))
+        .options(contains_eager(SubmissionRound.stage_review).contains_eager(StageReview.project))
+        .order_by(SubmissionRound.decided_at.desc(), SubmissionRound.id.desc()).limit(limit)).all()
+    newest: dict[int, Record] = {}
+    for record in db.session.scalars(select(Record).where(Record.stage_review_id.in_(
+            {r.stage_review_id for r in rounds})).order_by(Record.version)):
+        newest[record.stage_review_id] = record
+    return [(r, newest.get(r.stage_review_id)) for r in rounds]
