@@ -13,6 +13,7 @@ ISO 32002 extension, which breaks PDF/A-3 (records-security-reliability.md, find
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import stat
 from collections.abc import Sequence
@@ -219,6 +220,28 @@ def current_signer():
                            pkcs12_password=password.encode() if password else None)
     return load_signer(instance_path(cfg["SIGNING_KEY_PATH"]), instance_path(cfg["SIGNING_CERT_PATH"]),
                        [instance_path(p) for p in cfg.get("SIGNING_CHAIN_PATHS") or ()])
+
+
+def seal_certificate_der() -> bytes:
+    """The certificate that seals records, DER-encoded: what a pdfsig or pyHanko user adds as trusted.
+
+    Read from SIGNING_CERT_PATH (PEM or DER) without touching the private key; a PKCS#12 bundle is opened
+    for its certificate. Raises FileNotFoundError or ValueError like :func:`load_signer`.
+    """
+    cfg = current_app.config
+    if cfg.get("SIGNING_PKCS12_PATH"):
+        return current_signer().signing_cert.dump()
+    try:
+        return load_cert_from_pemder(str(instance_path(cfg["SIGNING_CERT_PATH"]))).dump()
+    except (OSError, TypeError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"could not load the signing certificate: {exc}") from exc
+
+
+def fingerprint(der: bytes) -> str:
+    """SHA-256 fingerprint of a DER certificate as ``AB:CD:...``, the form openssl and certutil print."""
+    return ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
 
 
 def _configured_paths(setting: str) -> list[Path]:

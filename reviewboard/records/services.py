@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from cryptography import x509
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
@@ -23,7 +24,7 @@ from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.tiering import questionnaire
 from reviewboard.records import pdf as pdf_render
-from reviewboard.records.keys import current_signer, timestamp_trust_roots, trust_roots
+from reviewboard.records.keys import current_signer, fingerprint, timestamp_trust_roots, trust_roots
 from reviewboard.records.models import Record
 from reviewboard.records.signing import SignatureCheck, sign_pdf, verify_pdf
 from reviewboard.reviews.signatures import check_signoff
@@ -85,8 +86,10 @@ def stage_audit_events(stage, comment_ids) -> list[dict]:
     return [{**describe(e), "detail": _event_detail(e)} for e in events]
 
 
-def build_record_data(stage, version: int, issued_at, signature_level: str | None = None) -> dict:
-    """The record's content: everything the PDF prints and embeds as JSON."""
+def build_record_data(stage, version: int, issued_at, signature_level: str | None = None, signer=None) -> dict:
+    """The record's content: everything the PDF prints and embeds as JSON. ``signer`` (default: the
+    organisation's) names the certificate that will seal it."""
+    seal_der = (signer or current_signer()).signing_cert.dump()
     project = stage.project
     qn = questionnaire()
     answers = [{"question": q.label, "answer": qn.answer_label(q.id, project.answers.get(q.id, "no"))}
@@ -146,6 +149,9 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
         "audit_events": stage_audit_events(stage, [c["id"] for c in comments]),
         "audit_head": audit_head(),
         "signature_level": signature_level or ("B-T" if current_app.config.get("TIMESTAMP_URL") else "B-B"),
+        # what a verifier adds as trusted; the verify page offers the same certificate for download
+        "seal_certificate": {"subject": x509.load_der_x509_certificate(seal_der).subject.rfc4514_string(),
+                             "sha256_fingerprint": fingerprint(seal_der)},
     }
     record["content_sha256"] = pdf_render.content_hash(record)
     return record
@@ -156,23 +162,24 @@ def issue_record(actor, stage) -> Record:
     started = time.perf_counter()
     version = (db.session.scalar(select(func.max(Record.version)).where(Record.stage_review_id == stage.id)) or 0) + 1
     issued_at = utcnow()
-    data = build_record_data(stage, version, issued_at)
+    signer = current_signer()
+    data = build_record_data(stage, version, issued_at, signer=signer)
     reason = f"ReviewBoard record {data['record_id']} v{version}"
     location = current_app.config["ORGANISATION_NAME"]
     timestamper = _timestamper()
     signed = None
     if timestamper is not None:
         try:
-            signed = sign_pdf(pdf_render.render_record_pdf(data), current_signer(), reason=reason,
+            signed = sign_pdf(pdf_render.render_record_pdf(data), signer, reason=reason,
                               location=location, timestamper=timestamper)
         except Exception as exc:  # the TSA is down or refused: a decision must not be blocked by it
             log.warning("timestamp authority unavailable (%s): issuing %s v%s as PAdES B-B",
                         type(exc).__name__, data["record_id"], version)
             record_event(actor, "record.timestamp_unavailable", "stage_review", stage.id,
                          after={"record": data["record_id"], "version": version, "error": type(exc).__name__})
-            data = build_record_data(stage, version, issued_at, signature_level="B-B")
+            data = build_record_data(stage, version, issued_at, signature_level="B-B", signer=signer)
     if signed is None:
-        signed = sign_pdf(pdf_render.render_record_pdf(data), current_signer(), reason=reason, location=location)
+        signed = sign_pdf(pdf_render.render_record_pdf(data), signer, reason=reason, location=location)
     elapsed = time.perf_counter() - started
     record = Record(public_id=data["record_id"], version=version, stage_review_id=stage.id, issued_at=issued_at,
                     template_version=data["template_version"], content_sha256=data["content_sha256"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -18,6 +20,7 @@ from reviewboard.extensions import db, limiter
 from reviewboard.projects.models import Project
 from reviewboard.projects.services import visible_projects_query
 from reviewboard.records import services
+from reviewboard.records.keys import fingerprint, seal_certificate_der
 from reviewboard.records.models import Record
 from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
 from reviewboard.records.permissions import can_download_record
@@ -32,8 +35,9 @@ class VerifyForm(FlaskForm):
 
 
 @bp.app_context_processor
-def _hash_labels():
-    return {"content_hash_label": CONTENT_HASH_LABEL, "file_hash_label": FILE_HASH_LABEL}
+def _record_helpers():
+    # ``seal()`` is a callable: only the verify page reads the certificate
+    return {"content_hash_label": CONTENT_HASH_LABEL, "file_hash_label": FILE_HASH_LABEL, "seal": _seal}
 
 
 @bp.get("/records")
@@ -108,3 +112,21 @@ def verify():
         result = services.verify_record_bytes(data)
     return render_template("records/verify.html", form=form, result=result), \
         (422 if form.errors else 200)
+
+
+def _seal() -> dict | None:
+    try:
+        der = seal_certificate_der()
+    except (FileNotFoundError, ValueError):  # no key yet (`reviewboard keys init`): the page still verifies
+        return None
+    return {"subject": x509.load_der_x509_certificate(der).subject.rfc4514_string(), "fingerprint": fingerprint(der)}
+
+
+@bp.get("/verify/seal-certificate.<any(pem, der):encoding>")
+def seal_certificate(encoding: str):
+    """The organisation's record-sealing certificate, public like the verify page, for pdfsig and pyHanko users."""
+    der = seal_certificate_der()
+    if encoding == "der":
+        return attachment(der, "reviewboard-seal-certificate.der", "application/pkix-cert")
+    pem = x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM)
+    return attachment(pem, "reviewboard-seal-certificate.pem", "application/x-pem-file")

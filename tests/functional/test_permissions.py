@@ -44,6 +44,7 @@ ROUTES = {
     "catalog diff": "/catalogs/rb-tc260-lifecycle/diff",
     "catalog import": "/catalogs/import",
     "verify": "/verify",
+    "seal certificate": "/verify/seal-certificate.pem",
     "register project": "/projects/new",
     "project edit": "/projects/{project}/edit",
     "password": "/account/password",
@@ -85,6 +86,7 @@ EXPECTED = {
     "catalog diff": (200, 200, 200, 200, 200),
     "catalog import": (403, 403, 403, 200, 403),
     "verify": (200, 200, 200, 200, 200),
+    "seal certificate": (200, 200, 200, 200, 200),
     "register project": (200, 200, 403, 403, 403),
     "project edit": (409, 404, 403, 403, 403),  # the owner's stage is in review: not editable now
     "password": (200, 200, 200, 200, 200),
@@ -119,7 +121,7 @@ UNCLASSIFIED_OK = {
     "auth.login": "the public sign-in page (rate limits and CSRF tested elsewhere)",
 }
 ROLES = ("anonymous", *SIGNED_IN, "deactivated")
-PUBLIC = {"verify"}
+PUBLIC = {"verify", "seal certificate"}
 
 
 def expected_status(role: str, route: str) -> int:

@@ -176,6 +176,8 @@ def build_record(canary_port: int = 9) -> dict:
              "object": "project 42 / TST approved"},
         ],
         "audit_head": {"seq": 118, "hash": "9e" * 32},
+        "seal_certificate": {"subject": "CN=Test Org record seal,O=Test Org",
+                             "sha256_fingerprint": ":".join(["5A"] * 32)},
     }
     record["content_sha256"] = content_hash(record)
     return record

@@ -303,7 +303,7 @@ def test_pdf_text_shows_record_identity_signatures_and_integrity(signed_pdf, tmp
 
     for needle in (
         "REC-2026-0042 v2", TEMPLATE_VERSION, "applied by Test Org", record["content_sha256"],
-        record["audit_head"]["hash"], "Page 1 of 3", "Page 3 of 3", "Testing", "Approved",
+        record["audit_head"]["hash"], "Page 1 of 4", "Page 4 of 4", "Testing", "Approved",
         "Partially meets", "Does not meet", "Not applicable", "ReviewBoard core criteria",
         "3f1c4e0b2a9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa99",
         "Add age-group analysis before go-live.",
@@ -320,7 +320,8 @@ def test_pdf_text_shows_record_identity_signatures_and_integrity(signed_pdf, tmp
     html = render_record_html(record)
     labels = re.findall(r"<(?:th|span class=\"label\")>([^<]*SHA-256[^<]*)<", html)
     assert set(labels) == {"Content SHA-256 (record data)", "Evidence file SHA-256",
-                           "Sign-off SHA-256 (what was signed)"}, labels
+                           "Sign-off SHA-256 (what was signed)", "Certificate SHA-256 fingerprint"}, labels
+    assert squash(f"Certificate SHA-256 fingerprint {record['seal_certificate']['sha256_fingerprint']}") in flat
     assert squash("2026-11-28 09:41:07 UTC") in flat
     assert squash("2026-11-28 09:58:30 UTC") in flat
 
