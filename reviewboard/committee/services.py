@@ -60,6 +60,28 @@ def missing_expertise(stage, people) -> list[str]:
     return [e for e in required_expertise(stage) if e not in covered]
 
 
+def signing_role(signer: User, stage, behalf: User | None = None) -> str:
+    """The role ``signer`` acts in when signing ``stage``, as their signature states it.
+
+    "Delegate of <name>" for a delegate signing for an away reviewer; otherwise "Committee chair" for a
+    chair, and the stage's required expertise the signer brings ("Legal reviewer", or "External reviewer"
+    for a reviewer from outside the committee), together for a chair who brings one ("Committee chair and
+    legal reviewer"); "Ethics reviewer" when none of these applies.
+    """
+    if behalf is not None:
+        return f"Delegate of {behalf.name}"
+    own = signer.expertise or []
+    brings = [e for e in required_expertise(stage) if e in own] or [e for e in ("external",) if e in own]
+    roles = [Role.CHAIR.title] if signer.has_role(Role.CHAIR) else []
+    if brings:
+        listed = " and ".join([", ".join(brings[:-1]), brings[-1]] if len(brings) > 1 else brings)
+        roles.append(f"{listed} reviewer")
+    if not roles:
+        return Role.REVIEWER.title
+    title = " and ".join(roles)
+    return title[:1].upper() + title[1:]
+
+
 def approval_waits_for(stage, round_=None) -> list[str]:
     """Why an approval cannot be decided yet with the current round's signers (empty when it can)."""
     round_ = round_ or stage.current_round

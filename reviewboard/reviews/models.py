@@ -179,7 +179,7 @@ class SignOff(Base):
     outcome: Mapped[Outcome] = mapped_column(_enum(Outcome, "signoff_outcome"))
     comment: Mapped[str] = mapped_column(Text, default="")
     printed_name: Mapped[str] = mapped_column(String(200))
-    role_title: Mapped[str] = mapped_column(String(80))
+    role_title: Mapped[str] = mapped_column(String(300))  # the role acted in: "Legal reviewer", "Delegate of X"
     meaning: Mapped[str] = mapped_column(String(300))
     signed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # SHA-256 of the canonical content the reviewer signed (snapshot, their verdicts, outcome, meaning)

@@ -16,6 +16,7 @@ from reviewboard.audit.services import canonical, record_event
 from reviewboard.auth import services as accounts
 from reviewboard.auth.models import Role, User
 from reviewboard.auth.passwords import check_password
+from reviewboard.committee import services as committee
 from reviewboard.config import describe_duration
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
@@ -169,10 +170,8 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
             v.reopen = True
     reopened = sorted(v.criterion.code for v in mine.values() if v.reopen) if outcome == Outcome.REQUEST_CHANGES \
         else []
-    role_title = Role.REVIEWER.title
+    role_title = committee.signing_role(reviewer, stage, behalf)
     meaning = workflow.signature_meaning(outcome, role_title, stage.name)
-    if behalf is not None:
-        meaning += f", on behalf of {behalf.name}"
     signed_at = utcnow()
     content = canonical({
         "stage_review_id": stage.id, "project_id": stage.project_id, "round": round_.number,

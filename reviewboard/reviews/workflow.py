@@ -191,5 +191,6 @@ def decision(outcomes: Iterable[Outcome], quorum: int) -> Action | None:
 
 
 def signature_meaning(outcome: Outcome, role_title: str, stage_name: str) -> str:
-    """The meaning printed with every signature, e.g. "Approved as ethics reviewer, stage Testing"."""
-    return f"{outcome.verb} as {role_title.lower()}, stage {stage_name}"
+    """The meaning printed with every signature, e.g. "Approved as ethics reviewer, stage Testing", or
+    "Approved as delegate of Ava Away, stage Testing" (a name inside the role keeps its capitals)."""
+    return f"{outcome.verb} as {role_title[:1].lower()}{role_title[1:]}, stage {stage_name}"

@@ -177,7 +177,7 @@ def test_a_delegate_signs_and_the_stage_page_says_on_behalf_of_whom(client, make
     assert response.status_code == 302, response.get_data(as_text=True)[:1500]
     page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
     assert "Dan Delegate</strong> on behalf of Ava Away" in page  # the verdicts
-    assert "stage Design, on behalf of Ava Away" in page  # the signature's meaning
+    assert "Approved as delegate of Ava Away, stage Design" in page  # the signature's meaning
 
 
 def test_a_chair_records_a_reviewers_expertise_on_the_people_page(client, make, db_session):

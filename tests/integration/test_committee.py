@@ -317,7 +317,8 @@ def test_a_delegate_declares_records_and_signs_on_behalf_of_an_away_reviewer(mak
     make.declare(delegate, stage)
     signoff = make.sign(delegate, stage)
     assert signoff.reviewer_id == delegate.id and signoff.on_behalf_of_id == away.id
-    assert signoff.meaning.endswith("on behalf of Ava Away") and check_signoff(signoff).valid
+    assert signoff.role_title == "Delegate of Ava Away"
+    assert signoff.meaning == "Approved as delegate of Ava Away, stage Design" and check_signoff(signoff).valid
     verdicts = db_session.scalars(select(Verdict).where(Verdict.reviewer_id == delegate.id)).all()
     assert verdicts and {v.on_behalf_of_id for v in verdicts} == {away.id}
     [signed] = _events(db_session, "signoff.signed")

@@ -82,3 +82,37 @@ def test_models_and_migrations_describe_the_same_schema(fresh_app):
             context = MigrationContext.configure(connection, opts={"compare_type": False})
             differences = compare_metadata(context, db.metadata)
         assert differences == []
+
+
+def test_delegate_sign_offs_name_whom_they_signed_for_after_the_signing_role_migration(fresh_app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from reviewboard.extensions import db
+    from reviewboard.reviews.models import SignOff
+    from reviewboard.reviews.services import assign_reviewer
+    from tests.conftest import prepare_schema
+    from tests.support.factories import Factory
+
+    prepare_schema(fresh_app)
+    with fresh_app.app_context():
+        make = Factory(db.session)
+        stage = make.submitted_stage()
+        away, delegate = make.user("reviewer", name="Ava Away"), make.user("reviewer", name="Dan Delegate")
+        assign_reviewer(make.user("chair"), stage, away)
+        make.delegation(away, delegate)
+        make.declare(delegate, stage)
+        signoff_id = make.sign(delegate, stage).id
+        db.session.commit()
+        db.session.remove()
+
+        def role_title() -> str:
+            found = db.session.scalar(select(SignOff.role_title).where(SignOff.id == signoff_id))
+            db.session.remove()
+            return found
+
+        assert role_title() == "Delegate of Ava Away"
+        downgrade(revision="a1c0ffee0007")
+        assert role_title() == "Delegate"
+        upgrade()  # as a sign-off made before the migration: the role its meaning states
+        assert role_title() == "Delegate of Ava Away"
