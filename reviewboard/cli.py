@@ -11,7 +11,29 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
+from reviewboard.audit.anchors import create_checkpoint, init_mac_key, mac_key_path
+from reviewboard.audit.services import verify_chain
+from reviewboard.auth.services import create_user
+from reviewboard.catalogs.diff import diff_catalogs
+from reviewboard.catalogs.schema import CatalogError
+from reviewboard.catalogs.services import find_catalog, import_catalog_file
+from reviewboard.config import normalise_database_url
+from reviewboard.core.errors import ServiceError
+from reviewboard.demo import DEMO_PASSWORD, seed_demo
 from reviewboard.extensions import db
+from reviewboard.models.base import utcnow
+from reviewboard.notify.services import DigestSender, build_digests, deliver
+from reviewboard.ops.backup import BackupError, backup, restore
+from reviewboard.pipelines import services
+from reviewboard.pipelines.schema import PipelineFileError
+from reviewboard.pipelines.services import import_pipeline
+from reviewboard.projects.models import Project
+from reviewboard.records.keys import init_keys, instance_path, trust_roots
+from reviewboard.records.models import Record
+from reviewboard.records.pack import build_pack, verify_pack
+from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
+from reviewboard.records.services import verify_record_bytes
+from reviewboard.rereview.services import sweep
 
 
 @contextlib.contextmanager
@@ -73,9 +95,6 @@ def user_cli():
 @with_appcontext
 def user_create(email, name, roles, password_stdin):
     """Create an account."""
-    from reviewboard.auth.services import create_user
-    from reviewboard.core.errors import ServiceError
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -99,10 +118,6 @@ def catalog_cli():
 @with_appcontext
 def catalog_import(file):
     """Load a catalog version from a YAML FILE."""
-    from reviewboard.catalogs.schema import CatalogError
-    from reviewboard.catalogs.services import import_catalog_file
-    from reviewboard.core.errors import ServiceError
-
     try:
         with transaction():
             catalog, created = import_catalog_file(None, file)
@@ -123,9 +138,6 @@ def catalog_import(file):
 @with_appcontext
 def catalog_diff(key, old_version, new_version):
     """Show what changed in catalog KEY from OLD_VERSION to NEW_VERSION."""
-    from reviewboard.catalogs.diff import diff_catalogs
-    from reviewboard.catalogs.services import find_catalog
-
     catalogs = {}
     for version in (old_version, new_version):
         catalogs[version] = find_catalog(key, version)
@@ -163,9 +175,6 @@ def keys_cli():
 @with_appcontext
 def keys_init(force):
     """Create a self-signed signing key and certificate in the instance folder (mode 0600)."""
-    from reviewboard.audit.anchors import init_mac_key, mac_key_path
-    from reviewboard.records.keys import init_keys, instance_path
-
     if init_mac_key(mac_key_path()):
         click.echo(f"Wrote {mac_key_path()} (audit-chain HMAC key, mode 0600)")
     key_path = instance_path(current_app.config["SIGNING_KEY_PATH"])
@@ -188,8 +197,6 @@ def record_cli():
 @with_appcontext
 def record_list():
     """List issued records: id, project, stage, file SHA-256 (of the signed PDF)."""
-    from reviewboard.records.models import Record
-
     records = db.session.scalars(select(Record).order_by(Record.id)).all()
     if not records:
         click.echo("No records issued yet.")
@@ -207,9 +214,6 @@ def record_list():
 @with_appcontext
 def record_export(record_id, output):
     """Write the stored, signed PDF of RECORD_ID to a file."""
-    from reviewboard.records.models import Record
-    from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
-
     record = db.session.get(Record, record_id)
     if record is None:
         raise click.ClickException(f"No record with id {record_id}. See `reviewboard record list`.")
@@ -223,9 +227,6 @@ def record_export(record_id, output):
 @with_appcontext
 def record_verify(file):
     """Exit 0 only when FILE's signature is intact and trusted and it matches a stored record."""
-    from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
-    from reviewboard.records.services import verify_record_bytes
-
     result = verify_record_bytes(file.read_bytes())
     sig = result.signature
     click.echo(f"signature intact: {sig.intact}; valid: {sig.valid}; trusted: {sig.trusted}; "
@@ -257,7 +258,6 @@ def audit_verify():
     """Verify the audit trail; exit 1 naming the first bad sequence number."""
     import time
 
-    from reviewboard.audit.services import verify_chain
 
     started = time.perf_counter()
     result = verify_chain()
@@ -274,8 +274,6 @@ def audit_verify():
 @with_appcontext
 def audit_checkpoint():
     """Sign the current head of the audit trail (run at least daily, e.g. from cron)."""
-    from reviewboard.audit.anchors import create_checkpoint
-
     with transaction():
         cp = create_checkpoint("daily")
     click.echo(f"Checkpoint {cp.id}: seq {cp.seq}, head {cp.head_hash}")
@@ -294,9 +292,6 @@ def pack_cli():
 @with_appcontext
 def pack_export(project_id, stage_id, output):
     """Write the evidence pack of PROJECT_ID (or one of its stages) to a ZIP file."""
-    from reviewboard.projects.models import Project
-    from reviewboard.records.pack import build_pack
-
     project = db.session.get(Project, project_id)
     if project is None:
         raise click.ClickException(f"No project with id {project_id}.")
@@ -313,9 +308,6 @@ def pack_export(project_id, stage_id, output):
 @with_appcontext
 def pack_verify(file):
     """Check a pack: signed manifest, every file's SHA-256, nothing added or removed, record signatures."""
-    from reviewboard.records.keys import trust_roots
-    from reviewboard.records.pack import verify_pack
-
     result = verify_pack(file.read_bytes(), trust_roots())
     for problem in result.problems:
         click.echo(f"FAILED: {problem}", err=True)
@@ -330,8 +322,6 @@ def pack_verify(file):
 @with_appcontext
 def backup_command(output):
     """Write an online, consistent backup of the database (safe while the app runs)."""
-    from reviewboard.ops.backup import BackupError, backup
-
     try:
         result = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], output)
     except BackupError as exc:
@@ -344,9 +334,6 @@ def backup_command(output):
 @click.option("--into", "database_url", required=True, help="URL of an EMPTY database to restore into.")
 def restore_command(backup_file, database_url):
     """Restore BACKUP_FILE into an empty database; then point DATABASE_URL at it and run `audit verify`."""
-    from reviewboard.config import normalise_database_url
-    from reviewboard.ops.backup import BackupError, restore
-
     try:
         restore(backup_file, normalise_database_url(database_url))
     except BackupError as exc:
@@ -367,8 +354,6 @@ def pipeline_cli():
 @with_appcontext
 def pipeline_export(key, version, output):
     """Write pipeline KEY (stages, criteria rules, quorum, roles, due times) as YAML."""
-    from reviewboard.pipelines import services
-
     pipeline = (services.find_version(key, version) if version else
                 services.current_version(key) or next(iter(services.versions(key)), None))
     if pipeline is None:
@@ -389,10 +374,6 @@ def pipeline_export(key, version, output):
 @with_appcontext
 def pipeline_import(file, publish):
     """Store a pipeline YAML FILE as the next version of its pipeline."""
-    from reviewboard.core.errors import ServiceError
-    from reviewboard.pipelines.schema import PipelineFileError
-    from reviewboard.pipelines.services import import_pipeline
-
     try:
         with transaction():
             pipeline = import_pipeline(None, file.read_bytes(), str(file), publish=publish)
@@ -411,8 +392,6 @@ def pipeline_import(file, publish):
 @with_appcontext
 def demo_command():
     """Load idempotent demo data and print the demo sign-ins."""
-    from reviewboard.demo import DEMO_PASSWORD, seed_demo
-
     if current_app.config["REVIEWBOARD_ENV"] == "production":
         raise click.ClickException("Demo accounts are never created in production.")
     with transaction():
@@ -425,8 +404,6 @@ def demo_command():
 # -- re-review and reminders ---------------------------------------------------------------------
 def _day(value):
     """The --date option as a date, or today in UTC."""
-    from reviewboard.models.base import utcnow
-
     return value.date() if value is not None else utcnow().date()
 
 
@@ -439,8 +416,6 @@ def _people(n: int) -> str:
 
 
 def _sweep(today) -> None:
-    from reviewboard.rereview.services import sweep
-
     result = sweep(today)
     for stage in result.recurring:
         click.echo(f"reopened {stage.project.name} / {stage.name}: periodic review due")
@@ -476,8 +451,6 @@ def remind_command(day, dry_run):
     set, otherwise each digest is written as a log line. Each person's digest is committed as it is sent, so
     a crash mid-run never resends to the people already done.
     """
-    from reviewboard.notify.services import DigestSender, build_digests, deliver
-
     today = _day(day)
     if dry_run:
         try:

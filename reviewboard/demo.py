@@ -14,6 +14,7 @@ from reviewboard.auth.models import User
 from reviewboard.auth.services import create_user, find_user_by_email
 from reviewboard.catalogs.schema import default_catalog_path
 from reviewboard.catalogs.services import import_catalog_file
+from reviewboard.committee import services as committee
 from reviewboard.extensions import db
 from reviewboard.models.base import clock_at, utcnow
 from reviewboard.pipelines import services as pipelines
@@ -67,8 +68,6 @@ def _evidence(actor, stage, text: str) -> None:
 
 
 def _review(reviewer, stage, outcome: Outcome, conditions=None) -> None:
-    from reviewboard.committee import services as committee
-
     if review_perms.must_declare(reviewer, stage):  # as on the stage page, before seeing the submission
         committee.declare(reviewer, stage, False)
     entries = []

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from sqlalchemy import select
 
-from reviewboard.audit.models import AuditCheckpoint
+from reviewboard.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.records.keys import current_signer, is_trusted, sign_detached, trust_roots, verify_detached
@@ -59,14 +59,21 @@ def entry_mac(key: bytes, entry_hash: str) -> str:
     return hmac.digest(key, entry_hash.encode("ascii"), "sha256").hex()
 
 
+def audit_head() -> dict:
+    """The newest event's sequence number and hash: what a checkpoint or a record pins."""
+    row = db.session.execute(select(AuditEvent.seq, AuditEvent.entry_hash)
+                             .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if row is None:
+        return {"seq": 0, "hash": GENESIS_HASH}
+    return {"seq": row.seq, "hash": row.entry_hash}
+
+
 def _statement(seq: int, head_hash: str, at: str, reason: str) -> str:
     return f"reviewboard-audit-checkpoint-v1\nseq={seq}\nhead={head_hash}\nat={at}\nreason={reason}\n"
 
 
 def create_checkpoint(reason: str) -> AuditCheckpoint:
     """Sign the current head with the organisation's key and store it (flushes, does not commit)."""
-    from reviewboard.audit.services import audit_head
-
     head = audit_head()
     now = utcnow()
     statement = _statement(head["seq"], head["hash"], now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), reason)

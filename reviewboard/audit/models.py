@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from reviewboard.models.base import Base
 
+# the prev_hash of the first event
+GENESIS_HASH = "0" * 64
+
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"

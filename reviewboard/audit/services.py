@@ -19,13 +19,12 @@ from flask import g, has_request_context
 from sqlalchemy import select, text
 
 from reviewboard.audit import anchors
-from reviewboard.audit.models import AuditEvent
+from reviewboard.audit.models import GENESIS_HASH, AuditEvent
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 
 log = logging.getLogger("reviewboard.audit")
 
-GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_KEY = 424242
 
 
@@ -79,14 +78,6 @@ def record_event(actor, action: str, obj_type: str, obj_id: Any, *, before: Any 
     anchors.checkpoint_if_stale()
     log.debug("audit seq=%s action=%s object=%s:%s actor=%s", seq, action, obj_type, obj_id, body["actor_id"])
     return event
-
-
-def audit_head() -> dict:
-    row = db.session.execute(select(AuditEvent.seq, AuditEvent.entry_hash)
-                             .order_by(AuditEvent.seq.desc()).limit(1)).first()
-    if row is None:
-        return {"seq": 0, "hash": GENESIS_HASH}
-    return {"seq": row.seq, "hash": row.entry_hash}
 
 
 @dataclass

@@ -11,6 +11,8 @@ from reviewboard.auth.forms import ChangePasswordForm, ConfirmForm, CreateUserFo
 from reviewboard.auth.models import User
 from reviewboard.auth.permissions import can_admin_users
 from reviewboard.auth.session import start_session
+from reviewboard.committee.forms import ExpertiseForm, expertise_choices
+from reviewboard.committee.services import set_expertise as record_expertise
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.pagination import page_arg, paginate
@@ -102,7 +104,6 @@ def users():
     if q:
         stmt = stmt.where(or_(func.lower(User.name).like(f"%{q.lower()}%"), User.email.like(f"%{q.lower()}%")))
     page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"])
-    from reviewboard.committee.forms import expertise_choices
 
     return render_template("auth/users.html", form=form, page=page, q=q, confirm=ConfirmForm(),
                            expertise_choices=expertise_choices()), \
@@ -112,9 +113,6 @@ def users():
 @bp.post("/admin/users/<int:user_id>/expertise")
 @login_required
 def set_expertise(user_id: int):
-    from reviewboard.committee.forms import ExpertiseForm
-    from reviewboard.committee.services import set_expertise as record_expertise
-
     if not can_admin_users(current_user):
         abort(403)
     user = db.session.get(User, user_id) or abort(404)

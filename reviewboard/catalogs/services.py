@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
 from reviewboard.catalogs.models import Catalog, Criterion
+from reviewboard.catalogs.permissions import can_import_catalog
 from reviewboard.catalogs.schema import CatalogError, CatalogSpec, load_catalog_file, parse_catalog
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.extensions import db
@@ -119,8 +120,6 @@ def import_catalog_file(actor, path: Path) -> tuple[Catalog, bool]:
 def upload_catalog(actor, data: bytes) -> tuple[Catalog, bool]:
     """A chair imports a catalog version from an uploaded file. Raises NotPermitted, CatalogError or
     ServiceError (see :func:`import_catalog`)."""
-    from reviewboard.catalogs.permissions import can_import_catalog
-
     if not can_import_catalog(actor):
         raise NotPermitted("Only a committee chair can import a catalog version.")
     return import_catalog(actor, parse_catalog(data))

@@ -13,6 +13,7 @@ from reviewboard.core.forms import attach_error
 from reviewboard.extensions import db
 from reviewboard.reviews.models import StageReview
 from reviewboard.reviews.permissions import acting_for
+from reviewboard.reviews.views import _render
 
 bp = Blueprint("comments", __name__)
 
@@ -68,7 +69,6 @@ def post(stage_id: int):
                   else "Comment posted for the committee only.", "success")
             return redirect(url_for("reviews.show", stage_id=stage.id) + f"#comment-{comment.id}")
     # show the stage page again with the text kept and the problem beside the composer it came from
-    from reviewboard.reviews.views import _render
 
     fid = f"cf-{criterion_id if criterion_id is not None else 'stage'}" + (f"-r{parent_id}" if parent_id else "")
     errors = [e for errs in form.errors.values() for e in errs] + list(form.form_errors)

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from reviewboard.core.forms import AppForm
+from reviewboard.pipelines.models import EXPERTISE
 
 
 class DeclarationForm(AppForm):
@@ -42,8 +43,6 @@ class ConfirmProposalForm(AppForm):
 
 
 def expertise_choices() -> list[tuple[str, str]]:
-    from reviewboard.pipelines.models import EXPERTISE
-
     return [(w, w.capitalize()) for w in EXPERTISE]
 
 

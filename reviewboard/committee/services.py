@@ -14,12 +14,17 @@ from sqlalchemy import func, select
 
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import Role, User, UserRole
+from reviewboard.auth.permissions import can_admin_users
+from reviewboard.auth.services import users_with_role
+from reviewboard.committee.forms import expertise_choices
 from reviewboard.committee.models import ConflictDeclaration, Delegation
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import rule_applies
 from reviewboard.reviews import permissions as perms
+from reviewboard.reviews.models import ReviewAssignment, StageReview, Verdict, lock_stage
+from reviewboard.reviews.workflow import StageState
 
 log = logging.getLogger("reviewboard.committee")
 
@@ -139,9 +144,6 @@ def declare_late_conflict(reviewer: User, stage, nature: str) -> ConflictDeclara
     Raises Conflict (already recused, already signed, round no longer in review), NotPermitted (no
     declaration of theirs this round) or ServiceError (no nature given).
     """
-    from reviewboard.reviews.models import Verdict
-    from reviewboard.reviews.services import lock_stage
-    from reviewboard.reviews.workflow import StageState
 
     stage = lock_stage(stage)  # against a sign-off of theirs from another tab at the same moment
     found = perms.declaration(reviewer, stage)
@@ -192,8 +194,6 @@ def counted_reviewer_ids(stage) -> set[int]:
 def needs_replacement(stage, recused: set[int] | None = None) -> bool:
     """A recusal left the stage in review with fewer counted reviewers than it needs (``recused``: the
     reviewers recused from its current round, when the caller has them already)."""
-    from reviewboard.reviews.workflow import StageState
-
     if stage.state != StageState.IN_REVIEW or not stage.assignments:
         return False
     recused = perms.recused_ids(stage) if recused is None else recused
@@ -214,8 +214,6 @@ def recusals_needing_replacement() -> list[RecusalNeed]:
     replacement. Oldest stage first. (Used by the chairs' dashboard and the reminder digest.)"""
     from sqlalchemy.orm import joinedload, selectinload
 
-    from reviewboard.reviews.models import ReviewAssignment, StageReview
-    from reviewboard.reviews.workflow import StageState
 
     recused_assigned = (select(StageReview.id)
                         .join(ConflictDeclaration, (ConflictDeclaration.stage_review_id == StageReview.id)
@@ -238,8 +236,6 @@ def recusals_needing_replacement() -> list[RecusalNeed]:
 
 
 def _chairs() -> list[User]:
-    from reviewboard.auth.services import users_with_role
-
     return users_with_role(Role.CHAIR)
 
 
@@ -247,9 +243,6 @@ def _chairs() -> list[User]:
 
 def open_loads() -> dict[int, int]:
     """Reviewer id -> number of their assignments on stages currently in review."""
-    from reviewboard.reviews.models import ReviewAssignment, StageReview
-    from reviewboard.reviews.workflow import StageState
-
     rows = db.session.execute(select(ReviewAssignment.reviewer_id, func.count())
                               .join(StageReview, StageReview.id == ReviewAssignment.stage_review_id)
                               .where(StageReview.state == StageState.IN_REVIEW)
@@ -321,29 +314,10 @@ def propose_reviewers(stage) -> Proposal:
     return Proposal(wanted, len(counted), candidates, missing_expertise(stage, counted + chosen))
 
 
-def assign_proposed(chair: User, stage, reviewer_ids: list[int]) -> list[User]:
-    """Assign the reviewers the chair confirmed from a proposal (each checked as a manual assignment)."""
-    from reviewboard.reviews.services import assign_reviewer
-
-    if not reviewer_ids:
-        raise ServiceError("There is no one to assign.", "reviewer_ids")
-    assigned = []
-    for reviewer_id in dict.fromkeys(reviewer_ids):
-        reviewer = db.session.get(User, reviewer_id)
-        if reviewer is None:
-            raise ServiceError("That reviewer no longer exists.", "reviewer_ids")
-        assign_reviewer(chair, stage, reviewer)
-        assigned.append(reviewer)
-    return assigned
-
-
 # --- expertise ------------------------------------------------------------------------------------------
 
 def set_expertise(chair: User, person: User, expertise: list[str]) -> None:
     """A chair records the expertise a reviewer brings (matched against stages' required roles)."""
-    from reviewboard.auth.permissions import can_admin_users
-    from reviewboard.committee.forms import expertise_choices
-
     if not can_admin_users(chair):
         raise NotPermitted("Only a chair can record a reviewer's expertise.")
     known = [value for value, _label in expertise_choices()]

@@ -16,7 +16,9 @@ from reviewboard.core.forms import attach_error
 from reviewboard.extensions import db
 from reviewboard.projects import permissions as project_perms
 from reviewboard.reviews import permissions as perms
+from reviewboard.reviews import services as review_services
 from reviewboard.reviews.models import StageReview
+from reviewboard.reviews.views import _render
 
 bp = Blueprint("committee", __name__)
 
@@ -63,7 +65,6 @@ def _declaration_post(stage_id: int, allowed, form_class, form_name: str, act, r
         else:
             flash(message, category)
             return redirect(url_for("reviews.show", stage_id=stage.id))
-    from reviewboard.reviews.views import _render
 
     setattr(g, form_name, form)
     return _render(stage, status=422)
@@ -120,7 +121,8 @@ def confirm_proposal(stage_id: int):
     form = ConfirmProposalForm()
     if form.validate_on_submit():
         try:
-            assigned = services.assign_proposed(current_user._get_current_object(), stage, form.reviewer_ids.data)
+            assigned = review_services.assign_proposed(current_user._get_current_object(), stage,
+                                                       form.reviewer_ids.data)
         except ServiceError as exc:
             flash(exc.message + " Nothing was assigned; here is a fresh proposal.", "danger")
             return redirect(url_for("committee.proposal", stage_id=stage.id))

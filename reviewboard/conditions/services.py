@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from reviewboard.audit.models import AuditEvent
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import Role, User
 from reviewboard.catalogs.models import Criterion
@@ -164,8 +165,6 @@ HISTORY_VERBS = {"condition.fulfilled": "answered (fulfilled)", "condition.close
 
 def history(condition: Condition) -> list[dict]:
     """The condition's audit events, oldest first: when, who, what and the note they gave."""
-    from reviewboard.audit.models import AuditEvent
-
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "condition",
                                                          AuditEvent.object_id == str(condition.id))
                                 .order_by(AuditEvent.seq))

@@ -15,7 +15,8 @@ from reviewboard.conditions import services as condition_services
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.projects.models import Project
-from reviewboard.projects.services import listed, visible_projects_query
+from reviewboard.projects.permissions import visible_projects_query
+from reviewboard.projects.services import listed
 from reviewboard.projects.tiering import TIER_LABELS
 from reviewboard.records.models import Record
 from reviewboard.rereview import services as rereview_services

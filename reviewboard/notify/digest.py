@@ -18,6 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from reviewboard.auth.models import Role, User
+from reviewboard.comments.models import Comment
+from reviewboard.comments.permissions import can_see_comment
+from reviewboard.committee.services import recusals_needing_replacement
+from reviewboard.conditions.permissions import can_close
 from reviewboard.extensions import db
 from reviewboard.notify.models import Notice
 from reviewboard.projects.models import Evidence, Project
@@ -140,8 +144,6 @@ def _reviewer_items(stages: list[StageReview], recused: dict[int, set[int]], tod
 
 def _recusal_items(chairs: list[User], add) -> None:
     """Recusals that left a stage short of reviewers."""
-    from reviewboard.committee.services import recusals_needing_replacement
-
     for need in recusals_needing_replacement():
         stage = need.stage
         for reviewer in need.recused:
@@ -197,8 +199,6 @@ def _answered_condition_items(add) -> None:
 
     The key carries the answer's time: a condition sent back and answered again is news once more.
     """
-    from reviewboard.conditions.permissions import can_close
-
     answered = db.session.scalars(select(Condition).where(Condition.status == "fulfilled")).all()
     if not answered:
         return
@@ -286,9 +286,6 @@ def _decision_items(today: date, add) -> None:
 def _comment_items(today: date, add) -> None:
     """A comment is news for those who may read it and take part: the project's members when it is shared,
     the stage's assigned reviewers and signers, and the author of the comment it answers. Never its author."""
-    from reviewboard.comments.models import Comment
-    from reviewboard.comments.permissions import can_see_comment
-
     comments = db.session.scalars(select(Comment).where(Comment.created_at >= _since(today))
                                   .order_by(Comment.id)).all()
     for comment in comments:

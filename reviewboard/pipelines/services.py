@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from reviewboard.audit.services import record_event
 from reviewboard.catalogs.models import Catalog
+from reviewboard.catalogs.schema import KEY_RE
 from reviewboard.catalogs.services import find_catalog, latest_catalog
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
@@ -31,6 +32,7 @@ from reviewboard.pipelines.schema import (
     dump_pipeline,
     parse_pipeline,
 )
+from reviewboard.projects.models import Project
 
 log = logging.getLogger("reviewboard.pipelines")
 
@@ -73,8 +75,6 @@ def active_pipelines() -> list[Pipeline]:
 
 def projects_using(key: str) -> dict[int, int]:
     """Number of projects pinned to each version (by pipeline id) of ``key``."""
-    from reviewboard.projects.models import Project
-
     rows = db.session.execute(select(Project.pipeline_id, func.count(Project.id)).join(
         Pipeline, Project.pipeline_id == Pipeline.id).where(Pipeline.key == key).group_by(Project.pipeline_id))
     return {pipeline_id: count for pipeline_id, count in rows}
@@ -217,7 +217,6 @@ def _editable(actor, pipeline: Pipeline) -> None:
 def create_pipeline(actor, key: str, name: str, description: str, catalog: Catalog) -> Pipeline:
     """A new pipeline: version 1 as an empty draft on ``catalog``."""
     _check_chair(actor)
-    from reviewboard.catalogs.schema import KEY_RE
 
     key = key.strip().lower()
     if not KEY_RE.match(key):

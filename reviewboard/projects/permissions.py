@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from reviewboard.auth.models import Role
+from sqlalchemy import func, or_, select
+
+from reviewboard.auth.models import Role, User
+from reviewboard.projects.models import Project, ProjectMember
+from reviewboard.reviews.workflow import StageState
 
 
 def is_member(user, project) -> bool:
@@ -22,16 +26,12 @@ def can_create_project(user) -> bool:
 def can_edit_project(user, project) -> bool:
     """Members edit while the current stage is with them (draft or changes requested), or once every stage
     has passed: a material change to an approved project then reopens the affected stages (re-review)."""
-    from reviewboard.reviews.workflow import StageState
-
     stage = project.current_stage
     return (is_member(user, project) and user.active and stage is not None
             and (stage.state in (StageState.DRAFT, StageState.CHANGES_REQUESTED) or stage.passed))
 
 
 def can_manage_evidence(user, stage) -> bool:
-    from reviewboard.reviews.workflow import StageState
-
     return (is_member(user, stage.project) and user.active
             and stage.state in (StageState.DRAFT, StageState.CHANGES_REQUESTED))
 
@@ -43,3 +43,16 @@ def can_submit_stage(user, stage) -> bool:
 def can_clear_escalation(user, project) -> bool:
     return (user.is_authenticated and user.active and user.has_role(Role.CHAIR)
             and not is_member(user, project) and project.blocked_by_escalation)
+
+
+def visible_projects_query(user: User, search: str = ""):
+    """The projects ``user`` may see (:func:`can_view_project` as a query), newest change first; ``search``
+    filters on name and purpose."""
+    stmt = select(Project)
+    if not (user.roles & {Role.REVIEWER, Role.CHAIR, Role.AUDITOR}):
+        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
+        stmt = stmt.where(or_(Project.owner_id == user.id, Project.id.in_(member_of)))
+    if search:
+        like = f"%{search.lower()}%"
+        stmt = stmt.where(or_(func.lower(Project.name).like(like), func.lower(Project.purpose).like(like)))
+    return stmt.order_by(Project.updated_at.desc(), Project.id.desc())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from reviewboard.audit.services import record_event
@@ -189,20 +188,6 @@ def clear_escalation(actor: User, project: Project, note: str, tier: str) -> Non
     db.session.flush()
     record_event(actor, "project.escalation_cleared", "project", project.id, before=before,
                  after={"tier": tier}, reason=note.strip())
-
-
-def visible_projects_query(user: User, search: str = ""):
-    from reviewboard.auth.models import Role
-    from reviewboard.projects.models import ProjectMember
-
-    stmt = select(Project)
-    if not (user.roles & {Role.REVIEWER, Role.CHAIR, Role.AUDITOR}):
-        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
-        stmt = stmt.where(or_(Project.owner_id == user.id, Project.id.in_(member_of)))
-    if search:
-        like = f"%{search.lower()}%"
-        stmt = stmt.where(or_(func.lower(Project.name).like(like), func.lower(Project.purpose).like(like)))
-    return stmt.order_by(Project.updated_at.desc(), Project.id.desc())
 
 
 def listed(stmt):

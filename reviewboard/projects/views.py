@@ -32,7 +32,7 @@ def _load(project_id: int) -> Project:
 @login_required
 def index():
     q = strip_nul(request.args.get("q") or "").strip()[:100]
-    page = paginate(services.listed(services.visible_projects_query(current_user, q)), page_arg(request),
+    page = paginate(services.listed(perms.visible_projects_query(current_user, q)), page_arg(request),
                     current_app.config["PER_PAGE"])
     return render_template("projects/index.html", page=page, q=q, tier_labels=TIER_LABELS)
 

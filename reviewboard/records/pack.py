@@ -34,6 +34,7 @@ from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.records.keys import current_signer, is_trusted, sign_detached, verify_detached
 from reviewboard.records.models import Record
+from reviewboard.records.signing import verify_pdf
 
 PACK_FORMAT = "reviewboard-evidence-pack-v1"
 _FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # zip entry times: the manifest carries the real time
@@ -101,8 +102,6 @@ class PackCheck:
 
 def verify_pack(data: bytes, trust_roots: list[Path]) -> PackCheck:
     """Check a pack offline: manifest signature and trust, every hash, completeness, each PDF signature."""
-    from reviewboard.records.signing import verify_pdf
-
     check = PackCheck(ok=False)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reviewboard.auth.models import Role
 from reviewboard.projects.permissions import can_view_project
 
 
@@ -11,7 +12,5 @@ def can_download_record(user, record) -> bool:
 
 def can_export_pack(user, project) -> bool:
     """Chairs and auditors download evidence packs (the whole file set of a project)."""
-    from reviewboard.auth.models import Role
-
     return (user.is_authenticated and user.active and bool(user.roles & {Role.CHAIR, Role.AUDITOR})
             and can_view_project(user, project))

@@ -17,9 +17,11 @@ from cryptography import x509
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
-from reviewboard.audit.anchors import create_checkpoint
+from reviewboard.audit.anchors import audit_head, create_checkpoint
 from reviewboard.audit.models import AuditEvent
-from reviewboard.audit.services import audit_head, describe, record_event
+from reviewboard.audit.services import describe, record_event
+from reviewboard.comments.services import submitter_visible_comments
+from reviewboard.committee.services import declarations
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.tiering import questionnaire
@@ -37,8 +39,6 @@ def public_id(stage) -> str:
 
 
 def _submitter_comments(stage) -> list[dict]:
-    from reviewboard.comments.services import submitter_visible_comments
-
     codes = {c.id: c.code for c in stage.catalog.criteria}
     return [{"id": cm.id, "reply_to": cm.parent_id, "criterion": codes.get(cm.criterion_id), "author": cm.author.name,
              "on_behalf_of": cm.on_behalf_of.name if cm.on_behalf_of else None, "at": iso(cm.created_at),
@@ -47,8 +47,6 @@ def _submitter_comments(stage) -> list[dict]:
 
 def record_declarations(stage) -> list[dict]:
     """Every round's conflict-of-interest declarations: by whom, when, none or the conflict's nature."""
-    from reviewboard.committee.services import declarations
-
     return [{"reviewer": d.reviewer.name, "round": d.round_number, "conflict": d.has_conflict, "nature": d.nature,
              "declared_at": iso(d.declared_at), "conflict_declared_at": iso(d.conflict_declared_at)}
             for d in declarations(stage)]

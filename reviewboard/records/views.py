@@ -18,7 +18,7 @@ from reviewboard.core.forms import strip_nul
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import db, limiter
 from reviewboard.projects.models import Project
-from reviewboard.projects.services import visible_projects_query
+from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.records import services
 from reviewboard.records.keys import fingerprint, seal_certificate_der
 from reviewboard.records.models import Record

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from reviewboard.audit.services import record_event
 from reviewboard.extensions import db
 from reviewboard.projects.models import Evidence, Project
+from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.rereview.rules import load_rules
 from reviewboard.reviews import workflow
 from reviewboard.reviews.models import StageReview
@@ -150,7 +151,6 @@ def sweep(today: date, actor=None) -> SweepResult:
 def reviews_due(user, limit: int = 10) -> list[StageReview]:
     """Recurring stages with a next review date among the projects the user may see, soonest (or
     overdue) first: the dashboard's "Periodic reviews" card."""
-    from reviewboard.projects.services import visible_projects_query
 
     visible = visible_projects_query(user).with_only_columns(Project.id).order_by(None)
     return list(db.session.scalars(select(StageReview).where(StageReview.project_id.in_(visible),

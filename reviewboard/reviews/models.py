@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewboard.auth.models import User
 from reviewboard.catalogs.models import Catalog, Criterion
+from reviewboard.extensions import db
 from reviewboard.models.base import Base, utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects.models import Evidence, Project
@@ -236,3 +237,13 @@ class Condition(Base):
 
     def overdue_on(self, today: date) -> bool:
         return self.status != "closed" and self.due_date < today
+
+
+def lock_stage(stage: StageReview) -> StageReview:
+    """Take the stage row lock (PostgreSQL FOR UPDATE; SQLite already holds the write lock) and reload it.
+
+    Every decision path locks first, so two reviewers completing a quorum at once decide exactly once.
+    """
+    db.session.execute(select(StageReview.id).where(StageReview.id == stage.id).with_for_update())
+    db.session.expire_all()
+    return db.session.get(StageReview, stage.id)

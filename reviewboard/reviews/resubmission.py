@@ -15,6 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from reviewboard.audit.services import record_event
+from reviewboard.extensions import db
+from reviewboard.projects.tiering import TIER_LABELS, questionnaire
+from reviewboard.reviews.models import Verdict
+from reviewboard.reviews.workflow import Outcome
 
 log = logging.getLogger("reviewboard.reviews")
 
@@ -138,8 +142,6 @@ def is_reopened(stage, code: str) -> bool:
 
 def record_reopen_codes(stage, round_) -> None:
     """Called when the stage's decision is "changes requested": store which criteria are reopened."""
-    from reviewboard.reviews.workflow import Outcome
-
     by_id = {c.id: c.code for c in stage.applicable_criteria()}
     requesting = {s.reviewer_id for s in round_.signoffs if s.outcome == Outcome.REQUEST_CHANGES}
     marked = [{by_id[v.criterion_id] for v in round_.verdicts
@@ -154,9 +156,6 @@ def carry_over(actor, stage, previous, current) -> int:
     Runs on every submission after the first (a resubmission, or a submission after a re-review reopened a
     passed stage). Nothing is carried when every criterion is reopened. Returns how many verdicts were copied.
     """
-    from reviewboard.extensions import db
-    from reviewboard.reviews.models import Verdict
-
     if previous is None or stage.reopen_codes is None:
         return 0
     applicable = {c.id: c.code for c in stage.applicable_criteria()}
@@ -180,7 +179,6 @@ def current_diff(stage) -> RoundDiff | None:
     """The diff of the current round against the one before it, with questionnaire wording."""
     if len(stage.rounds) < 2:
         return None
-    from reviewboard.projects.tiering import TIER_LABELS, questionnaire
 
     qn = questionnaire()
     ids = {q.id for q in qn.questions}

@@ -17,17 +17,28 @@ from reviewboard.auth import services as accounts
 from reviewboard.auth.models import Role, User
 from reviewboard.auth.passwords import check_password
 from reviewboard.committee import services as committee
+from reviewboard.committee.models import ConflictDeclaration
 from reviewboard.config import describe_duration
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
+from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects.models import Project, ProjectMember
 from reviewboard.projects.services import open_stage
 from reviewboard.records.models import Record
+from reviewboard.records.services import issue_record
 from reviewboard.rereview.services import schedule_next_review
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews import resubmission, workflow
-from reviewboard.reviews.models import Condition, ReviewAssignment, SignOff, StageReview, SubmissionRound, Verdict
+from reviewboard.reviews.models import (
+    Condition,
+    ReviewAssignment,
+    SignOff,
+    StageReview,
+    SubmissionRound,
+    Verdict,
+    lock_stage,
+)
 from reviewboard.reviews.workflow import Action, Outcome, StageState, VerdictValue
 
 log = logging.getLogger("reviewboard.reviews")
@@ -54,16 +65,6 @@ class ConditionEntry:
     text: str
     owner_id: int
     due_date: date
-
-
-def lock_stage(stage: StageReview) -> StageReview:
-    """Take the stage row lock (PostgreSQL FOR UPDATE; SQLite already holds the write lock) and reload it.
-
-    Every decision path locks first, so two reviewers completing a quorum at once decide exactly once.
-    """
-    db.session.execute(select(StageReview.id).where(StageReview.id == stage.id).with_for_update())
-    db.session.expire_all()
-    return db.session.get(StageReview, stage.id)
 
 
 def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry]) -> int:
@@ -207,9 +208,7 @@ def _decide_if_quorum(actor: User, stage: StageReview) -> None:
     if action is None:
         return
     if action in (Action.APPROVE, Action.APPROVE_WITH_CONDITIONS):
-        from reviewboard.committee.services import approval_waits_for
-
-        waits = approval_waits_for(stage, round_)
+        waits = committee.approval_waits_for(stage, round_)
         if waits:  # separation of duties / required expertise: stays in review until another signer
             log.info("stage %s approval waits for %s", stage.id, "; ".join(waits))
             return
@@ -233,8 +232,6 @@ def _decide_if_quorum(actor: User, stage: StageReview) -> None:
                         **({"reopened": stage.reopen_codes or "all"} if action == Action.REQUEST_CHANGES else {})})
     schedule_next_review(actor, stage)
     if stage.state.decided:
-        from reviewboard.records.services import issue_record
-
         issue_record(actor, stage)
     if stage.passed:
         following = [s for s in stage.project.stages if s.position > stage.position]
@@ -266,9 +263,8 @@ def assign_reviewer(chair: User, stage: StageReview, reviewer: User) -> ReviewAs
         raise ServiceError(f"{reviewer.name} is already assigned.", "reviewer_id")
     if not perms.separate_from_submitter(reviewer, stage):
         raise ServiceError(f"{reviewer.name} submitted this round and cannot review it.", "reviewer_id")
-    from reviewboard.committee.services import conflicted_ids
 
-    if reviewer.id in conflicted_ids(stage):
+    if reviewer.id in committee.conflicted_ids(stage):
         raise ServiceError(f"{reviewer.name} declared a conflict of interest on this stage.", "reviewer_id")
     assignment = ReviewAssignment(reviewer_id=reviewer.id, assigned_by_id=chair.id)
     stage.assignments.append(assignment)
@@ -276,6 +272,20 @@ def assign_reviewer(chair: User, stage: StageReview, reviewer: User) -> ReviewAs
     record_event(chair, "review.assigned", "stage_review", stage.id, after={"reviewer": reviewer.name,
                                                                              "reviewer_id": reviewer.id})
     return assignment
+
+
+def assign_proposed(chair: User, stage, reviewer_ids: list[int]) -> list[User]:
+    """Assign the reviewers the chair confirmed from a proposal (each checked as a manual assignment)."""
+    if not reviewer_ids:
+        raise ServiceError("There is no one to assign.", "reviewer_ids")
+    assigned = []
+    for reviewer_id in dict.fromkeys(reviewer_ids):
+        reviewer = db.session.get(User, reviewer_id)
+        if reviewer is None:
+            raise ServiceError("That reviewer no longer exists.", "reviewer_ids")
+        assign_reviewer(chair, stage, reviewer)
+        assigned.append(reviewer)
+    return assigned
 
 
 def unassign_reviewer(chair: User, stage: StageReview, reviewer_id: int) -> None:
@@ -294,8 +304,6 @@ def unassign_reviewer(chair: User, stage: StageReview, reviewer_id: int) -> None
 
 def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status: str = "waiting"):
     """Stages in review that this reviewer may act on, oldest submission first."""
-    from reviewboard.pipelines.models import PipelineStage
-
     last_round = (select(SubmissionRound.stage_review_id, func.max(SubmissionRound.submitted_at).label("at"))
                   .group_by(SubmissionRound.stage_review_id).subquery())
     stmt = (select(StageReview, last_round.c.at).join(Project, StageReview.project_id == Project.id)
@@ -312,7 +320,6 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
             ReviewAssignment.reviewer_id.in_([reviewer.id, *delegators]))
     if not reviewer.has_role(Role.CHAIR):
         stmt = stmt.where((~StageReview.id.in_(assigned_any)) | StageReview.id.in_(assigned_me))
-    from reviewboard.committee.models import ConflictDeclaration
 
     recused_me = exists().where(ConflictDeclaration.stage_review_id == StageReview.id,
                                 ConflictDeclaration.round_number == StageReview.round_number,

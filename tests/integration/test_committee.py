@@ -194,7 +194,7 @@ def test_proposal_picks_the_least_loaded_eligible_reviewers_and_skips_members_co
     assert names == ["Ida Idle", "Oona One", "Bea Busy"]
     stage.pipeline_stage.reviewers = 2
 
-    assigned = committee.assign_proposed(chair, stage, [c.reviewer.id for c in proposal.candidates])
+    assigned = reviews.assign_proposed(chair, stage, [c.reviewer.id for c in proposal.candidates])
     assert {u.id for u in assigned} == stage.assigned_reviewer_ids == {idle.id, one.id}
     assert committee.propose_reviewers(stage).needed == 0
     assert committee.open_loads()[idle.id] == 1
@@ -222,9 +222,9 @@ def test_proposal_brings_required_expertise_first(make, db_session):
 def test_only_an_independent_chair_may_have_reviewers_assigned_from_a_proposal(make, db_session):
     stage = make.submitted_stage()
     with pytest.raises(NotPermitted):
-        committee.assign_proposed(make.user("reviewer"), stage, [make.user("reviewer").id])
+        reviews.assign_proposed(make.user("reviewer"), stage, [make.user("reviewer").id])
     with pytest.raises(ServiceError):
-        committee.assign_proposed(make.user("chair"), stage, [])
+        reviews.assign_proposed(make.user("chair"), stage, [])
 
 
 # -------------------------------------------------------------------------------- separation of duties
