@@ -6,7 +6,7 @@ CSRF stays on. Each test gets a new browser context, so cookies never leak betwe
 
 Screenshots: every ``shot(page, name)`` saves a full-page PNG to ``tests/artifacts/browser/<engine>/``.
 With ``REVIEWBOARD_SCREENSHOTS=1`` (SQLite run only) steps given a ``readme=`` name also save a
-1280x800 viewport PNG to ``docs/screenshots/`` for the README.
+viewport PNG (1280x800, or the phone's 390x844) to ``docs/screenshots/`` for the README.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ ARTIFACTS = REPO_ROOT / "tests" / "artifacts" / "browser"
 README_SHOTS = REPO_ROOT / "docs" / "screenshots"
 README_SHOT_LIMIT = 250 * 1024
 VIEWPORT = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}  # a current phone held upright (CSS pixels)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -181,11 +182,12 @@ def browser():
 
 @pytest.fixture()
 def new_page(browser, live_server, request) -> Iterator[Callable]:
-    """Open a page in a brand-new browser context (own cookies); all are closed after the test."""
+    """Open a page in a brand-new browser context (own cookies), 1280 px wide unless ``viewport`` says
+    otherwise; all are closed after the test."""
     contexts = []
 
-    def open_page():
-        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, accept_downloads=True,
+    def open_page(viewport: dict = VIEWPORT):
+        context = browser.new_context(base_url=live_server.url, viewport=viewport, accept_downloads=True,
                                       locale="en-GB", timezone_id="UTC")
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
@@ -224,7 +226,7 @@ def pytest_runtest_makereport(item, call):
 def shot(live_server) -> Callable:
     """``shot(page, name, readme=None)``: a full-page PNG of this step for the artifacts folder.
 
-    ``readme="01-dashboard"`` also saves a 1280x800 viewport PNG to docs/screenshots/ when
+    ``readme="01-dashboard"`` also saves a viewport PNG (the page's size) to docs/screenshots/ when
     REVIEWBOARD_SCREENSHOTS=1 and the engine is SQLite (one set of README pictures, not one per engine).
     """
     folder = ARTIFACTS / live_server.engine

@@ -352,9 +352,14 @@ def test_submitter_downloads_signed_record_and_anyone_verifies_it(live_server, n
 
     page = new_page()
     sign_in(page, owner)
-    page.get_by_role("link", name=project).click()
+    # the dashboard says what was decided since the last visit, with the record
+    decided = page.locator("section[aria-labelledby=h-decided]")
+    expect(decided.get_by_role("link", name=f"{project} — Design")).to_be_visible()
+    expect(decided.get_by_role("link", name=re.compile(r"record RB-\d+-DES v1 \(PDF\)"))).to_be_visible()
+    page.get_by_role("link", name=project, exact=True).click()
     design = page.locator(".rb-stages li", has_text="Design")
     expect(design).to_contain_text("Approved")
+    expect(design.get_by_role("link", name=re.compile(r"Record RB-\d+-DES v1 \(PDF\)"))).to_be_visible()
     design.get_by_role("link", name="Open stage").click()
     expect(heading(page)).to_contain_text("Approved")
     download_link = page.get_by_role("link", name="Download signed record v1 (PDF)")
@@ -397,7 +402,7 @@ def test_submitter_downloads_signed_record_and_anyone_verifies_it(live_server, n
     facts = public.locator("dl.rb-dl")
     expect(facts.locator("dt:text-is(\"Matches ReviewBoard's copy\") + dd")).to_have_text(f"Yes: {public_id} v1")
     expect(facts.locator("dt:text-is('Record (as embedded)') + dd")).to_have_text(f"{public_id} version 1")
-    expect(facts.locator("code.rb-hash")).to_have_text(digest)
+    expect(facts.locator("dt:text-is('File SHA-256 (this PDF)') + dd code.rb-hash")).to_have_text(digest)
     shot(public, "record-verified", readme="08-verify-page")
 
     # A copy altered by one byte is refused.
