@@ -112,7 +112,7 @@ def test_delegate_sign_offs_name_whom_they_signed_for_after_the_signing_role_mig
             return found
 
         assert role_title() == "Delegate of Ava Away"
-        downgrade(revision="a1c0ffee0007")
+        downgrade(revision="a1c0ffee0008")
         assert role_title() == "Delegate"
         upgrade()  # as a sign-off made before the migration: the role its meaning states
         assert role_title() == "Delegate of Ava Away"

@@ -4,8 +4,8 @@
 Existing delegate sign-offs get "Delegate of <name>", the role their signed meaning already states ("...,
 on behalf of <name>"); other rows keep their title, which matches the meaning their signer signed.
 
-Revision ID: a1c0ffee0008
-Revises: a1c0ffee0007
+Revision ID: a1c0ffee0009
+Revises: a1c0ffee0008
 Create Date: 2026-11-29 21:30:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'a1c0ffee0008'
-down_revision = 'a1c0ffee0007'
+revision = 'a1c0ffee0009'
+down_revision = 'a1c0ffee0008'
 branch_labels = None
 depends_on = None
 
