@@ -17,7 +17,9 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-TIERS = ("low", "medium", "high")
+from reviewboard.projects.tiering import REVIEW_TIERS
+
+TIERS = REVIEW_TIERS
 FRAMEWORKS = ("TC260-1.0", "TC260-2.0", "NIST-AI-RMF-1.0", "ISO-IEC-42001-2023", "EU-AI-Act")
 APPLICABILITY = ("mandatory", "conditional", "advisory")
 # How the UI names each framework; the first two are the catalog's sources, the rest its crosswalk.

@@ -16,8 +16,6 @@ from reviewboard.extensions import db
 
 bp = Blueprint("catalogs", __name__)
 
-STAGE_ORDER = ["DES", "DEV", "TST", "DEP", "OPS"]
-
 
 def _ref_value(framework: str, ref: str) -> str:
     return f"{framework}|{ref}"
@@ -77,8 +75,7 @@ def show(catalog_id: int):
     frameworks = [f for f in FRAMEWORKS if any(r["framework"] == f for c in catalog.criteria for r in c.refs)]
     references = {f: sorted({r["ref"] for c in catalog.criteria for r in c.refs if r["framework"] == f})
                   for f in frameworks}
-    stages = sorted({c.stage_code for c in catalog.criteria},
-                    key=lambda s: (STAGE_ORDER.index(s) if s in STAGE_ORDER else len(STAGE_ORDER), s))
+    stages = list(dict.fromkeys(c.stage_code for c in catalog.criteria))  # the catalog's own order
     deprecated_count = sum(1 for c in catalog.criteria if c.deprecated)
     return render_template("catalogs/show.html", catalog=catalog, criteria=criteria, stage=stage, tier=tier,
                            framework=framework, ref=ref, q=q, show_deprecated=show_deprecated,

@@ -17,7 +17,7 @@ from reviewboard.models.base import utcnow
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.projects.services import listed
-from reviewboard.projects.tiering import TIER_LABELS
+from reviewboard.projects.tiering import TIER_LABELS, Tier
 from reviewboard.records.models import Record
 from reviewboard.rereview import services as rereview_services
 from reviewboard.reviews import services as review_services
@@ -44,7 +44,7 @@ def dashboard():
         waiting = db.session.execute(review_services.queue_query(user).limit(5)).all()
     escalations = []
     if user.has_role(Role.CHAIR):
-        escalations = db.session.scalars(select(Project).where(Project.tier == "prohibited",
+        escalations = db.session.scalars(select(Project).where(Project.tier == Tier.PROHIBITED,
                                                                Project.escalation_cleared_by_id.is_(None))).all()
     records = []
     if user.roles & {Role.AUDITOR, Role.CHAIR, Role.REVIEWER}:

@@ -15,12 +15,13 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewboard.models.base import Base, utcnow
+from reviewboard.projects.tiering import REVIEW_TIERS, review_tier
 
 if TYPE_CHECKING:
     from reviewboard.auth.models import User
     from reviewboard.catalogs.models import Catalog
 
-TIERS = ("low", "medium", "high")
+TIERS = REVIEW_TIERS
 STATUSES = ("draft", "published", "retired")
 # Expertise a required-role rule can ask for; the people side (User.expertise) uses the same words.
 EXPERTISE = ("ethics", "technical", "legal", "privacy", "external", "domain")
@@ -50,8 +51,7 @@ def condition_holds(condition: str, project) -> bool:
 
 def rule_applies(rule: dict, project) -> bool:
     """Whether a required-role rule ({"expertise", "tiers"?, "when"?}) applies to ``project``."""
-    tier = "high" if project.tier == "prohibited" else project.tier
-    if rule.get("tiers") and tier not in rule["tiers"]:
+    if rule.get("tiers") and review_tier(project.tier) not in rule["tiers"]:
         return False
     return not rule.get("when") or condition_holds(rule["when"], project)
 

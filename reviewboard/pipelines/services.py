@@ -73,6 +73,17 @@ def active_pipelines() -> list[Pipeline]:
     return [p for key in pipeline_keys() if (p := current_version(key)) is not None]
 
 
+def stage_choices() -> list[tuple[str, str]]:
+    """Every stage code the pipelines use, with its name: the default pipeline's stages in order (its newest
+    version's name), then codes only other pipelines or versions have."""
+    rows = db.session.execute(select(PipelineStage.code, PipelineStage.name).join(Pipeline).order_by(
+        Pipeline.key != DEFAULT_KEY, Pipeline.key, Pipeline.version.desc(), PipelineStage.position))
+    names: dict[str, str] = {}
+    for code, name in rows:
+        names.setdefault(code, name)
+    return list(names.items())
+
+
 def projects_using(key: str) -> dict[int, int]:
     """Number of projects pinned to each version (by pipeline id) of ``key``."""
     rows = db.session.execute(select(Project.pipeline_id, func.count(Project.id)).join(

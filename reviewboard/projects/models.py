@@ -10,8 +10,9 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from reviewboard.auth.models import User
 from reviewboard.models.base import Base, utcnow
 from reviewboard.pipelines.models import Pipeline
+from reviewboard.projects.tiering import TIER_ORDER, Tier
 
-TIERS = ("low", "medium", "high", "prohibited")
+TIERS = TIER_ORDER
 
 
 class Project(Base):
@@ -60,7 +61,7 @@ class Project(Base):
 
     @property
     def blocked_by_escalation(self) -> bool:
-        return self.tier == "prohibited" and self.escalation_cleared_by_id is None
+        return self.tier == Tier.PROHIBITED and self.escalation_cleared_by_id is None
 
     @property
     def member_ids(self) -> set[int]:

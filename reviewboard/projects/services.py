@@ -18,7 +18,7 @@ from reviewboard.pipelines.models import Pipeline
 from reviewboard.pipelines.services import decision_due
 from reviewboard.projects import permissions as perms
 from reviewboard.projects.models import Evidence, Project
-from reviewboard.projects.tiering import assess
+from reviewboard.projects.tiering import assess, review_tier
 from reviewboard.projects.uploads import store_evidence
 from reviewboard.rereview.services import after_project_change
 from reviewboard.reviews import resubmission, workflow
@@ -58,8 +58,7 @@ def create_project(actor: User, pipeline: Pipeline, fields: dict, answers: dict)
                       tier_reasons=reasons, owner_id=actor.id, pipeline_id=pipeline.id)
     db.session.add(project)
     db.session.flush()
-    effective_tier = "high" if tier == "prohibited" else tier
-    stages = [s for s in pipeline.stages if s.applies_to_tier(effective_tier)]  # retired stages: skipped
+    stages = [s for s in pipeline.stages if s.applies_to_tier(review_tier(tier))]  # retired stages: skipped
     for s in stages:
         db.session.add(StageReview(project_id=project.id, pipeline_stage_id=s.id, position=s.position,
                                    catalog_id=pipeline.catalog_id, quorum=s.quorum, state=StageState.LOCKED))

@@ -8,13 +8,40 @@ matching rules wins; with no match the tier is low.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 
 import yaml
 
-TIER_ORDER = ("low", "medium", "high", "prohibited")
-TIER_LABELS = {"low": "Low", "medium": "Medium", "high": "High", "prohibited": "Prohibited or escalate"}
+
+class Tier(StrEnum):
+    """A project's risk tier, lowest first. Stored and compared as its text value."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    PROHIBITED = "prohibited"  # prohibited or escalate: a chair clears the project before any review
+
+    @property
+    def label(self) -> str:
+        return "Prohibited or escalate" if self is Tier.PROHIBITED else self.value.capitalize()
+
+    @property
+    def reviewed_as(self) -> Tier:
+        """The tier whose criteria, stages and rules apply: a cleared "prohibited" project counts as high."""
+        return Tier.HIGH if self is Tier.PROHIBITED else self
+
+
+def review_tier(tier: str) -> str:
+    """``tier`` as catalogs, pipelines and recurrence rules read it (they name low, medium and high)."""
+    return Tier(tier).reviewed_as.value
+
+
+TIER_ORDER = tuple(t.value for t in Tier)
+# the tiers that catalogs, pipelines and recurrence rules name (never "prohibited": see Tier.reviewed_as)
+REVIEW_TIERS = tuple(t.value for t in Tier if t is t.reviewed_as)
+TIER_LABELS = {t.value: t.label for t in Tier}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from reviewboard.audit.services import record_event
 from reviewboard.extensions import db
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.projects.permissions import visible_projects_query
+from reviewboard.projects.tiering import review_tier
 from reviewboard.rereview.rules import load_rules
 from reviewboard.reviews import workflow
 from reviewboard.reviews.models import StageReview
@@ -51,8 +52,7 @@ def recurrence_months(stage: StageReview) -> int | None:
     The pipeline stage's own recurrence ({tier: months}) wins; otherwise the rules file's, by code.
     """
     by_tier = stage.pipeline_stage.recurrence or load_rules().recurrence.get(stage.code) or {}
-    tier = "high" if stage.project.tier == "prohibited" else stage.project.tier
-    months = by_tier.get(tier)
+    months = by_tier.get(review_tier(stage.project.tier))
     return int(months) if months else None
 
 

@@ -18,6 +18,7 @@ from reviewboard.extensions import db
 from reviewboard.models.base import Base, utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects.models import Evidence, Project
+from reviewboard.projects.tiering import review_tier
 from reviewboard.reviews.workflow import Outcome, StageState, VerdictValue
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class StageReview(Base):
     def applicable_criteria(self) -> list[Criterion]:
         """The pinned catalog's criteria for this project's tier: by the pipeline stage's criteria rule
         when it has one (chosen criteria, each with the tiers it applies to), else the catalog's own."""
-        tier = self.project.tier if self.project.tier != "prohibited" else "high"
+        tier = review_tier(self.project.tier)
         rule = self.pipeline_stage.criteria
         if rule is None:
             return [c for c in self.catalog.criteria if c.stage_code == self.code and c.applies_to(tier)]

@@ -16,11 +16,12 @@ from reviewboard.core.forms import attach_error
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
+from reviewboard.pipelines.services import stage_choices
 from reviewboard.projects import permissions as project_perms
 from reviewboard.projects import services as project_services
 from reviewboard.projects.forms import EvidenceForm, SubmitStageForm
 from reviewboard.projects.models import Evidence
-from reviewboard.projects.tiering import TIER_LABELS, questionnaire
+from reviewboard.projects.tiering import TIER_LABELS, TIER_ORDER, Tier, questionnaire
 from reviewboard.records.models import Record
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews import resubmission, services
@@ -276,11 +277,13 @@ def queue():
     status = request.args.get("status", "waiting")
     if status not in ("waiting", "signed", "all"):
         status = "waiting"
-    if tier not in ("", "low", "medium", "high", "prohibited"):
+    if tier not in ("", *TIER_ORDER):
         tier = ""
-    if stage_code not in ("", "DES", "DEV", "TST", "DEP", "OPS"):
+    stages = stage_choices()
+    if stage_code not in {code for code, _name in stages}:
         stage_code = ""
     stmt = services.queue_query(current_user, stage_code=stage_code, tier=tier, status=status)
     page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"], scalars=False)
     return render_template("reviews/queue.html", page=page, stage_code=stage_code, tier=tier, status=status,
-                           now=utcnow(), tier_labels=TIER_LABELS)
+                           now=utcnow(), tier_labels=TIER_LABELS, stages=stages,
+                           tiers=[(t.value, t.label) for t in reversed(Tier)])

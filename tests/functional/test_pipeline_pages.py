@@ -227,3 +227,20 @@ def test_the_decision_due_date_from_the_pipeline_shows_on_the_stage_page_and_in_
     db_session.commit()
     page = _text(client.get(f"/stages/{stage.id}"))
     assert "3 days overdue" in page
+
+
+def test_the_queue_filters_on_the_stage_codes_the_pipelines_define(client, chair, make, db_session):
+    from tests.integration.test_rereview import pipeline_with
+
+    pipeline_with(db_session, "DES", "AUD")  # a stage code no built-in pipeline has; its name is "Aud"
+    db_session.commit()
+    stage = make.submitted_stage(name="Queue filter project")
+    page = _text(client.get("/queue?status=all"))
+    options = re.findall(r'<option value="([A-Z]*)"[^>]*>([^<]*)</option>', page.split('id="tier"')[0])
+    assert options == [("", "All stages"), *pipelines.stage_choices()]
+    assert ("DES", "Design") in options and ("AUD", "Aud") in options  # the standard pipeline names DES first
+    assert "Queue filter project" in _text(client.get(f"/queue?status=all&stage={stage.code}"))
+    assert "Queue filter project" not in _text(client.get("/queue?status=all&stage=AUD"))
+    assert '<option value="AUD" selected>' in _text(client.get("/queue?status=all&stage=AUD"))
+    unknown = _text(client.get("/queue?status=all&stage=NOPE"))  # not a stage code: no filter
+    assert "Queue filter project" in unknown and '<option value="" selected>' in unknown
