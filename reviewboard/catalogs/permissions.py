@@ -1,12 +1,8 @@
-"""Who may browse and import criteria catalogs."""
+"""Who may import criteria catalogs (every signed-in person may browse them)."""
 
 from __future__ import annotations
 
 from reviewboard.auth.models import Role
-
-
-def can_browse_catalogs(user) -> bool:
-    return user.is_authenticated and user.active
 
 
 def can_import_catalog(user) -> bool:

@@ -28,8 +28,6 @@ from reviewboard.reviews.workflow import StageState
 
 log = logging.getLogger("reviewboard.committee")
 
-# rule "when" keys a required-expertise rule may use, read from the project
-
 
 def chair_cannot_approve_alone() -> bool:
     return current_app.config["CHAIR_CANNOT_APPROVE_ALONE"]

@@ -2,14 +2,12 @@
 
 Services only flush. A response below 400 commits; anything else rolls back, so a refused request
 leaves no half-written state. A service error that must still be recorded (a failed signature
-attempt) asks for its audit event to be kept with :func:`keep_changes`. Side effects queued with
-:func:`after_commit` run only once the commit succeeded.
+attempt) asks for its audit event to be kept with :func:`keep_changes`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from flask import Flask, g, request
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,10 +19,6 @@ log = logging.getLogger("reviewboard")
 
 def keep_changes() -> None:
     g.keep_changes = True
-
-
-def after_commit(callback: Callable[[], None]) -> None:
-    g.setdefault("after_commit", []).append(callback)
 
 
 def init_app(app: Flask) -> None:
@@ -41,11 +35,6 @@ def init_app(app: Flask) -> None:
                 db.session.rollback()
                 log.warning("stale write at commit for %s", request.path)
                 raise
-            for callback in g.pop("after_commit", []):
-                try:
-                    callback()
-                except Exception:  # a failed notification never undoes a committed decision
-                    log.exception("after-commit side effect failed")
         else:
             db.session.rollback()
         return response

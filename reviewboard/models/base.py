@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,10 +65,6 @@ class Base(DeclarativeBase):
     # one registry carries both the naming convention and the UTC datetime mapping
     registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION),
                         type_annotation_map={datetime: UTCDateTime()})
-
-
-class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def iso(value: datetime | None) -> str | None:

@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from reviewboard.models.base import Base, utcnow
 
-CHANNELS = ("smtp", "log")
-
 
 class Notice(Base):
     __tablename__ = "notice"

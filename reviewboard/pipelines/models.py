@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from reviewboard.catalogs.models import Catalog
 
 TIERS = REVIEW_TIERS
-STATUSES = ("draft", "published", "retired")
 # Expertise a required-role rule can ask for; the people side (User.expertise) uses the same words.
 EXPERTISE = ("ethics", "technical", "legal", "privacy", "external", "domain")
 # Conditions a required-role rule can depend on, read from the project's questionnaire answers.

@@ -233,7 +233,3 @@ def verify_record_bytes(data: bytes) -> RecordVerification:
                                          "issued by this ReviewBoard", check, None, None, embedded)
     return RecordVerification(True, f"valid: record {record.public_id} version {record.version}", check, record,
                               newer, embedded)
-
-
-def embedded_json(record: Record) -> dict:
-    return json.loads(record.record_json)

@@ -197,9 +197,6 @@ class SignOff(Base):
     __table_args__ = (UniqueConstraint("round_id", "reviewer_id"),)
 
 
-CONDITION_STATUSES = ("open", "fulfilled", "closed")
-
-
 class Condition(Base):
     """A condition of an approval: open -> fulfilled (the owner answers, with evidence) -> closed (a reviewer
     accepts); a reviewer may reopen it. Open or fulfilled conditions past due block the next stage."""

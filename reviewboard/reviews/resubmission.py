@@ -134,10 +134,6 @@ def reopen_codes(marked: Iterable[Iterable[str]], all_codes: Iterable[str]) -> l
     return sorted(union)
 
 
-def is_reopened(stage, code: str) -> bool:
-    return stage.reopen_codes is None or code in stage.reopen_codes
-
-
 # ------------------------------------------------------------------------------------------- database side
 
 def record_reopen_codes(stage, round_) -> None:
