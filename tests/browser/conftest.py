@@ -187,8 +187,9 @@ def new_page(browser, live_server, request) -> Iterator[Callable]:
     contexts = []
 
     def open_page(viewport: dict = VIEWPORT):
+        # reduced motion: Bootstrap's smooth scrolling off, so a scroll is done before the next step or shot
         context = browser.new_context(base_url=live_server.url, viewport=viewport, accept_downloads=True,
-                                      locale="en-GB", timezone_id="UTC")
+                                      locale="en-GB", timezone_id="UTC", reduced_motion="reduce")
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()

@@ -80,13 +80,17 @@ def field_error(page: Page, field_id: str):
     return page.locator(f".mb-3:has(#{field_id}) .invalid-feedback")
 
 
-def high_risk_project(live: LiveServer, owner: Person, **fields) -> tuple[int, int]:
-    """A high-tier project whose Design stage has evidence and is in review. Returns (project id, stage id)."""
+def high_risk_project(live: LiveServer, owner: Person, waiting_days: int = 2, **fields) -> tuple[int, int]:
+    """A high-tier project whose Design stage has evidence and has been in review for ``waiting_days`` (as in
+    a committee's queue, not all submitted this minute). Returns (project id, stage id)."""
+    from datetime import timedelta
+
     from reviewboard.auth.models import User
+    from reviewboard.models.base import clock_at, utcnow
     from reviewboard.projects import services as projects
     from tests.support.factories import Factory
 
-    with live.session() as session:
+    with live.session() as session, clock_at(utcnow() - timedelta(days=waiting_days, hours=3)):
         make = Factory(session)
         user = session.get(User, owner.id)
         project = make.project(user, answers={"affects_rights": "yes"}, **fields)
@@ -285,7 +289,8 @@ def test_reviewers_find_stage_in_queue_and_sign(live_server, new_page, shot):
     rita = live_server.add_user("Rita Reviewer", "reviewer")
     ravi = live_server.add_user("Ravi Reviewer", "reviewer")
     _, stage_id = high_risk_project(
-        live_server, owner, name=project, purpose="Suggests an urgency level for incoming patients; nurses decide.",
+        live_server, owner, waiting_days=9, name=project,
+        purpose="Suggests an urgency level for incoming patients; nurses decide.",
         intended_users="Triage nurses in the emergency department.", system_type="decision_support",
         scenario="Beside the triage desk; each suggestion is shown with the factors behind it.",
         data_categories=["personal", "sensitive"], autonomy_level="human_in_loop", scale="organisation")
