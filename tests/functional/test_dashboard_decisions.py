@@ -10,7 +10,8 @@ from reviewboard.models.base import utcnow
 from reviewboard.records.models import Record
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.workflow import Outcome
-from tests.support.http import login, logout
+from tests.support.factories import PASSWORD
+from tests.support.http import login, logout, post_form
 
 
 def _decided_card(client) -> str:
@@ -44,6 +45,23 @@ def test_the_dashboard_lists_the_stages_decided_since_the_last_visit_with_their_
     login(client, owner)  # the next visit: nothing new since the previous one
     card = _decided_card(client)
     assert record.public_id not in card and "No decision on your projects since your last visit" in card
+
+
+def test_changing_the_password_mid_visit_keeps_what_the_dashboard_counts_from(client, make):
+    stage = make.submitted_stage()
+    owner = stage.project.owner
+    login(client, owner)
+    logout(client)
+    a, b = make.reviewers()
+    make.sign(a, stage)
+    make.sign(b, stage)
+    login(client, owner)
+    assert "Decided since your last visit" in _decided_card(client)
+    response = post_form(client, "/account/password", "/account/password",
+                         {"current_password": PASSWORD, "new_password": "a brand new passphrase 2026"})
+    assert response.status_code == 302
+    card = _decided_card(client)  # the fresh session after a password change is the same visit
+    assert "Decided since your last visit" in card and f"{stage.project.name} — Design" in card
 
 
 def test_a_request_for_changes_is_listed_without_a_record_and_other_teams_decisions_are_not(client, make):
