@@ -72,6 +72,7 @@ def test_no_page_scrolls_sideways_at_phone_width_and_the_menu_folds(live_server,
     for name, url in pages.items():
         page.goto(url)
         assert not scrolls_sideways(page), f"the {name} page scrolls sideways at 390 px"
+        shot(page, "phone-" + name.split()[0])
     expect(page.get_by_role("link", name="PDF", exact=True).first).to_be_visible()  # records has a row
 
     submitter = new_page(viewport=PHONE)
