@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -11,13 +12,13 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from reviewboard.audit.anchors import create_checkpoint, init_mac_key, mac_key_path
+from reviewboard.audit.anchors import checkpoint_if_stale, create_checkpoint, init_mac_key, mac_key_path
 from reviewboard.audit.services import verify_chain
 from reviewboard.auth.services import create_user
 from reviewboard.catalogs.diff import diff_catalogs
 from reviewboard.catalogs.schema import CatalogError
 from reviewboard.catalogs.services import find_catalog, import_catalog_file
-from reviewboard.config import normalise_database_url
+from reviewboard.config import describe_duration, normalise_database_url, parse_duration
 from reviewboard.core.errors import ServiceError
 from reviewboard.demo import DEMO_PASSWORD, seed_demo
 from reviewboard.extensions import db
@@ -252,10 +253,23 @@ def audit_cli():
     pass
 
 
+class DurationType(click.ParamType):
+    name = "duration"
+
+    def convert(self, value, param, ctx):
+        try:
+            return value if isinstance(value, timedelta) else parse_duration(value)
+        except ValueError as exc:
+            self.fail(f"{value!r}: {exc}", param, ctx)
+
+
 @audit_cli.command("verify")
+@click.option("--max-tail", type=DurationType(), default=None,
+              help='Fail when events older than this ("10m", "1h") are not yet covered by a signed checkpoint.')
 @with_appcontext
-def audit_verify():
-    """Verify the audit trail; exit 1 naming the first bad sequence number."""
+def audit_verify(max_tail):
+    """Verify the audit trail; exit 1 naming the first bad sequence number, or an unanchored tail older than
+    --max-tail."""
     import time
 
 
@@ -268,15 +282,44 @@ def audit_verify():
         click.echo(f"({result.checked} events verified before it; {anchors})", err=True)
         sys.exit(1)
     click.echo(f"OK: {result.checked} events, chain intact; {anchors}; {elapsed:.2f}s")
+    tail = result.tail
+    if not tail.events:
+        click.echo("Tail: none; every event is covered by a signed checkpoint.")
+        return
+    age = tail.age
+    since = "no checkpoint yet" if tail.checkpoint_seq is None else \
+        f"the last signed checkpoint (seq {tail.checkpoint_seq}, {tail.checkpoint_at:%Y-%m-%d %H:%M:%S} UTC)"
+    click.echo(f"Tail: {tail.events} event(s) after {since}, the oldest written {_age_words(age)} ago; "
+               "they could be dropped without trace until the next checkpoint.")
+    if max_tail is not None and age > max_tail:
+        click.echo(f"FAILED: {tail.events} event(s) have gone {_age_words(age)} without a signed checkpoint, longer "
+                   f"than --max-tail {describe_duration(max_tail)} allows; is `reviewboard audit checkpoint "
+                   "--if-stale` running every minute?", err=True)
+        sys.exit(1)
+
+
+def _age_words(age: timedelta) -> str:
+    """An age in its largest whole unit, rounded down: "28 days", "15 minutes", "40 seconds"."""
+    seconds = max(int(age.total_seconds()), 0)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds >= size or unit == "second":
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 @audit_cli.command("checkpoint")
+@click.option("--if-stale", is_flag=True, help="Only when there are new events and the newest checkpoint is older "
+                                                "than AUDIT_CHECKPOINT_INTERVAL (run it every minute from cron).")
 @with_appcontext
-def audit_checkpoint():
-    """Sign the current head of the audit trail (run at least daily, e.g. from cron)."""
+def audit_checkpoint(if_stale):
+    """Sign the current head of the audit trail."""
     with transaction():
-        cp = create_checkpoint("daily")
-    click.echo(f"Checkpoint {cp.id}: seq {cp.seq}, head {cp.head_hash}")
+        cp = checkpoint_if_stale() if if_stale else create_checkpoint("manual")
+    if cp is None:
+        click.echo("No checkpoint needed: no new events, or the newest checkpoint is recent.")
+        return
+    stamped = "; timestamped by the TSA" if cp.timestamp_token else ""
+    click.echo(f"Checkpoint {cp.id}: seq {cp.seq}, head {cp.head_hash}{stamped}")
 
 
 # -- evidence packs -------------------------------------------------------------------------------
@@ -396,6 +439,7 @@ def demo_command():
         raise click.ClickException("Demo accounts are never created in production.")
     with transaction():
         users = seed_demo(echo=click.echo)
+        checkpoint_if_stale()  # the history is dated in the past: anchor its newest events now, as cron would
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for user in users:
         click.echo(f"  {user.email:<28} {', '.join(sorted(r.value for r in user.roles))}")

@@ -52,6 +52,9 @@ class Defaults:
     TIMESTAMP_TRUST_ROOT_PATHS: tuple[str, ...] = ()  # the TSA's root certificates
     # HMAC key for the audit chain, kept outside the database (created by `reviewboard keys init`)
     AUDIT_MAC_KEY_PATH = "keys/audit-mac.key"
+    # A signed checkpoint of the audit trail whenever there are new events and the newest checkpoint is older
+    # than this: only events younger than it can be dropped without trace (`audit verify --max-tail`)
+    AUDIT_CHECKPOINT_INTERVAL = timedelta(minutes=5)
     # Rate limits (Flask-Limiter). Counters live in this process's memory unless REDIS_URL (or
     # REVIEWBOARD_RATELIMIT_STORAGE_URI) names a Redis server: several app servers must share one.
     RATELIMIT_STORAGE_URI = "memory://"

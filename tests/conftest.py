@@ -12,6 +12,7 @@ import contextlib
 import contextvars
 import os
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,8 @@ def make_app(database_url: str, instance: Path, signing_dir: Path, **extra):
         # in-process apps count in memory even when REDIS_URL is set (test_rate_limit_redis.py runs servers)
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # a checkpoint costs a key load and a signature; tests of the interval set their own
+        "AUDIT_CHECKPOINT_INTERVAL": timedelta(hours=24),
     }
     if extra.get("REVIEWBOARD_ENV") != "production":  # production refuses it (test_startup_config.py)
         config.update(CHEAP_PASSWORD_HASHING)

@@ -3,28 +3,51 @@
 A hash chain alone catches edits, not a full rewrite by someone who can recompute hashes, nor the
 newest rows being dropped. The HMAC key (a file in the instance folder, never in the database)
 pinpoints the first rewritten row; checkpoints signed with the organisation's record key pin the head
-at every record issue and at least daily, so truncation and rewrites are caught even if the HMAC key
-leaked.
+at every record issue and whenever there are new events and the newest checkpoint is older than
+AUDIT_CHECKPOINT_INTERVAL (default 5 minutes), so truncation and rewrites are caught even if the HMAC
+key leaked. Only the tail after the newest checkpoint can be dropped without trace: `audit verify` reports
+it, and with ``--max-tail`` fails when it is older than allowed. With a timestamp authority configured
+(TIMESTAMP_URL) each checkpoint's signature also carries an RFC 3161 token, so it cannot be backdated.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import hashlib
 import hmac
+import logging
 import os
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from asn1crypto import cms
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from flask import current_app
-from sqlalchemy import select
+from pyhanko.keys import load_certs_from_pemder
+from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+from pyhanko.sign.validation.status import TimestampSignatureStatus
+from pyhanko_certvalidator import ValidationContext
+from sqlalchemy import func, select
 
 from reviewboard.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
-from reviewboard.records.keys import current_signer, is_trusted, sign_detached, trust_roots, verify_detached
+from reviewboard.records.keys import (
+    current_signer,
+    is_trusted,
+    sign_detached,
+    timestamp_trust_roots,
+    timestamper,
+    trust_roots,
+    verify_detached,
+)
+
+log = logging.getLogger("reviewboard.audit")
 
 
 def mac_key_path() -> Path:
@@ -72,22 +95,62 @@ def _statement(seq: int, head_hash: str, at: str, reason: str) -> str:
     return f"reviewboard-audit-checkpoint-v1\nseq={seq}\nhead={head_hash}\nat={at}\nreason={reason}\n"
 
 
-def create_checkpoint(reason: str) -> AuditCheckpoint:
-    """Sign the current head with the organisation's key and store it (flushes, does not commit)."""
+def create_checkpoint(reason: str, *, timestamped: bool = True) -> AuditCheckpoint:
+    """Sign the current head with the organisation's key and store it (flushes, does not commit); with
+    ``timestamped`` and a TSA configured, its signature gets an RFC 3161 token."""
     head = audit_head()
     now = utcnow()
     statement = _statement(head["seq"], head["hash"], now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), reason)
     signature, cert = sign_detached(current_signer(), statement.encode())
     checkpoint = AuditCheckpoint(seq=head["seq"], head_hash=head["hash"], created_at=now, reason=reason,
                                  statement=statement, signature=base64.b64encode(signature).decode(),
-                                 signer_cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode())
+                                 signer_cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+                                 timestamp_token=_timestamp(signature) if timestamped else None)
     db.session.add(checkpoint)
     db.session.flush()
     return checkpoint
 
 
+def _timestamp(signature: bytes) -> str | None:
+    """An RFC 3161 token over the checkpoint's signature (base64 DER), when a TSA is configured and answers.
+
+    A TSA that is down or refuses costs the checkpoint its token, never the checkpoint itself."""
+    tsa = timestamper()
+    if tsa is None:
+        return None
+    try:
+        token = asyncio.run(tsa.async_timestamp(hashlib.sha256(signature).digest(), "sha256"))
+    except Exception as exc:
+        log.warning("audit checkpoint without timestamp: the timestamp authority failed (%s)", type(exc).__name__)
+        return None
+    return base64.b64encode(token.dump()).decode()
+
+
+def timestamp_problem(cp: AuditCheckpoint) -> str | None:
+    """None when the checkpoint carries no token, or a token from a trusted TSA over its signature."""
+    if not cp.timestamp_token:
+        return None
+    paths = timestamp_trust_roots() or trust_roots()
+    roots = [cert for path in paths for cert in load_certs_from_pemder([str(path)])]
+    signature = base64.b64decode(cp.signature)
+    try:
+        token = cms.ContentInfo.load(base64.b64decode(cp.timestamp_token))
+        status = TimestampSignatureStatus(**asyncio.run(validate_tst_signed_data(
+            token["content"], ValidationContext(trust_roots=roots, allow_fetching=False),
+            lambda algorithm: hashlib.new(algorithm, signature).digest())))
+    except Exception as exc:
+        log.info("checkpoint %s timestamp could not be validated: %s", cp.id, exc)
+        return f"checkpoint {cp.id} has a damaged timestamp token"
+    if not (status.intact and status.valid):
+        return f"checkpoint {cp.id} has a timestamp token that does not match its signature"
+    if not status.trusted:
+        return f"checkpoint {cp.id} is timestamped by an untrusted timestamp authority"
+    return None
+
+
 def checkpoint_problem(cp: AuditCheckpoint, roots: list[x509.Certificate]) -> str | None:
-    """None when the checkpoint's signature is valid, by a trusted certificate, over what it claims."""
+    """None when the checkpoint's signature is valid, by a trusted certificate, over what it claims, and its
+    timestamp token (if any) is a trusted TSA's over that signature."""
     try:
         cert = x509.load_pem_x509_certificate(cp.signer_cert_pem.encode())
         valid = verify_detached(cert, base64.b64decode(cp.signature), cp.statement.encode())
@@ -100,7 +163,7 @@ def checkpoint_problem(cp: AuditCheckpoint, roots: list[x509.Certificate]) -> st
     lines = dict(line.split("=", 1) for line in cp.statement.splitlines()[1:] if "=" in line)
     if lines.get("seq") != str(cp.seq) or lines.get("head") != cp.head_hash:
         return f"checkpoint {cp.id} columns disagree with its signed statement"
-    return None
+    return timestamp_problem(cp)
 
 
 def trust_root_certs() -> list[x509.Certificate]:
@@ -114,24 +177,49 @@ def checkpoints() -> list[AuditCheckpoint]:
     return list(db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq, AuditCheckpoint.id)))
 
 
-CHECKPOINT_INTERVAL_HOURS = 24
+def checkpoint_interval() -> timedelta:
+    return current_app.config["AUDIT_CHECKPOINT_INTERVAL"]
 
 
 def checkpoint_if_stale() -> AuditCheckpoint | None:
-    """Sign the head when the newest checkpoint is older than a day (or there is none), so the trail is
-    anchored at least daily even without the `audit checkpoint` cron job. Skipped, with a warning, when
-    no signing key is configured yet."""
-    from datetime import timedelta
-
-    from sqlalchemy import func
-
-    newest = db.session.scalar(select(func.max(AuditCheckpoint.created_at)))
-    if newest is not None and utcnow() - newest < timedelta(hours=CHECKPOINT_INTERVAL_HOURS):
-        return None
+    """Sign the head when there are events after the newest checkpoint and that checkpoint is older than
+    AUDIT_CHECKPOINT_INTERVAL (or there is none). Runs after every audit event, and from
+    `reviewboard audit checkpoint --if-stale` (cron, every minute) so that a quiet trail's last events are
+    anchored too. Skipped, with a warning, when no signing key is configured yet."""
+    newest = _newest_checkpoint()
+    if newest is not None:
+        head = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+        if head <= newest.seq or utcnow() - newest.created_at < checkpoint_interval():
+            return None
     try:
-        return create_checkpoint("daily")
+        return create_checkpoint("interval")
     except (FileNotFoundError, ValueError) as exc:
-        import logging
-
-        logging.getLogger("reviewboard.audit").warning("no audit checkpoint: signing key unavailable (%s)", exc)
+        log.warning("no audit checkpoint: signing key unavailable (%s)", exc)
         return None
+
+
+@dataclass
+class Tail:
+    """The events after the newest signed checkpoint: the ones that could be dropped without trace."""
+
+    events: int
+    checkpoint_seq: int | None  # None: no checkpoint at all
+    checkpoint_at: datetime | None
+    oldest_at: datetime | None  # when the oldest unanchored event was written
+    age: timedelta  # how long the oldest unanchored event has waited for a checkpoint
+
+
+def _newest_checkpoint():
+    """(seq, created_at) of the checkpoint that covers the most of the trail, or None."""
+    return db.session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.created_at)
+                              .order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc()).limit(1)).first()
+
+
+def unanchored_tail(last_seq: int) -> Tail:
+    newest = _newest_checkpoint()
+    anchored = newest.seq if newest else 0
+    if last_seq <= anchored:
+        return Tail(0, anchored if newest else None, newest.created_at if newest else None, None, timedelta(0))
+    oldest = db.session.scalar(select(AuditEvent.created_at).where(AuditEvent.seq == anchored + 1))
+    return Tail(last_seq - anchored, anchored if newest else None, newest.created_at if newest else None, oldest,
+                utcnow() - oldest)

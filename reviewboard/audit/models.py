@@ -48,3 +48,5 @@ class AuditCheckpoint(Base):
     statement: Mapped[str] = mapped_column(Text)  # the exact signed bytes (UTF-8)
     signature: Mapped[str] = mapped_column(Text)  # base64 RSA PKCS#1 v1.5 SHA-256 over ``statement``
     signer_cert_pem: Mapped[str] = mapped_column(Text)
+    # base64 DER RFC 3161 token over ``signature`` from the configured TSA (None without one, or when it failed)
+    timestamp_token: Mapped[str | None] = mapped_column(Text)

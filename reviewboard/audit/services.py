@@ -88,6 +88,7 @@ class ChainCheck:
     reason: str = ""
     checkpoints: int = 0
     mac_checked: int = 0  # rows whose HMAC was checked
+    tail: anchors.Tail | None = None  # on success: the events no signed checkpoint covers yet
 
 
 def verify_chain(batch: int = 5000) -> ChainCheck:
@@ -159,7 +160,7 @@ def verify_chain(batch: int = 5000) -> ChainCheck:
             return bad(last_good + 1, f"the row at seq {cp.seq} differs from the signed checkpoint: the chain "
                                       f"was rewritten after seq {last_good}")
         last_good = cp.seq
-    return ChainCheck(True, checked, checkpoints=len(points), mac_checked=macs)
+    return ChainCheck(True, checked, checkpoints=len(points), mac_checked=macs, tail=anchors.unanchored_tail(last_seq))
 
 
 def describe(event: AuditEvent) -> dict:

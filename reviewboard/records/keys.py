@@ -252,6 +252,16 @@ def _configured_paths(setting: str) -> list[Path]:
     return [instance_path(p) for p in configured]
 
 
+def timestamper():
+    """The configured RFC 3161 timestamp authority (TIMESTAMP_URL) as a pyHanko client, or None."""
+    url = current_app.config.get("TIMESTAMP_URL")
+    if not url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(url)
+
+
 def timestamp_trust_roots() -> list[Path] | None:
     """The TSA roots for B-T records (TIMESTAMP_TRUST_ROOT_PATHS); None means the record trust roots."""
     return _configured_paths("TIMESTAMP_TRUST_ROOT_PATHS") or None

@@ -200,21 +200,133 @@ def test_any_single_byte_change_in_a_payload_is_caught(cli, db_session, trail):
         nested.rollback()
 
 
-def test_the_trail_is_anchored_at_least_daily_without_cron(make, db_session, monkeypatch):
-    from datetime import timedelta
+# -- the unanchored tail: events after the newest signed checkpoint --------------------------------
 
-    from reviewboard.audit.models import AuditCheckpoint
+@pytest.fixture()
+def five_minutes(app, monkeypatch):
+    """The production interval (tests default to a day: a checkpoint costs a key load and a signature)."""
+    from reviewboard.config import Defaults
+
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_INTERVAL", Defaults.AUDIT_CHECKPOINT_INTERVAL)
+    return Defaults.AUDIT_CHECKPOINT_INTERVAL
+
+
+def _later(monkeypatch, delta):
+    """Move the clock of every ``utcnow()`` (events, checkpoints, the CLI's age of the tail) by ``delta``."""
     from reviewboard.models import base
 
+    shifted = base.utcnow() + delta
+    real_now = base.datetime.now
+    started = real_now(base.UTC)
+    monkeypatch.setattr(base, "utcnow", lambda: shifted + (real_now(base.UTC) - started))
+    monkeypatch.setattr(anchors, "utcnow", base.utcnow)
+    import reviewboard.audit.services as audit_services
+
+    monkeypatch.setattr(audit_services, "utcnow", base.utcnow)
+
+
+def _newest_checkpoint(db_session):
+    from reviewboard.audit.models import AuditCheckpoint
+
+    return db_session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())).first()
+
+
+def _head(db_session):
+    return db_session.scalar(select(func.max(AuditEvent.seq)))
+
+
+def test_the_default_interval_is_five_minutes_and_the_environment_can_change_it():
+    from datetime import timedelta
+
+    from reviewboard.config import Defaults, from_environment
+
+    assert Defaults.AUDIT_CHECKPOINT_INTERVAL == timedelta(minutes=5)
+    found = from_environment({"REVIEWBOARD_AUDIT_CHECKPOINT_INTERVAL": "2m"})
+    assert found["AUDIT_CHECKPOINT_INTERVAL"] == timedelta(minutes=2)
+
+
+def test_an_event_after_the_interval_is_anchored_with_everything_before_it(make, db_session, monkeypatch,
+                                                                          five_minutes):
+    from datetime import timedelta
+
     actor = make.user("chair")
-    count = db_session.scalar(select(func.count()).select_from(AuditCheckpoint))
+    anchors.create_checkpoint("test")
     record_event(actor, "test.event", "thing", 1)
-    assert db_session.scalar(select(func.count()).select_from(AuditCheckpoint)) == count  # a fresh one exists
-    later = base.utcnow() + timedelta(hours=25)
-    monkeypatch.setattr(anchors, "utcnow", lambda: later)
+    assert _newest_checkpoint(db_session).seq == _head(db_session) - 1  # within the interval: not yet
+    _later(monkeypatch, five_minutes + timedelta(seconds=5))
     record_event(actor, "test.event", "thing", 2)
-    newest = db_session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())).first()
-    assert newest.reason == "daily" and newest.seq == db_session.scalar(select(func.max(AuditEvent.seq)))
+    newest = _newest_checkpoint(db_session)
+    assert newest.reason == "interval" and newest.seq == _head(db_session)
+
+
+def test_checkpoint_if_stale_signs_only_new_events_after_the_interval(cli, make, db_session, monkeypatch,
+                                                                     five_minutes):
+    from datetime import timedelta
+
+    actor = make.user("chair")
+    record_event(actor, "test.event", "thing", 1)
+    anchors.create_checkpoint("test")
+    _later(monkeypatch, timedelta(minutes=20))
+    assert "No checkpoint needed" in cli("audit", "checkpoint", "--if-stale").output  # nothing new
+    record_event(actor, "test.event", "thing", 2)  # (this one anchors itself: the checkpoint is 20 min old)
+    anchored = _newest_checkpoint(db_session)
+    assert anchored.seq == _head(db_session)
+    record_event(actor, "test.event", "thing", 3)
+    assert "No checkpoint needed" in cli("audit", "checkpoint", "--if-stale").output  # a fresh checkpoint
+    _later(monkeypatch, timedelta(minutes=30))
+    result = cli("audit", "checkpoint", "--if-stale")
+    assert result.exit_code == 0 and f"seq {_head(db_session)}," in result.output
+
+
+def test_verify_reports_the_tail_and_max_tail_fails_when_it_is_older(cli, make, db_session, monkeypatch,
+                                                                     five_minutes):
+    from datetime import timedelta
+
+    actor = make.user("chair")
+    anchors.create_checkpoint("test")
+    anchored = _head(db_session)
+    for i in range(3):
+        record_event(actor, "test.event", "thing", i)
+
+    fresh = cli("audit", "verify", "--max-tail", "10m")
+    assert fresh.exit_code == 0, fresh.output
+    assert f"Tail: 3 event(s) after the last signed checkpoint (seq {anchored}," in fresh.output
+
+    _later(monkeypatch, timedelta(minutes=15))
+    stale = cli("audit", "verify", "--max-tail", "10m")
+    assert stale.exit_code == 1, stale.output
+    assert "FAILED: 3 event(s) have gone 15 minutes without a signed checkpoint, longer than --max-tail " \
+           "10 minutes allows" in stale.output
+    assert cli("audit", "verify").exit_code == 0  # without --max-tail the tail is reported, not judged
+    assert cli("audit", "verify", "--max-tail", "1h").exit_code == 0
+    bad = cli("audit", "verify", "--max-tail", "soon")
+    assert bad.exit_code == 2 and "'soon'" in bad.output
+
+
+def test_events_a_checkpoint_covered_cannot_be_deleted_unseen_but_the_tail_can(cli, make, db_session, monkeypatch,
+                                                                              five_minutes):
+    """The scenario of issue 10: delete the newest rows with the triggers dropped. Rows in the unanchored tail
+    go unseen (the report shows how few and how young they are); once the interval anchored them, their
+    deletion is caught."""
+    from datetime import timedelta
+
+    actor = make.user("chair")
+    anchors.create_checkpoint("test")
+    for i in range(4):
+        record_event(actor, "test.event", "thing", i)
+    head = _head(db_session)
+    _unguard(db_session)
+    nested = db_session.begin_nested()
+    db_session.execute(text("DELETE FROM audit_event WHERE seq > :s"), {"s": head - 2})
+    unseen = cli("audit", "verify")
+    assert unseen.exit_code == 0 and "Tail: 2 event(s)" in unseen.output
+    nested.rollback()
+
+    _later(monkeypatch, timedelta(minutes=6))
+    cli("audit", "checkpoint", "--if-stale")  # what the cron job does every minute
+    assert _newest_checkpoint(db_session).seq == head
+    db_session.execute(text("DELETE FROM audit_event WHERE seq > :s"), {"s": head - 2})
+    assert "newest rows dropped" in _failed_at(cli, head - 1)
 
 
 def test_every_record_issue_writes_a_signed_checkpoint(make, db_session):

@@ -180,6 +180,23 @@ def test_audit_trail_verifies_after_demo(cli, demo_record):
     assert "chain intact" in result.output
 
 
+def test_deleting_the_demos_newest_audit_rows_is_caught(cli, demo_record, db_session):
+    """The demo ends with its trail anchored (its history is dated in the past, so the newest checkpoint is
+    stale): deleting its newest rows straight from the database, triggers dropped, fails `audit verify`."""
+    from sqlalchemy import text
+
+    assert "Tail: none" in cli("audit", "verify").output
+    head = db_session.scalar(text("SELECT max(seq) FROM audit_event"))
+    if db_session.get_bind().dialect.name == "postgresql":
+        db_session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+    else:
+        db_session.execute(text("DROP TRIGGER audit_event_no_delete"))
+    db_session.execute(text("DELETE FROM audit_event WHERE seq > :s"), {"s": head - 3})
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert f"FAILED at seq {head - 2}:" in result.output and "newest rows dropped" in result.output
+
+
 def test_user_create_reads_password_from_stdin(cli, db_session):
     from reviewboard.auth.services import authenticate
 

@@ -284,3 +284,76 @@ def test_an_unreachable_tsa_does_not_block_the_decision(app, db_session, make, s
     assert verify_pdf(record.pdf, [signing_dir / "signing-cert.pem"]).ok
     actions = db_session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(stage.id))).all()
     assert "record.timestamp_unavailable" in actions
+
+
+# 5. Audit checkpoints carry the TSA's token too --------------------------------------------------
+
+def _verify_trail(app):
+    return app.test_cli_runner().invoke(args=["audit", "verify"])
+
+
+def test_an_audit_checkpoint_is_timestamped_over_its_signature(app, db_session, tsa, monkeypatch):
+    import base64
+
+    from reviewboard.audit import anchors
+
+    monkeypatch.setitem(app.config, "TIMESTAMP_URL", tsa.url)
+    monkeypatch.setitem(app.config, "TIMESTAMP_TRUST_ROOT_PATHS", (str(tsa.ca_cert_path),))
+
+    result = app.test_cli_runner().invoke(args=["audit", "checkpoint"])
+    checkpoint = db_session.scalars(select(anchors.AuditCheckpoint).order_by(anchors.AuditCheckpoint.id.desc())).first()
+
+    assert result.exit_code == 0 and "timestamped by the TSA" in result.output
+    assert tsa.requests == 1 and not tsa.errors
+    token = cms.ContentInfo.load(base64.b64decode(checkpoint.timestamp_token))
+    signature = base64.b64decode(checkpoint.signature)
+    assert tst_info(token)["message_imprint"]["hashed_message"].native == hashlib.sha256(signature).digest()
+    assert abs(tst_info(token)["gen_time"].native - checkpoint.created_at) <= CLOCK_TOLERANCE
+    verified = _verify_trail(app)
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_checkpoint_token_from_an_untrusted_tsa_or_altered_fails_audit_verify(app, db_session, tsa, monkeypatch):
+    import base64
+
+    from sqlalchemy import text
+
+    from reviewboard.audit import anchors
+
+    monkeypatch.setitem(app.config, "TIMESTAMP_URL", tsa.url)
+    checkpoint = anchors.create_checkpoint("test")
+    # the TSA's root is not among the trust roots: the token proves nothing
+    untrusted = _verify_trail(app)
+    assert untrusted.exit_code == 1 and "untrusted timestamp authority" in untrusted.output
+
+    monkeypatch.setitem(app.config, "TIMESTAMP_TRUST_ROOT_PATHS", (str(tsa.ca_cert_path),))
+    assert _verify_trail(app).exit_code == 0
+    other = anchors.create_checkpoint("test")  # a genuine token, but over another checkpoint's signature
+    if db_session.get_bind().dialect.name == "postgresql":
+        db_session.execute(text("ALTER TABLE audit_checkpoint DISABLE TRIGGER USER"))
+    else:
+        db_session.execute(text("DROP TRIGGER audit_checkpoint_no_update"))
+    db_session.execute(text("UPDATE audit_checkpoint SET timestamp_token = :t WHERE id = :i"),
+                       {"t": other.timestamp_token, "i": checkpoint.id})
+    db_session.expire_all()
+    swapped = _verify_trail(app)
+    assert swapped.exit_code == 1
+    assert f"checkpoint {checkpoint.id} has a timestamp token that does not match its signature" in swapped.output
+    assert base64.b64decode(other.timestamp_token)  # (the swapped-in token itself is well formed)
+
+
+def test_a_checkpoint_is_still_signed_when_the_tsa_is_down(app, db_session, monkeypatch, caplog):
+    import socket
+
+    from reviewboard.audit import anchors
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setitem(app.config, "TIMESTAMP_URL", f"http://127.0.0.1:{port}/tsa")
+
+    checkpoint = anchors.create_checkpoint("interval")
+
+    assert checkpoint.timestamp_token is None
+    assert anchors.checkpoint_problem(checkpoint, anchors.trust_root_certs()) is None
+    assert "audit checkpoint without timestamp" in caplog.text
