@@ -21,6 +21,7 @@ from reviewboard.pipelines import services as pipelines
 from reviewboard.pipelines.services import ensure_default_pipeline
 from reviewboard.projects import services as projects
 from reviewboard.projects.models import Project
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews import permissions as review_perms
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.workflow import Outcome, VerdictValue
@@ -109,7 +110,7 @@ def seed_demo(echo=print) -> list[User]:
         design = triage.stages[0]
         _evidence(alice, design, "Use-case brief, impact assessment and oversight design.")
     with clock_at(_days_ago(33, now)):
-        projects.submit_stage(alice, design, "First submission of the design dossier.", design.version)
+        lifecycle.submit_stage(alice, design, "First submission of the design dossier.", design.version)
     with clock_at(_days_ago(30, now)):
         _review(rita, design, Outcome.APPROVE)
     with clock_at(_days_ago(28, now)):
@@ -121,7 +122,7 @@ def seed_demo(echo=print) -> list[User]:
     with clock_at(_days_ago(12, now)):
         _evidence(alice, rnd, "Data provenance log and bias report.")
     with clock_at(_days_ago(9, now)):
-        projects.submit_stage(alice, rnd, "Data and model documentation.", rnd.version)
+        lifecycle.submit_stage(alice, rnd, "Data and model documentation.", rnd.version)
 
     echo("creating 'Customer support chatbot' (generative AI pipeline, Design in review)…")
     with clock_at(_days_ago(24, now)):
@@ -135,7 +136,7 @@ def seed_demo(echo=print) -> list[User]:
         }, {**NO, "public_content": "yes"})
         _evidence(bob, chatbot.stages[0], "Use-case brief and labelling approach.")
     with clock_at(_days_ago(19, now)):
-        projects.submit_stage(bob, chatbot.stages[0], "", chatbot.stages[0].version)
+        lifecycle.submit_stage(bob, chatbot.stages[0], "", chatbot.stages[0].version)
 
     echo("creating 'Warehouse demand forecast' (internal-tool pipeline, Design draft)…")
     with clock_at(_days_ago(6, now)):

@@ -23,8 +23,9 @@ from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import rule_applies
 from reviewboard.reviews import permissions as perms
+from reviewboard.reviews import workflow
 from reviewboard.reviews.models import ReviewAssignment, StageReview, Verdict, lock_stage
-from reviewboard.reviews.workflow import StageState
+from reviewboard.reviews.workflow import Facts, StageState
 
 log = logging.getLogger("reviewboard.committee")
 
@@ -85,19 +86,19 @@ def signing_role(signer: User, stage, behalf: User | None = None) -> str:
     return title[:1].upper() + title[1:]
 
 
-def approval_waits_for(stage, round_=None) -> list[str]:
-    """Why an approval cannot be decided yet with the current round's signers (empty when it can)."""
+def approval_facts(stage, round_=None) -> Facts:
+    """What the approval guard of :mod:`reviewboard.reviews.workflow` reads about the round's signers."""
     round_ = round_ or stage.current_round
-    if round_ is None:
-        return []
-    signers = [s.reviewer for s in round_.signoffs]
-    reasons = []
-    if chair_cannot_approve_alone() and signers and all(p.has_role(Role.CHAIR) for p in signers):
-        reasons.append("a signature from a reviewer who is not a chair (a chair cannot approve alone)")
-    missing = missing_expertise(stage, signers)
-    if missing:
-        reasons.append("a signer with the required expertise: " + ", ".join(missing))
-    return reasons
+    signers = [s.reviewer for s in round_.signoffs] if round_ is not None else []
+    return Facts(chair_cannot_approve_alone=chair_cannot_approve_alone(),
+                 signed_by_chairs_only=bool(signers) and all(p.has_role(Role.CHAIR) for p in signers),
+                 missing_expertise=tuple(missing_expertise(stage, signers)) if round_ is not None else ())
+
+
+def approval_waits_for(stage, round_=None) -> list[str]:
+    """What an approval still waits for with the current round's signers (empty when it can be decided),
+    as the workflow's approval guard sees it; shown on the stage page."""
+    return workflow.approval_waits(approval_facts(stage, round_))
 
 
 # --- conflicts of interest -------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from reviewboard.pipelines.models import Pipeline
 from reviewboard.projects.tiering import TIER_ORDER, Tier
 
 TIERS = TIER_ORDER
+PROJECT_FIELDS = ("name", "purpose", "intended_users", "scenario", "model", "system_type", "data_categories",
+                  "deployment_context", "autonomy_level", "scale")
 
 
 class Project(Base):
@@ -119,3 +121,13 @@ class Evidence(Base):
     stage_review = relationship("StageReview", back_populates="evidence")
 
     __table_args__ = (CheckConstraint("size > 0", name="not_empty"),)
+
+
+def project_state(project: Project) -> dict:
+    """The project as submitted and audited. An empty "model" is left out, so that rounds submitted before
+    the field existed compare equal to the same project now."""
+    state = {**{f: getattr(project, f) for f in PROJECT_FIELDS}, "answers": dict(project.answers),
+             "tier": project.tier}
+    if not state["model"]:
+        del state["model"]
+    return state

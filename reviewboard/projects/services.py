@@ -1,4 +1,5 @@
-"""Registering projects, editing them, attaching evidence and submitting stages for review."""
+"""Registering projects, editing them and attaching evidence (stages open and are submitted in
+:mod:`reviewboard.reviews.lifecycle`)."""
 
 from __future__ import annotations
 
@@ -10,36 +11,22 @@ from sqlalchemy.orm import joinedload, selectinload
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import User
 from reviewboard.catalogs.models import Criterion
-from reviewboard.conditions.services import has_overdue_before
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
-from reviewboard.models.base import iso, utcnow
+from reviewboard.models.base import utcnow
 from reviewboard.pipelines.models import Pipeline
-from reviewboard.pipelines.services import decision_due
 from reviewboard.projects import permissions as perms
-from reviewboard.projects.models import Evidence, Project
+from reviewboard.projects.models import PROJECT_FIELDS, Evidence, Project, project_state
 from reviewboard.projects.tiering import assess, review_tier
 from reviewboard.projects.uploads import store_evidence
 from reviewboard.rereview.services import after_project_change
-from reviewboard.reviews import resubmission, workflow
-from reviewboard.reviews.models import StageReview, SubmissionRound
-from reviewboard.reviews.workflow import Action, Facts, StageState
+from reviewboard.reviews.lifecycle import open_stage
+from reviewboard.reviews.models import StageReview
+from reviewboard.reviews.workflow import StageState
 
 log = logging.getLogger("reviewboard.projects")
 
-PROJECT_FIELDS = ("name", "purpose", "intended_users", "scenario", "model", "system_type", "data_categories",
-                  "deployment_context", "autonomy_level", "scale")
 QUESTIONNAIRE_FIELDS = ("system_type", "data_categories", "deployment_context", "autonomy_level", "scale")
-
-
-def project_state(project: Project) -> dict:
-    """The project as submitted and audited. An empty "model" is left out, so that rounds submitted before
-    the field existed compare equal to the same project now."""
-    state = {**{f: getattr(project, f) for f in PROJECT_FIELDS}, "answers": dict(project.answers),
-             "tier": project.tier}
-    if not state["model"]:
-        del state["model"]
-    return state
 
 
 def _answers(fields: dict, answers: dict) -> dict:
@@ -69,20 +56,6 @@ def create_project(actor: User, pipeline: Pipeline, fields: dict, answers: dict)
         open_stage(actor, project.stages[0])
     log.debug("project %s created by %s with tier %s", project.id, actor.id, tier)
     return project
-
-
-def open_stage(actor, stage: StageReview) -> None:
-    previous = _previous_stage(stage)
-    old = workflow.apply(stage, Action.OPEN, Facts(previous_stage_passed=previous is None or previous.passed))
-    stage.opened_at = utcnow()
-    db.session.flush()
-    record_event(actor, "stage.opened", "stage_review", stage.id, before={"state": old.value},
-                 after={"state": stage.state.value, "stage": stage.name, "project_id": stage.project_id})
-
-
-def _previous_stage(stage: StageReview) -> StageReview | None:
-    earlier = [s for s in stage.project.stages if s.position < stage.position]
-    return earlier[-1] if earlier else None
 
 
 def update_project(actor: User, project: Project, fields: dict, answers: dict, expected_version: int) -> Project:
@@ -132,45 +105,6 @@ def withdraw_evidence(actor: User, evidence: Evidence) -> None:
     db.session.flush()
     record_event(actor, "evidence.withdrawn", "evidence", evidence.id, before={"withdrawn": False},
                  after={"withdrawn": True, "sha256": evidence.sha256})
-
-
-def stage_snapshot(stage: StageReview) -> dict:
-    project = stage.project
-    return {
-        "project": project_state(project),
-        "evidence": [{"id": e.id, "criterion": e.criterion.code, "filename": e.filename, "sha256": e.sha256,
-                      "size": e.size} for e in stage.evidence if not e.withdrawn],
-    }
-
-
-def submit_stage(actor: User, stage: StageReview, note: str, expected_version: int) -> SubmissionRound:
-    """Submit (or resubmit) the stage as it is now; refused (IllegalTransition) when an earlier stage has
-    overdue open conditions or a resubmission changes nothing. Verdicts on criteria not reopened carry over."""
-    if not perms.can_submit_stage(actor, stage):
-        raise NotPermitted("Only the project's members can submit this stage while it is with them.")
-    if stage.version != expected_version:
-        raise Conflict("This stage changed since you opened the page.")
-    previous = _previous_stage(stage)
-    snapshot = stage_snapshot(stage)
-    last = stage.current_round
-    action = Action.RESUBMIT if stage.state == StageState.CHANGES_REQUESTED else Action.SUBMIT
-    facts = Facts(previous_stage_passed=previous is None or previous.passed,
-                  escalation_blocked=stage.project.blocked_by_escalation,
-                  changed_since_last_round=last is None or last.snapshot != snapshot,
-                  overdue_conditions=has_overdue_before(stage))
-    old = workflow.apply(stage, action, facts)
-    stage.round_number += 1
-    round_ = SubmissionRound(stage_review_id=stage.id, number=stage.round_number, submitted_by_id=actor.id,
-                             note=note, snapshot=snapshot)
-    stage.rounds.append(round_)
-    stage.due_at = decision_due(stage.pipeline_stage, utcnow())
-    db.session.flush()
-    record_event(actor, "stage.submitted" if action == Action.SUBMIT else "stage.resubmitted",
-                 "stage_review", stage.id, before={"state": old.value},
-                 after={"state": stage.state.value, "round": round_.number, "evidence": len(snapshot["evidence"]),
-                        "submitted_at": iso(round_.submitted_at)})
-    resubmission.carry_over(actor, stage, last, round_)
-    return round_
 
 
 def clear_escalation(actor: User, project: Project, note: str, tier: str) -> None:

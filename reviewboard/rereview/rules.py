@@ -12,7 +12,7 @@ import yaml
 
 from reviewboard.projects.tiering import REVIEW_TIERS
 
-# project fields a rule may name (projects.services.PROJECT_FIELDS less "name", plus answers and tier)
+# project fields a rule may name (projects.models.PROJECT_FIELDS less "name", plus answers and tier)
 KNOWN_FIELDS = frozenset({"purpose", "intended_users", "scenario", "model", "system_type", "data_categories",
                           "deployment_context", "autonomy_level", "scale", "answers", "tier"})
 RECURRING_TIERS = REVIEW_TIERS

@@ -1,28 +1,25 @@
 """Re-review: reopening approved stages after a material change, when a recurring review comes due,
 or when evidence an approval relied on expires. Services flush; the caller commits.
 
-Only :func:`reviewboard.reviews.workflow.apply` changes a stage's state (Action.REOPEN); stages in
-review, locked or rejected are never touched.
+Stages reopen through :func:`reviewboard.reviews.lifecycle.reopen_stage`; stages in review, locked or
+rejected are never touched.
 """
 
 from __future__ import annotations
 
-import calendar
 import logging
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 
-from reviewboard.audit.services import record_event
 from reviewboard.extensions import db
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.projects.permissions import visible_projects_query
-from reviewboard.projects.tiering import review_tier
 from reviewboard.rereview.rules import load_rules
-from reviewboard.reviews import workflow
+from reviewboard.reviews.lifecycle import reopen_stage
 from reviewboard.reviews.models import StageReview
-from reviewboard.reviews.workflow import PASSED_STATES, Action, Outcome
+from reviewboard.reviews.workflow import PASSED_STATES, Outcome
 
 log = logging.getLogger("reviewboard.rereview")
 
@@ -37,60 +34,6 @@ class SweepResult:
     @property
     def count(self) -> int:
         return len(self.recurring) + len(self.expired_evidence)
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus whole months, clamped to the month's last day (31 Aug + 6 -> 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def recurrence_months(stage: StageReview) -> int | None:
-    """Months between reviews of this stage for its project's tier, or None when it does not recur.
-
-    The pipeline stage's own recurrence ({tier: months}) wins; otherwise the rules file's, by code.
-    """
-    by_tier = stage.pipeline_stage.recurrence or load_rules().recurrence.get(stage.code) or {}
-    months = by_tier.get(review_tier(stage.project.tier))
-    return int(months) if months else None
-
-
-def schedule_next_review(actor, stage: StageReview) -> None:
-    """On a decision: a passed recurring stage gets its next review date (decision date + months)."""
-    months = recurrence_months(stage) if stage.passed and stage.decided_at else None
-    next_on = add_months(stage.decided_at.date(), months) if months else None
-    if next_on == stage.next_review_on:
-        return
-    before = stage.next_review_on
-    stage.next_review_on = next_on
-    db.session.flush()
-    record_event(actor, "stage.next_review_scheduled", "stage_review", stage.id,
-                 before={"next_review_on": before.isoformat() if before else None},
-                 after={"next_review_on": next_on.isoformat() if next_on else None, "months": months,
-                        "tier": stage.project.tier})
-    log.info("stage %s next review on %s", stage.id, next_on)
-
-
-def reopen_stage(actor, stage: StageReview, *, trigger: str, reason: str, codes: list[str] | None = None,
-                 details: dict | None = None) -> bool:
-    """Reopen a passed stage for re-review (back to draft); returns False when it is not passed.
-
-    ``codes`` are the criterion codes to re-review (None: all of them); the next submission carries
-    the other verdicts over (StageReview.reopen_codes, when the schema has it).
-    """
-    if stage.state not in PASSED_STATES:
-        return False
-    old = workflow.apply(stage, Action.REOPEN)
-    stage.decided_at = None
-    stage.reopen_codes = codes
-    db.session.flush()
-    record_event(actor, "stage.reopened", "stage_review", stage.id, before={"state": old.value},
-                 after={"state": stage.state.value, "trigger": trigger, "reopen_codes": codes,
-                        "project_id": stage.project_id, "stage": stage.name, **(details or {})},
-                 reason=reason)
-    log.info("stage %s reopened (%s): %s", stage.id, trigger, reason)
-    return True
 
 
 def after_project_change(actor, project: Project, changed_fields) -> list[StageReview]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,14 +23,10 @@ from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects.models import Project, ProjectMember
-from reviewboard.projects.services import open_stage
 from reviewboard.records.models import Record
-from reviewboard.records.services import issue_record
-from reviewboard.rereview.services import schedule_next_review
+from reviewboard.reviews import lifecycle, workflow
 from reviewboard.reviews import permissions as perms
-from reviewboard.reviews import resubmission, workflow
 from reviewboard.reviews.models import (
-    Condition,
     ReviewAssignment,
     SignOff,
     StageReview,
@@ -39,7 +34,7 @@ from reviewboard.reviews.models import (
     Verdict,
     lock_stage,
 )
-from reviewboard.reviews.workflow import Action, Outcome, StageState, VerdictValue
+from reviewboard.reviews.workflow import Outcome, StageState, VerdictValue
 
 log = logging.getLogger("reviewboard.reviews")
 security_log = logging.getLogger("reviewboard.security")
@@ -196,60 +191,8 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
                         "content_sha256": signoff.content_sha256, "conditions": len(conditions)},
                  on_behalf_of=behalf)
     log.info("stage %s signed by %s: %s", stage.id, reviewer.id, outcome.value)
-    _decide_if_quorum(reviewer, stage)
+    lifecycle.decide_if_quorum(reviewer, stage)
     return signoff
-
-
-def _decide_if_quorum(actor: User, stage: StageReview) -> None:
-    db.session.refresh(stage)
-    round_ = stage.current_round
-    db.session.refresh(round_)
-    action = workflow.decision([s.outcome for s in round_.signoffs], stage.quorum)
-    if action is None:
-        return
-    if action in (Action.APPROVE, Action.APPROVE_WITH_CONDITIONS):
-        waits = committee.approval_waits_for(stage, round_)
-        if waits:  # separation of duties / required expertise: stays in review until another signer
-            log.info("stage %s approval waits for %s", stage.id, "; ".join(waits))
-            return
-    old = workflow.apply(stage, action)
-    now = utcnow()
-    round_.outcome = {Action.APPROVE: Outcome.APPROVE, Action.APPROVE_WITH_CONDITIONS: Outcome.APPROVE_WITH_CONDITIONS,
-                      Action.REQUEST_CHANGES: Outcome.REQUEST_CHANGES, Action.REJECT: Outcome.REJECT}[action]
-    round_.decided_at = now
-    if stage.state.decided:
-        stage.decided_at = now
-    if action == Action.APPROVE_WITH_CONDITIONS:
-        _create_conditions(stage, round_)
-    if action == Action.REQUEST_CHANGES:
-        resubmission.record_reopen_codes(stage, round_)
-    else:
-        stage.reopen_codes = None  # consumed by this round; a later reopening sets its own
-    db.session.flush()
-    record_event(actor, "stage.decided", "stage_review", stage.id, before={"state": old.value},
-                 after={"state": stage.state.value, "round": round_.number,
-                        "signers": [s.printed_name for s in round_.signoffs],
-                        **({"reopened": stage.reopen_codes or "all"} if action == Action.REQUEST_CHANGES else {})})
-    schedule_next_review(actor, stage)
-    if stage.state.decided:
-        issue_record(actor, stage)
-    if stage.passed:
-        following = [s for s in stage.project.stages if s.position > stage.position]
-        if following and following[0].state == StageState.LOCKED:
-            open_stage(actor, following[0])
-
-
-def _create_conditions(stage: StageReview, round_) -> None:
-    """The conditions come into being with the decision, not with one reviewer's signature: until the quorum
-    decides, a proposed condition is part of that reviewer's signed content only. Each is taken from the
-    signed content, so it is exactly what its reviewer signed."""
-    for signoff in round_.signoffs:
-        if signoff.outcome != Outcome.APPROVE_WITH_CONDITIONS:
-            continue
-        for text, owner_id, due in json.loads(signoff.signed_content).get("conditions", []):
-            stage.conditions.append(Condition(signoff_id=signoff.id, text=text, owner_id=owner_id,
-                                              due_date=date.fromisoformat(due)))
-    db.session.flush()
 
 
 def assign_reviewer(chair: User, stage: StageReview, reviewer: User) -> ReviewAssignment:

@@ -23,8 +23,8 @@ from reviewboard.projects.forms import EvidenceForm, SubmitStageForm
 from reviewboard.projects.models import Evidence
 from reviewboard.projects.tiering import TIER_LABELS, TIER_ORDER, Tier, questionnaire
 from reviewboard.records.models import Record
+from reviewboard.reviews import lifecycle, resubmission, services
 from reviewboard.reviews import permissions as perms
-from reviewboard.reviews import resubmission, services
 from reviewboard.reviews.forms import AssignForm, review_form_class
 from reviewboard.reviews.models import StageReview
 from reviewboard.reviews.signatures import check_signoff
@@ -179,7 +179,7 @@ def submit(stage_id: int):
                 "tick this box to submit without it."]
             return _render(stage, submit_form=form, status=422)
         try:
-            round_ = project_services.submit_stage(current_user, stage, form.note.data or "", form.version.data)
+            round_ = lifecycle.submit_stage(current_user, stage, form.note.data or "", form.version.data)
         except IllegalTransition as exc:
             # a rule of the workflow (nothing changed, overdue conditions, ...): say which, beside the form
             form.form_errors.append(f"This stage cannot be submitted: {exc.reason}. Nothing was submitted.")

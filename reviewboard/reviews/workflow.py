@@ -87,6 +87,10 @@ class Facts:
     escalation_blocked: bool = False
     changed_since_last_round: bool = True
     overdue_conditions: bool = False  # open conditions past due on an earlier stage of the project
+    # an approval's signers (the round's sign-offs once the quorum is reached)
+    chair_cannot_approve_alone: bool = False  # the setting CHAIR_CANNOT_APPROVE_ALONE
+    signed_by_chairs_only: bool = False
+    missing_expertise: tuple[str, ...] = ()  # required expertise none of the signers brings
 
 
 class IllegalTransition(Exception):
@@ -116,6 +120,22 @@ def _resubmittable(facts: Facts) -> str | None:
     return _submittable(facts)
 
 
+def approval_waits(facts: Facts) -> list[str]:
+    """What an approval still waits for: a signer who is not a chair (separation of duties, when set) and
+    signers with the required expertise. Empty when the approval can be decided."""
+    waits = []
+    if facts.chair_cannot_approve_alone and facts.signed_by_chairs_only:
+        waits.append("a signature from a reviewer who is not a chair (a chair cannot approve alone)")
+    if facts.missing_expertise:
+        waits.append("a signer with the required expertise: " + ", ".join(facts.missing_expertise))
+    return waits
+
+
+def _approvable(facts: Facts) -> str | None:
+    waits = approval_waits(facts)
+    return "the approval waits for " + "; and ".join(waits) if waits else None
+
+
 def _always(_facts: Facts) -> str | None:
     return None
 
@@ -135,9 +155,9 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(frozenset({StageState.DRAFT}), Action.SUBMIT, StageState.IN_REVIEW, _submittable),
         Transition(frozenset({StageState.CHANGES_REQUESTED}), Action.RESUBMIT, StageState.IN_REVIEW,
                    _resubmittable),
-        Transition(frozenset({StageState.IN_REVIEW}), Action.APPROVE, StageState.APPROVED, _always),
+        Transition(frozenset({StageState.IN_REVIEW}), Action.APPROVE, StageState.APPROVED, _approvable),
         Transition(frozenset({StageState.IN_REVIEW}), Action.APPROVE_WITH_CONDITIONS,
-                   StageState.APPROVED_WITH_CONDITIONS, _always),
+                   StageState.APPROVED_WITH_CONDITIONS, _approvable),
         Transition(frozenset({StageState.IN_REVIEW}), Action.REQUEST_CHANGES, StageState.CHANGES_REQUESTED,
                    _always),
         Transition(frozenset({StageState.IN_REVIEW}), Action.REJECT, StageState.REJECTED, _always),

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from reviewboard.reviews import lifecycle
 from tests.browser.conftest import outside_event_loop
 from tests.browser.test_flows import choice, flash, heading, high_risk_project, sign_in
 
@@ -111,7 +112,7 @@ def test_reviewer_sees_what_changed_since_the_last_round(live_server, new_page, 
             name=record.name, purpose="Routes callers by topic; sentiment only sets the queue order."),
             dict(record.answers), record.version)
         projects.add_evidence(person, stage, criteria[0].id, "sentiment-tests.csv", b"case,result\n1,ok\n")
-        projects.submit_stage(person, stage, "Narrowed the purpose and added the test results.", stage.version)
+        lifecycle.submit_stage(person, stage, "Narrowed the purpose and added the test results.", stage.version)
 
     _decide(live_server, stage_id, round_one_then_resubmit)
 

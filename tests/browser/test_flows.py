@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from reviewboard.reviews import lifecycle
 from tests.browser.conftest import (
     README_SHOTS,
     LiveServer,
@@ -87,7 +88,6 @@ def high_risk_project(live: LiveServer, owner: Person, waiting_days: int = 2, **
 
     from reviewboard.auth.models import User
     from reviewboard.models.base import clock_at, utcnow
-    from reviewboard.projects import services as projects
     from tests.support.factories import Factory
 
     with live.session() as session, clock_at(utcnow() - timedelta(days=waiting_days, hours=3)):
@@ -97,7 +97,7 @@ def high_risk_project(live: LiveServer, owner: Person, waiting_days: int = 2, **
         stage = project.stages[0]
         make.evidence(stage, actor=user, filename="use-case-brief.md",
                       data=f"# {project.name}\n\n{project.purpose}\n".encode())
-        projects.submit_stage(user, stage, "Design dossier, first submission.", stage.version)
+        lifecycle.submit_stage(user, stage, "Design dossier, first submission.", stage.version)
         return project.id, stage.id
 
 

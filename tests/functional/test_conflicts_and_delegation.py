@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from reviewboard.committee.models import ConflictDeclaration, Delegation
 from reviewboard.models.base import utcnow
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.models import Verdict
 from tests.support.factories import PASSWORD
@@ -20,12 +21,11 @@ SECRET = "Operational details nobody conflicted may read"
 
 @pytest.fixture()
 def stage(make):
-    from reviewboard.projects import services as projects
 
     project = make.project(name="Harbour Pilot Scheduler")
     stage = project.stages[0]
     make.evidence(stage, filename="secret.md", data=f"# {SECRET}\n".encode())
-    projects.submit_stage(project.owner, stage, "", stage.version)
+    lifecycle.submit_stage(project.owner, stage, "", stage.version)
     return stage
 
 

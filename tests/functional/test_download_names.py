@@ -95,7 +95,7 @@ def test_a_plain_ascii_name_needs_no_encoded_form():
 
 
 def test_records_and_packs_of_evidence_named_in_many_scripts_download(client, make, db_session):
-    from reviewboard.projects.services import submit_stage
+    from reviewboard.reviews.lifecycle import submit_stage
 
     project = make.project()
     stage = project.stages[0]

@@ -14,6 +14,7 @@ from reviewboard.committee.models import ConflictDeclaration, Delegation
 from reviewboard.config import from_environment
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.projects.models import ProjectMember
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.models import SignOff, Verdict
@@ -447,7 +448,6 @@ def test_the_queue_drops_a_recused_reviewer_and_offers_a_delegate_the_away_revie
 
 
 def test_each_round_needs_its_own_declaration(make, db_session):
-    from reviewboard.projects import services as projects
 
     stage = make.submitted_stage()
     a, b = make.reviewers(2)
@@ -457,7 +457,7 @@ def test_each_round_needs_its_own_declaration(make, db_session):
     make.sign(third, stage, Outcome.REQUEST_CHANGES)
     assert stage.state == StageState.CHANGES_REQUESTED
     make.evidence(stage, filename="answers.md", data=b"# Answers to the reviewers\n")
-    projects.submit_stage(stage.project.owner, stage, "Addressed comments", stage.version)
+    lifecycle.submit_stage(stage.project.owner, stage, "Addressed comments", stage.version)
     assert stage.round_number == 2
     for person in (a, b):
         assert perms.must_declare(person, stage)

@@ -14,9 +14,9 @@ from reviewboard.audit.models import AuditEvent
 from reviewboard.conditions import services as conditions
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.models.base import utcnow
-from reviewboard.projects import services as projects
 from reviewboard.records.pdf import render_record_html
 from reviewboard.records.services import build_record_data
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.models import Condition
 from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState
@@ -46,7 +46,7 @@ def _submit_next(make, stage):
     following = stage.project.stages[1]
     assert following.state == StageState.DRAFT
     make.evidence(following)
-    return following, lambda: projects.submit_stage(stage.project.owner, following, "", following.version)
+    return following, lambda: lifecycle.submit_stage(stage.project.owner, following, "", following.version)
 
 
 def _events(db_session, condition):

@@ -15,6 +15,7 @@ from reviewboard.pipelines.diff import diff_versions
 from reviewboard.pipelines.models import Pipeline
 from reviewboard.pipelines.schema import PipelineFileError
 from reviewboard.projects import services as projects
+from reviewboard.reviews import lifecycle
 from tests.support.factories import NO, project_fields
 
 
@@ -148,13 +149,13 @@ def test_submission_sets_the_decision_due_time(make, db_session):
     stage = project.stages[0]
     assert stage.due_at is None
     make.evidence(stage)
-    round_ = projects.submit_stage(owner, stage, "", stage.version)
+    round_ = lifecycle.submit_stage(owner, stage, "", stage.version)
     assert stage.due_at is not None
     assert abs(stage.due_at - (round_.submitted_at + timedelta(days=30))) < timedelta(seconds=5)
     standard = make.project(owner)
     standard.stages[0].pipeline_stage.due_days = None  # a pipeline may set no due time: none is shown
     make.evidence(standard.stages[0])
-    projects.submit_stage(owner, standard.stages[0], "", standard.stages[0].version)
+    lifecycle.submit_stage(owner, standard.stages[0], "", standard.stages[0].version)
     assert standard.stages[0].due_at is None
 
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from reviewboard.comments.services import post_comment
-from reviewboard.projects import services as projects
 from reviewboard.records.models import Record
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews.services import SigningRefused
 from reviewboard.reviews.workflow import Outcome
 
@@ -28,7 +28,7 @@ def issued(make, db_session):
     stage = project.stages[0]
     make.evidence(stage, filename="impact-assessment.md")
     make.evidence(stage, filename="dpia-summary.md")
-    projects.submit_stage(project.owner, stage, NOTE, stage.version)
+    lifecycle.submit_stage(project.owner, stage, NOTE, stage.version)
     first, second = make.reviewers()
     make.verdicts(first, stage)
     with pytest.raises(SigningRefused):

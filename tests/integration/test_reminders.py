@@ -18,6 +18,7 @@ from reviewboard.models.base import utcnow
 from reviewboard.notify.digest import build_digests
 from reviewboard.notify.models import Notice
 from reviewboard.projects import services as projects
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.workflow import Outcome, StageState, VerdictValue
 from tests.integration.test_rereview import approve, declare_no_conflict, new_project, pipeline_with
@@ -122,7 +123,7 @@ def world(make, db_session) -> World:
     project = new_project(make, one, owner=owner, name="Returned project")
     returned = project.stages[0]
     make.evidence(returned)
-    projects.submit_stage(owner, returned, "", returned.version)
+    lifecycle.submit_stage(owner, returned, "", returned.version)
     request_changes(signer, returned)
 
     project = new_project(make, one, owner=owner, tier="high", name="Conditional project")
@@ -131,7 +132,7 @@ def world(make, db_session) -> World:
     criterion = conditional.applicable_criteria()[0]
     evidence = projects.add_evidence(owner, conditional, criterion.id, "dpia.md", b"# DPIA\n",
                                      expires_on=TODAY + timedelta(days=10))
-    projects.submit_stage(owner, conditional, "", conditional.version)
+    lifecycle.submit_stage(owner, conditional, "", conditional.version)
     declare_no_conflict(signer, conditional)
     make.verdicts(signer, conditional)
     reviews.sign_decision(signer, conditional, Outcome.APPROVE_WITH_CONDITIONS, PASSWORD,
@@ -237,7 +238,7 @@ def test_no_repeat_on_a_second_run_or_after_a_resubmission(make, world, db_sessi
     returned = w.returned
     reviews.assign_reviewer(w.chair, returned, w.reviewer)
     make.evidence(returned, filename="fallback.md", data=b"# Fallback procedure\n")
-    projects.submit_stage(w.owner, returned, "Added the fallback procedure.", returned.version)
+    lifecycle.submit_stage(w.owner, returned, "Added the fallback procedure.", returned.version)
     remind("--date", TODAY.isoformat())
     [mail] = smtp_server.messages[first:]
     assert mail[0] == [w.reviewer.email] and "Returned project" in mail[1].get_body(("plain",)).get_content()
@@ -248,7 +249,7 @@ def test_no_repeat_on_a_second_run_or_after_a_resubmission(make, world, db_sessi
     [mail] = smtp_server.messages[first + 1:]
     assert mail[0] == [w.owner.email] and "round 2" in mail[1].get_body(("plain",)).get_content()
     make.evidence(returned, filename="fallback-v2.md", data=b"# Fallback procedure v2\n")
-    projects.submit_stage(w.owner, returned, "Again.", returned.version)
+    lifecycle.submit_stage(w.owner, returned, "Again.", returned.version)
     assert returned.state == StageState.IN_REVIEW
     output = remind("--date", TODAY.isoformat())
     assert len(smtp_server.messages) == first + 2

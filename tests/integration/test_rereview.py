@@ -14,8 +14,10 @@ from reviewboard.audit.models import AuditEvent
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.models import Pipeline, PipelineStage
 from reviewboard.projects import services as projects
+from reviewboard.projects.models import PROJECT_FIELDS, project_state
 from reviewboard.rereview import services as rereview
 from reviewboard.rereview.rules import RulesError, load_rules, parse_rules
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews.workflow import StageState
 from tests.support.factories import NO, project_fields
 
@@ -65,7 +67,7 @@ def approve(make, stage, reviewer=None):
     """Submit ``stage`` (with one evidence file unless it has some) and have one reviewer approve it."""
     if not [e for e in stage.evidence if not e.withdrawn]:
         make.evidence(stage)
-    projects.submit_stage(stage.project.owner, stage, "", stage.version)
+    lifecycle.submit_stage(stage.project.owner, stage, "", stage.version)
     reviewer = reviewer or make.user("reviewer")
     declare_no_conflict(reviewer, stage)
     make.sign(reviewer, stage)
@@ -75,7 +77,7 @@ def approve(make, stage, reviewer=None):
 
 
 def edit(project, **changes):
-    fields = {f: getattr(project, f) for f in projects.PROJECT_FIELDS}
+    fields = {f: getattr(project, f) for f in PROJECT_FIELDS}
     fields.update(changes)
     answers = {k: v for k, v in project.answers.items() if k not in projects.QUESTIONNAIRE_FIELDS}
     return projects.update_project(project.owner, project, fields, answers, project.version)
@@ -122,9 +124,9 @@ def test_a_new_model_or_model_version_reopens_r_and_d_testing_and_deployment(mak
 
 def test_an_empty_model_is_left_out_of_the_snapshot_so_older_rounds_compare_equal(make, db_session):
     project = new_project(make, pipeline_with(db_session, "DES"))
-    assert "model" not in projects.project_state(project)
+    assert "model" not in project_state(project)
     project.model = "A model"
-    assert projects.project_state(project)["model"] == "A model"
+    assert project_state(project)["model"] == "A model"
 
 
 def test_a_change_that_is_not_material_reopens_nothing(make, db_session):
@@ -143,7 +145,7 @@ def test_stages_in_review_or_locked_are_never_reopened(make, db_session):
     project = new_project(make, pipeline)
     des, dev = project.stages
     make.evidence(des)
-    projects.submit_stage(project.owner, des, "", des.version)
+    lifecycle.submit_stage(project.owner, des, "", des.version)
 
     reopened = rereview.after_project_change(project.owner, project, ["purpose", "system_type"])
 
@@ -180,9 +182,9 @@ def test_shipped_rules_load():
 
 # -- recurrence -----------------------------------------------------------------------------------
 def test_add_months_clamps_to_the_end_of_the_month():
-    assert rereview.add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
-    assert rereview.add_months(date(2026, 11, 28), 12) == date(2027, 11, 28)
-    assert rereview.add_months(date(2027, 12, 15), 1) == date(2028, 1, 15)
+    assert lifecycle.add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert lifecycle.add_months(date(2026, 11, 28), 12) == date(2027, 11, 28)
+    assert lifecycle.add_months(date(2027, 12, 15), 1) == date(2028, 1, 15)
 
 
 @pytest.mark.parametrize(("tier", "months"), [("high", 6), ("medium", 12), ("low", 24), ("prohibited", 6)])
@@ -192,7 +194,7 @@ def test_an_approved_operation_stage_gets_its_next_review_date_by_tier(make, db_
     if tier == "prohibited":
         project.escalation_cleared_by_id = make.user("chair").id  # cleared, still counted as high for recurrence
     ops = approve(make, project.stages[0])
-    assert ops.next_review_on == rereview.add_months(ops.decided_at.date(), months)
+    assert ops.next_review_on == lifecycle.add_months(ops.decided_at.date(), months)
 
 
 def test_the_pipeline_stages_own_recurrence_wins_and_other_stages_do_not_recur(make, db_session):
@@ -204,7 +206,7 @@ def test_the_pipeline_stages_own_recurrence_wins_and_other_stages_do_not_recur(m
     approve(make, des)
     approve(make, ops)
     assert des.next_review_on is None
-    assert ops.next_review_on == rereview.add_months(ops.decided_at.date(), 3)
+    assert ops.next_review_on == lifecycle.add_months(ops.decided_at.date(), 3)
 
 
 # -- sweep ----------------------------------------------------------------------------------------

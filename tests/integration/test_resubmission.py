@@ -12,6 +12,7 @@ from sqlalchemy import select
 from reviewboard.audit.models import AuditEvent
 from reviewboard.core.errors import ServiceError
 from reviewboard.projects import services as projects
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.resubmission import current_diff
 from reviewboard.reviews.signatures import check_signoff
@@ -31,7 +32,7 @@ def request_changes(reviewer, stage, marked=(), reopen_all=False):
 
 def resubmit(make, stage, note="Added the test data."):
     make.evidence(stage, filename=f"round-{stage.round_number + 1}.md", data=f"# {note}\n".encode())
-    return projects.submit_stage(stage.project.owner, stage, note, stage.version)
+    return lifecycle.submit_stage(stage.project.owner, stage, note, stage.version)
 
 
 def verdicts_of(round_, reviewer):
@@ -131,12 +132,12 @@ def test_an_unchanged_resubmission_is_refused_even_with_a_new_note(make, db_sess
     make.sign(a, stage)
     request_changes(b, stage)
     with pytest.raises(IllegalTransition, match="nothing changed since the last round"):
-        projects.submit_stage(stage.project.owner, stage, "We think it is fine as it is.", stage.version)
+        lifecycle.submit_stage(stage.project.owner, stage, "We think it is fine as it is.", stage.version)
     assert stage.state == StageState.CHANGES_REQUESTED and stage.round_number == 1
 
 
 def test_after_a_reopen_the_next_submission_carries_over_the_verdicts_not_reopened(make, db_session, reviewed):
-    from reviewboard.rereview.services import reopen_stage
+    from reviewboard.reviews.lifecycle import reopen_stage
 
     stage, criteria, (a, b) = reviewed
     make.sign(a, stage)
@@ -145,7 +146,7 @@ def test_after_a_reopen_the_next_submission_carries_over_the_verdicts_not_reopen
     assert reopen_stage(make.user("chair"), stage, trigger="material_change", reason="New data source.",
                         codes=[criteria[1].code])
     assert stage.state == StageState.DRAFT
-    round_two = projects.submit_stage(stage.project.owner, stage, "", stage.version)
+    round_two = lifecycle.submit_stage(stage.project.owner, stage, "", stage.version)
     for reviewer in (a, b):
         assert set(verdicts_of(round_two, reviewer)) == {c.code for c in criteria} - {criteria[1].code}
 
@@ -163,7 +164,7 @@ def test_the_reviewer_sees_what_changed_since_the_last_round(make, db_session, r
     projects.withdraw_evidence(owner, old)
     projects.add_evidence(owner, stage, old.criterion_id, "brief-v2.md", b"# Evidence, second version\n")
     projects.add_evidence(owner, stage, criteria[2].id, "tests.csv", b"case,result\n1,ok\n")
-    projects.submit_stage(owner, stage, "Purpose narrowed; brief rewritten; tests added.", stage.version)
+    lifecycle.submit_stage(owner, stage, "Purpose narrowed; brief rewritten; tests added.", stage.version)
     diff = current_diff(stage)
     assert (diff.before_round, diff.after_round) == (1, 2)
     assert diff.note == "Purpose narrowed; brief rewritten; tests added."
@@ -183,7 +184,7 @@ def test_a_new_model_version_alone_makes_a_resubmission_and_shows_in_the_diff(ma
     project, owner = stage.project, stage.project.owner
     projects.update_project(owner, project, project_fields(name=project.name, model="Classifier v3 (retrained)"),
                             dict(project.answers), project.version)
-    projects.submit_stage(owner, stage, "Retrained the classifier.", stage.version)  # nothing else changed
+    lifecycle.submit_stage(owner, stage, "Retrained the classifier.", stage.version)  # nothing else changed
     diff = current_diff(stage)
     assert [(c.label, c.before, c.after) for c in diff.fields] == [
         ("AI models and versions", "—", "Classifier v3 (retrained)")]

@@ -13,6 +13,7 @@ from reviewboard.core.errors import ServiceError
 from reviewboard.models.base import utcnow
 from reviewboard.projects import services as projects
 from reviewboard.records.models import Record
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState
 
@@ -52,9 +53,9 @@ def test_request_changes_returns_the_stage_and_resubmission_opens_round_two(make
     assert stage.state == StageState.CHANGES_REQUESTED
     assert _count(db_session, Record, Record.stage_review_id == stage.id) == 0
     with pytest.raises(IllegalTransition, match="nothing changed"):
-        projects.submit_stage(stage.project.owner, stage, "", stage.version)
+        lifecycle.submit_stage(stage.project.owner, stage, "", stage.version)
     make.evidence(stage, filename="answers.md", data=b"# Answers to the reviewers\n")
-    round_two = projects.submit_stage(stage.project.owner, stage, "Addressed comments", stage.version)
+    round_two = lifecycle.submit_stage(stage.project.owner, stage, "Addressed comments", stage.version)
     assert round_two.number == 2 and stage.state == StageState.IN_REVIEW
     assert [r.number for r in stage.rounds] == [1, 2]
     assert stage.rounds[0].outcome == Outcome.REQUEST_CHANGES  # every round is kept
@@ -108,7 +109,7 @@ def test_next_stage_cannot_be_submitted_before_the_previous_is_approved(make, db
     later = project.stages[1]
     assert later.state == StageState.LOCKED
     with pytest.raises(ServiceError):
-        projects.submit_stage(project.owner, later, "", later.version)
+        lifecycle.submit_stage(project.owner, later, "", later.version)
 
 
 def test_prohibited_tier_blocks_submission_until_a_chair_clears_it(make, db_session):
@@ -117,11 +118,11 @@ def test_prohibited_tier_blocks_submission_until_a_chair_clears_it(make, db_sess
     stage = project.stages[0]
     make.evidence(stage)
     with pytest.raises(IllegalTransition, match="chair"):
-        projects.submit_stage(project.owner, stage, "", stage.version)
+        lifecycle.submit_stage(project.owner, stage, "", stage.version)
     chair = make.user("chair")
     projects.clear_escalation(chair, project, "Scoped to an internal pilot with consent.", "high")
     assert project.tier == "high" and not project.blocked_by_escalation
-    projects.submit_stage(project.owner, stage, "", stage.version)
+    lifecycle.submit_stage(project.owner, stage, "", stage.version)
     assert stage.state == StageState.IN_REVIEW
 
 

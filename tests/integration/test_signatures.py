@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from reviewboard.config import from_environment
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews.services import SigningRefused
 from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import Outcome
@@ -54,14 +55,13 @@ def test_signature_with_edited_content_or_verdict_is_invalid(make, db_session):
 
 
 def test_signature_on_an_earlier_round_is_superseded(make, db_session):
-    from reviewboard.projects import services as projects
 
     stage = make.submitted_stage()
     a, b = make.reviewers()
     first = make.sign(a, stage, Outcome.APPROVE)
     make.sign(b, stage, Outcome.REQUEST_CHANGES)
     make.evidence(stage, filename="fix.md", data=b"# fixed\n")
-    projects.submit_stage(stage.project.owner, stage, "", stage.version)
+    lifecycle.submit_stage(stage.project.owner, stage, "", stage.version)
     status = check_signoff(first)
     assert status.state == "superseded" and "round 2" in status.reason
 

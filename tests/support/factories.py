@@ -9,6 +9,7 @@ from sqlalchemy import select
 from reviewboard.auth.services import create_user
 from reviewboard.pipelines.models import Pipeline
 from reviewboard.projects import services as projects
+from reviewboard.reviews import lifecycle
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.workflow import Outcome, VerdictValue
 
@@ -55,7 +56,7 @@ class Factory:
         project = self.project(owner, **fields)
         stage = project.stages[0]
         self.evidence(stage)
-        projects.submit_stage(project.owner, stage, "", stage.version)
+        lifecycle.submit_stage(project.owner, stage, "", stage.version)
         return stage
 
     def verdicts(self, reviewer, stage, value=VerdictValue.MEETS, rationale=""):

@@ -91,3 +91,30 @@ def test_quorum_decision(outcomes, quorum, expected):
 def test_signature_meaning_names_outcome_role_and_stage():
     assert workflow.signature_meaning(Outcome.APPROVE, "Ethics reviewer", "Testing") == \
         "Approved as ethics reviewer, stage Testing"
+
+
+@pytest.mark.parametrize("action", [Action.APPROVE, Action.APPROVE_WITH_CONDITIONS])
+def test_an_approval_by_chairs_alone_waits_for_a_non_chair_when_the_rule_is_on(action):
+    chairs_only = Facts(chair_cannot_approve_alone=True, signed_by_chairs_only=True)
+    reason = workflow.refusal(StageState.IN_REVIEW, action, chairs_only)
+    assert reason == ("the approval waits for a signature from a reviewer who is not a chair "
+                      "(a chair cannot approve alone)")
+    rule_off = Facts(chair_cannot_approve_alone=False, signed_by_chairs_only=True)
+    a_non_chair_signed = Facts(chair_cannot_approve_alone=True, signed_by_chairs_only=False)
+    assert workflow.can(StageState.IN_REVIEW, action, rule_off)
+    assert workflow.can(StageState.IN_REVIEW, action, a_non_chair_signed)
+
+
+def test_an_approval_waits_for_the_required_expertise_and_says_which():
+    facts = Facts(chair_cannot_approve_alone=True, signed_by_chairs_only=True, missing_expertise=("legal", "privacy"))
+    assert workflow.approval_waits(facts) == [
+        "a signature from a reviewer who is not a chair (a chair cannot approve alone)",
+        "a signer with the required expertise: legal, privacy"]
+    with pytest.raises(IllegalTransition, match="required expertise: legal, privacy"):
+        workflow.apply(Stage(StageState.IN_REVIEW), Action.APPROVE, facts)
+
+
+@pytest.mark.parametrize("action", [Action.REQUEST_CHANGES, Action.REJECT])
+def test_changes_and_rejections_never_wait_for_other_signers(action):
+    facts = Facts(chair_cannot_approve_alone=True, signed_by_chairs_only=True, missing_expertise=("legal",))
+    assert workflow.can(StageState.IN_REVIEW, action, facts)
