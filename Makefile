@@ -44,9 +44,10 @@ demo: db keys
 	@echo "==> Loading demo data"
 	@$(RB) demo
 
+# gunicorn (`reviewboard serve`); WORKERS and THREADS override REVIEWBOARD_SERVE_WORKERS/_THREADS (README, Serving)
 serve: system-deps-serve
-	@echo "==> Serving ReviewBoard on http://$(HOST):$(PORT) (Ctrl-C to stop)"
-	@$(RB) run --host $(HOST) --port $(PORT)
+	@echo "==> Serving ReviewBoard on http://$(HOST):$(PORT) with gunicorn (Ctrl-C to stop)"
+	@$(RB) serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS)) $(if $(THREADS),--threads $(THREADS))
 
 # The ten slowest tests are listed at the end: the concurrency and crash tests' figures, run by run.
 test: system-deps install

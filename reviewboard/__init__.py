@@ -42,6 +42,10 @@ def create_app(test_config: dict | None = None, *, making_keys: bool = False) ->
     _init_extensions(app, extensions)
     _register_blueprints(app)
 
+    from reviewboard.ops.serving import trust_proxies
+
+    trust_proxies(app)
+
     from reviewboard.cli import register_cli
 
     register_cli(app)
@@ -134,9 +138,11 @@ def _init_extensions(app: Flask, ext) -> None:
 
     from reviewboard.auth import session as auth_session
     from reviewboard.core import boundary, errors_web, security
+    from reviewboard.ops import access_log
 
     auth_session.init_app(app)
     security.init_app(app)
+    access_log.init_app(app)  # before the commit hook, so that the line is written after the commit
     boundary.init_app(app)
     errors_web.init_app(app)
 
@@ -148,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.committee.views import bp as committee_bp
     from reviewboard.conditions.views import bp as conditions_bp
     from reviewboard.core.views import bp as core_bp
+    from reviewboard.ops.health import bp as ops_bp
     from reviewboard.pipelines.views import bp as pipelines_bp
     from reviewboard.projects.views import bp as projects_bp
     from reviewboard.records.pack_views import bp as packs_bp
@@ -160,5 +167,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(conditions_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(pipelines_bp)
+    app.register_blueprint(ops_bp)
 
     import reviewboard.notify.models  # noqa: F401  (no blueprint: registers the notice table's model)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 from sqlalchemy import select
 
 from reviewboard.audit.anchors import checkpoint_if_stale, create_checkpoint, init_mac_key, mac_key_path
@@ -25,6 +25,7 @@ from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.notify.services import DigestSender, build_digests, deliver
 from reviewboard.ops.backup import BackupError, backup, restore
+from reviewboard.ops.serving import ServeOptions, automatic_workers, serve, shares_rate_limits
 from reviewboard.pipelines import services
 from reviewboard.pipelines.schema import PipelineFileError
 from reviewboard.pipelines.services import import_pipeline
@@ -79,6 +80,7 @@ def register_cli(app) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(serve_command)
 
 
 # -- users -----------------------------------------------------------------------------------------
@@ -428,6 +430,41 @@ def pipeline_import(file, publish):
         raise click.ClickException(exc.message) from exc
     click.echo(f"Imported {pipeline.name} as version {pipeline.version} ({pipeline.status}), "
                f"{len(pipeline.stages)} stage(s)")
+
+
+# -- serving ---------------------------------------------------------------------------------------
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every one).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", type=click.IntRange(0), help="Worker processes (REVIEWBOARD_SERVE_WORKERS; 0: automatic, "
+              "one until REDIS_URL lets workers share rate-limit counters).")
+@click.option("--threads", type=click.IntRange(1), help="Threads per worker (REVIEWBOARD_SERVE_THREADS, 4).")
+@click.option("--graceful-timeout", type=click.IntRange(1),
+              help="Seconds requests in flight get to finish after SIGTERM (REVIEWBOARD_SERVE_GRACEFUL_TIMEOUT, 30).")
+@pass_script_info
+def serve_command(info: ScriptInfo, host, port, workers, threads, graceful_timeout):
+    """Serve ReviewBoard with gunicorn until SIGTERM (requests in flight finish first) or Ctrl-C (at once).
+
+    Each request writes one JSON access-log line to standard error; REVIEWBOARD_LOG_LEVEL (INFO) sets how much
+    the application logs. Behind reverse proxies set REVIEWBOARD_TRUSTED_PROXIES to their number.
+    """
+    import logging
+    import os
+
+    app = info.load_app()
+    cfg = app.config
+    workers = workers if workers is not None else cfg["SERVE_WORKERS"]
+    options = ServeOptions(host=host, port=port, workers=workers or automatic_workers(app),
+                           threads=threads or cfg["SERVE_THREADS"], timeout=cfg["SERVE_TIMEOUT"],
+                           graceful_timeout=graceful_timeout or cfg["SERVE_GRACEFUL_TIMEOUT"])
+    if options.workers > 1 and not shares_rate_limits(app):
+        click.echo(f"Warning: {options.workers} workers count rate limits each in their own memory, which "
+                   "multiplies them; set REDIS_URL to share the counters.", err=True)
+    logging.getLogger("reviewboard").setLevel(os.environ.get("REVIEWBOARD_LOG_LEVEL", "INFO"))
+    click.echo(f"Serving ReviewBoard on http://{options.bind}/ with {_counted(options.workers, 'worker')} x "
+               f"{_counted(options.threads, 'thread')} (gunicorn); SIGTERM stops it gracefully, Ctrl-C at once.",
+               err=True)
+    serve(app, options)
 
 
 # -- demo ------------------------------------------------------------------------------------------

@@ -86,6 +86,17 @@ class Defaults:
     CHAIR_CANNOT_APPROVE_ALONE = True
     # Anti-automation (ASVS 2.4.1): projects one person may register per period
     PROJECT_CREATION_LIMIT = "30 per hour"
+    # `reviewboard serve` (gunicorn; its options override these). 0 workers: automatic, one until REDIS_URL lets
+    # workers share rate-limit counters (ops/serving.py). Requests in flight get GRACEFUL_TIMEOUT seconds after
+    # SIGTERM; a worker silent for TIMEOUT seconds is restarted.
+    SERVE_WORKERS = 0
+    SERVE_THREADS = 4
+    SERVE_TIMEOUT = 60
+    SERVE_GRACEFUL_TIMEOUT = 30
+    # Reverse proxies in front that add X-Forwarded-For/-Proto/-Host/-Port (0: none; see ops/serving.py)
+    TRUSTED_PROXIES = 0
+    # One JSON line per request on the reviewboard.access logger (ops/access_log.py)
+    ACCESS_LOG = True
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

@@ -25,6 +25,8 @@ class JsonLineFormatter(logging.Formatter):
             value = getattr(record, key, None)
             if value is not None:
                 entry[key] = value
+        for key, value in getattr(record, "fields", {}).items():  # a logger's own fields (the access log's)
+            entry.setdefault(key, value)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=True)

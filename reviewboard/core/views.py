@@ -1,4 +1,4 @@
-"""Home, dashboard, health check and the site icon."""
+"""Home, dashboard and the site icon."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from reviewboard.audit.models import AuditEvent
 from reviewboard.auth.models import Role, User
@@ -77,9 +77,3 @@ def favicon():
     """Browsers ask every site for /favicon.ico, whatever the page links."""
     return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
                                max_age=86400)
-
-
-@bp.get("/healthz")
-def healthz():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}

@@ -65,6 +65,8 @@ ROUTES = {
     "pipeline draft": "/pipelines/drafts/{draft}",
     "pipeline draft stage": "/pipelines/drafts/{draft}/stages/{draft_stage}",
     "pipeline publish": "/pipelines/drafts/{draft}/publish",
+    "liveness probe": "/healthz",
+    "readiness probe": "/readyz",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -108,6 +110,9 @@ EXPECTED = {
     "pipeline draft": (403, 403, 403, 200, 403),
     "pipeline draft stage": (403, 403, 403, 200, 403),
     "pipeline publish": (403, 403, 403, 200, 403),
+    # for load balancers: anonymous, no data (tests/functional/test_health.py)
+    "liveness probe": (200, 200, 200, 200, 200),
+    "readiness probe": (200, 200, 200, 200, 200),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -116,12 +121,11 @@ UNCLASSIFIED_OK = {
     "static": "public static files (headers tested in test_sessions_and_headers.py)",
     "bootstrap.static": "Bootstrap's bundled static files",
     "core.index": "redirects to the dashboard or the sign-in page",
-    "core.healthz": "public health check, no data",
     "core.favicon": "the site icon, public (tested in test_sessions_and_headers.py)",
     "auth.login": "the public sign-in page (rate limits and CSRF tested elsewhere)",
 }
 ROLES = ("anonymous", *SIGNED_IN, "deactivated")
-PUBLIC = {"verify", "seal certificate"}
+PUBLIC = {"verify", "seal certificate", "liveness probe", "readiness probe"}
 
 
 def expected_status(role: str, route: str) -> int:

@@ -135,7 +135,7 @@ def test_a_500_shows_no_traceback_sql_or_config(client, app, monkeypatch):
     def boom():
         raise RuntimeError("SELECT secret FROM config WHERE key='SECRET_KEY'")
 
-    monkeypatch.setitem(app.view_functions, "core.healthz", lambda: boom())
+    monkeypatch.setitem(app.view_functions, "ops.healthz", lambda: boom())
     response = client.get("/healthz")
     assert response.status_code == 500
     body = response.get_data(as_text=True)

@@ -1,5 +1,6 @@
-"""A real ReviewBoard server process (``reviewboard run``) for tests that need separate processes:
-crashes (SIGKILL), concurrent HTTP clients, and several app servers sharing one Redis."""
+"""A real ReviewBoard server process (``reviewboard run``, or ``reviewboard serve``: gunicorn) for tests that need
+separate processes: crashes (SIGKILL), concurrent HTTP clients, several app servers sharing one Redis, and the
+production server's access log and graceful shutdown."""
 
 from __future__ import annotations
 
@@ -35,12 +36,15 @@ class Server:
     """``reviewboard run`` on a free loopback port, configured through the environment like production.
 
     ``threaded=False`` serves one request at a time (the crash test's stream); ``extra_env`` adds or
-    overrides settings (``REVIEWBOARD_...``, ``REDIS_URL``)."""
+    overrides settings (``REVIEWBOARD_...``, ``REDIS_URL``); ``serve_args`` runs ``reviewboard serve`` (gunicorn)
+    with these options instead of Flask's development server."""
 
     def __init__(self, database_url: str, secret_key: str, instance: Path, signing_dir: Path, *,
-                 threaded: bool = False, extra_env: dict | None = None, name: str = "server"):
+                 threaded: bool = False, extra_env: dict | None = None, name: str = "server",
+                 serve_args: list[str] | None = None):
         self.log = Path(instance) / f"{name}.log"
         self.threaded = threaded
+        self.serve_args = serve_args
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
@@ -61,9 +65,12 @@ class Server:
 
     def start(self) -> Server:
         cli = str(Path(sys.executable).with_name("reviewboard"))
-        args = [cli, "run", "--host", "127.0.0.1", "--port", str(self.port)]
-        if not self.threaded:
-            args.append("--without-threads")
+        if self.serve_args is not None:
+            args = [cli, "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.serve_args]
+        else:
+            args = [cli, "run", "--host", "127.0.0.1", "--port", str(self.port)]
+            if not self.threaded:
+                args.append("--without-threads")
         self.proc = subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL,  # noqa: S603
                                      stderr=self.log.open("ab"))
         deadline = time.time() + 90
