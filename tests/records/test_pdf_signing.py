@@ -318,7 +318,7 @@ def test_pdf_text_shows_record_identity_signatures_and_integrity(signed_pdf, tmp
     # compare with the file digest ReviewBoard lists
     assert squash("File SHA-256 (this PDF)") in flat
     html = render_record_html(record)
-    labels = re.findall(r"<(?:th|span class=\"label\")>([^<]*SHA-256[^<]*)<", html)
+    labels = re.findall(r"<(?:th[^>]*|span class=\"label\")>([^<]*SHA-256[^<]*)<", html)
     assert set(labels) == {"Content SHA-256 (record data)", "Evidence file SHA-256",
                            "Sign-off SHA-256 (what was signed)", "Certificate SHA-256 fingerprint"}, labels
     assert squash(f"Certificate SHA-256 fingerprint {record['seal_certificate']['sha256_fingerprint']}") in flat

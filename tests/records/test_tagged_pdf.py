@@ -14,10 +14,10 @@ from tests.records.test_pdf_signing import q, xmp_values
 PDFUAID = "{http://www.aiim.org/pdfua/ns/id/}part"
 
 
-def structure_types(pdf: bytes) -> Counter:
-    """How often each structure type (/H1, /TH ...) occurs in the document's structure tree."""
+def structure_elements(pdf: bytes) -> list:
+    """Every structure element of the document's structure tree (dictionaries with /S, /K, /A ...)."""
     root = PdfFileReader(BytesIO(pdf), strict=False).root
-    found: Counter = Counter()
+    found = []
     stack = [root["/StructTreeRoot"]]
     while stack:
         node = stack.pop()
@@ -27,10 +27,15 @@ def structure_types(pdf: bytes) -> Counter:
             stack.extend(node)
         elif isinstance(node, generic.DictionaryObject):
             if node.get("/Type") == "/StructElem":
-                found[str(node["/S"])] += 1
+                found.append(node)
             if "/K" in node and node.get("/Type") != "/OBJR":
                 stack.append(node.raw_get("/K"))
     return found
+
+
+def structure_types(pdf: bytes) -> Counter:
+    """How often each structure type (/H1, /TH ...) occurs in the document's structure tree."""
+    return Counter(str(element["/S"]) for element in structure_elements(pdf))
 
 
 def test_the_signed_record_has_a_structure_tree_with_headings_and_table_headers(signed_pdf, key_pair):
@@ -46,6 +51,19 @@ def test_the_signed_record_has_a_structure_tree_with_headings_and_table_headers(
     assert types["/H2"] >= 8  # the numbered sections
     assert types["/Table"] >= 5 and types["/TH"] >= 20 and types["/TD"] >= 20
     assert verify_pdf(signed_pdf, [key_pair[1]]).ok  # the seal still covers the tagged file
+
+
+def test_every_table_cell_names_its_headers(signed_pdf):
+    """A screen reader announces a cell with its row or column header: each TD lists the IDs of its THs
+    (the label column of the key-value tables is marked scope="row")."""
+    elements = structure_elements(signed_pdf)
+    header_ids = {str(e["/ID"]) for e in elements if str(e["/S"]) == "/TH"}
+    cells = [e for e in elements if str(e["/S"]) == "/TD"]
+
+    assert cells
+    unlabelled = [e for e in cells if not list(e["/A"].get("/Headers", []))]
+    assert unlabelled == [], f"{len(unlabelled)} of {len(cells)} cells have no header"
+    assert all(str(h) in header_ids for e in cells for h in e["/A"]["/Headers"])
 
 
 def test_the_record_claims_pdf_ua_1_and_still_pdf_a_3b(signed_pdf):
