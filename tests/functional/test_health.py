@@ -103,7 +103,8 @@ def _access_lines(caplog) -> list[dict]:
 
 def test_each_request_writes_one_json_access_line_with_its_request_id(client, make, caplog):
     caplog.set_level(logging.INFO, logger="reviewboard.access")
-    response = client.get("/healthz")
+    # no trusted proxy by default: a client cannot choose the address that logs and rate limits see
+    response = client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
     (line,) = _access_lines(caplog)
     assert line["request_id"] == response.headers["X-Request-Id"]
     assert (line["method"], line["path"], line["status"], line["address"]) == ("GET", "/healthz", 200, "127.0.0.1")
@@ -117,3 +118,10 @@ def test_each_request_writes_one_json_access_line_with_its_request_id(client, ma
     (line,) = _access_lines(caplog)
     assert (line["status"], line["user"]) == (404, reviewer.id)
     assert line["request_id"] == response.headers["X-Request-Id"]
+
+
+def test_a_negative_number_of_trusted_proxies_stops_the_start(tmp_path, signing_dir):
+    from reviewboard import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="TRUSTED_PROXIES"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, TRUSTED_PROXIES=-1)
