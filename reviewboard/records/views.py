@@ -63,7 +63,7 @@ def download(record_id: int):
     if record is None or not can_download_record(current_user, record):
         abort(404)
     response = attachment(record.pdf, record.filename, "application/pdf")
-    response.headers["X-Content-SHA256"] = record.pdf_sha256
+    response.headers["X-File-SHA256"] = record.pdf_sha256  # the file digest, not the content digest
     return response
 
 

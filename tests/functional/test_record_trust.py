@@ -54,6 +54,9 @@ def test_records_list_and_stage_page_label_the_file_digest(client, record):
 
     assert "<th>File SHA-256 (this PDF)</th>" in listing and record.pdf_sha256[:16] in listing
     assert "File SHA-256 (this PDF)" in stage_page and record.pdf_sha256 in stage_page
+    download = client.get(f"/records/{record.id}.pdf")
+    assert download.headers["X-File-SHA256"] == record.pdf_sha256 == hashlib.sha256(download.data).hexdigest()
+    assert "X-Content-SHA256" not in download.headers  # the name of the other digest
 
 
 def _fingerprint_on(html: str) -> str:
