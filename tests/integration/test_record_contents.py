@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from reviewboard.comments.services import post_comment
 from reviewboard.records.models import Record
+from reviewboard.records.signing import extract_embedded_record
 from reviewboard.reviews import lifecycle
 from reviewboard.reviews.services import SigningRefused
 from reviewboard.reviews.workflow import Outcome
@@ -38,7 +39,9 @@ def issued(make, db_session):
     make.sign(first, stage, Outcome.APPROVE)
     make.sign(second, stage, Outcome.APPROVE)
     record = db_session.scalar(select(Record).where(Record.stage_review_id == stage.id))
-    return record, json.loads(record.record_json), stage, shared
+    embedded = extract_embedded_record(record.pdf)  # what any reader of the PDF gets, not only our copy
+    assert embedded == json.loads(record.record_json)
+    return record, embedded, stage, shared
 
 
 def test_the_record_carries_every_kind_of_stage_event(issued, db_session):
