@@ -15,8 +15,9 @@ from reviewboard.committee.forms import ExpertiseForm, expertise_choices
 from reviewboard.committee.services import set_expertise as record_expertise
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
+from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
-from reviewboard.extensions import db, limiter
+from reviewboard.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -115,7 +116,7 @@ def users():
 def set_expertise(user_id: int):
     if not can_admin_users(current_user):
         abort(403)
-    user = db.session.get(User, user_id) or abort(404)
+    user = load_or_404(User, user_id)
     form = ExpertiseForm()
     if not form.validate_on_submit():
         abort(400)
@@ -133,7 +134,7 @@ def set_expertise(user_id: int):
 def set_active(user_id: int):
     if not can_admin_users(current_user):
         abort(403)
-    user = db.session.get(User, user_id) or abort(404)
+    user = load_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     activate = request.form.get("active") == "1"

@@ -12,7 +12,7 @@ from reviewboard.catalogs.models import Catalog, Criterion
 from reviewboard.catalogs.schema import FRAMEWORK_LABELS, FRAMEWORKS, SOURCE_FRAMEWORKS, TIERS, CatalogError
 from reviewboard.catalogs.services import catalog_versions, catalogs_by_key, find_catalog, upload_catalog
 from reviewboard.core.errors import ServiceError
-from reviewboard.extensions import db
+from reviewboard.core.loading import load_or_404
 
 bp = Blueprint("catalogs", __name__)
 
@@ -60,7 +60,7 @@ def index():
 @bp.get("/catalogs/<int:catalog_id>")
 @login_required
 def show(catalog_id: int):
-    catalog = db.session.get(Catalog, catalog_id) or abort(404)
+    catalog = load_or_404(Catalog, catalog_id)
     args = request.args
     stage, tier, framework = args.get("stage", ""), args.get("tier", ""), args.get("framework", "")
     ref, q = args.get("ref", ""), args.get("q", "").strip()[:200]
@@ -87,7 +87,7 @@ def show(catalog_id: int):
 @bp.get("/catalogs/<int:catalog_id>/criteria/<code>")
 @login_required
 def criterion(catalog_id: int, code: str):
-    catalog = db.session.get(Catalog, catalog_id) or abort(404)
+    catalog = load_or_404(Catalog, catalog_id)
     found = next((c for c in catalog.criteria if c.code == code), None) or abort(404)
     others = []
     for version in catalog_versions(catalog.key):

@@ -10,7 +10,7 @@ from reviewboard.comments import services
 from reviewboard.comments.forms import CommentForm
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.core.forms import attach_error
-from reviewboard.extensions import db
+from reviewboard.core.loading import load_or_404
 from reviewboard.reviews.models import StageReview
 from reviewboard.reviews.permissions import acting_for
 from reviewboard.reviews.views import _render
@@ -45,9 +45,7 @@ def comment_helpers():
 @login_required
 def post(stage_id: int):
     """Query string: ``criterion`` (omit for the stage as a whole) and ``parent`` (for a reply)."""
-    stage = db.session.get(StageReview, stage_id)
-    if stage is None or not perms.can_see_comments(current_user, stage):
-        abort(404)
+    stage = load_or_404(StageReview, stage_id, perms.can_see_comments)
     if not perms.can_post_comment(current_user, stage):
         abort(403)
     criterion_id, parent_id = _int_arg("criterion"), _int_arg("parent")

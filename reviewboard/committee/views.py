@@ -13,6 +13,7 @@ from reviewboard.committee.forms import ConfirmProposalForm, DeclarationForm, De
 from reviewboard.committee.models import Delegation
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
+from reviewboard.core.loading import load_or_404
 from reviewboard.extensions import db
 from reviewboard.projects import permissions as project_perms
 from reviewboard.reviews import permissions as perms
@@ -39,18 +40,11 @@ def _committee_helpers():
             "late_conflict_form": _late_conflict_form}
 
 
-def _load_stage(stage_id: int) -> StageReview:
-    stage = db.session.get(StageReview, stage_id)
-    if stage is None or not project_perms.can_view_project(current_user, stage.project):
-        abort(404)
-    return stage
-
-
 def _declaration_post(stage_id: int, allowed, form_class, form_name: str, act, refused: str):
     """A reviewer's declaration step: ``act(reviewer, stage, form)`` records it and returns the flash
     (message, category). A reviewer who declared already (or whose round moved on) gets ``refused`` and the
     stage page, nothing saved; anyone else 403. A refused form comes back with its errors (422)."""
-    stage = _load_stage(stage_id)
+    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
     if not allowed(current_user, stage):
         if perms.declaration(current_user, stage) is not None:
             flash(refused, "warning")
@@ -101,7 +95,7 @@ def declare_late_conflict(stage_id: int):
 @bp.get("/stages/<int:stage_id>/proposal")
 @login_required
 def proposal(stage_id: int):
-    stage = _load_stage(stage_id)
+    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
     if not perms.can_propose(current_user, stage):
         abort(403)
     found = services.propose_reviewers(stage)
@@ -115,7 +109,7 @@ def proposal(stage_id: int):
 @bp.post("/stages/<int:stage_id>/proposal")
 @login_required
 def confirm_proposal(stage_id: int):
-    stage = _load_stage(stage_id)
+    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
     if not perms.can_propose(current_user, stage):
         abort(403)
     form = ConfirmProposalForm()

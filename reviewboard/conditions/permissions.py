@@ -14,6 +14,10 @@ def can_view_conditions(user, project) -> bool:
     return can_view_project(user, project)
 
 
+def can_view_condition(user, condition) -> bool:
+    return can_view_conditions(user, condition.stage_review.project)
+
+
 def reviewed_stage(user, stage) -> bool:
     """Assigned to the stage, or signed one of its rounds."""
     if user.id in stage.assigned_reviewer_ids:

@@ -11,20 +11,13 @@ from reviewboard.conditions import services
 from reviewboard.conditions.forms import CloseForm, ReopenForm, RespondForm
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
+from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
-from reviewboard.extensions import db
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import is_member
 from reviewboard.reviews.models import Condition
 
 bp = Blueprint("conditions", __name__)
-
-
-def _load(condition_id: int) -> Condition:
-    condition = db.session.get(Condition, condition_id)
-    if condition is None or not perms.can_view_conditions(current_user, condition.stage_review.project):
-        abort(404)
-    return condition
 
 
 def _criteria_choices(condition: Condition) -> list[tuple[int, str]]:
@@ -74,22 +67,20 @@ def index():
 @bp.get("/projects/<int:project_id>/conditions")
 @login_required
 def project_conditions(project_id: int):
-    project = db.session.get(Project, project_id)
-    if project is None or not perms.can_view_conditions(current_user, project):
-        abort(404)
+    project = load_or_404(Project, project_id, perms.can_view_conditions)
     return render_template("conditions/project.html", project=project, today=services.today())
 
 
 @bp.get("/conditions/<int:condition_id>")
 @login_required
 def show(condition_id: int):
-    return _render(_load(condition_id))
+    return _render(load_or_404(Condition, condition_id, perms.can_view_condition))
 
 
 @bp.post("/conditions/<int:condition_id>/respond")
 @login_required
 def respond(condition_id: int):
-    condition = _load(condition_id)
+    condition = load_or_404(Condition, condition_id, perms.can_view_condition)
     if not perms.can_respond(current_user, condition):
         if condition.status == "closed" and current_user.active and is_member(current_user,
                                                                              condition.stage_review.project):
@@ -112,7 +103,7 @@ def respond(condition_id: int):
 def _reviewer_action(condition_id: int, allowed, form_cls, form_name: str, note_field: str, action, done: str):
     """Close or reopen: a reviewer's decision on a condition. A decider whose page is out of date (someone
     acted first) gets the current page with 409; anyone else 403."""
-    condition = _load(condition_id)
+    condition = load_or_404(Condition, condition_id, perms.can_view_condition)
     if not allowed(current_user, condition):
         if perms.can_decide(current_user, condition):
             return _stale(condition)

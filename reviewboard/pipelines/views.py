@@ -11,6 +11,7 @@ from reviewboard.catalogs.models import Catalog
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.core.forms import attach_error
+from reviewboard.core.loading import load_or_404
 from reviewboard.extensions import db
 from reviewboard.pipelines import diff as versions_diff
 from reviewboard.pipelines import permissions as perms
@@ -46,8 +47,7 @@ def _versions_or_404(key: str) -> list[Pipeline]:
 
 def _draft(pipeline_id: int) -> Pipeline:
     _require(perms.can_configure_pipelines)
-    pipeline = db.session.get(Pipeline, pipeline_id) or abort(404)
-    return pipeline
+    return load_or_404(Pipeline, pipeline_id)
 
 
 def _stage(draft: Pipeline, stage_id: int) -> PipelineStage:

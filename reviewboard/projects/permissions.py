@@ -19,6 +19,14 @@ def can_view_project(user, project) -> bool:
     return is_member(user, project) or bool(user.roles & {Role.REVIEWER, Role.CHAIR, Role.AUDITOR})
 
 
+def can_view_stage(user, stage) -> bool:
+    return can_view_project(user, stage.project)
+
+
+def can_view_evidence(user, evidence) -> bool:
+    return can_view_project(user, evidence.stage_review.project)
+
+
 def can_create_project(user) -> bool:
     return user.is_authenticated and user.active and user.has_role(Role.SUBMITTER)
 

@@ -8,8 +8,9 @@ from flask_login import current_user, login_required
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
+from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
-from reviewboard.extensions import db, per_user_limit
+from reviewboard.extensions import per_user_limit
 from reviewboard.pipelines.services import active_pipelines
 from reviewboard.projects import permissions as perms
 from reviewboard.projects import services
@@ -19,13 +20,6 @@ from reviewboard.projects.tiering import TIER_LABELS, questionnaire
 from reviewboard.reviews import permissions as review_perms
 
 bp = Blueprint("projects", __name__)
-
-
-def _load(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None or not perms.can_view_project(current_user, project):
-        abort(404)
-    return project
 
 
 @bp.get("/projects")
@@ -65,7 +59,7 @@ def create():
 @bp.get("/projects/<int:project_id>")
 @login_required
 def show(project_id: int):
-    project = _load(project_id)
+    project = load_or_404(Project, project_id, perms.can_view_project)
     return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=TIER_LABELS,
                            escalation_form=EscalationForm(), perms=perms)
 
@@ -73,7 +67,7 @@ def show(project_id: int):
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(project_id: int):
-    project = _load(project_id)
+    project = load_or_404(Project, project_id, perms.can_view_project)
     if not perms.can_edit_project(current_user, project):
         if perms.is_member(current_user, project) and current_user.active:
             # a stale page (the stage was submitted meanwhile): 409 with the current project, not 403
@@ -108,7 +102,7 @@ def edit(project_id: int):
 @bp.post("/projects/<int:project_id>/escalation")
 @login_required
 def clear_escalation(project_id: int):
-    project = _load(project_id)
+    project = load_or_404(Project, project_id, perms.can_view_project)
     if not perms.can_clear_escalation(current_user, project):
         abort(403)
     form = EscalationForm()
@@ -129,9 +123,7 @@ def clear_escalation(project_id: int):
 @bp.get("/evidence/<int:evidence_id>")
 @login_required
 def evidence_download(evidence_id: int):
-    evidence = db.session.get(Evidence, evidence_id)
-    if evidence is None or not perms.can_view_project(current_user, evidence.stage_review.project):
-        abort(404)
+    evidence = load_or_404(Evidence, evidence_id, perms.can_view_evidence)
     if review_perms.content_withheld(current_user, evidence.stage_review):
         abort(403)  # a reviewer of the round sees evidence only after declaring no conflict of interest
     return attachment(evidence.data, evidence.filename)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -15,8 +15,9 @@ from wtforms import SubmitField
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors_web import size_label
 from reviewboard.core.forms import strip_nul
+from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
-from reviewboard.extensions import db, limiter
+from reviewboard.extensions import limiter
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.records import services
@@ -59,9 +60,7 @@ def index():
 @bp.get("/records/<int:record_id>.pdf")
 @login_required
 def download(record_id: int):
-    record = db.session.get(Record, record_id)
-    if record is None or not can_download_record(current_user, record):
-        abort(404)
+    record = load_or_404(Record, record_id, can_download_record)
     response = attachment(record.pdf, record.filename, "application/pdf")
     response.headers["X-File-SHA256"] = record.pdf_sha256  # the file digest, not the content digest
     return response

@@ -13,6 +13,7 @@ from reviewboard.conditions.services import overdue_before
 from reviewboard.core.boundary import keep_changes
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
+from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
@@ -31,13 +32,6 @@ from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState, VerdictValue
 
 bp = Blueprint("reviews", __name__)
-
-
-def _load(stage_id: int) -> StageReview:
-    stage = db.session.get(StageReview, stage_id)
-    if stage is None or not project_perms.can_view_project(current_user, stage.project):
-        abort(404)
-    return stage
 
 
 def _review_form(stage: StageReview, formdata=None):
@@ -122,13 +116,13 @@ def _not_with_member(stage: StageReview):
 @bp.get("/stages/<int:stage_id>")
 @login_required
 def show(stage_id: int):
-    return _render(_load(stage_id))
+    return _render(load_or_404(StageReview, stage_id, project_perms.can_view_stage))
 
 
 @bp.post("/stages/<int:stage_id>/evidence")
 @login_required
 def add_evidence(stage_id: int):
-    stage = _load(stage_id)
+    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
     if not project_perms.can_manage_evidence(current_user, stage):
         return _not_with_member(stage)
     form = EvidenceForm()
@@ -151,9 +145,7 @@ def add_evidence(stage_id: int):
 @bp.post("/evidence/<int:evidence_id>/withdraw")
 @login_required
 def withdraw_evidence(evidence_id: int):
-    evidence = db.session.get(Evidence, evidence_id)
-    if evidence is None or not project_perms.can_view_project(current_user, evidence.stage_review.project):
-        abort(404)
+    evidence = load_or_404(Evidence, evidence_id, project_perms.can_view_evidence)
     if not project_perms.can_manage_evidence(current_user, evidence.stage_review):
         return _not_with_member(evidence.stage_review)
     if not ConfirmForm().validate_on_submit():
@@ -166,7 +158,7 @@ def withdraw_evidence(evidence_id: int):
 @bp.post("/stages/<int:stage_id>/submit")
 @login_required
 def submit(stage_id: int):
-    stage = _load(stage_id)
+    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
     if not project_perms.can_submit_stage(current_user, stage):
         return _not_with_member(stage)
     form = SubmitStageForm()
@@ -198,7 +190,7 @@ def submit(stage_id: int):
 @bp.post("/stages/<int:stage_id>/review")
 @login_required
 def review(stage_id: int):
-    stage = _load(stage_id)
+    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
     if perms.content_withheld(current_user, stage):
         abort(403)  # declare a conflict of interest (or none) first; a recused reviewer never reviews
     if not perms.can_sign(current_user, stage):
@@ -251,7 +243,7 @@ def _sign(user: User, stage: StageReview, form) -> None:
 @bp.post("/stages/<int:stage_id>/assign")
 @login_required
 def assign(stage_id: int):
-    stage = _load(stage_id)
+    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
     if not perms.can_assign(current_user, stage):
         abort(403)
     form = AssignForm()
