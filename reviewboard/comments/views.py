@@ -59,7 +59,7 @@ def post(stage_id: int):
                                             criterion_id=criterion_id, parent=parent,
                                             on_behalf_of=acting_for(current_user, stage))
         except NotPermitted:
-            abort(403)
+            raise  # the app's 403 page (core/errors_web.py), not a note beside the composer
         except ServiceError as exc:
             attach_error(form, exc)
         else:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from reviewboard.conditions import permissions as perms
 from reviewboard.conditions import services
 from reviewboard.conditions.forms import CloseForm, ReopenForm, RespondForm
-from reviewboard.core.errors import ServiceError
+from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.core.forms import attach_error
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
@@ -49,8 +49,8 @@ def _stale(condition: Condition):
 def _failed(condition: Condition, exc: ServiceError, form, **forms):
     if exc.status == 409:
         return _stale(condition)
-    if exc.status == 403:
-        abort(403)
+    if isinstance(exc, NotPermitted):
+        raise exc  # the app's 403 page (core/errors_web.py)
     attach_error(form, exc)
     return _render(condition, **forms, status=422)
 

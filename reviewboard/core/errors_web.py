@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.routing import IntegerConverter
 
+from reviewboard.core.errors import Conflict, NotPermitted
 from reviewboard.core.forms import error_items
 from reviewboard.extensions import db, limiter
 from reviewboard.reviews.workflow import IllegalTransition
@@ -119,6 +120,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(IllegalTransition)
     def _illegal(exc):
         return render_error(409, str(exc), fresh_state_url())
+
+    @app.errorhandler(NotPermitted)
+    def _not_permitted(_exc):
+        # a service's own permission check: the same 403 page and security log line as abort(403)
+        return _http(Forbidden())
+
+    @app.errorhandler(Conflict)
+    def _conflict(exc):
+        # the request was based on a state someone else changed first; a view that can do better (keep the
+        # form with what was typed) catches it itself
+        return render_error(409, exc.message, fresh_state_url())
 
     @app.errorhandler(StaleDataError)
     def _stale(_exc):

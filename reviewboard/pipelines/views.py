@@ -60,7 +60,7 @@ def _stage(draft: Pipeline, stage_id: int) -> PipelineStage:
 def _refused(exc: ServiceError):
     """A refused change to a draft: 403, or the pipeline's page with the reason (nothing saved: status >= 400)."""
     if isinstance(exc, NotPermitted):
-        abort(403)
+        raise exc  # the app's 403 page (core/errors_web.py)
     flash(f"{exc.message} Nothing was changed.", "danger")
     pipeline = db.session.get(Pipeline, request.view_args["pipeline_id"])
     if pipeline is not None and pipeline.status == "draft" and exc.status == 422:
@@ -183,7 +183,7 @@ def new_version(key: str):
         draft = services.new_version(current_user, key)
     except ServiceError as exc:
         if isinstance(exc, NotPermitted):
-            abort(403)
+            raise
         flash(exc.message, "warning")
         existing = services.draft_of(key)
         return redirect(url_for("pipelines.edit", pipeline_id=existing.id) if existing
@@ -401,7 +401,7 @@ def publish(pipeline_id: int):
             services.publish(current_user, draft)
         except ServiceError as exc:
             if isinstance(exc, NotPermitted):
-                abort(403)
+                raise
             attach_error(form, exc)
         else:
             flash(f"{draft.name} version {draft.version} is published: projects registered from now on follow it. "

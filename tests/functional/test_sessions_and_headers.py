@@ -261,3 +261,35 @@ def test_a_stale_write_gets_409_with_a_link_to_the_current_version(client, make,
     body = response.get_data(as_text=True)
     assert "Someone else changed this first" in body and f'href="{edit}">See the current version' in body
     assert "UPDATE statement" not in body
+
+
+@pytest.mark.parametrize(("refusal", "status", "shown"), [
+    ("not_permitted", 403, "You do not have permission to do this."),
+    ("conflict", 409, "Another reviewer closed this condition a moment ago."),
+])
+def test_a_service_refusal_no_view_catches_gets_its_own_page_not_a_500(client, make, app, monkeypatch, caplog,
+                                                                      refusal, status, shown):
+    """A service's NotPermitted is the 403 page (logged as access.denied), its Conflict the 409 page with a link
+    to the current state, wherever a view lets them through."""
+    from reviewboard.core.errors import Conflict, NotPermitted
+
+    stage = make.project().stages[0]
+    login(client, stage.project.owner)
+    page = f"/stages/{stage.id}"
+    token = csrf_token(client.get(page).data)
+
+    def refuse(**_kwargs):
+        if refusal == "conflict":
+            raise Conflict("Another reviewer closed this condition a moment ago.")
+        raise NotPermitted("Only the project's members can do this.")
+
+    monkeypatch.setitem(app.view_functions, "reviews.submit", refuse)
+    with caplog.at_level("WARNING", logger="reviewboard.security"):
+        response = client.post(f"{page}/submit", data={"csrf_token": token})
+    assert response.status_code == status
+    body = response.get_data(as_text=True)
+    assert shown in body and "Traceback" not in body
+    if status == 409:
+        assert f'href="{page}">See the current version' in body
+    else:
+        assert any("access.denied" in r.getMessage() for r in caplog.records)
