@@ -19,6 +19,7 @@ import hmac
 import logging
 import os
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -196,6 +197,40 @@ def checkpoint_if_stale() -> AuditCheckpoint | None:
     except (FileNotFoundError, ValueError) as exc:
         log.warning("no audit checkpoint: signing key unavailable (%s)", exc)
         return None
+
+
+ANCHOR_POLL = timedelta(minutes=1)
+
+
+def anchor_once(app) -> AuditCheckpoint | None:
+    """One round of the background anchoring: checkpoint_if_stale() in its own transaction."""
+    with app.app_context():
+        try:
+            checkpoint = checkpoint_if_stale()
+            db.session.commit()
+            return checkpoint
+        except Exception:
+            db.session.rollback()
+            log.exception("background audit checkpoint failed")
+            return None
+        finally:
+            db.session.remove()
+
+
+def anchor_in_background(app) -> threading.Event:
+    """Anchor the trail from a daemon thread of this server process, so the newest events of a quiet trail are
+    signed within AUDIT_CHECKPOINT_INTERVAL (plus at most a minute) without the cron job. Set the returned
+    event to stop it."""
+    with app.app_context():
+        every = min(checkpoint_interval(), ANCHOR_POLL).total_seconds()
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            anchor_once(app)
+
+    threading.Thread(target=run, name="reviewboard-audit-anchor", daemon=True).start()
+    return stop
 
 
 @dataclass

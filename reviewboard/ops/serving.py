@@ -88,11 +88,14 @@ class GunicornServer(BaseApplication):
 def _post_fork(app: Flask):
     def post_fork(_server, _worker):
         # a pooled connection opened before the fork must not be shared by two processes
+        from reviewboard.audit.anchors import anchor_in_background
         from reviewboard.extensions import db
 
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose(close=False)
+        # each worker signs the audit trail's stale tail (a rare duplicate checkpoint between workers is harmless)
+        anchor_in_background(app)
 
     return post_fork
 

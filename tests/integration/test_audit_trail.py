@@ -341,3 +341,43 @@ def test_every_record_issue_writes_a_signed_checkpoint(make, db_session):
     assert len(after) == before + 1
     assert after[-1].reason == "record.issued"
     assert anchors.checkpoint_problem(after[-1], anchors.trust_root_certs()) is None
+
+
+def test_a_server_process_anchors_a_quiet_trail_without_cron(tmp_path, signing_dir, monkeypatch):
+    """reviewboard serve's workers run anchor_in_background(): the last events before a quiet spell get their
+    signed checkpoint once they are AUDIT_CHECKPOINT_INTERVAL old, with no further event and no cron job."""
+    import os
+    import time
+    from datetime import timedelta
+
+    from reviewboard.extensions import db
+    from tests.conftest import make_app, prepare_schema
+
+    monkeypatch.setenv("REVIEWBOARD_INSTANCE_PATH", os.environ.get("REVIEWBOARD_INSTANCE_PATH", str(tmp_path)))
+    monkeypatch.setattr(anchors, "ANCHOR_POLL", timedelta(seconds=0.2))
+    app = make_app(f"sqlite:///{tmp_path / 'anchor.db'}", tmp_path, signing_dir,
+                   AUDIT_CHECKPOINT_INTERVAL=timedelta(seconds=1))
+    prepare_schema(app)
+    with app.app_context():
+        anchors.create_checkpoint("test")
+        for i in range(2):
+            record_event(None, "test.event", "thing", i)
+        db.session.commit()
+        head = db.session.scalar(select(func.max(AuditEvent.seq)))
+        assert anchors.unanchored_tail(head).events == 2
+
+    stop = anchors.anchor_in_background(app)
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with app.app_context():
+                tail = anchors.unanchored_tail(head)
+                db.session.remove()
+            if tail.events == 0:
+                break
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        with app.app_context():
+            db.engine.dispose()
+    assert tail.events == 0 and tail.checkpoint_seq == head
