@@ -152,6 +152,7 @@ class AssetOnlyURLFetcher(URLFetcher):
 
 def _finish(document: Any, pdf: Any) -> None:
     _dedupe_associated_files(pdf)
+    _scope_table_headers(pdf)
     _claim_pdf_ua(pdf)
 
 
@@ -163,6 +164,19 @@ def _dedupe_associated_files(pdf: Any) -> None:
         unique = list(dict.fromkeys(files))
         files.clear()
         files.extend(unique)
+
+
+def _scope_table_headers(pdf: Any) -> None:
+    """Give every TH a /Scope (PDF/UA-1, Matterhorn 15-003): Column in a table's head row, Row elsewhere (the
+    label column of the record's key-value tables). WeasyPrint links data cells to their headers (/Headers)
+    but writes no /Scope."""
+    def parent(element: Any) -> Any:
+        return pdf.objects[int(element["P"].split()[0])]
+
+    for element in pdf.objects:
+        if isinstance(element, dict) and element.get("Type") == "/StructElem" and element.get("S") == "/TH":
+            in_head = parent(parent(element)).get("S") == "/THead"
+            element["A"]["Scope"] = "/Column" if in_head else "/Row"
 
 
 def _claim_pdf_ua(pdf: Any) -> None:

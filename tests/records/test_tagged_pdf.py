@@ -55,10 +55,14 @@ def test_the_signed_record_has_a_structure_tree_with_headings_and_table_headers(
 
 def test_every_table_cell_names_its_headers(signed_pdf):
     """A screen reader announces a cell with its row or column header: each TD lists the IDs of its THs
-    (the label column of the key-value tables is marked scope="row")."""
+    (the label column of the key-value tables is marked scope="row"), and each TH has its /Scope (PDF/UA-1,
+    Matterhorn 15-003): Column in a table head, Row elsewhere."""
     elements = structure_elements(signed_pdf)
-    header_ids = {str(e["/ID"]) for e in elements if str(e["/S"]) == "/TH"}
+    headers = [e for e in elements if str(e["/S"]) == "/TH"]
+    header_ids = {str(e["/ID"]) for e in headers}
     cells = [e for e in elements if str(e["/S"]) == "/TD"]
+    scopes = Counter((str(e["/P"]["/P"]["/S"]), str(e["/A"].get("/Scope"))) for e in headers)
+    assert set(scopes) == {("/THead", "/Column"), ("/TBody", "/Row")}, scopes
 
     assert cells
     unlabelled = [e for e in cells if not list(e["/A"].get("/Headers", []))]
