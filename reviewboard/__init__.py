@@ -169,4 +169,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pipelines_bp)
     app.register_blueprint(ops_bp)
 
+    import reviewboard.jobs.models  # noqa: F401  (no blueprint: registers the job outbox's model)
     import reviewboard.notify.models  # noqa: F401  (no blueprint: registers the notice table's model)

@@ -22,6 +22,8 @@ from reviewboard.config import describe_duration, normalise_database_url, parse_
 from reviewboard.core.errors import ServiceError
 from reviewboard.demo import DEMO_PASSWORD, seed_demo
 from reviewboard.extensions import db
+from reviewboard.jobs import outbox
+from reviewboard.jobs.commands import jobs_cli, worker_command
 from reviewboard.models.base import utcnow
 from reviewboard.notify.services import DigestSender, build_digests, deliver
 from reviewboard.ops.backup import BackupError, backup, restore
@@ -46,7 +48,9 @@ def transaction():
         db.session.commit()
     except BaseException:
         db.session.rollback()
+        outbox.forget_uncommitted()
         raise
+    outbox.dispatch_committed()
 
 
 def _create_app(*_args, **_kwargs):
@@ -81,6 +85,8 @@ def register_cli(app) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(jobs_cli)
 
 
 # -- users -----------------------------------------------------------------------------------------

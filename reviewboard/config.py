@@ -97,6 +97,16 @@ class Defaults:
     TRUSTED_PROXIES = 0
     # One JSON line per request on the reviewboard.access logger (ops/access_log.py)
     ACCESS_LOG = True
+    # Jobs (jobs/outbox.py): records and digests are made after the commit that asks for them. With REDIS_URL
+    # they go through RQ (`reviewboard worker`); without, a thread of `reviewboard serve`/`run` runs them, and a
+    # CLI command runs its own right after its commit. JOBS_MODE: auto, rq, thread, after_commit, inline, outbox.
+    JOBS_MODE = "auto"
+    REDIS_URL: str | None = None
+    JOB_LEASE = timedelta(minutes=5)  # a claim older than this is a lost worker's: the job runs again
+    JOB_REQUEUE_AFTER = timedelta(minutes=1)  # a queued job not started by then is sent again (lost message)
+    JOB_SWEEP_INTERVAL = timedelta(seconds=30)  # how often `reviewboard worker` looks for lost jobs
+    JOB_POLL_INTERVAL = timedelta(seconds=5)  # how often the embedded worker looks (a commit also wakes it)
+    JOB_MAX_ATTEMPTS = 5
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -176,6 +186,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         if variable.startswith("REVIEWBOARD_") and variable not in NOT_SETTINGS:
             sources[variable] = variable.removeprefix("REVIEWBOARD_")
     found: dict = {}
+    if environ.get("REDIS_URL"):  # the job queue's too, besides the rate limits'
+        found["REDIS_URL"] = environ["REDIS_URL"]
     # the conventional names first, so that REVIEWBOARD_<NAME> wins over them, as it always has
     for variable in sorted(sources, key=lambda v: (v.startswith("REVIEWBOARD_"), v)):
         setting = sources[variable]

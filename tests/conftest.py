@@ -73,6 +73,13 @@ def make_app(database_url: str, instance: Path, signing_dir: Path, **extra):
         "SERVER_NAME": None,
         # a checkpoint costs a key load and a signature; tests of the interval set their own
         "AUDIT_CHECKPOINT_INTERVAL": timedelta(hours=24),
+        # The deciding signature enqueues its record job (jobs/outbox.py). Here the job runs at once, inside the
+        # enqueuing transaction, through the same claim/prepare/store steps a worker takes (like RQ's
+        # is_async=False): most tests build a decided stage with Factory.sign and read its record in the same
+        # transaction, which is rolled back at the test's end and never commits for a worker to see. The tests
+        # of the queue itself (tests/integration/test_jobs.py, tests/concurrency/test_jobs.py) set "outbox"
+        # and run the worker.
+        "JOBS_MODE": "inline",
     }
     if extra.get("REVIEWBOARD_ENV") != "production":  # production refuses it (test_startup_config.py)
         config.update(CHEAP_PASSWORD_HASHING)

@@ -13,6 +13,7 @@ from flask import Flask, g, request
 from sqlalchemy.orm.exc import StaleDataError
 
 from reviewboard.extensions import db, write_intent
+from reviewboard.jobs import outbox
 
 log = logging.getLogger("reviewboard")
 
@@ -33,13 +34,17 @@ def init_app(app: Flask) -> None:
                 db.session.commit()
             except StaleDataError:
                 db.session.rollback()
+                outbox.forget_uncommitted()
                 log.warning("stale write at commit for %s", request.path)
                 raise
+            outbox.dispatch_committed()
         else:
             db.session.rollback()
+            outbox.forget_uncommitted()
         return response
 
     @app.teardown_request
     def _rollback(exc):
         if exc is not None:
             db.session.rollback()
+            outbox.forget_uncommitted()

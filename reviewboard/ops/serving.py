@@ -77,7 +77,8 @@ class GunicornServer(BaseApplication):
                     "accesslog": None, "errorlog": "-", "proc_name": "reviewboard",
                     # gunicorn's control socket sits in the home folder: two servers would share it
                     "control_socket_disable": True,
-                    "post_fork": _post_fork(self.application)}
+                    "post_fork": _post_fork(self.application, embedded_worker=runs_embedded_worker(
+                        self.application, o.workers))}
         for key, value in settings.items():
             self.cfg.set(key, value)
 
@@ -85,17 +86,26 @@ class GunicornServer(BaseApplication):
         return self.application
 
 
-def _post_fork(app: Flask):
+def runs_embedded_worker(app: Flask, workers: int) -> bool:
+    """Without Redis, one server process also runs the jobs (records, digests) in a thread (jobs/embedded.py),
+    so `make run` issues records without a second command; with Redis, `reviewboard worker` runs them."""
+    return workers == 1 and not app.config.get("REDIS_URL")
+
+
+def _post_fork(app: Flask, *, embedded_worker: bool):
     def post_fork(_server, _worker):
         # a pooled connection opened before the fork must not be shared by two processes
         from reviewboard.audit.anchors import anchor_in_background
         from reviewboard.extensions import db
+        from reviewboard.jobs import embedded
 
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose(close=False)
         # each worker signs the audit trail's stale tail (a rare duplicate checkpoint between workers is harmless)
         anchor_in_background(app)
+        if embedded_worker:
+            embedded.start(app)
 
     return post_fork
 

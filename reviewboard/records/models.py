@@ -17,6 +17,9 @@ class Record(Base):
     public_id: Mapped[str] = mapped_column(String(40))  # e.g. RB-000012-TST
     version: Mapped[int] = mapped_column(default=1)
     stage_review_id: Mapped[int] = mapped_column(ForeignKey("stage_review.id"))
+    # the submission round whose decision it records: one record per decided round, whoever issues it
+    # (NULL only for records issued before rounds were recorded here)
+    round_number: Mapped[int | None]
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     template_version: Mapped[str] = mapped_column(String(40))
     content_sha256: Mapped[str] = mapped_column(String(64))
@@ -31,7 +34,8 @@ class Record(Base):
 
     stage_review = relationship("StageReview")
 
-    __table_args__ = (UniqueConstraint("stage_review_id", "version"), UniqueConstraint("public_id", "version"))
+    __table_args__ = (UniqueConstraint("stage_review_id", "version"), UniqueConstraint("public_id", "version"),
+                      UniqueConstraint("stage_review_id", "round_number"))
 
     @property
     def filename(self) -> str:

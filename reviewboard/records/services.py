@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography import x509
 from flask import current_app
@@ -155,17 +156,30 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
     return record
 
 
-def issue_record(actor, stage) -> Record:
-    """Render, sign and store the record of a decided stage (version n+1 of its records)."""
+@dataclass
+class RenderedRecord:
+    """A signed record not yet stored: its content, its signed PDF and what the signing met on the way."""
+    data: dict
+    pdf: bytes
+    issued_at: datetime
+    seconds: float
+    timestamp_error: str | None = None
+
+
+def next_version(stage) -> int:
+    return (db.session.scalar(select(func.max(Record.version)).where(Record.stage_review_id == stage.id)) or 0) + 1
+
+
+def render_record(stage, version: int) -> RenderedRecord:
+    """Render and sign version ``version`` of the stage's record (seconds; reads only, writes nothing)."""
     started = time.perf_counter()
-    version = (db.session.scalar(select(func.max(Record.version)).where(Record.stage_review_id == stage.id)) or 0) + 1
     issued_at = utcnow()
     signer = current_signer()
     data = build_record_data(stage, version, issued_at, signer=signer)
     reason = f"ReviewBoard record {data['record_id']} v{version}"
     location = current_app.config["ORGANISATION_NAME"]
     tsa = timestamper()
-    signed = None
+    signed, timestamp_error = None, None
     if tsa is not None:
         try:
             signed = sign_pdf(pdf_render.render_record_pdf(data), signer, reason=reason,
@@ -173,27 +187,38 @@ def issue_record(actor, stage) -> Record:
         except Exception as exc:  # the TSA is down or refused: a decision must not be blocked by it
             log.warning("timestamp authority unavailable (%s): issuing %s v%s as PAdES B-B",
                         type(exc).__name__, data["record_id"], version)
-            record_event(actor, "record.timestamp_unavailable", "stage_review", stage.id,
-                         after={"record": data["record_id"], "version": version, "error": type(exc).__name__})
+            timestamp_error = type(exc).__name__
             data = build_record_data(stage, version, issued_at, signature_level="B-B", signer=signer)
     if signed is None:
         signed = sign_pdf(pdf_render.render_record_pdf(data), signer, reason=reason, location=location)
-    elapsed = time.perf_counter() - started
-    record = Record(public_id=data["record_id"], version=version, stage_review_id=stage.id, issued_at=issued_at,
+    return RenderedRecord(data, signed, issued_at, time.perf_counter() - started, timestamp_error)
+
+
+def store_record(actor, stage, rendered: RenderedRecord, round_number: int) -> Record:
+    """Store a rendered record as the one of the stage's decided round ``round_number`` (flushes). Raises
+    IntegrityError when that round (or that version) already has its record: a record is issued once."""
+    data, signed = rendered.data, rendered.pdf
+    version = data["version"]
+    if rendered.timestamp_error:
+        record_event(actor, "record.timestamp_unavailable", "stage_review", stage.id,
+                     after={"record": data["record_id"], "version": version, "error": rendered.timestamp_error})
+    record = Record(public_id=data["record_id"], version=version, stage_review_id=stage.id,
+                    round_number=round_number, issued_at=rendered.issued_at,
                     template_version=data["template_version"], content_sha256=data["content_sha256"],
                     record_json=pdf_render.canonical_json(data).decode(), pdf=signed,
                     pdf_sha256=hashlib.sha256(signed).hexdigest(), pdf_size=len(signed),
                     audit_head_seq=data["audit_head"]["seq"], audit_head_hash=data["audit_head"]["hash"],
-                    signature_level=data["signature_level"], render_seconds=round(elapsed, 3))
+                    signature_level=data["signature_level"], render_seconds=round(rendered.seconds, 3))
     db.session.add(record)
     db.session.flush()
     record_event(actor, "record.issued", "stage_review", stage.id,
-                 after={"record": record.public_id, "version": version, "pdf_sha256": record.pdf_sha256,
-                        "content_sha256": record.content_sha256, "audit_head_seq": record.audit_head_seq})
+                 after={"record": record.public_id, "version": version, "round": round_number,
+                        "pdf_sha256": record.pdf_sha256, "content_sha256": record.content_sha256,
+                        "audit_head_seq": record.audit_head_seq})
 
     # the record's own seal already carries the TSA's token (B-T): one request per record is enough
     create_checkpoint("record.issued", timestamped=False)
-    log.info("record %s v%s issued in %.2fs (%d bytes)", record.public_id, version, elapsed, len(signed))
+    log.info("record %s v%s issued in %.2fs (%d bytes)", record.public_id, version, rendered.seconds, len(signed))
     return record
 
 

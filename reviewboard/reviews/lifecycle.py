@@ -23,7 +23,7 @@ from reviewboard.pipelines.services import decision_due
 from reviewboard.projects import permissions as project_perms
 from reviewboard.projects.models import project_state
 from reviewboard.projects.tiering import review_tier
-from reviewboard.records.services import issue_record
+from reviewboard.records.issuing import request_record
 from reviewboard.rereview.rules import load_rules
 from reviewboard.reviews import resubmission, workflow
 from reviewboard.reviews.models import Condition, StageReview, SubmissionRound
@@ -94,8 +94,8 @@ def submit_stage(actor: User, stage: StageReview, note: str, expected_version: i
 def decide_if_quorum(actor: User, stage: StageReview) -> None:
     """After a signature: once the round's signers reach the quorum, decide the stage as their outcomes say
     (:func:`workflow.decision`), unless the transition's guard makes an approval wait for another signer
-    (a non-chair, or the required expertise). A decision issues the record, schedules the next periodic
-    review and opens the following stage when this one passed."""
+    (a non-chair, or the required expertise). A decision asks for the record (a job: a worker issues it after
+    the commit), schedules the next periodic review and opens the following stage when this one passed."""
     db.session.refresh(stage)
     round_ = stage.current_round
     db.session.refresh(round_)
@@ -127,7 +127,7 @@ def decide_if_quorum(actor: User, stage: StageReview) -> None:
                         **({"reopened": stage.reopen_codes or "all"} if action == Action.REQUEST_CHANGES else {})})
     schedule_next_review(actor, stage)
     if stage.state.decided:
-        issue_record(actor, stage)
+        request_record(actor, stage)
     if stage.passed:
         following = [s for s in stage.project.stages if s.position > stage.position]
         if following and following[0].state == StageState.LOCKED:

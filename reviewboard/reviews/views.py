@@ -23,6 +23,7 @@ from reviewboard.projects import services as project_services
 from reviewboard.projects.forms import EvidenceForm, SubmitStageForm
 from reviewboard.projects.models import Evidence
 from reviewboard.projects.tiering import TIER_LABELS, TIER_ORDER, Tier, questionnaire
+from reviewboard.records.issuing import record_pending
 from reviewboard.records.models import Record
 from reviewboard.reviews import lifecycle, resubmission, services
 from reviewboard.reviews import permissions as perms
@@ -95,7 +96,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         evidence_by_criterion=evidence_by_criterion, review_form=review_form, evidence_forms=evidence_forms,
         refused_evidence=evidence_form, submit_form=submit_form, assign_form=assign_form, qn=questionnaire(),
         without_evidence=without_evidence(stage, criteria) if submit_form is not None else [],
-        confirm=ConfirmForm(), records=records,
+        confirm=ConfirmForm(), records=records, record_issuing=record_pending(stage),
         perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=TIER_LABELS,
         check_signoff=check_signoff, round_diff=resubmission.current_diff(stage), today=utcnow().date(),
         blocking_conditions=overdue_before(stage) if submit_form is not None else [],

@@ -23,3 +23,29 @@
     target.focus({preventScroll: true});
   });
 })();
+
+// A record being issued: the page says so with a refresh link. Here the page asks again every few seconds
+// and, once the record is there, the notice says so and links to it (no reload: a half-filled form stays).
+(function () {
+  "use strict";
+  var notice = document.querySelector("[data-record-issuing]");
+  if (!notice || !window.fetch) {
+    return;
+  }
+  var tries = 0;
+  function check() {
+    tries += 1;
+    fetch(window.location.href, {credentials: "same-origin"}).then(function (response) {
+      return response.ok ? response.text() : "";
+    }).then(function (html) {
+      if (html && html.indexOf("data-record-issuing") === -1) {
+        notice.classList.replace("alert-info", "alert-success");
+        notice.querySelector("[data-record-issuing-text]").textContent = "The signed record is ready.";
+        notice.querySelector("a").textContent = "Show it";
+      } else if (tries < 40) {
+        window.setTimeout(check, 3000);
+      }
+    });
+  }
+  window.setTimeout(check, 2000);
+})();

@@ -1,0 +1,65 @@
+"""`reviewboard worker` and `reviewboard jobs ...`: running the job outbox outside the web server."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from reviewboard.extensions import db
+from reviewboard.jobs import embedded, queue
+from reviewboard.jobs.models import Job
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit once no job is left (instead of waiting for more).")
+@with_appcontext
+def worker_command(burst):
+    """Run jobs (records, digests): an RQ worker on REDIS_URL with its sweeper, or without Redis the same loop as
+    the server's embedded worker. Stops on SIGTERM or Ctrl-C; a job cut short runs again (JOB_LEASE)."""
+    app = current_app._get_current_object()
+    logging.getLogger("reviewboard").setLevel(os.environ.get("REVIEWBOARD_LOG_LEVEL", "INFO"))
+    if app.config.get("REDIS_URL") and app.config["JOBS_MODE"] in ("auto", "rq"):
+        click.echo("Job worker on Redis (RQ queue 'reviewboard'), sweeping lost jobs every "
+                   f"{app.config['JOB_SWEEP_INTERVAL'].total_seconds():g} s.", err=True)
+        queue.work(app, burst=burst)
+        return
+    if burst:
+        while queue.sweep():
+            pass
+        return
+    click.echo("Job worker without Redis: polling the job table.", err=True)
+    stop = embedded.start(app)
+    stopped = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopped.set())
+    stopped.wait()
+    stop.set()
+
+
+@click.group("jobs", help="The job outbox (records, digests).")
+def jobs_cli():
+    pass
+
+
+@jobs_cli.command("sweep")
+@with_appcontext
+def jobs_sweep():
+    """Send again (Redis) or run here (no Redis) every job that is due: its message lost or its worker dead."""
+    due = queue.sweep()
+    click.echo(f"{len(due)} job(s) {'sent again' if current_app.config.get('REDIS_URL') else 'run'}"
+               + (f": {', '.join(map(str, due))}" if due else ""))
+
+
+@jobs_cli.command("list")
+@with_appcontext
+def jobs_list():
+    """How many jobs are in each state."""
+    for status, count in db.session.execute(select(Job.status, func.count()).group_by(Job.status)):
+        click.echo(f"{status:<8} {count}")
