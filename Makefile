@@ -27,10 +27,10 @@ install: $(STAMP)
 # is printed and make stops). Serving needs Pango and fonts for WeasyPrint; the tests also need
 # poppler-utils and qpdf for the PDF checks, Chromium for the browser tests and Redis.
 system-deps:
-	@bash .ci/system-deps test
+	@PYTHON=$(PYTHON) bash .ci/system-deps test
 
 system-deps-serve:
-	@bash .ci/system-deps serve
+	@PYTHON=$(PYTHON) bash .ci/system-deps serve
 
 db: install
 	@echo "==> Migrating the database"
