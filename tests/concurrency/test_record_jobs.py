@@ -1,0 +1,179 @@
+"""Records are issued exactly once by workers that race, die mid-render, or lose their queue (real commits)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from reviewboard.extensions import db
+from reviewboard.jobs import outbox, queue
+from reviewboard.jobs.models import DONE, PENDING, RUNNING, Job
+from reviewboard.records import pdf
+from reviewboard.records.issuing import KIND
+from reviewboard.records.models import Record
+from reviewboard.records.services import verify_record_bytes
+from tests.concurrency.helpers import at_once
+from tests.support.factories import Factory
+from tests.support.live_server import Server, free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def outbox_app(committed_app, monkeypatch):
+    monkeypatch.setitem(committed_app.config, "JOBS_MODE", "outbox")
+    return committed_app
+
+
+def _decided_stage(app) -> tuple[int, int]:
+    """A stage decided and committed; returns its id and its record job's id."""
+    with app.app_context():
+        make = Factory(db.session)
+        stage = make.submitted_stage()
+        for reviewer in make.reviewers():
+            make.sign(reviewer, stage)
+        db.session.commit()
+        outbox.dispatch_committed()
+        job_id = db.session.scalar(select(Job.id).where(Job.kind == KIND, Job.payload["stage_review_id"].as_integer()
+                                                        == stage.id))
+        stage_id = stage.id
+        db.session.remove()
+        return stage_id, job_id
+
+
+def _state(app, stage_id: int, job_id: int) -> tuple[list[Record], str]:
+    with app.app_context():
+        records = db.session.scalars(select(Record).where(Record.stage_review_id == stage_id)).all()
+        status = db.session.get(Job, job_id).status
+        for r in records:
+            _ = r.pdf  # load the deferred bytes before the session goes
+        db.session.expunge_all()
+        db.session.remove()
+        return records, status
+
+
+@pytest.mark.parametrize("lease", [timedelta(minutes=5), timedelta(0)], ids=["claimed-once", "lease-overtaken"])
+def test_three_workers_on_one_job_issue_one_record(outbox_app, monkeypatch, issued_records, lease):
+    """Three workers get the same job at once: with a lease, one claims it; with the lease overtaken (each
+    worker presumed dead by the next), all three render and the record table's UNIQUE keeps one."""
+    monkeypatch.setitem(outbox_app.config, "JOB_LEASE", lease)
+    stub = pdf.render_record_pdf
+    monkeypatch.setattr(pdf, "render_record_pdf", lambda data, **kw: (time.sleep(0.3), stub(data, **kw))[1])
+    stage_id, job_id = _decided_stage(outbox_app)
+
+    def worker():
+        with outbox_app.app_context():
+            try:
+                return outbox.run_job(job_id)
+            finally:
+                db.session.remove()
+
+    results = at_once(worker, worker, worker)
+
+    assert all(r in ("done", "skipped") for r in results), results
+    records, status = _state(outbox_app, stage_id, job_id)
+    assert len(records) == 1 and status == DONE
+    if lease:
+        assert sorted(results) == ["done", "skipped", "skipped"]
+    else:
+        assert len(issued_records) >= 2, "the workers did not race: the test proves nothing"
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_render_is_replaced_and_the_record_is_issued_once(outbox_app, tmp_path, signing_dir):
+    stage_id, job_id = _decided_stage(outbox_app)
+    started = tmp_path / "render-started"
+    server = Server.for_app(outbox_app, tmp_path, signing_dir)
+
+    def worker(**env):
+        return subprocess.Popen([sys.executable, "-m", "tests.support.job_worker"], cwd=REPO,  # noqa: S603
+                                env={**server.env, "RB_RENDER_STARTED": str(started), "REVIEWBOARD_JOB_LEASE": "1s",
+                                     **env}, stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("ab"))
+
+    first = worker(RB_RENDER_DELAY="120")
+    deadline = time.time() + 60
+    while not started.exists():
+        assert first.poll() is None and time.time() < deadline, (tmp_path / "worker.log").read_text()[-2000:]
+        time.sleep(0.05)
+    server.kill(first)
+    records, status = _state(outbox_app, stage_id, job_id)
+    assert records == [] and status == RUNNING  # its claim stays behind until the lease runs out
+
+    time.sleep(1.1)
+    second = worker()
+    assert second.wait(120) == 0, (tmp_path / "worker.log").read_text()[-2000:]
+
+    records, status = _state(outbox_app, stage_id, job_id)
+    assert len(records) == 1 and status == DONE
+    with outbox_app.app_context():
+        verification = verify_record_bytes(records[0].pdf)
+        assert verification.ok, verification.reason
+        assert verification.record.id == records[0].id
+        db.session.remove()
+
+
+class RedisServer:
+    """A private redis-server on a free port (never the shared one on 6379)."""
+
+    def __init__(self, directory: Path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = directory
+        self.proc = None
+
+    def start(self) -> None:
+        from redis import Redis
+
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",  # noqa: S607
+                                      "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while True:
+            try:
+                if Redis.from_url(self.url, socket_connect_timeout=0.5).ping():
+                    return
+            except Exception:  # noqa: BLE001 - not up yet
+                assert time.time() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def test_a_decision_made_while_redis_is_down_gets_its_record_once_redis_is_back(
+        committed_app, monkeypatch, tmp_path, issued_records):
+    redis = RedisServer(tmp_path)
+    monkeypatch.setitem(committed_app.config, "JOBS_MODE", "auto")
+    monkeypatch.setitem(committed_app.config, "REDIS_URL", redis.url)
+    monkeypatch.setitem(committed_app.config, "JOB_REQUEUE_AFTER", timedelta(0))
+    redis.start()
+    try:
+        redis.stop()
+        began = time.monotonic()
+        stage_id, job_id = _decided_stage(committed_app)  # commits, then fails to reach Redis
+        assert time.monotonic() - began < 30
+        records, status = _state(committed_app, stage_id, job_id)
+        assert records == [] and status == PENDING
+
+        redis.start()  # empty: the message was never sent
+        with committed_app.app_context():
+            assert job_id in queue.sweep()
+            db.session.remove()
+        queue.work(committed_app, burst=True)
+
+        records, status = _state(committed_app, stage_id, job_id)
+        assert len(records) == 1 and status == DONE
+        assert len(issued_records) == 1
+        with committed_app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Job).where(Job.status != DONE)) == 0
+            db.session.remove()
+    finally:
+        redis.stop()
