@@ -169,9 +169,7 @@ def create_delegation():
 @bp.post("/delegations/<int:delegation_id>/revoke")
 @login_required
 def revoke_delegation(delegation_id: int):
-    delegation = db.session.get(Delegation, delegation_id)
-    if delegation is None or delegation.delegator_id != current_user.id:
-        abort(404)
+    delegation = load_or_404(Delegation, delegation_id, perms.gave_delegation)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

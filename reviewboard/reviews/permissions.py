@@ -205,5 +205,10 @@ def acting_for(user, stage):
     return None
 
 
+def gave_delegation(user, delegation) -> bool:
+    """Only the reviewer who gave a delegation sees it to revoke it."""
+    return user.is_authenticated and delegation.delegator_id == user.id
+
+
 def can_manage_delegations(user) -> bool:
     return user.is_authenticated and user.active and user.has_role(Role.REVIEWER)
