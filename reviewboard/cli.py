@@ -23,7 +23,7 @@ from reviewboard.core.errors import ServiceError
 from reviewboard.demo import DEMO_PASSWORD, seed_demo
 from reviewboard.extensions import db
 from reviewboard.jobs import outbox
-from reviewboard.jobs.commands import jobs_cli, worker_command
+from reviewboard.jobs.commands import jobs_cli, run_command, worker_command
 from reviewboard.models.base import utcnow
 from reviewboard.notify.services import DigestSender, build_digests, deliver
 from reviewboard.ops.backup import BackupError, backup, restore
@@ -73,6 +73,9 @@ def _create_app(*_args, **_kwargs):
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, add_version_option=False)
 def main():
     """ReviewBoard: ethical review of AI systems with signed records."""
+
+
+main.add_command(run_command)  # Flask's, with the embedded job worker
 
 
 def register_cli(app) -> None:

@@ -9,8 +9,10 @@ import threading
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, get_debug_flag, with_appcontext
+from flask.cli import run_command as flask_run_command
 from sqlalchemy import func, select
+from werkzeug.serving import is_running_from_reloader
 
 from reviewboard.extensions import db
 from reviewboard.jobs import embedded, queue
@@ -63,3 +65,16 @@ def jobs_list():
     """How many jobs are in each state."""
     for status, count in db.session.execute(select(Job.status, func.count()).group_by(Job.status)):
         click.echo(f"{status:<8} {count}")
+
+
+def _run_with_embedded_worker(*args, **kwargs):
+    # the serving process runs the jobs; with the reloader, that is the child (the parent only watches files)
+    reload = kwargs.get("reload")
+    if not (get_debug_flag() if reload is None else reload) or is_running_from_reloader():
+        embedded.start(click.get_current_context().ensure_object(ScriptInfo).load_app())
+    return flask_run_command.callback(*args, **kwargs)
+
+
+# `reviewboard run`: Flask's development server, plus the embedded job worker (records are issued without Redis)
+run_command = click.Command("run", params=flask_run_command.params, callback=_run_with_embedded_worker,
+                            help=flask_run_command.help, short_help=flask_run_command.short_help)

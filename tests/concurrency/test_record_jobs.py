@@ -19,8 +19,8 @@ from reviewboard.records.issuing import KIND
 from reviewboard.records.models import Record
 from reviewboard.records.services import verify_record_bytes
 from tests.concurrency.helpers import at_once
-from tests.support.factories import Factory
-from tests.support.live_server import Server, free_port
+from tests.support.factories import PASSWORD, Factory
+from tests.support.live_server import Server, free_port, sign_in
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -177,3 +177,39 @@ def test_a_decision_made_while_redis_is_down_gets_its_record_once_redis_is_back(
             db.session.remove()
     finally:
         redis.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["serve", "run"])
+def test_the_server_alone_issues_the_record_without_redis(committed_app, tmp_path, signing_dir, command):
+    """`make run` (reviewboard serve, one worker, no Redis) and `reviewboard run`: the deciding POST answers,
+    the page says the record is being issued, and the server's own thread issues it (real render)."""
+    with committed_app.app_context():
+        make = Factory(db.session)
+        first, second = make.reviewers()
+        stage = make.submitted_stage()
+        make.sign(first, stage)
+        make.verdicts(second, stage)
+        db.session.commit()
+        stage_id, email = stage.id, second.email
+        criteria = [c.id for c in stage.applicable_criteria()]
+        db.session.remove()
+    server = Server.for_app(committed_app, tmp_path, signing_dir, threaded=True,
+                            serve_args=["--workers", "1", "--threads", "2"] if command == "serve" else None)
+    with server:
+        http, token = sign_in(server.base, email)
+        data = {"csrf_token": token, "outcome": "approve", "email": email, "password": PASSWORD,
+                "sign": "Sign decision", **{f"v_{c}": "meets" for c in criteria}}
+        response = http.post(f"{server.base}/stages/{stage_id}/review", data=data, allow_redirects=False, timeout=30)
+        assert response.status_code == 302
+        page = http.get(f"{server.base}/stages/{stage_id}", timeout=30).text
+        assert "Record being issued" in page, "the decision waited for its record"  # a render takes seconds
+        deadline = time.time() + 60
+        while "Download signed record v1" not in page:
+            assert time.time() < deadline, "the server did not issue the record"
+            time.sleep(0.3)
+            page = http.get(f"{server.base}/stages/{stage_id}", timeout=30).text
+    with committed_app.app_context():
+        record = db.session.scalar(select(Record).where(Record.stage_review_id == stage_id))
+        assert verify_record_bytes(record.pdf).ok
+        db.session.remove()
