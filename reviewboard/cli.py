@@ -25,6 +25,7 @@ from reviewboard.extensions import db
 from reviewboard.jobs import outbox
 from reviewboard.jobs.commands import jobs_cli, run_command, worker_command
 from reviewboard.models.base import utcnow
+from reviewboard.notify.queued import digests_queued, enqueue_digest
 from reviewboard.notify.services import DigestSender, build_digests, deliver
 from reviewboard.ops.backup import BackupError, backup, restore
 from reviewboard.ops.serving import ServeOptions, automatic_workers, serve, shares_rate_limits
@@ -537,6 +538,7 @@ def rereview_sweep(day):
 def remind_command(day, dry_run):
     """The daily job: run the re-review sweep, then send each person ONE digest of what is new for them.
 
+    With REDIS_URL the digests are queued, one job per person, for `reviewboard worker` to send.
     Items already sent to a person are never repeated. Mail goes through SMTP when REVIEWBOARD_SMTP_HOST is
     set, otherwise each digest is written as a log line. Each person's digest is committed as it is sent, so
     a crash mid-run never resends to the people already done.
@@ -558,6 +560,17 @@ def remind_command(day, dry_run):
         return
     with transaction():
         _sweep(today)
+    if digests_queued():
+        queued = quiet = 0
+        for digest in build_digests(today):
+            if not digest.items:
+                quiet += 1
+                continue
+            with transaction():
+                enqueue_digest(digest, today)
+            queued += 1
+        click.echo(f"{_counted(queued, 'digest')} queued for the job worker, {_people(quiet)} with nothing new")
+        return
     sender = DigestSender(current_app.config)
     sent = quiet = 0
     try:

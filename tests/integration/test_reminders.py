@@ -368,3 +368,31 @@ def test_comments_reach_those_who_may_read_them_never_their_author(world, make, 
     [digest] = [d for d in build_digests(TODAY) if d.user.id == w.owner.id]
     [(title, items)] = [s for s in digest.sections if s[0] == "New comments"]
     assert any("replied on" in i.text and i.detail == "Linked, see section 2." for i in items)
+
+
+def test_with_a_job_queue_remind_enqueues_one_digest_per_person_and_the_worker_sends_it(
+        app, world, db_session, smtp_server, remind, monkeypatch):
+    from reviewboard.jobs import outbox
+    from reviewboard.jobs.models import DONE, PENDING, Job
+    from reviewboard.notify.queued import KIND
+
+    monkeypatch.setitem(app.config, "JOBS_MODE", "outbox")  # as with REDIS_URL: the jobs wait for a worker
+    output = remind("--date", TODAY.isoformat())
+
+    assert "4 digests queued for the job worker" in output
+    assert smtp_server.messages == [] and db_session.scalar(select(func.count()).select_from(Notice)) == 0
+    jobs = db_session.scalars(select(Job).where(Job.kind == KIND).order_by(Job.id)).all()
+    assert [j.status for j in jobs] == [PENDING] * 4
+    assert "4 digests queued" in remind("--date", TODAY.isoformat())  # the same day's jobs, not new ones
+    assert db_session.scalar(select(func.count()).select_from(Job).where(Job.kind == KIND)) == 4
+
+    for job in jobs:
+        assert outbox.run_job(job.id) == "done"
+
+    db_session.expire_all()
+    assert {j.status for j in jobs} == {DONE}
+    recipients = sorted(r for rcpts, _ in smtp_server.messages for r in rcpts)
+    assert recipients == sorted([world.reviewer.email, world.chair.email, world.member.email, world.owner.email])
+    [mail] = smtp_server.to(world.owner.email)
+    assert mail["Subject"] == "ReviewBoard daily digest: 5 items"
+    assert "0 digests queued for the job worker, 4 people with nothing new" in remind("--date", TODAY.isoformat())
