@@ -15,6 +15,7 @@ compare ratios, and repeat (--repeat N) for the median.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -56,9 +57,10 @@ def bench_records(tmp: Path, keys: Path) -> list[dict]:
         for stage in project.stages:
             for i, criterion in enumerate(stage.applicable_criteria()[:4]):
                 from reviewboard.projects import services
+                from reviewboard.reviews import lifecycle
 
                 services.add_evidence(project.owner, stage, criterion.id, f"evidence-{i}.md", b"# evidence\n" * 50)
-            services.submit_stage(project.owner, stage, "", stage.version)
+            lifecycle.submit_stage(project.owner, stage, "", stage.version)
             for reviewer in reviewers:
                 make.sign(reviewer, stage)
             db.session.commit()
@@ -140,11 +142,27 @@ def _count_statements(engine):
     return counter, lambda: event.remove(engine, "before_cursor_execute", before)
 
 
+@contextlib.contextmanager
+def stand_in_records():
+    """Records are issued as in production only where a stage is decided: that is bench 1's business; when
+    seeding, a stand-in for the render and the signature keeps it quick."""
+    from reviewboard.records import pdf as record_pdf
+    from reviewboard.records import services as record_services
+
+    real = record_pdf.render_record_pdf, record_services.sign_pdf
+    record_pdf.render_record_pdf = lambda data, **_k: f"%PDF-1.7 {data['record_id']}".encode()
+    record_services.sign_pdf = lambda unsigned, *_a, **_k: unsigned
+    try:
+        yield
+    finally:
+        record_pdf.render_record_pdf, record_services.sign_pdf = real
+
+
 def _seed_busy_committee(make, n: int):
     from datetime import timedelta
 
     from reviewboard.models.base import utcnow
-    from reviewboard.projects import services as projects
+    from reviewboard.reviews import lifecycle
     from reviewboard.reviews import services as reviews
     from reviewboard.reviews.workflow import Outcome
 
@@ -156,7 +174,7 @@ def _seed_busy_committee(make, n: int):
         project = make.project(owner)
         stage = project.stages[0]
         make.evidence(stage, actor=owner)
-        projects.submit_stage(owner, stage, "", stage.version)
+        lifecycle.submit_stage(owner, stage, "", stage.version)
         if i % 10 == 0:  # decided with a condition; the next stage is in review
             due = (utcnow() + timedelta(days=10)).date()
             make.sign(reviewers[0], stage, Outcome.APPROVE_WITH_CONDITIONS,
@@ -164,7 +182,7 @@ def _seed_busy_committee(make, n: int):
             make.sign(reviewers[1], stage)
             following = project.stages[1]
             make.evidence(following, actor=owner)
-            projects.submit_stage(owner, following, "", following.version)
+            lifecycle.submit_stage(owner, following, "", following.version)
         if i % 50 == 49:
             make.session.commit()
             print(f"    seeded {i + 1}/{n} projects", flush=True)
@@ -185,21 +203,10 @@ def bench_pages(engine: str, tmp: Path, keys: Path, n: int, repeat: int) -> dict
     with fresh_database(engine, tmp, "pages") as url:
         app = make_app(url, tmp, keys)
         prepare_schema(app)
-        # records are issued as in production only where a stage is decided: that is bench 1's business;
-        # here a stand-in keeps the seeding quick
-        from reviewboard.records import pdf as record_pdf
-        from reviewboard.records import services as record_services
-
-        real = record_pdf.render_record_pdf, record_services.sign_pdf
-        record_pdf.render_record_pdf = lambda data, **_k: f"%PDF-1.7 {data['record_id']}".encode()
-        record_services.sign_pdf = lambda unsigned, *_a, **_k: unsigned
-        try:
-            with app.app_context():
-                reviewer, chair, submitter = _seed_busy_committee(Factory(db.session), n)
-                people = {"reviewer": reviewer.email, "chair": chair.email, "submitter": submitter.email}
-                db.session.remove()
-        finally:
-            record_pdf.render_record_pdf, record_services.sign_pdf = real
+        with stand_in_records(), app.app_context():
+            reviewer, chair, submitter = _seed_busy_committee(Factory(db.session), n)
+            people = {"reviewer": reviewer.email, "chair": chair.email, "submitter": submitter.email}
+            db.session.remove()
         rows = []
         with app.app_context():
             engine_obj = db.engine

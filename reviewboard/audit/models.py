@@ -32,7 +32,8 @@ class AuditEvent(Base):
     # someone with database access alone cannot recompute the chain after a rewrite.
     entry_mac: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),
+                      Index("ix_audit_event_action_created_at", "action", "created_at"))  # security alerts
 
 
 class AuditCheckpoint(Base):
@@ -50,3 +51,6 @@ class AuditCheckpoint(Base):
     signer_cert_pem: Mapped[str] = mapped_column(Text)
     # base64 DER RFC 3161 token over ``signature`` from the configured TSA (None without one, or when it failed)
     timestamp_token: Mapped[str | None] = mapped_column(Text)
+
+    # the newest checkpoint is read by every audited write (is the trail's tail stale?)
+    __table_args__ = (Index("ix_audit_checkpoint_seq_id", "seq", "id"),)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from reviewboard.auth.models import User
@@ -51,7 +51,11 @@ class Project(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (CheckConstraint("tier in ('low', 'medium', 'high', 'prohibited')", name="known_tier"),)
+    __table_args__ = (CheckConstraint("tier in ('low', 'medium', 'high', 'prohibited')", name="known_tier"),
+                      # the lists' order (newest change first, read backwards) and a submitter's own projects
+                      Index("ix_project_updated_at_id", "updated_at", "id"),
+                      Index("ix_project_owner_id", "owner_id"),
+                      Index("ix_project_tier_escalation", "tier", "escalation_cleared_by_id"))  # chairs' card
 
     @property
     def personal_data(self) -> bool:
@@ -92,7 +96,7 @@ class ProjectMember(Base):
     project: Mapped[Project] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
 
-    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("project_id", "user_id"), Index("ix_project_member_user_id", "user_id"))
 
 
 class Evidence(Base):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import User
@@ -125,6 +125,9 @@ def clear_escalation(actor: User, project: Project, note: str, tier: str) -> Non
 
 def listed(stmt):
     """A project list's loads in a few statements per page: owner, stages and their pipeline stages (the
-    current stage, its state and the next review date are read from them)."""
-    return stmt.options(joinedload(Project.owner),
+    current stage, its state and the next review date are read from them). Only the columns a list shows
+    are read: the long texts (purpose, scenario, answers...) stay in the table."""
+    return stmt.options(load_only(Project.id, Project.name, Project.tier, Project.owner_id, Project.updated_at,
+                                  Project.version),
+                        joinedload(Project.owner),
                         selectinload(Project.stages).joinedload(StageReview.pipeline_stage))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.schema import Index
 
 from reviewboard.auth.models import User
 from reviewboard.catalogs.models import Catalog, Criterion
@@ -66,6 +67,9 @@ class StageReview(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         UniqueConstraint("project_id", "position"),
+        # the queue starts from the stages in review; the periodic reviews card from the next review dates
+        Index("ix_stage_review_state", "state"),
+        Index("ix_stage_review_next_review_on", "next_review_on"),
         CheckConstraint(
             "(state IN ('approved', 'approved_with_conditions', 'rejected')) = (decided_at IS NOT NULL)",
             name="decided_has_time",
@@ -139,7 +143,8 @@ class ReviewAssignment(Base):
     stage_review: Mapped[StageReview] = relationship(back_populates="assignments")
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
 
-    __table_args__ = (UniqueConstraint("stage_review_id", "reviewer_id"),)
+    __table_args__ = (UniqueConstraint("stage_review_id", "reviewer_id"),
+                      Index("ix_review_assignment_reviewer_id", "reviewer_id"))
 
 
 class Verdict(Base):
@@ -226,6 +231,9 @@ class Condition(Base):
 
     __table_args__ = (
         CheckConstraint("status in ('open', 'fulfilled', 'closed')", name="known_status"),
+        # the conditions list and dashboard card: open ones by due date; an owner's own
+        Index("ix_condition_status_due_date", "status", "due_date"),
+        Index("ix_condition_owner_id", "owner_id"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_has_time"),
     )
 

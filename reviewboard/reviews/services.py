@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from reviewboard.audit.services import canonical, record_event
 from reviewboard.auth import services as accounts
@@ -246,12 +246,15 @@ def unassign_reviewer(chair: User, stage: StageReview, reviewer_id: int) -> None
 
 
 def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status: str = "waiting"):
-    """Stages in review that this reviewer may act on, oldest submission first."""
-    last_round = (select(SubmissionRound.stage_review_id, func.max(SubmissionRound.submitted_at).label("at"))
-                  .group_by(SubmissionRound.stage_review_id).subquery())
-    stmt = (select(StageReview, last_round.c.at).join(Project, StageReview.project_id == Project.id)
+    """Stages in review that this reviewer may act on, oldest submission first.
+
+    It starts from the stages in review (an index) and joins each one's current round, the one its
+    round_number names (a unique key), rather than aggregating every round ever submitted."""
+    current = aliased(SubmissionRound)
+    stmt = (select(StageReview, current.submitted_at.label("at"))
+            .join(current, (current.stage_review_id == StageReview.id) & (current.number == StageReview.round_number))
+            .join(Project, StageReview.project_id == Project.id)
             .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
-            .join(last_round, last_round.c.stage_review_id == StageReview.id)
             .where(StageReview.state == StageState.IN_REVIEW)
             .where(Project.owner_id != reviewer.id)
             .where(~Project.id.in_(select(ProjectMember.project_id).where(ProjectMember.user_id == reviewer.id))))
@@ -282,7 +285,7 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
     # what each row of the queue shows, loaded with the page rather than row by row
     stmt = stmt.options(contains_eager(StageReview.project), contains_eager(StageReview.pipeline_stage),
                         selectinload(StageReview.rounds).selectinload(SubmissionRound.signoffs))
-    return stmt.order_by(last_round.c.at.asc(), StageReview.id.asc())
+    return stmt.order_by(current.submitted_at.asc(), StageReview.id.asc())
 
 
 RECENT_DECISIONS = timedelta(days=30)  # what a first visit shows: nobody's "last visit" to start from
