@@ -13,12 +13,16 @@ from sqlalchemy import select
 from reviewboard.auth.models import User
 from reviewboard.extensions import db
 from reviewboard.jobs import outbox
-from reviewboard.jobs.models import DONE, Job
+from reviewboard.jobs.models import PENDING, RUNNING, Job
 from reviewboard.records.models import Record
 from reviewboard.records.services import RenderedRecord, next_version, render_record, store_record
 from reviewboard.reviews.models import StageReview
 
 KIND = "record.issue"
+
+
+class RecordOutdated(Exception):
+    """The decided round is no longer the stage's current state: its record cannot be rendered from it."""
 
 
 def request_record(actor, stage: StageReview) -> None:
@@ -37,6 +41,10 @@ def _prepare(payload: dict) -> RenderedRecord | None:
     if issued_record(payload["stage_review_id"], payload["round"]) is not None:
         return None
     stage = db.session.get(StageReview, payload["stage_review_id"])
+    if stage.round_number != payload["round"] or not stage.state.decided:
+        # the record prints the stage as it is now: a stage reopened since its decision would be misdescribed
+        raise RecordOutdated(f"stage {stage.id} moved on from round {payload['round']} ({stage.state.value}) "
+                             "before its record was issued")
     return render_record(stage, next_version(stage))
 
 
@@ -52,4 +60,5 @@ outbox.handler(KIND, _prepare, _store)
 def record_pending(stage: StageReview) -> bool:
     """Whether the stage's decision has a record job not yet done (the stage page says "being issued")."""
     return db.session.scalar(select(Job.id).where(
-        Job.kind == KIND, Job.key == f"stage {stage.id} round {stage.round_number}", Job.status != DONE)) is not None
+        Job.kind == KIND, Job.key == f"stage {stage.id} round {stage.round_number}",
+        Job.status.in_((PENDING, RUNNING)))) is not None

@@ -96,3 +96,20 @@ def test_the_database_refuses_a_second_record_for_a_decided_round(make, db_sessi
     rendered = render_record(stage, 2)  # a racing worker's copy, under the next free version
     with pytest.raises(IntegrityError), db_session.begin_nested():
         store_record(None, stage, rendered, stage.round_number)
+
+
+def test_a_stage_reopened_before_its_record_gets_no_misdescribing_record(outbox_mode, make, db_session):
+    from reviewboard.reviews import lifecycle
+
+    stage = make.submitted_stage()
+    for reviewer in make.reviewers():
+        make.sign(reviewer, stage)
+    lifecycle.reopen_stage(None, stage, trigger="test", reason="evidence expired")
+    db_session.commit()
+    job = db_session.scalar(select(Job).where(Job.kind == KIND))
+
+    assert outbox.run_job(job.id) == "retry"
+
+    db_session.expire_all()
+    assert _records(db_session, stage) == 0
+    assert job.status == PENDING and "moved on from round 1" in job.last_error
