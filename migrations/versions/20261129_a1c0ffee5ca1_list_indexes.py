@@ -24,6 +24,7 @@ INDEXES = [
     ('ix_review_assignment_reviewer_id', 'review_assignment', ['reviewer_id']),
     ('ix_condition_status_due_date', 'condition', ['status', 'due_date']),
     ('ix_condition_owner_id', 'condition', ['owner_id']),
+    ('ix_condition_stage_review_id', 'condition', ['stage_review_id']),
     ('ix_audit_event_action_created_at', 'audit_event', ['action', 'created_at']),
     ('ix_audit_checkpoint_seq_id', 'audit_checkpoint', ['seq', 'id']),
 ]

@@ -136,18 +136,20 @@ def visible_query(user: User, *, include_closed: bool = False):
     those of stages they reviewed; everyone those of projects they are a member of."""
     stmt = select(Condition).join(StageReview, Condition.stage_review_id == StageReview.id)
     if not user.roles & {Role.CHAIR, Role.AUDITOR}:
+        # each clause names the stages it allows (no filter on the joined stage row): the database starts
+        # from this person's few projects and stages, not from every stage
         member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
         owned = select(Project.id).where(Project.owner_id == user.id)
-        clauses = [Condition.owner_id == user.id, StageReview.project_id.in_(member_of),
-                   StageReview.project_id.in_(owned)]
+        their_stages = select(StageReview.id).where(StageReview.project_id.in_(member_of.union(owned)))
+        clauses = [Condition.owner_id == user.id, Condition.stage_review_id.in_(their_stages)]
         if user.has_role(Role.REVIEWER):
             signed = (select(SubmissionRound.stage_review_id).join(SignOff, SignOff.round_id == SubmissionRound.id)
                       .where(SignOff.reviewer_id == user.id))
             assigned = select(ReviewAssignment.stage_review_id).where(ReviewAssignment.reviewer_id == user.id)
-            clauses += [StageReview.id.in_(signed), StageReview.id.in_(assigned)]
+            clauses += [Condition.stage_review_id.in_(signed), Condition.stage_review_id.in_(assigned)]
         stmt = stmt.where(or_(*clauses))
     if not include_closed:
-        stmt = stmt.where(Condition.status != "closed")
+        stmt = stmt.where(Condition.status.in_(("open", "fulfilled")))
     # the lists show each condition's project, stage and owner: loaded with the page, not row by row
     stmt = stmt.options(contains_eager(Condition.stage_review).joinedload(StageReview.project),
                         contains_eager(Condition.stage_review).joinedload(StageReview.pipeline_stage),

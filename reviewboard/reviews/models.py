@@ -234,6 +234,7 @@ class Condition(Base):
         # the conditions list and dashboard card: open ones by due date; an owner's own
         Index("ix_condition_status_due_date", "status", "due_date"),
         Index("ix_condition_owner_id", "owner_id"),
+        Index("ix_condition_stage_review_id", "stage_review_id"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_has_time"),
     )
 

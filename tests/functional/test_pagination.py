@@ -1,0 +1,115 @@
+"""Long lists page with plain previous / next links (no JavaScript): every row once, none skipped, even when
+rows share a sort key; a search or filter stays on every page; no page counts a whole table."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sqlalchemy import event, update
+
+from reviewboard.models.base import utcnow
+from reviewboard.projects.models import Project
+from reviewboard.reviews.models import SubmissionRound
+from tests.support.http import login
+
+_PAGER_LINK = r'<li class="page-item( disabled)?">\s*<a class="page-link" href="([^"]+)">{}</a>'
+
+
+def _link(page: bytes, label: str) -> str | None:
+    """The href of the pager's enabled ``label`` link, or None."""
+    match = re.search(_PAGER_LINK.format(label), page.decode())
+    return html.unescape(match.group(2)) if match and not match.group(1) else None
+
+
+def _walk(client, path: str, row: str, label: str = "Next") -> tuple[list[int], list[str]]:
+    """The row ids (``row``: a regex with one group) of every page reached from ``path`` by ``label`` links,
+    and the URLs visited."""
+    ids, urls = [], []
+    while path:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        urls.append(path)
+        ids += [int(i) for i in re.findall(row, response.data.decode())]
+        path = _link(response.data, label)
+        assert len(urls) < 50, "the pager never ends"
+    return ids, urls
+
+
+def _same_time(db_session, model, column, ids):
+    db_session.execute(update(model).where(model.id.in_(ids)).values({column: utcnow().replace(microsecond=0)}))
+    db_session.flush()
+
+
+def test_the_projects_list_pages_forward_and_back_through_rows_with_the_same_time(app, client, make, db_session,
+                                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "PER_PAGE", 4)
+    owner = make.user("submitter")
+    projects = [make.project(owner, name=f"Project {i}") for i in range(11)]
+    _same_time(db_session, Project, "updated_at", [p.id for p in projects])  # the order falls back on the id
+    login(client, make.user("chair"))
+
+    forward, urls = _walk(client, "/projects", r'href="/projects/(\d+)"')
+    assert len(urls) == 3
+    assert sorted(forward) == sorted(p.id for p in projects), "a project missing or shown twice"
+    assert forward == sorted(forward, reverse=True)
+    backward, _ = _walk(client, urls[-1], r'href="/projects/(\d+)"', label="Previous")
+    assert sorted(backward) == sorted(forward)
+    assert b"Page 3 of 3 \xc2\xb7 11 items" in client.get(urls[-1]).data
+
+
+def test_a_search_stays_on_every_page(app, client, make, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "PER_PAGE", 3)
+    owner = make.user("submitter")
+    wanted = {make.project(owner, name=f"Credit scoring {i}").id for i in range(7)}
+    for i in range(5):
+        make.project(owner, name=f"Chatbot {i}")
+    login(client, make.user("chair"))
+
+    found, urls = _walk(client, "/projects?q=credit+scoring", r'href="/projects/(\d+)"')
+    assert len(urls) == 3 and all("q=credit+scoring" in u for u in urls[1:])
+    assert sorted(found) == sorted(wanted)
+
+
+def test_the_queue_pages_through_stages_submitted_at_the_same_time_keeping_its_filter(app, client, make, db_session,
+                                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "PER_PAGE", 3)
+    owner = make.user("submitter")
+    stages = [make.submitted_stage(owner) for _ in range(7)]
+    _same_time(db_session, SubmissionRound, "submitted_at", [s.current_round.id for s in stages])
+    login(client, make.user("reviewer"))
+
+    found, urls = _walk(client, "/queue?status=all", r'href="/stages/(\d+)"')
+    assert len(urls) == 3 and all("status=all" in u for u in urls[1:])
+    assert sorted(found) == sorted(s.id for s in stages), "a stage missing or shown twice"
+    assert found == sorted(found)  # same submission time: oldest stage first
+
+
+def test_a_long_list_counts_only_a_few_pages_ahead(app, client, make, db_session, monkeypatch):
+    """Past ten pages ahead the pager says "more than", and the count it runs is bounded by a LIMIT."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 1)
+    owner = make.user("submitter")
+    for i in range(13):
+        make.project(owner, name=f"Project {i}")
+    login(client, make.user("chair"))
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    connection = db_session.connection()
+    event.listen(connection, "before_cursor_execute", seen)
+    try:
+        first = client.get("/projects")
+        queue = client.get("/queue")
+    finally:
+        event.remove(connection, "before_cursor_execute", seen)
+    assert first.status_code == queue.status_code == 200
+    assert b"Page 1 of more than 11" in first.data
+    counts = [s for s in statements if "count(" in s]
+    assert len(counts) == 2, counts  # the projects list's and the queue's
+    assert all("limit" in s for s in counts), counts
+
+    last = client.get("/projects?page=13")
+    assert b"Page 13 of 13 \xc2\xb7 13 items" in last.data
+    assert _link(last.data, "Next") is None and _link(last.data, "Previous")
