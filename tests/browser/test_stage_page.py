@@ -103,3 +103,38 @@ def test_submitting_lists_the_criteria_without_evidence_and_waits_for_a_confirma
     page.get_by_role("button", name="Submit stage for review").click()
     expect(flash(page, "Design submitted for review (round 1).")).to_be_visible()
     expect(heading(page)).to_contain_text("In review")
+
+
+def test_a_record_being_issued_is_announced_and_then_offered_without_a_reload(live_server, page, monkeypatch):
+    """The deciding signature answers before the record exists: the page says it is being issued (a refresh
+    link works without JavaScript), and with JavaScript the notice turns into "ready" once a worker issued it."""
+    from sqlalchemy import select
+
+    from reviewboard.auth.models import User
+    from reviewboard.jobs import outbox
+    from reviewboard.jobs.models import Job
+    from reviewboard.records.issuing import KIND
+    from tests.support.factories import Factory
+
+    monkeypatch.setitem(live_server.app.config, "JOBS_MODE", "outbox")  # the record waits for a worker
+    owner = live_server.add_user("Oona Owner", "submitter")
+    with live_server.session() as session:
+        make = Factory(session)
+        stage = make.submitted_stage(session.get(User, owner.id), name="Crop yield forecaster")
+        for reviewer in make.reviewers():
+            make.sign(reviewer, stage)
+        stage_id = stage.id
+    sign_in(page, owner)
+    page.goto(f"/stages/{stage_id}")
+    notice = page.locator("[data-record-issuing]")
+    expect(notice).to_contain_text("Record being issued")
+    expect(page.get_by_role("link", name=re.compile("Download signed record"))).to_have_count(0)
+
+    with live_server.session() as session:
+        job_id = session.scalar(select(Job.id).where(Job.kind == KIND, Job.key == f"stage {stage_id} round 1"))
+        assert outbox.run_job(job_id) == "done"
+
+    expect(notice).to_contain_text("The signed record is ready.", timeout=15_000)
+    notice.get_by_role("link", name="Show it").click()
+    expect(page.get_by_role("link", name="Download signed record v1 (PDF)")).to_be_visible()
+    expect(page.locator("[data-record-issuing]")).to_have_count(0)
