@@ -61,6 +61,7 @@ def sign_in(page: Page, person: Person) -> None:
     page.get_by_label("Password", exact=True).fill(person.password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name=f"Welcome, {person.name}")).to_be_visible()
+    page.wait_for_load_state("load")  # style sheets applied: a loaded machine can show the heading before them
 
 
 def heading(page: Page):
