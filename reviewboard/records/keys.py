@@ -13,6 +13,7 @@ ISO 32002 extension, which breaks PDF/A-3 (records-security-reliability.md, find
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import stat
@@ -22,9 +23,11 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.x509.oid import NameOID
 from flask import current_app
 from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder, load_private_key_from_pemder
+from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -122,6 +125,30 @@ def check_key_permissions(path: Path) -> None:
         )
 
 
+class RecordSigner(SimpleSigner):
+    """A SimpleSigner that parses its private key once.
+
+    pyHanko's ``SimpleSigner.sign_raw`` loads the DER key into ``cryptography`` for every raw signature, and
+    loading an RSA-3072 key checks it (about 0.2 s); a record takes two raw signatures (pyHanko's size
+    estimate, then the seal), so that was most of the signing time.
+    """
+
+    @classmethod
+    def of(cls, signer: SimpleSigner) -> RecordSigner:
+        return cls(signing_cert=signer.signing_cert, signing_key=signer.signing_key,
+                   cert_registry=signer.cert_registry)
+
+    @functools.cached_property
+    def private_key(self) -> rsa.RSAPrivateKey:
+        return serialization.load_der_private_key(self.signing_key.dump(), password=None)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if mechanism != "rsassa_pkcs1v15":
+            return super().sign_raw(data, digest_algorithm)
+        return self.private_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+
 def load_signer(
     key_path: Path | None,
     cert_path: Path | None,
@@ -129,26 +156,50 @@ def load_signer(
     *,
     pkcs12_path: Path | None = None,
     pkcs12_password: bytes | None = None,
-) -> SimpleSigner:
+) -> RecordSigner:
     """Load the record-sealing signer from PEM/DER files or from a PKCS#12 bundle.
 
     ``chain_paths`` are intermediate (or root) certificates embedded in the signature so verifiers
     can build the path. Raises KeyPermissionError if the key (or PKCS#12) file is not private,
     FileNotFoundError if it is missing, ValueError if the material cannot be loaded or is not RSA.
+
+    The signer is kept per process and loaded again when any of its files changes (a rotated key replaces
+    the file: new inode, mtime or size); the permission check runs on every call.
     """
-    chain = [cert for path in chain_paths for cert in load_certs_from_pemder([str(path)])]
     if pkcs12_path is not None:
         check_key_permissions(Path(pkcs12_path))
+    elif key_path is None or cert_path is None:
+        raise ValueError("key_path and cert_path are required unless pkcs12_path is given")
+    else:
+        check_key_permissions(Path(key_path))
+    return _load_signer(_file_state(key_path), _file_state(cert_path),
+                        tuple(_file_state(path) for path in chain_paths), _file_state(pkcs12_path),
+                        pkcs12_password)
+
+
+def _file_state(path: Path | None) -> tuple | None:
+    """What identifies one version of a file: its path, inode, size and modification time."""
+    if path is None:
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (str(path), None)  # loading reports it
+    return (str(path), info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_signer(key: tuple | None, cert: tuple | None, chain_files: tuple, pkcs12: tuple | None,
+                 pkcs12_password: bytes | None) -> RecordSigner:
+    chain = [cert for state in chain_files for cert in load_certs_from_pemder([state[0]])]
+    if pkcs12 is not None:
         signer = SimpleSigner.load_pkcs12_data(
-            Path(pkcs12_path).read_bytes(), other_certs=chain, passphrase=pkcs12_password
+            Path(pkcs12[0]).read_bytes(), other_certs=chain, passphrase=pkcs12_password
         )
     else:
-        if key_path is None or cert_path is None:
-            raise ValueError("key_path and cert_path are required unless pkcs12_path is given")
-        check_key_permissions(Path(key_path))
         try:
-            signing_key = load_private_key_from_pemder(str(key_path), passphrase=None)
-            signing_cert = load_cert_from_pemder(str(cert_path))
+            signing_key = load_private_key_from_pemder(key[0], passphrase=None)
+            signing_cert = load_cert_from_pemder(cert[0])
         except (OSError, TypeError) as exc:
             raise ValueError(f"could not load signing key or certificate: {exc}") from exc
         signer = SimpleSigner(
@@ -162,19 +213,14 @@ def load_signer(
             f"the record signing key must be RSA (got {algorithm}): other key types make pyHanko "
             "declare PDF 2.0, which breaks PDF/A-3"
         )
-    return signer
+    return RecordSigner.of(signer)
 
 
-def sign_detached(signer: SimpleSigner, data: bytes):
+def sign_detached(signer: RecordSigner, data: bytes):
     """RSA PKCS#1 v1.5 / SHA-256 signature of ``data`` with the record key; returns (signature, certificate).
     Used for audit checkpoints and evidence-pack manifests."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
     cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
-    return key.sign(data, padding.PKCS1v15(), hashes.SHA256()), cert
+    return signer.private_key.sign(data, PKCS1v15(), hashes.SHA256()), cert
 
 
 def verify_detached(cert, signature: bytes, data: bytes) -> bool:

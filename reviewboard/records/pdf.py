@@ -10,6 +10,7 @@ dict, never from the clock, so two renders of one record version give the same t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import mimetypes
@@ -19,7 +20,8 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from flask import render_template
-from weasyprint import HTML, Attachment, URLFetcher
+from weasyprint import CSS, HTML, Attachment, URLFetcher
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcherResponse
 
 # v2: delegation, shared comments, COI declarations, condition status; v3: the stage's whole audit trail,
@@ -27,6 +29,7 @@ from weasyprint.urls import URLFetcherResponse
 TEMPLATE_VERSION = "record-v3"
 TEMPLATE_NAME = "records/pdf/record.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+STYLESHEET_NAME = "record.css"
 PDF_VARIANT = "pdf/a-3b"
 # PDF/UA-1 alongside PDF/A-3b: WeasyPrint tags the PDF (structure tree from the HTML: H1-H3, Table/TH/TD,
 # /Lang from <html lang>, /MarkInfo, DisplayDocTitle) when asked with pdf_tags=True; the "pdf/ua-1" variant
@@ -116,13 +119,32 @@ def render_record_pdf(record: dict, *, base_dir: Path | None = None) -> bytes:
     )
     document = HTML(
         string=render_record_html(record), base_url=assets.as_uri() + "/", url_fetcher=fetcher
-    ).render()
+    ).render(font_config=_font_config(), stylesheets=[_stylesheet(assets)])
     return document.write_pdf(
         pdf_variant=PDF_VARIANT,
         pdf_tags=True,
         attachments=[attachment],
         finisher=_finish,
     )
+
+
+@functools.cache
+def _font_config() -> FontConfiguration:
+    """One font configuration per process: a new one per render rebuilt Pango's font map and lost its
+    shaping caches. The record stylesheet has no @font-face, so nothing of one record is kept in it."""
+    return FontConfiguration()
+
+
+def _stylesheet(assets: Path) -> CSS:
+    """The parsed record stylesheet of ``assets``, parsed again only when the file changes."""
+    path = assets / STYLESHEET_NAME
+    stat = path.stat()
+    return _parsed_stylesheet(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_stylesheet(path: Path, _mtime_ns: int, _size: int) -> CSS:
+    return CSS(filename=str(path), url_fetcher=AssetOnlyURLFetcher(path.parent), font_config=_font_config())
 
 
 class AssetOnlyURLFetcher(URLFetcher):
