@@ -149,7 +149,7 @@ class RedisServer:
 
 
 def test_a_decision_made_while_redis_is_down_gets_its_record_once_redis_is_back(
-        committed_app, monkeypatch, tmp_path, issued_records):
+        committed_app, monkeypatch, tmp_path, signing_dir, issued_records):
     redis = RedisServer(tmp_path)
     monkeypatch.setitem(committed_app.config, "JOBS_MODE", "auto")
     monkeypatch.setitem(committed_app.config, "REDIS_URL", redis.url)
@@ -172,6 +172,18 @@ def test_a_decision_made_while_redis_is_down_gets_its_record_once_redis_is_back(
         records, status = _state(committed_app, stage_id, job_id)
         assert len(records) == 1 and status == DONE
         assert len(issued_records) == 1
+
+        # `reviewboard worker` as deployed: its own process, real render and signature
+        stage_id, job_id = _decided_stage(committed_app)  # Redis up: the message is sent at the commit
+        server = Server.for_app(committed_app, tmp_path, signing_dir, extra_env={"REDIS_URL": redis.url})
+        worker = subprocess.run([str(Path(sys.executable).with_name("reviewboard")), "worker", "--burst"],  # noqa: S603
+                                env=server.env, capture_output=True, text=True, timeout=120)
+        assert worker.returncode == 0, worker.stderr[-2000:]
+        records, status = _state(committed_app, stage_id, job_id)
+        assert len(records) == 1 and status == DONE
+        with committed_app.app_context():
+            assert verify_record_bytes(records[0].pdf).ok
+            db.session.remove()
         with committed_app.app_context():
             assert db.session.scalar(select(func.count()).select_from(Job).where(Job.status != DONE)) == 0
             db.session.remove()
