@@ -77,8 +77,8 @@ class GunicornServer(BaseApplication):
                     "accesslog": None, "errorlog": "-", "proc_name": "reviewboard",
                     # gunicorn's control socket sits in the home folder: two servers would share it
                     "control_socket_disable": True,
-                    "post_fork": _post_fork(self.application, embedded_worker=runs_embedded_worker(
-                        self.application, o.workers))}
+                    "post_fork": _post_fork(self.application,
+                                            embedded_worker=runs_embedded_worker(self.application))}
         for key, value in settings.items():
             self.cfg.set(key, value)
 
@@ -86,10 +86,11 @@ class GunicornServer(BaseApplication):
         return self.application
 
 
-def runs_embedded_worker(app: Flask, workers: int) -> bool:
-    """Without Redis, one server process also runs the jobs (records, digests) in a thread (jobs/embedded.py),
-    so `make run` issues records without a second command; with Redis, `reviewboard worker` runs them."""
-    return workers == 1 and not app.config.get("REDIS_URL")
+def runs_embedded_worker(app: Flask) -> bool:
+    """Without Redis, the server's worker process (one by default; each, if more are asked for: their claims
+    on a job exclude each other) also runs the jobs (records, digests) in a thread (jobs/embedded.py), so
+    `make run` issues records without a second command; with Redis, `reviewboard worker` runs them."""
+    return not app.config.get("REDIS_URL")
 
 
 def _post_fork(app: Flask, *, embedded_worker: bool):
