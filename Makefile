@@ -65,6 +65,7 @@ lint: install
 
 bench: install
 	@$(BIN)/python bench/run.py
+	@$(BIN)/python bench/deciding_post.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts
