@@ -236,7 +236,7 @@ def _reviews_due(user):
 def measure(session, stmts: dict, repeat: int, explain: bool) -> dict:
     out = {}
     for name, stmt in stmts.items():
-        compiled = stmt.compile(dialect=session.get_bind().dialect)
+        compiled = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
         sql, params = str(compiled), compiled.params
         conn = session.connection()
         times = []
@@ -256,6 +256,7 @@ def _drop_list_indexes(conn) -> None:
 
     for name, _table, _columns in INDEXES:
         conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_project_search")
 
 
 def _create_list_indexes(conn) -> None:
@@ -263,6 +264,8 @@ def _create_list_indexes(conn) -> None:
 
     for name, table, columns in INDEXES:
         conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({", ".join(columns)})')
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_project_search ON project USING gin "
+                         "(lower(name) gin_trgm_ops, lower(purpose) gin_trgm_ops)")
 
 
 def bench_size(tmp: Path, keys: Path, n: int, repeat: int, explain: bool) -> dict:

@@ -5,8 +5,8 @@ Revises: a1c0ffee0011
 Create Date: 2026-11-29 22:30:00
 
 """
+import sqlalchemy as sa
 from alembic import op
-
 
 # revision identifiers, used by Alembic.
 revision = 'a1c0ffee5ca1'
@@ -33,8 +33,16 @@ INDEXES = [
 def upgrade():
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns, unique=False)
+    # the projects search: LIKE '%...%' on lower(name) / lower(purpose), a trigram index on PostgreSQL
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        op.execute('CREATE INDEX ix_project_search ON project USING gin '
+                   '(lower(name) gin_trgm_ops, lower(purpose) gin_trgm_ops)')
+    else:
+        op.create_index('ix_project_search', 'project', [sa.text('lower(name)'), sa.text('lower(purpose)')])
 
 
 def downgrade():
+    op.drop_index('ix_project_search', table_name='project')
     for name, table, _columns in reversed(INDEXES):
         op.drop_index(name, table_name=table)
