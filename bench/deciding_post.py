@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import statistics
 import sys
 import tempfile
@@ -43,6 +44,7 @@ def deciding_post_seconds(engine: str, repeat: int, tmp: Path) -> list[float]:
     with fresh_database(engine, tmp, f"decide_{engine}") as url:
         app = make_app(url, tmp, _keys(tmp / engine), JOBS_MODE="outbox")
         prepare_schema(app)
+        logging.getLogger("reviewboard").setLevel(logging.WARNING)  # no access-log line per request
         times = []
         for _ in range(repeat + 1):  # the first round warms fonts, keys and the pools
             with app.app_context():
