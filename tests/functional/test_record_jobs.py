@@ -113,3 +113,20 @@ def test_a_stage_reopened_before_its_record_gets_no_misdescribing_record(outbox_
     db_session.expire_all()
     assert _records(db_session, stage) == 0
     assert job.status == PENDING and "moved on from round 1" in job.last_error
+
+
+def test_jobs_sweep_runs_the_due_jobs_without_redis(outbox_mode, app, make, db_session, issued_records):
+    stage = make.submitted_stage()
+    for reviewer in make.reviewers():
+        make.sign(reviewer, stage)
+    db_session.commit()
+    runner = app.test_cli_runner()
+    assert "pending  1" in runner.invoke(args=["jobs", "list"]).output
+
+    result = runner.invoke(args=["jobs", "sweep"], catch_exceptions=False)
+
+    assert result.exit_code == 0 and result.output.startswith("1 job(s) run"), result.output
+    db_session.expire_all()
+    assert _records(db_session, stage) == 1 and len(issued_records) == 1
+    assert "0 job(s) run" in runner.invoke(args=["jobs", "sweep"]).output
+    assert "done     1" in runner.invoke(args=["jobs", "list"]).output
