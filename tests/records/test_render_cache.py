@@ -77,3 +77,22 @@ def test_a_key_file_made_readable_by_others_is_refused_even_when_already_loaded(
 
     with pytest.raises(KeyPermissionError, match="private to its owner"):
         load_signer(key_path, cert_path)
+
+
+def test_short_tables_keep_whole_headings_and_times_on_one_line(app_context, tmp_path, record_factory):
+    """The criteria tables use a fixed layout for speed; the rounds, declarations and audit trail keep columns
+    that fit their headings and times ("ROUND", never "ROUN" over "D")."""
+    record = record_factory()
+    record["declarations"] = [{"round": 1, "reviewer": "Ada Reviewer", "conflict": False,
+                               "declared_at": "2026-11-21 09:30:00Z"}]
+    record["content_sha256"] = content_hash(record)
+    target = tmp_path / "layout.pdf"
+    target.write_bytes(render_record_pdf(record))
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(target), "-"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    lines = text.splitlines()
+
+    for heading in ("ROUND", "DECLARED (UTC)", "TIME (UTC)", "SUBMITTED BY"):
+        assert any(heading in line for line in lines), heading
+    assert not any(line.strip() == "D" for line in lines)
+    assert any("Ada Reviewer" in line and "2026-11-21 09:30:00 UTC" in line for line in lines)
