@@ -268,7 +268,32 @@ def _create_list_indexes(conn) -> None:
                          "(lower(name) gin_trgm_ops, lower(purpose) gin_trgm_ops)")
 
 
+PAGES = {"reviewer": ["/queue"], "chair": ["/dashboard", "/projects", f"/projects?page={DEEP_PAGE}",
+                                          "/projects?q=credit+scoring"]}
+
+
+def time_pages(app, emails: dict, repeat: int) -> dict:
+    """Median time of each page through the app (in-process, one request at a time), with the new code."""
+    from tests.support.http import login
+
+    out = {}
+    for role, paths in PAGES.items():
+        client = app.test_client()
+        login(client, emails[role])
+        for path in paths:
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                response = client.get(path)
+                times.append(time.perf_counter() - t0)
+                assert response.status_code == 200, (path, response.status_code)
+            out[path] = round(statistics.median(times) * 1000, 1)
+            print(f"    page   {role:<9} {path:<28} {out[path]:8.1f} ms", flush=True)
+    return out
+
+
 def bench_size(tmp: Path, keys: Path, n: int, repeat: int, explain: bool) -> dict:
+    from reviewboard.auth.models import User
     from reviewboard.extensions import db
     from tests.support.factories import Factory
 
@@ -290,14 +315,15 @@ def bench_size(tmp: Path, keys: Path, n: int, repeat: int, explain: bool) -> dic
                 conn = db.session.connection()
                 (_drop_list_indexes if before else _create_list_indexes)(conn)
                 conn.exec_driver_sql("ANALYZE")
-                from reviewboard.auth.models import User
-
                 reviewer, chair, submitter = (db.session.get(User, i) for i in ids)
                 result[label] = measure(db.session, queries(before, reviewer, chair, submitter), repeat, explain)
                 db.session.commit()
                 for name, row in result[label].items():
                     print(f"    {label:<6} {name:<26} {row['ms']:9.2f} ms", flush=True)
+            emails = {"reviewer": db.session.get(User, ids[0]).email, "chair": db.session.get(User, ids[1]).email}
             db.session.remove()
+        result["pages"] = time_pages(app, emails, repeat)  # each request in its own app context
+        with app.app_context():
             db.engine.dispose()
     return result
 
@@ -336,6 +362,10 @@ def main() -> int:
         a = large["after"][name]["ms"] / max(small["after"][name]["ms"], 0.01)
         print(f"  {name:<26} before {b:8.1f}x ({large['before'][name]['ms']:9.2f} ms)   "
               f"after {a:6.1f}x ({large['after'][name]['ms']:8.2f} ms)")
+    print(f"Pages (in-process, median of {args.repeat}):")
+    for path, ms in large["pages"].items():
+        print(f"  {path:<28} {small['pages'][path]:7.1f} ms at {small['projects']}   {ms:7.1f} ms at "
+              f"{large['projects']}   ratio {ms / max(small['pages'][path], 0.01):5.2f}")
     if args.plans:
         for r in results:
             for label in ("before", "after"):
