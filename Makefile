@@ -66,6 +66,7 @@ lint: install
 bench: install
 	@$(BIN)/python bench/run.py
 	@$(BIN)/python bench/deciding_post.py
+	@$(BIN)/python bench/list_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

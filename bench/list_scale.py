@@ -339,8 +339,8 @@ def main() -> int:
     parser.add_argument("--plans", action="store_true", help="print every EXPLAIN (ANALYZE) (else in the JSON)")
     args = parser.parse_args()
     if not postgres_available():
-        print("PostgreSQL is not reachable: this benchmark needs it.")
-        return 1
+        print("List queries at scale: skipped, PostgreSQL is not reachable (this benchmark needs it).")
+        return 0
     migration = next((ROOT / "migrations" / "versions").glob("*_a1c0ffee5ca1_list_indexes.py"))
     spec = importlib.util.spec_from_file_location("migrations_list_indexes", migration)
     sys.modules["migrations_list_indexes"] = module = importlib.util.module_from_spec(spec)
