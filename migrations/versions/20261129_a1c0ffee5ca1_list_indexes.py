@@ -21,6 +21,7 @@ INDEXES = [
     ('ix_project_member_user_id', 'project_member', ['user_id']),
     ('ix_stage_review_state', 'stage_review', ['state']),
     ('ix_stage_review_next_review_on', 'stage_review', ['next_review_on']),
+    ('ix_submission_round_queue', 'submission_round', ['decided_at', 'submitted_at', 'stage_review_id']),
     ('ix_review_assignment_reviewer_id', 'review_assignment', ['reviewer_id']),
     ('ix_condition_status_due_date', 'condition', ['status', 'due_date']),
     ('ix_condition_owner_id', 'condition', ['owner_id']),

@@ -128,7 +128,9 @@ class SubmissionRound(Base):
     verdicts: Mapped[list[Verdict]] = relationship(back_populates="round", order_by="Verdict.id")
     signoffs: Mapped[list[SignOff]] = relationship(back_populates="round", order_by="SignOff.signed_at")
 
-    __table_args__ = (UniqueConstraint("stage_review_id", "number"),)
+    # the queue: the undecided rounds (those of the stages in review), oldest submission first
+    __table_args__ = (UniqueConstraint("stage_review_id", "number"),
+                      Index("ix_submission_round_queue", "decided_at", "submitted_at", "stage_review_id"))
 
 
 class ReviewAssignment(Base):

@@ -248,14 +248,16 @@ def unassign_reviewer(chair: User, stage: StageReview, reviewer_id: int) -> None
 def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status: str = "waiting"):
     """Stages in review that this reviewer may act on, oldest submission first.
 
-    It starts from the stages in review (an index) and joins each one's current round, the one its
-    round_number names (a unique key), rather than aggregating every round ever submitted."""
+    A stage is in review exactly while its current round (the one its round_number names) is undecided:
+    the query reads the undecided rounds in queue order from an index and stops at the page's end, rather
+    than aggregating every round ever submitted and sorting every stage in review."""
     current = aliased(SubmissionRound)
-    stmt = (select(StageReview, current.submitted_at.label("at"))
-            .join(current, (current.stage_review_id == StageReview.id) & (current.number == StageReview.round_number))
+    stmt = (select(StageReview, current.submitted_at.label("at")).select_from(current)
+            .join(StageReview, (current.stage_review_id == StageReview.id)
+                  & (current.number == StageReview.round_number))
             .join(Project, StageReview.project_id == Project.id)
             .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
-            .where(StageReview.state == StageState.IN_REVIEW)
+            .where(current.decided_at.is_(None), StageReview.state == StageState.IN_REVIEW)
             .where(Project.owner_id != reviewer.id)
             .where(~Project.id.in_(select(ProjectMember.project_id).where(ProjectMember.user_id == reviewer.id))))
     assigned_any = select(ReviewAssignment.stage_review_id)
@@ -285,7 +287,7 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
     # what each row of the queue shows, loaded with the page rather than row by row
     stmt = stmt.options(contains_eager(StageReview.project), contains_eager(StageReview.pipeline_stage),
                         selectinload(StageReview.rounds).selectinload(SubmissionRound.signoffs))
-    return stmt.order_by(current.submitted_at.asc(), StageReview.id.asc())
+    return stmt.order_by(current.submitted_at.asc(), current.stage_review_id.asc())
 
 
 RECENT_DECISIONS = timedelta(days=30)  # what a first visit shows: nobody's "last visit" to start from
