@@ -7,6 +7,9 @@ RB := $(BIN)/reviewboard
 HOST ?= 127.0.0.1
 PORT ?= 5000
 STAMP := $(VENV)/.installed
+# Test workers (pytest-xdist); TEST_WORKERS=0 runs in one process. Grouped tests share a worker (tests/conftest.py).
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: run setup install system-deps system-deps-serve db keys demo serve test test-fast test-sqlite lint bench clean
 
@@ -51,11 +54,11 @@ serve: system-deps-serve
 
 # The ten slowest tests are listed at the end: the concurrency and crash tests' figures, run by run.
 test: system-deps install
-	@$(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(XDIST) --durations=10 $(PYTEST_ARGS)
 
 # Everything but the slow concurrency/crash tests (200 concurrent rounds per engine); `make test` runs all.
 test-fast: system-deps install
-	@$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 test-sqlite: system-deps install
 	@REVIEWBOARD_TEST_SQLITE_ONLY=1 $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -3,7 +3,13 @@
 Every test that uses ``app``/``db_session``/``client`` runs once on SQLite and once on PostgreSQL
 (when PostgreSQL is reachable on 127.0.0.1:5432; otherwise the run says it used SQLite alone).
 Each test runs inside an outer transaction that is rolled back at its end; the app's own commits
-become savepoint releases inside it.
+become savepoint releases inside it. A module may build a world once (``world_connection``,
+``shared_session``) that its tests share, each in a savepoint rolled back after it.
+
+What keeps the suite fast without testing less: passwords are hashed at argon2's lowest cost
+(``CHEAP_PASSWORD_HASHING``; tests/integration/test_startup_config.py asserts production's parameters),
+records get placeholder bytes unless a test is marked ``real_records`` (``issued_records``), and
+`make test` runs two pytest-xdist workers. Every test still runs on both engines.
 """
 
 from __future__ import annotations
@@ -34,6 +40,19 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line("NOTE: PostgreSQL was not reachable: this run used SQLite alone.", yellow=True)
     else:
         terminalreporter.write_line("Database engines exercised: SQLite and PostgreSQL.")
+
+
+# Under pytest-xdist (`make test` runs two workers, --dist loadgroup) each group's tests share one worker:
+# the browser tests one Chromium and one artifacts folder per engine, the semgrep tests one semgrep run.
+XDIST_GROUPS = {"tests/browser/": "browser", "tests/security/test_semgrep_rules.py": "semgrep"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        group = next((g for prefix, g in XDIST_GROUPS.items() if path.startswith(prefix)), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -94,7 +94,7 @@ def test_cookies_are_httponly_and_samesite_lax(client, make):
 @pytest.mark.parametrize("path", ["/login", "/verify", "/no-such-page", "/static/app.css", "/favicon.ico",
                                   "/bootstrap/static/css/bootstrap.min.css"])
 def test_security_headers_on_every_response(client, path):
-    response = client.get(path)
+    response = client.get(path, buffered=True)  # buffered: read and closed (static files are open files)
     csp = response.headers["Content-Security-Policy"]
     for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
         assert directive in csp
@@ -104,7 +104,7 @@ def test_security_headers_on_every_response(client, path):
 
 
 def test_the_site_icon_is_served_to_anyone_and_linked_from_every_page(client, make):
-    icon = client.get("/favicon.ico")
+    icon = client.get("/favicon.ico", buffered=True)
     assert icon.status_code == 200
     assert icon.mimetype == "image/vnd.microsoft.icon"
     assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file, not an HTML error page

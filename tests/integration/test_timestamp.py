@@ -263,6 +263,7 @@ def test_the_local_tsa_refuses_other_content_types_and_listens_on_loopback_only(
     with pytest.raises(HTTPError) as refused:
         build_opener(ProxyHandler({})).open(request, timeout=10)
     assert refused.value.code == 415
+    refused.value.close()  # the error holds the open response
     assert tsa.requests == 0
 
 

@@ -71,8 +71,9 @@ class Server:
             args = [cli, "run", "--host", "127.0.0.1", "--port", str(self.port)]
             if not self.threaded:
                 args.append("--without-threads")
-        self.proc = subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL,  # noqa: S603
-                                     stderr=self.log.open("ab"))
+        with self.log.open("ab") as log:  # the server writes to its own copy of the handle
+            self.proc = subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL,  # noqa: S603
+                                         stderr=log)
         deadline = time.time() + 90
         while time.time() < deadline:
             if self.proc.poll() is not None:
