@@ -92,9 +92,11 @@ def test_worker_killed_mid_render_is_replaced_and_the_record_is_issued_once(outb
     server = Server.for_app(outbox_app, tmp_path, signing_dir)
 
     def worker(**env):
-        return subprocess.Popen([sys.executable, "-m", "tests.support.job_worker"], cwd=REPO,  # noqa: S603
-                                env={**server.env, "RB_RENDER_STARTED": str(started), "REVIEWBOARD_JOB_LEASE": "1s",
-                                     **env}, stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("ab"))
+        with (tmp_path / "worker.log").open("ab") as log:  # the child keeps its own copy of the handle
+            return subprocess.Popen([sys.executable, "-m", "tests.support.job_worker"], cwd=REPO,  # noqa: S603
+                                    env={**server.env, "RB_RENDER_STARTED": str(started),
+                                         "REVIEWBOARD_JOB_LEASE": "1s", **env},
+                                    stdout=subprocess.DEVNULL, stderr=log)
 
     first = worker(RB_RENDER_DELAY="120")
     deadline = time.time() + 60
