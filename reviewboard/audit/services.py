@@ -116,36 +116,41 @@ def verify_chain(batch: int = 5000) -> ChainCheck:
     def bad(seq, reason):
         return ChainCheck(False, checked, seq, reason, len(points), macs)
     # Core rows, streamed: this loop runs 100,000+ times, so it avoids ORM objects and helper calls.
-    for row in db.session.execute(stmt.execution_options(yield_per=batch)):
-        seq, payload, row_prev, row_hash, row_mac, action, object_type, object_id = row
-        if seq != expected_seq:
-            return bad(expected_seq, f"sequence gap: expected {expected_seq}, found {seq} (rows deleted)")
-        if row_prev != prev_hash:
-            return bad(seq, "previous-hash link broken (rows removed, swapped or forged)")
-        if sha256(prefix + prev_hash.encode("ascii") + payload.encode("utf-8")).hexdigest() != row_hash:
-            return bad(seq, "entry hash does not match its content (row altered)")
-        try:
-            body = json.loads(payload)
-            obj = body.get("object") or {}
-        except (ValueError, AttributeError):
-            return bad(seq, "payload is not valid JSON")
-        if (body.get("seq") != seq or body.get("action") != action or obj.get("type") != object_type
-                or obj.get("id") != object_id):
-            return bad(seq, "indexed columns disagree with the hashed payload (row altered)")
-        if row_mac is None:
-            # rows written before the key existed (or before a downgrade dropped the column) carry none;
-            # once rows carry a MAC, every later row must
-            if macs:
-                return bad(seq, "HMAC missing after HMAC-protected rows (row forged or rewritten)")
-        elif key is not None:
-            if row_mac != hmac.digest(key, row_hash.encode("ascii"), "sha256").hex():
-                return bad(seq, "HMAC does not match: the chain was rewritten from here with recomputed hashes")
-            macs += 1
-        if seq in wanted:
-            hash_at[seq] = row_hash
-        prev_hash = row_hash
-        expected_seq += 1
-        checked += 1
+    # closed on every way out: an early return must not leave a PostgreSQL server-side cursor open
+    rows = db.session.execute(stmt.execution_options(yield_per=batch))
+    try:
+        for row in rows:
+            seq, payload, row_prev, row_hash, row_mac, action, object_type, object_id = row
+            if seq != expected_seq:
+                return bad(expected_seq, f"sequence gap: expected {expected_seq}, found {seq} (rows deleted)")
+            if row_prev != prev_hash:
+                return bad(seq, "previous-hash link broken (rows removed, swapped or forged)")
+            if sha256(prefix + prev_hash.encode("ascii") + payload.encode("utf-8")).hexdigest() != row_hash:
+                return bad(seq, "entry hash does not match its content (row altered)")
+            try:
+                body = json.loads(payload)
+                obj = body.get("object") or {}
+            except (ValueError, AttributeError):
+                return bad(seq, "payload is not valid JSON")
+            if (body.get("seq") != seq or body.get("action") != action or obj.get("type") != object_type
+                    or obj.get("id") != object_id):
+                return bad(seq, "indexed columns disagree with the hashed payload (row altered)")
+            if row_mac is None:
+                # rows written before the key existed (or before a downgrade dropped the column) carry none;
+                # once rows carry a MAC, every later row must
+                if macs:
+                    return bad(seq, "HMAC missing after HMAC-protected rows (row forged or rewritten)")
+            elif key is not None:
+                if row_mac != hmac.digest(key, row_hash.encode("ascii"), "sha256").hex():
+                    return bad(seq, "HMAC does not match: the chain was rewritten from here with recomputed hashes")
+                macs += 1
+            if seq in wanted:
+                hash_at[seq] = row_hash
+            prev_hash = row_hash
+            expected_seq += 1
+            checked += 1
+    finally:
+        rows.close()
     last_seq = expected_seq - 1
     roots = anchors.trust_root_certs() if points else []
     last_good = 0
