@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import make_app, prepare_schema  # noqa: E402
 from tests.support.databases import fresh_database, postgres_available  # noqa: E402
 from tests.support.factories import PASSWORD, Factory  # noqa: E402
-from tests.support.http import csrf_token  # noqa: E402
+from tests.support.http import login, token_for  # noqa: E402
 
 
 def _keys(tmp: Path) -> Path:
@@ -48,19 +48,14 @@ def deciding_post_seconds(engine: str, repeat: int, tmp: Path) -> list[float]:
         times = []
         for _ in range(repeat + 1):  # the first round warms fonts, keys and the pools
             with app.app_context():
-                make = Factory(db.session)
-                first, second = make.reviewers()
-                stage = make.submitted_stage()
-                make.sign(first, stage)
-                make.verdicts(second, stage)
+                stage, second = Factory(db.session).one_signature_short()
                 db.session.commit()
                 stage_id, email = stage.id, second.email
                 fields = {f"v_{c.id}": "meets" for c in stage.applicable_criteria()}
                 db.session.remove()
             client = app.test_client()
-            token = csrf_token(client.get("/login").data)
-            client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-            token = csrf_token(client.get(f"/stages/{stage_id}").data)
+            login(client, email)
+            token = token_for(client, f"/stages/{stage_id}")
             data = {**fields, "csrf_token": token, "outcome": "approve", "email": email, "password": PASSWORD,
                     "sign": "Sign decision"}
             started = time.perf_counter()

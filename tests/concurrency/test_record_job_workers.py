@@ -199,11 +199,7 @@ def test_the_server_alone_issues_the_record_without_redis(committed_app, tmp_pat
     """`make run` (reviewboard serve, one worker, no Redis) and `reviewboard run`: the deciding POST answers,
     the page says the record is being issued, and the server's own thread issues it (real render)."""
     with committed_app.app_context():
-        make = Factory(db.session)
-        first, second = make.reviewers()
-        stage = make.submitted_stage()
-        make.sign(first, stage)
-        make.verdicts(second, stage)
+        stage, second = Factory(db.session).one_signature_short()
         db.session.commit()
         stage_id, email = stage.id, second.email
         criteria = [c.id for c in stage.applicable_criteria()]

@@ -24,10 +24,7 @@ def outbox_mode(app, monkeypatch):
 
 
 def _decide_over_http(client, make, db_session):
-    first, second = make.reviewers()
-    stage = make.submitted_stage()
-    make.sign(first, stage)
-    make.verdicts(second, stage)
+    stage, second = make.one_signature_short()
     db_session.commit()
     login(client, second)
     declare_no_conflict(client, stage.id)

@@ -59,6 +59,15 @@ class Factory:
         lifecycle.submit_stage(project.owner, stage, "", stage.version)
         return stage
 
+    def one_signature_short(self):
+        """A submitted stage with two reviewers: the first has signed an approval, the second has recorded
+        verdicts but not signed, so the second's signature decides. Returns (stage, second reviewer)."""
+        first, second = self.reviewers()
+        stage = self.submitted_stage()
+        self.sign(first, stage)
+        self.verdicts(second, stage)
+        return stage, second
+
     def verdicts(self, reviewer, stage, value=VerdictValue.MEETS, rationale=""):
         from reviewboard.reviews import permissions as perms
 
