@@ -26,17 +26,22 @@ def draft_design_stage(live: LiveServer, owner: Person, name: str) -> tuple[int,
         return stage.id, [c.code for c in stage.applicable_criteria()]
 
 
+def attach_on_card(page, stage_id: int, code: str, name: str, mime: str, data: bytes):
+    """Open the stage page and send one file from the criterion card's own "attach evidence" form."""
+    page.goto(f"/stages/{stage_id}")
+    card = page.locator(f"#c-{code}")
+    card.locator("summary", has_text=f"Attach evidence to {code}").click()
+    card.get_by_label("Evidence file", exact=True).set_input_files({"name": name, "mimeType": mime, "buffer": data})
+    card.get_by_role("button", name=f"Attach evidence to {code}").click()
+    return card
+
+
 def test_a_refused_upload_opens_at_the_error_summary_which_leads_to_the_field(live_server, page, shot):
     owner = live_server.add_user("Uma Uploader", "submitter")
     stage_id, codes = draft_design_stage(live_server, owner, "Parcel damage classifier")
     code = codes[5]  # far down the page
     sign_in(page, owner)
-    page.goto(f"/stages/{stage_id}")
-    card = page.locator(f"#c-{code}")
-    card.locator("summary", has_text=f"Attach evidence to {code}").click()
-    card.get_by_label("Evidence file", exact=True).set_input_files(
-        {"name": "test-report.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00 a Windows program"})
-    card.get_by_role("button", name=f"Attach evidence to {code}").click()
+    card = attach_on_card(page, stage_id, code, "test-report.pdf", "application/pdf", b"MZ\x90\x00 a Windows program")
 
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()  # announced by screen readers, and the window opens on it
@@ -58,12 +63,7 @@ def test_evidence_attached_from_a_card_lands_on_that_criterion(live_server, page
     stage_id, codes = draft_design_stage(live_server, owner, "Invoice fraud scorer")
     code = codes[2]
     sign_in(page, owner)
-    page.goto(f"/stages/{stage_id}")
-    card = page.locator(f"#c-{code}")
-    card.locator("summary", has_text=f"Attach evidence to {code}").click()
-    card.get_by_label("Evidence file", exact=True).set_input_files(
-        {"name": "data-sheet.md", "mimeType": "text/markdown", "buffer": b"# Data sheet\n"})
-    card.get_by_role("button", name=f"Attach evidence to {code}").click()
+    card = attach_on_card(page, stage_id, code, "data-sheet.md", "text/markdown", b"# Data sheet\n")
 
     expect(flash(page, f"Attached data-sheet.md to {code}")).to_be_visible()
     assert page.url.endswith(f"#c-{code}")
@@ -77,12 +77,7 @@ def test_submitting_lists_the_criteria_without_evidence_and_waits_for_a_confirma
     owner = live_server.add_user("Sol Submitter", "submitter")
     stage_id, codes = draft_design_stage(live_server, owner, "Shift rota optimiser")
     sign_in(page, owner)
-    page.goto(f"/stages/{stage_id}")
-    card = page.locator(f"#c-{codes[0]}")
-    card.locator("summary", has_text=f"Attach evidence to {codes[0]}").click()
-    card.get_by_label("Evidence file", exact=True).set_input_files(
-        {"name": "brief.md", "mimeType": "text/markdown", "buffer": b"# Brief\n"})
-    card.get_by_role("button", name=f"Attach evidence to {codes[0]}").click()
+    attach_on_card(page, stage_id, codes[0], "brief.md", "text/markdown", b"# Brief\n")
     expect(flash(page, "Attached brief.md")).to_be_visible()
 
     listed = page.get_by_role("note").filter(has_text="criteria have no evidence attached")
