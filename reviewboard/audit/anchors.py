@@ -182,14 +182,16 @@ def checkpoint_interval() -> timedelta:
     return current_app.config["AUDIT_CHECKPOINT_INTERVAL"]
 
 
-def checkpoint_if_stale() -> AuditCheckpoint | None:
+def checkpoint_if_stale(head: int | None = None) -> AuditCheckpoint | None:
     """Sign the head when there are events after the newest checkpoint and that checkpoint is older than
     AUDIT_CHECKPOINT_INTERVAL (or there is none). Runs after every audit event, and from
     `reviewboard audit checkpoint --if-stale` (cron, every minute) so that a quiet trail's last events are
-    anchored too. Skipped, with a warning, when no signing key is configured yet."""
+    anchored too. Skipped, with a warning, when no signing key is configured yet. ``head`` is the newest
+    event's seq when the caller has just written it (spares a query on every audited write)."""
     newest = _newest_checkpoint()
     if newest is not None:
-        head = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+        if head is None:
+            head = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
         if head <= newest.seq or utcnow() - newest.created_at < checkpoint_interval():
             return None
     try:

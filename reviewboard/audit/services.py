@@ -75,7 +75,7 @@ def record_event(actor, action: str, obj_type: str, obj_id: Any, *, before: Any 
                        entry_mac=anchors.entry_mac(key, entry_hash) if key else None)
     session.add(event)
     session.flush()
-    anchors.checkpoint_if_stale()
+    anchors.checkpoint_if_stale(head=seq)
     log.debug("audit seq=%s action=%s object=%s:%s actor=%s", seq, action, obj_type, obj_id, body["actor_id"])
     return event
 
