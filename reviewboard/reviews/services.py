@@ -41,9 +41,10 @@ security_log = logging.getLogger("reviewboard.security")
 
 
 class SigningRefused(ServiceError):
-    """Wrong password or blocked signing. The failure event must be committed even though we refuse."""
+    """Wrong password or blocked signing. The failure event must be committed even though we refuse.
+    A ServiceError's 422: the review form comes back with the verdicts as typed and the message by the
+    password field."""
 
-    status = 403
     persist = True
 
 
