@@ -66,6 +66,11 @@ class ConditionEntry:
 def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry]) -> int:
     """Insert or update this reviewer's verdicts for the current round; returns how many changed."""
     stage = lock_stage(stage)
+    if stage.state.decided or stage.state == StageState.CHANGES_REQUESTED:
+        # decided by the other signers while this reviewer's form was open (or waiting on the lock): a stale
+        # form, as for a signature (409), not a refusal
+        raise Conflict(f"This stage is {stage.state.label.lower()} now: it is no longer waiting for your "
+                       "decision. Nothing was saved.")
     if perms.is_recused(reviewer, stage):
         raise NotPermitted("You declared a conflict of interest for this round: you are recused.")
     if not perms.can_review(reviewer, stage):

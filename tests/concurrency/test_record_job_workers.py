@@ -20,7 +20,8 @@ from reviewboard.records.models import Record
 from reviewboard.records.services import verify_record_bytes
 from tests.concurrency.helpers import at_once
 from tests.support.factories import PASSWORD, Factory
-from tests.support.live_server import Server, free_port, sign_in
+from tests.support.live_server import Server, sign_in
+from tests.support.redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -118,36 +119,6 @@ def test_worker_killed_mid_render_is_replaced_and_the_record_is_issued_once(outb
         assert verification.ok, verification.reason
         assert verification.record.id == records[0].id
         db.session.remove()
-
-
-class RedisServer:
-    """A private redis-server on a free port (never the shared one on 6379)."""
-
-    def __init__(self, directory: Path):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.directory = directory
-        self.proc = None
-
-    def start(self) -> None:
-        from redis import Redis
-
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",  # noqa: S607
-                                      "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 20
-        while True:
-            try:
-                if Redis.from_url(self.url, socket_connect_timeout=0.5).ping():
-                    return
-            except Exception:  # noqa: BLE001 - not up yet
-                assert time.time() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
 
 
 def test_a_decision_made_while_redis_is_down_gets_its_record_once_redis_is_back(

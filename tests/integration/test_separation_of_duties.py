@@ -141,6 +141,9 @@ def test_signing_a_decided_stage_is_a_conflict(make, db_session):
     assert stage.state == StageState.APPROVED
     with pytest.raises(Conflict, match="approved"):
         reviews.sign_decision(late, stage, Outcome.REJECT, PASSWORD)
+    # the review form saves verdicts first: a reviewer who lost the race is told the stage moved on (409)
+    with pytest.raises(Conflict, match="approved now"):
+        reviews.save_verdicts(late, stage, _entries(stage))
     assert _count(db_session, SignOff, SignOff.reviewer_id == late.id) == 0
 
 
