@@ -6,7 +6,9 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +28,8 @@ from reviewboard.projects.tiering import TIER_ORDER, Tier
 TIERS = TIER_ORDER
 PROJECT_FIELDS = ("name", "purpose", "intended_users", "scenario", "model", "system_type", "data_categories",
                   "deployment_context", "autonomy_level", "scale")
+# the facts the registration duties are judged on (reviewboard/registration); None: not given
+FACT_FIELDS = ("sector", "public_service", "generative_public", "user_count", "training_flop", "parameter_count")
 
 
 class Project(Base):
@@ -48,6 +52,17 @@ class Project(Base):
     # "prohibited or escalate" blocks submission until a chair clears it with a rationale
     escalation_cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     escalation_note: Mapped[str | None] = mapped_column(Text)
+    # registration facts (reviewboard/registration judges the duties on them); None: not given
+    sector: Mapped[str | None] = mapped_column(String(40))
+    public_service: Mapped[bool | None]  # the system serves the public (not only the organisation)
+    generative_public: Mapped[bool | None]  # it generates text, images, audio or video for the public
+    user_count: Mapped[int | None] = mapped_column(BigInteger)
+    training_flop: Mapped[float | None] = mapped_column(Float(precision=53))  # cumulative training compute
+    parameter_count: Mapped[int | None] = mapped_column(BigInteger)
+    # the duties last evaluated ([{"code", "reasons"}], with the ruleset version): audited when the set changes
+    registration_duties: Mapped[dict | None] = mapped_column(JSON)
+    # the system was retired (its Retirement stage approved): nothing more is added to it
+    retired_at: Mapped[datetime | None]
     owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipeline.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -79,6 +94,10 @@ class Project(Base):
     @property
     def blocked_by_escalation(self) -> bool:
         return self.tier == Tier.PROHIBITED and self.escalation_cleared_by_id is None
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
     @property
     def member_ids(self) -> set[int]:
@@ -146,10 +165,11 @@ class Evidence(Base):
 
 
 def project_state(project: Project) -> dict:
-    """The project as submitted and audited. An empty "model" is left out, so that rounds submitted before
-    the field existed compare equal to the same project now."""
+    """The project as submitted and audited. An empty "model" and registration facts not given are left
+    out, so that rounds submitted before those fields existed compare equal to the same project now."""
     state = {**{f: getattr(project, f) for f in PROJECT_FIELDS}, "answers": dict(project.answers),
              "tier": project.tier}
     if not state["model"]:
         del state["model"]
+    state.update({f: getattr(project, f) for f in FACT_FIELDS if getattr(project, f) is not None})
     return state

@@ -18,6 +18,8 @@ from reviewboard.projects.forms import EscalationForm, ProjectForm
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.projects.tiering import TIER_LABELS, questionnaire
 from reviewboard.reviews import permissions as review_perms
+from reviewboard.systems import permissions as system_perms
+from reviewboard.systems import services as system_services
 
 bp = Blueprint("projects", __name__)
 
@@ -60,8 +62,14 @@ def create():
 @login_required
 def show(project_id: int):
     project = load_or_404(Project, project_id, perms.can_view_project)
+    return _show(project, EscalationForm())
+
+
+def _show(project: Project, escalation_form: EscalationForm, status: int = 200):
+    """The project page: its stages, system versions, registration duties and summary."""
     return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=TIER_LABELS,
-                           escalation_form=EscalationForm(), perms=perms)
+                           escalation_form=escalation_form, perms=perms,
+                           system_versions=system_services.versions_of(project), system_perms=system_perms), status
 
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
@@ -73,8 +81,7 @@ def edit(project_id: int):
             # a stale page (the stage was submitted meanwhile): 409 with the current project, not 403
             flash("This project cannot be edited now: its current stage is not with the submitter. "
                   "Nothing was saved.", "warning")
-            return render_template("projects/show.html", project=project, qn=questionnaire(),
-                                   tier_labels=TIER_LABELS, escalation_form=EscalationForm(), perms=perms), 409
+            return _show(project, EscalationForm(), 409)
         abort(403)
     form = ProjectForm(obj=project if request.method == "GET" else None)
     if request.method == "GET":
@@ -116,8 +123,7 @@ def clear_escalation(project_id: int):
             return redirect(url_for("projects.show", project_id=project.id))
     else:
         flash("Give the reason for letting the project proceed.", "danger")
-    return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=TIER_LABELS,
-                           escalation_form=form, perms=perms), 422
+    return _show(project, form, 422)
 
 
 @bp.get("/evidence/<int:evidence_id>")

@@ -26,7 +26,7 @@ from weasyprint.urls import URLFetcherResponse
 
 # v2: delegation, shared comments, COI declarations, condition status; v3: the stage's whole audit trail,
 # the submitter's notes, the two digests named apart
-TEMPLATE_VERSION = "record-v3"
+TEMPLATE_VERSION = "record-v4"  # v4: the system's versions and artifacts, registration duties and filings
 TEMPLATE_NAME = "records/pdf/record.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 STYLESHEET_NAME = "record.css"

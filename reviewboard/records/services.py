@@ -31,6 +31,7 @@ from reviewboard.records.keys import current_signer, fingerprint, timestamp_trus
 from reviewboard.records.models import Record
 from reviewboard.records.signing import SignatureCheck, sign_pdf, verify_pdf
 from reviewboard.reviews.signatures import check_signoff
+from reviewboard.systems.services import version_state, versions_of
 
 log = logging.getLogger("reviewboard.records")
 
@@ -123,6 +124,9 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
             "autonomy_level": qn.answer_label("autonomy_level", project.autonomy_level),
             "scale": qn.answer_label("scale", project.scale), "submitter": project.owner.name,
         },
+        # the system's versions, newest first, each with its artifacts by digest (record-v4)
+        "system": {"versions": [version_state(v) for v in versions_of(project)],
+                   "retired_at": iso(project.retired_at)},
         "tier": {"tier": project.tier, "reasons": [
             {k: r.get(k, "") for k in ("rule", "question", "answer", "explanation")} for r in project.tier_reasons]},
         "answers": answers,

@@ -12,9 +12,12 @@ import yaml
 
 from reviewboard.projects.tiering import REVIEW_TIERS
 
-# project fields a rule may name (projects.models.PROJECT_FIELDS less "name", plus answers and tier)
+# project fields a rule may name (projects.models.PROJECT_FIELDS less "name", plus answers and tier), the
+# registration facts (projects.models.FACT_FIELDS) and "artifacts": a new system version whose artifacts differ
 KNOWN_FIELDS = frozenset({"purpose", "intended_users", "scenario", "model", "system_type", "data_categories",
-                          "deployment_context", "autonomy_level", "scale", "answers", "tier"})
+                          "deployment_context", "autonomy_level", "scale", "answers", "tier", "artifacts",
+                          "sector", "public_service", "generative_public", "user_count", "training_flop",
+                          "parameter_count"})
 RECURRING_TIERS = REVIEW_TIERS
 _STAGE_CODE = re.compile(r"^[A-Z]{2,8}$")
 

@@ -67,6 +67,7 @@ ROUTES = {
     "pipeline publish": "/pipelines/drafts/{draft}/publish",
     "liveness probe": "/healthz",
     "readiness probe": "/readyz",
+    "system versions": "/projects/{project}/versions",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -113,6 +114,8 @@ EXPECTED = {
     # for load balancers: anonymous, no data (tests/functional/test_health.py)
     "liveness probe": (200, 200, 200, 200, 200),
     "readiness probe": (200, 200, 200, 200, 200),
+    # a project's system versions: whoever sees the project (adding one: its members, test_system_pages.py)
+    "system versions": (200, 404, 200, 200, 200),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -238,7 +241,8 @@ def test_every_route_is_classified(app):
              "records.verify", "committee.declare", "committee.declare_late_conflict", "committee.confirm_proposal",
              "committee.create_delegation", "committee.revoke_delegation", "auth.set_expertise",
              "catalogs.import_version",
-             "conditions.respond", "conditions.close", "conditions.reopen", "comments.post"}
+             "conditions.respond", "conditions.close", "conditions.reopen", "comments.post",
+             "systems.add_version"}
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []

@@ -1,0 +1,1 @@
+"""The AI system a project describes: its versions, their artifacts (by digest), and its retirement."""

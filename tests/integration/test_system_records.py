@@ -1,0 +1,28 @@
+"""A stage record carries the system's versions and their artifacts (record-v4): in its JSON and printed."""
+
+from __future__ import annotations
+
+from reviewboard.records import pdf
+from reviewboard.reviews import lifecycle
+from reviewboard.systems.services import add_version
+
+HEX = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+
+def test_a_record_lists_the_versions_and_their_artifact_digests(make, issued_records):
+    project = make.project()
+    add_version(project.owner, project, "1.0.0", "First release.", [("model", "triage.safetensors", HEX)])
+    stage = project.stages[0]
+    make.evidence(stage)
+    lifecycle.submit_stage(project.owner, stage, "", stage.version)
+    for reviewer in make.reviewers():
+        make.sign(reviewer, stage)
+    data = issued_records[-1]
+    assert data["template_version"] == "record-v4"
+    [version] = data["system"]["versions"]
+    assert version["label"] == "1.0.0" and version["release_notes"] == "First release."
+    assert version["artifacts"] == [{"kind": "model", "name": "triage.safetensors", "digest": f"sha256:{HEX}"}]
+    assert data["system"]["retired_at"] is None
+    html = pdf.render_record_html(data)
+    assert "System versions" in html and f"sha256:{HEX}" in html and "triage.safetensors" in html
+    assert any(e["action"] == "system.version_added" for e in data["audit_events"])
