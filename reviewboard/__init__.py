@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.committee.views import bp as committee_bp
     from reviewboard.conditions.views import bp as conditions_bp
     from reviewboard.core.views import bp as core_bp
+    from reviewboard.incidents.views import bp as incidents_bp
     from reviewboard.ops.health import bp as ops_bp
     from reviewboard.pipelines.views import bp as pipelines_bp
     from reviewboard.projects.views import bp as projects_bp
@@ -170,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pipelines_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(systems_bp)
+    app.register_blueprint(incidents_bp)
 
     import reviewboard.jobs.models  # noqa: F401  (no blueprint: registers the job outbox's model)
     import reviewboard.notify.models  # noqa: F401  (no blueprint: registers the notice table's model)

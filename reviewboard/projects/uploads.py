@@ -72,18 +72,24 @@ def check_upload(filename: str, data: bytes) -> tuple[str, str]:
     return name, content_type
 
 
+def file_columns(filename: str, data: bytes) -> dict:
+    """Check the file (:func:`check_upload`) and return the columns every stored file has: its clean name, a
+    generated storage name, content type, size, SHA-256 and bytes (stage evidence, incident evidence)."""
+    name, content_type = check_upload(filename, data)
+    return {"filename": name, "storage_name": secrets.token_hex(16), "content_type": content_type,
+            "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "data": data}
+
+
 def store_evidence(actor: User, stage: StageReview, criterion: Criterion, filename: str, data: bytes, *,
                    audit: dict | None = None, expires_on: date | None = None) -> Evidence:
     """Check the file (type by content, size, name) and store it as evidence on ``criterion`` with an
     ``evidence.added`` event (``audit`` adds to it). The caller has checked who may and which criterion."""
-    name, content_type = check_upload(filename, data)
-    evidence = Evidence(stage_review_id=stage.id, criterion_id=criterion.id, filename=name,
-                        storage_name=secrets.token_hex(16), content_type=content_type, size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_id=actor.id,
+    columns = file_columns(filename, data)
+    evidence = Evidence(stage_review_id=stage.id, criterion_id=criterion.id, **columns, uploaded_by_id=actor.id,
                         round_number=stage.round_number + 1, expires_on=expires_on)
     stage.evidence.append(evidence)
     db.session.flush()
     record_event(actor, "evidence.added", "evidence", evidence.id,
-                 after={"stage_review_id": stage.id, "criterion": criterion.code, "filename": name,
+                 after={"stage_review_id": stage.id, "criterion": criterion.code, "filename": evidence.filename,
                         "sha256": evidence.sha256, "size": evidence.size, **(audit or {})})
     return evidence

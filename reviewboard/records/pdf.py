@@ -25,8 +25,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcherResponse
 
 # v2: delegation, shared comments, COI declarations, condition status; v3: the stage's whole audit trail,
-# the submitter's notes, the two digests named apart
-TEMPLATE_VERSION = "record-v4"  # v4: the system's versions and artifacts, registration duties and filings
+# the submitter's notes, the two digests named apart; v4: the system's versions and artifacts, registration
+# duties and filings; v5: the incidents reported on the system
+TEMPLATE_VERSION = "record-v5"
 TEMPLATE_NAME = "records/pdf/record.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 STYLESHEET_NAME = "record.css"

@@ -24,6 +24,7 @@ from reviewboard.audit.services import describe, record_event
 from reviewboard.comments.services import submitter_visible_comments
 from reviewboard.committee.services import declarations
 from reviewboard.extensions import db
+from reviewboard.incidents.record_data import incident_ids, record_entries
 from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.tiering import questionnaire
 from reviewboard.records import pdf as pdf_render
@@ -68,7 +69,7 @@ def _event_detail(event: AuditEvent) -> str:
 def stage_audit_events(stage, comment_ids) -> list[dict]:
     """The stage's whole audit trail, oldest first: the stage and its project, its evidence, every verdict
     of every round, its conditions, the comments shared with the submitter (``comment_ids``; committee-only
-    comments stay out of a record) and failed signing attempts on it."""
+    comments stay out of a record), the incidents reported on its project and failed signing attempts on it."""
     def about(object_type: str, ids) -> object:
         return and_(AuditEvent.object_type == object_type, AuditEvent.object_id.in_([str(i) for i in ids]))
 
@@ -81,7 +82,7 @@ def stage_audit_events(stage, comment_ids) -> list[dict]:
         about("evidence", [e.id for e in stage.evidence]),
         about("verdict", [v.id for r in stage.rounds for v in r.verdicts]),
         about("condition", [c.id for c in stage.conditions]),
-        about("comment", comment_ids), failed_signing,
+        about("comment", comment_ids), about("incident", incident_ids(stage.project_id)), failed_signing,
     )).order_by(AuditEvent.seq)).all()
     return [{**describe(e), "detail": _event_detail(e)} for e in events]
 
@@ -149,6 +150,8 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
                         "on_behalf_of": s.on_behalf_of.name if s.on_behalf_of else None}
                        for r in rounds for s in r.signoffs],
         "declarations": record_declarations(stage),
+        # every incident reported on the system so far, with its deadline, report to the authority and closure
+        "incidents": record_entries(project.id),
         "audit_events": stage_audit_events(stage, [c["id"] for c in comments]),
         "audit_head": audit_head(),
         "signature_level": signature_level or ("B-T" if current_app.config.get("TIMESTAMP_URL") else "B-B"),

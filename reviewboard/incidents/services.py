@@ -1,0 +1,355 @@
+"""Incidents: reporting one (with evidence files), assessing, recording the report to the authority, closing;
+what a serious incident does (the rules' ``serious_incident``: reopen the named stages; the certificate's
+suspension is read from :func:`open_serious_incidents`); and the register's queries.
+
+Services take the acting user, check permission and rules, flush and write an audit event per change; the
+request or CLI command commits. Rule problems are ServiceErrors naming the form field they belong beside.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from reviewboard.audit.models import AuditEvent
+from reviewboard.audit.services import record_event
+from reviewboard.auth.models import User
+from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
+from reviewboard.core.errors_web import size_label
+from reviewboard.core.limits import LONG_TEXT, SHORT_TEXT
+from reviewboard.extensions import db
+from reviewboard.incidents import permissions as perms
+from reviewboard.incidents import workflow
+from reviewboard.incidents.models import Incident, IncidentEvidence
+from reviewboard.incidents.rules import load_rules
+from reviewboard.incidents.workflow import OPEN_STATES, Facts, IllegalTransition, IncidentAction, IncidentState
+from reviewboard.models.base import iso, utcnow
+from reviewboard.projects.models import Project
+from reviewboard.projects.uploads import file_columns
+from reviewboard.reviews.lifecycle import reopen_stage
+
+log = logging.getLogger("reviewboard.incidents")
+
+MAX_AFFECTED = 10**12  # more people than live on Earth: a typing mistake
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a reporter says about an incident (checked by :func:`report_incident`)."""
+    title: str
+    description: str
+    severity: str
+    detected_on: date | None
+    category: str | None = None
+    widespread: bool = False
+    affected_count: int | None = None
+    affected_description: str = ""
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+
+def _state(incident: Incident) -> dict:
+    return {"state": IncidentState(incident.state).value, "severity": incident.severity,
+            "category": incident.category, "widespread": incident.widespread, "due_on": incident.due_on.isoformat(),
+            "due_rule": incident.due_rule, "due_duty": incident.due_duty}
+
+
+def _text(value: str | None, field: str, message: str, limit: int = LONG_TEXT) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ServiceError(message, field)
+    if len(value) > limit:
+        raise ServiceError(f"Field cannot be longer than {limit} characters.", field)
+    return value
+
+
+def _classify(severity: str | None, category: str | None, widespread: bool) -> tuple[str, str | None]:
+    """Check severity and category against the rules; a serious incident needs its category."""
+    rules = load_rules()
+    if rules.severity(severity or "") is None:
+        raise ServiceError("Choose one of the severities listed.", "severity")
+    if rules.is_serious(severity):
+        if rules.category(category) is None:
+            raise ServiceError("Say what the serious incident led to.", "category")
+        return severity, category
+    if category and rules.category(category) is None:
+        raise ServiceError("Choose one of the consequences listed.", "category")
+    return severity, category or None
+
+
+def _set_deadline(incident: Incident) -> None:
+    rules = load_rules()
+    deadline = rules.deadline(incident.severity, incident.category, incident.widespread, incident.detected_on)
+    if deadline is None:  # parse_rules refuses a severity without a deadline rule; guard a hand-built one
+        raise ServiceError("The incident rules give this severity no deadline.", "severity")
+    incident.rules_version, incident.due_rule = rules.version, deadline.rule.id
+    incident.due_duty, incident.due_on = deadline.rule.duty, deadline.due_on
+
+
+def _check_uploads(uploads: list[Upload]) -> list[dict]:
+    """Every file checked before anything is stored: one bad file refuses the whole report."""
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    checked = []
+    for upload in uploads:
+        if len(upload.data) > limit:
+            raise ServiceError(f"{upload.filename or 'The file'} is larger than {size_label(limit)}, the limit "
+                               "for evidence files.", "files")
+        try:
+            checked.append(file_columns(upload.filename, upload.data))
+        except ServiceError as exc:
+            raise ServiceError(exc.message, "files") from exc
+    return checked
+
+
+def _attach(actor: User, incident: Incident, columns: dict) -> IncidentEvidence:
+    evidence = IncidentEvidence(**columns, uploaded_by_id=actor.id)
+    incident.evidence.append(evidence)
+    db.session.flush()
+    record_event(actor, "incident.evidence_added", "incident", incident.id,
+                 after={"evidence_id": evidence.id, "filename": evidence.filename, "sha256": evidence.sha256,
+                        "size": evidence.size, "project_id": incident.project_id})
+    return evidence
+
+
+def report_incident(actor: User, project: Project, report: Report, uploads: list[Upload] = ()) -> Incident:
+    """Record an incident against the project's system, with its deadline from the incident rules and its
+    evidence files. A serious incident reopens the stages the rules name. Raises NotPermitted, or
+    ServiceError naming the field at fault (nothing is stored then)."""
+    if not perms.can_report_incident(actor, project):
+        raise NotPermitted("Only the project's team and the chairs can report an incident on it.")
+    title = _text(report.title, "title", "Give the incident a short title.", SHORT_TEXT)
+    description = _text(report.description, "description", "Say what happened.")
+    severity, category = _classify(report.severity, report.category, report.widespread)
+    if report.detected_on is None:
+        raise ServiceError("Give the day the incident was detected.", "detected_on")
+    if report.detected_on > today():
+        raise ServiceError("The detection date cannot be in the future.", "detected_on")
+    if report.affected_count is not None and not 0 <= report.affected_count <= MAX_AFFECTED:
+        raise ServiceError("Give the number of people affected as a whole number, 0 or more.", "affected_count")
+    affected = (report.affected_description or "").strip()
+    if len(affected) > LONG_TEXT:
+        raise ServiceError(f"Field cannot be longer than {LONG_TEXT} characters.", "affected_description")
+    files = _check_uploads(list(uploads))
+    incident = Incident(project_id=project.id, title=title, description=description, severity=severity,
+                        category=category, widespread=bool(report.widespread), detected_on=report.detected_on,
+                        affected_count=report.affected_count, affected_description=affected,
+                        state=IncidentState.REPORTED, reported_by_id=actor.id)
+    _set_deadline(incident)
+    db.session.add(incident)
+    db.session.flush()
+    record_event(actor, "incident.reported", "incident", incident.id,
+                 after={**_state(incident), "project_id": project.id, "title": title,
+                        "detected_on": incident.detected_on.isoformat(), "affected_count": incident.affected_count,
+                        "rules_version": incident.rules_version, "serious": is_serious(incident)})
+    for columns in files:
+        _attach(actor, incident, columns)
+    log.info("incident %s reported on project %s (%s) by %s", incident.id, project.id, severity, actor.id)
+    if is_serious(incident):
+        apply_serious_effects(actor, incident)
+    return incident
+
+
+def is_serious(incident: Incident) -> bool:
+    return load_rules().is_serious(incident.severity)
+
+
+def apply_serious_effects(actor, incident: Incident) -> list:
+    """What the rules say a serious incident does to the system's reviews: the passed stages they name go
+    back to draft for re-review (trigger "incident"). Returns the stages reopened."""
+    codes = load_rules().reopens
+    reopened = []
+    for stage in incident.project.stages:
+        if stage.code in codes and reopen_stage(
+                actor, stage, trigger="incident",
+                reason=f"Serious incident {incident.id} reported: {incident.title}",
+                details={"incident_id": incident.id, "severity": incident.severity}):
+            reopened.append(stage)
+    return reopened
+
+
+def _lock(incident: Incident) -> Incident:
+    """Take the row lock (PostgreSQL; SQLite already serialises writers) so two decisions cannot both apply."""
+    db.session.execute(select(Incident.id).where(Incident.id == incident.id).with_for_update())
+    db.session.refresh(incident)
+    return incident
+
+
+def _apply(incident: Incident, action: IncidentAction) -> IncidentState:
+    """The transition, or Conflict (409) when the incident is no longer where the form found it."""
+    facts = Facts(authority_report_due=is_serious(incident) and incident.authority_reference is None)
+    try:
+        return workflow.apply(incident, action, facts)
+    except IllegalTransition as exc:
+        raise Conflict(f"This incident is {IncidentState(incident.state).label.lower()} now: {exc.reason}. "
+                       "Nothing was saved.") from exc
+
+
+def assess(actor: User, incident: Incident, note: str, severity: str, category: str | None,
+           widespread: bool) -> Incident:
+    """A chair independent of the project takes the incident up -> under assessment, confirming or changing its
+    classification (a change sets the deadline again; becoming serious reopens the stages the rules name)."""
+    incident = _lock(incident)
+    if not perms.can_assess(actor, incident):
+        raise NotPermitted("Only a chair independent of the project can assess an incident.")
+    note = _text(note, "note", "Say what the assessment found so far.")
+    severity, category = _classify(severity, category, widespread)
+    was_serious, before = is_serious(incident), _state(incident)
+    old = _apply(incident, IncidentAction.ASSESS)
+    incident.severity, incident.category, incident.widespread = severity, category, bool(widespread)
+    _set_deadline(incident)
+    incident.assessed_by_id, incident.assessed_at, incident.assessment_note = actor.id, utcnow(), note
+    db.session.flush()
+    record_event(actor, "incident.assessed", "incident", incident.id, before={**before, "state": old.value},
+                 after={**_state(incident), "reclassified": before["severity"] != severity
+                        or before["category"] != category, "serious": is_serious(incident)}, reason=note)
+    log.info("incident %s under assessment by %s", incident.id, actor.id)
+    if is_serious(incident) and not was_serious:
+        apply_serious_effects(actor, incident)
+    return incident
+
+
+def record_authority_report(actor: User, incident: Incident, authority: str, reference: str,
+                            reported_on: date | None) -> Incident:
+    """The report to the authority was made: which authority, its reference and the day -> reported to the
+    authority. The day cannot be in the future nor before the incident was detected."""
+    incident = _lock(incident)
+    if not perms.can_record_authority_report(actor, incident):
+        raise NotPermitted("Only the project's team and the chairs can record the report to the authority.")
+    authority = _text(authority, "authority", "Name the authority the incident was reported to.", SHORT_TEXT)
+    reference = _text(reference, "reference", "Give the reference the authority gave the report.", SHORT_TEXT)
+    if reported_on is None:
+        raise ServiceError("Give the day the incident was reported.", "reported_on")
+    if reported_on > today():
+        raise ServiceError("The day of the report cannot be in the future.", "reported_on")
+    if reported_on < incident.detected_on:
+        raise ServiceError(f"The report cannot come before the incident was detected "
+                           f"({incident.detected_on.isoformat()}).", "reported_on")
+    before = _state(incident)
+    old = _apply(incident, IncidentAction.REPORT_TO_AUTHORITY)
+    incident.authority, incident.authority_reference, incident.authority_reported_on = authority, reference, reported_on
+    incident.authority_recorded_by_id = actor.id
+    db.session.flush()
+    record_event(actor, "incident.reported_to_authority", "incident", incident.id,
+                 before={**before, "state": old.value},
+                 after={**_state(incident), "authority": authority, "reference": reference,
+                        "reported_on": reported_on.isoformat(), "on_time": reported_on <= incident.due_on
+                        if incident.due_duty == "report" else None})
+    log.info("incident %s reported to %s (%s)", incident.id, authority, reference)
+    return incident
+
+
+def close(actor: User, incident: Incident, resolution: str) -> Incident:
+    """A chair independent of the project closes the incident with its resolution -> closed. A serious incident
+    is reported to the authority first (Conflict otherwise). Closing lifts what the open incident held."""
+    incident = _lock(incident)
+    if not perms.can_close(actor, incident):
+        raise NotPermitted("Only a chair independent of the project can close an incident.")
+    resolution = _text(resolution, "resolution", "Say how the incident was resolved.")
+    before = _state(incident)
+    old = _apply(incident, IncidentAction.CLOSE)
+    incident.closed_by_id, incident.closed_at, incident.resolution = actor.id, utcnow(), resolution
+    db.session.flush()
+    record_event(actor, "incident.closed", "incident", incident.id, before={**before, "state": old.value},
+                 after={**_state(incident), "closed_at": iso(incident.closed_at), "serious": is_serious(incident)},
+                 reason=resolution)
+    log.info("incident %s closed by %s", incident.id, actor.id)
+    return incident
+
+
+def add_evidence(actor: User, incident: Incident, uploads: list[Upload]) -> list[IncidentEvidence]:
+    incident = _lock(incident)
+    if not incident.open and perms.can_report_incident(actor, incident.project):
+        raise Conflict("This incident is closed; nothing was saved.")
+    if not perms.can_add_evidence(actor, incident):
+        raise NotPermitted("Only the project's team and the chairs can add evidence to an incident.")
+    if not uploads:
+        raise ServiceError("Choose a file to upload.", "files")
+    return [_attach(actor, incident, columns) for columns in _check_uploads(uploads)]
+
+
+# ------------------------------------------------------------------------------------------------- queries
+
+def open_serious_incidents(project_id: int) -> list[Incident]:
+    """The project's open serious incidents: while there is one, its certificate is suspended."""
+    serious = [s.id for s in load_rules().severities if s.serious]
+    return list(db.session.scalars(select(Incident).where(Incident.project_id == project_id,
+                                                          Incident.state.in_(OPEN_STATES),
+                                                          Incident.severity.in_(serious))
+                                   .order_by(Incident.id)))
+
+
+def project_incidents(project: Project) -> list[Incident]:
+    """The project's incidents, open ones first, soonest due first; then the closed ones, latest first."""
+    rows = db.session.scalars(select(Incident).where(Incident.project_id == project.id)
+                              .order_by(Incident.id.desc())).all()
+    return sorted(rows, key=lambda i: (not i.open, i.due_on if i.open else date.max, -i.id))
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    status: str = "open"  # open | closed | all
+    severity: str = ""  # a severity id, or "" for any
+    overdue: bool = False
+    search: str = ""  # in the incident's title or the project's name
+
+
+def register_query(filters: RegisterFilter, on: date | None = None):
+    """Incidents for the register (chairs and auditors), open ones soonest due first."""
+    stmt = select(Incident).join(Project, Incident.project_id == Project.id)
+    if filters.status == "open":
+        stmt = stmt.where(Incident.state.in_(OPEN_STATES))
+    elif filters.status == "closed":
+        stmt = stmt.where(Incident.state == IncidentState.CLOSED)
+    if filters.severity:
+        stmt = stmt.where(Incident.severity == filters.severity)
+    if filters.overdue:
+        day = on or today()
+        report_due = and_(Incident.due_duty == "report", Incident.authority_reference.is_(None))
+        close_due = and_(Incident.due_duty == "close", Incident.state.in_(OPEN_STATES))
+        stmt = stmt.where(Incident.due_on < day, or_(report_due, close_due))
+    if filters.search:
+        like = f"%{filters.search.lower()}%"
+        stmt = stmt.where(or_(Incident.title.ilike(like), Project.name.ilike(like)))
+    stmt = stmt.options(joinedload(Incident.project), joinedload(Incident.reported_by))
+    if filters.status == "closed":
+        return stmt.order_by(Incident.closed_at.desc(), Incident.id.desc())
+    return stmt.order_by(Incident.due_on, Incident.id)
+
+
+def next_step(incident: Incident) -> tuple[str, str] | None:
+    return workflow.next_step(IncidentState(incident.state), is_serious(incident),
+                              incident.authority_reference is not None)
+
+
+HISTORY_VERBS = {"incident.reported": "reported the incident", "incident.assessed": "started the assessment",
+                 "incident.reported_to_authority": "recorded the report to the authority",
+                 "incident.closed": "closed the incident", "incident.evidence_added": "added evidence"}
+
+
+def history(incident: Incident) -> list[dict]:
+    """The incident's audit events, oldest first: when, who, what and the note they gave."""
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "incident",
+                                                         AuditEvent.object_id == str(incident.id))
+                                .order_by(AuditEvent.seq))
+    out = []
+    for e in events:
+        payload = json.loads(e.payload)
+        after = payload.get("after") or {}
+        detail = after.get("filename") if e.action == "incident.evidence_added" else payload.get("reason")
+        out.append({"at": e.created_at, "actor": e.actor_name, "verb": HISTORY_VERBS.get(e.action, e.action),
+                    "note": detail or ""})
+    return out
