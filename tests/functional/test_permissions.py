@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from reviewboard.auth.services import find_user_by_email, set_active
 from reviewboard.catalogs.models import Catalog
+from reviewboard.incidents.services import Report, Upload, report_incident
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.services import new_version as new_pipeline_version
 from reviewboard.records.models import Record
@@ -68,6 +69,11 @@ ROUTES = {
     "liveness probe": "/healthz",
     "readiness probe": "/readyz",
     "system versions": "/projects/{project}/versions",
+    "incident register": "/incidents",
+    "project incidents": "/projects/{project}/incidents",
+    "report incident": "/projects/{project}/incidents/new",
+    "incident page": "/incidents/{incident}",
+    "incident evidence": "/incidents/{incident}/evidence/{incident_evidence}",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -116,6 +122,12 @@ EXPECTED = {
     "readiness probe": (200, 200, 200, 200, 200),
     # a project's system versions: whoever sees the project (adding one: its members, test_system_pages.py)
     "system versions": (200, 404, 200, 200, 200),
+    # the register is for chairs and auditors; the team and chairs report (tests/functional/test_incident_pages.py)
+    "incident register": (403, 403, 403, 200, 200),
+    "project incidents": (200, 404, 200, 200, 200),
+    "report incident": (200, 404, 403, 200, 403),
+    "incident page": (200, 404, 200, 200, 200),
+    "incident evidence": (200, 404, 200, 200, 200),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -161,11 +173,14 @@ def world(app, world_connection) -> dict:
         make.sign(second, decided)
         record = session.scalars(select(Record).where(Record.stage_review_id == decided.id)).one()
         draft = new_pipeline_version(make.user("chair"), "standard")
+        incident = report_incident(owner, stage.project, Report(
+            "Alarm missed", "The alarm was not shown.", "major", utcnow().date()), [Upload("log.md", b"# Evidence\n")])
         session.commit()
         ids = {"project": stage.project.id, "stage": stage.id, "evidence": stage.evidence[0].id,
                "catalog": session.scalars(select(Catalog).limit(1)).one().id, "record": record.id,
                "condition": decided.conditions[0].id, "draft": draft.id, "draft_stage": draft.stages[0].id,
-               "decided project": decided.project.id, "decided stage": decided.id}
+               "decided project": decided.project.id, "decided stage": decided.id, "incident": incident.id,
+               "incident_evidence": incident.evidence[0].id}
         return {"ids": ids, "people": {role: person.email for role, person in people.items()},
                 "record pdf": record.pdf}
 
@@ -198,7 +213,7 @@ def test_role_route_matrix(client, db_session, world, role, route):
         assert OTHER_PROJECT not in body
     if expected == 200 and route == "record download":
         assert response.data == world["record pdf"]
-    if expected == 200 and route == "evidence download":
+    if expected == 200 and route in ("evidence download", "incident evidence"):
         assert response.data == b"# Evidence\n"
         assert response.headers["Content-Disposition"].startswith("attachment")
 
@@ -233,7 +248,8 @@ def test_every_route_is_classified(app):
     from tests.functional.test_bad_input import CSRF_ROUTES
 
     adapter = app.url_map.bind("localhost")
-    ids = dict(project=1, stage=1, record=1, evidence=1, catalog=1, condition=1, draft=1, draft_stage=1)
+    ids = dict(project=1, stage=1, record=1, evidence=1, catalog=1, condition=1, draft=1, draft_stage=1, incident=1,
+               incident_evidence=1)
     matrix = {adapter.match(path.format(**ids))[0] for path in ROUTES.values()}
     posts = {"auth.login", "auth.logout", "projects.create", "projects.edit", "reviews.add_evidence",
              "reviews.withdraw_evidence", "reviews.submit", "reviews.review", "reviews.assign",
@@ -242,7 +258,9 @@ def test_every_route_is_classified(app):
              "committee.create_delegation", "committee.revoke_delegation", "auth.set_expertise",
              "catalogs.import_version",
              "conditions.respond", "conditions.close", "conditions.reopen", "comments.post",
-             "systems.add_version"}
+             "systems.add_version",
+             "incidents.report", "incidents.assess", "incidents.authority_report", "incidents.close",
+             "incidents.add_evidence"}
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []

@@ -1,0 +1,281 @@
+"""Incident pages over HTTP with CSRF on: reporting (and every refusal beside its field, with what was typed
+kept and nothing stored), the incident page's actions and their 409 when someone acted first, the register's
+filters, overdue highlighting and empty state, the project page's list, and the evidence download."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from reviewboard.incidents import services as incidents
+from reviewboard.incidents.models import Incident, IncidentEvidence
+from reviewboard.incidents.workflow import IncidentState
+from reviewboard.models.base import utcnow
+from tests.functional.test_bad_input import _assert_no_traceback, _feedback_beside, _shown
+from tests.support.http import login, logout, post_form
+
+PDF = b"%PDF-1.7\n% incident log\n"
+
+
+def _form(**overrides) -> dict:
+    data = {"title": "Wrong urgency for chest pain", "description": "Two patients were triaged as non-urgent.",
+            "severity": "serious", "category": "health",
+            "detected_on": (utcnow().date() - timedelta(days=1)).isoformat(),
+            "affected_count": "2", "affected_description": "Two patients waited 40 minutes."}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _report(client, project, files=(), **overrides):
+    page = f"/projects/{project.id}/incidents/new"
+    data = _form(**overrides)
+    if files:
+        data["files"] = [(io.BytesIO(content), name) for name, content in files]
+    return post_form(client, page, page, data, content_type="multipart/form-data")
+
+
+def _count(db_session, model) -> int:
+    return db_session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_member_reports_an_incident_and_lands_on_its_page(client, make, db_session):
+    project = make.project()
+    login(client, project.owner)
+    response = _report(client, project, files=[("log.pdf", PDF), ("notes.md", b"# notes\n")])
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    incident = db_session.scalars(select(Incident)).one()
+    assert response.headers["Location"] == f"/incidents/{incident.id}"
+    assert incident.severity == "serious" and incident.category == "health" and incident.affected_count == 2
+    assert sorted(e.filename for e in incident.evidence) == ["log.pdf", "notes.md"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Incident reported." in page and "report to the authority by" in page and "EUAIA-73-2" in page
+    assert "Project team or a chair: record the report to the authority" in page
+    project_page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "Wrong urgency for chest pain" in project_page
+    listing = client.get(f"/projects/{project.id}/incidents").get_data(as_text=True)
+    assert "Wrong urgency for chest pain" in listing
+    download = client.get(f"/incidents/{incident.id}/evidence/{incident.evidence[0].id}")
+    assert download.status_code == 200 and download.data in (PDF, b"# notes\n")
+    assert download.headers["Content-Disposition"].startswith("attachment")
+
+
+BAD = [
+    ({"title": ""}, "title", "Give the incident a short title."),
+    ({"description": ""}, "description", "Say what happened."),
+    ({"severity": ""}, "severity", "Choose a severity."),
+    ({"severity": "apocalyptic"}, "severity", "Choose one of the severities listed."),
+    ({"category": ""}, "category", "Say what the serious incident led to."),
+    ({"detected_on": None}, "detected_on", "Give the day the incident was detected, as YYYY-MM-DD."),
+    ({"detected_on": "yesterday"}, "detected_on", "Not a valid date value."),
+    ({"detected_on": (utcnow().date() + timedelta(days=3)).isoformat()}, "detected_on",
+     "The detection date cannot be in the future."),
+    ({"affected_count": "-4"}, "affected_count", "Give a whole number, 0 or more."),
+    ({"affected_count": "many"}, "affected_count", "Not a valid integer value."),
+    ({"title": "t" * 201}, "title", "Field cannot be longer than 200 characters."),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), BAD, ids=[f"{f}-{i}" for i, (_, f, _) in enumerate(BAD)])
+def test_a_bad_report_is_refused_beside_the_field_with_the_rest_kept(client, make, db_session, overrides, field,
+                                                                    message):
+    project = make.project()
+    login(client, project.owner)
+    response = _report(client, project, **overrides)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    _assert_no_traceback(html)
+    assert message in _feedback_beside(html, field), _feedback_beside(html, field)
+    assert ": nothing was saved</h2>" in html
+    typed = _form(**overrides)
+    for name in ("title", "description", "affected_description"):
+        if name != field:
+            assert _shown(html, name) == typed[name], name
+    if field != "severity":
+        assert _shown(html, "severity") == [typed["severity"]]
+    assert _count(db_session, Incident) == 0
+
+
+def test_an_oversized_file_is_refused_beside_the_files_field_and_the_report_is_kept(client, make, db_session, app,
+                                                                                    monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
+    project = make.project()
+    login(client, project.owner)
+    response = _report(client, project, files=[("huge.pdf", PDF + b"0" * 64 * 1024)])
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert _feedback_beside(html, "files") == ["huge.pdf is larger than 64 KiB, the limit for evidence files."]
+    assert "choose the evidence files again" in html
+    assert _shown(html, "title") == "Wrong urgency for chest pain"
+    assert _count(db_session, Incident) == 0 and _count(db_session, IncidentEvidence) == 0
+    assert _report(client, project, files=[("small.pdf", PDF)]).status_code == 302  # and carries on
+
+
+def test_a_file_that_is_not_what_its_name_says_is_refused(client, make, db_session):
+    project = make.project()
+    login(client, project.owner)
+    response = _report(client, project, files=[("report.pdf", b"MZ\x90\x00 a program")])
+    assert response.status_code == 422
+    assert _feedback_beside(response.get_data(as_text=True), "files") == [
+        "The file is named .pdf but its content is not a PDF file."]
+    assert _count(db_session, Incident) == 0
+
+
+def test_who_may_open_the_report_form(client, make):
+    project = make.project()
+    for person, status in ((make.user("reviewer"), 403), (make.user("auditor"), 403), (make.user("submitter"), 404),
+                           (make.user("chair"), 200), (project.owner, 200)):
+        login(client, person)
+        assert client.get(f"/projects/{project.id}/incidents/new").status_code == status, person.roles
+        logout(client)
+
+
+def _serious(make, project):
+    return incidents.report_incident(project.owner, project, incidents.Report(
+        "Wrong urgency", "Two patients were triaged as non-urgent.", "serious",
+        utcnow().date() - timedelta(days=1), "health"))
+
+
+def test_a_chair_assesses_the_team_records_the_authority_report_and_a_chair_closes(client, make, db_session):
+    project = make.project()
+    incident = _serious(make, project)
+    chair = make.user("chair")
+    page = f"/incidents/{incident.id}"
+    login(client, chair)
+    response = post_form(client, page, f"{page}/assess", {"severity": "serious", "category": "health",
+                                                          "note": "Confirmed after reading the logs."})
+    assert response.status_code == 302
+    response = post_form(client, page, f"{page}/close", {"resolution": "Retrained."})
+    assert response.status_code == 409
+    assert "reported to the authority before it is closed" in response.get_data(as_text=True)
+    logout(client)
+    login(client, project.owner)
+    response = post_form(client, page, f"{page}/authority-report", {
+        "authority": "Market surveillance authority", "reference": "", "reported_on": utcnow().date().isoformat()})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert _feedback_beside(html, "reference") == ["Give the reference the authority gave the report."]
+    assert _shown(html, "authority") == "Market surveillance authority"
+    response = post_form(client, page, f"{page}/authority-report", {
+        "authority": "Market surveillance authority", "reference": "MSA-2026-117",
+        "reported_on": utcnow().date().isoformat()})
+    assert response.status_code == 302
+    assert post_form(client, page, f"{page}/close", {"resolution": "Mine."}).status_code == 403
+    logout(client)
+    login(client, chair)
+    response = post_form(client, page, f"{page}/close", {"resolution": ""})
+    assert response.status_code == 422
+    response = post_form(client, page, f"{page}/close", {"resolution": "Model retrained; nurses briefed."})
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Incident, incident.id).state == IncidentState.CLOSED
+    html = client.get(page).get_data(as_text=True)
+    for words in ("started the assessment", "recorded the report to the authority", "closed the incident",
+                  "MSA-2026-117"):
+        assert words in html
+
+
+def test_a_stale_form_gets_409_with_the_current_page(client, make, db_session):
+    project = make.project()
+    incident = _serious(make, project)
+    chair, other_chair = make.user("chair"), make.user("chair")
+    incidents.assess(other_chair, incident, "Taken up.", "serious", "health", False)
+    login(client, chair)
+    page = f"/incidents/{incident.id}"
+    response = client.post(f"{page}/assess", data={"severity": "serious", "category": "health", "note": "Me too.",
+                                                   "csrf_token": _token(client, f"/projects/{project.id}")})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "under assessment now" in html and "Nothing was saved." in html
+
+
+def _token(client, path):
+    from tests.support.http import token_for
+
+    return token_for(client, path)
+
+
+def test_the_register_lists_open_incidents_soonest_due_with_overdue_highlighted(client, make, db_session):
+    chair = make.user("chair")
+    login(client, chair)
+    assert "No open incidents." in client.get("/incidents").get_data(as_text=True)
+    project = make.project(name="Harbour crane planner")
+    overdue = incidents.report_incident(project.owner, project, incidents.Report(
+        "Crane stopped mid-lift", "The planner sent a stop.", "major", utcnow().date() - timedelta(days=30)))
+    serious = _serious(make, project)
+    html = client.get("/incidents").get_data(as_text=True)
+    assert html.index("Crane stopped mid-lift") < html.index("Wrong urgency")
+    row = re.search(r'<tr class="table-danger">(.*?)</tr>', html, re.S).group(1)
+    assert "Crane stopped mid-lift" in row and "16 days overdue" in row and "A chair: start the assessment" in row
+    html = client.get("/incidents?severity=serious").get_data(as_text=True)
+    assert "Wrong urgency" in html and "Crane stopped" not in html
+    html = client.get("/incidents?overdue=1").get_data(as_text=True)
+    assert "Crane stopped" in html and "Wrong urgency" not in html
+    html = client.get("/incidents?status=closed").get_data(as_text=True)
+    assert "No incidents match these filters." in html
+    html = client.get("/incidents?status=bogus&severity=%00&page=abc&q=" + "x" * 500).get_data(as_text=True)
+    assert "No incidents match these filters." in html  # junk filters read as defaults, never a 500
+    assert serious.id and overdue.id
+
+
+def test_the_register_pages(client, make, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PER_PAGE", 2)
+    project = make.project()
+    for n in range(5):
+        incidents.report_incident(project.owner, project, incidents.Report(
+            f"Incident number {n}", "Something.", "minor", utcnow().date() - timedelta(days=n)))
+    login(client, make.user("auditor"))
+    first = client.get("/incidents").get_data(as_text=True)
+    assert "Page 1 of 3" in first and first.count("Incident number") == 2
+    third = client.get("/incidents?page=3").get_data(as_text=True)
+    assert third.count("Incident number") == 1
+
+
+def _csrf_case(name, client, make, db_session):
+    """(path, page holding the form, data, observe) for one incident form."""
+    project = make.project()
+    if name == "report":
+        login(client, project.owner)
+        page = f"/projects/{project.id}/incidents/new"
+        return page, page, {**_form(), "files": (PDF, "log.pdf")}, lambda: _count(db_session, Incident)
+    incident = _serious(make, project)
+    page = f"/incidents/{incident.id}"
+
+    def state():
+        db_session.expire_all()
+        found = db_session.get(Incident, incident.id)
+        return found.state, found.authority_reference, len(found.evidence)
+
+    if name == "evidence":
+        login(client, project.owner)
+        return f"{page}/evidence", page, {"files": (PDF, "more.pdf")}, state
+    if name == "authority report":
+        login(client, project.owner)
+        return f"{page}/authority-report", page, {"authority": "MSA", "reference": "R-1",
+                                                  "reported_on": utcnow().date().isoformat()}, state
+    chair = make.user("chair")
+    if name == "close":
+        incidents.assess(chair, incident, "Minor after all.", "minor", None, False)
+        login(client, chair)
+        return f"{page}/close", page, {"resolution": "Fixed."}, state
+    login(client, chair)
+    return f"{page}/assess", page, {"severity": "serious", "category": "health", "note": "Confirmed."}, state
+
+
+@pytest.mark.parametrize("name", ["report", "evidence", "authority report", "assess", "close"])
+def test_an_incident_form_without_its_csrf_token_is_refused_and_changes_nothing(client, make, db_session, name):
+    path, page, data, observe = _csrf_case(name, client, make, db_session)
+    def fresh():  # a file is read (and closed) by the request that sends it
+        return {k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v for k, v in data.items()}
+
+    before = observe()
+    response = client.post(path, data=fresh(), content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "The form expired or was not sent from ReviewBoard" in response.get_data(as_text=True)
+    assert observe() == before
+    response = post_form(client, page, path, fresh(), content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert observe() != before
