@@ -16,6 +16,7 @@ from reviewboard.catalogs.schema import default_catalog_path
 from reviewboard.catalogs.services import import_catalog_file
 from reviewboard.committee import services as committee
 from reviewboard.extensions import db
+from reviewboard.incidents import services as incidents
 from reviewboard.models.base import clock_at, utcnow
 from reviewboard.pipelines import services as pipelines
 from reviewboard.pipelines.services import ensure_default_pipeline
@@ -156,4 +157,29 @@ def seed_demo(echo=print) -> list[User]:
             "deployment_context": "public", "autonomy_level": "autonomous", "scale": "large",
             "scenario": "Cameras at store entrances.",
         }, {**NO, "manipulation": "yes", "remote_biometric_public": "yes"})
+    _demo_incidents(users, triage, chatbot, now, echo)
     return list(users.values())
+
+
+def _demo_incidents(users: dict[str, User], triage: Project, chatbot: Project, now: datetime, echo) -> None:
+    """An open serious incident on the triage assistant (its report to the authority due soon), and a minor
+    one on the chatbot, assessed and closed by the chair."""
+    echo("reporting incidents (a serious one open on 'Emergency triage assistant', a minor one closed)…")
+    alice, bob, chen = users["alice"], users["bob"], users["chen"]
+    with clock_at(_days_ago(3, now)):
+        incidents.report_incident(alice, triage, incidents.Report(
+            "Chest-pain patients given a low urgency", "During the evening shift the assistant suggested urgency 4 "
+            "for two patients with chest pain; the triage nurse overrode it after 40 minutes. Both patients had an "
+            "acute coronary syndrome.", "serious", _days_ago(4, now).date(), "health", False, 2,
+            "Two patients waited 40 minutes for an ECG."),
+            [incidents.Upload("shift-log.md",
+                              b"# Evening shift log\n\n19:40 urgency 4 suggested; 20:20 overridden.\n")],
+        )
+    with clock_at(_days_ago(15, now)):
+        minor = incidents.report_incident(bob, chatbot, incidents.Report(
+            "Chatbot quoted an old returns policy", "The chatbot told three customers the returns window was 14 "
+            "days; it has been 30 days since May.", "minor", _days_ago(16, now).date(), None, False, 3, ""))
+    with clock_at(_days_ago(14, now)):
+        incidents.assess(chen, minor, "Stale page in the retrieval index.", "minor", None, False)
+    with clock_at(_days_ago(12, now)):
+        incidents.close(chen, minor, "Retrieval index rebuilt nightly; the three customers were contacted.")

@@ -113,8 +113,10 @@ def report(project_id: int):
 
 
 def _reported_message(incident: Incident) -> str:
-    duty = "report it to the authority" if incident.due_duty == "report" else "assess and close it"
-    return f"Incident reported. The chairs are told; {duty} by {incident.due_on.isoformat()}."
+    if incident.due_duty == "report":
+        return (f"Incident reported. Report it to the authority by {incident.due_on.isoformat()}; the chairs hear "
+                "of this serious incident in their next digest.")
+    return f"Incident reported. A chair assesses it; it is to be closed by {incident.due_on.isoformat()}."
 
 
 # ------------------------------------------------------------------------------------------------ one incident

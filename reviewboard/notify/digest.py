@@ -23,6 +23,9 @@ from reviewboard.comments.permissions import can_see_comment
 from reviewboard.committee.services import recusals_needing_replacement
 from reviewboard.conditions.permissions import can_close
 from reviewboard.extensions import db
+from reviewboard.incidents.models import Incident
+from reviewboard.incidents.rules import load_rules as incident_rules
+from reviewboard.incidents.workflow import OPEN_STATES as OPEN_INCIDENT_STATES
 from reviewboard.notify.models import Notice
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.reviews import permissions as review_perms
@@ -174,6 +177,33 @@ def _chair_items(stages: list[StageReview], recused: dict[int, set[int]], chairs
                 add(chair, Item(f"decision-overdue:stage:{stage.id}:level:{escalation_level(late)}",
                                 "decision-overdue", "chair", f"The decision on {_stage_label(stage)} is overdue",
                                 words, _link("reviews.show", stage_id=stage.id), late, due))
+
+
+def _incident_items(chairs: list[User], today: date, add) -> None:
+    """An open serious incident is news for every chair independent of the project, once; again at each
+    escalation level while its report to the authority is overdue."""
+    serious = [s.id for s in incident_rules().severities if s.serious]
+    found = db.session.scalars(select(Incident).where(Incident.state.in_(OPEN_INCIDENT_STATES),
+                                                      Incident.severity.in_(serious))
+                               .options(joinedload(Incident.project)).order_by(Incident.id)).all()
+    for incident in found:
+        reported = f"serious-incident:incident:{incident.id}"
+        link = _link("incidents.show", incident_id=incident.id)
+        text = f"Serious incident on {incident.project.name}: {incident.title}"
+        if incident.duty_met:
+            words, late = "reported to the authority; waiting to be closed", 0
+        else:
+            words, late = _due_words(incident.due_on, today)
+            words = words.replace("due", "report to the authority due", 1)
+        for chair in chairs:
+            if chair.id in incident.project.member_ids:
+                continue
+            if late:
+                add(chair, Item(f"serious-incident-overdue:incident:{incident.id}:level:{escalation_level(late)}",
+                                "incident-overdue", "chair", text, words, link, late, incident.due_on,
+                                covers=(reported,)))
+            else:
+                add(chair, Item(reported, "serious-incident", "chair", text, words, link, 0, incident.due_on))
 
 
 def _condition_items(today: date, add) -> None:
@@ -333,6 +363,7 @@ def build_digests(today: date) -> list[Digest]:
     _reviewer_items(in_review, recused, today, add)
     _chair_items(in_review, recused, chairs, today, add)
     _recusal_items(chairs, add)
+    _incident_items(chairs, today, add)
     _condition_items(today, add)
     _answered_condition_items(add)
     _project_items(today, add)

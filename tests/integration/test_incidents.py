@@ -265,3 +265,46 @@ def test_the_rules_file_is_checked_when_loaded():
                      "deadlines[0].duty", "deadlines[0].verified", "deadlines[0].text: required",
                      "serious_incident.reopens: 'dep'"):
         assert expected in errors, expected
+
+
+def test_chairs_hear_of_a_serious_incident_in_their_digest_once_and_again_when_overdue(make, db_session):
+    from reviewboard.notify.digest import build_digests
+    from reviewboard.notify.services import record_sent
+    from reviewboard.projects.models import ProjectMember
+
+    project = make.project(name="Triage helper")
+    chair, member_chair = make.user("chair"), make.user("chair")
+    project.members.append(ProjectMember(user_id=member_chair.id))
+    make.session.flush()
+    detected = utcnow().date() - timedelta(days=1)
+    incident = incidents.report_incident(project.owner, project, _report(severity="serious", category="health",
+                                                                          detected_on=detected))
+    incidents.report_incident(project.owner, project, _report(title="A minor one", severity="minor"))
+
+    def items_for(person, day):
+        return [i for d in build_digests(day) if d.user.id == person.id for i in d.items]
+
+    today = utcnow().date()
+    [item] = [i for i in items_for(chair, today) if i.kind.endswith("incident")]
+    assert item.section == "chair" and item.text == f"Serious incident on Triage helper: {incident.title}"
+    assert item.detail == f"report to the authority due {incident.due_on.isoformat()}"
+    assert not [i for i in items_for(member_chair, today) if "incident" in i.kind]  # not about their own project
+    for digest in build_digests(today):
+        record_sent(digest, "log")
+    assert not [i for i in items_for(chair, today) if "incident" in i.kind]  # told once
+    late = incident.due_on + timedelta(days=2)
+    [overdue] = [i for i in items_for(chair, late) if "incident" in i.kind]
+    assert overdue.kind == "incident-overdue" and "2 days overdue" in overdue.detail
+
+
+def test_the_demo_has_an_open_serious_incident_and_a_closed_minor_one(app, db_session):
+    from reviewboard.projects.models import Project
+
+    result = app.test_cli_runner().invoke(args=["demo"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    triage = db_session.scalars(select(Project).where(Project.name == "Emergency triage assistant")).one()
+    [serious] = incidents.open_serious_incidents(triage.id)
+    assert serious.evidence and serious.detected_on < serious.reported_at.date()
+    assert not serious.overdue_on(utcnow().date())  # its 15 days run from four days ago
+    closed = db_session.scalars(select(Incident).where(Incident.state == IncidentState.CLOSED)).one()
+    assert closed.resolution and closed.assessed_by.name == "Chen Chair"
