@@ -1,7 +1,7 @@
 """incidents reported against a system, with their deadlines, authority report, closure and evidence files
 
 Revision ID: a1c0ffee0016
-Revises: a1c0ffee5ca1
+Revises: a1c0ffee0014
 Create Date: 2026-11-30 00:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1c0ffee0016'
-down_revision = 'a1c0ffee5ca1'
+down_revision = 'a1c0ffee0014'
 branch_labels = None
 depends_on = None
 
@@ -20,6 +20,7 @@ def upgrade():
     op.create_table('incident',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=True),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('severity', sa.String(length=40), nullable=False),
@@ -58,6 +59,7 @@ def upgrade():
     sa.CheckConstraint("state <> 'reported_to_authority' OR authority_reference IS NOT NULL",
                        name=op.f('ck_incident_reported_has_reference')),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_incident_project_id_project')),
+    sa.ForeignKeyConstraint(['version_id'], ['system_version.id'], name=op.f('fk_incident_version_id_system_version')),
     sa.ForeignKeyConstraint(['reported_by_id'], ['user.id'], name=op.f('fk_incident_reported_by_id_user')),
     sa.ForeignKeyConstraint(['assessed_by_id'], ['user.id'], name=op.f('fk_incident_assessed_by_id_user')),
     sa.ForeignKeyConstraint(['authority_recorded_by_id'], ['user.id'],

@@ -26,6 +26,10 @@ def category_choices() -> list[tuple[str, str]]:
     return [("", "Not a serious incident")] + [(c.id, c.label) for c in load_rules().categories]
 
 
+def _optional_id(value):
+    return None if value in (None, "") else int(value)
+
+
 class _Classification:
     """The fields that classify an incident (reporting, and a chair's assessment)."""
 
@@ -41,6 +45,8 @@ class _Classification:
 
 
 class ReportForm(_Classification, AppForm):
+    version_id = SelectField("System version", coerce=_optional_id, validate_choice=False,
+                             description="The version the incident happened on.")
     title = StringField("Title", validators=[DataRequired(message="Give the incident a short title."),
                                              Length(max=SHORT_TEXT)])
     description = TextAreaField("What happened", validators=[DataRequired(message="Say what happened."),

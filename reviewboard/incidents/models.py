@@ -15,6 +15,7 @@ from reviewboard.auth.models import User
 from reviewboard.incidents.workflow import IncidentState
 from reviewboard.models.base import Base, utcnow
 from reviewboard.projects.models import Project
+from reviewboard.systems.models import SystemVersion
 
 
 class Incident(Base):
@@ -22,6 +23,8 @@ class Incident(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    # the system version it happened on; None when the project had no version yet
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("system_version.id"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)  # what happened
     severity: Mapped[str] = mapped_column(String(40))  # an id from the incident rules
@@ -53,6 +56,7 @@ class Incident(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
 
     project: Mapped[Project] = relationship()
+    version: Mapped[SystemVersion | None] = relationship()
     reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
     assessed_by: Mapped[User | None] = relationship(foreign_keys=[assessed_by_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])

@@ -25,7 +25,8 @@ def record_entries(project_id: int) -> list[dict]:
     for i in rows:
         severity, category = rules.severity(i.severity), rules.category(i.category)
         entries.append({
-            "id": i.id, "title": i.title, "description": i.description, "severity": i.severity,
+            "id": i.id, "version": i.version.label if i.version else None, "title": i.title,
+            "description": i.description, "severity": i.severity,
             "severity_label": severity.label if severity else i.severity,
             "serious": bool(severity and severity.serious),
             "category": i.category, "category_label": category.label if category else None,

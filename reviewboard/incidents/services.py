@@ -33,6 +33,8 @@ from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.models import Project
 from reviewboard.projects.uploads import file_columns
 from reviewboard.reviews.lifecycle import reopen_stage
+from reviewboard.systems.models import SystemVersion
+from reviewboard.systems.services import versions_of
 
 log = logging.getLogger("reviewboard.incidents")
 
@@ -54,6 +56,7 @@ class Report:
     widespread: bool = False
     affected_count: int | None = None
     affected_description: str = ""
+    version_id: int | None = None  # the system version it happened on (required once the system has versions)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,19 @@ def _classify(severity: str | None, category: str | None, widespread: bool) -> t
     if category and rules.category(category) is None:
         raise ServiceError("Choose one of the consequences listed.", "category")
     return severity, category or None
+
+
+def _version(project: Project, version_id: int | None) -> SystemVersion | None:
+    """The version the incident happened on: one of the project's; required once the project has any."""
+    versions = versions_of(project)
+    if not versions:
+        if version_id is not None:
+            raise ServiceError("This system has no versions yet.", "version_id")
+        return None
+    found = next((v for v in versions if v.id == version_id), None)
+    if found is None:
+        raise ServiceError("Choose the version of the system the incident happened on.", "version_id")
+    return found
 
 
 def _set_deadline(incident: Incident) -> None:
@@ -143,8 +159,10 @@ def report_incident(actor: User, project: Project, report: Report, uploads: list
     affected = (report.affected_description or "").strip()
     if len(affected) > LONG_TEXT:
         raise ServiceError(f"Field cannot be longer than {LONG_TEXT} characters.", "affected_description")
+    version = _version(project, report.version_id)
     files = _check_uploads(list(uploads))
-    incident = Incident(project_id=project.id, title=title, description=description, severity=severity,
+    incident = Incident(project_id=project.id, version_id=version.id if version else None, title=title,
+                        description=description, severity=severity,
                         category=category, widespread=bool(report.widespread), detected_on=report.detected_on,
                         affected_count=report.affected_count, affected_description=affected,
                         state=IncidentState.REPORTED, reported_by_id=actor.id)
@@ -153,6 +171,7 @@ def report_incident(actor: User, project: Project, report: Report, uploads: list
     db.session.flush()
     record_event(actor, "incident.reported", "incident", incident.id,
                  after={**_state(incident), "project_id": project.id, "title": title,
+                        "version": version.label if version else None,
                         "detected_on": incident.detected_on.isoformat(), "affected_count": incident.affected_count,
                         "rules_version": incident.rules_version, "serious": is_serious(incident)})
     for columns in files:
@@ -324,7 +343,7 @@ def register_query(filters: RegisterFilter, on: date | None = None):
     if filters.search:
         like = f"%{filters.search.lower()}%"
         stmt = stmt.where(or_(Incident.title.ilike(like), Project.name.ilike(like)))
-    stmt = stmt.options(joinedload(Incident.project), joinedload(Incident.reported_by))
+    stmt = stmt.options(joinedload(Incident.project), joinedload(Incident.reported_by), joinedload(Incident.version))
     if filters.status == "closed":
         return stmt.order_by(Incident.closed_at.desc(), Incident.id.desc())
     return stmt.order_by(Incident.due_on, Incident.id)

@@ -19,6 +19,7 @@ from reviewboard.incidents.models import Incident, IncidentEvidence
 from reviewboard.incidents.rules import load_rules
 from reviewboard.incidents.workflow import IncidentAction
 from reviewboard.projects.models import Project
+from reviewboard.systems.services import versions_of
 
 bp = Blueprint("incidents", __name__)
 
@@ -93,12 +94,15 @@ def report(project_id: int):
         abort(403)
     form = ReportForm()
     form.set_choices()
+    versions = versions_of(project)
+    form.version_id.choices = [(v.id, v.label) for v in versions]
     if request.method == "GET":
         form.detected_on.data = services.today()
+        form.version_id.data = versions[0].id if versions else None
     if form.validate_on_submit():
         data = services.Report(form.title.data, form.description.data, form.severity.data, form.detected_on.data,
                                form.category.data or None, form.widespread.data, form.affected_count.data,
-                               form.affected_description.data or "")
+                               form.affected_description.data or "", form.version_id.data)
         try:
             incident = services.report_incident(current_user, project, data, _uploads(form.files))
         except ServiceError as exc:

@@ -279,3 +279,20 @@ def test_an_incident_form_without_its_csrf_token_is_refused_and_changes_nothing(
     response = post_form(client, page, path, fresh(), content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert observe() != before
+
+
+def test_the_report_names_the_system_version_once_there_is_one(client, make, db_session):
+    from reviewboard.systems.services import add_version
+
+    project = make.project()
+    digest = "sha256:" + "cd" * 32
+    add_version(project.owner, project, "1.0.0", "", [("model", "weights.bin", digest)])
+    newest = add_version(project.owner, project, "1.1.0", "", [("model", "weights.bin", digest)])
+    login(client, project.owner)
+    html = client.get(f"/projects/{project.id}/incidents/new").get_data(as_text=True)
+    assert _shown(html, "version_id") == [str(newest.id)]  # the current version, preselected
+    assert _report(client, project, version_id="").status_code == 422
+    response = _report(client, project, version_id=str(newest.id))
+    assert response.status_code == 302
+    assert db_session.scalars(select(Incident)).one().version_id == newest.id
+    assert "1.1.0" in client.get(response.headers["Location"]).get_data(as_text=True)

@@ -241,7 +241,7 @@ def test_incidents_and_their_closure_are_in_the_next_record(make, db_session):
     make.sign(a, stage, Outcome.APPROVE)
     make.sign(b, stage, Outcome.APPROVE)
     record = build_record_data(stage, 1, utcnow())
-    assert record["template_version"] == "record-v4"
+    assert record["template_version"] == "record-v5"
     [entry] = record["incidents"]
     assert entry["title"] == incident.title and entry["serious"] is True
     assert entry["authority_report"]["reference"] == "MSA-9" and entry["closure"] is None
@@ -308,3 +308,28 @@ def test_the_demo_has_an_open_serious_incident_and_a_closed_minor_one(app, db_se
     assert not serious.overdue_on(utcnow().date())  # its 15 days run from four days ago
     closed = db_session.scalars(select(Incident).where(Incident.state == IncidentState.CLOSED)).one()
     assert closed.resolution and closed.assessed_by.name == "Chen Chair"
+
+
+def test_once_the_system_has_versions_an_incident_names_one_of_them(make, db_session):
+    from reviewboard.systems.services import add_version
+
+    project, other = make.project(), make.project()
+    digest = "sha256:" + "ab" * 32
+    v1 = add_version(project.owner, project, "1.0.0", "", [("model", "weights.bin", digest)])
+    foreign = add_version(other.owner, other, "9.9.9", "", [("model", "weights.bin", digest)])
+    for version_id in (None, foreign.id):
+        with pytest.raises(ServiceError) as caught:
+            incidents.report_incident(project.owner, project, _report(version_id=version_id))
+        assert (caught.value.field, caught.value.message) == (
+            "version_id", "Choose the version of the system the incident happened on.")
+    incident = incidents.report_incident(project.owner, project, _report(version_id=v1.id))
+    assert incident.version.label == "1.0.0"
+    stage = project.stages[0]
+    make.evidence(stage)
+    from reviewboard.reviews import lifecycle
+
+    lifecycle.submit_stage(project.owner, stage, "", stage.version)
+    a, b = make.reviewers()
+    make.sign(a, stage)
+    make.sign(b, stage)
+    assert build_record_data(stage, 1, utcnow())["incidents"][0]["version"] == "1.0.0"
