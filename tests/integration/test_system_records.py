@@ -18,7 +18,7 @@ def test_a_record_lists_the_versions_and_their_artifact_digests(make, issued_rec
     for reviewer in make.reviewers():
         make.sign(reviewer, stage)
     data = issued_records[-1]
-    assert data["template_version"] == "record-v4"
+    assert int(data["template_version"].removeprefix("record-v")) >= 4  # versions are in records since v4
     [version] = data["system"]["versions"]
     assert version["label"] == "1.0.0" and version["release_notes"] == "First release."
     assert version["artifacts"] == [{"kind": "model", "name": "triage.safetensors", "digest": f"sha256:{HEX}"}]
