@@ -22,6 +22,7 @@ from reviewboard.config import describe_duration, normalise_database_url, parse_
 from reviewboard.core.errors import ServiceError
 from reviewboard.demo import DEMO_PASSWORD, seed_demo
 from reviewboard.extensions import db
+from reviewboard.incidents.commands import incident_cli
 from reviewboard.jobs import outbox
 from reviewboard.jobs.commands import jobs_cli, run_command, worker_command
 from reviewboard.models.base import utcnow
@@ -91,6 +92,7 @@ def register_cli(app) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(incident_cli)
 
 
 # -- users -----------------------------------------------------------------------------------------

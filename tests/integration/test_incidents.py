@@ -333,3 +333,20 @@ def test_once_the_system_has_versions_an_incident_names_one_of_them(make, db_ses
     make.sign(a, stage)
     make.sign(b, stage)
     assert build_record_data(stage, 1, utcnow())["incidents"][0]["version"] == "1.0.0"
+
+
+def test_the_cli_lists_incidents_and_prints_the_rules(app, make, db_session):
+    project = make.project(name="Port crane planner")
+    old = incidents.report_incident(project.owner, project, _report(title="Crane stopped",
+                                                                    detected_on=utcnow().date() - timedelta(days=40)))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["incident", "list"], catch_exceptions=False)
+    assert result.exit_code == 0
+    [line] = [x for x in result.output.splitlines() if x.strip().startswith(str(old.id))]
+    assert "Port crane planner" in line and "OVERDUE" in line and "A chair: start the assessment" in line
+    result = runner.invoke(args=["incident", "list", "--json", "--overdue"], catch_exceptions=False)
+    [row] = [json.loads(x) for x in result.output.splitlines()]
+    assert (row["id"], row["overdue"], row["rule"]) == (old.id, True, "RB-ASSESS-MAJOR")
+    assert "No incidents match." in runner.invoke(args=["incident", "list", "--status", "closed"]).output
+    rules = runner.invoke(args=["incident", "rules"], catch_exceptions=False).output
+    assert "Incident rules 1.0.0" in rules and "EUAIA-73-3" in rules and "verified: secondary" in rules

@@ -1,0 +1,65 @@
+"""`reviewboard incident list` and `reviewboard incident rules`: the register and the rules in force, from the
+command line (reads only)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+
+from reviewboard.extensions import db
+from reviewboard.incidents import services
+from reviewboard.incidents.rules import load_rules
+
+
+@click.group("incident", help="Incidents reported on the systems, and the incident rules.")
+def incident_cli():
+    pass
+
+
+@incident_cli.command("list")
+@click.option("--status", type=click.Choice(["open", "closed", "all"]), default="open", show_default=True)
+@click.option("--overdue", is_flag=True, help="Only incidents whose deadline has passed with its duty not met.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line instead of a table.")
+@with_appcontext
+def incident_list(status, overdue, as_json):
+    """List incidents, soonest due first: id, system, version, severity, status, deadline, who acts next."""
+    today = services.today()
+    rows = db.session.scalars(services.register_query(services.RegisterFilter(status=status, overdue=overdue))).all()
+    if as_json:
+        for i in rows:
+            step = services.next_step(i)
+            click.echo(json.dumps({
+                "id": i.id, "system": i.project.name, "version": i.version.label if i.version else None,
+                "title": i.title, "severity": i.severity, "serious": services.is_serious(i), "state": i.state.value,
+                "detected_on": i.detected_on.isoformat(), "due_on": i.due_on.isoformat(), "duty": i.due_duty,
+                "rule": i.due_rule, "overdue": i.overdue_on(today),
+                "next": f"{step[0]}: {step[1]}" if step else None}, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No incidents match.")
+        return
+    click.echo(f"{'ID':>4}  {'SYSTEM':<28} {'VERSION':<10} {'SEVERITY':<8} {'STATUS':<21} {'DUE':<10} {'':<7} NEXT")
+    for i in rows:
+        step = services.next_step(i)
+        late = "OVERDUE" if i.overdue_on(today) else ""
+        click.echo(f"{i.id:>4}  {i.project.name[:28]:<28} {(i.version.label if i.version else '-')[:10]:<10} "
+                   f"{i.severity[:8]:<8} {i.state.label[:21]:<21} {i.due_on.isoformat():<10} {late:<7} "
+                   f"{f'{step[0]}: {step[1]}' if step else '-'}")
+
+
+@incident_cli.command("rules")
+@with_appcontext
+def incident_rules():
+    """Print the incident rules in force: severities, deadlines (with their source and how it was checked) and
+    what a serious incident does."""
+    rules = load_rules()
+    click.echo(f"Incident rules {rules.version}")
+    click.echo("Severities: " + ", ".join(f"{s.id}{' (serious)' if s.serious else ''}" for s in rules.severities))
+    for d in rules.deadlines:
+        when = ", ".join(sorted(d.severities)) + (f"; led to {', '.join(sorted(d.categories))}" if d.categories
+                                                   else "") + ("; widespread" if d.widespread else "")
+        click.echo(f"  {d.id:<22} {d.days:>3} days  {d.duty:<6} [{when}]  {d.source} (verified: {d.verified})")
+    click.echo(f"A serious incident: suspends the certificate: {'yes' if rules.suspend_certificate else 'no'}; "
+               f"reopens: {', '.join(rules.reopens) or 'nothing'}")
