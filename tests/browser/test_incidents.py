@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_flows import flash, heading, high_risk_project, sign_in
+from tests.browser.test_phone_width import PHONE, scrolls_sideways
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +69,11 @@ def test_a_submitter_reports_a_serious_incident_and_a_chair_sees_it_in_the_regis
     expect(row).to_contain_text("Serious")
     expect(row).to_contain_text("Project team or a chair: record the report to the authority")
     shot(register, "incident-register")
+    incident_url = page.url
+
+    phone = new_page(viewport=PHONE)
+    sign_in(phone, chair)
+    for name, url in {"register": "/incidents", "incident": incident_url,
+                      "report form": f"/projects/{project_id}/incidents/new"}.items():
+        phone.goto(url)
+        assert not scrolls_sideways(phone), f"the incident {name} page scrolls sideways at 390 px"

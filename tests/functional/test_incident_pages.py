@@ -296,3 +296,31 @@ def test_the_report_names_the_system_version_once_there_is_one(client, make, db_
     assert response.status_code == 302
     assert db_session.scalars(select(Incident)).one().version_id == newest.id
     assert "1.1.0" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/incidents", "/incidents?status=all", "/projects/{project}/incidents",
+                                  "/projects/{project}"])
+def test_incident_lists_cost_the_same_statements_for_2_incidents_as_for_12(client, make, db_session, path):
+    from reviewboard.systems.services import add_version
+    from tests.functional.test_list_queries import _statements
+
+    project = make.project()
+    add_version(project.owner, project, "1.0.0", "", [("model", "weights.bin", "sha256:" + "ef" * 32)])
+    version_id = incidents.versions_of(project)[0].id
+    chair = make.user("chair")
+
+    def report(n):
+        for k in range(n):
+            incident = incidents.report_incident(project.owner, project, incidents.Report(
+                f"Incident {k}", "Something.", ("minor", "major", "serious")[k % 3],
+                utcnow().date() - timedelta(days=k), "health" if k % 3 == 2 else None, version_id=version_id),
+                [incidents.Upload("log.md", b"# log\n")])
+            if k % 4 == 1:
+                incidents.assess(chair, incident, "Looked at.", incident.severity, incident.category, False)
+
+    report(2)
+    login(client, chair)
+    few = _statements(db_session, client, path.format(project=project.id))
+    report(10)
+    many = _statements(db_session, client, path.format(project=project.id))
+    assert many == few, f"{path}: {few} statements with 2 incidents, {many} with 12"
