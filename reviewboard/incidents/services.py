@@ -349,6 +349,10 @@ def register_query(filters: RegisterFilter, on: date | None = None):
     return stmt.order_by(Incident.due_on, Incident.id)
 
 
+def dashboard_incidents(user, limit: int = 5) -> list[Incident]:
+    return list(db.session.scalars(register_query(RegisterFilter()).limit(limit)))
+
+
 def next_step(incident: Incident) -> tuple[str, str] | None:
     return workflow.next_step(IncidentState(incident.state), is_serious(incident),
                               incident.authority_reference is not None)

@@ -48,6 +48,12 @@ def incident_card(project: Project) -> dict:
             "can_report": perms.can_report_incident(current_user, project)}
 
 
+@bp.app_template_global()
+def incident_dashboard(user, limit: int = 5) -> list[Incident]:
+    """The dashboard's "Open incidents" card: for chairs and auditors, the open ones soonest due first."""
+    return services.dashboard_incidents(user, limit) if perms.can_view_register(user) else []
+
+
 def _uploads(field) -> list[services.Upload]:
     return [services.Upload(f.filename or "", f.read()) for f in (field.data or []) if f and f.filename]
 

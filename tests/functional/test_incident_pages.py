@@ -324,3 +324,17 @@ def test_incident_lists_cost_the_same_statements_for_2_incidents_as_for_12(clien
     report(10)
     many = _statements(db_session, client, path.format(project=project.id))
     assert many == few, f"{path}: {few} statements with 2 incidents, {many} with 12"
+
+
+def test_chairs_and_auditors_see_open_incidents_on_their_dashboard(client, make):
+    project = make.project()
+    incidents.report_incident(project.owner, project, incidents.Report(
+        "Crane stopped mid-lift", "The planner sent a stop.", "major", utcnow().date() - timedelta(days=30)))
+    for person, shown in ((make.user("chair"), True), (make.user("auditor"), True), (project.owner, False),
+                          (make.user("reviewer"), False)):
+        login(client, person)
+        html = client.get("/dashboard").get_data(as_text=True)
+        assert ("Open incidents" in html and "Crane stopped mid-lift" in html) == shown, person.roles
+        if shown:
+            assert "list-group-item-danger" in html  # overdue
+        logout(client)
