@@ -1,6 +1,6 @@
 """Incidents: reporting one (with evidence files), assessing, recording the report to the authority, closing;
 what a serious incident does (the rules' ``serious_incident``: reopen the named stages; the certificate's
-suspension is read from :func:`open_serious_incidents`); and the register's queries.
+suspension is read from :mod:`reviewboard.incidents.suspension`); and the register's queries.
 
 Services take the acting user, check permission and rules, flush and write an audit event per change; the
 request or CLI command commits. Rule problems are ServiceErrors naming the form field they belong beside.
@@ -28,6 +28,7 @@ from reviewboard.incidents import permissions as perms
 from reviewboard.incidents import workflow
 from reviewboard.incidents.models import Incident, IncidentEvidence
 from reviewboard.incidents.rules import load_rules
+from reviewboard.incidents.suspension import open_serious_incidents  # noqa: F401  (re-exported)
 from reviewboard.incidents.workflow import OPEN_STATES, Facts, IllegalTransition, IncidentAction, IncidentState
 from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.models import Project
@@ -301,15 +302,6 @@ def add_evidence(actor: User, incident: Incident, uploads: list[Upload]) -> list
 
 
 # ------------------------------------------------------------------------------------------------- queries
-
-def open_serious_incidents(project_id: int) -> list[Incident]:
-    """The project's open serious incidents: while there is one, its certificate is suspended."""
-    serious = [s.id for s in load_rules().severities if s.serious]
-    return list(db.session.scalars(select(Incident).where(Incident.project_id == project_id,
-                                                          Incident.state.in_(OPEN_STATES),
-                                                          Incident.severity.in_(serious))
-                                   .order_by(Incident.id)))
-
 
 def project_incidents(project: Project) -> list[Incident]:
     """The project's incidents, open ones first, soonest due first; then the closed ones, latest first."""

@@ -350,3 +350,24 @@ def test_the_cli_lists_incidents_and_prints_the_rules(app, make, db_session):
     assert "No incidents match." in runner.invoke(args=["incident", "list", "--status", "closed"]).output
     rules = runner.invoke(args=["incident", "rules"], catch_exceptions=False).output
     assert "Incident rules 1.0.0" in rules and "EUAIA-73-3" in rules and "verified: secondary" in rules
+
+
+def test_an_open_serious_incident_is_a_cause_of_suspension_until_closed(make, monkeypatch):
+    from types import SimpleNamespace
+
+    from reviewboard.incidents import suspension
+
+    project = make.project()
+    certificate = SimpleNamespace(project_id=project.id)  # what the provider reads of a certificate
+    incidents.report_incident(project.owner, project, _report(severity="minor"))
+    assert suspension.serious_incident_open(certificate, utcnow().date()) == []
+    incident = incidents.report_incident(project.owner, project, _report(severity="serious", category="health"))
+    [reason] = suspension.serious_incident_open(certificate, utcnow().date())
+    assert reason.startswith(f"Serious incident {incident.id} is open: {incident.title}")
+    chair = make.user("chair")
+    incidents.assess(chair, incident, "Not serious after all: no harm.", "major", None, False)
+    assert suspension.serious_incident_open(certificate, utcnow().date()) == []
+    shipped = incident_rules.load_rules()
+    monkeypatch.setattr(suspension, "load_rules", lambda: dataclasses.replace(shipped, suspend_certificate=False))
+    incidents.report_incident(project.owner, project, _report(severity="serious", category="health"))
+    assert suspension.serious_incident_open(certificate, utcnow().date()) == []
