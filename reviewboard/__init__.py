@@ -160,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.projects.views import bp as projects_bp
     from reviewboard.records.pack_views import bp as packs_bp
     from reviewboard.records.views import bp as records_bp
+    from reviewboard.registration.views import bp as registration_bp
     from reviewboard.reviews.views import bp as reviews_bp
     from reviewboard.systems.views import bp as systems_bp
 
@@ -172,7 +173,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     app.register_blueprint(systems_bp)
     app.register_blueprint(incidents_bp)
+    app.register_blueprint(registration_bp)
 
     import reviewboard.jobs.models  # noqa: F401  (no blueprint: registers the job outbox's model)
     import reviewboard.notify.models  # noqa: F401  (no blueprint: registers the notice table's model)
-    import reviewboard.registration.models  # noqa: F401  (registers the filing model)

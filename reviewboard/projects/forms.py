@@ -14,12 +14,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from reviewboard.auth.forms import MultiCheckboxField
 from reviewboard.core.forms import AppForm
 from reviewboard.core.limits import LONG_TEXT, SHORT_TEXT
 from reviewboard.projects.tiering import questionnaire
+from reviewboard.registration.quantities import parse_quantity
+from reviewboard.registration.rules import ruleset as registration_rules
 
 
 def _choices(qid: str) -> list[tuple[str, str]]:
@@ -49,6 +51,19 @@ class ProjectForm(AppForm):
     autonomy_level = SelectField("Autonomy level", validators=[DataRequired(message="Answer this question.")])
     scale = SelectField("Scale", validators=[DataRequired(message="Answer this question.")])
     pipeline_id = SelectField("Review pipeline", coerce=int, validators=[Optional()])
+    # registration facts (reviewboard/registration): each optional; the duties they raise are shown after saving
+    sector = SelectField("Sector", validators=[Optional()])
+    public_service = SelectField("Public service", choices=[("", "Not answered"), ("yes", "Yes"), ("no", "No")],
+                                 validators=[Optional()])
+    generative_public = SelectField("Generative content", choices=[("", "Not answered"), ("yes", "Yes"), ("no", "No")],
+                                    validators=[Optional()])
+    user_count = StringField("Users", validators=[Optional(), Length(max=40)],
+                             description="A number, such as 1,200,000 or 25k.")
+    training_flop = StringField("Training compute (FLOP)", validators=[Optional(), Length(max=40)],
+                                description="Cumulative compute used to train the model, such as 3.2e24 or 10^25; "
+                                            "leave empty if unknown.")
+    parameter_count = StringField("Model size (parameters)", validators=[Optional(), Length(max=40)],
+                                  description="Such as 7B or 7000000000; leave empty if unknown.")
     version = HiddenField()
     submit = SubmitField("Save project")
 
@@ -61,6 +76,54 @@ class ProjectForm(AppForm):
             getattr(self, qid).choices = _choices(qid) if qid == "data_categories" else [UNANSWERED, *_choices(qid)]
             getattr(self, qid).label.text = questionnaire().question(qid).label
         self.pipeline_id.choices = [(p.id, f"{p.name} (v{p.version})") for p in pipelines]
+        rules = registration_rules()
+        self.sector.choices = [("", "Not answered"), *rules.sectors.items()]
+        for name in self.FACTS:
+            getattr(self, name).label.text = rules.fact_labels[name]
+
+    FACTS = ("sector", "public_service", "generative_public", "user_count", "training_flop", "parameter_count")
+    _COUNTS = {"user_count": ("number of users", True), "parameter_count": ("model size", True),
+               "training_flop": ("training compute", False)}
+
+    def validate_user_count(self, field):
+        self._number(field)
+
+    def validate_training_flop(self, field):
+        self._number(field)
+
+    def validate_parameter_count(self, field):
+        self._number(field)
+
+    def _number(self, field):
+        what, whole = self._COUNTS[field.name]
+        try:
+            parse_quantity(field.data, what, whole=whole)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def fact_fields(self):
+        return [getattr(self, name) for name in self.FACTS]
+
+    def facts(self) -> dict:
+        """The registration facts as the services take them (None: not given). A fact not sent at all (a form
+        opened before the facts existed) is left out, so that saving it keeps the project's value."""
+        yes_no = {"yes": True, "no": False}
+        found = {"sector": self.sector.data or None,
+                 "public_service": yes_no.get(self.public_service.data or ""),
+                 "generative_public": yes_no.get(self.generative_public.data or "")}
+        for name, (what, whole) in self._COUNTS.items():
+            found[name] = parse_quantity(getattr(self, name).data, what, whole=whole)
+        return {name: value for name, value in found.items() if getattr(self, name).raw_data}
+
+    def show_facts(self, project) -> None:
+        """Fill the fact fields from ``project`` (the edit page's first view)."""
+        self.sector.data = project.sector or ""
+        for name in ("public_service", "generative_public"):
+            value = getattr(project, name)
+            getattr(self, name).data = "" if value is None else ("yes" if value else "no")
+        self.user_count.data = "" if project.user_count is None else f"{project.user_count:,}"
+        self.parameter_count.data = "" if project.parameter_count is None else f"{project.parameter_count:,}"
+        self.training_flop.data = "" if project.training_flop is None else f"{project.training_flop:.4g}"
 
     def yesno_fields(self):
         return [getattr(self, f"q_{qid}") for qid in self.YESNO]
@@ -74,7 +137,7 @@ class ProjectForm(AppForm):
                            "data_categories", "deployment_context", "autonomy_level", "scale")}
         if found["model"] is None:  # not sent at all (a form opened before the field existed): left as it is
             del found["model"]
-        return found
+        return {**found, **self.facts()}
 
 
 def _add_yesno_questions() -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from datetime import date
 
 from sqlalchemy.orm import joinedload, load_only, selectinload
@@ -16,9 +17,11 @@ from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.models import Pipeline
 from reviewboard.projects import permissions as perms
-from reviewboard.projects.models import PROJECT_FIELDS, Evidence, Project, project_state
+from reviewboard.projects.models import FACT_FIELDS, PROJECT_FIELDS, Evidence, Project, project_state
 from reviewboard.projects.tiering import assess, review_tier
 from reviewboard.projects.uploads import store_evidence
+from reviewboard.registration.rules import ruleset as registration_rules
+from reviewboard.registration.services import evaluate_duties
 from reviewboard.rereview.services import after_project_change
 from reviewboard.reviews.lifecycle import open_stage
 from reviewboard.reviews.models import StageReview
@@ -35,14 +38,33 @@ def _answers(fields: dict, answers: dict) -> dict:
     return merged
 
 
+def _check_facts(fields: dict) -> None:
+    """The registration facts given (each optional): a known sector, yes/no, whole numbers >= 0."""
+    sector = fields.get("sector")
+    if sector is not None and sector not in registration_rules().sectors:
+        raise ServiceError("Choose one of the listed sectors.", "sector")
+    for name in ("user_count", "parameter_count", "training_flop"):
+        value = fields.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                  or not math.isfinite(value) or value < 0):
+            raise ServiceError("Give a number of zero or more.", name)
+    for name in ("public_service", "generative_public"):
+        if fields.get(name) not in (None, True, False):
+            raise ServiceError("Answer yes or no.", name)
+
+
 def create_project(actor: User, pipeline: Pipeline, fields: dict, answers: dict) -> Project:
+    """Register a project, open its first stage and judge its registration duties (the facts in ``fields``
+    are optional: FACT_FIELDS). Raises NotPermitted or ServiceError naming the field."""
     if not perms.can_create_project(actor):
         raise NotPermitted("Only submitters can register projects.")
+    _check_facts(fields)
     all_answers = _answers(fields, answers)
     tier, reasons = assess(all_answers)
     fields = {"model": "", **fields}  # the one optional field
-    project = Project(**{f: fields[f] for f in PROJECT_FIELDS}, answers=all_answers, tier=tier,
-                      tier_reasons=reasons, owner_id=actor.id, pipeline_id=pipeline.id)
+    project = Project(**{f: fields[f] for f in PROJECT_FIELDS}, **{f: fields.get(f) for f in FACT_FIELDS},
+                      answers=all_answers, tier=tier, tier_reasons=reasons, owner_id=actor.id,
+                      pipeline_id=pipeline.id)
     db.session.add(project)
     db.session.flush()
     stages = [s for s in pipeline.stages if s.applies_to_tier(review_tier(tier))]  # retired stages: skipped
@@ -52,6 +74,7 @@ def create_project(actor: User, pipeline: Pipeline, fields: dict, answers: dict)
     db.session.flush()
     db.session.refresh(project)
     record_event(actor, "project.created", "project", project.id, after=project_state(project))
+    evaluate_duties(actor, project)
     if project.stages:
         open_stage(actor, project.stages[0])
     log.debug("project %s created by %s with tier %s", project.id, actor.id, tier)
@@ -63,10 +86,14 @@ def update_project(actor: User, project: Project, fields: dict, answers: dict, e
         raise NotPermitted("This project cannot be edited now: its current stage is not with the submitter.")
     if project.version != expected_version:
         raise Conflict("Someone else changed this project while you were editing it.")
+    _check_facts(fields)
     before = project_state(project)
     fields = {"model": project.model, **fields}  # the one optional field: kept when not given
     for f in PROJECT_FIELDS:
         setattr(project, f, fields[f])
+    for f in FACT_FIELDS:  # registration facts: kept when not given
+        if f in fields:
+            setattr(project, f, fields[f])
     project.answers = _answers(fields, answers)
     project.tier, project.tier_reasons = assess(project.answers)
     project.updated_at = utcnow()
@@ -77,6 +104,7 @@ def update_project(actor: User, project: Project, fields: dict, answers: dict, e
     changed = [k for k in sorted(before.keys() | after.keys()) if before.get(k) != after.get(k)]
     record_event(actor, "project.updated", "project", project.id,
                  before={k: before.get(k) for k in changed}, after={k: after.get(k) for k in changed})
+    evaluate_duties(actor, project)
     after_project_change(actor, project, changed)
     return project
 

@@ -17,6 +17,9 @@ from reviewboard.projects import services
 from reviewboard.projects.forms import EscalationForm, ProjectForm
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.projects.tiering import TIER_LABELS, questionnaire
+from reviewboard.registration import permissions as registration_perms
+from reviewboard.registration import services as registration
+from reviewboard.registration.rules import ruleset as registration_rules
 from reviewboard.reviews import permissions as review_perms
 from reviewboard.systems import permissions as system_perms
 from reviewboard.systems import services as system_services
@@ -53,7 +56,10 @@ def create():
             except ServiceError as exc:
                 attach_error(form, exc)
             else:
-                flash(f"Project registered with tier {TIER_LABELS[project.tier]}.", "success")
+                duties = registration.duties_for(project)
+                flash(f"Project registered with tier {TIER_LABELS[project.tier]}. Registration duties: "
+                      + (", ".join(d.title for d in duties) + " (see below)." if duties else "none on these facts."),
+                      "success")
                 return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/form.html", form=form, project=None), (422 if form.errors else 200)
 
@@ -67,8 +73,13 @@ def show(project_id: int):
 
 def _show(project: Project, escalation_form: EscalationForm, status: int = 200):
     """The project page: its stages, system versions, registration duties and summary."""
+    facts = registration.facts_table(project)
+    duties = {"duties": registration.duties_for(project), "filings": registration.current_filings(project),
+              "ruleset": registration_rules().version, "facts": facts,
+              "facts_missing": [name for name, value in facts if value == "Not given"],
+              "can_file": registration_perms.can_file(current_user, project)}
     return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=TIER_LABELS,
-                           escalation_form=escalation_form, perms=perms,
+                           escalation_form=escalation_form, perms=perms, registration=duties,
                            system_versions=system_services.versions_of(project), system_perms=system_perms), status
 
 
@@ -88,6 +99,7 @@ def edit(project_id: int):
         form.version.data = str(project.version)
         for qid in ProjectForm.YESNO:
             getattr(form, f"q_{qid}").data = project.answers.get(qid, "no")
+        form.show_facts(project)
     if form.validate_on_submit():
         try:
             # a missing or tampered version reads as stale (409), never as an unexpected error

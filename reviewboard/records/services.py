@@ -31,6 +31,7 @@ from reviewboard.records import pdf as pdf_render
 from reviewboard.records.keys import current_signer, fingerprint, timestamp_trust_roots, timestamper, trust_roots
 from reviewboard.records.models import Record
 from reviewboard.records.signing import SignatureCheck, sign_pdf, verify_pdf
+from reviewboard.registration.services import registration_state
 from reviewboard.reviews.signatures import check_signoff
 from reviewboard.systems.services import version_state, versions_of
 
@@ -128,6 +129,8 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
         # the system's versions, newest first, each with its artifacts by digest (record-v4)
         "system": {"versions": [version_state(v) for v in versions_of(project)],
                    "retired_at": iso(project.retired_at)},
+        # the registration facts, the duties they raise (with reasons and sources) and their filings
+        "registration": registration_state(project),
         "tier": {"tier": project.tier, "reasons": [
             {k: r.get(k, "") for k in ("rule", "question", "answer", "explanation")} for r in project.tier_reasons]},
         "answers": answers,

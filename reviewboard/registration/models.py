@@ -32,6 +32,7 @@ class Filing(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
     created_by: Mapped[User] = relationship()
+    project = relationship("Project")
 
     __table_args__ = (CheckConstraint("size > 0", name="not_empty"),
                       Index("ix_registration_filing_project_id_duty_code", "project_id", "duty_code"))

@@ -8,6 +8,7 @@ request or CLI command commits.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import json
 import logging
 from datetime import date
@@ -24,6 +25,7 @@ from reviewboard.projects import permissions as project_perms
 from reviewboard.projects.models import project_state
 from reviewboard.projects.tiering import review_tier
 from reviewboard.records.issuing import request_record
+from reviewboard.registration.services import missing_required_filings
 from reviewboard.rereview.rules import load_rules
 from reviewboard.reviews import resubmission, workflow
 from reviewboard.reviews.models import Condition, StageReview, SubmissionRound
@@ -50,6 +52,11 @@ def _previous_stage(stage: StageReview) -> StageReview | None:
 
 # -- submitting -------------------------------------------------------------------------------------------
 
+def filings_missing(stage: StageReview) -> tuple[str, ...]:
+    """The registration duties due by this stage that have no filing yet, described for people."""
+    return tuple(d.describe() for d in missing_required_filings(stage.project, stage.code))
+
+
 def stage_snapshot(stage: StageReview) -> dict:
     project = stage.project
     return {
@@ -73,7 +80,7 @@ def submit_stage(actor: User, stage: StageReview, note: str, expected_version: i
     facts = Facts(previous_stage_passed=previous is None or previous.passed,
                   escalation_blocked=stage.project.blocked_by_escalation,
                   changed_since_last_round=last is None or last.snapshot != snapshot,
-                  overdue_conditions=has_overdue_before(stage))
+                  overdue_conditions=has_overdue_before(stage), missing_filings=filings_missing(stage))
     old = workflow.apply(stage, action, facts)
     stage.round_number += 1
     round_ = SubmissionRound(stage_review_id=stage.id, number=stage.round_number, submitted_by_id=actor.id,
@@ -102,11 +109,12 @@ def decide_if_quorum(actor: User, stage: StageReview) -> None:
     action = workflow.decision([s.outcome for s in round_.signoffs], stage.quorum)
     if action is None:
         return
-    facts = committee.approval_facts(stage, round_)
+    facts = dataclasses.replace(committee.approval_facts(stage, round_), missing_filings=filings_missing(stage))
     waits = workflow.refusal(stage.state, action, facts)
-    if waits:  # separation of duties / required expertise: stays in review until another signer
+    if waits and not facts.missing_filings:  # separation of duties / expertise: stays in review for another signer
         log.info("stage %s: %s", stage.id, waits)
         return
+    # a required filing missing is no wait but a refusal: apply raises IllegalTransition, nothing is decided
     old = workflow.apply(stage, action, facts)
     now = utcnow()
     round_.outcome = {Action.APPROVE: Outcome.APPROVE, Action.APPROVE_WITH_CONDITIONS: Outcome.APPROVE_WITH_CONDITIONS,

@@ -156,6 +156,11 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
     missing = [c.code for c in stage.applicable_criteria() if c.id not in mine]
     if missing:
         raise ServiceError(f"Record a verdict on every criterion before signing (missing: {', '.join(missing)}).")
+    if outcome in (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS):
+        unfiled = lifecycle.filings_missing(stage)
+        if unfiled:  # also refused by the workflow when deciding; said here before anything is signed
+            raise ServiceError(f"{stage.name} cannot be approved: required registration filings are missing: "
+                               f"{'; '.join(unfiled)}. Request changes, or wait until the project records them.")
     conditions = conditions or []
     if outcome == Outcome.APPROVE_WITH_CONDITIONS and not conditions:
         raise ServiceError("Add at least one condition, with an owner and a due date.", "conditions")

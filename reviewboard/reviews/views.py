@@ -100,6 +100,8 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=TIER_LABELS,
         check_signoff=check_signoff, round_diff=resubmission.current_diff(stage), today=utcnow().date(),
         blocking_conditions=overdue_before(stage) if submit_form is not None else [],
+        # registration filings due by this stage and missing: said before anyone submits or reviews
+        missing_filings=lifecycle.filings_missing(stage) if not stage.state.decided else (),
         ask_email=signing_needs_identity(),
     ), status
 

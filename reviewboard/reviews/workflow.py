@@ -91,6 +91,9 @@ class Facts:
     chair_cannot_approve_alone: bool = False  # the setting CHAIR_CANNOT_APPROVE_ALONE
     signed_by_chairs_only: bool = False
     missing_expertise: tuple[str, ...] = ()  # required expertise none of the signers brings
+    # registration duties due by this stage without a filing (reviewboard/registration): block submission
+    # and approval alike
+    missing_filings: tuple[str, ...] = ()
 
 
 class IllegalTransition(Exception):
@@ -106,12 +109,19 @@ def _previous_passed(facts: Facts) -> str | None:
     return None if facts.previous_stage_passed else "the previous stage has not been approved"
 
 
+def _filings_missing(facts: Facts) -> str | None:
+    if facts.missing_filings:
+        return ("required registration filings are missing: " + "; ".join(facts.missing_filings)
+                + " (record each filing on the project page)")
+    return None
+
+
 def _submittable(facts: Facts) -> str | None:
     if facts.escalation_blocked:
         return "the risk tier is 'prohibited or escalate': a chair must review the project first"
     if facts.overdue_conditions:
         return "conditions from an earlier stage are past their due date and still open"
-    return _previous_passed(facts)
+    return _filings_missing(facts) or _previous_passed(facts)
 
 
 def _resubmittable(facts: Facts) -> str | None:
@@ -132,6 +142,8 @@ def approval_waits(facts: Facts) -> list[str]:
 
 
 def _approvable(facts: Facts) -> str | None:
+    if facts.missing_filings:
+        return _filings_missing(facts)
     waits = approval_waits(facts)
     return "the approval waits for " + "; and ".join(waits) if waits else None
 

@@ -18,6 +18,7 @@ from reviewboard.incidents.services import Report, Upload, report_incident
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.services import new_version as new_pipeline_version
 from reviewboard.records.models import Record
+from reviewboard.registration.services import add_filing
 from reviewboard.reviews.services import ConditionEntry
 from reviewboard.reviews.workflow import Outcome
 from tests.conftest import shared_session
@@ -74,6 +75,8 @@ ROUTES = {
     "report incident": "/projects/{project}/incidents/new",
     "incident page": "/incidents/{incident}",
     "incident evidence": "/incidents/{incident}/evidence/{incident_evidence}",
+    "filing form": "/projects/{project}/duties/TC260-GENAI-FILING/filing",
+    "filing download": "/filings/{filing}",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -128,6 +131,9 @@ EXPECTED = {
     "report incident": (200, 404, 403, 200, 403),
     "incident page": (200, 404, 200, 200, 200),
     "incident evidence": (200, 404, 200, 200, 200),
+    # registration filings: members record them (test_registration_pages.py); whoever sees the project reads them
+    "filing form": (200, 404, 403, 403, 403),
+    "filing download": (200, 404, 200, 200, 200),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -162,7 +168,9 @@ def world(app, world_connection) -> dict:
         people = {"owner": owner, "other submitter": other, "reviewer": make.user("reviewer"),
                   "chair": make.user("chair"), "auditor": make.user("auditor"),
                   "deactivated": make.user("reviewer", "chair", "auditor")}  # would see everything while active
-        stage = make.submitted_stage(owner=owner, name=OWN_PROJECT)
+        stage = make.submitted_stage(owner=owner, name=OWN_PROJECT, generative_public=True)
+        filing = add_filing(owner, stage.project, "TC260-GENAI-FILING", "CAC", "Filing 1", utcnow().date(),
+                            "receipt.pdf", b"%PDF-1.4\n% receipt\n")
         other_project = make.project(owner=other, name=OTHER_PROJECT)
         make.evidence(other_project.stages[0], filename="harbour.md", data=b"# harbour\n")
         decided = make.submitted_stage(owner=owner, name=DECIDED_PROJECT)
@@ -180,7 +188,8 @@ def world(app, world_connection) -> dict:
                "catalog": session.scalars(select(Catalog).limit(1)).one().id, "record": record.id,
                "condition": decided.conditions[0].id, "draft": draft.id, "draft_stage": draft.stages[0].id,
                "decided project": decided.project.id, "decided stage": decided.id, "incident": incident.id,
-               "incident_evidence": incident.evidence[0].id}
+               "incident_evidence": incident.evidence[0].id,
+               "filing": filing.id}
         return {"ids": ids, "people": {role: person.email for role, person in people.items()},
                 "record pdf": record.pdf}
 
@@ -249,7 +258,7 @@ def test_every_route_is_classified(app):
 
     adapter = app.url_map.bind("localhost")
     ids = dict(project=1, stage=1, record=1, evidence=1, catalog=1, condition=1, draft=1, draft_stage=1, incident=1,
-               incident_evidence=1)
+               incident_evidence=1, filing=1)
     matrix = {adapter.match(path.format(**ids))[0] for path in ROUTES.values()}
     posts = {"auth.login", "auth.logout", "projects.create", "projects.edit", "reviews.add_evidence",
              "reviews.withdraw_evidence", "reviews.submit", "reviews.review", "reviews.assign",
@@ -260,7 +269,7 @@ def test_every_route_is_classified(app):
              "conditions.respond", "conditions.close", "conditions.reopen", "comments.post",
              "systems.add_version",
              "incidents.report", "incidents.assess", "incidents.authority_report", "incidents.close",
-             "incidents.add_evidence"}
+             "incidents.add_evidence", "registration.file_duty"}
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []

@@ -26,3 +26,27 @@ def test_a_record_lists_the_versions_and_their_artifact_digests(make, issued_rec
     html = pdf.render_record_html(data)
     assert "System versions" in html and f"sha256:{HEX}" in html and "triage.safetensors" in html
     assert any(e["action"] == "system.version_added" for e in data["audit_events"])
+
+
+def test_a_record_prints_the_registration_duties_their_reasons_and_filings(make, issued_records):
+    from reviewboard.models.base import utcnow
+    from reviewboard.registration.services import add_filing
+
+    project = make.project(generative_public=True, training_flop=2e25)
+    add_filing(project.owner, project, "TC260-GENAI-FILING", "CAC", "Filing 110108-2026-001", utcnow().date(),
+               "receipt.pdf", b"%PDF-1.4\n% receipt\n")
+    stage = project.stages[0]
+    make.evidence(stage)
+    lifecycle.submit_stage(project.owner, stage, "", stage.version)
+    for reviewer in make.reviewers():
+        make.sign(reviewer, stage)
+    registration = issued_records[-1]["registration"]
+    assert registration["ruleset"] == "1.0.0"
+    assert {"fact": "Training compute", "value": "2e+25 FLOP"} in registration["facts"]
+    genai, gpai = registration["duties"]
+    assert genai["code"] == "TC260-GENAI-FILING" and genai["filing"]["reference"] == "Filing 110108-2026-001"
+    assert gpai["code"] == "EU-AIA-ART52-GPAI-NOTIFICATION" and gpai["filing"] is None
+    assert gpai["reasons"] and "[unverified]" in gpai["source"] and gpai["required_before"] == "DEP"
+    html = pdf.render_record_html(issued_records[-1])
+    assert "Registration duties (ruleset 1.0.0)" in html and "Filing 110108-2026-001" in html
+    assert "Notify the Commission of a general-purpose AI model with systemic risk" in html and "Not filed" in html

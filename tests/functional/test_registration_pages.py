@@ -1,0 +1,113 @@
+"""Registration duties over HTTP with CSRF on: the facts are captured at intake (a bad number is a field error,
+never a 500), the duties and their reasons are shown on the project page, a filing is recorded per duty with
+its evidence, and the Deployment stage page says which filings block its submission before anyone submits."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from reviewboard.projects.models import Project
+from reviewboard.registration.models import Filing
+from reviewboard.reviews.workflow import StageState
+from tests.integration.test_registration_duties import deployment_project
+from tests.support.http import login, post_form
+
+PDF = b"%PDF-1.4\n% receipt\n"
+GENAI = "TC260-GENAI-FILING"
+
+
+def project_form(**overrides):
+    data = {"name": "Public story writer", "purpose": "Writes bedtime stories on request.",
+            "intended_users": "Parents.", "scenario": "A public web site.", "system_type": "generative",
+            "data_categories": ["anonymous"], "deployment_context": "public", "autonomy_level": "advisory",
+            "scale": "large", "q_affects_rights": "no", "q_safety_critical": "no", "q_public_content": "yes",
+            "q_manipulation": "no", "q_social_scoring": "no", "q_remote_biometric_public": "no",
+            "sector": "none", "public_service": "yes", "generative_public": "yes", "user_count": "1,200,000",
+            "training_flop": "3 x 10^25", "parameter_count": "70B"}
+    data.update(overrides)
+    return data
+
+
+def test_facts_given_at_intake_raise_duties_shown_with_their_reasons(client, make, db_session):
+    login(client, make.user("submitter"))
+    response = post_form(client, "/projects/new", "/projects/new", project_form())
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    project = db_session.scalar(select(Project).where(Project.name == "Public story writer"))
+    assert (project.user_count, project.training_flop, project.parameter_count) == (1_200_000, 3e25, 70 * 10**9)
+    assert project.generative_public is True and project.sector == "none"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Registration duties: File the generative AI service offered to the public" in page  # the flash
+    assert "Notify the Commission of a general-purpose AI model with systemic risk" in page
+    assert "Generated content (text, images, audio or video) is offered to members of the public." in page
+    assert "Missing: required before DEP" in page and "[unverified]" in page
+
+
+def test_a_bad_number_is_a_field_error_and_nothing_is_registered(client, make, db_session):
+    login(client, make.user("submitter"))
+    for field, value, message in (("training_flop", "a lot", "Give the training compute as a number"),
+                                  ("user_count", "1.5", "Give the number of users as a whole number"),
+                                  ("sector", "mars", "Not a valid choice")):
+        response = post_form(client, "/projects/new", "/projects/new", project_form(**{field: value}))
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, field
+        assert message in html and 'id="error-summary"' in html and f'href="#{field}"' in html, field
+    assert db_session.scalar(select(Project).where(Project.name == "Public story writer")) is None
+
+
+def test_the_edit_form_shows_the_facts_and_keeps_them(client, make, db_session):
+    project = make.project(sector="health", training_flop=2.5e24, user_count=1200, generative_public=False)
+    login(client, project.owner)
+    html = client.get(f"/projects/{project.id}/edit").get_data(as_text=True)
+    assert 'value="2.5e+24"' in html and 'value="1,200"' in html
+    assert '<option selected value="health">' in html
+
+
+def test_a_member_records_a_filing_with_its_evidence(client, make, db_session):
+    project = make.project(generative_public=True)
+    login(client, project.owner)
+    page = f"/projects/{project.id}/duties/{GENAI}/filing"
+    form = client.get(page).get_data(as_text=True)
+    assert "Cyberspace Administration of China" in form  # the authority is proposed
+    bad = post_form(client, page, page, {"authority": "CAC", "reference": "", "filed_on": "2026-11-01",
+                                         "file": (io.BytesIO(b"MZ\x90"), "receipt.pdf")},
+                    content_type="multipart/form-data")
+    assert bad.status_code == 422 and "Give the reference the authority issued." in bad.get_data(as_text=True)
+    bad_file = post_form(client, page, page, {"authority": "CAC", "reference": "Filing 1", "filed_on": "2026-11-01",
+                                              "file": (io.BytesIO(b"MZ\x90"), "receipt.pdf")},
+                         content_type="multipart/form-data")
+    assert bad_file.status_code == 422 and "is not a PDF file" in bad_file.get_data(as_text=True)
+    assert db_session.scalar(select(Filing).where(Filing.project_id == project.id)) is None
+    good = post_form(client, page, page, {"authority": "CAC", "reference": "Filing 110108-2026-001",
+                                          "filed_on": "2026-11-01", "file": (io.BytesIO(PDF), "receipt.pdf")},
+                     content_type="multipart/form-data")
+    assert good.status_code == 302
+    filing = db_session.scalar(select(Filing).where(Filing.project_id == project.id))
+    html = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "Filing 110108-2026-001" in html and "Filed</span>" in html
+    download = client.get(f"/filings/{filing.id}")
+    assert download.data == PDF and download.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_a_duty_the_project_does_not_have_is_404_and_outsiders_cannot_file(client, make):
+    project = make.project(generative_public=True)
+    login(client, project.owner)
+    assert client.get(f"/projects/{project.id}/duties/EU-AIA-ART49-REGISTRATION/filing").status_code == 404
+    assert client.get(f"/projects/{project.id}/duties/NOPE/filing").status_code == 404
+
+
+def test_the_deployment_page_says_which_filings_block_it_and_submitting_is_refused(client, make, db_session):
+    project, dep = deployment_project(make, db_session, generative_public=True)
+    login(client, project.owner)
+    url = f"/stages/{dep.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "required registration filings are missing" in page and GENAI in page
+    response = post_form(client, url, f"{url}/submit", {"note": "", "version": str(dep.version),
+                                                        "confirm_missing": "y"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "This stage cannot be submitted: required registration filings are missing: File the generative AI " \
+           "service offered to the public" in html
+    db_session.expire_all()
+    assert dep.state == StageState.DRAFT
