@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -19,8 +21,10 @@ from reviewboard.incidents import services as incidents
 from reviewboard.incidents.models import Incident, IncidentEvidence
 from reviewboard.incidents.workflow import IncidentState
 from reviewboard.models.base import utcnow
+from reviewboard.records.models import Record
 from reviewboard.records.pdf import render_record_html
 from reviewboard.records.services import build_record_data
+from reviewboard.records.signing import extract_embedded_record
 from reviewboard.reviews.workflow import Outcome, StageState
 
 PDF = b"%PDF-1.7\n% incident log\n"
@@ -371,3 +375,28 @@ def test_an_open_serious_incident_is_a_cause_of_suspension_until_closed(make, mo
     monkeypatch.setattr(suspension, "load_rules", lambda: dataclasses.replace(shipped, suspend_certificate=False))
     incidents.report_incident(project.owner, project, _report(severity="serious", category="health"))
     assert suspension.serious_incident_open(certificate, utcnow().date()) == []
+
+
+@pytest.mark.real_records
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_the_signed_record_prints_and_embeds_the_incidents(make, db_session, tmp_path):
+
+    stage = make.submitted_stage()
+    project = stage.project
+    incident = incidents.report_incident(project.owner, project, _report(title="Alarm shown to the wrong ward"))
+    chair = make.user("chair")
+    incidents.assess(chair, incident, "A routing table was stale.", "major", None, False)
+    incidents.close(chair, incident, "Routing table rebuilt nightly.")
+    a, b = make.reviewers()
+    make.sign(a, stage)
+    make.sign(b, stage)
+    record = db_session.scalar(select(Record).where(Record.stage_review_id == stage.id))
+    [entry] = extract_embedded_record(record.pdf)["incidents"]
+    assert entry["closure"]["resolution"] == "Routing table rebuilt nightly."
+    path = tmp_path / "record.pdf"
+    path.write_bytes(record.pdf)
+    flat = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    for words in ("Incidents reported on this system", "Alarm shown to the wrong ward",
+                  "Routing table rebuilt nightly.", "incident.closed"):
+        assert words in flat, words
