@@ -377,6 +377,7 @@ def test_an_open_serious_incident_is_a_cause_of_suspension_until_closed(make, mo
     assert suspension.serious_incident_open(certificate, utcnow().date()) == []
 
 
+@pytest.mark.slow  # renders and signs a real record (about 5 s)
 @pytest.mark.real_records
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 def test_the_signed_record_prints_and_embeds_the_incidents(make, db_session, tmp_path):
