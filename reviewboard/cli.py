@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -19,11 +18,11 @@ from reviewboard.catalogs.diff import diff_catalogs
 from reviewboard.catalogs.schema import CatalogError
 from reviewboard.catalogs.services import find_catalog, import_catalog_file
 from reviewboard.config import describe_duration, normalise_database_url, parse_duration
+from reviewboard.core.boundary import transaction
 from reviewboard.core.errors import ServiceError
 from reviewboard.demo import DEMO_PASSWORD, seed_demo
 from reviewboard.extensions import db
 from reviewboard.incidents.commands import incident_cli
-from reviewboard.jobs import outbox
 from reviewboard.jobs.commands import jobs_cli, run_command, worker_command
 from reviewboard.models.base import utcnow
 from reviewboard.notify.queued import digests_queued, enqueue_digest
@@ -40,19 +39,6 @@ from reviewboard.records.pack import build_pack, verify_pack
 from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
 from reviewboard.records.services import verify_record_bytes
 from reviewboard.rereview.services import sweep
-
-
-@contextlib.contextmanager
-def transaction():
-    """Commit on success, roll back on any exception."""
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        outbox.forget_uncommitted()
-        raise
-    outbox.dispatch_committed()
 
 
 def _create_app(*_args, **_kwargs):

@@ -107,6 +107,7 @@ class Defaults:
     JOB_SWEEP_INTERVAL = timedelta(seconds=30)  # how often `reviewboard worker` looks for lost jobs
     JOB_POLL_INTERVAL = timedelta(seconds=5)  # how often the embedded worker looks (a commit also wakes it)
     JOB_MAX_ATTEMPTS = 5
+    JOB_STUCK_AFTER = timedelta(minutes=10)  # /readyz says "degraded" when a job has waited longer (ops/health.py)
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

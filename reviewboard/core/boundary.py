@@ -1,4 +1,4 @@
-"""The one place that commits: the end of a request (or a CLI command).
+"""The one place that commits: the end of a request, or a CLI command's :func:`transaction`.
 
 Services only flush. A response below 400 commits; anything else rolls back, so a refused request
 leaves no half-written state. A service error that must still be recorded (a failed signature
@@ -7,6 +7,7 @@ attempt) asks for its audit event to be kept with :func:`keep_changes`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, g, request
@@ -16,6 +17,19 @@ from reviewboard.extensions import db, write_intent
 from reviewboard.jobs import outbox
 
 log = logging.getLogger("reviewboard")
+
+
+@contextlib.contextmanager
+def transaction():
+    """A CLI command's boundary: commit on success (then hand its jobs to a worker), roll back on any exception."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        outbox.forget_uncommitted()
+        raise
+    outbox.dispatch_committed()
 
 
 def keep_changes() -> None:

@@ -14,8 +14,9 @@ from flask.cli import run_command as flask_run_command
 from sqlalchemy import func, select
 from werkzeug.serving import is_running_from_reloader
 
+from reviewboard.core.boundary import transaction
 from reviewboard.extensions import db
-from reviewboard.jobs import embedded, queue
+from reviewboard.jobs import embedded, outbox, queue
 from reviewboard.jobs.models import Job
 
 
@@ -57,6 +58,24 @@ def jobs_sweep():
     due = queue.sweep()
     click.echo(f"{len(due)} job(s) {'sent again' if current_app.config.get('REDIS_URL') else 'run'}"
                + (f": {', '.join(map(str, due))}" if due else ""))
+
+
+@jobs_cli.command("retry")
+@click.argument("job_ids", nargs=-1, type=int)
+@click.option("--all-failed", is_flag=True, help="Every failed job (instead of the ids given).")
+@with_appcontext
+def jobs_retry(job_ids, all_failed):
+    """Run failed jobs again (their attempts start over), e.g. the record a stage page says could not be issued.
+    Each retry is an audit event."""
+    if bool(job_ids) == all_failed:
+        raise click.UsageError("Give the ids of the failed jobs (the stage page names its job), or --all-failed.")
+    with transaction():
+        retried = outbox.retry(None, None if all_failed else list(job_ids))
+    ids = [job.id for job in retried]
+    click.echo(f"{len(ids)} job(s) retried" + (f": {', '.join(map(str, ids))}" if ids else ""))
+    skipped = sorted(set(job_ids) - set(ids))
+    if skipped:
+        click.echo(f"not failed (left as they are): {', '.join(map(str, skipped))}", err=True)
 
 
 @jobs_cli.command("list")

@@ -23,12 +23,13 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reviewboard.audit.services import record_event
 from reviewboard.extensions import db, write_intent
 from reviewboard.jobs.models import DONE, FAILED, PENDING, RUNNING, Job
 from reviewboard.models.base import utcnow
@@ -173,6 +174,10 @@ def _failed(job_id: int, exc: Exception) -> str:
     job.claimed_at = None
     job.run_after = utcnow() + timedelta(seconds=30 * job.attempts)
     job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if final:  # it waits for a person now (`reviewboard jobs retry`): the trail says so
+        job.finished_at = utcnow()
+        record_event(None, "job.failed", "job", job.id,
+                     after={"kind": job.kind, "key": job.key, "attempts": job.attempts, "error": job.last_error})
     db.session.commit()
     log.error("job %s (%s) failed, attempt %s%s: %s", job_id, job.kind, job.attempts,
               " (giving up)" if final else "", job.last_error, exc_info=exc)
@@ -199,9 +204,40 @@ def due_jobs(limit: int = 50) -> list[int]:
         .order_by(Job.id).limit(limit)))
 
 
+def retry(actor, job_ids: list[int] | None) -> list[Job]:
+    """Give failed jobs (``job_ids``, or every failed one) their attempts again: pending, due now, each retry an
+    audit event (flushes; the jobs go to a worker after the commit). Returns the jobs retried; a job that is
+    not failed is left as it is."""
+    query = select(Job).where(Job.status == FAILED).order_by(Job.id)
+    if job_ids is not None:
+        query = query.where(Job.id.in_(job_ids))
+    jobs = list(db.session.scalars(query.with_for_update()))
+    now = utcnow()
+    for job in jobs:
+        before = {"status": job.status, "attempts": job.attempts, "error": job.last_error}
+        job.status, job.attempts, job.claimed_at, job.finished_at = PENDING, 0, None, None
+        job.run_after = now + current_app.config["JOB_REQUEUE_AFTER"] if mode() == "rq" else now
+        db.session.flush()
+        record_event(actor, "job.retried", "job", job.id, before=before,
+                     after={"status": job.status, "kind": job.kind, "key": job.key})
+        log.info("job %s (%s %s) retried", job.id, job.kind, job.key)
+        db.session.info.setdefault(_SESSION_KEY, []).append(job.id)
+    return jobs
+
+
 def postpone(job_ids: list[int]) -> None:
     """Sent again: not due again before JOB_REQUEUE_AFTER (flushes)."""
     if job_ids:
         db.session.execute(update(Job).where(Job.id.in_(job_ids), Job.status == PENDING)
                            .values(run_after=utcnow() + current_app.config["JOB_REQUEUE_AFTER"])
                            .execution_options(synchronize_session=False))
+
+
+def stuck_jobs(after: timedelta, limit: int = 100) -> list[tuple[int, datetime]]:
+    """Jobs waiting longer than ``after``: (id, since when), for /readyz. Pending and due since then (nobody took
+    it: no worker runs, or its message was lost and no sweeper runs), or running on a claim that old (its
+    worker hangs or died and nobody took it over). Reads the (status, run_after) index and the few running rows."""
+    cutoff = utcnow() - after
+    pending = select(Job.id, Job.run_after).where(Job.status == PENDING, Job.run_after < cutoff)
+    running = select(Job.id, Job.claimed_at).where(Job.status == RUNNING, Job.claimed_at < cutoff)
+    return [(job_id, since) for job_id, since in db.session.execute(pending.union_all(running).limit(limit))]

@@ -5,6 +5,11 @@ process, so a database outage does not get every app server restarted; ``/readyz
 answers 503 when one fails: the database answers, Redis answers when one is configured, the signing key and
 the audit-chain key load, and the schema is at the migrations' head. A failing check's detail goes to the
 server log, not to the anonymous caller.
+
+Some checks only *degrade*: ``jobs`` says when records or digests have waited longer than JOB_STUCK_AFTER
+(no worker runs, or every worker is stuck). The answer stays 200 with ``"status": "degraded"``: this server
+serves pages perfectly well, and a load balancer that took every app server out because the workers are
+down would turn a delay of records into an outage of the whole site.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from sqlalchemy import text
 
 from reviewboard.audit.anchors import mac_key
 from reviewboard.extensions import csrf, db, limiter
+from reviewboard.jobs.outbox import stuck_jobs
+from reviewboard.models.base import utcnow
 from reviewboard.records import keys
 
 bp = Blueprint("ops", __name__)
@@ -41,22 +48,33 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    checks, failing = {}, []
-    for name, check in readiness_checks().items():
+    checks: dict[str, str] = {}
+    failing = _run(readiness_checks(), checks)
+    degraded = _run(degrading_checks(), checks)
+    if failing:
+        log.warning("not ready: %s", ", ".join(failing))
+        return _no_store(jsonify(status="not ready", failing=failing, checks=checks)), 503
+    if degraded:
+        log.warning("ready, degraded: %s", ", ".join(degraded))
+        return _no_store(jsonify(status="degraded", degraded=degraded, checks=checks))
+    return _no_store(jsonify(status="ready", checks=checks))
+
+
+def _run(named_checks: dict[str, Callable[[], None]], checks: dict[str, str]) -> list[str]:
+    """Run each check, noting its answer in ``checks``; returns the names of those that did not pass."""
+    failed = []
+    for name, check in named_checks.items():
         try:
             check()
             checks[name] = "ok"
         except NotReady as exc:
             checks[name] = str(exc)
-            failing.append(name)
+            failed.append(name)
         except Exception:
             log.exception("readiness check %s failed", name)
             checks[name] = "failed"
-            failing.append(name)
-    if failing:
-        log.warning("not ready: %s", ", ".join(failing))
-        return _no_store(jsonify(status="not ready", failing=failing, checks=checks)), 503
-    return _no_store(jsonify(status="ready", checks=checks))
+            failed.append(name)
+    return failed
 
 
 for _view in (healthz, readyz):
@@ -74,6 +92,23 @@ def readiness_checks() -> dict[str, Callable[[], None]]:
     if redis_urls():
         checks["redis"] = check_redis
     return checks
+
+
+def degrading_checks() -> dict[str, Callable[[], None]]:
+    """Checks whose failure answers 200 "degraded", not 503 (see the module's docstring)."""
+    return {"jobs": check_jobs}
+
+
+def check_jobs() -> None:
+    """No job has waited longer than JOB_STUCK_AFTER: pending and due that long ago (no worker took it), or
+    claimed that long ago and not finished (its worker hangs). Failed jobs are not counted: they wait for a
+    person (the stage page says so; `reviewboard jobs retry`)."""
+    stuck = stuck_jobs(current_app.config["JOB_STUCK_AFTER"])
+    if stuck:
+        minutes = max(1, int((utcnow() - min(since for _, since in stuck)).total_seconds() // 60))
+        log.warning("jobs waiting longer than %s: %s", current_app.config["JOB_STUCK_AFTER"],
+                    ", ".join(str(job_id) for job_id, _ in stuck))
+        raise NotReady(f"{len(stuck)} stuck (the oldest for {minutes} min)")
 
 
 def check_database() -> None:

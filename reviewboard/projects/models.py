@@ -26,6 +26,8 @@ from reviewboard.pipelines.models import Pipeline
 from reviewboard.projects.tiering import TIER_ORDER, Tier
 
 TIERS = TIER_ORDER
+# data categories that make a project's data sensitive (and personal)
+SENSITIVE_CATEGORIES = ("sensitive", "biometric", "health", "minors")
 PROJECT_FIELDS = ("name", "purpose", "intended_users", "scenario", "model", "system_type", "data_categories",
                   "deployment_context", "autonomy_level", "scale")
 # the facts the registration duties are judged on (reviewboard/registration); None: not given
@@ -89,7 +91,7 @@ class Project(Base):
 
     @property
     def sensitive_data(self) -> bool:
-        return any(c in self.data_categories for c in ("sensitive", "biometric", "health", "minors"))
+        return any(c in self.data_categories for c in SENSITIVE_CATEGORIES)
 
     @property
     def blocked_by_escalation(self) -> bool:

@@ -1,4 +1,4 @@
-"""Who may download a record: anyone who may see its project."""
+"""Who may download a record (anyone who may see its project), export packs, and see why a record failed."""
 
 from __future__ import annotations
 
@@ -18,3 +18,15 @@ def can_export_pack(user, project) -> bool:
     """Chairs and auditors download evidence packs (the whole file set of a project)."""
     return (user.is_authenticated and user.active and bool(user.roles & {Role.CHAIR, Role.AUDITOR})
             and can_view_project(user, project))
+
+
+def can_see_record_failures(user) -> bool:
+    """Chairs and auditors read why a stage's record could not be issued and how an administrator retries it;
+    everyone else who sees the stage only reads that it is delayed."""
+    return user.is_authenticated and user.active and bool(user.roles & {Role.CHAIR, Role.AUDITOR})
+
+
+def can_retry_record(user, stage) -> bool:
+    """Chairs send a failed record job of a stage they can see back to the workers (audited)."""
+    return (user.is_authenticated and user.active and user.has_role(Role.CHAIR)
+            and can_view_project(user, stage.project))

@@ -26,13 +26,15 @@ from reviewboard.committee.services import declarations
 from reviewboard.extensions import db
 from reviewboard.incidents.record_data import incident_ids, record_entries
 from reviewboard.models.base import iso, utcnow
-from reviewboard.projects.tiering import questionnaire
+from reviewboard.projects.models import PROJECT_FIELDS, SENSITIVE_CATEGORIES
+from reviewboard.projects.tiering import assess, questionnaire
 from reviewboard.records import pdf as pdf_render
 from reviewboard.records.keys import current_signer, fingerprint, timestamp_trust_roots, timestamper, trust_roots
 from reviewboard.records.models import Record
 from reviewboard.records.signing import SignatureCheck, sign_pdf, verify_pdf
 from reviewboard.registration.services import registration_state
 from reviewboard.reviews.signatures import check_signoff
+from reviewboard.reviews.workflow import Outcome, StageState
 from reviewboard.systems.services import version_state, versions_of
 
 log = logging.getLogger("reviewboard.records")
@@ -88,18 +90,53 @@ def stage_audit_events(stage, comment_ids) -> list[dict]:
     return [{**describe(e), "detail": _event_detail(e)} for e in events]
 
 
-def build_record_data(stage, version: int, issued_at, signature_level: str | None = None, signer=None) -> dict:
+# the stage state a round's outcome decides (request_changes returns the stage: no record)
+_DECIDED_STATE = {Outcome.APPROVE: StageState.APPROVED,
+                  Outcome.APPROVE_WITH_CONDITIONS: StageState.APPROVED_WITH_CONDITIONS,
+                  Outcome.REJECT: StageState.REJECTED}
+
+
+def submitted_project(project, round_) -> dict:
+    """The project as the round's submission froze it (its snapshot), over the project as it is now for what
+    the snapshot does not hold. A record describes what was decided on, even when the project changed since
+    (a material change reopens the stage: its decided round keeps its record)."""
+    fields = {**{f: getattr(project, f) for f in PROJECT_FIELDS}, "answers": dict(project.answers),
+              "tier": project.tier}
+    submitted = (round_.snapshot or {}).get("project")
+    if submitted:
+        fields.update(submitted)
+        if "model" not in submitted:  # project_state leaves an empty model out
+            fields["model"] = ""
+    fields["tier_reasons"] = (project.tier_reasons if fields["answers"] == project.answers
+                              else assess(fields["answers"])[1])
+    return fields
+
+
+def build_record_data(stage, version: int, issued_at, signature_level: str | None = None, signer=None,
+                      round_number: int | None = None) -> dict:
     """The record's content: everything the PDF prints and embeds as JSON. ``signer`` (default: the
-    organisation's) names the certificate that will seal it."""
+    organisation's) names the certificate that will seal it.
+
+    The record is that of decided round ``round_number`` (default: the current round), as it was decided: the
+    rounds up to it, its outcome and time, the project and evidence its submission froze, and the signatures,
+    conditions, comments and declarations of those rounds; a round decided, then reopened or resubmitted before
+    its record was issued, still gets the record of what was decided."""
     seal_der = (signer or current_signer()).signing_cert.dump()
     project = stage.project
-    qn = questionnaire()
-    answers = [{"question": q.label, "answer": qn.answer_label(q.id, project.answers.get(q.id, "no"))}
-               for q in qn.questions]
-    rounds = stage.rounds
+    upto = round_number if round_number is not None else stage.round_number
+    rounds = [r for r in stage.rounds if r.number <= upto]
     final = rounds[-1]
+    fields = submitted_project(project, final)
+    categories = fields["data_categories"]
+    sensitive = any(c in categories for c in SENSITIVE_CATEGORIES)
+    qn = questionnaire()
+    answers = [{"question": q.label, "answer": qn.answer_label(q.id, fields["answers"].get(q.id, "no"))}
+               for q in qn.questions]
+    frozen = (final.snapshot or {}).get("evidence")
+    frozen_ids = None if frozen is None else {e["id"] for e in frozen}
+    state = _DECIDED_STATE.get(final.outcome, stage.state)
     criteria = []
-    for c in stage.applicable_criteria():
+    for c in stage.applicable_criteria(fields["tier"]):
         criteria.append({
             "id": c.code, "title": c.title, "question": c.question,
             "verdicts": [{"reviewer": v.reviewer.name, "verdict": v.value.value, "rationale": v.rationale,
@@ -107,9 +144,10 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
                          for v in final.verdicts if v.criterion_id == c.id],
             "evidence": [{"filename": e.filename, "sha256": e.sha256, "size": e.size,
                           "uploaded_by": e.uploaded_by.name, "uploaded_at": iso(e.uploaded_at)}
-                         for e in stage.evidence if e.criterion_id == c.id and not e.withdrawn],
+                         for e in stage.evidence if e.criterion_id == c.id
+                         and (not e.withdrawn if frozen_ids is None else e.id in frozen_ids)],
         })
-    comments = _submitter_comments(stage)
+    comments = [c for c in _submitter_comments(stage) if c["round"] is None or c["round"] <= upto]
     record = {
         "organisation": current_app.config["ORGANISATION_NAME"],
         "record_id": public_id(stage),
@@ -117,30 +155,30 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
         "template_version": pdf_render.TEMPLATE_VERSION,
         "issued_at": iso(issued_at),
         "project": {
-            "id": project.id, "name": project.name, "purpose": project.purpose,
-            "intended_users": project.intended_users, "scenario": project.scenario, "model": project.model,
-            "system_type": qn.answer_label("system_type", project.system_type),
-            "data_categories": [qn.question("data_categories").options.get(d, d) for d in project.data_categories],
-            "personal_data": project.personal_data, "sensitive_data": project.sensitive_data,
-            "deployment_context": qn.answer_label("deployment_context", project.deployment_context),
-            "autonomy_level": qn.answer_label("autonomy_level", project.autonomy_level),
-            "scale": qn.answer_label("scale", project.scale), "submitter": project.owner.name,
+            "id": project.id, "name": fields["name"], "purpose": fields["purpose"],
+            "intended_users": fields["intended_users"], "scenario": fields["scenario"], "model": fields["model"],
+            "system_type": qn.answer_label("system_type", fields["system_type"]),
+            "data_categories": [qn.question("data_categories").options.get(d, d) for d in categories],
+            "personal_data": "personal" in categories or sensitive, "sensitive_data": sensitive,
+            "deployment_context": qn.answer_label("deployment_context", fields["deployment_context"]),
+            "autonomy_level": qn.answer_label("autonomy_level", fields["autonomy_level"]),
+            "scale": qn.answer_label("scale", fields["scale"]), "submitter": project.owner.name,
         },
         # the system's versions, newest first, each with its artifacts by digest (record-v4)
         "system": {"versions": [version_state(v) for v in versions_of(project)],
                    "retired_at": iso(project.retired_at)},
         # the registration facts, the duties they raise (with reasons and sources) and their filings
         "registration": registration_state(project),
-        "tier": {"tier": project.tier, "reasons": [
-            {k: r.get(k, "") for k in ("rule", "question", "answer", "explanation")} for r in project.tier_reasons]},
+        "tier": {"tier": fields["tier"], "reasons": [
+            {k: r.get(k, "") for k in ("rule", "question", "answer", "explanation")} for r in fields["tier_reasons"]]},
         "answers": answers,
         "stage": {"code": stage.code, "name": stage.name, "position": stage.position,
-                  "outcome": stage.state.value, "decided_at": iso(stage.decided_at)},
+                  "outcome": state.value, "decided_at": iso(final.decided_at or stage.decided_at)},
         "catalog": {"key": stage.catalog.key, "name": stage.catalog.name, "version": stage.catalog.version},
         "criteria": criteria,
         "conditions": [{"text": c.text, "owner": c.owner.name, "due_date": c.due_date.isoformat(),
                         "status": c.status, "closed_by": c.closed_by.name if c.closed_by else None,
-                        "closed_at": iso(c.closed_at)} for c in stage.conditions],
+                        "closed_at": iso(c.closed_at)} for c in stage.conditions if c.signoff.round.number <= upto],
         # only what the submitter may read: committee-only comments never enter a record
         "comments": comments,
         "rounds": [{"number": r.number, "submitted_at": iso(r.submitted_at), "submitted_by": r.submitted_by.name,
@@ -152,7 +190,7 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
                         "round": r.number, "status": check_signoff(s).state, "comment": s.comment,
                         "on_behalf_of": s.on_behalf_of.name if s.on_behalf_of else None}
                        for r in rounds for s in r.signoffs],
-        "declarations": record_declarations(stage),
+        "declarations": [d for d in record_declarations(stage) if d["round"] <= upto],
         # every incident reported on the system so far, with its deadline, report to the authority and closure
         "incidents": record_entries(project.id),
         "audit_events": stage_audit_events(stage, [c["id"] for c in comments]),
@@ -180,12 +218,13 @@ def next_version(stage) -> int:
     return (db.session.scalar(select(func.max(Record.version)).where(Record.stage_review_id == stage.id)) or 0) + 1
 
 
-def render_record(stage, version: int) -> RenderedRecord:
-    """Render and sign version ``version`` of the stage's record (seconds; reads only, writes nothing)."""
+def render_record(stage, version: int, round_number: int | None = None) -> RenderedRecord:
+    """Render and sign version ``version`` of the record of the stage's decided round ``round_number`` (default:
+    the current one) (seconds; reads only, writes nothing)."""
     started = time.perf_counter()
     issued_at = utcnow()
     signer = current_signer()
-    data = build_record_data(stage, version, issued_at, signer=signer)
+    data = build_record_data(stage, version, issued_at, signer=signer, round_number=round_number)
     reason = f"ReviewBoard record {data['record_id']} v{version}"
     location = current_app.config["ORGANISATION_NAME"]
     tsa = timestamper()
@@ -198,7 +237,8 @@ def render_record(stage, version: int) -> RenderedRecord:
             log.warning("timestamp authority unavailable (%s): issuing %s v%s as PAdES B-B",
                         type(exc).__name__, data["record_id"], version)
             timestamp_error = type(exc).__name__
-            data = build_record_data(stage, version, issued_at, signature_level="B-B", signer=signer)
+            data = build_record_data(stage, version, issued_at, signature_level="B-B", signer=signer,
+                                     round_number=round_number)
     if signed is None:
         signed = sign_pdf(pdf_render.render_record_pdf(data), signer, reason=reason, location=location)
     return RenderedRecord(data, signed, issued_at, time.perf_counter() - started, timestamp_error)

@@ -92,10 +92,11 @@ class StageReview(Base):
     def current_round(self) -> SubmissionRound | None:
         return self.rounds[-1] if self.rounds else None
 
-    def applicable_criteria(self) -> list[Criterion]:
-        """The pinned catalog's criteria for this project's tier: by the pipeline stage's criteria rule
-        when it has one (chosen criteria, each with the tiers it applies to), else the catalog's own."""
-        tier = review_tier(self.project.tier)
+    def applicable_criteria(self, project_tier: str | None = None) -> list[Criterion]:
+        """The pinned catalog's criteria for this project's tier (or ``project_tier``, e.g. the tier a round was
+        submitted with): by the pipeline stage's criteria rule when it has one (chosen criteria, each with the
+        tiers it applies to), else the catalog's own."""
+        tier = review_tier(project_tier or self.project.tier)
         rule = self.pipeline_stage.criteria
         if rule is None:
             return [c for c in self.catalog.criteria if c.stage_code == self.code and c.applies_to(tier)]

@@ -16,6 +16,7 @@ from reviewboard.core.forms import attach_error
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import db
+from reviewboard.jobs.models import FAILED
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.services import stage_choices
 from reviewboard.projects import permissions as project_perms
@@ -23,7 +24,9 @@ from reviewboard.projects import services as project_services
 from reviewboard.projects.forms import EvidenceForm, SubmitStageForm
 from reviewboard.projects.models import Evidence
 from reviewboard.projects.tiering import TIER_LABELS, TIER_ORDER, Tier, questionnaire
-from reviewboard.records.issuing import record_pending
+from reviewboard.records import issuing
+from reviewboard.records import permissions as record_perms
+from reviewboard.records.issuing import unfinished_record_jobs
 from reviewboard.records.models import Record
 from reviewboard.reviews import lifecycle, resubmission, services
 from reviewboard.reviews import permissions as perms
@@ -87,6 +90,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
                                            and u.id not in stage.assigned_reviewer_ids]
     records = db.session.scalars(db.select(Record).where(Record.stage_review_id == stage.id)
                                  .order_by(Record.version)).all()
+    record_jobs = unfinished_record_jobs(stage)
     evidence_by_criterion: dict[int, list[Evidence]] = {}
     for e in stage.evidence:
         if not e.withdrawn:
@@ -96,7 +100,9 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         evidence_by_criterion=evidence_by_criterion, review_form=review_form, evidence_forms=evidence_forms,
         refused_evidence=evidence_form, submit_form=submit_form, assign_form=assign_form, qn=questionnaire(),
         without_evidence=without_evidence(stage, criteria) if submit_form is not None else [],
-        confirm=ConfirmForm(), records=records, record_issuing=record_pending(stage),
+        confirm=ConfirmForm(), records=records,
+        record_issuing=[j for j in record_jobs if j.status != FAILED],
+        record_failed=[j for j in record_jobs if j.status == FAILED], record_perms=record_perms,
         perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=TIER_LABELS,
         check_signoff=check_signoff, round_diff=resubmission.current_diff(stage), today=utcnow().date(),
         blocking_conditions=overdue_before(stage) if submit_form is not None else [],
@@ -241,6 +247,24 @@ def _sign(user: User, stage: StageReview, form) -> None:
     services.sign_decision(user, stage, Outcome(form.outcome.data), form.password.data or "", conditions,
                            form.comment.data or "", reopen_all=bool(form.reopen_all.data))
     note_signature()
+
+
+@bp.post("/stages/<int:stage_id>/record/retry")
+@login_required
+def retry_record(stage_id: int):
+    """A chair's "Issue the record again" on a stage whose record job failed (audited)."""
+    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
+    if not record_perms.can_retry_record(current_user, stage):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        issuing.retry_record(current_user._get_current_object(), stage)
+    except ServiceError as exc:  # retried meanwhile (another tab, another chair, the CLI): the page as it is now
+        flash(exc.message, "warning")
+        return _render(stage, status=exc.status)
+    flash("The record is being issued again.", "success")
+    return redirect(url_for("reviews.show", stage_id=stage.id))
 
 
 @bp.post("/stages/<int:stage_id>/assign")

@@ -38,7 +38,11 @@
     fetch(window.location.href, {credentials: "same-origin"}).then(function (response) {
       return response.ok ? response.text() : "";
     }).then(function (html) {
-      if (html && html.indexOf("data-record-issuing") === -1) {
+      if (html && html.indexOf("data-record-failed") !== -1) {
+        notice.classList.replace("alert-info", "alert-danger");
+        notice.querySelector("[data-record-issuing-text]").textContent = "The record could not be issued.";
+        notice.querySelector("a").textContent = "Show why";
+      } else if (html && html.indexOf("data-record-issuing") === -1) {
         notice.classList.replace("alert-info", "alert-success");
         notice.querySelector("[data-record-issuing-text]").textContent = "The signed record is ready.";
         notice.querySelector("a").textContent = "Show it";

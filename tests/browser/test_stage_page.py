@@ -100,22 +100,17 @@ def test_submitting_lists_the_criteria_without_evidence_and_waits_for_a_confirma
     expect(heading(page)).to_contain_text("In review")
 
 
-def test_a_record_being_issued_is_announced_and_then_offered_without_a_reload(live_server, page, monkeypatch):
-    """The deciding signature answers before the record exists: the page says it is being issued (a refresh
-    link works without JavaScript), and with JavaScript the notice turns into "ready" once a worker issued it."""
-    from sqlalchemy import select
-
+def _decided_and_waiting_for_its_record(live_server, page, monkeypatch, name: str):
+    """A stage of the signed-in owner, decided, its record job waiting for a worker; the owner's page open on it.
+    Returns the stage's id and the page's "Record being issued" notice."""
     from reviewboard.auth.models import User
-    from reviewboard.jobs import outbox
-    from reviewboard.jobs.models import Job
-    from reviewboard.records.issuing import KIND
     from tests.support.factories import Factory
 
     monkeypatch.setitem(live_server.app.config, "JOBS_MODE", "outbox")  # the record waits for a worker
-    owner = live_server.add_user("Oona Owner", "submitter")
+    owner = live_server.add_user(f"Owner of {name}", "submitter")
     with live_server.session() as session:
         make = Factory(session)
-        stage = make.submitted_stage(session.get(User, owner.id), name="Crop yield forecaster")
+        stage = make.submitted_stage(session.get(User, owner.id), name=name)
         for reviewer in make.reviewers():
             make.sign(reviewer, stage)
         stage_id = stage.id
@@ -123,6 +118,19 @@ def test_a_record_being_issued_is_announced_and_then_offered_without_a_reload(li
     page.goto(f"/stages/{stage_id}")
     notice = page.locator("[data-record-issuing]")
     expect(notice).to_contain_text("Record being issued")
+    return stage_id, notice
+
+
+def test_a_record_being_issued_is_announced_and_then_offered_without_a_reload(live_server, page, monkeypatch):
+    """The deciding signature answers before the record exists: the page says it is being issued (a refresh
+    link works without JavaScript), and with JavaScript the notice turns into "ready" once a worker issued it."""
+    from sqlalchemy import select
+
+    from reviewboard.jobs import outbox
+    from reviewboard.jobs.models import Job
+    from reviewboard.records.issuing import KIND
+
+    stage_id, notice = _decided_and_waiting_for_its_record(live_server, page, monkeypatch, "Crop yield forecaster")
     expect(page.get_by_role("link", name=re.compile("Download signed record"))).to_have_count(0)
 
     with live_server.session() as session:
@@ -132,4 +140,30 @@ def test_a_record_being_issued_is_announced_and_then_offered_without_a_reload(li
     expect(notice).to_contain_text("The signed record is ready.", timeout=15_000)
     notice.get_by_role("link", name="Show it").click()
     expect(page.get_by_role("link", name="Download signed record v1 (PDF)")).to_be_visible()
+    expect(page.locator("[data-record-issuing]")).to_have_count(0)
+
+
+def test_a_record_that_cannot_be_issued_is_announced_instead_of_waiting_for_ever(live_server, page, monkeypatch):
+    """The record job fails for good while the page waits: with JavaScript the notice says so and links to the
+    page, which tells the owner plainly (no spinner for a job nobody will run)."""
+    from sqlalchemy import select
+
+    from reviewboard.jobs import outbox
+    from reviewboard.jobs.models import Job
+    from reviewboard.records import issuing
+
+    monkeypatch.setitem(live_server.app.config, "JOB_MAX_ATTEMPTS", 1)
+    stage_id, notice = _decided_and_waiting_for_its_record(live_server, page, monkeypatch, "Harvest planner")
+
+    monkeypatch.setattr(issuing, "render_record", lambda *a, **k: (_ for _ in ()).throw(OSError("no fonts")))
+    with live_server.session() as session:
+        job_id = session.scalar(select(Job.id).where(Job.kind == issuing.KIND,
+                                                     Job.key == f"stage {stage_id} round 1"))
+        assert outbox.run_job(job_id) == "failed"
+
+    expect(notice).to_contain_text("The record could not be issued.", timeout=15_000)
+    notice.get_by_role("link", name="Show why").click()
+    alert = page.locator("[data-record-failed]")
+    expect(alert).to_contain_text("The record could not be issued.")
+    expect(alert).to_contain_text("The committee chairs can see why")
     expect(page.locator("[data-record-issuing]")).to_have_count(0)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from reviewboard.core.security import JsonLineFormatter
+from reviewboard.jobs.models import DONE, FAILED, PENDING, RUNNING, Job
+from reviewboard.models.base import utcnow
 from tests.conftest import make_app
 from tests.support.http import login
 from tests.support.live_server import free_port
@@ -36,7 +39,7 @@ def test_readyz_lists_each_check_when_ready(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ready", "checks": {"database": "ok", "migrations": "ok",
-                                                                 "signing_key": "ok"}}
+                                                                 "signing_key": "ok", "jobs": "ok"}}
     assert "Set-Cookie" not in response.headers
 
 
@@ -65,6 +68,46 @@ def test_readyz_is_503_when_the_schema_is_not_at_the_migrations_head(client, app
     assert body["checks"]["migrations"] == "not at head"
     db_session.execute(text("UPDATE alembic_version SET version_num = :rev"), {"rev": head})
     assert _ready(client)[0] == 200
+
+
+def _job(db_session, key: str, status: str, minutes_ago: int) -> Job:
+    at = utcnow() - timedelta(minutes=minutes_ago)
+    job = Job(kind="test.readyz", key=key, payload={}, status=status, created_at=at, run_after=at,
+              claimed_at=at if status == RUNNING else None)
+    db_session.add(job)
+    db_session.flush()
+    return job
+
+
+def test_readyz_stays_200_but_degraded_when_jobs_wait_longer_than_the_threshold(client, app, db_session, monkeypatch):
+    """A stuck queue is the workers' problem: the web server still serves, so a load balancer keeps it."""
+    monkeypatch.setitem(app.config, "JOB_STUCK_AFTER", timedelta(minutes=10))
+    _job(db_session, "due just now", PENDING, 1)
+    _job(db_session, "failed: waits for a person, not for a worker", FAILED, 60)
+    _job(db_session, "finished", DONE, 60)
+    assert _ready(client) == (200, {"status": "ready", "checks": {"database": "ok", "migrations": "ok",
+                                                                  "signing_key": "ok", "jobs": "ok"}})
+
+    _job(db_session, "nobody took it", PENDING, 25)
+    status, body = _ready(client)
+    assert status == 200 and body["status"] == "degraded" and body["degraded"] == ["jobs"]
+    assert body["checks"]["jobs"] == "1 stuck (the oldest for 25 min)"
+
+    _job(db_session, "its worker hangs", RUNNING, 40)
+    status, body = _ready(client)
+    assert status == 200 and body["checks"]["jobs"] == "2 stuck (the oldest for 40 min)"
+
+    monkeypatch.setitem(app.config, "JOB_STUCK_AFTER", timedelta(hours=1))  # the threshold is a setting
+    assert _ready(client)[1]["status"] == "ready"
+
+
+def test_readyz_is_503_and_names_the_degraded_jobs_too_when_a_check_fails(client, app, db_session, monkeypatch,
+                                                                           tmp_path):
+    _job(db_session, "nobody took it", PENDING, 25)
+    monkeypatch.setitem(app.config, "SIGNING_KEY_PATH", str(tmp_path / "gone.pem"))
+    status, body = _ready(client)
+    assert status == 503 and body["status"] == "not ready" and body["failing"] == ["signing_key"]
+    assert body["checks"]["jobs"].startswith("1 stuck")
 
 
 def test_readyz_checks_the_configured_redis(client, app, monkeypatch):

@@ -269,7 +269,8 @@ def test_every_route_is_classified(app):
              "conditions.respond", "conditions.close", "conditions.reopen", "comments.post",
              "systems.add_version",
              "incidents.report", "incidents.assess", "incidents.authority_report", "incidents.close",
-             "incidents.add_evidence", "registration.file_duty"}
+             "incidents.add_evidence", "registration.file_duty",
+             "reviews.retry_record"}  # chairs only: tests/functional/test_record_jobs.py
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []
