@@ -66,10 +66,14 @@ test-sqlite: system-deps install
 lint: install
 	@$(BIN)/ruff check reviewboard tests
 
+# BENCH_SIZES: the numbers of projects bench/http.py seeds and serves (1,000,000 takes about half an hour)
+BENCH_SIZES ?= 1000,100000,1000000
+
 bench: install
 	@$(BIN)/python bench/run.py
 	@$(BIN)/python bench/deciding_post.py
 	@$(BIN)/python bench/list_scale.py
+	@$(BIN)/python bench/http.py --sizes $(BENCH_SIZES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -189,6 +189,7 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
     from reviewboard.projects.permissions import visible_projects_query
     from reviewboard.projects.services import listed
     from reviewboard.projects.tiering import Tier
+    from reviewboard.records.models import Record
     from reviewboard.reviews import services as review_services
 
     queue = _old_queue_query(reviewer) if before else review_services.queue_query(reviewer)
@@ -198,7 +199,7 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
     search = lst(visible_projects_query(chair, SEARCH))
     alerts = (select(AuditEvent).where(AuditEvent.action == "security.alert",
                                        AuditEvent.created_at >= utcnow() - timedelta(days=7))
-              .order_by(AuditEvent.seq.desc()).limit(10))
+              .order_by(*([] if before else [AuditEvent.created_at.desc()]), AuditEvent.seq.desc()).limit(10))
     return {
         "queue count": count(queue, 1),
         "queue page 1": queue.limit(PER_PAGE),
@@ -215,6 +216,8 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
                                                    Project.escalation_cleared_by_id.is_(None)),
         "dash: security alerts": alerts,
         "dash: conditions": condition_services.visible_query(submitter).limit(8),
+        "dash: chair conditions": condition_services.visible_query(chair).limit(8),
+        "dash: newest records": select(Record).order_by(Record.issued_at.desc()).limit(5),
         "dash: reviews due": _reviews_due(chair),
         "audit: newest checkpoint": select(AuditCheckpoint.seq, AuditCheckpoint.created_at)
         .order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc()).limit(1),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewboard.auth.models import User
@@ -35,6 +35,7 @@ class ConflictDeclaration(Base):
     __table_args__ = (
         UniqueConstraint("stage_review_id", "reviewer_id", "round_number"),
         CheckConstraint("NOT has_conflict OR length(nature) > 0", name="conflict_has_nature"),
+        Index("ix_conflict_declaration_reviewer_id", "reviewer_id"),  # the queue: this reviewer's recusals
     )
 
 

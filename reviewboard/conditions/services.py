@@ -9,7 +9,7 @@ import json
 import logging
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from reviewboard.audit.models import AuditEvent
@@ -20,8 +20,7 @@ from reviewboard.conditions import permissions as perms
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
-from reviewboard.projects.models import Project, ProjectMember
-from reviewboard.projects.permissions import is_member
+from reviewboard.projects.permissions import is_member, own_project_ids
 from reviewboard.projects.uploads import store_evidence
 from reviewboard.reviews.models import Condition, ReviewAssignment, SignOff, StageReview, SubmissionRound
 
@@ -138,16 +137,16 @@ def visible_query(user: User, *, include_closed: bool = False):
     if not user.roles & {Role.CHAIR, Role.AUDITOR}:
         # each clause names the stages it allows (no filter on the joined stage row): the database starts
         # from this person's few projects and stages, not from every stage
-        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
-        owned = select(Project.id).where(Project.owner_id == user.id)
-        their_stages = select(StageReview.id).where(StageReview.project_id.in_(member_of.union(owned)))
-        clauses = [Condition.owner_id == user.id, Condition.stage_review_id.in_(their_stages)]
+        their_stages = select(StageReview.id).where(StageReview.project_id.in_(own_project_ids(user)))
         if user.has_role(Role.REVIEWER):
             signed = (select(SubmissionRound.stage_review_id).join(SignOff, SignOff.round_id == SubmissionRound.id)
                       .where(SignOff.reviewer_id == user.id))
             assigned = select(ReviewAssignment.stage_review_id).where(ReviewAssignment.reviewer_id == user.id)
-            clauses += [Condition.stage_review_id.in_(signed), Condition.stage_review_id.in_(assigned)]
-        stmt = stmt.where(or_(*clauses))
+            their_stages = their_stages.union(signed, assigned)
+        # one set of condition ids from two indexes (owner, stage): an OR would scan every condition
+        followed = (select(Condition.id).where(Condition.owner_id == user.id)
+                    .union(select(Condition.id).where(Condition.stage_review_id.in_(their_stages))))
+        stmt = stmt.where(Condition.id.in_(followed))
     if not include_closed:
         stmt = stmt.where(Condition.status.in_(("open", "fulfilled")))
     # the lists show each condition's project, stage and owner: loaded with the page, not row by row

@@ -54,7 +54,8 @@ def dashboard():
         since = utcnow() - timedelta(days=7)
         alerts = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "security.alert",
                                                              AuditEvent.created_at >= since)
-                                    .order_by(AuditEvent.seq.desc()).limit(10)).all()
+                                    .order_by(AuditEvent.created_at.desc(), AuditEvent.seq.desc())
+                                    .limit(10)).all()  # newest first, read from ix_audit_event_action_created_at
     conditions = condition_services.dashboard_conditions(user)
     decided = review_services.decided_since(user, previous_visit())
     return render_template("core/dashboard.html", projects=projects, mine=mine, waiting=waiting,

@@ -53,13 +53,19 @@ def can_clear_escalation(user, project) -> bool:
             and not is_member(user, project) and project.blocked_by_escalation)
 
 
+def own_project_ids(user: User):
+    """The ids of the projects ``user`` owns or is a member of (:func:`is_member` as a query), from two indexes:
+    an OR of the two conditions would make PostgreSQL walk every project, testing each, to find a person's few."""
+    member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
+    return select(Project.id).where(Project.owner_id == user.id).union(member_of)
+
+
 def visible_projects_query(user: User, search: str = ""):
     """The projects ``user`` may see (:func:`can_view_project` as a query), newest change first; ``search``
     filters on name and purpose."""
     stmt = select(Project)
     if not (user.roles & {Role.REVIEWER, Role.CHAIR, Role.AUDITOR}):
-        member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
-        stmt = stmt.where(or_(Project.owner_id == user.id, Project.id.in_(member_of)))
+        stmt = stmt.where(Project.id.in_(own_project_ids(user)))
     if search:
         like = f"%{search.lower()}%"
         stmt = stmt.where(or_(func.lower(Project.name).like(like), func.lower(Project.purpose).like(like)))

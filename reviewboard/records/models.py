@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from reviewboard.models.base import Base, utcnow
@@ -35,7 +35,8 @@ class Record(Base):
     stage_review = relationship("StageReview")
 
     __table_args__ = (UniqueConstraint("stage_review_id", "version"), UniqueConstraint("public_id", "version"),
-                      UniqueConstraint("stage_review_id", "round_number"))
+                      UniqueConstraint("stage_review_id", "round_number"),
+                      Index("ix_record_issued_at_id", "issued_at", "id"))  # the newest records (dashboards)
 
     @property
     def filename(self) -> str:

@@ -83,10 +83,12 @@ def submit_stage(actor: User, stage: StageReview, note: str, expected_version: i
                   overdue_conditions=has_overdue_before(stage), missing_filings=filings_missing(stage))
     old = workflow.apply(stage, action, facts)
     stage.round_number += 1
+    now = utcnow()
     round_ = SubmissionRound(stage_review_id=stage.id, number=stage.round_number, submitted_by_id=actor.id,
-                             note=note, snapshot=snapshot)
+                             note=note, snapshot=snapshot, submitted_at=now)
     stage.rounds.append(round_)
-    stage.due_at = decision_due(stage.pipeline_stage, utcnow())
+    stage.submitted_at = now  # the queue's order (reviews.services.queue_query)
+    stage.due_at = decision_due(stage.pipeline_stage, now)
     db.session.flush()
     record_event(actor, "stage.submitted" if action == Action.SUBMIT else "stage.resubmitted",
                  "stage_review", stage.id, before={"state": old.value},

@@ -52,6 +52,9 @@ class StageReview(Base):
     next_review_on: Mapped[date | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     due_at: Mapped[datetime | None]  # the decision is due by then: (re)submission + the stage's due_days
+    # the current round's submission time, copied when it is submitted (lifecycle.submit_stage): the queue's
+    # order, read from ix_stage_review_queue instead of joining and sorting every undecided round
+    submitted_at: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship(back_populates="stages")
     pipeline_stage: Mapped[PipelineStage] = relationship(lazy="joined")
@@ -68,7 +71,7 @@ class StageReview(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "position"),
         # the queue starts from the stages in review; the periodic reviews card from the next review dates
-        Index("ix_stage_review_state", "state"),
+        Index("ix_stage_review_queue", "state", "submitted_at", "id"),
         Index("ix_stage_review_next_review_on", "next_review_on"),
         CheckConstraint(
             "(state IN ('approved', 'approved_with_conditions', 'rejected')) = (decided_at IS NOT NULL)",
@@ -202,7 +205,8 @@ class SignOff(Base):
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
 
-    __table_args__ = (UniqueConstraint("round_id", "reviewer_id"),)
+    # the queue ("waiting for me", "signed by me") and the conditions a reviewer follows read one reviewer's rows
+    __table_args__ = (UniqueConstraint("round_id", "reviewer_id"), Index("ix_signoff_reviewer_id", "reviewer_id"))
 
 
 class Condition(Base):
@@ -236,6 +240,7 @@ class Condition(Base):
         CheckConstraint("status in ('open', 'fulfilled', 'closed')", name="known_status"),
         # the conditions list and dashboard card: open ones by due date; an owner's own
         Index("ix_condition_status_due_date", "status", "due_date"),
+        Index("ix_condition_due_date_id", "due_date", "id"),  # every open one by due date (chairs, auditors)
         Index("ix_condition_owner_id", "owner_id"),
         Index("ix_condition_stage_review_id", "stage_review_id"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_has_time"),

@@ -22,6 +22,7 @@ from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import PipelineStage
+from reviewboard.projects import permissions as project_perms
 from reviewboard.projects.models import Project, ProjectMember
 from reviewboard.records.models import Record
 from reviewboard.reviews import lifecycle, workflow
@@ -259,26 +260,24 @@ def unassign_reviewer(chair: User, stage: StageReview, reviewer_id: int) -> None
 def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status: str = "waiting"):
     """Stages in review that this reviewer may act on, oldest submission first.
 
-    A stage is in review exactly while its current round (the one its round_number names) is undecided:
-    the query reads the undecided rounds in queue order from an index and stops at the page's end, rather
-    than aggregating every round ever submitted and sorting every stage in review."""
-    current = aliased(SubmissionRound)
-    stmt = (select(StageReview, current.submitted_at.label("at")).select_from(current)
-            .join(StageReview, (current.stage_review_id == StageReview.id)
-                  & (current.number == StageReview.round_number))
+    The stages in review are read in queue order from one index (state, submitted_at, id: the current round's
+    submission time is kept on the stage) and each is checked with index lookups, so a page stops after its
+    rows whatever the number of stages in review, instead of joining and sorting every undecided round."""
+    stmt = (select(StageReview, StageReview.submitted_at.label("at"))
             .join(Project, StageReview.project_id == Project.id)
             .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
-            .where(current.decided_at.is_(None), StageReview.state == StageState.IN_REVIEW)
+            .where(StageReview.state == StageState.IN_REVIEW)
             .where(Project.owner_id != reviewer.id)
             .where(~Project.id.in_(select(ProjectMember.project_id).where(ProjectMember.user_id == reviewer.id))))
-    assigned_any = select(ReviewAssignment.stage_review_id)
-    assigned_me = select(ReviewAssignment.stage_review_id).where(ReviewAssignment.reviewer_id == reviewer.id)
-    delegators = [d.delegator_id for d in perms.active_delegations_to(reviewer)]
-    if delegators:  # a delegate also sees the assignments of the reviewers away who delegated to them
-        assigned_me = select(ReviewAssignment.stage_review_id).where(
-            ReviewAssignment.reviewer_id.in_([reviewer.id, *delegators]))
+    # a delegate also sees the assignments of the reviewers away who delegated to them
+    mine = [reviewer.id, *(d.delegator_id for d in perms.active_delegations_to(reviewer))]
     if not reviewer.has_role(Role.CHAIR):
-        stmt = stmt.where((~StageReview.id.in_(assigned_any)) | StageReview.id.in_(assigned_me))
+        # hidden when assigned to others and not to this reviewer; one NOT EXISTS (an OR of two would read
+        # every assignment into a hash table), answered per stage from the (stage_review_id, reviewer_id) index
+        other = aliased(ReviewAssignment)
+        assigned_me = (exists().where(other.stage_review_id == StageReview.id, other.reviewer_id.in_(mine))
+                       .correlate_except(other))  # the queue's stage row, two levels up
+        stmt = stmt.where(~exists().where(ReviewAssignment.stage_review_id == StageReview.id, ~assigned_me))
 
     recused_me = exists().where(ConflictDeclaration.stage_review_id == StageReview.id,
                                 ConflictDeclaration.round_number == StageReview.round_number,
@@ -296,9 +295,12 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
     if tier:
         stmt = stmt.where(Project.tier == tier)
     # what each row of the queue shows, loaded with the page rather than row by row
-    stmt = stmt.options(contains_eager(StageReview.project), contains_eager(StageReview.pipeline_stage),
+    # (the project's name and tier, not its long texts)
+    stmt = stmt.options(contains_eager(StageReview.project).load_only(Project.name, Project.tier, Project.owner_id,
+                                                                      Project.version),
+                        contains_eager(StageReview.pipeline_stage),
                         selectinload(StageReview.rounds).selectinload(SubmissionRound.signoffs))
-    return stmt.order_by(current.submitted_at.asc(), current.stage_review_id.asc())
+    return stmt.order_by(StageReview.submitted_at.asc(), StageReview.id.asc())
 
 
 RECENT_DECISIONS = timedelta(days=30)  # what a first visit shows: nobody's "last visit" to start from
@@ -307,11 +309,11 @@ RECENT_DECISIONS = timedelta(days=30)  # what a first visit shows: nobody's "las
 def decided_since(user: User, since: datetime | None, limit: int = 10) -> list[tuple[SubmissionRound, Record | None]]:
     """The decisions on the stages of the person's own projects (owner or member) since ``since`` (their
     previous visit; the last 30 days on a first one), newest first, each with the newest record of its stage."""
-    member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
+    # from the person's few projects to their rounds, not from every recent decision to its project
     rounds = db.session.scalars(
         select(SubmissionRound).join(StageReview, SubmissionRound.stage_review_id == StageReview.id)
         .join(Project, StageReview.project_id == Project.id)
-        .where((Project.owner_id == user.id) | Project.id.in_(member_of),
+        .where(StageReview.project_id.in_(project_perms.own_project_ids(user)),
                SubmissionRound.decided_at > (since or utcnow() - RECENT_DECISIONS))
         .options(contains_eager(SubmissionRound.stage_review).contains_eager(StageReview.project))
         .order_by(SubmissionRound.decided_at.desc(), SubmissionRound.id.desc()).limit(limit)).all()

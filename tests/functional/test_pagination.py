@@ -10,7 +10,7 @@ from sqlalchemy import event, update
 
 from reviewboard.models.base import utcnow
 from reviewboard.projects.models import Project
-from reviewboard.reviews.models import SubmissionRound
+from reviewboard.reviews.models import StageReview
 from tests.support.http import login
 
 _PAGER_LINK = r'<li class="page-item( disabled)?">\s*<a class="page-link" href="([^"]+)">{}</a>'
@@ -76,7 +76,7 @@ def test_the_queue_pages_through_stages_submitted_at_the_same_time_keeping_its_f
     monkeypatch.setitem(app.config, "PER_PAGE", 3)
     owner = make.user("submitter")
     stages = [make.submitted_stage(owner) for _ in range(7)]
-    _same_time(db_session, SubmissionRound, "submitted_at", [s.current_round.id for s in stages])
+    _same_time(db_session, StageReview, "submitted_at", [s.id for s in stages])
     login(client, make.user("reviewer"))
 
     found, urls = _walk(client, "/queue?status=all", r'href="/stages/(\d+)"')

@@ -447,6 +447,19 @@ def test_the_queue_drops_a_recused_reviewer_and_offers_a_delegate_the_away_revie
     assert stage.id in _queue(db_session, delegate)
 
 
+def test_the_queue_shows_a_reviewer_their_assigned_and_unassigned_stages_never_others_assigned(make, db_session):
+    """Each stage's assignments are checked on that stage: an assignment elsewhere opens nothing else."""
+    mine, others, open_to_all = (make.submitted_stage() for _ in range(3))
+    me, colleague = make.user("reviewer"), make.user("reviewer")
+    _assign(make, mine, me)
+    _assign(make, others, colleague)
+    assert set(_queue(db_session, me)) >= {mine.id, open_to_all.id}
+    assert others.id not in _queue(db_session, me)
+    assert others.id in _queue(db_session, colleague) and mine.id not in _queue(db_session, colleague)
+    _assign(make, others, me)  # assigned beside the colleague
+    assert others.id in _queue(db_session, me)
+
+
 def test_each_round_needs_its_own_declaration(make, db_session):
 
     stage = make.submitted_stage()

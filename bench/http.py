@@ -1,0 +1,686 @@
+# ruff: noqa: S603, S607, S310  (runs our own commands and wrk, and opens http://127.0.0.1 URLs it builds)
+"""Pages through a real server at 1,000 to 1,000,000 projects (not a test): `python bench/http.py`.
+
+    python bench/http.py --sizes 1000,100000,1000000     # what `make bench` runs
+    python bench/http.py --quick                         # 1,000 projects, short runs: while developing
+
+For each size: a fresh PostgreSQL database, migrated with `reviewboard db upgrade`, seeded by SQL
+(bench/http_seed.py), then the app and a bare Flask "hello" are served by the same gunicorn command (2 sync
+workers, one thread each) and loaded by wrk (-c16), interleaved in one run: hello, page, hello, page, ...
+Each page's requests per second are divided by the mean of the hello runs either side of it. Signed-in pages
+carry the session cookie of one sign-in. Then each page once at a time (wrk -c1: p50 alone), each list
+query's EXPLAIN (ANALYZE) (written to bench/results/http-plans-N.txt) and, at the largest size, the writes:
+sign-off POSTs (deciding and not), another user's write with and without a record rendering beside it,
+records issued per minute by two job workers, and the resident memory of a web worker and a job worker.
+
+Targets (issue 11): every page >= 1/10 of hello's req/s, a record download >= 1/2; each page's ratio at the
+largest size >= 0.9 x its ratio at the smallest; sign-off POST p95 < 200 ms. Figures go to stdout and
+bench/results/http.json. The machine may be shared: the runs are niced and interleaved, compare ratios.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# run as a script, this file's folder comes first on sys.path, where this file would hide the standard `http`
+if sys.path and sys.path[0].rstrip("/").endswith("bench"):
+    del sys.path[0]
+
+import argparse
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PASSWORD = "correct horse battery"  # noqa: S105 -  # tests.support.factories.PASSWORD, every seeded person's (checked in main)
+
+BIN = Path(sys.executable).parent
+SECRET = "bench-http-secret-key-" + "x" * 40
+OUT = ROOT / "bench" / "results"
+
+
+# --- serving (a child process: `python bench/http.py --serve app|hello --port P`) ---------------------------
+
+def serve(kind: str, port: int) -> None:
+    """The app (configured from the environment, as `reviewboard serve` is) or a bare Flask hello, by the same
+    gunicorn settings: 2 sync workers, preloaded."""
+    from reviewboard.ops.serving import GunicornServer, ServeOptions
+
+    if kind == "app":
+        from reviewboard import create_app
+
+        app = create_app()
+    else:
+        from flask import Flask
+
+        app = Flask("hello")
+        app.add_url_rule("/", "hello", lambda: "Hello, World!")
+
+    class BenchServer(GunicornServer):
+        def load_config(self) -> None:
+            super().load_config()
+            self.cfg.set("worker_class", "sync")
+            if kind != "app":
+                self.cfg.set("post_fork", _no_post_fork)
+
+    BenchServer(app, ServeOptions(host="127.0.0.1", port=port, workers=2, threads=1, timeout=60,
+                                  graceful_timeout=5)).run()
+
+
+def _no_post_fork(_server, _worker) -> None:
+    """The hello app has no database, keys or jobs to set up in a worker."""
+
+
+class Server:
+    def __init__(self, kind: str, port: int, env: dict, log: Path):
+        self.kind, self.port, self.url = kind, port, f"http://127.0.0.1:{port}"
+        self._log = log.open("ab")
+        self.proc = subprocess.Popen(["nice", "-n", "5", sys.executable, __file__, "--serve", kind, "--port",
+                                      str(port)], env=env, stdout=self._log, stderr=self._log)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"{kind} server exited; see {log}") from None
+                time.sleep(0.2)
+        time.sleep(1.0)  # both workers forked
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+def rss_mb(pid: int) -> dict:
+    """Resident memory now and at its peak (VmRSS, VmHWM) in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    values = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.M))
+    return {"rss_mb": round(int(values.get("VmRSS", 0)) / 1024, 1),
+            "peak_mb": round(int(values.get("VmHWM", 0)) / 1024, 1)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- a browser of sorts: cookies, CSRF tokens, forms ---------------------------------------------------------
+
+class Browser:
+    def __init__(self, base: str):
+        import http.cookiejar
+        import urllib.request
+
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+
+    def request(self, path: str, data: dict | None = None) -> tuple[int, bytes]:
+        import urllib.error
+        import urllib.parse
+
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=60) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            with exc:
+                return exc.code, exc.read()
+
+    def token(self, path: str) -> str:
+        from tests.support.http import csrf_token
+
+        status, body = self.request(path)
+        assert status == 200, (path, status)
+        return csrf_token(body)
+
+    def login(self, email: str) -> Browser:
+        form = {"email": email, "password": PASSWORD, "csrf_token": self.token("/login")}
+        status, body = self.request("/login", form)
+        assert status == 302, (status, body[:300])
+        return self
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+class _NoRedirect(__import__("urllib.request").request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+# --- wrk ---------------------------------------------------------------------------------------------------
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("Installing wrk (Debian package) for the HTTP benchmark", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    apt = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, "stdout": subprocess.DEVNULL, "check": False}
+    install = [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"]
+    if subprocess.run(install, **apt).returncode:  # stale package lists: update once, then again
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], **apt)
+        subprocess.run(install, **apt)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is not installed and could not be installed: apt-get install wrk")
+    return found
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def wrk(url: str, seconds: float, connections: int, cookie: str = "") -> dict:
+    cmd = ["nice", "-n", "5", "wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+           "--latency",
+           "--timeout", "10s", url]
+    if cookie:
+        cmd[5:5] = ["-H", f"Cookie: {cookie}"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
+    out = done.stdout
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s|m))\s*$", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50_ms": _ms(lat["50"]) if "50" in lat else None, "p99_ms": _ms(lat["99"]) if "99" in lat else None,
+            "non_2xx": int(errors.group(1)) if errors else 0, "timeouts": int(timeouts.group(1)) if timeouts else 0}
+
+
+# --- one size ----------------------------------------------------------------------------------------------
+
+def _env(tmp: Path, url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWBOARD_") and k not in ("REDIS_URL",)}
+    env.update({"DATABASE_URL": url, "REVIEWBOARD_INSTANCE_PATH": str(tmp), "SECRET_KEY": SECRET,
+                "REVIEWBOARD_ACCESS_LOG": "0", "REVIEWBOARD_LOG_LEVEL": "WARNING",
+                # one sign-in per person, but a few dozen people from one address
+                "REVIEWBOARD_LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
+                "REVIEWBOARD_LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute",
+                "REVIEWBOARD_JOB_POLL_INTERVAL": "1s", "PYTHONPATH": str(ROOT)})
+    return env
+
+
+def _rb(env: dict, *args: str) -> None:
+    subprocess.run(["nice", "-n", "5", str(BIN / "reviewboard"), *args], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def _app(env: dict, **extra):
+    """An in-process app on the bench database, configured like the server (plus ``extra``)."""
+    from reviewboard import create_app
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], **extra})
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def seed(env: dict, n: int) -> dict:
+    from bench.http_seed import clone_projects, seed_templates
+    from reviewboard.catalogs.schema import default_catalog_path
+    from reviewboard.catalogs.services import import_catalog_file
+    from reviewboard.extensions import db
+    from reviewboard.pipelines.services import ensure_default_pipeline
+    from tests.support.factories import Factory
+
+    app = _app(env, JOBS_MODE="inline")
+    logging.getLogger("reviewboard").setLevel(logging.WARNING)
+    with app.app_context():
+        import_catalog_file(None, default_catalog_path())
+        ensure_default_pipeline()
+        db.session.commit()
+        t0 = time.perf_counter()
+        people = seed_templates(Factory(db.session))
+        kinds = people["kinds"]
+        templates = sum(len(v) for v in kinds.values())
+        print(f"  {templates} template projects through the services (real records) in "
+              f"{time.perf_counter() - t0:.1f} s", flush=True)
+        db.session.remove()
+        t0 = time.perf_counter()
+        with db.engine.begin() as conn:
+            clone_projects(conn, n - templates, kinds, progress=lambda line: print(line, flush=True))
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        people["seed_s"] = round(time.perf_counter() - t0, 1)
+        print(f"  {n} projects seeded by SQL in {people['seed_s']} s (with VACUUM ANALYZE)", flush=True)
+        people.update(_targets(people))
+        db.engine.dispose()
+    return people
+
+
+def _targets(people: dict) -> dict:
+    """Emails and the ids of the pages' objects: a project in review and its stage halfway through the ids
+    (a clone), a record."""
+    from sqlalchemy import select
+
+    from reviewboard.auth.models import User
+    from reviewboard.extensions import db
+    from reviewboard.projects.models import Project
+    from reviewboard.records.models import Record
+    from reviewboard.reviews.models import StageReview
+    from reviewboard.reviews.workflow import StageState
+
+    top = db.session.scalar(select(db.func.max(Project.id)))
+    stage = db.session.scalar(select(StageReview).where(StageReview.state == StageState.IN_REVIEW,
+                                                        StageReview.project_id >= top // 2)
+                              .order_by(StageReview.project_id).limit(1))
+    record = db.session.scalar(select(Record).order_by(Record.id).limit(1))
+    emails = {role: db.session.get(User, people[role]).email for role in ("reviewer", "chair", "submitter")}
+    return {"emails": emails, "project_id": stage.project_id, "stage_id": stage.id, "record_id": record.id}
+
+
+def pages(t: dict, deep: int, only: str | None = None) -> list[tuple[str, str, str]]:
+    """(label, who, path)."""
+    return [p for p in _pages(t, deep) if not only or only in p[0]]
+
+
+def _pages(t: dict, deep: int) -> list[tuple[str, str, str]]:
+    return [("reviewer queue", "reviewer", "/queue"),
+            ("chair dashboard", "chair", "/dashboard"),
+            ("submitter dashboard", "submitter", "/dashboard"),
+            ("projects list, page 1", "chair", "/projects"),
+            (f"projects list, page {deep}", "chair", f"/projects?page={deep}"),
+            ("projects search", "chair", "/projects?q=credit+scoring"),
+            ("project page", "chair", f"/projects/{t['project_id']}"),
+            ("stage page", "chair", f"/stages/{t['stage_id']}"),
+            ("public verify page", "", "/verify"),
+            ("stored record download", "chair", f"/records/{t['record_id']}.pdf")]
+
+
+def load_pages(app: Server, hello: Server, t: dict, args) -> list[dict]:
+    cookies = {who: Browser(app.url).login(email).cookie_header() for who, email in t["emails"].items()}
+    cookies[""] = ""
+    rows = []
+    for label, who, path in pages(t, args.deep_page, args.only):  # each page answers 200 once before it is loaded
+        status, body = Browser(app.url).request(path) if not who else _get(app.url, path, cookies[who])
+        assert status == 200, (label, path, status, body[:300])
+    print(f"  wrk -c{args.connections} -d{args.seconds:g}s, interleaved with hello:", flush=True)
+    before = wrk(hello.url + "/", args.seconds, args.connections)
+    hello_runs = [before["rps"]]
+    for label, who, path in pages(t, args.deep_page, args.only):
+        run = wrk(app.url + path, args.seconds, args.connections, cookies[who])
+        after = wrk(hello.url + "/", args.seconds, args.connections)
+        hello_runs.append(after["rps"])
+        alone = wrk(app.url + path, max(args.seconds / 2, 2), 1, cookies[who])
+        run.update(label=label, path=path, hello_rps=round((before["rps"] + after["rps"]) / 2, 1),
+                   alone_p50_ms=alone["p50_ms"])
+        run["ratio"] = run["rps"] / run["hello_rps"]
+        rows.append(run)
+        bad = f"  NON-2XX {run['non_2xx']}" if run["non_2xx"] else ""
+        bad += f"  TIMEOUTS {run['timeouts']}" if run["timeouts"] else ""
+        print(f"    {label:<26} {run['rps']:8.1f} req/s  p50 {_f(run['p50_ms'])} ms  p99 {_f(run['p99_ms'])} ms  "
+              f"1/{1 / max(run['ratio'], 1e-6):6.1f} of hello ({run['hello_rps']:.0f})  alone p50 "
+              f"{_f(alone['p50_ms'])} ms{bad}", flush=True)
+        before = after
+    return rows
+
+
+def _f(ms: float | None) -> str:
+    return f"{ms:8.2f}" if ms is not None else "       -"
+
+
+def _get(base: str, path: str, cookie: str) -> tuple[int, bytes]:
+    import urllib.request
+
+    req = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(req, timeout=60) as response:
+            return response.status, response.read()
+    except __import__("urllib.error").error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read()
+
+
+def explain(env: dict, people: dict, n: int) -> list[dict]:
+    """Each list query's time and EXPLAIN (ANALYZE, BUFFERS), as the pages run them (bench/list_scale.py)."""
+    from bench.list_scale import measure, queries
+    from reviewboard.auth.models import User
+    from reviewboard.extensions import db
+
+    app = _app(env)
+    with app.app_context():
+        users = [db.session.get(User, people[r]) for r in ("reviewer", "chair", "submitter")]
+        result = measure(db.session, queries(False, *users), 3, True)
+        db.session.rollback()
+        db.engine.dispose()
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"http-plans-{n}.txt"
+    path.write_text("".join(f"--- {n} projects: {name} ({row['ms']} ms)\n{row['plan']}\n\n"
+                            for name, row in result.items()))
+    rows = []
+    for name, row in result.items():
+        seq = sorted(set(re.findall(r"Seq Scan on (\w+)", row["plan"])))
+        top = re.search(r"Execution Time: ([\d.]+) ms", row["plan"])
+        rows.append({"query": name, "ms": row["ms"], "execution_ms": float(top.group(1)) if top else None,
+                     "seq_scans": seq})
+        print(f"    {name:<26} {row['ms']:8.2f} ms{'  seq scan on ' + ', '.join(seq) if seq else ''}", flush=True)
+    print(f"    (plans in {path})", flush=True)
+    return rows
+
+
+# --- writes (the largest size) -----------------------------------------------------------------------------
+
+def _stages_to_sign(env: dict, count: int) -> dict:
+    """``count`` stages whose next signature decides (one reviewer signed, the second has verdicts), as many
+    whose next signature does not (two reviewers with verdicts, none signed), and a stage in review where a
+    third reviewer saves verdicts (the concurrent write). Returns the ids, emails and form fields."""
+    from reviewboard.extensions import db
+    from tests.support.factories import Factory
+
+    app = _app(env, JOBS_MODE="inline")
+    with app.app_context():
+        make = Factory(db.session)
+        first, second, other = (make.user("reviewer") for _ in range(3))
+        deciding, plain = [], []
+        for _ in range(count):
+            stage = make.submitted_stage()
+            make.sign(first, stage)
+            make.verdicts(second, stage)
+            deciding.append(stage.id)
+            stage = make.submitted_stage()
+            make.verdicts(first, stage)
+            plain.append(stage.id)
+        write_stage = make.submitted_stage()
+        make.verdicts(other, write_stage)
+        fields = {f"v_{c.id}": "meets" for c in write_stage.applicable_criteria()}
+        db.session.commit()
+        out = {"first": first.email, "second": second.email, "other": other.email, "deciding": deciding,
+               "plain": plain, "write_stage": write_stage.id, "fields": fields}
+        db.session.remove()
+        db.engine.dispose()
+    return out
+
+
+def _sign(browser: Browser, stage_id: int, email: str, fields: dict) -> float:
+    data = {**fields, "csrf_token": browser.token(f"/stages/{stage_id}"), "outcome": "approve", "email": email,
+            "password": PASSWORD, "sign": "Sign decision"}
+    t0 = time.perf_counter()
+    status, body = browser.request(f"/stages/{stage_id}/review", data)
+    took = time.perf_counter() - t0
+    assert status == 302, (status, body[:500])
+    return took
+
+
+def _save(browser: Browser, stage_id: int, fields: dict, i: int) -> float:
+    data = {**fields, **{k.replace("v_", "r_"): f"Checked again ({i})." for k in fields},
+            "csrf_token": browser.token(f"/stages/{stage_id}"), "save": "Save verdicts"}
+    t0 = time.perf_counter()
+    status, body = browser.request(f"/stages/{stage_id}/review", data)
+    took = time.perf_counter() - t0
+    assert status == 302, (status, body[:500])
+    return took
+
+
+def _jobs_left(env: dict) -> int:
+    import psycopg
+
+    url = env["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM job WHERE status IN ('pending', 'running')").fetchone()[0]
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+
+def writes(app: Server, env: dict, count: int) -> dict:
+    s = _stages_to_sign(env, count)
+    first, second, other = (Browser(app.url).login(s[k]) for k in ("first", "second", "other"))
+    crit = {k: v for k, v in s["fields"].items()}
+    plain = [_sign(first, sid, s["first"], crit) for sid in s["plain"]]
+    alone = [_save(other, s["write_stage"], crit, i) for i in range(count)]
+    deciding, during = [], []
+    for sid in s["deciding"]:
+        while _jobs_left(env):  # the previous record is issued: each deciding POST on its own
+            time.sleep(0.2)
+        deciding.append(_sign(second, sid, s["second"], crit))
+        i = 0
+        while _jobs_left(env):  # another user's writes while the record renders and is signed
+            during.append(_save(other, s["write_stage"], crit, 1000 + len(during)))
+            i += 1
+    result = {"signoff_not_deciding": _summary(plain), "signoff_deciding": _summary(deciding),
+              "write_alone": _summary(alone), "write_during_render": _summary(during)}
+    for key, row in result.items():
+        print(f"    {key:<22} n={row['n']:<3} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms", flush=True)
+    return result
+
+
+def _summary(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0, "p50_ms": float("nan"), "p95_ms": float("nan")}
+    return {"n": len(values), "p50_ms": round(statistics.median(values) * 1000, 1),
+            "p95_ms": round(_pct(values, 95), 1)}
+
+
+def records_per_minute(env: dict, count: int, log: Path) -> dict:
+    """``count`` decisions committed with their record jobs waiting (no worker running), then two
+    `reviewboard worker` processes (no Redis: each polls the job table) issue them; the elapsed time from
+    their start to the last record, and their memory."""
+    from reviewboard.extensions import db
+    from tests.support.factories import Factory
+
+    app = _app(env, JOBS_MODE="outbox")
+    with app.app_context():
+        make = Factory(db.session)
+        for _ in range(count):
+            stage, second = make.one_signature_short()
+            make.sign(second, stage)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    assert _jobs_left(env) == count
+    with log.open("ab") as out:
+        t0 = time.perf_counter()
+        workers = [subprocess.Popen(["nice", "-n", "5", str(BIN / "reviewboard"), "worker"], env=env, stdout=out,
+                                    stderr=out) for _ in range(2)]
+        peak: dict[int, dict] = {}
+        try:
+            while _jobs_left(env) and time.perf_counter() - t0 < 600:
+                for w in workers:
+                    peak[w.pid] = rss_mb(_child_or_self(w.pid)) or peak.get(w.pid, {})
+                time.sleep(0.25)
+            took = time.perf_counter() - t0
+        finally:
+            for w in workers:
+                w.send_signal(signal.SIGTERM)
+            for w in workers:
+                w.wait(30)
+    first, last = _issued_span(env, count)
+    steady = (count - 2) / (last - first).total_seconds() * 60 if count > 2 and last > first else float("nan")
+    result = {"records": count, "seconds": round(took, 1), "per_minute": round(count / took * 60, 1),
+              "per_minute_warm": round(steady, 1), "job_worker_memory": list(peak.values())}
+    print(f"    {count} records by 2 job workers in {took:.1f} s from their start (cold: fonts, keys): "
+          f"{result['per_minute']} per minute; warm (after each worker's first): {result['per_minute_warm']} per "
+          f"minute; job worker memory {result['job_worker_memory']}", flush=True)
+    return result
+
+
+def _issued_span(env: dict, count: int):
+    """The issue times of the second and the last of the records the workers issued (the first of each of the
+    two workers includes its cold start)."""
+    import psycopg
+
+    url = env["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as conn:
+        times = [r[0] for r in conn.execute("SELECT finished_at FROM job WHERE status = 'done' "
+                                            "ORDER BY finished_at DESC LIMIT %s", (count,))]
+    times.sort()
+    return (times[1], times[-1]) if len(times) > 2 else (times[0], times[0])
+
+
+def _child_or_self(pid: int) -> int:
+    """The process `nice` ran (nice execs: the same pid)."""
+    return pid
+
+
+# --- driver ------------------------------------------------------------------------------------------------
+
+def bench_size(n: int, args, tmp: Path, final: bool) -> dict:
+    from tests.support.databases import create_pg_database, drop_pg_database, postgres_url
+
+    name = f"rb_benchhttp_{n}"
+    saved = OUT / f"http-people-{n}.json"
+    reuse = args.reuse and saved.exists()
+    if not reuse:
+        drop_pg_database(name)
+        create_pg_database(name)
+    url = postgres_url(name)
+    env = _env(tmp, url)
+    log = tmp / f"servers-{n}.log"
+    result: dict = {"projects": n}
+    try:
+        t0 = time.perf_counter()
+        _rb(env, "db", "upgrade")
+        print(f"  migrated in {time.perf_counter() - t0:.1f} s (reviewboard db upgrade)", flush=True)
+        if reuse:
+            people = json.loads(saved.read_text())
+            print(f"  reusing {name} (--reuse)", flush=True)
+        else:
+            people = seed(env, n)
+            if args.keep:
+                OUT.mkdir(exist_ok=True)
+                saved.write_text(json.dumps(people))
+        result["seed_s"] = people["seed_s"]
+        if args.seed_only:
+            return result
+        print("  list queries (median of 3), EXPLAIN ANALYZE:", flush=True)
+        result["queries"] = explain(env, people, n)
+        app = Server("app", free_port(), env, log)
+        try:
+            hello = Server("hello", free_port(), env, log)
+        except BaseException:
+            app.stop()
+            raise
+        try:
+            result["pages"] = load_pages(app, hello, people, args)
+            result["web_worker_memory"] = [rss_mb(p) for p in app.worker_pids()]
+            result["hello_worker_memory"] = [rss_mb(p) for p in hello.worker_pids()]
+            print(f"    web worker memory {result['web_worker_memory']}, hello {result['hello_worker_memory']}",
+                  flush=True)
+            if final and not args.no_writes:
+                print("  writes (sign-off POSTs; a verdict save by another reviewer alone and during a render):",
+                      flush=True)
+                result["writes"] = writes(app, env, args.posts)
+                result["web_worker_memory_after_writes"] = [rss_mb(p) for p in app.worker_pids()]
+        finally:
+            app.stop()
+            hello.stop()
+        if final and not args.no_writes:
+            result["records"] = records_per_minute(env, args.records, log)
+    finally:
+        if not (args.keep or args.reuse):
+            drop_pg_database(name)
+    return result
+
+
+def report(results: list[dict]) -> None:
+    small, large = results[0], results[-1]
+    print("\nPages: req/s, p50 / p99 under load (wrk -c16), ratio to bare Flask (hello) in the same run:")
+    head = "  page                       " + "".join(f"{r['projects']:>38,}" for r in results)
+    print(head)
+    for i, row in enumerate(small["pages"]):
+        cells = []
+        for r in results:
+            p = r["pages"][i]
+            cells.append(f"{p['rps']:7.0f}/s {_f(p['p50_ms']).strip()}/{_f(p['p99_ms']).strip()} ms "
+                         f"1/{1 / max(p['ratio'], 1e-6):.1f}")
+        print(f"  {row['label']:<26} " + "".join(f"{c:>38}" for c in cells))
+    print("\nTargets:")
+    for i, row in enumerate(small["pages"]):
+        goal = 0.5 if "download" in row["label"] else 0.1
+        big = large["pages"][i]
+        flat = big["ratio"] / row["ratio"]
+        met = "met" if big["ratio"] >= goal else "MISSED"
+        print(f"  {row['label']:<26} ratio {big['ratio']:.3f} (goal >= {goal}: {met})"
+              + (f"   {large['projects']:,}/{small['projects']:,}: {flat:.2f} (goal >= 0.9: "
+                 f"{'met' if flat >= 0.9 else 'MISSED'})" if large is not small else ""))
+    if "writes" in large:
+        w = large["writes"]
+        for key in ("signoff_not_deciding", "signoff_deciding"):
+            met = "met" if w[key]["p95_ms"] < 200 else "MISSED"
+            print(f"  {key:<26} p95 {w[key]['p95_ms']:.0f} ms (goal < 200: {met})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", choices=["app", "hello"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default="1000,100000,1000000", help="numbers of projects, comma-separated")
+    parser.add_argument("--seconds", type=float, default=10, help="each wrk run under load")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--deep-page", type=int, default=50)
+    parser.add_argument("--posts", type=int, default=20, help="sign-off POSTs of each kind (largest size)")
+    parser.add_argument("--records", type=int, default=10, help="records issued by the two job workers")
+    parser.add_argument("--no-writes", action="store_true", help="pages only")
+    parser.add_argument("--keep", action="store_true", help="keep the databases (rb_benchhttp_N)")
+    parser.add_argument("--reuse", action="store_true", help="reuse a database kept by --keep (no seeding)")
+    parser.add_argument("--seed-only", action="store_true", help="seed (with --keep) and stop")
+    parser.add_argument("--only", help="run only the pages whose label contains this")
+    parser.add_argument("--quick", action="store_true", help="1,000 projects, 2 s runs, 5 POSTs, 3 records")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return 0
+    from tests.support.databases import postgres_available
+
+    if not postgres_available():
+        print("HTTP benchmark: skipped, PostgreSQL is not reachable (it needs PostgreSQL).")
+        return 0
+    from tests.support.factories import PASSWORD as seeded
+
+    assert seeded == PASSWORD, "bench/http.py: PASSWORD must be the factories' password"
+    ensure_wrk()
+    if args.quick:
+        args.sizes, args.seconds, args.posts, args.records = "1000", 2, 5, 3
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = []
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        _rb(_env(tmp, "sqlite://"), "keys", "init")
+        for n in sizes:
+            print(f"HTTP benchmark with {n:,} projects:", flush=True)
+            results.append(bench_size(n, args, tmp, final=n == sizes[-1]))
+            OUT.mkdir(exist_ok=True)
+            (OUT / "http.json").write_text(json.dumps(results, indent=2))
+    if not args.seed_only:
+        report(results)
+    print(f"Wrote {OUT / 'http.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
