@@ -2,7 +2,7 @@
 from one index; conditions by due date; records newest first
 
 Revision ID: a1c0ffee0013
-Revises: a1c0ffee5ca1
+Revises: a1c0ffee0016
 Create Date: 2026-11-30 01:00:00
 
 The queue lists the stages in review oldest submission first. Reading that order from the submission rounds
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a1c0ffee0013'
-down_revision = 'a1c0ffee5ca1'
+down_revision = 'a1c0ffee0016'
 branch_labels = None
 depends_on = None
 
