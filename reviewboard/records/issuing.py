@@ -15,7 +15,7 @@ from reviewboard.auth.models import User
 from reviewboard.core.errors import Conflict, NotPermitted
 from reviewboard.extensions import db
 from reviewboard.jobs import outbox
-from reviewboard.jobs.models import DONE, FAILED, PENDING, RUNNING, Job
+from reviewboard.jobs.models import DONE, FAILED, Job
 from reviewboard.records import permissions as record_perms
 from reviewboard.records.models import Record
 from reviewboard.records.services import RenderedRecord, next_version, render_record, store_record
@@ -77,10 +77,6 @@ def unfinished_record_jobs(stage: StageReview) -> list[Job]:
         return []
     return list(db.session.scalars(select(Job).where(Job.kind == KIND, Job.key.in_(keys), Job.status != DONE)
                                    .order_by(Job.id)))
-
-
-def record_pending(stage: StageReview) -> bool:
-    return any(job.status in (PENDING, RUNNING) for job in unfinished_record_jobs(stage))
 
 
 def retry_record(actor: User, stage: StageReview) -> list[Job]:
