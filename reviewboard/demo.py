@@ -6,6 +6,7 @@ registered weeks apart, submissions waiting days in the queue, each with its dec
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -22,10 +23,12 @@ from reviewboard.pipelines import services as pipelines
 from reviewboard.pipelines.services import ensure_default_pipeline
 from reviewboard.projects import services as projects
 from reviewboard.projects.models import Project
+from reviewboard.registration import services as registration
 from reviewboard.reviews import lifecycle
 from reviewboard.reviews import permissions as review_perms
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.workflow import Outcome, VerdictValue
+from reviewboard.systems import services as systems
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the local demo only
 
@@ -95,6 +98,9 @@ def seed_demo(echo=print) -> list[User]:
         if created:
             echo(f"imported catalog {catalog.label}")
         pipeline = ensure_default_pipeline()
+    with clock_at(_days_ago(30, now)):  # the whole-lifecycle version came later: older projects keep version 1
+        for later in pipelines.ensure_shipped_versions():
+            echo(f"published pipeline {later.label}")
     if db.session.scalar(select(Project).limit(1)) is not None:
         echo("demo projects already present")
         return list(users.values())
@@ -107,9 +113,14 @@ def seed_demo(echo=print) -> list[User]:
             "purpose": "Suggests an urgency level for incoming patients; nurses decide.",
             "scenario": "Runs beside the triage desk; suggestions are shown with the factors behind them.",
             "model": "Gradient-boosted trees (in-house), v1.4, trained on 2019-2025 triage records",
+            "sector": "health", "public_service": False, "generative_public": False, "user_count": 400,
         }, {**NO, "safety_critical": "yes"})
         design = triage.stages[0]
         _evidence(alice, design, "Use-case brief, impact assessment and oversight design.")
+        systems.add_version(alice, triage, "1.4.0", "First version put to review.", [
+            ("model", "triage-gbt-1.4.onnx", _digest("triage model 1.4")),
+            ("image", "registry.example.org/triage/assistant", _digest("triage image 1.4")),
+            ("dataset", "triage-records-2019-2025.parquet", _digest("triage dataset 2025"))])
     with clock_at(_days_ago(33, now)):
         lifecycle.submit_stage(alice, design, "First submission of the design dossier.", design.version)
     with clock_at(_days_ago(30, now)):
@@ -158,7 +169,56 @@ def seed_demo(echo=print) -> list[User]:
             "scenario": "Cameras at store entrances.",
         }, {**NO, "manipulation": "yes", "remote_biometric_public": "yes"})
     _demo_incidents(users, triage, chatbot, now, echo)
+    lifecycle_pipeline = pipelines.current_version("standard") or pipeline
+    # one lifecycle project only: every decided stage renders a signed record, which the demo's tests pay for
+    _demo_blocked_deployment(users, lifecycle_pipeline, now, echo)
     return list(users.values())
+
+
+def _digest(seed: str) -> str:
+    """A stable stand-in digest for a demo artifact (the demo ships no model files)."""
+    return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
+
+
+def _pass_stage(owner: User, stage, reviewers: list[User], days: float, now: datetime, note: str) -> None:
+    """Evidence, submission and two approvals, a day apart, ``days`` ago."""
+    with clock_at(_days_ago(days, now)):
+        _evidence(owner, stage, note)
+        lifecycle.submit_stage(owner, stage, note, stage.version)
+    for i, reviewer in enumerate(reviewers, start=1):
+        with clock_at(_days_ago(days - i, now)):
+            _review(reviewer, stage, Outcome.APPROVE)
+    db.session.refresh(stage)
+
+
+def _demo_blocked_deployment(users: dict[str, User], pipeline, now: datetime, echo) -> None:
+    """A generative service offered to the public, trained above 10^25 FLOP: Design, R&D and Testing approved,
+    its TC260 filing recorded, the EU notification missing, so Deployment cannot be submitted."""
+    echo("creating 'Public story writer' (standard v2; Deployment blocked by a missing registration filing)…")
+    bob, rita, ravi = users["bob"], users["rita"], users["ravi"]
+    with clock_at(_days_ago(29, now)):
+        writer = projects.create_project(bob, pipeline, {
+            **BASE_FIELDS, "name": "Public story writer",
+            "purpose": "Writes short stories for children on request, in several languages.",
+            "intended_users": "Parents and teachers.", "system_type": "generative", "data_categories": ["anonymous"],
+            "deployment_context": "public", "autonomy_level": "advisory", "scale": "large",
+            "scenario": "A public web site; stories are labelled as generated.",
+            "model": "In-house 70B-parameter language model, v3",
+            "sector": "none", "public_service": True, "generative_public": True, "user_count": 1_200_000,
+            "training_flop": 3.1e25, "parameter_count": 70_000_000_000,
+        }, {**NO, "public_content": "yes"})
+        systems.add_version(bob, writer, "3.0.0", "Model v3 with the children's-content filter.", [
+            ("model", "storywriter-70b-v3.safetensors", _digest("storywriter model v3")),
+            ("image", "registry.example.org/storywriter/api", _digest("storywriter image v3"))])
+    for stage, days in zip(writer.stages[:3], (27, 22, 17), strict=True):
+        _pass_stage(bob, stage, [rita, ravi], days, now, f"{stage.name} dossier for the story writer.")
+    with clock_at(_days_ago(14, now)):
+        registration.add_filing(bob, writer, "TC260-GENAI-FILING", "Cyberspace Administration of China",
+                                "Filing 110108-2026-0042", _days_ago(15, now).date(), "cac-filing-receipt.pdf",
+                                b"%PDF-1.4\n% demo receipt: generative AI service filing 110108-2026-0042\n")
+        deployment = writer.stages[3]
+        _evidence(bob, deployment, "Release gate checklist and labelling samples.")
+    # the EU AI Office notification (EU-AIA-ART52-GPAI-NOTIFICATION) is not filed: Deployment cannot be submitted
 
 
 def _demo_incidents(users: dict[str, User], triage: Project, chatbot: Project, now: datetime, echo) -> None:
@@ -171,7 +231,7 @@ def _demo_incidents(users: dict[str, User], triage: Project, chatbot: Project, n
             "Chest-pain patients given a low urgency", "During the evening shift the assistant suggested urgency 4 "
             "for two patients with chest pain; the triage nurse overrode it after 40 minutes. Both patients had an "
             "acute coronary syndrome.", "serious", _days_ago(4, now).date(), "health", False, 2,
-            "Two patients waited 40 minutes for an ECG."),
+            "Two patients waited 40 minutes for an ECG.", version_id=systems.current_version(triage).id),
             [incidents.Upload("shift-log.md",
                               b"# Evening shift log\n\n19:40 urgency 4 suggested; 20:20 overridden.\n")],
         )

@@ -122,7 +122,13 @@ class CatalogError(ValueError):
 
 def default_catalog_path() -> Path:
     """The catalog file shipped with the package (version 1.0.0)."""
-    return Path(__file__).resolve().parent / "data" / DEFAULT_CATALOG_FILE
+    return shipped_catalog_path(DEFAULT_CATALOG_FILE)
+
+
+def shipped_catalog_path(filename: str) -> Path:
+    """A catalog file shipped with the package (catalogs/data/), such as a later version a shipped pipeline
+    version draws on."""
+    return Path(__file__).resolve().parent / "data" / filename
 
 
 def load_catalog_file(path: str | Path) -> CatalogSpec:

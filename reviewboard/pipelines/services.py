@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from reviewboard.audit.services import record_event
 from reviewboard.catalogs.models import Catalog
-from reviewboard.catalogs.schema import KEY_RE
-from reviewboard.catalogs.services import find_catalog, latest_catalog
+from reviewboard.catalogs.schema import KEY_RE, shipped_catalog_path
+from reviewboard.catalogs.services import find_catalog, import_catalog_file, latest_catalog
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.pipelines import permissions as perms
@@ -38,6 +38,9 @@ log = logging.getLogger("reviewboard.pipelines")
 
 DEFAULT_KEY = "standard"
 SHIPPED_FILES = ("standard.yaml", "generative-ai.yaml", "internal-tool.yaml")  # the first is the default
+# later versions of shipped pipelines: (file, the catalog file it needs, its version number), stored by
+# ensure_shipped_versions()
+SHIPPED_VERSIONS = (("standard-v2.yaml", "rb-tc260-lifecycle-1.2.0.yaml", 2),)
 RESERVED_KEYS = {"new", "import", "drafts"}  # /pipelines/<key> would collide with these pages
 
 
@@ -150,6 +153,26 @@ def ensure_shipped_pipelines(actor=None) -> list[Pipeline]:
         spec = parse_pipeline(text, filename, _lookup_catalog)
         if versions(spec.data["key"]):
             continue
+        created.append(_store(actor, spec.data, "published", source=filename))
+    return created
+
+
+def ensure_shipped_versions(actor=None) -> list[Pipeline]:
+    """Publish each later shipped version (SHIPPED_VERSIONS) whose number the pipeline has not reached yet,
+    importing the catalog version it draws on first. A pipeline a chair has already taken to that version
+    (or has a draft of) is left as it is: its chairs import the file themselves if they want it. Projects
+    keep the version they were registered under. Returns the versions stored."""
+    created = []
+    for filename, catalog_file, wanted in SHIPPED_VERSIONS:
+        text = resources.files("reviewboard.pipelines").joinpath(f"data/{filename}").read_text()
+        import_catalog_file(actor, shipped_catalog_path(catalog_file))
+        spec = parse_pipeline(text, filename, _lookup_catalog)
+        key = spec.data["key"]
+        existing = versions(key)
+        if not existing or existing[0].version >= wanted or draft_of(key) is not None:
+            continue
+        if existing[0].version != wanted - 1:
+            continue  # shipped as the version after the one before it; anything else is a chair's history
         created.append(_store(actor, spec.data, "published", source=filename))
     return created
 

@@ -33,9 +33,10 @@ def can_create_project(user) -> bool:
 
 def can_edit_project(user, project) -> bool:
     """Members edit while the current stage is with them (draft or changes requested), or once every stage
-    has passed: a material change to an approved project then reopens the affected stages (re-review)."""
+    has passed: a material change to an approved project then reopens the affected stages (re-review). A
+    retired system is not edited."""
     stage = project.current_stage
-    return (is_member(user, project) and user.active and stage is not None
+    return (is_member(user, project) and user.active and stage is not None and project.retired_at is None
             and (stage.state in (StageState.DRAFT, StageState.CHANGES_REQUESTED) or stage.passed))
 
 

@@ -67,8 +67,10 @@ def expired_evidence(stage: StageReview, today: date) -> list[Evidence]:
 def sweep(today: date, actor=None) -> SweepResult:
     """Reopen recurring stages whose next review date has come, and criteria whose evidence expired."""
     result = SweepResult()
+    retired = select(Project.id).where(Project.retired_at.is_not(None))  # closed systems recur no more
     due = db.session.scalars(select(StageReview).where(StageReview.state.in_(PASSED_STATES),
-                                                       StageReview.next_review_on <= today)
+                                                       StageReview.next_review_on <= today,
+                                                       StageReview.project_id.not_in(retired))
                              .order_by(StageReview.id)).all()
     for stage in due:
         when = stage.next_review_on.isoformat()
@@ -77,7 +79,8 @@ def sweep(today: date, actor=None) -> SweepResult:
             result.recurring.append(stage)
     expired_ids = select(Evidence.stage_review_id).where(Evidence.expires_on <= today, Evidence.withdrawn.is_(False))
     with_expired = db.session.scalars(select(StageReview).where(StageReview.state.in_(PASSED_STATES),
-                                                                StageReview.id.in_(expired_ids))
+                                                                StageReview.id.in_(expired_ids),
+                                                                StageReview.project_id.not_in(retired))
                                       .order_by(StageReview.id)).all()
     for stage in with_expired:
         expired = expired_evidence(stage, today)

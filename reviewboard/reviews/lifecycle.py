@@ -30,6 +30,7 @@ from reviewboard.rereview.rules import load_rules
 from reviewboard.reviews import resubmission, workflow
 from reviewboard.reviews.models import Condition, StageReview, SubmissionRound
 from reviewboard.reviews.workflow import PASSED_STATES, Action, Facts, Outcome, StageState
+from reviewboard.systems.services import RETIREMENT_STAGE, on_system_retired
 
 log = logging.getLogger("reviewboard.reviews")
 
@@ -138,7 +139,9 @@ def decide_if_quorum(actor: User, stage: StageReview) -> None:
     schedule_next_review(actor, stage)
     if stage.state.decided:
         request_record(actor, stage)
-    if stage.passed:
+    if stage.passed and stage.code == RETIREMENT_STAGE:
+        on_system_retired(actor, stage.project)  # the system is closed: nothing recurs or follows
+    elif stage.passed:
         following = [s for s in stage.project.stages if s.position > stage.position]
         if following and following[0].state == StageState.LOCKED:
             open_stage(actor, following[0])
@@ -175,8 +178,10 @@ def recurrence_months(stage: StageReview) -> int | None:
 
 
 def schedule_next_review(actor, stage: StageReview) -> None:
-    """On a decision: a passed recurring stage gets its next review date (decision date + months)."""
-    months = recurrence_months(stage) if stage.passed and stage.decided_at else None
+    """On a decision: a passed recurring stage gets its next review date (decision date + months); a retired
+    system's stages recur no more."""
+    retired = stage.project.retired_at is not None or (stage.code == RETIREMENT_STAGE and stage.passed)
+    months = recurrence_months(stage) if stage.passed and stage.decided_at and not retired else None
     next_on = add_months(stage.decided_at.date(), months) if months else None
     if next_on == stage.next_review_on:
         return

@@ -27,6 +27,7 @@ __all__ = ["ArtifactInput", "InvalidDigest", "add_version", "current_version", "
 log = logging.getLogger("reviewboard.systems")
 
 LABEL_MAX, NAME_MAX = 80, 255
+RETIREMENT_STAGE = "RET"  # approving the stage with this code retires the system (reviews.lifecycle)
 
 
 @dataclass(frozen=True)
@@ -139,9 +140,9 @@ def add_version(actor, project: Project, label: str, release_notes: str, artifac
 
 
 def on_system_retired(actor, project: Project) -> None:
-    """The Retirement stage was approved: the system is closed (no new version, no new filing). Called once
-    by the stage lifecycle in the deciding transaction; other capabilities (the certificate's revocation)
-    hook in here. Flushes; idempotent."""
+    """The Retirement stage was approved: the system is closed (no new version, filing or edit; its periodic
+    reviews stop). Called by the stage lifecycle in the deciding transaction; other capabilities (the
+    certificate's revocation) hook in here. Flushes; idempotent."""
     if project.retired_at is not None:
         return
     project.retired_at = utcnow()
@@ -149,4 +150,11 @@ def on_system_retired(actor, project: Project) -> None:
     record_event(actor, "system.retired", "project", project.id, before={"retired_at": None},
                  after={"retired_at": iso(project.retired_at),
                         "version": (v.label if (v := current_version(project)) else None)})
+    for stage in project.stages:  # a retired system is reviewed no more
+        if stage.next_review_on is not None:
+            before, stage.next_review_on = stage.next_review_on, None
+            db.session.flush()
+            record_event(actor, "stage.next_review_scheduled", "stage_review", stage.id,
+                         before={"next_review_on": before.isoformat()},
+                         after={"next_review_on": None, "reason": "the system was retired"})
     log.info("project %s: system retired", project.id)

@@ -48,12 +48,28 @@ def test_demo_prints_sign_ins_and_is_idempotent(cli, db_session):
     second = cli("demo")
     assert second.exit_code == 0
     assert "already present" in second.output
-    assert db_session.scalar(select(func.count()).select_from(Record)) == records == 1
+    # Design of the triage assistant, and Design, R&D and Testing of the story writer
+    assert db_session.scalar(select(func.count()).select_from(Record)) == records == 4
     # the demo shows three pipelines at work, one project each at least
     followed = {p.name: p.pipeline.key for p in db_session.scalars(select(Project))}
     assert followed["Customer support chatbot"] == "generative-ai"
     assert followed["Warehouse demand forecast"] == "internal-tool"
     assert followed["Emergency triage assistant"] == "standard"
+    # the system register: versions with artifacts, duties and filings, one missing filing blocking Deployment
+    from reviewboard.registration.services import current_filings, missing_required_filings
+    from reviewboard.reviews.lifecycle import filings_missing
+    from reviewboard.reviews.workflow import StageState
+    from reviewboard.systems.services import current_version
+
+    by_name = {p.name: p for p in db_session.scalars(select(Project))}
+    triage, writer = by_name["Emergency triage assistant"], by_name["Public story writer"]
+    assert current_version(triage).label == "1.4.0" and len(current_version(triage).artifacts) == 3
+    assert triage.pipeline.version == 1 and writer.pipeline.version == 2  # registered before and after v2
+    assert [s.code for s in writer.stages] == ["DES", "DEV", "TST", "DEP", "OPS", "RET"]
+    deployment = writer.stages[3]
+    assert deployment.state == StageState.DRAFT and list(current_filings(writer)) == ["TC260-GENAI-FILING"]
+    assert [d.code for d in missing_required_filings(writer, "DEP")] == ["EU-AIA-ART52-GPAI-NOTIFICATION"]
+    assert "EU-AIA-ART52-GPAI-NOTIFICATION" in filings_missing(deployment)[0]
 
 
 def test_the_demo_history_is_spread_over_past_weeks_and_each_stage_in_review_has_its_due_date(cli, db_session):
