@@ -39,6 +39,7 @@ from reviewboard.records.pack import build_pack, verify_pack
 from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
 from reviewboard.records.services import verify_record_bytes
 from reviewboard.rereview.services import sweep
+from reviewboard.systems.commands import system_cli
 
 
 def _create_app(*_args, **_kwargs):
@@ -79,6 +80,7 @@ def register_cli(app) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(incident_cli)
+    app.cli.add_command(system_cli)
 
 
 # -- users -----------------------------------------------------------------------------------------

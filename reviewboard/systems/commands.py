@@ -1,0 +1,123 @@
+"""`reviewboard system ...`: a system's versions and registration duties from the command line, and adding a
+version from a build job (its artifacts' digests straight from the build)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from reviewboard.auth.services import find_user_by_email
+from reviewboard.core.boundary import transaction
+from reviewboard.core.errors import ServiceError
+from reviewboard.extensions import db
+from reviewboard.projects.models import Project
+from reviewboard.registration import services as registration
+from reviewboard.systems import services
+
+
+@click.group("system", help="AI systems: versions with their artifacts, registration duties and filings.")
+def system_cli():
+    pass
+
+
+def _project(project_id: int) -> Project:
+    project = db.session.get(Project, project_id)
+    if project is None:
+        raise click.ClickException(f"There is no project {project_id}.")
+    return project
+
+
+@system_cli.command("versions")
+@click.argument("project_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per version instead of a table.")
+@with_appcontext
+def system_versions(project_id, as_json):
+    """List the versions of PROJECT_ID's system, newest first, with each artifact's digest."""
+    project = _project(project_id)
+    versions = services.versions_of(project)
+    if as_json:
+        for v in versions:
+            click.echo(json.dumps(services.version_state(v), ensure_ascii=False))
+        return
+    if not versions:
+        click.echo(f"{project.name}: no version yet.")
+        return
+    for v in versions:
+        flag = " (material change)" if v.material_change else ""
+        click.echo(f"{v.label}  {v.created_at:%Y-%m-%d}  {v.created_by.name}{flag}")
+        for a in v.artifacts:
+            click.echo(f"    {a.kind:<8} {a.digest}  {a.name}")
+
+
+@system_cli.command("add-version")
+@click.argument("project_id", type=int)
+@click.argument("label")
+@click.option("--artifact", "artifacts", nargs=3, multiple=True, required=True, metavar="KIND NAME DIGEST",
+              help="An artifact: model, image, dataset or other; its name; its sha256 digest. Repeat for each.")
+@click.option("--notes", default="", help="Release notes.")
+@click.option("--as", "email", required=True, help="The project member adding the version (audited as them).")
+@with_appcontext
+def system_add_version(project_id, label, artifacts, notes, email):
+    """Add version LABEL to PROJECT_ID's system; a malformed digest is refused with its reason (exit 1)."""
+    actor = find_user_by_email(email)
+    if actor is None:
+        raise click.ClickException(f"There is no account {email}.")
+    try:
+        with transaction():
+            version = services.add_version(actor, _project(project_id), label, notes, list(artifacts))
+            label, material = version.label, version.material_change
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Added version {label}" + (" (a material change: stages reopened for re-review)" if material else ""))
+
+
+@system_cli.command("duties")
+@click.argument("project_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="The facts, duties and filings as JSON (as records print them).")
+@with_appcontext
+def system_duties(project_id, as_json):
+    """Print PROJECT_ID's registration duties with their reasons, sources and filings."""
+    state = registration.registration_state(_project(project_id))
+    if as_json:
+        click.echo(json.dumps(state, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Registration duties (ruleset {state['ruleset']}): "
+               + "; ".join(f"{f['fact']}: {f['value']}" for f in state["facts"]))
+    if not state["duties"]:
+        click.echo("No duty applies on these facts.")
+    for duty in state["duties"]:
+        filing = duty["filing"]
+        status = f"filed: {filing['reference']} ({filing['filed_on']})" if filing else "NOT FILED"
+        click.echo(f"{duty['code']}  {status}  [required before {duty['required_before'] or '-'}]")
+        click.echo(f"    {duty['title']} ({duty['authority']})")
+        for reason in duty["reasons"]:
+            click.echo(f"    why: {reason}")
+        click.echo(f"    source: {duty['source']}")
+
+
+@system_cli.command("file")
+@click.argument("project_id", type=int)
+@click.argument("duty_code")
+@click.option("--authority", required=True, help="The authority the filing was made with.")
+@click.option("--reference", required=True, help="The filing or registration number it issued.")
+@click.option("--date", "filed_on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Filed on (YYYY-MM-DD).")
+@click.option("--evidence", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The receipt or confirmation (PDF, image or text; checked like stage evidence).")
+@click.option("--as", "email", required=True, help="The project member recording it (audited as them).")
+@with_appcontext
+def system_file(project_id, duty_code, authority, reference, filed_on, evidence, email):
+    """Record a filing for DUTY_CODE of PROJECT_ID; a refusal names its reason (exit 1)."""
+    actor = find_user_by_email(email)
+    if actor is None:
+        raise click.ClickException(f"There is no account {email}.")
+    try:
+        with transaction():
+            filing = registration.add_filing(actor, _project(project_id), duty_code, authority, reference,
+                                             filed_on.date(), evidence.name, evidence.read_bytes())
+            done = f"Recorded filing {filing.reference} for {filing.duty_code} (SHA-256 {filing.sha256})"
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(done)
