@@ -98,8 +98,11 @@ def _due_by(duty: Duty, stage_code: str) -> bool:
 
 def missing_required_filings(project: Project, stage_code: str) -> list[Duty]:
     """The duties due by ``stage_code`` that have no filing yet (empty: nothing blocks the stage)."""
+    due = [d for d in duties_for(project) if _due_by(d, stage_code)]
+    if not due:  # most stages of most projects: no statement at all
+        return []
     filed = current_filings(project)
-    return [d for d in duties_for(project) if _due_by(d, stage_code) and d.code not in filed]
+    return [d for d in due if d.code not in filed]
 
 
 def missing_filings_reason(missing: list[Duty]) -> str:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 from reviewboard.audit.services import record_event
 from reviewboard.extensions import db
+from reviewboard.projects.models import FACT_FIELDS
 from reviewboard.projects.tiering import TIER_LABELS, questionnaire
+from reviewboard.registration.rules import fact_value_label
 from reviewboard.reviews.models import Verdict
 from reviewboard.reviews.workflow import Outcome
 
@@ -28,6 +30,10 @@ FIELD_LABELS = {
     "data_categories": "Data categories",
     "deployment_context": "Deployment context", "autonomy_level": "Autonomy level", "scale": "Scale",
     "tier": "Risk tier",
+    # registration facts (reviewboard/registration), in a round's snapshot once given
+    "sector": "Sector", "public_service": "Public-facing service",
+    "generative_public": "Generative content for the public", "user_count": "Users",
+    "training_flop": "Training compute", "parameter_count": "Model size",
 }
 
 
@@ -189,6 +195,8 @@ def current_diff(stage) -> RoundDiff | None:
             return "—"
         if key == "tier":
             return TIER_LABELS.get(value, str(value))
+        if key in FACT_FIELDS:
+            return fact_value_label(key, value)
         return qn.answer_label(key, value) if key in ids else show_value(value)
 
     before, after = stage.rounds[-2], stage.rounds[-1]

@@ -184,3 +184,20 @@ def test_request_changes_is_still_possible_while_a_filing_is_missing(make, db_se
     _project, dep, reviewer = in_review_with_a_new_duty(make, db_session)
     make.sign(reviewer, dep, Outcome.REQUEST_CHANGES)
     assert dep.state == StageState.CHANGES_REQUESTED
+
+
+def test_a_resubmission_shows_a_changed_fact_in_words(make, db_session):
+    from reviewboard.reviews.resubmission import current_diff
+
+    project = projects.create_project(make.user("submitter"), pipeline_with(db_session, "DES"), project_fields(),
+                                      dict(NO))
+    stage = project.stages[0]
+    make.evidence(stage)
+    lifecycle.submit_stage(project.owner, stage, "", stage.version)
+    reviewer = make.user("reviewer")
+    declare_no_conflict(reviewer, stage)
+    make.sign(reviewer, stage, Outcome.REQUEST_CHANGES)
+    edit(project, training_flop=2e25)
+    lifecycle.submit_stage(project.owner, stage, "Compute added.", stage.version)
+    changes = {c.label: (c.before, c.after) for c in current_diff(stage).fields}
+    assert changes["Training compute"] == ("—", "2e+25 FLOP")
