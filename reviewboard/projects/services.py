@@ -48,6 +48,8 @@ def _check_facts(fields: dict) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
                                   or not math.isfinite(value) or value < 0):
             raise ServiceError("Give a number of zero or more.", name)
+        if value is not None and name != "training_flop" and value >= 2**63:  # a BIGINT column
+            raise ServiceError("This number is too large to be a count; check it.", name)
     for name in ("public_service", "generative_public"):
         if fields.get(name) not in (None, True, False):
             raise ServiceError("Answer yes or no.", name)

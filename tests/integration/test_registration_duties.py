@@ -68,6 +68,7 @@ def test_a_change_of_facts_that_changes_the_duties_is_audited_and_one_that_does_
 @pytest.mark.parametrize(("facts", "field"), [
     ({"sector": "mars"}, "sector"), ({"training_flop": -1.0}, "training_flop"), ({"user_count": "many"}, "user_count"),
     ({"public_service": "perhaps"}, "public_service"), ({"training_flop": float("nan")}, "training_flop"),
+    ({"parameter_count": 10**20}, "parameter_count"),
 ])
 def test_bad_facts_are_refused_by_field(make, facts, field):
     owner = make.user("submitter")
