@@ -163,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.registration.views import bp as registration_bp
     from reviewboard.reviews.views import bp as reviews_bp
     from reviewboard.systems.views import bp as systems_bp
+    from reviewboard.tokens.views import bp as tokens_bp
 
     for bp in (core_bp, auth_bp, projects_bp, reviews_bp, records_bp, packs_bp, catalogs_bp):
         app.register_blueprint(bp)
@@ -174,6 +175,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(systems_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(tokens_bp)
+
+    from reviewboard import api
+
+    api.init_app(app)
 
     import reviewboard.jobs.models  # noqa: F401  (no blueprint: registers the job outbox's model)
     import reviewboard.notify.models  # noqa: F401  (no blueprint: registers the notice table's model)

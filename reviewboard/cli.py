@@ -25,6 +25,7 @@ from reviewboard.extensions import db
 from reviewboard.incidents.commands import incident_cli
 from reviewboard.jobs.commands import jobs_cli, run_command, worker_command
 from reviewboard.models.base import utcnow
+from reviewboard.tokens.commands import token_cli
 from reviewboard.notify.queued import digests_queued, enqueue_digest
 from reviewboard.notify.services import DigestSender, build_digests, deliver
 from reviewboard.ops.backup import BackupError, backup, restore
@@ -81,6 +82,7 @@ def register_cli(app) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(incident_cli)
     app.cli.add_command(system_cli)
+    app.cli.add_command(token_cli)
 
 
 # -- users -----------------------------------------------------------------------------------------

@@ -1,0 +1,9 @@
+"""Who may read the audit trail through the API (the `reviewboard audit` commands are the operators')."""
+
+from __future__ import annotations
+
+from reviewboard.auth.models import Role
+
+
+def can_read_audit_trail(user) -> bool:
+    return user.is_authenticated and user.active and user.has_role(Role.AUDITOR)

@@ -1,0 +1,37 @@
+"""`reviewboard token create EMAIL --scope read [--expires 30d]`: a token for scripts and for setting up CI."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from reviewboard.auth.services import find_user_by_email
+from reviewboard.core.boundary import transaction
+from reviewboard.core.errors import ServiceError
+from reviewboard.tokens import services
+
+
+@click.group("token", help="Personal access tokens for the API.")
+def token_cli():
+    pass
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--scope", type=click.Choice(["read", "submit", "admin"]), default="read", show_default=True)
+@click.option("--expires", default="30d", show_default=True, help="Lifetime: 12h, 30d, 2w ... (at most 366d).")
+@click.option("--name", default="Created on the command line", show_default=True, help="What uses it.")
+@with_appcontext
+def token_create(email, scope, expires, name):
+    """Print a new token for EMAIL's account once (only its hash is kept)."""
+    try:
+        with transaction():
+            user = find_user_by_email(email)
+            if user is None:
+                raise ServiceError(f"No account with the e-mail address {email}.", "email")
+            created = services.create_token(None, user, name, scope, services.parse_lifetime(expires))
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(created.secret)
+    click.echo(f"(token {created.token.id} for {user.email}, scope {scope}, expires "
+               f"{created.token.expires_at:%Y-%m-%d %H:%M} UTC; it is not shown again)", err=True)
