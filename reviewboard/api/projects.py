@@ -8,7 +8,7 @@ from reviewboard.api.blueprint import api_user, bp, requires
 from reviewboard.api.loading import decode_cursor, load, page
 from reviewboard.api.problems import problem
 from reviewboard.api.schemas import ProjectCreate, ProjectDetail, ProjectInput, ProjectPage, ProjectQuery, TierAnswer
-from reviewboard.core.errors import Conflict, ServiceError
+from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.pipelines.services import active_pipelines
 from reviewboard.projects import permissions as perms
@@ -87,6 +87,8 @@ def get_project(project_id: int):
 @requires(Scope.SUBMIT, 404, 409, 422, 428)
 def update_project(data: dict, project_id: int):
     project = load(Project, project_id, perms.can_view_project)
+    if not perms.can_edit_project(api_user(), project):
+        raise NotPermitted("This project cannot be edited now: its current stage is not with the submitter.")
     if_match = request.headers.get("If-Match")
     if not if_match:
         return problem(428, "Send If-Match with the ETag you read, so that nobody's change is overwritten.",
