@@ -183,3 +183,4 @@ def _register_blueprints(app: Flask) -> None:
 
     import reviewboard.jobs.models  # noqa: F401  (no blueprint: registers the job outbox's model)
     import reviewboard.notify.models  # noqa: F401  (no blueprint: registers the notice table's model)
+    import reviewboard.webhooks.services  # noqa: F401  (its models, and the job handler of deliveries)

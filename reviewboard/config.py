@@ -108,6 +108,9 @@ class Defaults:
     JOB_SWEEP_INTERVAL = timedelta(seconds=30)  # how often `reviewboard worker` looks for lost jobs
     JOB_POLL_INTERVAL = timedelta(seconds=5)  # how often the embedded worker looks (a commit also wakes it)
     JOB_MAX_ATTEMPTS = 5
+    # webhook targets allowed although private or loopback ("host" or "host:port"); public ones need no entry
+    WEBHOOK_ALLOWED_TARGETS: tuple[str, ...] = ()
+    WEBHOOK_MAX_ATTEMPTS = 6  # then the delivery is marked failed; a chair can replay it
     JOB_STUCK_AFTER = timedelta(minutes=10)  # /readyz says "degraded" when a job has waited longer (ops/health.py)
 
 

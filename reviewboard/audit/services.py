@@ -76,6 +76,9 @@ def record_event(actor, action: str, obj_type: str, obj_id: Any, *, before: Any 
     session.add(event)
     session.flush()
     anchors.checkpoint_if_stale(head=seq)
+    from reviewboard.webhooks.services import on_audit_event  # webhooks import this module
+
+    on_audit_event(event)
     log.debug("audit seq=%s action=%s object=%s:%s actor=%s", seq, action, obj_type, obj_id, body["actor_id"])
     return event
 

@@ -8,6 +8,7 @@ here is the person's role and the predicates (the scopes are tested in test_api_
 from __future__ import annotations
 
 import io
+import socket
 
 import pytest
 from sqlalchemy import select
@@ -41,14 +42,29 @@ MATRIX = {
     ("GET", "api.record_data"): ("/records/{record}/data", None, (200, 404, 200, 200, 200)),
     ("GET", "api.audit_events"): ("/audit/events", None, (403, 403, 403, 403, 200)),
     ("GET", "api.audit_verify"): ("/audit/verify", None, (403, 403, 403, 403, 200)),
+    ("GET", "api.list_webhooks"): ("/webhooks", None, (403, 403, 403, 200, 403)),
+    ("POST", "api.create_webhook"): ("/webhooks", "webhook", (403, 403, 403, 201, 403)),
+    ("DELETE", "api.delete_webhook"): ("/webhooks/{webhook}", None, (403, 403, 403, 204, 403)),
+    ("GET", "api.list_deliveries"): ("/webhooks/{webhook}/deliveries", None, (403, 403, 403, 200, 403)),
+    ("POST", "api.replay_delivery"): ("/webhook-deliveries/{delivery}/replay", None, (403, 403, 403, 202, 403)),
 }
 PUBLIC = {("GET", "api.openapi_json"): "/openapi.json", ("GET", "api.docs"): "/docs"}
 
 
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
-def world(app, world_connection) -> dict:
+def world(app, world_connection):
     from reviewboard.tokens.services import create_token
 
+    # webhook targets: a loopback port nobody listens on (a replay's delivery is refused at once)
+    closed_port = _closed_port()
+    allowed = app.config["WEBHOOK_ALLOWED_TARGETS"]
+    app.config["WEBHOOK_ALLOWED_TARGETS"] = (f"127.0.0.1:{closed_port}",)
     with shared_session(app, world_connection) as session:
         make = Factory(session)
         people = {"owner": make.user("submitter"), "other submitter": make.user("submitter"),
@@ -62,6 +78,14 @@ def world(app, world_connection) -> dict:
             make.verdicts(reviewer, decided)
             make.sign(reviewer, decided)
         record = session.scalars(select(Record).where(Record.stage_review_id == decided.id)).first()
+        from reviewboard.webhooks.models import WebhookDelivery
+        from reviewboard.webhooks.services import subscribe
+
+        webhook = subscribe(people["chair"], f"http://127.0.0.1:{closed_port}/hook", ["incident.reported"])
+        delivery = WebhookDelivery(subscription_id=webhook.id, message_id="msg_matrix", event="incident.reported",
+                                   body="{}")
+        session.add(delivery)
+        session.flush()
         tokens = {role: create_token(person, person, "matrix", "admin", None).secret for role, person in people.items()}
         from reviewboard.auth.services import set_active
 
@@ -69,8 +93,9 @@ def world(app, world_connection) -> dict:
         session.commit()
         ids = {"project": stage.project_id, "stage": stage.id, "evidence": stage.evidence[0].id,
                "draft_stage": draft.stages[0].id, "draft_version": draft.stages[0].version,
-               "record": record.id, "criterion": draft.stages[0].applicable_criteria()[0].code}
-        return {"ids": ids, "tokens": tokens}
+               "record": record.id, "webhook": webhook.id, "delivery": delivery.id, "criterion": draft.stages[0].applicable_criteria()[0].code}
+    yield {"ids": ids, "tokens": tokens, "closed port": closed_port}
+    app.config["WEBHOOK_ALLOWED_TARGETS"] = allowed
 
 
 def _call(client, method: str, path: str, body: str | None, world: dict, token: str | None):
@@ -80,6 +105,8 @@ def _call(client, method: str, path: str, body: str | None, world: dict, token: 
     if body == "project":
         kwargs["json"] = project_body()
         headers["If-Match"] = f'"project-{world["ids"]["project"]}-v1"'
+    elif body == "webhook":
+        kwargs["json"] = {"url": f"http://127.0.0.1:{world['closed port']}/other", "events": ["stage.decided"]}
     elif body == "submit":
         kwargs["json"] = {"version": world["ids"]["draft_version"]}
     elif body == "evidence":
