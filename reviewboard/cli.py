@@ -25,7 +25,6 @@ from reviewboard.extensions import db
 from reviewboard.incidents.commands import incident_cli
 from reviewboard.jobs.commands import jobs_cli, run_command, worker_command
 from reviewboard.models.base import utcnow
-from reviewboard.tokens.commands import token_cli
 from reviewboard.notify.queued import digests_queued, enqueue_digest
 from reviewboard.notify.services import DigestSender, build_digests, deliver
 from reviewboard.ops.backup import BackupError, backup, restore
@@ -41,6 +40,7 @@ from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
 from reviewboard.records.services import verify_record_bytes
 from reviewboard.rereview.services import sweep
 from reviewboard.systems.commands import system_cli
+from reviewboard.tokens.commands import token_cli
 
 
 def _create_app(*_args, **_kwargs):

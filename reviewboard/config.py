@@ -62,7 +62,7 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"
-    API_TOKEN_LIMIT = "600 per minute"  # per personal access token, in the same storage as the sign-in limits
+    API_TOKEN_LIMIT = "600 per minute"  # noqa: S105 (a rate, not a secret); per personal access token, in the same storage as the sign-in limits
     # The public verify page: anonymous uploads per address, and their size (a record is tens of KiB; a large
     # file costs seconds of parsing, so it is refused before it is read)
     VERIFY_LIMIT_PER_ADDRESS = "10 per minute"

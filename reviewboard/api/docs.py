@@ -6,7 +6,6 @@ from flask import current_app, jsonify, render_template
 
 from reviewboard.api.blueprint import bp
 
-
 SELF_DESCRIBING = ("/api/v1/openapi.json", "/api/v1/docs")
 
 

@@ -9,8 +9,16 @@ from flask import abort
 
 from reviewboard.api.blueprint import api_user, bp, requires
 from reviewboard.api.loading import load
-from reviewboard.api.schemas import EvidenceFile, EvidenceOut, EvidenceUpload, QueueItem, StageDetail, StageSummary
-from reviewboard.api.schemas import SubmitInput, SubmitOutput
+from reviewboard.api.schemas import (
+    EvidenceFile,
+    EvidenceOut,
+    EvidenceUpload,
+    QueueItem,
+    StageDetail,
+    StageSummary,
+    SubmitInput,
+    SubmitOutput,
+)
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.extensions import db

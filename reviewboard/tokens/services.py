@@ -20,7 +20,7 @@ from reviewboard.tokens.models import AccessToken, Scope
 
 log = logging.getLogger("reviewboard.tokens")
 
-TOKEN_PREFIX = "rbp_"
+TOKEN_PREFIX = "rbp_"  # noqa: S105 (marks a string as a ReviewBoard token; secret scanners match it)
 MAX_LIFETIME_DAYS = 366
 _DURATION = re.compile(r"^(\d{1,4})([dhw])$")
 

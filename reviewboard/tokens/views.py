@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from reviewboard.core.errors import ServiceError
 from reviewboard.auth.forms import ConfirmForm
+from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
 from reviewboard.core.loading import load_or_404
 from reviewboard.tokens import services

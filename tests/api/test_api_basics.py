@@ -132,7 +132,8 @@ def test_invalid_input_is_422_naming_the_field(client, make):
     assert response.get_json()["field"] == "scale"
     response = client.post("/api/v1/projects", json=project_body(name="   "), headers=headers)
     assert response.status_code == 422 and response.get_json()["field"] == "name"
-    response = client.post("/api/v1/projects", data="{not json", headers={**headers, "Content-Type": "application/json"})
+    response = client.post("/api/v1/projects", data="{not json",
+                           headers={**headers, "Content-Type": "application/json"})
     assert response.status_code in (400, 422) and response.mimetype == PROBLEM
     response = client.get("/api/v1/projects?cursor=bogus", headers=headers)
     assert response.status_code == 422 and response.get_json()["field"] == "cursor"

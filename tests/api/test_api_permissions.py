@@ -93,7 +93,8 @@ def world(app, world_connection):
         session.commit()
         ids = {"project": stage.project_id, "stage": stage.id, "evidence": stage.evidence[0].id,
                "draft_stage": draft.stages[0].id, "draft_version": draft.stages[0].version,
-               "record": record.id, "webhook": webhook.id, "delivery": delivery.id, "criterion": draft.stages[0].applicable_criteria()[0].code}
+               "record": record.id, "webhook": webhook.id, "delivery": delivery.id,
+               "criterion": draft.stages[0].applicable_criteria()[0].code}
     yield {"ids": ids, "tokens": tokens, "closed port": closed_port}
     app.config["WEBHOOK_ALLOWED_TARGETS"] = allowed
 

@@ -29,7 +29,8 @@ def test_account_page_creates_shows_once_lists_and_revokes(client, make, db_sess
     assert "CI of triage" in listed.text and secret not in listed.text and token.prefix in listed.text
     api = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/me", headers=api).status_code == 200
-    revoked = client.post(f"/account/tokens/{token.id}/revoke", data={"csrf_token": token_for(client, "/account/tokens")})
+    csrf = token_for(client, "/account/tokens")
+    revoked = client.post(f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf})
     assert revoked.status_code == 302
     assert client.get("/api/v1/me", headers=api).status_code == 401
 
