@@ -672,6 +672,7 @@ def main() -> int:
     if not postgres_available():
         print("HTTP benchmark: skipped, PostgreSQL is not reachable (it needs PostgreSQL).")
         return 0
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out (finally)
     from tests.support.factories import PASSWORD as seeded
 
     assert seeded == PASSWORD, "bench/http.py: PASSWORD must be the factories' password"

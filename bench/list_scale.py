@@ -168,12 +168,13 @@ def _old_count(stmt):
     return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
-def _new_count(stmt, page):
+def _new_count(stmt, page, in_order=False):
     from sqlalchemy import func, select
 
     from reviewboard.core.pagination import COUNT_AHEAD
 
-    return select(func.count()).select_from(stmt.order_by(None).limit((page + COUNT_AHEAD) * PER_PAGE + 1).subquery())
+    window = stmt if in_order else stmt.order_by(None)
+    return select(func.count()).select_from(window.limit((page + COUNT_AHEAD) * PER_PAGE + 1).subquery())
 
 
 def queries(before: bool, reviewer, chair, submitter) -> dict:
@@ -201,7 +202,7 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
                                        AuditEvent.created_at >= utcnow() - timedelta(days=7))
               .order_by(*([] if before else [AuditEvent.created_at.desc()]), AuditEvent.seq.desc()).limit(10))
     return {
-        "queue count": count(queue, 1),
+        "queue count": _old_count(queue) if before else _new_count(queue, 1, in_order=True),
         "queue page 1": queue.limit(PER_PAGE),
         "projects count": count(projects, 1),
         "projects page 1": projects.limit(PER_PAGE),

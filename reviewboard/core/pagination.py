@@ -39,9 +39,13 @@ class Page:
         return self.more or self.page < self.pages
 
 
-def paginate(stmt, page: int, per_page: int, *, scalars: bool = True) -> Page:
+def paginate(stmt, page: int, per_page: int, *, scalars: bool = True, count_in_order: bool = False) -> Page:
+    """``count_in_order``: the bounded count keeps the list's order, for a list read in the order of an index
+    whose other filters are checked row by row (the queue): the count then stops after the rows it needs, where
+    without the order PostgreSQL collects every candidate row first (the queue's count grew with the stages in
+    review)."""
     cap = (page + COUNT_AHEAD) * per_page
-    window = stmt.order_by(None).limit(cap + 1).subquery()
+    window = (stmt if count_in_order else stmt.order_by(None)).limit(cap + 1).subquery()
     counted = db.session.scalar(select(func.count()).select_from(window)) or 0
     more = counted > cap
     total = min(counted, cap)

@@ -302,7 +302,7 @@ def queue():
     if stage_code not in {code for code, _name in stages}:
         stage_code = ""
     stmt = services.queue_query(current_user, stage_code=stage_code, tier=tier, status=status)
-    page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"], scalars=False)
+    page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"], scalars=False, count_in_order=True)
     return render_template("reviews/queue.html", page=page, stage_code=stage_code, tier=tier, status=status,
                            now=utcnow(), tier_labels=TIER_LABELS, stages=stages,
                            tiers=[(t.value, t.label) for t in reversed(Tier)])
