@@ -130,6 +130,8 @@ def _init_extensions(app: Flask, ext) -> None:
         engine = ext.db.engine
         if engine.dialect.name == "sqlite":
             ext.configure_sqlite(engine)
+        elif engine.dialect.name == "postgresql":
+            ext.configure_postgresql(engine)
     ext.migrate.init_app(app, ext.db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
                         compare_type=True)
     ext.csrf.init_app(app)

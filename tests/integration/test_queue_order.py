@@ -29,3 +29,13 @@ def test_a_resubmitted_stage_goes_behind_the_stages_submitted_before_its_new_rou
     assert _queue(db_session, reviewer) == [second.id, first.id]
     rows = {stage: at for stage, at in db_session.execute(reviews.queue_query(reviewer, status="all"))}
     assert rows[first] == first.current_round.submitted_at  # the age the queue shows is the new round's
+
+
+def test_the_apps_postgresql_connections_run_no_parallel_query_workers(db_session, engine_name):
+    """A page's query reads an index and stops: starting parallel workers would cost more than the work."""
+    import pytest
+    from sqlalchemy import text
+
+    if engine_name != "postgresql":
+        pytest.skip("SQLite has no parallel query")
+    assert db_session.execute(text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
