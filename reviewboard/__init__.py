@@ -152,6 +152,7 @@ def _init_extensions(app: Flask, ext) -> None:
 def _register_blueprints(app: Flask) -> None:
     from reviewboard.auth.views import bp as auth_bp
     from reviewboard.catalogs.views import bp as catalogs_bp
+    from reviewboard.certificates.views import bp as certificates_bp
     from reviewboard.comments.views import bp as comments_bp
     from reviewboard.committee.views import bp as committee_bp
     from reviewboard.conditions.views import bp as conditions_bp
@@ -162,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.projects.views import bp as projects_bp
     from reviewboard.records.pack_views import bp as packs_bp
     from reviewboard.records.views import bp as records_bp
+    from reviewboard.register.views import bp as register_bp
     from reviewboard.registration.views import bp as registration_bp
     from reviewboard.reviews.views import bp as reviews_bp
     from reviewboard.systems.views import bp as systems_bp
@@ -178,11 +180,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(incidents_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(register_bp)
 
     from reviewboard import api
 
     api.init_app(app)
 
+    import reviewboard.certificates.issuing  # noqa: F401  (registers the certificate and status-list jobs)
     import reviewboard.jobs.models  # noqa: F401  (no blueprint: registers the job outbox's model)
     import reviewboard.notify.models  # noqa: F401  (no blueprint: registers the notice table's model)
+    import reviewboard.register.models  # noqa: F401  (the register's listings; its blueprint imports them too)
+    import reviewboard.registration.models  # noqa: F401  (registers the filing model)
     import reviewboard.webhooks.services  # noqa: F401  (its models, and the job handler of deliveries)

@@ -17,6 +17,8 @@ from reviewboard.auth.services import create_user
 from reviewboard.catalogs.diff import diff_catalogs
 from reviewboard.catalogs.schema import CatalogError
 from reviewboard.catalogs.services import find_catalog, import_catalog_file
+from reviewboard.certificates import status as certificate_status
+from reviewboard.certificates.commands import cert_cli
 from reviewboard.config import describe_duration, normalise_database_url, parse_duration
 from reviewboard.core.boundary import transaction
 from reviewboard.core.errors import ServiceError
@@ -66,6 +68,8 @@ def main():
 
 
 main.add_command(run_command)  # Flask's, with the embedded job worker
+# on the top-level group too, so that `cert verify` (the deployment gate) runs without building the app
+main.add_command(cert_cli)
 
 
 def register_cli(app) -> None:
@@ -83,6 +87,7 @@ def register_cli(app) -> None:
     app.cli.add_command(incident_cli)
     app.cli.add_command(system_cli)
     app.cli.add_command(token_cli)
+    app.cli.add_command(cert_cli)
 
 
 # -- users -----------------------------------------------------------------------------------------
@@ -471,13 +476,16 @@ def serve_command(info: ScriptInfo, host, port, workers, threads, graceful_timeo
 
 # -- demo ------------------------------------------------------------------------------------------
 @click.command("demo")
+@click.option("--without-certificates", is_flag=True,
+              help="Leave out the three certified systems (their nine records and three certificates take most of "
+                   "the demo's time): the tests of the records use the review demo alone.")
 @with_appcontext
-def demo_command():
+def demo_command(without_certificates):
     """Load idempotent demo data and print the demo sign-ins."""
     if current_app.config["REVIEWBOARD_ENV"] == "production":
         raise click.ClickException("Demo accounts are never created in production.")
     with transaction():
-        users = seed_demo(echo=click.echo)
+        users = seed_demo(echo=click.echo, certificates=not without_certificates)
         checkpoint_if_stale()  # the history is dated in the past: anchor its newest events now, as cron would
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for user in users:
@@ -507,6 +515,8 @@ def _sweep(today) -> None:
         click.echo(f"reopened {stage.project.name} / {stage.name}: evidence expired "
                    f"(criteria {', '.join(codes) if codes else 'all'})")
     click.echo(f"Re-review sweep for {today.isoformat()}: {_counted(result.count, 'stage')} reopened")
+    for cert in certificate_status.sweep(today):
+        click.echo(f"certificate {cert.public_id} ({cert.project.name}): {cert.status}")
 
 
 @click.group("rereview", help="Re-review of approved stages (recurring reviews, expired evidence).")

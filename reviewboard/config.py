@@ -112,6 +112,13 @@ class Defaults:
     WEBHOOK_ALLOWED_TARGETS: tuple[str, ...] = ()
     WEBHOOK_MAX_ATTEMPTS = 6  # then the delivery is marked failed; a chair can replay it
     JOB_STUCK_AFTER = timedelta(minutes=10)  # /readyz says "degraded" when a job has waited longer (ops/health.py)
+    # System certificates (reviewboard/certificates): the daily sweep re-signs the status list when the newest
+    # is older than this, so a deployment gate's --max-age (24h by default) never refuses a list only because
+    # nothing changed
+    STATUS_LIST_REISSUE_AFTER = timedelta(hours=6)
+    # The public register of certified systems (/register); an organisation turns it off with
+    # REVIEWBOARD_PUBLIC_REGISTER=0: the pages answer 404 and no system is listed, whatever chairs chose
+    PUBLIC_REGISTER = True
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

@@ -90,7 +90,7 @@ def _days_ago(days: float, now: datetime) -> datetime:
     return moment.replace(hour=9 + int(days * 7) % 8, minute=int(days * 37) % 60, second=0, microsecond=0)
 
 
-def seed_demo(echo=print) -> list[User]:
+def seed_demo(echo=print, *, certificates: bool = True) -> list[User]:
     now = utcnow()
     with clock_at(_days_ago(42, now)):
         users = _users(echo)
@@ -172,6 +172,8 @@ def seed_demo(echo=print) -> list[User]:
     lifecycle_pipeline = pipelines.current_version("standard") or pipeline
     # one lifecycle project only: every decided stage renders a signed record, which the demo's tests pay for
     _demo_blocked_deployment(users, lifecycle_pipeline, now, echo)
+    if certificates:
+        seed_certificates(users, now, echo)
     return list(users.values())
 
 
@@ -243,3 +245,87 @@ def _demo_incidents(users: dict[str, User], triage: Project, chatbot: Project, n
         incidents.assess(chen, minor, "Stale page in the retrieval index.", "minor", None, False)
     with clock_at(_days_ago(12, now)):
         incidents.close(chen, minor, "Retrieval index rebuilt nightly; the three customers were contacted.")
+
+
+# -- system certificates (reviewboard/certificates): one valid, one suspended, one revoked -------------------
+
+CERTIFIED_FIELDS = {**BASE_FIELDS, "data_categories": ["personal"], "autonomy_level": "advisory",
+                    "scale": "organisation"}
+
+
+def _certify(users, pipeline, name: str, purpose: str, digest_seed: str, decided_days_ago: int, now: datetime,
+             conditions_due_in: int | None = None):
+    """A medium-tier internal tool with a version, taken through Design, Testing and Deployment (one signature
+    decides each stage of the internal-tool pipeline): the record job issues its certificate."""
+    alice, rita, ravi = users["alice"], users["rita"], users["ravi"]
+    start = decided_days_ago + 9
+    with clock_at(_days_ago(start, now)):
+        project = projects.create_project(alice, pipeline, {
+            **CERTIFIED_FIELDS, "name": name, "purpose": purpose,
+            "scenario": "Used by staff inside the organisation; every output is checked by a person.",
+            "model": "Fine-tuned open-weights model, v2.1",
+        }, NO)
+        systems.add_version(alice, project, "2.1.0", "First release for deployment.", [
+            ("model", f"{digest_seed}-model.safetensors", _digest(f"{digest_seed} model 2.1.0")),
+            ("image", f"registry.example.org/{digest_seed}", _digest(f"{digest_seed} image 2.1.0"))])
+    db.session.refresh(project)
+    for offset, stage in zip((8, 4, 0), project.stages, strict=False):
+        with clock_at(_days_ago(decided_days_ago + offset + 1, now)):
+            _evidence(alice, stage, "Documentation for the stage.")
+            lifecycle.submit_stage(alice, stage, "", stage.version)
+        with clock_at(_days_ago(decided_days_ago + offset, now)):
+            conditions = None
+            if stage.code == "DEP" and conditions_due_in is not None:
+                due = (utcnow() + timedelta(days=conditions_due_in)).date()
+                conditions = [reviews.ConditionEntry("Report the first month's override rate to the committee.",
+                                                     alice.id, due)]
+            _review(rita if offset else ravi, stage,
+                    Outcome.APPROVE_WITH_CONDITIONS if conditions else Outcome.APPROVE, conditions)
+    return project
+
+
+def seed_certificates(users, now: datetime, echo=print) -> None:
+    """Three certified systems: one valid and on the public register, one suspended (a condition of its
+    Deployment approval is overdue), one revoked by a chair."""
+    from flask import current_app
+
+    pipeline = pipelines.current_version("internal-tool") or ensure_default_pipeline()
+    chen = users["chen"]
+    # the demo revokes and lists what it certifies, in this transaction: the records and certificates are made
+    # here (the jobs' own steps, run at once) rather than by a worker after the commit
+    mode = current_app.config["JOBS_MODE"]
+    current_app.config["JOBS_MODE"] = "inline"
+    try:
+        _seed_certificates(users, pipeline, chen, now, echo)
+    finally:
+        current_app.config["JOBS_MODE"] = mode
+
+
+def _seed_certificates(users, pipeline, chen, now: datetime, echo) -> None:
+    from reviewboard.certificates import status as certificate_status
+    from reviewboard.certificates.services import latest_certificate
+    from reviewboard.register.services import set_listing
+
+    echo("creating 'Radiology report summariser' (certified, on the public register)…")
+    valid = _certify(users, pipeline, "Radiology report summariser",
+                     "Drafts a plain-language summary of radiology reports for the referring doctor.", "rads", 22, now)
+    with clock_at(_days_ago(18, now)):
+        set_listing(chen, valid, True, "Drafts plain-language summaries of radiology reports; a radiologist "
+                                       "checks every summary before it is sent.")
+    echo("creating 'Rota planning assistant' (certified, suspended: a condition is overdue)…")
+    suspended = _certify(users, pipeline, "Rota planning assistant",
+                         "Proposes nurse rotas from staffing rules and requests.", "rota", 25, now,
+                         conditions_due_in=10)
+    with clock_at(_days_ago(14, now)):
+        set_listing(chen, suspended, True, "Proposes staff rotas; planners review and publish them.")
+    echo("creating 'Discharge letter drafter' (certified, then revoked by a chair)…")
+    revoked = _certify(users, pipeline, "Discharge letter drafter",
+                       "Drafts discharge letters from the patient record.", "dlet", 16, now)
+    with clock_at(_days_ago(3, now)):
+        certificate_status.revoke(chen, latest_certificate(revoked),
+                                  "Deployed to a second hospital outside the scope that was approved.")
+    certificate_status.sweep(utcnow().date())  # the overdue condition suspends the second certificate
+    for project in (valid, suspended, revoked):
+        cert = latest_certificate(project)
+        echo(f"  certificate {cert.public_id}: {project.name}, {cert.status}" if cert else
+             f"  no certificate for {project.name}")

@@ -16,6 +16,7 @@ from reviewboard.audit.models import AuditEvent
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import Role, User
 from reviewboard.catalogs.models import Criterion
+from reviewboard.certificates import status as certificate_status
 from reviewboard.conditions import permissions as perms
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
@@ -94,6 +95,7 @@ def close(actor: User, condition: Condition, note: str) -> Condition:
     record_event(actor, "condition.closed", "condition", condition.id, before=before,
                  after={**_state(condition), "closed_at": iso(condition.closed_at)}, reason=note)
     log.info("condition %s closed by %s", condition.id, actor.id)
+    certificate_status.refresh_project(actor, condition.stage_review.project)  # an overdue one no longer suspends
     return condition
 
 
@@ -112,6 +114,7 @@ def reopen(actor: User, condition: Condition, note: str) -> Condition:
     record_event(actor, "condition.reopened", "condition", condition.id, before=before, after=_state(condition),
                  reason=note)
     log.info("condition %s reopened by %s", condition.id, actor.id)
+    certificate_status.refresh_project(actor, condition.stage_review.project)  # overdue again: suspends
     return condition
 
 

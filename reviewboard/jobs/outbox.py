@@ -157,13 +157,16 @@ def run_job(job_id: int) -> str:
                 _finish(job_id)
                 db.session.commit()
                 log.info("job %s done: %s %s", job_id, kind, payload)
+                dispatch_committed()  # follow-on jobs its store step enqueued (a record's certificate)
                 return "done"
             except IntegrityError:
                 db.session.rollback()
+                forget_uncommitted()
                 log.info("job %s: the same work was stored by another worker; checking it", job_id)
         raise RuntimeError("the job's work conflicts with stored work twice")
     except Exception as exc:  # noqa: BLE001 - recorded on the row; the sweeper retries it
         db.session.rollback()
+        forget_uncommitted()
         return _failed(job_id, exc)
 
 

@@ -58,7 +58,10 @@ def _prepare(payload: dict) -> RenderedRecord | None:
 def _store(payload: dict, rendered: RenderedRecord) -> None:
     stage = db.session.get(StageReview, payload["stage_review_id"])
     actor = db.session.get(User, payload["actor_id"]) if payload.get("actor_id") else None
-    store_record(actor, stage, rendered, payload["round"])
+    record = store_record(actor, stage, rendered, payload["round"])
+    from reviewboard.certificates.issuing import after_record_stored  # certificates import records
+
+    after_record_stored(actor, record)
 
 
 outbox.handler(KIND, _prepare, _store)

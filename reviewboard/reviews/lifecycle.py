@@ -15,6 +15,7 @@ from datetime import date
 
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import User
+from reviewboard.certificates import status as certificate_status
 from reviewboard.committee import services as committee
 from reviewboard.conditions.services import has_overdue_before
 from reviewboard.core.errors import Conflict, NotPermitted
@@ -145,6 +146,8 @@ def decide_if_quorum(actor: User, stage: StageReview) -> None:
         following = [s for s in stage.project.stages if s.position > stage.position]
         if following and following[0].state == StageState.LOCKED:
             open_stage(actor, following[0])
+    if stage.state.decided:  # a rejection revokes the project's certificates; an approval may end a suspension
+        certificate_status.refresh_project(actor, stage.project)
 
 
 def _create_conditions(stage: StageReview, round_) -> None:
@@ -215,4 +218,5 @@ def reopen_stage(actor, stage: StageReview, *, trigger: str, reason: str, codes:
                         "project_id": stage.project_id, "stage": stage.name, **(details or {})},
                  reason=reason)
     log.info("stage %s reopened (%s): %s", stage.id, trigger, reason)
+    certificate_status.refresh_project(actor, stage.project)  # a certified stage reopened suspends its certificate
     return True

@@ -158,3 +158,6 @@ def on_system_retired(actor, project: Project) -> None:
                          before={"next_review_on": before.isoformat()},
                          after={"next_review_on": None, "reason": "the system was retired"})
     log.info("project %s: system retired", project.id)
+    from reviewboard.certificates.status import refresh_project  # certificates read the system register
+
+    refresh_project(actor, project)  # a retired system's certificates are revoked

@@ -23,6 +23,7 @@ from reviewboard.reviews.services import ConditionEntry
 from reviewboard.reviews.workflow import Outcome
 from tests.conftest import shared_session
 from tests.functional.test_pipeline_pages import PIPELINE_POSTS
+from tests.support.certificates import certified
 from tests.support.factories import Factory
 from tests.support.http import login
 
@@ -78,6 +79,16 @@ ROUTES = {
     "filing form": "/projects/{project}/duties/TC260-GENAI-FILING/filing",
     "filing download": "/filings/{filing}",
     "api tokens": "/account/tokens",
+    "certificates list": "/certificates",
+    "certificate page": "/certificates/{certificate}",
+    "certificate envelope": "/certificates/{certificate}.intoto.json",
+    "certificate pdf": "/certificates/{certificate}.pdf",
+    "certificate status page": "/c/{certificate_public}",
+    "certificate badge": "/c/{certificate_public}/badge.svg",
+    "certificate status list": "/certificates/status-list.json",
+    "public register": "/register",
+    "public register feed": "/register.json",
+    "register listing": "/projects/{project}/register",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -137,6 +148,18 @@ EXPECTED = {
     "filing download": (200, 404, 200, 200, 200),
     # each person's own tokens (tests/api/test_tokens.py)
     "api tokens": (200, 200, 200, 200, 200),
+    # system certificates (tests/functional/test_certificate_pages.py): whoever may see the project
+    "certificates list": (200, 200, 200, 200, 200),
+    "certificate page": (200, 404, 200, 200, 200),
+    "certificate envelope": (200, 404, 200, 200, 200),
+    "certificate pdf": (200, 404, 200, 200, 200),
+    # public: what a QR code, a badge or a deployment gate opens (no name of an unlisted system)
+    "certificate status page": (200, 200, 200, 200, 200),
+    "certificate badge": (200, 200, 200, 200, 200),
+    "certificate status list": (200, 200, 200, 200, 200),
+    "public register": (200, 200, 200, 200, 200),
+    "public register feed": (200, 200, 200, 200, 200),
+    "register listing": (403, 404, 403, 200, 403),  # chairs list a system on the register
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -149,7 +172,8 @@ UNCLASSIFIED_OK = {
     "auth.login": "the public sign-in page (rate limits and CSRF tested elsewhere)",
 }
 ROLES = ("anonymous", *SIGNED_IN, "deactivated")
-PUBLIC = {"verify", "seal certificate", "liveness probe", "readiness probe"}
+PUBLIC = {"verify", "seal certificate", "liveness probe", "readiness probe", "certificate status page",
+          "certificate badge", "certificate status list", "public register", "public register feed"}
 
 
 def expected_status(role: str, route: str) -> int:
@@ -186,13 +210,15 @@ def world(app, world_connection) -> dict:
         draft = new_pipeline_version(make.user("chair"), "standard")
         incident = report_incident(owner, stage.project, Report(
             "Alarm missed", "The alarm was not shown.", "major", utcnow().date()), [Upload("log.md", b"# Evidence\n")])
+        _, certificate, _ = certified(make, project=make.project(owner=owner, name=f"{OWN_PROJECT} III"))
         session.commit()
         ids = {"project": stage.project.id, "stage": stage.id, "evidence": stage.evidence[0].id,
                "catalog": session.scalars(select(Catalog).limit(1)).one().id, "record": record.id,
                "condition": decided.conditions[0].id, "draft": draft.id, "draft_stage": draft.stages[0].id,
                "decided project": decided.project.id, "decided stage": decided.id, "incident": incident.id,
                "incident_evidence": incident.evidence[0].id,
-               "filing": filing.id}
+               "filing": filing.id, "certificate": certificate.id,
+               "certificate_public": certificate.public_id}
         return {"ids": ids, "people": {role: person.email for role, person in people.items()},
                 "record pdf": record.pdf}
 
@@ -261,7 +287,8 @@ def test_every_route_is_classified(app):
 
     adapter = app.url_map.bind("localhost")
     ids = dict(project=1, stage=1, record=1, evidence=1, catalog=1, condition=1, draft=1, draft_stage=1, incident=1,
-               incident_evidence=1, filing=1)
+               incident_evidence=1, filing=1, certificate=1,
+               certificate_public="RBC-000001-1")
     matrix = {adapter.match(path.format(**ids))[0] for path in ROUTES.values()}
     posts = {"auth.login", "auth.logout", "projects.create", "projects.edit", "reviews.add_evidence",
              "reviews.withdraw_evidence", "reviews.submit", "reviews.review", "reviews.assign",
@@ -274,7 +301,8 @@ def test_every_route_is_classified(app):
              "incidents.report", "incidents.assess", "incidents.authority_report", "incidents.close",
              "incidents.add_evidence", "registration.file_duty",
              "reviews.retry_record",  # chairs only: tests/functional/test_record_jobs.py
-             "tokens.index", "tokens.revoke"}  # CSRF: tests/api/test_tokens.py
+             "tokens.index", "tokens.revoke",  # CSRF: tests/api/test_tokens.py
+             "certificates.revoke", "register.listing"}
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []
