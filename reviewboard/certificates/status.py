@@ -7,8 +7,8 @@ stored, so that every change is a moment with its audit event and a new signed s
   after the certificate was issued, the system retired); final.
 - expired: its ``valid_until`` date has passed; final.
 - suspended: a *suspension provider* names a cause (a condition overdue, a stage reopened for re-review
-  after a material change, a periodic re-review overdue; other packages add theirs, e.g. an open serious
-  incident); back to valid when every cause is gone.
+  after a material change, a periodic re-review overdue, an open serious incident, from
+  reviewboard.incidents.suspension); back to valid when every cause is gone.
 - valid otherwise.
 
 Providers are the seam for other capabilities: ``register_suspension_provider(fn)`` where
@@ -32,6 +32,7 @@ from sqlalchemy import select
 from reviewboard.audit.services import record_event
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
+from reviewboard.incidents.suspension import serious_incident_open
 from reviewboard.models.base import iso, utcnow
 from reviewboard.reviews.workflow import PASSED_STATES, StageState
 
@@ -83,7 +84,8 @@ def retired(cert: Certificate, today: date) -> list[str]:
     return [f"The system was retired on {at.date().isoformat()}"] if at is not None else []
 
 
-SUSPENSION_PROVIDERS: list[Provider] = [condition_overdue, reopened_for_rereview, rereview_overdue]
+SUSPENSION_PROVIDERS: list[Provider] = [condition_overdue, reopened_for_rereview, rereview_overdue,
+                                        serious_incident_open]
 REVOCATION_PROVIDERS: list[Provider] = [rejected_later, retired]
 
 

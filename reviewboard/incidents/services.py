@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from reviewboard.audit.models import AuditEvent
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import User
+from reviewboard.certificates import status as certificate_status
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.core.errors_web import size_label
 from reviewboard.core.limits import LONG_TEXT, SHORT_TEXT
@@ -180,6 +181,7 @@ def report_incident(actor: User, project: Project, report: Report, uploads: list
     log.info("incident %s reported on project %s (%s) by %s", incident.id, project.id, severity, actor.id)
     if is_serious(incident):
         apply_serious_effects(actor, incident)
+    certificate_status.refresh_project(actor, project)  # an open serious incident suspends the certificates
     return incident
 
 
@@ -239,6 +241,7 @@ def assess(actor: User, incident: Incident, note: str, severity: str, category: 
     log.info("incident %s under assessment by %s", incident.id, actor.id)
     if is_serious(incident) and not was_serious:
         apply_serious_effects(actor, incident)
+    certificate_status.refresh_project(actor, incident.project)  # found serious (or no longer serious)
     return incident
 
 
@@ -287,6 +290,7 @@ def close(actor: User, incident: Incident, resolution: str) -> Incident:
                  after={**_state(incident), "closed_at": iso(incident.closed_at), "serious": is_serious(incident)},
                  reason=resolution)
     log.info("incident %s closed by %s", incident.id, actor.id)
+    certificate_status.refresh_project(actor, incident.project)  # no longer a cause of suspension
     return incident
 
 

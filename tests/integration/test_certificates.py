@@ -248,21 +248,29 @@ def test_a_worker_issues_the_certificate_after_the_deployment_record(make, db_se
 def test_the_predicate_carries_the_registration_duties_and_their_filings(make, db_session):
     from datetime import date
 
-    from reviewboard.registration.models import Filing
+    from reviewboard.registration.services import add_filing
 
     project = make.project()
-    # as reviewboard.registration stores its evaluation; a filing for one of the two duties
-    project.registration_duties = {"ruleset": "1.0.0", "duties": [
-        {"code": "EU-AIA-ART49", "reasons": ["Annex III area: employment"]},
-        {"code": "TC260-FILING", "reasons": ["Generative service offered to the public"]}]}
-    db_session.add(Filing(project_id=project.id, duty_code="EU-AIA-ART49", authority="EU database (Art. 71)",
-                          reference="EUDB-2026-00042", filed_on=date(2026, 11, 2), filename="receipt.pdf",
-                          content_type="application/pdf", size=3, sha256="0" * 64, data=b"pdf",
-                          created_by_id=project.owner_id))
+    project.generative_public = True  # a fact raising the TC260 filing of a public generative service
     db_session.flush()
+    add_filing(project.owner, project, "TC260-GENAI-FILING", "Provincial cyberspace office", "GD-2026-0042",
+               date(2026, 11, 2), "receipt.md", b"# Filing receipt\n")
     _, cert, _ = certified(make, project=project)
-    assert services.statement_of(cert)["predicate"]["registration"] == [
-        {"code": "EU-AIA-ART49", "title": "EU-AIA-ART49", "reasons": ["Annex III area: employment"],
-         "filing": {"authority": "EU database (Art. 71)", "reference": "EUDB-2026-00042", "date": "2026-11-02"}},
-        {"code": "TC260-FILING", "title": "TC260-FILING", "reasons": ["Generative service offered to the public"],
-         "filing": None}]
+    [duty] = services.statement_of(cert)["predicate"]["registration"]
+    assert duty["code"] == "TC260-GENAI-FILING"
+    assert duty["title"] == "File the generative AI service offered to the public"
+    assert duty["reasons"] and duty["filing"] == {"authority": "Provincial cyberspace office",
+                                                  "reference": "GD-2026-0042", "date": "2026-11-02"}
+
+
+def test_an_open_serious_incident_suspends_the_certificate(make, seal):
+    from reviewboard.incidents.services import Report, report_incident
+
+    project, cert, _ = certified(make)
+    report_incident(project.owner, project, Report("Alarm missed", "The alarm was not shown to the nurse.",
+                                                   "serious", utcnow().date(), category="health",
+                                                   version_id=cert.version_id))
+    assert cert.status == "suspended"
+    assert any(r.startswith("Serious incident") and "is open: Alarm missed" in r for r in cert.status_reasons)
+    with pytest.raises(gate.Refused, match="is suspended"):
+        gate_check(cert, seal)
