@@ -75,6 +75,9 @@ def read_source(source: str, what: str) -> bytes:
         try:
             with urllib.request.urlopen(source, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - http(s) only
                 data = response.read(MAX_DOCUMENT_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            raise Refused(f"could not fetch the {what} from {source}: HTTP {exc.code} {exc.reason}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise Refused(f"could not fetch the {what} from {source}: {getattr(exc, 'reason', exc)}") from None
     else:

@@ -284,3 +284,29 @@ def test_the_gate_imports_neither_the_pdf_renderer_nor_the_database_layer():
              "print(sorted(m for m in ('weasyprint', 'sqlalchemy', 'pyhanko', 'reviewboard.cli') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_the_status_list_is_fetched_from_its_url(org, files, tmp_path):
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    cert, listing = files
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        data = gate.read_source(f"{url}/{listing.name}", "status list")
+        assert str(gate.check(cert.read_bytes(), f"sha256:{DIGEST}", data, [org.cert])).startswith("OK")
+        with pytest.raises(gate.Refused, match="could not fetch the status list from .*: HTTP 404"):
+            gate.read_source(f"{url}/missing.json", "status list")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
