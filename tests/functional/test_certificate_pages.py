@@ -91,6 +91,11 @@ def test_a_chair_lists_a_system_and_the_register_shows_it(client, make, db_sessi
     chair = make.user("chair")
     login(client, chair)
     token = token_for(client, f"/projects/{project.id}/register")
+    assert client.post(f"/projects/{project.id}/register", data={"public_description": "x", "list_system": "1"}
+                       ).status_code == 400  # no CSRF token
+    too_long = client.post(f"/projects/{project.id}/register", data={"csrf_token": token, "list_system": "1",
+                                                                      "public_description": "x" * 2001})
+    assert too_long.status_code == 422
     refused = client.post(f"/projects/{project.id}/register", data={"csrf_token": token, "public_description": "",
                                                                      "list_system": "1"})
     assert refused.status_code == 422 and "Write the description the public will read" in refused.get_data(as_text=True)
