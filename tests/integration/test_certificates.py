@@ -274,3 +274,20 @@ def test_an_open_serious_incident_suspends_the_certificate(make, seal):
     assert any(r.startswith("Serious incident") and "is open: Alarm missed" in r for r in cert.status_reasons)
     with pytest.raises(gate.Refused, match="is suspended"):
         gate_check(cert, seal)
+
+
+def test_approving_retirement_revokes_the_certificate(make, db_session):
+    """The whole lifecycle (standard pipeline v2): Deployment certifies, Operation's approval keeps it valid,
+    Retirement's approval retires the system and revokes its certificate."""
+    from reviewboard.pipelines.services import ensure_shipped_versions
+
+    [v2] = ensure_shipped_versions()
+    project = make.project(pipeline=v2)
+    assert [s.code for s in project.stages][-2:] == ["OPS", "RET"]
+    project, cert, reviewers = certified(make, project=project)
+    operation, retirement = project.stages[-2:]
+    pass_stage(make, operation, reviewers)
+    assert cert.status == "valid"
+    pass_stage(make, retirement, reviewers)
+    assert cert.status == "revoked" and cert.status_reasons[0].startswith("The system was retired on")
+    assert statuslist.entries()[cert.public_id]["status"] == "revoked"
