@@ -150,6 +150,7 @@ def _init_extensions(app: Flask, ext) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from reviewboard.audit.views import bp as audit_bp
     from reviewboard.auth.views import bp as auth_bp
     from reviewboard.catalogs.views import bp as catalogs_bp
     from reviewboard.certificates.views import bp as certificates_bp
@@ -182,6 +183,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tokens_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(register_bp)
+    app.register_blueprint(audit_bp)
 
     from reviewboard import api
 

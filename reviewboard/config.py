@@ -40,6 +40,11 @@ class Defaults:
     # Uploads: evidence up to 20 MiB (documented limit; 413 page above it)
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     PER_PAGE = 20
+    # The audit trail page (/audit): events per keyset page; the longest trail "Verify the chain" checks within a
+    # request (longer: `reviewboard audit verify` on the server); the most events one CSV export holds
+    AUDIT_PER_PAGE = 50
+    AUDIT_VERIFY_WEB_MAX = 200_000
+    AUDIT_EXPORT_MAX_ROWS = 50_000
     BOOTSTRAP_SERVE_LOCAL = True
     # Signing key and certificate; relative paths are inside the instance folder
     SIGNING_KEY_PATH = "keys/signing-key.pem"

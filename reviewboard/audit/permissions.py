@@ -7,3 +7,8 @@ from reviewboard.auth.models import Role
 
 def can_read_audit_trail(user) -> bool:
     return user.is_authenticated and user.active and user.has_role(Role.AUDITOR)
+
+
+def can_view_audit_trail(user) -> bool:
+    """The audit trail in the browser (/audit): auditors and committee chairs read, verify and export it."""
+    return user.is_authenticated and user.active and (user.has_role(Role.AUDITOR) or user.has_role(Role.CHAIR))

@@ -89,6 +89,7 @@ ROUTES = {
     "public register": "/register",
     "public register feed": "/register.json",
     "register listing": "/projects/{project}/register",
+    "audit trail": "/audit",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -160,6 +161,8 @@ EXPECTED = {
     "public register": (200, 200, 200, 200, 200),
     "public register feed": (200, 200, 200, 200, 200),
     "register listing": (403, 404, 403, 200, 403),  # chairs list a system on the register
+    # auditors and chairs read, verify and export it (tests/functional/test_audit_pages.py)
+    "audit trail": (403, 403, 403, 200, 200),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -302,7 +305,8 @@ def test_every_route_is_classified(app):
              "incidents.add_evidence", "registration.file_duty",
              "reviews.retry_record",  # chairs only: tests/functional/test_record_jobs.py
              "tokens.index", "tokens.revoke",  # CSRF: tests/api/test_tokens.py
-             "certificates.revoke", "register.listing"}
+             "certificates.revoke", "register.listing",
+             "audit.verify", "audit.export"}  # CSRF and access: tests/functional/test_audit_pages.py
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []
