@@ -401,3 +401,55 @@ def test_the_signed_record_prints_and_embeds_the_incidents(make, db_session, tmp
     for words in ("Incidents reported on this system", "Alarm shown to the wrong ward",
                   "Routing table rebuilt nightly.", "incident.closed"):
         assert words in flat, words
+
+
+def test_a_serious_incident_suspends_the_certificate_and_closing_it_lifts_that_cause(make, db_session, monkeypatch):
+    """Through the certificate status's seam: reported serious -> suspended with the incident as the cause; a
+    chair who finds it was not serious lifts it; serious again, then closed -> valid again. (The rules here
+    reopen no stage: with the shipped rules the reopened Deployment keeps it suspended until re-approved, which
+    the next test shows.)"""
+    from reviewboard.certificates.models import Certificate
+    from tests.support.certificates import certified
+
+    shipped = incident_rules.load_rules()
+    monkeypatch.setattr(incidents, "load_rules", lambda: dataclasses.replace(shipped, reopens=()))
+    project, cert, _ = certified(make)
+    assert cert.status == "valid"
+    chair = make.user("chair")
+    incident = incidents.report_incident(project.owner, project, _report(
+        severity="serious", category="health", version_id=cert.version_id))
+    assert cert.status == "suspended"
+    assert [r for r in cert.status_reasons if r.startswith(f"Serious incident {incident.id} is open")]
+    incidents.assess(chair, incident, "No harm came of it.", "major", None, False)
+    assert (cert.status, cert.status_reasons) == ("valid", [])
+    serious = incidents.report_incident(project.owner, project, _report(
+        severity="serious", category="death", version_id=cert.version_id))
+    assert cert.status == "suspended"
+    incidents.record_authority_report(project.owner, serious, "Market surveillance authority", "MSA-3",
+                                      utcnow().date())
+    assert cert.status == "suspended"  # reported is not closed
+    incidents.close(chair, serious, "Model withdrawn and retrained; families informed.")
+    assert (cert.status, cert.status_reasons) == ("valid", [])
+    changes = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate.status_changed",
+                                                          AuditEvent.object_id == str(cert.id))
+                                 .order_by(AuditEvent.seq)).all()
+    assert [json.loads(e.payload)["after"]["status"] for e in changes] == ["suspended", "valid", "suspended",
+                                                                          "valid"]
+    assert db_session.get(Certificate, cert.id).status == "valid"
+
+
+def test_with_the_shipped_rules_the_reopened_deployment_keeps_the_certificate_suspended_after_closure(make):
+    from tests.support.certificates import certified
+
+    project, cert, _ = certified(make)
+    incident = incidents.report_incident(project.owner, project, _report(
+        severity="serious", category="health", version_id=cert.version_id))
+    deployment = next(s for s in project.stages if s.code == "DEP")
+    assert deployment.state == StageState.DRAFT  # the rules reopen Deployment
+    assert cert.status == "suspended" and len(cert.status_reasons) == 2
+    chair = make.user("chair")
+    incidents.record_authority_report(project.owner, incident, "MSA", "MSA-4", utcnow().date())
+    incidents.close(chair, incident, "Retrained.")
+    assert cert.status == "suspended"
+    assert not [r for r in cert.status_reasons if r.startswith("Serious incident")]
+    assert [r for r in cert.status_reasons if "Deployment" in r]  # waits for the re-review
