@@ -34,11 +34,11 @@ PROBLEM_STATUSES = (400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429)
 
 
 def requires(scope: Scope, *problems: int):
-    """Mark a view with the token scope it needs and document its problem answers (401, 403, 429 always)."""
+    """Mark a view with the token scope it needs and document its problem answers (400, 401, 403, 429 always)."""
 
     def decorate(view):
         view.api_scope = scope
-        statuses = sorted({401, 403, 429, *problems})
+        statuses = sorted({400, 401, 403, 429, *problems})
         return bp.doc(responses={str(s): f"Problem{s}" for s in statuses},
                       security=[{"bearerAuth": [scope.value]}])(view)
 
