@@ -64,7 +64,7 @@ api = ReviewBoardApi()
 
 
 def init_app(app: Flask) -> None:
-    from reviewboard.api import audit, docs, projects, records, stages, webhooks  # noqa: F401  (routes)
+    from reviewboard.api import audit, docs, projects, records, register, stages, webhooks  # noqa: F401  (routes)
     from reviewboard.api.blueprint import bp, token_rate_key
     from reviewboard.extensions import csrf, limiter
 

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import io
 import socket
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from reviewboard.incidents.services import Report, Upload, report_incident
+from reviewboard.models.base import utcnow
 from reviewboard.records.models import Record
+from reviewboard.reviews.services import ConditionEntry
+from reviewboard.reviews.workflow import Outcome
 from tests.api.helpers import project_body
 from tests.conftest import shared_session
 from tests.support.factories import Factory
@@ -42,6 +47,13 @@ MATRIX = {
     ("GET", "api.record_data"): ("/records/{record}/data", None, (200, 404, 200, 200, 200)),
     ("GET", "api.audit_events"): ("/audit/events", None, (403, 403, 403, 403, 200)),
     ("GET", "api.audit_verify"): ("/audit/verify", None, (403, 403, 403, 403, 200)),
+    ("GET", "api.list_versions"): ("/projects/{project}/versions", None, (200, 404, 200, 200, 200)),
+    ("POST", "api.add_version"): ("/projects/{project}/versions", "version", (201, 404, 403, 403, 403)),
+    ("GET", "api.list_conditions"): ("/conditions", None, (200, 200, 200, 200, 200)),
+    ("GET", "api.get_condition"): ("/conditions/{condition}", None, (200, 404, 200, 200, 200)),
+    ("POST", "api.respond_condition"): ("/conditions/{condition}/response", "condition", (200, 404, 403, 403, 403)),
+    ("GET", "api.list_incidents"): ("/projects/{project}/incidents", None, (200, 404, 200, 200, 200)),
+    ("GET", "api.get_incident"): ("/incidents/{incident}", None, (200, 404, 200, 200, 200)),
     ("GET", "api.list_webhooks"): ("/webhooks", None, (403, 403, 403, 200, 403)),
     ("POST", "api.create_webhook"): ("/webhooks", "webhook", (403, 403, 403, 201, 403)),
     ("DELETE", "api.delete_webhook"): ("/webhooks/{webhook}", None, (403, 403, 403, 204, 403)),
@@ -74,9 +86,13 @@ def world(app, world_connection):
         draft = make.project(people["owner"])
         make.evidence(draft.stages[0])
         decided = make.submitted_stage(owner=people["owner"])
-        for reviewer in make.reviewers(decided.quorum):
+        due = utcnow().date() + timedelta(days=30)
+        for i, reviewer in enumerate(make.reviewers(decided.quorum)):
             make.verdicts(reviewer, decided)
-            make.sign(reviewer, decided)
+            make.sign(reviewer, decided, Outcome.APPROVE_WITH_CONDITIONS, conditions=[
+                ConditionEntry(f"Publish the model card {i}", people["owner"].id, due)])
+        incident = report_incident(people["owner"], stage.project, Report(
+            "Alarm missed", "The alarm was not shown.", "major", utcnow().date()), [Upload("log.md", b"# Log\n")])
         record = session.scalars(select(Record).where(Record.stage_review_id == decided.id)).first()
         from reviewboard.webhooks.models import WebhookDelivery
         from reviewboard.webhooks.services import subscribe
@@ -94,6 +110,8 @@ def world(app, world_connection):
         ids = {"project": stage.project_id, "stage": stage.id, "evidence": stage.evidence[0].id,
                "draft_stage": draft.stages[0].id, "draft_version": draft.stages[0].version,
                "record": record.id, "webhook": webhook.id, "delivery": delivery.id,
+               "condition": decided.conditions[0].id, "incident": incident.id,
+               "decided_criterion": decided.applicable_criteria()[0].code,
                "criterion": draft.stages[0].applicable_criteria()[0].code}
     yield {"ids": ids, "tokens": tokens, "closed port": closed_port}
     app.config["WEBHOOK_ALLOWED_TARGETS"] = allowed
@@ -108,6 +126,12 @@ def _call(client, method: str, path: str, body: str | None, world: dict, token: 
         headers["If-Match"] = f'"project-{world["ids"]["project"]}-v1"'
     elif body == "webhook":
         kwargs["json"] = {"url": f"http://127.0.0.1:{world['closed port']}/other", "events": ["stage.decided"]}
+    elif body == "version":
+        kwargs["json"] = {"label": "9.9.9", "artifacts": [{"kind": "model", "name": "triage.onnx",
+                                                           "digest": "sha256:" + "ab" * 32}]}
+    elif body == "condition":
+        kwargs["data"] = {"note": "Published.", "criterion": world["ids"]["decided_criterion"],
+                          "file": (io.BytesIO(b"# Model card\n"), "card.md")}
     elif body == "submit":
         kwargs["json"] = {"version": world["ids"]["draft_version"]}
     elif body == "evidence":
