@@ -78,6 +78,11 @@ def init_app(app: Flask) -> None:
                                                           "description": "A personal access token (rbp_...)"}}},
     })
     api.init_app(app)
+    from reviewboard.core.errors_web import MAX_ROW_ID, RowIdConverter
+
+    # row ids as the routes take them (<int:...> is bounded to the INTEGER column's range)
+    api.register_converter(RowIdConverter, lambda _converter: {"type": "integer", "minimum": 0,
+                                                               "maximum": MAX_ROW_ID})
     # cookies never authenticate the API (see blueprint), so a forged cross-site form gains nothing here
     csrf.exempt(bp)
     limiter.limit(lambda: app.config["API_TOKEN_LIMIT"], key_func=token_rate_key)(bp)

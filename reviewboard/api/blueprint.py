@@ -14,7 +14,7 @@ import logging
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from reviewboard.api.problems import field_errors, problem
 from reviewboard.core.errors import ServiceError
@@ -103,6 +103,9 @@ def _stale(_exc):
 @bp.errorhandler(HTTPException)
 def answer_http_error(exc: HTTPException):
     status = exc.code or 500
+    if status == 405 and not _path_exists():
+        # an id out of range matches no rule, yet werkzeug may answer 405 for it: it names nothing, so 404
+        return problem(404)
     data = getattr(exc, "data", None) or {}
     if status == 422 and data.get("messages"):
         errors = field_errors(data["messages"])
@@ -117,6 +120,16 @@ def answer_http_error(exc: HTTPException):
     if status == 405 and exc.get_response().headers.get("Allow"):
         response.headers["Allow"] = exc.get_response().headers["Allow"]
     return response
+
+
+def _path_exists() -> bool:
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(method="GET")
+    except NotFound:
+        return False
+    except HTTPException:
+        return True
+    return True
 
 
 @bp.errorhandler(Exception)

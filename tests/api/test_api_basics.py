@@ -217,5 +217,7 @@ def test_queue_records_and_audit(client, make):
 def test_unknown_api_path_and_method_are_problems(client, make):
     headers = bearer(make.user("submitter"))
     assert client.get("/api/v1/projects/999999", headers=headers).status_code == 404
+    out_of_range = client.put("/api/v1/projects/99999999999", headers=headers)
+    assert out_of_range.status_code == 404 and out_of_range.mimetype == PROBLEM
     response = client.delete("/api/v1/projects", headers=headers)
     assert response.status_code == 405 and response.mimetype == PROBLEM
