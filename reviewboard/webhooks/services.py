@@ -32,10 +32,12 @@ from reviewboard.webhooks.targets import check_target
 
 log = logging.getLogger("reviewboard.webhooks")
 
-EVENTS = ("stage.submitted", "stage.decided", "record.issued", "incident.reported")
+EVENTS = ("stage.submitted", "stage.decided", "record.issued", "incident.reported", "certificate.issued",
+          "certificate.status_changed")
 ACTION_EVENTS = {"stage.submitted": "stage.submitted", "stage.resubmitted": "stage.submitted",
                  "stage.decided": "stage.decided", "record.issued": "record.issued",
-                 "incident.reported": "incident.reported"}
+                 "incident.reported": "incident.reported", "certificate.issued": "certificate.issued",
+                 "certificate.status_changed": "certificate.status_changed"}
 JOB_KIND = "webhook.deliver"
 MAX_ATTEMPTS = 6
 TIMEOUT_SECONDS = 10

@@ -21,6 +21,7 @@ from reviewboard.reviews.services import ConditionEntry
 from reviewboard.reviews.workflow import Outcome
 from tests.api.helpers import project_body
 from tests.conftest import shared_session
+from tests.support.certificates import certified
 from tests.support.factories import Factory
 
 ROLES = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -54,6 +55,10 @@ MATRIX = {
     ("POST", "api.respond_condition"): ("/conditions/{condition}/response", "condition", (200, 404, 403, 403, 403)),
     ("GET", "api.list_incidents"): ("/projects/{project}/incidents", None, (200, 404, 200, 200, 200)),
     ("GET", "api.get_incident"): ("/incidents/{incident}", None, (200, 404, 200, 200, 200)),
+    ("GET", "api.list_certificates"): ("/certificates", None, (200, 200, 200, 200, 200)),
+    ("GET", "api.get_certificate"): ("/certificates/{certificate}", None, (200, 404, 200, 200, 200)),
+    ("GET", "api.certificate_envelope"): ("/certificates/{certificate}/envelope", None, (200, 404, 200, 200, 200)),
+    ("GET", "api.certificate_pdf"): ("/certificates/{certificate}/pdf", None, (200, 404, 200, 200, 200)),
     ("GET", "api.list_webhooks"): ("/webhooks", None, (403, 403, 403, 200, 403)),
     ("POST", "api.create_webhook"): ("/webhooks", "webhook", (403, 403, 403, 201, 403)),
     ("DELETE", "api.delete_webhook"): ("/webhooks/{webhook}", None, (403, 403, 403, 204, 403)),
@@ -91,6 +96,7 @@ def world(app, world_connection):
             make.verdicts(reviewer, decided)
             make.sign(reviewer, decided, Outcome.APPROVE_WITH_CONDITIONS, conditions=[
                 ConditionEntry(f"Publish the model card {i}", people["owner"].id, due)])
+        _project, certificate, _reviewers = certified(make, owner=people["owner"])
         incident = report_incident(people["owner"], stage.project, Report(
             "Alarm missed", "The alarm was not shown.", "major", utcnow().date()), [Upload("log.md", b"# Log\n")])
         record = session.scalars(select(Record).where(Record.stage_review_id == decided.id)).first()
@@ -110,7 +116,7 @@ def world(app, world_connection):
         ids = {"project": stage.project_id, "stage": stage.id, "evidence": stage.evidence[0].id,
                "draft_stage": draft.stages[0].id, "draft_version": draft.stages[0].version,
                "record": record.id, "webhook": webhook.id, "delivery": delivery.id,
-               "condition": decided.conditions[0].id, "incident": incident.id,
+               "condition": decided.conditions[0].id, "certificate": certificate.id, "incident": incident.id,
                "decided_criterion": decided.applicable_criteria()[0].code,
                "criterion": draft.stages[0].applicable_criteria()[0].code}
     yield {"ids": ids, "tokens": tokens, "closed port": closed_port}
