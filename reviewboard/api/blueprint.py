@@ -14,6 +14,7 @@ import logging
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 from sqlalchemy.orm.exc import StaleDataError
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, NotFound
 
 from reviewboard.api.problems import field_errors, problem
@@ -26,7 +27,18 @@ from reviewboard.tokens.models import Scope
 log = logging.getLogger("reviewboard.api")
 security_log = logging.getLogger("reviewboard.security")
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1", description="ReviewBoard API, version 1")
+class _StrictParser(FlaskParser):
+    """Query and form fields the API does not know are refused (422, naming them), as unknown JSON fields are:
+    a mistyped filter must not silently list everything."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = _StrictParser()
+
+
+bp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="ReviewBoard API, version 1")
 
 PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}
 # the documented answers for refused requests (components "Problem401" ...); see api.init_app

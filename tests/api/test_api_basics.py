@@ -137,6 +137,8 @@ def test_invalid_input_is_422_naming_the_field(client, make):
     assert response.status_code in (400, 422) and response.mimetype == PROBLEM
     response = client.get("/api/v1/projects?cursor=bogus", headers=headers)
     assert response.status_code == 422 and response.get_json()["field"] == "cursor"
+    response = client.get("/api/v1/projects?teir=high", headers=headers)  # a mistyped filter
+    assert response.status_code == 422 and response.get_json()["field"] == "teir"
     response = client.get("/api/v1/projects?limit=0", headers=headers)
     assert response.status_code == 422 and response.get_json()["field"] == "limit"
 
