@@ -90,6 +90,7 @@ ROUTES = {
     "public register feed": "/register.json",
     "register listing": "/projects/{project}/register",
     "audit trail": "/audit",
+    "ai inventory": "/inventory",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -163,6 +164,8 @@ EXPECTED = {
     "register listing": (403, 404, 403, 200, 403),  # chairs list a system on the register
     # auditors and chairs read, verify and export it (tests/functional/test_audit_pages.py)
     "audit trail": (403, 403, 403, 200, 200),
+    # each sees the systems they may see (tests/functional/test_inventory_page.py)
+    "ai inventory": (200, 200, 200, 200, 200),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from

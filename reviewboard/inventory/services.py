@@ -1,0 +1,107 @@
+"""The inventory's rows: the visible projects filtered and sorted in SQL and paged; the per-row facts (last
+decision, conditions, duties, certificate) read for one page only, in a few statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, exists, func, select
+
+from reviewboard.certificates.services import latest_certificate
+from reviewboard.extensions import db
+from reviewboard.pipelines.models import Pipeline
+from reviewboard.pipelines.services import pipeline_keys
+from reviewboard.projects.models import Project
+from reviewboard.projects.permissions import visible_projects_query
+from reviewboard.projects.services import listed
+from reviewboard.projects.tiering import Tier
+from reviewboard.registration.services import duties_for
+from reviewboard.reviews.models import Condition, StageReview
+from reviewboard.reviews.workflow import StageState
+
+SORTS = ("name", "tier", "updated", "next_review")
+TIERS = [t.value for t in Tier]
+STATES = [s.value for s in StageState if s != StageState.LOCKED]
+
+
+@dataclass(frozen=True)
+class InventoryFilter:
+    q: str = ""
+    tier: str = ""
+    pipeline: str = ""  # a pipeline's key: every version of it
+    state: str = ""  # a stage of the system is in this state
+    sort: str = "updated"
+    desc: bool = True
+
+    def args(self, **override) -> dict:
+        values = {"q": self.q, "tier": self.tier, "pipeline": self.pipeline, "state": self.state,
+                  "sort": self.sort, "dir": "desc" if self.desc else "asc"}
+        values.update(override)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def parse_filter(args) -> InventoryFilter:
+    """Filters from query arguments; anything unknown falls back to its default (never an error page)."""
+    q = " ".join((args.get("q") or "").replace("\x00", "").split())[:100]
+    tier = args.get("tier") if args.get("tier") in TIERS else ""
+    state = args.get("state") if args.get("state") in STATES else ""
+    pipeline = (args.get("pipeline") or "").strip()
+    pipeline = pipeline if pipeline in pipeline_keys() else ""
+    sort = args.get("sort") if args.get("sort") in SORTS else "updated"
+    desc = args.get("dir", "desc" if sort in ("updated",) else "asc") == "desc"
+    return InventoryFilter(q, tier, pipeline, state, sort, desc)
+
+
+def _next_review():
+    return (select(func.min(StageReview.next_review_on)).where(StageReview.project_id == Project.id)
+            .correlate(Project).scalar_subquery())
+
+
+def inventory_query(user, f: InventoryFilter):
+    stmt = visible_projects_query(user, f.q).order_by(None)
+    if f.tier:
+        stmt = stmt.where(Project.tier == f.tier)
+    if f.pipeline:
+        stmt = stmt.where(Project.pipeline_id.in_(select(Pipeline.id).where(Pipeline.key == f.pipeline)))
+    if f.state:
+        stmt = stmt.where(exists().where(StageReview.project_id == Project.id,
+                                         StageReview.state == StageState(f.state)))
+    key = {"name": func.lower(Project.name),
+           "tier": case({t: i for i, t in enumerate(TIERS)}, value=Project.tier),
+           "updated": Project.updated_at,
+           "next_review": _next_review()}[f.sort]
+    key = key.desc() if f.desc else key.asc()
+    if f.sort == "next_review":
+        key = key.nulls_last()
+    return listed(stmt.order_by(key, Project.id.desc() if f.desc else Project.id.asc()))
+
+
+@dataclass
+class Row:
+    project: Project
+    last_decision: StageReview | None
+    open_conditions: int = 0
+    overdue_conditions: int = 0
+    duties: list = field(default_factory=list)
+    certificate: object = None
+
+
+def rows_for(projects: list[Project], today: date) -> list[Row]:
+    ids = [p.id for p in projects]
+    counts: dict[int, tuple[int, int]] = {}
+    if ids:
+        overdue = func.sum(case((Condition.due_date < today, 1), else_=0))
+        for project_id, n_open, n_overdue in db.session.execute(
+                select(StageReview.project_id, func.count(Condition.id), overdue)
+                .join(Condition, Condition.stage_review_id == StageReview.id)
+                .where(StageReview.project_id.in_(ids), Condition.status != "closed")
+                .group_by(StageReview.project_id)):
+            counts[project_id] = (n_open, int(n_overdue or 0))
+    rows = []
+    for p in projects:
+        decided = [s for s in p.stages if s.decided_at is not None]
+        n_open, n_overdue = counts.get(p.id, (0, 0))
+        rows.append(Row(p, max(decided, key=lambda s: s.decided_at, default=None), n_open, n_overdue,
+                        duties_for(p), latest_certificate(p)))
+    return rows
