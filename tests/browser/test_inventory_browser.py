@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def test_a_chair_searches_and_sorts_the_inventory(live_server, new_page, shot, viewport):
     owner = live_server.add_user("Pat Project", "submitter")
     chair = live_server.add_user("Cleo Chair", "chair")
-    name = "Regional hospital emergency-department triage-priority assistant for night shifts"
+    name = "Regional ambulance-dispatch emergency-department load-forecasting assistant (inventory)"
     high_risk_project(live_server, owner, name=name)
 
     page = new_page(viewport=viewport)
