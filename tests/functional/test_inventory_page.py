@@ -67,3 +67,65 @@ def test_filters_sorting_and_bad_input(client, make, db_session):
         assert response.status_code == 200, query
     tiers = _names(client.get("/inventory?tier=low&q=eta").get_data(as_text=True))
     assert set(tiers) <= set(by_name)
+
+
+def _export(client, fmt: str, **filters):
+    from tests.support.http import post_form
+
+    return post_form(client, "/inventory", f"/inventory/export.{fmt}", filters)
+
+
+def test_csv_export_has_the_filtered_systems_formula_safe_and_is_audited(client, make, db_session):
+    import csv
+    import io
+
+    from sqlalchemy import select
+
+    from reviewboard.audit.models import AuditEvent
+
+    make.project(name='=HYPERLINK("http://evil.test","x")')
+    make.project(name="Iota Plain")
+    chair = make.user("chair")
+    db_session.commit()
+    login(client, chair)
+    response = _export(client, "csv", q="hyperlink")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[0][0] == "System" and len(rows) == 2
+    assert rows[1][0] == "'=HYPERLINK(\"http://evil.test\",\"x\")"
+    event = db_session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+    assert event.action == "inventory.exported" and event.actor_id == chair.id
+    assert '"q":"hyperlink"' in event.payload and '"rows":1' in event.payload
+
+
+def test_xlsx_export_writes_text_never_a_formula(client, make, db_session):
+    import io
+    import zipfile
+
+    make.project(name="=1+1 Kappa")
+    db_session.commit()
+    login(client, make.user("auditor"))
+    response = _export(client, "xlsx", q="kappa")
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert "<f>" not in sheet and "=1+1 Kappa" in strings
+
+
+def test_a_submitter_exports_only_their_own_systems(client, make, db_session):
+    mine = make.project(name="Lambda Mine")
+    make.project(name="Lambda Theirs")
+    db_session.commit()
+    login(client, mine.owner)
+    body = _export(client, "csv", q="lambda").get_data().decode("utf-8-sig")
+    assert "Lambda Mine" in body and "Lambda Theirs" not in body
+
+
+def test_export_needs_csrf_and_a_known_format(client, make):
+    login(client, make.user("chair"))
+    assert client.post("/inventory/export.csv").status_code == 400
+    from tests.support.http import post_form
+
+    assert post_form(client, "/inventory", "/inventory/export.pdf", {}).status_code == 404

@@ -309,7 +309,8 @@ def test_every_route_is_classified(app):
              "reviews.retry_record",  # chairs only: tests/functional/test_record_jobs.py
              "tokens.index", "tokens.revoke",  # CSRF: tests/api/test_tokens.py
              "certificates.revoke", "register.listing",
-             "audit.verify", "audit.export"}  # CSRF and access: tests/functional/test_audit_pages.py
+             "audit.verify", "audit.export",  # CSRF and access: tests/functional/test_audit_pages.py
+             "inventory.export"}  # CSRF and what each sees: tests/functional/test_inventory_page.py
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []
