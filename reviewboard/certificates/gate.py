@@ -209,6 +209,10 @@ def check(envelope_data: bytes, subject: str, status_list_data: bytes, trusted: 
     status = entry.get("status")
     if status != "valid":
         since = f" since {entry['since']}" if entry.get("since") else ""
+        newer = entry.get("superseded_by")
+        if isinstance(newer, str) and newer:
+            raise Refused(f"certificate {cert_id} is {status}{since}: superseded by certificate {newer}, "
+                          f"verify with that one (status list #{serial})")
         raise Refused(f"certificate {cert_id} is {status}{since} (status list #{serial})")
     return Passed(str(cert_id), str((predicate.get("system") or {}).get("name")),
                   str((predicate.get("version") or {}).get("label")), until.isoformat(), serial)

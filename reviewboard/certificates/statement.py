@@ -3,7 +3,8 @@
 Subject: the version's artifacts ({name, digest: {sha256}}). Predicate (:data:`PREDICATE_TYPE`): the system,
 version and tier, its registration duties with their filing references, each certified stage's outcome with
 its record id and record file SHA-256, the open conditions with their due dates, issued_at, valid_until (the
-next re-review date) and the issuer. Built from the database in the job that issues the certificate.
+next re-review date) and the issuer; a renewal (an approved Operation review) also names the certificate
+it supersedes. Built from the database in the job that issues the certificate.
 """
 
 from __future__ import annotations
@@ -77,10 +78,12 @@ def open_conditions(stages) -> list[dict]:
 
 
 def build_statement(*, cert_public_id: str, project, version, artifacts, duties: list[dict], stages, dep_record,
-                    issued_at, until: date, seal_der: bytes) -> dict:
-    return {
+                    issued_at, until: date, seal_der: bytes, subject: list | None = None,
+                    supersedes: str | None = None) -> dict:
+    """``subject`` and ``supersedes`` are a renewal's: the previous certificate's subjects and its id."""
+    body = {
         "_type": STATEMENT_TYPE,
-        "subject": subjects(artifacts),
+        "subject": subject if subject is not None else subjects(artifacts),
         "predicateType": PREDICATE_TYPE,
         "predicate": {
             "certificate_id": cert_public_id,
@@ -97,3 +100,6 @@ def build_statement(*, cert_public_id: str, project, version, artifacts, duties:
                        "status_url": status_url(cert_public_id), "status_list_url": status_list_url()},
         },
     }
+    if supersedes is not None:
+        body["predicate"]["supersedes"] = supersedes
+    return body

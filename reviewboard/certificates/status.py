@@ -4,7 +4,8 @@ The status is derived from the facts (the project's stages, conditions, dates, a
 stored, so that every change is a moment with its audit event and a new signed status list. The order:
 
 - revoked: a chair revoked it (with a reason), or a *revocation provider* names a cause (a stage rejected
-  after the certificate was issued, the system retired); final.
+  after the certificate was issued, the system retired), or a renewal superseded it (:func:`supersede`: an
+  approved Operation review issued a newer certificate for the same subjects); final.
 - expired: its ``valid_until`` date has passed; final.
 - suspended: a *suspension provider* names a cause (a condition overdue, a stage reopened for re-review
   after a material change, a periodic re-review overdue, an open serious incident, from
@@ -43,6 +44,9 @@ log = logging.getLogger("reviewboard.certificates")
 Provider = Callable[[Certificate, date], list[str]]
 
 DEPLOYMENT_CODE = "DEP"
+OPERATION_CODE = "OPS"  # its approval (the periodic review) renews the certificate
+# the first reason of a superseded certificate; the status list reads the newer id from it (superseded_by)
+SUPERSEDED_BY = "Superseded by certificate "
 
 
 # -- the causes ------------------------------------------------------------------------------------------
@@ -151,6 +155,24 @@ def refresh_status(actor, cert: Certificate, today: date | None = None) -> bool:
         return False
     _apply(actor, cert, status, reasons)
     return True
+
+
+def supersede(actor, old: Certificate, new: Certificate, stage_name: str) -> bool:
+    """A renewal: ``new`` replaces ``old``, which is revoked as superseded (flushes, audits, asks for a new
+    status list). Returns False when ``old`` is already revoked or expired (it stays so)."""
+    if old.status in FINAL_STATUSES:
+        return False
+    _apply(actor, old, REVOKED, [f"{SUPERSEDED_BY}{new.public_id} (renewed after {stage_name} was approved)"],
+           reason=f"superseded by certificate {new.public_id}")
+    return True
+
+
+def superseded_by(status_value: str, reasons: list | None) -> str | None:
+    """The id of the certificate that superseded a revoked one, or None (read by the status list)."""
+    first = (reasons or [""])[0]
+    if status_value != REVOKED or not isinstance(first, str) or not first.startswith(SUPERSEDED_BY):
+        return None
+    return first[len(SUPERSEDED_BY):].split(" ", 1)[0]
 
 
 def live_certificates(project_id: int) -> list[Certificate]:

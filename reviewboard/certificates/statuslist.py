@@ -40,9 +40,20 @@ def request_status_list(key: str) -> None:
 
 
 def entries() -> dict:
-    rows = db.session.execute(select(Certificate.public_id, Certificate.status, Certificate.status_changed_at)
-                              .order_by(Certificate.id))
-    return {public_id: {"status": status, "since": iso(since)} for public_id, status, since in rows}
+    """Each certificate's status and since when; a superseded one also names its successor (superseded_by),
+    so that a gate handed the old certificate says which one to use."""
+    from .status import superseded_by
+
+    rows = db.session.execute(select(Certificate.public_id, Certificate.status, Certificate.status_changed_at,
+                                     Certificate.status_reasons).order_by(Certificate.id))
+    listed = {}
+    for public_id, status, since, reasons in rows:
+        entry = {"status": status, "since": iso(since)}
+        newer = superseded_by(status, reasons)
+        if newer:
+            entry["superseded_by"] = newer
+        listed[public_id] = entry
+    return listed
 
 
 def _entries_sha256(listed: dict) -> str:

@@ -277,8 +277,9 @@ def test_an_open_serious_incident_suspends_the_certificate(make, seal):
 
 
 def test_approving_retirement_revokes_the_certificate(make, db_session):
-    """The whole lifecycle (standard pipeline v2): Deployment certifies, Operation's approval keeps it valid,
-    Retirement's approval retires the system and revokes its certificate."""
+    """The whole lifecycle (standard pipeline v2): Deployment certifies, Operation's approval renews it (the
+    renewal supersedes it; tests/integration/test_certificate_renewal.py), Retirement's approval retires the
+    system and revokes the renewed certificate."""
     from reviewboard.pipelines.services import ensure_shipped_versions
 
     [v2] = ensure_shipped_versions()
@@ -287,7 +288,9 @@ def test_approving_retirement_revokes_the_certificate(make, db_session):
     project, cert, reviewers = certified(make, project=project)
     operation, retirement = project.stages[-2:]
     pass_stage(make, operation, reviewers)
-    assert cert.status == "valid"
+    renewed = services.latest_certificate(project)
+    assert renewed.id != cert.id and renewed.status == "valid" and cert.status == "revoked"
     pass_stage(make, retirement, reviewers)
+    cert = renewed
     assert cert.status == "revoked" and cert.status_reasons[0].startswith("The system was retired on")
     assert statuslist.entries()[cert.public_id]["status"] == "revoked"
