@@ -4,7 +4,7 @@ decision, conditions, duties, certificate) read for one page only, in a few stat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import case, exists, func, select
 
@@ -105,3 +105,43 @@ def rows_for(projects: list[Project], today: date) -> list[Row]:
         rows.append(Row(p, max(decided, key=lambda s: s.decided_at, default=None), n_open, n_overdue,
                         duties_for(p), latest_certificate(p)))
     return rows
+
+
+@dataclass(frozen=True)
+class Moment:
+    at: datetime
+    kind: str  # stage, round, decision, record, condition, incident
+    text: str
+
+
+def timeline(project: Project) -> list[Moment]:
+    """The system's whole history from its rows, newest first: stages opened, rounds submitted and decided,
+    signed records, conditions set, met and closed, incidents reported and closed."""
+    from reviewboard.incidents.models import Incident
+
+    moments = [Moment(project.created_at, "project", "Registered")]
+    for s in project.stages:
+        if s.opened_at:
+            moments.append(Moment(s.opened_at, "stage", f"{s.name}: opened"))
+        for r in s.rounds:
+            moments.append(Moment(r.submitted_at, "round", f"{s.name}: round {r.number} submitted"))
+            if r.decided_at and r.outcome is not None:
+                moments.append(Moment(r.decided_at, "decision",
+                                      f"{s.name}: round {r.number} decided, {r.outcome.value.replace('_', ' ')}"))
+        for rec in s.records:
+            moments.append(Moment(rec.issued_at, "record", f"{s.name}: signed record v{rec.version} issued"))
+        for c in s.conditions:
+            moments.append(Moment(c.signoff.signed_at, "condition", f"Condition set (due {c.due_date}): {c.text}"))
+            if c.responded_at:
+                moments.append(Moment(c.responded_at, "condition", f"Condition fulfilled: {c.text}"))
+            if c.closed_at:
+                moments.append(Moment(c.closed_at, "condition", f"Condition closed: {c.text}"))
+    for i in db.session.scalars(select(Incident).where(Incident.project_id == project.id)):
+        moments.append(Moment(i.reported_at, "incident", f"Incident reported: {i.title}"))
+        if i.closed_at:
+            moments.append(Moment(i.closed_at, "incident", f"Incident closed: {i.title}"))
+    return sorted(moments, key=lambda m: _aware(m.at), reverse=True)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -8,11 +8,14 @@ from flask_login import current_user, login_required
 from reviewboard.conditions.services import today
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
+from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.inventory import services
 from reviewboard.inventory.export import FORMATS, export_inventory
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.services import pipeline_keys
+from reviewboard.projects.models import Project
+from reviewboard.projects.permissions import can_view_project
 from reviewboard.projects.tiering import TIER_LABELS
 from reviewboard.reviews.workflow import StageState
 
@@ -45,3 +48,11 @@ def export(fmt: str):
         flash(exc.message, "danger")
         return redirect(url_for("inventory.index", **f.args()))
     return attachment(data, f"ai-inventory-{utcnow():%Y%m%d-%H%M%S}.{fmt}", MIMETYPES[fmt])
+
+
+@bp.get("/inventory/<int:project_id>")
+@login_required
+def system_timeline(project_id: int):
+    project = load_or_404(Project, project_id, can_view_project)
+    return render_template("inventory/timeline.html", project=project, moments=services.timeline(project),
+                           tier_labels=TIER_LABELS)

@@ -129,3 +129,23 @@ def test_export_needs_csrf_and_a_known_format(client, make):
     from tests.support.http import post_form
 
     assert post_form(client, "/inventory", "/inventory/export.pdf", {}).status_code == 404
+
+
+def test_the_timeline_shows_rounds_decisions_records_and_conditions_newest_first(client, make, db_session):
+    stage = make.submitted_stage(name="Mu Timeline")
+    first, second = make.reviewers(2)
+    owner = stage.project.owner
+    make.sign(first, stage, Outcome.APPROVE_WITH_CONDITIONS,
+              conditions=[ConditionEntry("Publish the model card", owner.id, utcnow().date() + timedelta(days=30))])
+    make.sign(second, stage)
+    db_session.commit()
+    login(client, owner)
+    page = client.get(f"/inventory/{stage.project_id}").get_data(as_text=True)
+    kinds = re.findall(r'data-kind="(\w+)"', page)
+    assert kinds[-1] == "project" and {"round", "decision", "record", "condition"} <= set(kinds)
+    times = re.findall(r'<time class="text-muted small d-block" datetime="([^"]+)"', page)
+    assert times == sorted(times, reverse=True)
+    assert f"{stage.name}: round 1 submitted" in page and "Condition set" in page
+    logout(client)
+    login(client, make.user("submitter"))
+    assert client.get(f"/inventory/{stage.project_id}").status_code == 404

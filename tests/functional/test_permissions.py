@@ -91,6 +91,7 @@ ROUTES = {
     "register listing": "/projects/{project}/register",
     "audit trail": "/audit",
     "ai inventory": "/inventory",
+    "system timeline": "/inventory/{project}",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -166,6 +167,7 @@ EXPECTED = {
     "audit trail": (403, 403, 403, 200, 200),
     # each sees the systems they may see (tests/functional/test_inventory_page.py)
     "ai inventory": (200, 200, 200, 200, 200),
+    "system timeline": (200, 404, 200, 200, 200),  # whoever sees the project
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
