@@ -11,7 +11,6 @@ from xml.sax.saxutils import escape
 
 import segno
 from flask import current_app, render_template
-from markupsafe import Markup
 from weasyprint import HTML, Attachment
 
 from reviewboard.records import pdf as record_pdf
@@ -65,9 +64,14 @@ def badge_svg(public_id: str, status: str) -> str:
             f'<g fill="#fff" font-family="DejaVu Sans,Verdana,sans-serif" font-size="11">'
             f'<text x="6" y="14">{escape(left)}</text><text x="{left_w + 6}" y="14">{escape(right)}</text></g></svg>')
 
-def label_html(public_id: str, status: str, status_page_url: str, badge_url: str) -> Markup:
-    """The snippet a service pastes into its own pages: the badge image, linked to the public status page."""
+
+def label_parts(public_id: str, status: str, status_page_url: str, badge_url: str) -> dict[str, str]:
+    """What the label says and links to; templates/certificates/_label.html writes it (autoescaped)."""
     text = f"Ethically reviewed: certificate {public_id}, {status}"
-    return Markup('<a href="{url}" title="{text}"><img src="{badge}" alt="{text}" height="20"></a>').format(
-        url=status_page_url, text=text, badge=badge_url)
+    return {"url": status_page_url, "badge": badge_url, "text": text}
+
+
+def label_html(label: dict[str, str]) -> str:
+    """The snippet a service pastes into its own pages: the badge image, linked to the public status page."""
+    return render_template("certificates/_label.html", label=label).strip()
 

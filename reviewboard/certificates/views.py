@@ -24,8 +24,8 @@ from .statuslist import current_envelope
 bp = Blueprint("certificates", __name__)
 
 
-def _label(cert: Certificate):
-    return pdf.label_html(cert.public_id, cert.status, status_url(cert.public_id),
+def _label(cert: Certificate) -> dict[str, str]:
+    return pdf.label_parts(cert.public_id, cert.status, status_url(cert.public_id),
                           url_for("certificates.badge", public_id=cert.public_id, _external=True))
 
 
@@ -40,8 +40,10 @@ def _render(cert: Certificate, form=None, code: int = 200):
         form = RevokeForm()
     from reviewboard.register.permissions import can_manage_listing  # the register builds on certificates
 
-    return render_template("certificates/show.html", cert=cert, statement=services.statement_of(cert),
-                           form=form, label=_label(cert), can_list=can_manage_listing(current_user, cert.project)), code
+    label = _label(cert)
+    return render_template("certificates/show.html", cert=cert, statement=services.statement_of(cert), form=form,
+                           label=label, label_html=pdf.label_html(label),
+                           can_list=can_manage_listing(current_user, cert.project)), code
 
 
 @bp.get("/certificates/<int:cert_id>")

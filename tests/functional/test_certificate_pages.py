@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import timedelta
 
 from cryptography import x509
@@ -32,6 +33,10 @@ def test_a_member_sees_the_certificate_downloads_it_and_gets_the_label(client, m
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and cert.public_id in body and "Valid" in body
     assert f"Ethically reviewed: certificate {cert.public_id}, valid" in body
+    # the label is shown live (the badge linked to its public status page) and as escaped HTML to copy
+    badge = f"/c/{cert.public_id}/badge.svg"
+    assert re.search(rf'<a href="[^"]*/c/{cert.public_id}"[^>]*><img src="[^"]*{badge}"', body)
+    assert re.search(rf'<textarea[^>]*>&lt;a href=&#34;[^<]*/c/{cert.public_id}&#34;', body)
     assert "Revoke" not in body  # a chair's action
     envelope = client.get(f"/certificates/{cert.id}.intoto.json")
     assert envelope.data == cert.envelope.encode()
