@@ -22,3 +22,12 @@ class Conflict(ServiceError):
     """The request was based on a stale state (another user changed it first)."""
 
     status = 409
+
+
+class RulesFileError(ValueError):
+    """A rules file (re-review, registration duties, incidents) is malformed; ``errors`` lists every problem
+    with its place in the file, so an author fixes them all in one pass."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors

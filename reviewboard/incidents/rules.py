@@ -12,6 +12,8 @@ from importlib import resources
 
 import yaml
 
+from reviewboard.core.errors import RulesFileError
+
 RULES_FILE = "data/incident-rules-1.0.0.yaml"
 DUTIES = ("report", "close")
 VERIFIED = ("official", "secondary", "policy")
@@ -21,10 +23,8 @@ _STAGE_CODE = re.compile(r"^[A-Z]{2,8}$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 
 
-class IncidentRulesError(ValueError):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
+class IncidentRulesError(RulesFileError):
+    pass
 
 
 @dataclass(frozen=True)

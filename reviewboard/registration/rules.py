@@ -12,6 +12,8 @@ from importlib import resources
 
 import yaml
 
+from reviewboard.core.errors import RulesFileError
+
 RULESET_FILE = "duties-1.0.0.yaml"  # the version in force: a new version is a new file
 FACTS = ("sector", "public_service", "generative_public", "user_count", "training_flop", "parameter_count")
 BOOLEAN_FACTS = frozenset({"public_service", "generative_public"})
@@ -20,10 +22,8 @@ _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,59}$")
 _STAGE = re.compile(r"^[A-Z]{2,8}$")
 
 
-class RulesetError(ValueError):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
+class RulesetError(RulesFileError):
+    pass
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from importlib import resources
 
 import yaml
 
+from reviewboard.core.errors import RulesFileError
 from reviewboard.projects.tiering import REVIEW_TIERS
 
 # project fields a rule may name (projects.models.PROJECT_FIELDS less "name", plus answers and tier), the
@@ -22,10 +23,8 @@ RECURRING_TIERS = REVIEW_TIERS
 _STAGE_CODE = re.compile(r"^[A-Z]{2,8}$")
 
 
-class RulesError(ValueError):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
+class RulesError(RulesFileError):
+    pass
 
 
 @dataclass(frozen=True)
