@@ -8,15 +8,15 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import case, exists, func, select
 
-from reviewboard.certificates.services import latest_certificate
+from reviewboard.certificates.models import Certificate
 from reviewboard.extensions import db
 from reviewboard.pipelines.models import Pipeline
 from reviewboard.pipelines.services import pipeline_keys
-from reviewboard.projects.models import Project
+from reviewboard.projects.models import FACT_FIELDS, Project
 from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.projects.services import listed
 from reviewboard.projects.tiering import Tier
-from reviewboard.registration.services import duties_for
+from reviewboard.registration.rules import evaluate
 from reviewboard.reviews.models import Condition, StageReview
 from reviewboard.reviews.workflow import StageState
 
@@ -88,8 +88,13 @@ class Row:
 
 
 def rows_for(projects: list[Project], today: date) -> list[Row]:
+    """The page's rows in a fixed number of statements, whatever the page size: the condition counts, the
+    registration facts (the list loads only its own columns) and each system's latest certificate are read
+    for the whole page at once."""
     ids = [p.id for p in projects]
     counts: dict[int, tuple[int, int]] = {}
+    facts: dict[int, dict] = {}
+    certificates: dict[int, Certificate] = {}
     if ids:
         overdue = func.sum(case((Condition.due_date < today, 1), else_=0))
         for project_id, n_open, n_overdue in db.session.execute(
@@ -98,12 +103,19 @@ def rows_for(projects: list[Project], today: date) -> list[Row]:
                 .where(StageReview.project_id.in_(ids), Condition.status != "closed")
                 .group_by(StageReview.project_id)):
             counts[project_id] = (n_open, int(n_overdue or 0))
+        fact_columns = [getattr(Project, f) for f in FACT_FIELDS]
+        for project_id, *values in db.session.execute(select(Project.id, *fact_columns).where(Project.id.in_(ids))):
+            facts[project_id] = dict(zip(FACT_FIELDS, values, strict=True))
+        latest = select(func.max(Certificate.id)).where(Certificate.project_id.in_(ids)).group_by(
+            Certificate.project_id)
+        certificates = {c.project_id: c for c in db.session.scalars(select(Certificate).where(
+            Certificate.id.in_(latest)))}
     rows = []
     for p in projects:
         decided = [s for s in p.stages if s.decided_at is not None]
         n_open, n_overdue = counts.get(p.id, (0, 0))
         rows.append(Row(p, max(decided, key=lambda s: s.decided_at, default=None), n_open, n_overdue,
-                        duties_for(p), latest_certificate(p)))
+                        evaluate(facts[p.id]), certificates.get(p.id)))
     return rows
 
 

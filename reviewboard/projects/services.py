@@ -158,6 +158,6 @@ def listed(stmt):
     current stage, its state and the next review date are read from them). Only the columns a list shows
     are read: the long texts (purpose, scenario, answers...) stay in the table."""
     return stmt.options(load_only(Project.id, Project.name, Project.tier, Project.owner_id, Project.updated_at,
-                                  Project.version),
+                                  Project.version, Project.pipeline_id, Project.retired_at),
                         joinedload(Project.owner),
                         selectinload(Project.stages).joinedload(StageReview.pipeline_stage))

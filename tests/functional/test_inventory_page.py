@@ -149,3 +149,21 @@ def test_the_timeline_shows_rounds_decisions_records_and_conditions_newest_first
     logout(client)
     login(client, make.user("submitter"))
     assert client.get(f"/inventory/{stage.project_id}").status_code == 404
+
+
+def test_the_inventory_costs_the_same_statements_for_2_systems_as_for_12(client, make, db_session):
+    """Duties (from each system's facts) and the latest certificate are read for the whole page at once."""
+    from tests.functional.test_list_queries import _statements
+
+    def systems(n):
+        for k in range(n):
+            project = make.project(name=f"Kappa {k}")
+            project.sector, project.public_service, project.user_count = "health", True, 2_000_000
+        db_session.commit()
+
+    systems(2)
+    login(client, make.user("chair"))
+    few = _statements(db_session, client, "/inventory?q=Kappa")
+    systems(10)
+    many = _statements(db_session, client, "/inventory?q=Kappa")
+    assert many == few, f"/inventory: {few} statements with 2 systems, {many} with 12"
