@@ -4,7 +4,7 @@ decision, conditions, duties, certificate) read for one page only, in a few stat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import case, exists, func, select
 
@@ -152,8 +152,5 @@ def timeline(project: Project) -> list[Moment]:
         moments.append(Moment(i.reported_at, "incident", f"Incident reported: {i.title}"))
         if i.closed_at:
             moments.append(Moment(i.closed_at, "incident", f"Incident closed: {i.title}"))
-    return sorted(moments, key=lambda m: _aware(m.at), reverse=True)
+    return sorted(moments, key=lambda m: m.at, reverse=True)  # UTCDateTime: every time is aware
 
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
