@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import select
 
 from reviewboard.projects.models import Project
@@ -88,6 +89,24 @@ def test_a_member_records_a_filing_with_its_evidence(client, make, db_session):
     assert "Filing 110108-2026-001" in html and "Filed</span>" in html
     download = client.get(f"/filings/{filing.id}")
     assert download.data == PDF and download.headers["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.parametrize("filed_on, message", [
+    ("2999-01-01", "The filing date cannot be in the future."),
+    ("1 Nov", "Not a valid date value."),
+])
+def test_a_filing_date_in_the_future_or_unreadable_is_refused_and_what_was_typed_is_kept(
+        client, make, db_session, filed_on, message):
+    project = make.project(generative_public=True)
+    login(client, project.owner)
+    page = f"/projects/{project.id}/duties/{GENAI}/filing"
+    bad = post_form(client, page, page, {"authority": "CAC", "reference": "Filing 110108-2026-002",
+                                         "filed_on": filed_on, "file": (io.BytesIO(PDF), "receipt.pdf")},
+                    content_type="multipart/form-data")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and message in html
+    assert 'value="Filing 110108-2026-002"' in html and 'value="CAC"' in html
+    assert db_session.scalar(select(Filing).where(Filing.project_id == project.id)) is None
 
 
 def test_a_duty_the_project_does_not_have_is_404_and_outsiders_cannot_file(client, make):
