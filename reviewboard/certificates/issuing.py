@@ -122,7 +122,8 @@ def _store(payload: dict, prepared: Prepared) -> None:
                        record_id=record.id, issued_at=prepared.issued_at, valid_until=prepared.valid_until,
                        subjects=body["subject"], envelope=json.dumps(prepared.envelope),
                        statement_sha256=hashlib.sha256(payload_bytes).hexdigest(), pdf=prepared.pdf,
-                       pdf_sha256=hashlib.sha256(prepared.pdf).hexdigest(), status=VALID, status_reasons=[])
+                       pdf_sha256=hashlib.sha256(prepared.pdf).hexdigest(), status=VALID, status_reasons=[],
+                       supersedes_id=prepared.supersedes_id)
     db.session.add(cert)
     db.session.flush()
     event = record_event(actor, "certificate.issued", "certificate", cert.id,

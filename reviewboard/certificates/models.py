@@ -44,6 +44,8 @@ class Certificate(Base):
     # a chair's revocation: who and why (the other revocations name their cause in status_reasons)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # a renewal: the certificate this one replaces (which is then revoked as superseded); at most one successor
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), unique=True)
 
     project: Mapped[Project] = relationship()
     record: Mapped[Record] = relationship()

@@ -45,8 +45,6 @@ Provider = Callable[[Certificate, date], list[str]]
 
 DEPLOYMENT_CODE = "DEP"
 OPERATION_CODE = "OPS"  # its approval (the periodic review) renews the certificate
-# the first reason of a superseded certificate; the status list reads the newer id from it (superseded_by)
-SUPERSEDED_BY = "Superseded by certificate "
 
 
 # -- the causes ------------------------------------------------------------------------------------------
@@ -162,17 +160,9 @@ def supersede(actor, old: Certificate, new: Certificate, stage_name: str) -> boo
     status list). Returns False when ``old`` is already revoked or expired (it stays so)."""
     if old.status in FINAL_STATUSES:
         return False
-    _apply(actor, old, REVOKED, [f"{SUPERSEDED_BY}{new.public_id} (renewed after {stage_name} was approved)"],
-           reason=f"superseded by certificate {new.public_id}")
+    because = f"Superseded by certificate {new.public_id} (renewed after {stage_name} was approved)"
+    _apply(actor, old, REVOKED, [because], reason=f"superseded by certificate {new.public_id}")
     return True
-
-
-def superseded_by(status_value: str, reasons: list | None) -> str | None:
-    """The id of the certificate that superseded a revoked one, or None (read by the status list)."""
-    first = (reasons or [""])[0]
-    if status_value != REVOKED or not isinstance(first, str) or not first.startswith(SUPERSEDED_BY):
-        return None
-    return first[len(SUPERSEDED_BY):].split(" ", 1)[0]
 
 
 def live_certificates(project_id: int) -> list[Certificate]:

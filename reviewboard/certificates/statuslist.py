@@ -19,6 +19,7 @@ import logging
 from cryptography import x509
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from reviewboard.extensions import db
 from reviewboard.jobs import outbox
@@ -40,16 +41,16 @@ def request_status_list(key: str) -> None:
 
 
 def entries() -> dict:
-    """Each certificate's status and since when; a superseded one also names its successor (superseded_by),
+    """Each certificate's status and since when; a renewed one also names its successor (superseded_by),
     so that a gate handed the old certificate says which one to use."""
-    from .status import superseded_by
-
+    successor = aliased(Certificate)
     rows = db.session.execute(select(Certificate.public_id, Certificate.status, Certificate.status_changed_at,
-                                     Certificate.status_reasons).order_by(Certificate.id))
+                                     successor.public_id)
+                              .outerjoin(successor, successor.supersedes_id == Certificate.id)
+                              .order_by(Certificate.id))
     listed = {}
-    for public_id, status, since, reasons in rows:
+    for public_id, status, since, newer in rows:
         entry = {"status": status, "since": iso(since)}
-        newer = superseded_by(status, reasons)
         if newer:
             entry["superseded_by"] = newer
         listed[public_id] = entry
