@@ -46,6 +46,7 @@ class Defaults:
     AUDIT_VERIFY_WEB_MAX = 200_000
     AUDIT_EXPORT_MAX_ROWS = 50_000
     INVENTORY_EXPORT_MAX_ROWS = 10_000  # systems in one inventory export (CSV or XLSX)
+    EXPORT_MAX_ROWS = 50_000  # rows in one export of the queue, the conditions or the decisions (CSV or XLSX)
     BOOTSTRAP_SERVE_LOCAL = True
     # Signing key and certificate; relative paths are inside the instance folder
     SIGNING_KEY_PATH = "keys/signing-key.pem"

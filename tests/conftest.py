@@ -228,9 +228,11 @@ def db_session(request, app):
 
 class IsolatedClient(FlaskClient):
     """Runs each request in an empty context, so it gets its own app context and ``g`` as in production,
-    not the test's (Flask reuses a pushed app context otherwise)."""
+    not the test's (Flask reuses a pushed app context otherwise). A streamed body (a CSV export) is read
+    within that context too, as a WSGI server reads it in the request's thread."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -1,5 +1,5 @@
-"""The audit trail as people read it in the browser: filters, keyset pages on ``seq``, a bounded verification
-and the CSV export of a filtered slice (itself an audit event).
+"""The audit trail as people read it in the browser: filters, keyset pages on ``seq`` and the export of a
+filtered slice (itself an audit event). Verifying the chain: audit/verification.py.
 
 Pages are keyset pages, newest first: ``before=<seq>`` reads the next older page from the primary key, so a
 page costs the same at the millionth event and an event written meanwhile never shifts what a page shows.
@@ -7,8 +7,6 @@ page costs the same at the millionth event and an event written meanwhile never 
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -16,16 +14,14 @@ from flask import current_app
 from sqlalchemy import false, func, or_, select
 
 from reviewboard.audit.models import AuditEvent
-from reviewboard.audit.services import ChainCheck, record_event, verify_chain
+from reviewboard.audit.services import record_event
 from reviewboard.auth.models import User
-from reviewboard.core.errors import ServiceError
+from reviewboard.core.export import Table, count_capped, rows_from
 from reviewboard.extensions import db
 from reviewboard.projects.models import Evidence
 from reviewboard.reviews.models import Condition, StageReview
 
 MAX_TEXT = 200
-# CSV injection (OWASP): a spreadsheet runs a cell starting with one of these as a formula
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = ("seq", "at", "actor_id", "actor", "action", "object_type", "object_id", "prev_hash",
                   "entry_hash", "payload")
 
@@ -164,49 +160,25 @@ def chain_head() -> tuple[int, str] | None:
     return (row.seq, row.entry_hash) if row else None
 
 
-class TrailTooLong(ServiceError):
-    pass
-
-
-def verify_in_browser() -> ChainCheck:
-    """The same check as `reviewboard audit verify`, run here when the trail is short enough to answer within
-    a request (AUDIT_VERIFY_WEB_MAX events). Raises TrailTooLong for a longer trail."""
-    limit = int(current_app.config["AUDIT_VERIFY_WEB_MAX"])
-    head = chain_head()
-    if head is not None and head[0] > limit:
-        raise TrailTooLong(f"The trail holds {head[0]:,} events, more than the {limit:,} verified from the "
-                           "browser; run `reviewboard audit verify` on the server.")
-    return verify_chain()
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet shows as text: one starting with a formula character gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def export_csv(actor, f: AuditFilter) -> tuple[bytes, int, tuple[int, str]]:
-    """The filtered events, oldest first, as CSV bytes under a preamble naming the chain head; the export is
-    itself an audit event (the head it names). Returns (bytes, rows, head). Raises ServiceError when the
-    slice holds more than AUDIT_EXPORT_MAX_ROWS events."""
+def export_events(actor, f: AuditFilter) -> Table:
+    """The filtered events, oldest first, under a preamble naming the chain head; the export is itself an audit
+    event (the head it names, also in the X-Audit-Chain-Head header) and the slice is the events up to it.
+    Raises ServiceError when the slice holds more than AUDIT_EXPORT_MAX_ROWS events."""
     cap = int(current_app.config["AUDIT_EXPORT_MAX_ROWS"])
-    rows = list(db.session.scalars(filtered(f).order_by(AuditEvent.seq.asc()).limit(cap + 1)))
-    if len(rows) > cap:
-        raise ServiceError(f"More than {cap:,} events match: narrow the filters (dates, action) and export again.")
+    count = count_capped(filtered(f), cap,
+                         f"More than {cap:,} events match: narrow the filters (dates, action) and export again.")
+    window = filtered(f).with_only_columns(AuditEvent.seq).subquery()
+    first_seq, last_seq = db.session.execute(select(func.min(window.c.seq), func.max(window.c.seq))).one()
     event = record_event(actor, "audit.exported", "audit_trail", "events",
-                         after={"filters": f.args(), "rows": len(rows),
-                                "first_seq": rows[0].seq if rows else None,
-                                "last_seq": rows[-1].seq if rows else None})
-    head = (event.seq, event.entry_hash)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["chain head seq", head[0], "chain head hash", head[1]])
-    writer.writerow(["filters", csv_cell("; ".join(f"{k}={v}" for k, v in f.args().items()) or "none"),
-                     "events", len(rows)])
-    writer.writerow([])
-    writer.writerow(EXPORT_COLUMNS)
-    for e in rows:
-        writer.writerow([csv_cell(v) for v in (e.seq, e.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), e.actor_id,
-                                               e.actor_name, e.action, e.object_type, e.object_id, e.prev_hash,
-                                               e.entry_hash, e.payload)])
-    return out.getvalue().encode("utf-8-sig"), len(rows), head
+                         after={"filters": f.args(), "rows": count, "first_seq": first_seq, "last_seq": last_seq})
+    rows = (filtered(f).where(AuditEvent.seq <= (last_seq or 0)).order_by(AuditEvent.seq.asc()))
+
+    def to_rows(events):
+        for e in events:
+            yield (e.seq, e.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), e.actor_id, e.actor_name, e.action,
+                   e.object_type, e.object_id, e.prev_hash, e.entry_hash, e.payload)
+
+    preamble = (("chain head seq", event.seq, "chain head hash", event.entry_hash),
+                ("filters", "; ".join(f"{k}={v}" for k, v in f.args().items()) or "none", "events", count))
+    return Table("audit-trail", "Audit trail", EXPORT_COLUMNS, rows_from(rows, to_rows), preamble,
+                 {"X-Audit-Chain-Head": f"{event.seq} {event.entry_hash}"})

@@ -6,11 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from reviewboard.audit import browse
+from reviewboard.audit import browse, verification
 from reviewboard.audit.permissions import can_view_audit_trail
-from reviewboard.core.downloads import attachment
-from reviewboard.core.errors import ServiceError
-from reviewboard.models.base import utcnow
+from reviewboard.audit.services import verify_chain
+from reviewboard.core.export import export_response
 
 bp = Blueprint("audit", __name__)
 
@@ -20,13 +19,13 @@ def _allowed() -> None:
         abort(403)
 
 
-def _render(args, check=None, refused: str | None = None, status: int = 200):
+def _render(args, check=None, status: int = 200):
     f, problems = browse.parse_filter(args)
     before, after = browse.seq_arg(request.args.get("before")), browse.seq_arg(request.args.get("after"))
     page = browse.events_page(f, before=before, after=None if before else after,
                               per_page=int(current_app.config["AUDIT_PER_PAGE"]))
-    return render_template("audit/index.html", f=f, problems=problems, page=page, check=check, refused=refused,
-                           head=browse.chain_head()), status
+    return render_template("audit/index.html", f=f, problems=problems, page=page, check=check,
+                           background=verification.latest(), head=browse.chain_head()), status
 
 
 @bp.get("/audit")
@@ -39,24 +38,19 @@ def index():
 @bp.post("/audit/verify")
 @login_required
 def verify():
+    """A short trail is verified here and now; a longer one in the job queue, the page then showing it running
+    (with a link to look again) and then its result."""
     _allowed()
-    try:
-        check = browse.verify_in_browser()
-    except browse.TrailTooLong as exc:
-        return _render(request.args, refused=exc.message, status=422)
-    return _render(request.args, check=check)
+    if verification.fits_in_request():
+        return _render(request.args, check=verify_chain())
+    verification.start(current_user)
+    flash("The trail is long: it is being verified in the background. The result appears on this page.", "info")
+    return redirect(url_for("audit.index", **request.args) + "#verify-background", 303)
 
 
-@bp.post("/audit/export.csv")
+@bp.post("/audit/export.<fmt>")
 @login_required
-def export():
+def export(fmt: str):
     _allowed()
     f, _problems = browse.parse_filter(request.form)
-    try:
-        data, _rows, head = browse.export_csv(current_user, f)
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-        return redirect(url_for("audit.index", **f.args()))
-    response = attachment(data, f"audit-trail-{utcnow():%Y%m%d-%H%M%S}.csv", "text/csv; charset=utf-8")
-    response.headers["X-Audit-Chain-Head"] = f"{head[0]} {head[1]}"
-    return response
+    return export_response(fmt, lambda: browse.export_events(current_user, f), url_for("audit.index", **f.args()))

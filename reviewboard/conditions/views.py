@@ -8,8 +8,10 @@ from flask_login import current_user, login_required
 
 from reviewboard.conditions import permissions as perms
 from reviewboard.conditions import services
+from reviewboard.conditions.export import export_conditions
 from reviewboard.conditions.forms import CloseForm, ReopenForm, RespondForm
 from reviewboard.core.errors import NotPermitted, ServiceError
+from reviewboard.core.export import export_response
 from reviewboard.core.forms import attach_error
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
@@ -62,6 +64,15 @@ def index():
     page = paginate(services.visible_query(current_user, include_closed=show_closed), page_arg(request),
                     current_app.config["PER_PAGE"])
     return render_template("conditions/index.html", page=page, show_closed=show_closed, today=services.today())
+
+
+@bp.post("/conditions/export.<fmt>")
+@login_required
+def export(fmt: str):
+    show_closed = request.form.get("status") == "all"
+    back = url_for("conditions.index", status="all" if show_closed else "open")
+    return export_response(fmt, lambda: export_conditions(current_user, include_closed=show_closed,
+                                                           today=services.today()), back)
 
 
 @bp.get("/projects/<int:project_id>/conditions")

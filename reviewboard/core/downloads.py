@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import PurePath
 from urllib.parse import quote
 
@@ -14,7 +15,8 @@ from flask import Response
 _ATTR_CHARS = "!#$&+-.^_`|~"
 
 
-def attachment(data: bytes, filename: str, mimetype: str = "application/octet-stream") -> Response:
+def attachment(data: bytes | Iterable[bytes], filename: str, mimetype: str = "application/octet-stream") -> Response:
+    """``data``: the bytes, or an iterable of chunks for a streamed download."""
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(filename)
     response.headers["X-Content-Type-Options"] = "nosniff"

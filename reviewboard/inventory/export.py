@@ -1,78 +1,99 @@
-"""The inventory, with its filters applied, as CSV or XLSX: cells a spreadsheet shows as text and never runs as
-a formula; each export is an audit event naming its filters and row count."""
+"""The inventory's exports, with the page's filters applied: the systems, and the decisions taken on them (each
+decided stage round: its outcome, deciders and signed record). Each export is an audit event naming its filters
+and row count; the file is written by core/export.py (formula-safe cells, CSV streamed)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, load_only, selectinload
 
-from reviewboard.audit.browse import csv_cell
 from reviewboard.audit.services import record_event
-from reviewboard.core.errors import ServiceError
+from reviewboard.core.export import Table, count_capped, rows_from
 from reviewboard.extensions import db
-from reviewboard.inventory.services import InventoryFilter, inventory_query, rows_for
+from reviewboard.inventory.services import InventoryFilter, filtered_systems, inventory_query, rows_for
+from reviewboard.projects.models import Project
 from reviewboard.projects.tiering import TIER_LABELS
+from reviewboard.records.models import Record
+from reviewboard.reviews.models import StageReview, SubmissionRound
 
-FORMATS = ("csv", "xlsx")
-COLUMNS = ("System", "Project number", "Tier", "Pipeline", "Current stage", "Stage state", "Last decision",
-           "Decided on", "Open conditions", "Overdue conditions", "Next review", "Registration duties",
-           "Certificate", "Certificate status", "Updated")
-
-
-def _table(user, f: InventoryFilter, today) -> list[list]:
-    cap = int(current_app.config["INVENTORY_EXPORT_MAX_ROWS"])
-    projects = list(db.session.scalars(inventory_query(user, f).limit(cap + 1)))
-    if len(projects) > cap:
-        raise ServiceError(f"More than {cap:,} systems match: narrow the filters and export again.")
-    table = []
-    for r in rows_for(projects, today):
-        p, s, d, c = r.project, r.project.current_stage, r.last_decision, r.certificate
-        table.append([p.name, p.id, TIER_LABELS[p.tier], f"{p.pipeline.name} v{p.pipeline.version}",
-                      s.name if s else "", s.state.label if s else "", f"{d.name}: {d.state.label}" if d else "",
-                      d.decided_at.date().isoformat() if d else "", r.open_conditions, r.overdue_conditions,
-                      p.next_review_on.isoformat() if p.next_review_on else "", "; ".join(x.title for x in r.duties),
-                      c.public_id if c else "", c.status if c else "", p.updated_at.strftime("%Y-%m-%d")])
-    return table
+SYSTEM_COLUMNS = ("System", "Project number", "Tier", "Pipeline", "Current stage", "Stage state", "Last decision",
+                  "Decided on", "Open conditions", "Overdue conditions", "Next review", "Registration duties",
+                  "Certificate", "Certificate status", "Updated")
+DECISION_COLUMNS = ("System", "Project number", "Tier", "Pipeline", "Stage", "Round", "Outcome", "Decided at (UTC)",
+                    "Deciders", "Record", "Record file SHA-256")
 
 
-def export_inventory(user, f: InventoryFilter, fmt: str, today) -> bytes:
-    """The export's bytes; records the ``inventory.exported`` audit event. Raises ServiceError when more than
-    INVENTORY_EXPORT_MAX_ROWS systems match."""
-    table = _table(user, f, today)
+def _cap(key: str = "INVENTORY_EXPORT_MAX_ROWS") -> int:
+    return int(current_app.config[key])
+
+
+def _pipeline(p: Project) -> str:
+    return f"{p.pipeline.name} v{p.pipeline.version}"
+
+
+def export_inventory(user, f: InventoryFilter, today) -> Table:
+    """The visible systems the filters keep, in the page's order; records the ``inventory.exported`` audit event.
+    Raises ServiceError when more than INVENTORY_EXPORT_MAX_ROWS systems match."""
+    stmt = inventory_query(user, f)
+    count = count_capped(stmt, _cap(), f"More than {_cap():,} systems match: narrow the filters and export again.")
     record_event(user, "inventory.exported", "inventory", "systems",
-                 after={"format": fmt, "filters": f.args(), "rows": len(table)})
-    return _csv(table) if fmt == "csv" else _xlsx(table)
+                 after={"filters": f.args(), "rows": count})
+
+    def to_rows(projects):
+        for r in rows_for(projects, today):
+            p, s, d, c = r.project, r.project.current_stage, r.last_decision, r.certificate
+            yield [p.name, p.id, TIER_LABELS[p.tier], _pipeline(p), s.name if s else "", s.state.label if s else "",
+                   f"{d.name}: {d.state.label}" if d else "", d.decided_at.date() if d else "", r.open_conditions,
+                   r.overdue_conditions, p.next_review_on or "", "; ".join(x.title for x in r.duties),
+                   c.public_id if c else "", c.status if c else "", p.updated_at.date()]
+
+    return Table("ai-inventory", "AI inventory", SYSTEM_COLUMNS, rows_from(stmt, to_rows))
 
 
-def _csv(table) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in table:
-        writer.writerow([csv_cell(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")  # the BOM: spreadsheets then read the names as UTF-8
+def decisions_query(user, f: InventoryFilter):
+    """Every decided stage round of the visible systems the filters keep, oldest decision first."""
+    systems = filtered_systems(user, f).with_only_columns(Project.id)
+    return (select(SubmissionRound).join(StageReview, SubmissionRound.stage_review_id == StageReview.id)
+            .join(Project, StageReview.project_id == Project.id)
+            .where(SubmissionRound.decided_at.is_not(None), SubmissionRound.outcome.is_not(None),
+                   Project.id.in_(systems))
+            .options(load_only(SubmissionRound.id, SubmissionRound.number, SubmissionRound.outcome,
+                               SubmissionRound.decided_at, SubmissionRound.stage_review_id),
+                     contains_eager(SubmissionRound.stage_review).contains_eager(StageReview.project)
+                     .load_only(Project.name, Project.tier, Project.pipeline_id),
+                     selectinload(SubmissionRound.signoffs))
+            .order_by(SubmissionRound.decided_at, SubmissionRound.id))
 
 
-def _xlsx(table) -> bytes:
-    import xlsxwriter
+def _records(rounds: list[SubmissionRound]) -> dict[tuple[int, int | None], Record]:
+    """The newest record version of each round, read for the whole batch at once."""
+    found: dict[tuple[int, int | None], Record] = {}
+    stmt = (select(Record).where(Record.stage_review_id.in_({r.stage_review_id for r in rounds}))
+            .options(load_only(Record.stage_review_id, Record.round_number, Record.public_id, Record.version,
+                               Record.pdf_sha256))
+            .order_by(Record.version))
+    for record in db.session.scalars(stmt):
+        found[(record.stage_review_id, record.round_number)] = record
+    return found
 
-    out = io.BytesIO()
-    # strings stay strings: no formula, no link, no number guessed from text
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                     "strings_to_numbers": False})
-    sheet = book.add_worksheet("AI inventory")
-    bold = book.add_format({"bold": True})
-    for col, name in enumerate(COLUMNS):
-        sheet.write_string(0, col, name, bold)
-    for r, row in enumerate(table, start=1):
-        for col, value in enumerate(row):
-            if isinstance(value, int):
-                sheet.write_number(r, col, value)
-            else:
-                sheet.write_string(r, col, str(value))
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(table), 1), len(COLUMNS) - 1)
-    book.close()
-    return out.getvalue()
+
+def export_decisions(user, f: InventoryFilter) -> Table:
+    """The decisions taken on the visible systems the filters keep; records the ``decisions.exported`` audit
+    event. Raises ServiceError when more than EXPORT_MAX_ROWS decisions match."""
+    stmt = decisions_query(user, f)
+    cap = _cap("EXPORT_MAX_ROWS")
+    count = count_capped(stmt, cap, f"More than {cap:,} decisions match: narrow the filters and export again.")
+    record_event(user, "decisions.exported", "inventory", "decisions",
+                 after={"filters": f.args(), "rows": count})
+
+    def to_rows(rounds):
+        records = _records(rounds)
+        for r in rounds:
+            s, p = r.stage_review, r.stage_review.project
+            record = records.get((s.id, r.number)) or records.get((s.id, None))
+            yield [p.name, p.id, TIER_LABELS[p.tier], _pipeline(p), s.name, r.number, r.outcome.label,
+                   r.decided_at, "; ".join(f"{o.printed_name} ({o.outcome.label})" for o in r.signoffs),
+                   f"{record.public_id} v{record.version}" if record else "", record.pdf_sha256 if record else ""]
+
+    return Table("decisions", "Decisions", DECISION_COLUMNS, rows_from(stmt, to_rows))

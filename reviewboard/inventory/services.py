@@ -58,7 +58,8 @@ def _next_review():
             .correlate(Project).scalar_subquery())
 
 
-def inventory_query(user, f: InventoryFilter):
+def filtered_systems(user, f: InventoryFilter):
+    """The visible systems the filters keep, in no order."""
     stmt = visible_projects_query(user, f.q).order_by(None)
     if f.tier:
         stmt = stmt.where(Project.tier == f.tier)
@@ -67,6 +68,11 @@ def inventory_query(user, f: InventoryFilter):
     if f.state:
         stmt = stmt.where(exists().where(StageReview.project_id == Project.id,
                                          StageReview.state == StageState(f.state)))
+    return stmt
+
+
+def inventory_query(user, f: InventoryFilter):
+    stmt = filtered_systems(user, f)
     key = {"name": func.lower(Project.name),
            "tier": case({t: i for i, t in enumerate(TIERS)}, value=Project.tier),
            "updated": Project.updated_at,

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from reviewboard.conditions.services import today
-from reviewboard.core.downloads import attachment
-from reviewboard.core.errors import ServiceError
+from reviewboard.core.export import export_response
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.inventory import export as exports
 from reviewboard.inventory import services
-from reviewboard.inventory.export import FORMATS, export_inventory
-from reviewboard.models.base import utcnow
 from reviewboard.pipelines.services import pipeline_keys
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import can_view_project
@@ -32,22 +30,20 @@ def index():
                            states=[StageState(s) for s in services.STATES], pipelines=pipeline_keys())
 
 
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
 @bp.post("/inventory/export.<fmt>")
 @login_required
 def export(fmt: str):
-    if fmt not in FORMATS:
-        abort(404)
     f = services.parse_filter(request.form)
-    try:
-        data = export_inventory(current_user, f, fmt, today())
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-        return redirect(url_for("inventory.index", **f.args()))
-    return attachment(data, f"ai-inventory-{utcnow():%Y%m%d-%H%M%S}.{fmt}", MIMETYPES[fmt])
+    return export_response(fmt, lambda: exports.export_inventory(current_user, f, today()),
+                           url_for("inventory.index", **f.args()))
+
+
+@bp.post("/inventory/decisions.<fmt>")
+@login_required
+def export_decisions(fmt: str):
+    f = services.parse_filter(request.form)
+    return export_response(fmt, lambda: exports.export_decisions(current_user, f),
+                           url_for("inventory.index", **f.args()))
 
 
 @bp.get("/inventory/<int:project_id>")

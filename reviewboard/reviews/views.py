@@ -12,6 +12,7 @@ from reviewboard.auth.session import note_signature, signing_needs_identity
 from reviewboard.conditions.services import overdue_before
 from reviewboard.core.boundary import keep_changes
 from reviewboard.core.errors import ServiceError
+from reviewboard.core.export import export_response
 from reviewboard.core.forms import attach_error
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
@@ -28,7 +29,7 @@ from reviewboard.records import issuing
 from reviewboard.records import permissions as record_perms
 from reviewboard.records.issuing import unfinished_record_jobs
 from reviewboard.records.models import Record
-from reviewboard.reviews import lifecycle, resubmission, services
+from reviewboard.reviews import lifecycle, queue_export, resubmission, services
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews.forms import AssignForm, review_form_class
 from reviewboard.reviews.models import StageReview
@@ -286,23 +287,35 @@ def assign(stage_id: int):
     return redirect(url_for("reviews.show", stage_id=stage.id))
 
 
+def _queue_filters(args) -> dict:
+    """The queue's filters from query (or form) arguments; anything unknown falls back to its default."""
+    stage_code, tier, status = args.get("stage", ""), args.get("tier", ""), args.get("status", "waiting")
+    if status not in ("waiting", "signed", "all"):
+        status = "waiting"
+    if tier not in ("", *TIER_ORDER):
+        tier = ""
+    if stage_code not in {code for code, _name in stage_choices()}:
+        stage_code = ""
+    return {"stage_code": stage_code, "tier": tier, "status": status}
+
+
 @bp.get("/queue")
 @login_required
 def queue():
     if not perms.can_see_queue(current_user):
         abort(403)
-    stage_code = request.args.get("stage", "")
-    tier = request.args.get("tier", "")
-    status = request.args.get("status", "waiting")
-    if status not in ("waiting", "signed", "all"):
-        status = "waiting"
-    if tier not in ("", *TIER_ORDER):
-        tier = ""
-    stages = stage_choices()
-    if stage_code not in {code for code, _name in stages}:
-        stage_code = ""
-    stmt = services.queue_query(current_user, stage_code=stage_code, tier=tier, status=status)
+    filters = _queue_filters(request.args)
+    stmt = services.queue_query(current_user, **filters)
     page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"], scalars=False, count_in_order=True)
-    return render_template("reviews/queue.html", page=page, stage_code=stage_code, tier=tier, status=status,
-                           now=utcnow(), tier_labels=TIER_LABELS, stages=stages,
-                           tiers=[(t.value, t.label) for t in reversed(Tier)])
+    return render_template("reviews/queue.html", page=page, **filters, now=utcnow(), tier_labels=TIER_LABELS,
+                           stages=stage_choices(), tiers=[(t.value, t.label) for t in reversed(Tier)])
+
+
+@bp.post("/queue/export.<fmt>")
+@login_required
+def export_queue(fmt: str):
+    if not perms.can_see_queue(current_user):
+        abort(403)
+    filters = _queue_filters(request.form)
+    back = url_for("reviews.queue", stage=filters["stage_code"], tier=filters["tier"], status=filters["status"])
+    return export_response(fmt, lambda: queue_export.export_queue(current_user, filters, utcnow()), back)

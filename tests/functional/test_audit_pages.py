@@ -1,7 +1,7 @@
 """The audit trail in the browser over HTTP with CSRF on: who may read it, filters by project, stage, person,
 action and date, keyset pages on seq that do not shift when events are added, verifying the chain (intact,
-then broken at the first altered event), and the CSV export: the filtered slice with the chain head,
-formula-safe cells, and an audit event of its own."""
+then broken at the first altered event; a long trail through the job queue), and the CSV export: the filtered
+slice with the chain head, formula-safe cells, and an audit event of its own."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import io
 import pytest
 from sqlalchemy import select, update
 
-from reviewboard.audit.browse import csv_cell
 from reviewboard.audit.models import AuditEvent
 from reviewboard.audit.services import record_event
+from reviewboard.core.export import safe_cell
 from tests.integration.test_audit_trail import _unguard
 from tests.support.http import login, post_form, token_for
 
@@ -125,15 +125,57 @@ def test_verify_the_chain_reports_intact_then_the_first_altered_event(client, ma
     assert "entry hash does not match its content" in page
 
 
-def test_verify_refuses_a_trail_too_long_for_a_request(app, client, make):
-    login(client, make.user("auditor"))
-    app.config["AUDIT_VERIFY_WEB_MAX"] = 1
-    try:
-        make.project()
-        response = post_form(client, "/audit", "/audit/verify", {})
-    finally:
-        app.config["AUDIT_VERIFY_WEB_MAX"] = 200_000
-    assert response.status_code == 422 and "reviewboard audit verify" in response.get_data(as_text=True)
+@pytest.fixture()
+def long_trail(app, monkeypatch):
+    """Every trail is "too long" for a request: "Verify the chain" goes through the job queue."""
+    monkeypatch.setitem(app.config, "AUDIT_VERIFY_WEB_MAX", 1)
+
+
+def _tamper(db_session) -> int:
+    victim = db_session.scalars(select(AuditEvent).order_by(AuditEvent.seq).offset(2).limit(1)).one()
+    _unguard(db_session)  # inside the test's transaction, rolled back at its end
+    db_session.execute(update(AuditEvent).where(AuditEvent.seq == victim.seq)
+                       .values(payload=victim.payload.replace('"actor_name":"', '"actor_name":"X')))
+    db_session.commit()
+    return victim.seq
+
+
+def test_a_long_trail_is_verified_through_the_job_queue_and_reports_the_first_bad_seq(
+        long_trail, client, make, db_session):
+    make.submitted_stage()
+    auditor = make.user("auditor", name="Vera Verifier")
+    db_session.commit()
+    bad_seq = _tamper(db_session)
+    login(client, auditor)
+    response = post_form(client, "/audit", "/audit/verify", {})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/audit#verify-background")
+    page = client.get("/audit").get_data(as_text=True)  # the suite runs jobs inline: it is done already
+    assert 'data-verification="done"' in page and 'data-chain-ok="no"' in page
+    assert f"<span data-first-bad-seq>{bad_seq}</span>" in page and "entry hash does not match" in page
+    assert "started by Vera Verifier" in page
+    started, verified = (db_session.scalars(select(AuditEvent).where(AuditEvent.action == action)).one()
+                         for action in ("audit.verify_started", "audit.verified"))
+    assert started.actor_id == auditor.id and verified.actor_id is None and verified.seq > started.seq
+
+
+def test_a_background_verification_shows_running_with_a_refresh_link_then_its_result(
+        long_trail, app, monkeypatch, client, make, db_session):
+    from reviewboard.jobs import outbox
+    from reviewboard.jobs.models import Job
+
+    monkeypatch.setitem(app.config, "JOBS_MODE", "outbox")  # the job waits for a worker, as in production
+    make.submitted_stage()
+    login(client, make.user("chair", name="Cara Chair"))
+    post_form(client, "/audit", "/audit/verify", {"action": "stage.submitted"})
+    page = client.get("/audit").get_data(as_text=True)
+    assert 'data-verification="running"' in page and "Verification running" in page
+    assert "started by Cara Chair" in page and 'href="/audit#verify-background">Refresh</a>' in page
+    post_form(client, "/audit", "/audit/verify", {})  # pressed again while it runs: still the one job
+    jobs = db_session.scalars(select(Job).where(Job.kind == "audit.verify")).all()
+    assert len(jobs) == 1
+    assert outbox.run_job(jobs[0].id) == "done"
+    page = client.get("/audit").get_data(as_text=True)
+    assert 'data-verification="done"' in page and 'data-chain-ok="yes"' in page and "Chain intact" in page
 
 
 def test_verify_and_export_need_the_csrf_token(client, make):
@@ -171,5 +213,5 @@ def test_export_writes_the_filtered_slice_with_the_chain_head_and_is_audited(cli
 
 
 def test_csv_cells_never_start_a_formula():
-    assert [csv_cell(v) for v in ("=1+1", "+1", "-1", "@x", "\tx", "\rx", "plain", None, 5)] == \
+    assert [safe_cell(v) for v in ("=1+1", "+1", "-1", "@x", "\tx", "\rx", "plain", None, 5)] == \
         ["'=1+1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "plain", "", "5"]

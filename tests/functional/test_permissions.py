@@ -312,7 +312,9 @@ def test_every_route_is_classified(app):
              "tokens.index", "tokens.revoke",  # CSRF: tests/api/test_tokens.py
              "certificates.revoke", "register.listing",
              "audit.verify", "audit.export",  # CSRF and access: tests/functional/test_audit_pages.py
-             "inventory.export"}  # CSRF and what each sees: tests/functional/test_inventory_page.py
+             "inventory.export",  # CSRF and what each sees: tests/functional/test_inventory_page.py
+             # CSRF, who may export and what each sees: tests/functional/test_exports.py
+             "reviews.export_queue", "conditions.export", "inventory.export_decisions"}
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []
