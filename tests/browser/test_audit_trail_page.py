@@ -44,7 +44,7 @@ def test_an_auditor_filters_verifies_and_exports_the_trail(live_server, new_page
     shot(page, "audit-trail-" + ("phone" if viewport == PHONE else "desktop"))
 
     with page.expect_download() as download:
-        page.get_by_role("button", name="Export these events (CSV)").click()
+        page.get_by_role("button", name="Export these events as CSV").click()
     data = download.value.path().read_bytes().decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(data)))
     assert table[0][0] == "chain head seq" and len(table[0][3]) == 64
