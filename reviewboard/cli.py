@@ -19,6 +19,7 @@ from reviewboard.catalogs.schema import CatalogError
 from reviewboard.catalogs.services import find_catalog, import_catalog_file
 from reviewboard.certificates import status as certificate_status
 from reviewboard.certificates.commands import cert_cli
+from reviewboard.conditions.services import note_overdue
 from reviewboard.config import describe_duration, normalise_database_url, parse_duration
 from reviewboard.core.boundary import transaction
 from reviewboard.core.errors import ServiceError
@@ -517,6 +518,9 @@ def _sweep(today) -> None:
     click.echo(f"Re-review sweep for {today.isoformat()}: {_counted(result.count, 'stage')} reopened")
     for cert in certificate_status.sweep(today):
         click.echo(f"certificate {cert.public_id} ({cert.project.name}): {cert.status}")
+    for condition in note_overdue(today):
+        click.echo(f"condition {condition.id} ({condition.stage_review.project.name}): overdue since "
+                   f"{condition.due_date.isoformat()}")
 
 
 @click.group("rereview", help="Re-review of approved stages (recurring reviews, expired evidence).")

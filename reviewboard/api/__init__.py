@@ -15,8 +15,9 @@ from reviewboard.api.problems import PROBLEM_TYPE
 
 DESCRIPTION = """\
 ReviewBoard's API: register projects and their questionnaire, attach evidence, submit stages, follow the
-reviewers' queue, read decisions, conditions, signed records, system versions, incidents and certificates,
-and (auditors) read and verify the audit trail. It acts through the same services and permission rules as the web pages.
+reviewers' queue, read verdicts, sign-offs and decisions, answer, close and reopen conditions, read signed
+records, system versions, incidents and certificates, and (auditors and chairs) read and verify the audit trail.
+It acts through the same services and permission rules as the web pages.
 
 **Authentication.** A personal access token, created on the account page (*API tokens*) or with
 `reviewboard token create EMAIL --scope read`, sent as `Authorization: Bearer rbp_...`. The session cookie
@@ -64,7 +65,17 @@ api = ReviewBoardApi()
 
 
 def init_app(app: Flask) -> None:
-    from reviewboard.api import audit, certificates, docs, projects, records, register, stages, webhooks  # noqa: F401
+    from reviewboard.api import (  # noqa: F401  (each module registers its views on the blueprint)
+        audit,
+        certificates,
+        docs,
+        projects,
+        records,
+        register,
+        reviews,
+        stages,
+        webhooks,
+    )
     from reviewboard.api.blueprint import bp, token_rate_key
     from reviewboard.extensions import csrf, limiter
 

@@ -1,4 +1,5 @@
-"""The audit trail for auditors: filtered, paged by sequence number, and its read-only verification."""
+"""The audit trail for auditors and chairs (the /audit page's predicate): filtered, paged by sequence number,
+and its read-only verification."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from reviewboard.api.blueprint import api_user, bp, requires
 from reviewboard.api.schemas import AuditPage, AuditQuery, AuditVerifyOut, MeOut
 from reviewboard.audit.models import AuditEvent
-from reviewboard.audit.permissions import can_read_audit_trail
+from reviewboard.audit.permissions import can_view_audit_trail
 from reviewboard.audit.services import verify_chain
 from reviewboard.extensions import db
 from reviewboard.tokens.models import Scope
@@ -17,13 +18,13 @@ TAG = {"tags": ["Audit trail"]}
 
 
 @bp.get("/audit/events")
-@bp.doc(**TAG, summary="Audit events in sequence order (auditors); continue with after_seq")
+@bp.doc(**TAG, summary="Audit events in sequence order (auditors and chairs); continue with after_seq")
 @bp.arguments(AuditQuery, location="query", as_kwargs=True)
 @bp.response(200, AuditPage)
 @requires(Scope.READ, 422)
 def audit_events(limit: int = 50, after_seq: int | None = None, **filters):
-    if not can_read_audit_trail(api_user()):
-        abort(403, "Only auditors read the audit trail.")
+    if not can_view_audit_trail(api_user()):
+        abort(403, "Only auditors and chairs read the audit trail.")
     stmt = select(AuditEvent).order_by(AuditEvent.seq)
     if after_seq is not None:
         stmt = stmt.where(AuditEvent.seq > after_seq)
@@ -37,12 +38,12 @@ def audit_events(limit: int = 50, after_seq: int | None = None, **filters):
 
 
 @bp.get("/audit/verify")
-@bp.doc(**TAG, summary="Verify the hash chain, its HMACs and signed checkpoints (read-only; auditors)")
+@bp.doc(**TAG, summary="Verify the hash chain, its HMACs and signed checkpoints (read-only; auditors and chairs)")
 @bp.response(200, AuditVerifyOut)
 @requires(Scope.READ)
 def audit_verify():
-    if not can_read_audit_trail(api_user()):
-        abort(403, "Only auditors verify the audit trail.")
+    if not can_view_audit_trail(api_user()):
+        abort(403, "Only auditors and chairs verify the audit trail.")
     return verify_chain()
 
 

@@ -1,5 +1,5 @@
 """The system register through the API: a project's system versions with their artifacts (read, add),
-its conditions (read, answer with evidence) and its incidents (read)."""
+its conditions (read, answer with evidence, close and reopen) and its incidents (read)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,11 @@ class ConditionResponse(StrictSchema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=LONG_TEXT))
     criterion = fields.String(required=True, validate=validate.Length(min=1, max=40),
                               metadata={"description": "The code of the criterion the evidence supports"})
+
+
+class ConditionDecision(StrictSchema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=LONG_TEXT),
+                         metadata={"description": "Why it is met (or waived), or what is still missing"})
 
 
 class IncidentOut(Schema):
@@ -148,6 +153,30 @@ def respond_condition(form: dict, files: dict, condition_id: int):
     if not hasattr(upload, "read"):
         raise ServiceError("Send the file as a multipart part named file.", "file")
     return conditions.respond(api_user(), condition, form["note"], criterion.id, upload.filename or "", upload.read())
+
+
+@bp.post("/conditions/<int:condition_id>/close")
+@bp.doc(tags=["Conditions"], summary="Accept a condition as met (or waived): it becomes closed and no longer blocks",
+        description="A reviewer of the stage or a chair, independent of the project (as on the condition page). "
+                    "Closing a closed condition is a 409.")
+@bp.arguments(ConditionDecision)
+@bp.response(200, ConditionOut)
+@requires(Scope.SUBMIT, 404, 409, 422)
+def close_condition(data: dict, condition_id: int):
+    condition = load(Condition, condition_id, condition_perms.can_view_condition)
+    return conditions.close(api_user(), condition, data["note"])
+
+
+@bp.post("/conditions/<int:condition_id>/reopen")
+@bp.doc(tags=["Conditions"], summary="Send a fulfilled or closed condition back to its owner: it becomes open",
+        description="A reviewer of the stage or a chair, independent of the project (as on the condition page). "
+                    "Reopening an open condition is a 409.")
+@bp.arguments(ConditionDecision)
+@bp.response(200, ConditionOut)
+@requires(Scope.SUBMIT, 404, 409, 422)
+def reopen_condition(data: dict, condition_id: int):
+    condition = load(Condition, condition_id, condition_perms.can_view_condition)
+    return conditions.reopen(api_user(), condition, data["note"])
 
 
 @bp.get("/projects/<int:project_id>/incidents")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from reviewboard.api.blueprint import api_user, bp, requires
 from reviewboard.api.loading import load
@@ -37,6 +38,15 @@ class NewSubscriptionOut(SubscriptionOut):
         "description": "The Standard Webhooks signing secret (whsec_...): shown only in this answer"})
 
 
+class AttemptOut(Schema):
+    number = fields.Integer(required=True)
+    attempted_at = fields.DateTime(required=True)
+    status_code = fields.Integer(allow_none=True, metadata={"description": "The receiver's HTTP status, if any"})
+    error = fields.String(allow_none=True, metadata={"description": "Why it failed (no answer, or a non-2xx one)"})
+    duration_ms = fields.Integer(allow_none=True, metadata={
+        "description": "Unknown for attempts made before each had its own row"})
+
+
 class DeliveryOut(Schema):
     id = fields.Integer(required=True)
     message_id = fields.String(required=True, metadata={"description": "The webhook-id header"})
@@ -49,6 +59,8 @@ class DeliveryOut(Schema):
     last_attempt_at = fields.DateTime(allow_none=True)
     delivered_at = fields.DateTime(allow_none=True)
     replay_of_id = fields.Integer(allow_none=True)
+    attempt_log = fields.List(fields.Nested(AttemptOut), required=True,
+                              metadata={"description": "Every attempt, first to last"})
 
 
 def _chair():
@@ -98,6 +110,7 @@ def list_deliveries(webhook_id: int):
     _chair()
     subscription = load(WebhookSubscription, webhook_id, _visible)
     return list(db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
+                                   .options(selectinload(WebhookDelivery.attempt_log))
                                    .order_by(WebhookDelivery.id.desc()).limit(100)))
 
 

@@ -118,6 +118,27 @@ def reopen(actor: User, condition: Condition, note: str) -> Condition:
     return condition
 
 
+def note_overdue(today: date | None = None) -> list[Condition]:
+    """The daily sweep's part for conditions (`reviewboard remind`, `reviewboard rereview sweep`): each condition
+    not closed and past its due date becomes overdue once, as a ``condition.overdue`` audit event by the system
+    (which queues the webhook of that name). ``overdue_noted_at`` makes it once per condition: a later sweep,
+    or one running at the same time (the rows are locked; PostgreSQL re-reads a locked row's condition once the
+    other commits, SQLite serialises writers), finds it noted. Flushes; returns the conditions noted now."""
+    today = today or utcnow().date()
+    stmt = (select(Condition).where(Condition.status != "closed", Condition.due_date < today,
+                                    Condition.overdue_noted_at.is_(None))
+            .order_by(Condition.id).with_for_update())
+    noted = list(db.session.scalars(stmt))
+    for condition in noted:
+        condition.overdue_noted_at = utcnow()
+        db.session.flush()
+        record_event(None, "condition.overdue", "condition", condition.id, before={"overdue": False},
+                     after={"overdue": True, "status": condition.status, "due_date": condition.due_date.isoformat(),
+                            "stage_id": condition.stage_review_id, "owner_id": condition.owner_id})
+        log.info("condition %s overdue since %s", condition.id, condition.due_date)
+    return noted
+
+
 # ------------------------------------------------------------------------------------------------- queries
 
 def overdue_before(stage: StageReview, on: date | None = None) -> list[Condition]:
@@ -164,7 +185,7 @@ def dashboard_conditions(user: User, limit: int = 8) -> list[Condition]:
 
 
 HISTORY_VERBS = {"condition.fulfilled": "answered (fulfilled)", "condition.closed": "closed",
-                 "condition.reopened": "reopened"}
+                 "condition.reopened": "reopened", "condition.overdue": "became overdue"}
 
 
 def history(condition: Condition) -> list[dict]:

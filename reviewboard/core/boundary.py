@@ -2,7 +2,8 @@
 
 Services only flush. A response below 400 commits; anything else rolls back, so a refused request
 leaves no half-written state. A service error that must still be recorded (a failed signature
-attempt) asks for its audit event to be kept with :func:`keep_changes`.
+attempt) asks for its audit event to be kept with :func:`keep_changes`. A fact about the request itself
+that must outlive its rollback (a token's use) is written again after it with :func:`after_rollback`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,28 @@ def keep_changes() -> None:
     g.keep_changes = True
 
 
+def after_rollback(work) -> None:
+    """Run ``work()`` in a transaction of its own if this request ends rolled back (a 4xx/5xx answer).
+
+    For what is true whatever the answer: a token was used. Unlike :func:`keep_changes` it keeps nothing of
+    the refused request's own writes. ``work`` reads what it needs again (the rollback expired every row).
+    """
+    g.setdefault("after_rollback", []).append(work)
+
+
+def _run_after_rollback() -> None:
+    work_list = g.pop("after_rollback", ())
+    if work_list:
+        write_intent.set(True)  # a write: SQLite takes the write lock at BEGIN, not halfway through
+    for work in work_list:
+        try:
+            work()
+            db.session.commit()
+        except Exception:  # the answer is already decided; a lost note must not turn it into a 500
+            db.session.rollback()
+            log.exception("a write after the rollback of %s failed", request.path)
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _intent():
@@ -55,6 +78,8 @@ def init_app(app: Flask) -> None:
         else:
             db.session.rollback()
             outbox.forget_uncommitted()
+            _run_after_rollback()
+        g.pop("after_rollback", None)
         return response
 
     @app.teardown_request
@@ -62,3 +87,4 @@ def init_app(app: Flask) -> None:
         if exc is not None:
             db.session.rollback()
             outbox.forget_uncommitted()
+            _run_after_rollback()

@@ -229,6 +229,8 @@ class Condition(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     closed_at: Mapped[datetime | None]
     closing_note: Mapped[str | None] = mapped_column(Text)
+    # when the reminders' sweep recorded that it became overdue (condition.overdue): once per condition
+    overdue_noted_at: Mapped[datetime | None]
 
     stage_review: Mapped[StageReview] = relationship(back_populates="conditions")
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])

@@ -212,3 +212,19 @@ def gave_delegation(user, delegation) -> bool:
 
 def can_manage_delegations(user) -> bool:
     return user.is_authenticated and user.active and user.has_role(Role.REVIEWER)
+
+
+# -- reading a stage's review ---------------------------------------------------------------------------
+
+def can_read_review(user, stage) -> bool:
+    """Read the stage's rounds, verdicts, sign-offs and decisions, as the stage page shows them: whoever sees
+    the stage, unless its content is withheld from them (a reviewer of the round, undeclared or recused)."""
+    from reviewboard.projects.permissions import can_view_stage
+
+    return can_view_stage(user, stage) and not content_withheld(user, stage)
+
+
+def sees_only_own_verdicts(user, stage) -> bool:
+    """A reviewer who may still sign the current round sees only their own verdicts on it (the stage page
+    shows them their verdict form instead of the others'), so each verdict is formed independently."""
+    return can_sign(user, stage)

@@ -16,7 +16,7 @@ class Scope(StrEnum):
     """What a token may do. Each scope includes the ones before it: admin > submit > read."""
 
     READ = "read"  # GET requests
-    SUBMIT = "submit"  # create and change projects, evidence, stage submissions, condition answers
+    SUBMIT = "submit"  # create and change projects, evidence, stage submissions, conditions (answer, close, reopen)
     ADMIN = "admin"  # chairs' settings: webhook subscriptions and their deliveries
 
     @property

@@ -9,10 +9,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import has_request_context
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import User
+from reviewboard.core.boundary import after_rollback
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
@@ -74,21 +76,38 @@ def create_token(actor: User, owner: User, name: str, scope: str, lifetime: time
 
 def authenticate(secret: str, address: str | None, now: datetime | None = None) -> AccessToken | None:
     """The usable token with this secret, its last use noted (an audit event when the address is new), or None:
-    unknown, revoked, expired, or its user deactivated (checked on every request, so it stops at once)."""
+    unknown, revoked, expired, or its user deactivated (checked on every request, so it stops at once).
+
+    The use is noted in the request's transaction, which a refused request (4xx) rolls back; in a request it
+    is therefore noted again after that rollback, on its own (core.boundary.after_rollback). Not with
+    keep_changes, which would keep the refused request's writes too; not on a second connection, which on
+    SQLite would wait for the request's own write lock. A token probing from a new address with requests that
+    are all refused is exactly what its owner must see in the audit trail.
+    """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     now = now or utcnow()
     token = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash(secret)))
     if token is None or not token.usable(now):
         return None
+    _note_use(token, address, now)
+    if has_request_context():
+        token_id = token.id
+        after_rollback(lambda: _note_use(db.session.get(AccessToken, token_id), address, now))
+    return token
+
+
+def _note_use(token: AccessToken | None, address: str | None, now: datetime) -> None:
+    """Last use (at most one write a minute per token) and address; a new address is an audit event. Flushes."""
+    if token is None:
+        return
     if address and address != token.last_used_address:
         record_event(token.user, "token.used_from_new_address", "access_token", token.id,
                      before={"address": token.last_used_address}, after={"address": address})
         token.last_used_address = address
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now  # at most one write a minute per token for reads
+        token.last_used_at = now
     db.session.flush()
-    return token
 
 
 def revoke_token(actor: User, token: AccessToken) -> None:

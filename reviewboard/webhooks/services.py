@@ -12,6 +12,7 @@ import base64
 import json
 import logging
 import secrets
+import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -26,16 +27,24 @@ from reviewboard.extensions import db
 from reviewboard.jobs import outbox
 from reviewboard.jobs.models import Job
 from reviewboard.models.base import utcnow
-from reviewboard.webhooks.models import DELIVERED, FAILED, RETRYING, WebhookDelivery, WebhookSubscription
+from reviewboard.webhooks.models import (
+    DELIVERED,
+    FAILED,
+    RETRYING,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from reviewboard.webhooks.permissions import can_manage_webhooks
 from reviewboard.webhooks.targets import check_target
 
 log = logging.getLogger("reviewboard.webhooks")
 
-EVENTS = ("stage.submitted", "stage.decided", "record.issued", "incident.reported", "certificate.issued",
-          "certificate.status_changed")
+EVENTS = ("stage.submitted", "stage.decided", "record.issued", "condition.overdue", "incident.reported",
+          "certificate.issued", "certificate.status_changed")
 ACTION_EVENTS = {"stage.submitted": "stage.submitted", "stage.resubmitted": "stage.submitted",
                  "stage.decided": "stage.decided", "record.issued": "record.issued",
+                 "condition.overdue": "condition.overdue",
                  "incident.reported": "incident.reported", "certificate.issued": "certificate.issued",
                  "certificate.status_changed": "certificate.status_changed"}
 JOB_KIND = "webhook.deliver"
@@ -127,34 +136,48 @@ def signed_headers(subscription: WebhookSubscription, delivery: WebhookDelivery,
 
 
 def _send(payload: dict) -> dict | None:
-    """The job's read step: POST the signed message; what came back. None when it is no longer to be sent."""
+    """The job's read step: POST the signed message; what came back, when and how long it took. None when it is
+    no longer to be sent."""
     delivery = db.session.get(WebhookDelivery, payload["delivery"])
     if delivery is None or delivery.state == DELIVERED or not delivery.subscription.active:
         return None
+    if db.session.scalar(select(WebhookAttempt.id).where(WebhookAttempt.delivery_id == delivery.id,
+                                                         WebhookAttempt.number == payload["attempt"])) is not None:
+        return None  # a worker past its lease made this attempt already (the row's unique key guards the store)
     subscription = delivery.subscription
+    now = utcnow()
+    started = time.monotonic()
+
+    def result(status: int | None, error: str | None) -> dict:
+        return {"status": status, "error": error, "at": now,
+                "duration_ms": round((time.monotonic() - started) * 1000)}
+
     try:
         check_target(subscription.url)
     except ServiceError as exc:
-        return {"status": None, "error": exc.message}
-    now = utcnow()
+        return result(None, exc.message)
     request = urllib.request.Request(subscription.url, data=delivery.body.encode(), method="POST",  # noqa: S310
                                      headers=signed_headers(subscription, delivery, now))
     opener = urllib.request.build_opener(_NoRedirects)
     try:
         with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return {"status": response.status, "error": None}
+            return result(response.status, None)
     except urllib.error.HTTPError as exc:
         exc.close()
-        return {"status": exc.code, "error": f"HTTP {exc.code}"}
+        return result(exc.code, f"HTTP {exc.code}")
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        return {"status": None, "error": f"{type(exc).__name__}: {exc}"[:500]}
+        return result(None, f"{type(exc).__name__}: {exc}"[:500])
 
 
 def _record_attempt(payload: dict, result: dict) -> None:
-    """The job's write step: log the attempt; on failure, the next attempt's job row, due after a delay."""
+    """The job's write step: log the attempt (a row of its own, unique by number); on failure, the next
+    attempt's job row, due after a delay."""
     delivery = db.session.get(WebhookDelivery, payload["delivery"])
     attempt = payload["attempt"]
-    now = utcnow()
+    now = result.get("at") or utcnow()
+    db.session.add(WebhookAttempt(delivery_id=delivery.id, number=attempt, attempted_at=now,
+                                  status_code=result["status"], error=result["error"],
+                                  duration_ms=result.get("duration_ms")))
     delivery.attempts = attempt
     delivery.last_attempt_at = now
     delivery.last_status_code = result["status"]

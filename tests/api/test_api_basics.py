@@ -75,6 +75,32 @@ def test_token_authenticates_and_notes_its_use(client, make, db_session):
                                                            AuditEvent.object_id == str(token.id))).all()) == 3
 
 
+def test_a_refused_request_still_notes_the_tokens_use_and_new_address(client, make, db_session):
+    """A 4xx rolls the request back; the token's use and its new address are written after that rollback."""
+    user = make.user("submitter")
+    headers = bearer(user)
+    token = db_session.scalar(select(AccessToken).where(AccessToken.user_id == user.id))
+    refused = [client.get("/api/v1/audit/events", headers=headers, environ_base={"REMOTE_ADDR": "10.9.8.7"}),
+               client.post("/api/v1/projects", headers=headers, json={"name": ""},
+                           environ_base={"REMOTE_ADDR": "10.9.8.6"})]
+    assert [r.status_code for r in refused] == [403, 403]  # a read token: its scope refuses the POST
+    db_session.refresh(token)
+    assert token.last_used_at is not None and token.last_used_address == "10.9.8.6"
+    events = db_session.scalars(select(AuditEvent).where(AuditEvent.object_type == "access_token",
+                                                         AuditEvent.object_id == str(token.id))
+                                .order_by(AuditEvent.seq)).all()
+    assert [e.action for e in events] == ["token.created", "token.used_from_new_address",
+                                          "token.used_from_new_address"]
+    assert ['"10.9.8.7"' in events[1].payload, '"10.9.8.6"' in events[2].payload] == [True, True]
+    bad_input = client.get("/api/v1/projects?nonsense=1", headers=headers, environ_base={"REMOTE_ADDR": "10.9.8.5"})
+    assert bad_input.status_code == 422
+    db_session.refresh(token)
+    assert token.last_used_address == "10.9.8.5"
+    # nothing else of a refused request is kept: its own writes still roll back
+    assert db_session.scalar(select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(1)) == \
+        "token.used_from_new_address"
+
+
 def test_revoked_expired_and_deactivated_tokens_stop_at_once(client, make, db_session):
     chair = make.user("chair")
     user = make.user("submitter")

@@ -41,18 +41,23 @@ MATRIX = {
     ("POST", "api.upload_evidence"): ("/stages/{draft_stage}/evidence", "evidence", (201, 404, 403, 403, 403)),
     # a reviewer of the round declares conflicts of interest first (as on the pages)
     ("GET", "api.download_evidence"): ("/evidence/{evidence}", None, (200, 404, 403, 200, 200)),
+    # as the stage page: a reviewer of the round declares conflicts of interest before reading its review
+    ("GET", "api.list_rounds"): ("/stages/{stage}/rounds", None, (200, 404, 403, 200, 200)),
     ("GET", "api.queue"): ("/queue", None, (403, 403, 200, 200, 403)),
     ("GET", "api.list_records"): ("/records", None, (200, 200, 200, 200, 200)),
     ("GET", "api.get_record"): ("/records/{record}", None, (200, 404, 200, 200, 200)),
     ("GET", "api.download_record"): ("/records/{record}/pdf", None, (200, 404, 200, 200, 200)),
     ("GET", "api.record_data"): ("/records/{record}/data", None, (200, 404, 200, 200, 200)),
-    ("GET", "api.audit_events"): ("/audit/events", None, (403, 403, 403, 403, 200)),
-    ("GET", "api.audit_verify"): ("/audit/verify", None, (403, 403, 403, 403, 200)),
+    ("GET", "api.audit_events"): ("/audit/events", None, (403, 403, 403, 200, 200)),
+    ("GET", "api.audit_verify"): ("/audit/verify", None, (403, 403, 403, 200, 200)),
     ("GET", "api.list_versions"): ("/projects/{project}/versions", None, (200, 404, 200, 200, 200)),
     ("POST", "api.add_version"): ("/projects/{project}/versions", "version", (201, 404, 403, 403, 403)),
     ("GET", "api.list_conditions"): ("/conditions", None, (200, 200, 200, 200, 200)),
     ("GET", "api.get_condition"): ("/conditions/{condition}", None, (200, 404, 200, 200, 200)),
     ("POST", "api.respond_condition"): ("/conditions/{condition}/response", "condition", (200, 404, 403, 403, 403)),
+    # a chair or a reviewer of the stage decides; closing is refused to others, reopening an open one is a 409
+    ("POST", "api.close_condition"): ("/conditions/{condition}/close", "decide", (403, 404, 403, 200, 403)),
+    ("POST", "api.reopen_condition"): ("/conditions/{condition}/reopen", "decide", (403, 404, 403, 409, 403)),
     ("GET", "api.list_incidents"): ("/projects/{project}/incidents", None, (200, 404, 200, 200, 200)),
     ("GET", "api.get_incident"): ("/incidents/{incident}", None, (200, 404, 200, 200, 200)),
     ("GET", "api.list_certificates"): ("/certificates", None, (200, 200, 200, 200, 200)),
@@ -138,6 +143,8 @@ def _call(client, method: str, path: str, body: str | None, world: dict, token: 
     elif body == "condition":
         kwargs["data"] = {"note": "Published.", "criterion": world["ids"]["decided_criterion"],
                           "file": (io.BytesIO(b"# Model card\n"), "card.md")}
+    elif body == "decide":
+        kwargs["json"] = {"note": "Checked against the published card."}
     elif body == "submit":
         kwargs["json"] = {"version": world["ids"]["draft_version"]}
     elif body == "evidence":

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
 from standardwebhooks import Webhook
 
+from reviewboard.audit.models import AuditEvent
 from reviewboard.jobs import outbox
 from reviewboard.jobs.models import Job
 from reviewboard.models.base import utcnow
+from reviewboard.reviews.services import ConditionEntry
+from reviewboard.reviews.workflow import Outcome
 from tests.api.helpers import bearer
 
 
@@ -91,6 +95,11 @@ def test_a_failed_delivery_is_retried_later_then_replayed(client, make, receiver
     outbox._run_in_transaction(retry)  # what the sweeper does once it is due
     entry = client.get(f"/api/v1/webhooks/{sub['id']}/deliveries", headers=headers).get_json()[0]
     assert entry["state"] == "delivered" and entry["attempts"] == 2
+    # one log row per attempt, not only the last
+    log = entry["attempt_log"]
+    assert [(a["number"], a["status_code"], a["error"]) for a in log] == [(1, 503, "HTTP 503"), (2, 200, None)]
+    assert all(a["duration_ms"] >= 0 and a["attempted_at"] for a in log)
+    assert log[0]["attempted_at"] <= log[1]["attempted_at"]
     first_id, second_id = receiver.received[0][0]["webhook-id"], receiver.received[1][0]["webhook-id"]
     assert first_id == second_id  # a retry is the same message
     replayed = client.post(f"/api/v1/webhook-deliveries/{entry['id']}/replay", headers=headers)
@@ -125,3 +134,37 @@ def test_unsubscribed_targets_get_nothing(client, make, receiver):
     make.submitted_stage()
     assert receiver.received == []
     assert outbox.HANDLERS["webhook.deliver"]
+
+
+def test_a_condition_becoming_overdue_is_one_audited_event_and_one_webhook(app, client, make, receiver, db_session,
+                                                                          monkeypatch):
+    monkeypatch.setitem(app.config, "SMTP_HOST", None)  # the digests are logged
+    chair = make.user("chair")
+    sub = _subscribe(client, chair, f"http://127.0.0.1:{receiver.port}/hook", ["condition.overdue"]).get_json()
+    stage = make.submitted_stage()
+    due = utcnow().date() + timedelta(days=3)
+    first, second = make.reviewers(2)
+    make.sign(first, stage, Outcome.APPROVE_WITH_CONDITIONS,
+              conditions=[ConditionEntry("Publish the model card", stage.project.owner.id, due)])
+    make.sign(second, stage)
+    [condition] = stage.conditions
+    runner = app.test_cli_runner()
+
+    def remind(day):
+        result = runner.invoke(args=["remind", "--date", day.isoformat()], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        db_session.expire_all()
+        return result.output
+
+    assert "overdue" not in remind(due)  # due today: not yet overdue
+    assert f"condition {condition.id} " in remind(due + timedelta(days=1))
+    assert f"condition {condition.id} " not in remind(due + timedelta(days=8))  # once per condition
+    events = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "condition.overdue")).all()
+    assert [(e.object_id, e.actor_id) for e in events] == [(str(condition.id), None)]
+    assert json.loads(events[0].payload)["after"]["due_date"] == due.isoformat()
+    [(headers, body)] = receiver.received
+    payload = Webhook(sub["secret"]).verify(body, headers)
+    assert payload["type"] == "condition.overdue"
+    assert payload["data"]["object"] == {"type": "condition", "id": str(condition.id)}
+    [entry] = client.get(f"/api/v1/webhooks/{sub['id']}/deliveries", headers=bearer(chair, "admin")).get_json()
+    assert entry["state"] == "delivered" and entry["event"] == "condition.overdue"

@@ -122,3 +122,35 @@ def test_delegate_sign_offs_name_whom_they_signed_for_after_the_signing_role_mig
         assert role_title() == "Delegate"
         upgrade()  # as a sign-off made before the migration: the role its meaning states
         assert role_title() == "Delegate of Ava Away"
+
+
+def test_each_delivery_keeps_its_last_attempt_as_a_row_after_the_attempt_log_migration(fresh_app):
+    from flask_migrate import downgrade, upgrade
+
+    from reviewboard.extensions import db
+    from reviewboard.models.base import utcnow
+    from reviewboard.webhooks.models import WebhookDelivery, WebhookSubscription
+    from tests.conftest import prepare_schema
+    from tests.support.factories import Factory
+
+    prepare_schema(fresh_app)
+    with fresh_app.app_context():
+        chair = Factory(db.session).user("chair")
+        sub = WebhookSubscription(url="https://ci.example.org/hook", events=["stage.decided"], secret="whsec_x",
+                                  created_by_id=chair.id)
+        db.session.add(sub)
+        db.session.flush()
+        db.session.add_all([
+            WebhookDelivery(subscription_id=sub.id, message_id="msg_tried", event="stage.decided", body="{}",
+                            state="retrying", attempts=3, last_status_code=502, last_error="HTTP 502",
+                            last_attempt_at=utcnow()),
+            WebhookDelivery(subscription_id=sub.id, message_id="msg_waiting", event="stage.decided", body="{}")])
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="a1c0ffee0020")
+        upgrade()
+        rows = db.session.execute(text(
+            "SELECT d.message_id, a.number, a.status_code, a.error, a.duration_ms FROM webhook_attempt a "
+            "JOIN webhook_delivery d ON d.id = a.delivery_id")).all()
+        db.session.remove()
+        assert [tuple(r) for r in rows] == [("msg_tried", 3, 502, "HTTP 502", None)]
