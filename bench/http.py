@@ -318,6 +318,8 @@ def _pages(t: dict, deep: int) -> list[tuple[str, str, str]]:
             ("projects search", "chair", "/projects?q=credit+scoring"),
             ("project page", "chair", f"/projects/{t['project_id']}"),
             ("stage page", "chair", f"/stages/{t['stage_id']}"),
+            ("ai inventory", "chair", "/inventory"),
+            ("ai inventory by tier", "chair", "/inventory?sort=tier&dir=asc"),
             ("public verify page", "", "/verify"),
             ("stored record download", "chair", f"/records/{t['record_id']}.pdf")]
 

@@ -185,6 +185,7 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
 
     from reviewboard.audit.models import AuditCheckpoint, AuditEvent
     from reviewboard.conditions import services as condition_services
+    from reviewboard.inventory.services import InventoryFilter, inventory_query
     from reviewboard.models.base import utcnow
     from reviewboard.projects.models import Project
     from reviewboard.projects.permissions import visible_projects_query
@@ -222,6 +223,8 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
         "dash: reviews due": _reviews_due(chair),
         "audit: newest checkpoint": select(AuditCheckpoint.seq, AuditCheckpoint.created_at)
         .order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc()).limit(1),
+        "inventory page 1": inventory_query(chair, InventoryFilter()).limit(PER_PAGE),
+        "inventory by tier": inventory_query(chair, InventoryFilter(sort="tier", desc=False)).limit(PER_PAGE),
     }
 
 

@@ -11,8 +11,7 @@ from sqlalchemy import case, exists, func, select
 from reviewboard.certificates.models import Certificate
 from reviewboard.extensions import db
 from reviewboard.pipelines.models import Pipeline
-from reviewboard.pipelines.services import pipeline_keys
-from reviewboard.projects.models import FACT_FIELDS, Project
+from reviewboard.projects.models import FACT_FIELDS, TIER_RANK, Project
 from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.projects.services import listed
 from reviewboard.projects.tiering import Tier
@@ -41,13 +40,14 @@ class InventoryFilter:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def parse_filter(args) -> InventoryFilter:
-    """Filters from query arguments; anything unknown falls back to its default (never an error page)."""
+def parse_filter(args, pipelines: list[str]) -> InventoryFilter:
+    """Filters from query arguments; anything unknown falls back to its default (never an error page).
+    ``pipelines``: the pipeline keys (pipeline_keys(), read once by the page)."""
     q = " ".join((args.get("q") or "").replace("\x00", "").split())[:100]
     tier = args.get("tier") if args.get("tier") in TIERS else ""
     state = args.get("state") if args.get("state") in STATES else ""
     pipeline = (args.get("pipeline") or "").strip()
-    pipeline = pipeline if pipeline in pipeline_keys() else ""
+    pipeline = pipeline if pipeline in pipelines else ""
     sort = args.get("sort") if args.get("sort") in SORTS else "updated"
     desc = args.get("dir", "desc" if sort in ("updated",) else "asc") == "desc"
     return InventoryFilter(q, tier, pipeline, state, sort, desc)
@@ -74,7 +74,7 @@ def filtered_systems(user, f: InventoryFilter):
 def inventory_query(user, f: InventoryFilter):
     stmt = filtered_systems(user, f)
     key = {"name": func.lower(Project.name),
-           "tier": case({t: i for i, t in enumerate(TIERS)}, value=Project.tier),
+           "tier": TIER_RANK,
            "updated": Project.updated_at,
            "next_review": _next_review()}[f.sort]
     key = key.desc() if f.desc else key.asc()

@@ -23,17 +23,18 @@ bp = Blueprint("inventory", __name__)
 @bp.get("/inventory")
 @login_required
 def index():
-    f = services.parse_filter(request.args)
+    pipelines = pipeline_keys()
+    f = services.parse_filter(request.args, pipelines)
     page = paginate(services.inventory_query(current_user, f), page_arg(request), current_app.config["PER_PAGE"])
     return render_template("inventory/index.html", f=f, page=page, rows=services.rows_for(page.items, today()),
                            today=today(), tier_labels=TIER_LABELS, tiers=services.TIERS,
-                           states=[StageState(s) for s in services.STATES], pipelines=pipeline_keys())
+                           states=[StageState(s) for s in services.STATES], pipelines=pipelines)
 
 
 @bp.post("/inventory/export.<fmt>")
 @login_required
 def export(fmt: str):
-    f = services.parse_filter(request.form)
+    f = services.parse_filter(request.form, pipeline_keys())
     return export_response(fmt, lambda: exports.export_inventory(current_user, f, today()),
                            url_for("inventory.index", **f.args()))
 
@@ -41,7 +42,7 @@ def export(fmt: str):
 @bp.post("/inventory/decisions.<fmt>")
 @login_required
 def export_decisions(fmt: str):
-    f = services.parse_filter(request.form)
+    f = services.parse_filter(request.form, pipeline_keys())
     return export_response(fmt, lambda: exports.export_decisions(current_user, f),
                            url_for("inventory.index", **f.args()))
 

@@ -85,7 +85,11 @@ def test_models_and_migrations_describe_the_same_schema(fresh_app):
             # there Alembic skips it, saying so; PostgreSQL compares it
             warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
             warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
-            context = MigrationContext.configure(connection, opts={"compare_type": False})
+            # PostgreSQL prints the tier rank's CASE over several lines, which Alembic compares as a different
+            # expression: that index is left out here (tests/integration/test_inventory_plans.py finds it in use)
+            context = MigrationContext.configure(connection, opts={
+                "compare_type": False,
+                "include_object": lambda _obj, name, kind, *_: (kind, name) != ("index", "ix_project_tier_rank_id")})
             differences = compare_metadata(context, db.metadata)
         assert differences == []
 
