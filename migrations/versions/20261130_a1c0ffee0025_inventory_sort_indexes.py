@@ -2,7 +2,7 @@
 instead of sorting every project
 
 Revision ID: a1c0ffee0025
-Revises: a1c0ffee0020
+Revises: a1c0ffee0023
 Create Date: 2026-11-30 04:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1c0ffee0025'
-down_revision = 'a1c0ffee0020'
+down_revision = 'a1c0ffee0023'
 branch_labels = None
 depends_on = None
 
