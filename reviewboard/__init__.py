@@ -170,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.reviews.views import bp as reviews_bp
     from reviewboard.systems.views import bp as systems_bp
     from reviewboard.tokens.views import bp as tokens_bp
+    from reviewboard.webhooks.views import bp as webhooks_bp
 
     for bp in (core_bp, auth_bp, projects_bp, reviews_bp, records_bp, packs_bp, catalogs_bp):
         app.register_blueprint(bp)
@@ -186,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(register_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(inventory_bp)
+    app.register_blueprint(webhooks_bp)
 
     from reviewboard import api
 

@@ -21,6 +21,7 @@ from reviewboard.records.models import Record
 from reviewboard.registration.services import add_filing
 from reviewboard.reviews.services import ConditionEntry
 from reviewboard.reviews.workflow import Outcome
+from reviewboard.webhooks.models import WebhookSubscription
 from tests.conftest import shared_session
 from tests.functional.test_pipeline_pages import PIPELINE_POSTS
 from tests.support.certificates import certified
@@ -92,6 +93,8 @@ ROUTES = {
     "audit trail": "/audit",
     "ai inventory": "/inventory",
     "system timeline": "/inventory/{project}",
+    "webhooks": "/webhooks",
+    "webhook page": "/webhooks/{webhook}",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -168,6 +171,9 @@ EXPECTED = {
     # each sees the systems they may see (tests/functional/test_inventory_page.py)
     "ai inventory": (200, 200, 200, 200, 200),
     "system timeline": (200, 404, 200, 200, 200),  # whoever sees the project
+    # chairs manage webhooks (tests/functional/test_webhook_pages.py)
+    "webhooks": (403, 403, 403, 200, 403),
+    "webhook page": (403, 403, 403, 200, 403),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -219,6 +225,9 @@ def world(app, world_connection) -> dict:
         incident = report_incident(owner, stage.project, Report(
             "Alarm missed", "The alarm was not shown.", "major", utcnow().date()), [Upload("log.md", b"# Evidence\n")])
         _, certificate, _ = certified(make, project=make.project(owner=owner, name=f"{OWN_PROJECT} III"))
+        webhook = WebhookSubscription(url="https://hooks.example.org/rb", events=["stage.decided"],
+                                      secret="whsec_matrix", created_by_id=people["chair"].id)
+        session.add(webhook)
         session.commit()
         ids = {"project": stage.project.id, "stage": stage.id, "evidence": stage.evidence[0].id,
                "catalog": session.scalars(select(Catalog).limit(1)).one().id, "record": record.id,
@@ -226,7 +235,7 @@ def world(app, world_connection) -> dict:
                "decided project": decided.project.id, "decided stage": decided.id, "incident": incident.id,
                "incident_evidence": incident.evidence[0].id,
                "filing": filing.id, "certificate": certificate.id,
-               "certificate_public": certificate.public_id}
+               "certificate_public": certificate.public_id, "webhook": webhook.id}
         return {"ids": ids, "people": {role: person.email for role, person in people.items()},
                 "record pdf": record.pdf}
 
@@ -295,7 +304,7 @@ def test_every_route_is_classified(app):
 
     adapter = app.url_map.bind("localhost")
     ids = dict(project=1, stage=1, record=1, evidence=1, catalog=1, condition=1, draft=1, draft_stage=1, incident=1,
-               incident_evidence=1, filing=1, certificate=1,
+               incident_evidence=1, filing=1, certificate=1, webhook=1,
                certificate_public="RBC-000001-1")
     matrix = {adapter.match(path.format(**ids))[0] for path in ROUTES.values()}
     posts = {"auth.login", "auth.logout", "projects.create", "projects.edit", "reviews.add_evidence",
@@ -314,7 +323,8 @@ def test_every_route_is_classified(app):
              "audit.verify", "audit.export",  # CSRF and access: tests/functional/test_audit_pages.py
              "inventory.export",  # CSRF and what each sees: tests/functional/test_inventory_page.py
              # CSRF, who may export and what each sees: tests/functional/test_exports.py
-             "reviews.export_queue", "conditions.export", "inventory.export_decisions"}
+             "reviews.export_queue", "conditions.export", "inventory.export_decisions",
+             "webhooks.index", "webhooks.disable", "webhooks.replay"}  # CSRF: tests/functional/test_webhook_pages.py
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []
