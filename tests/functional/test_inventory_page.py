@@ -69,6 +69,23 @@ def test_filters_sorting_and_bad_input(client, make, db_session):
     assert set(tiers) <= set(by_name)
 
 
+def test_sorting_by_next_review_puts_the_soonest_first_and_systems_without_one_last(client, make, db_session):
+    from reviewboard.reviews.models import StageReview
+
+    early, mid, _none = (make.project(name=f"Omicron {n}") for n in ("Early", "Mid", "None"))
+    today = utcnow().date()
+    # a system's next review is its stages' earliest: Early's is in 5 days (not 40), Mid's in 10
+    for stage, days in ((early.stages[0], 40), (early.stages[1], 5), (mid.stages[0], 10)):
+        db_session.execute(update(StageReview).where(StageReview.id == stage.id)
+                           .values(next_review_on=today + timedelta(days=days)))
+    db_session.commit()
+    login(client, make.user("chair"))
+    ascending = _names(client.get("/inventory?sort=next_review&dir=asc&q=omicron").get_data(as_text=True))
+    assert ascending == ["Omicron Early", "Omicron Mid", "Omicron None"]
+    descending = _names(client.get("/inventory?sort=next_review&dir=desc&q=omicron").get_data(as_text=True))
+    assert descending == ["Omicron Mid", "Omicron Early", "Omicron None"]
+
+
 def _export(client, fmt: str, **filters):
     from tests.support.http import post_form
 
