@@ -160,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.core.views import bp as core_bp
     from reviewboard.incidents.views import bp as incidents_bp
     from reviewboard.inventory.views import bp as inventory_bp
+    from reviewboard.metrics.views import bp as metrics_bp
     from reviewboard.ops.health import bp as ops_bp
     from reviewboard.pipelines.views import bp as pipelines_bp
     from reviewboard.projects.views import bp as projects_bp
@@ -188,6 +189,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(inventory_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(metrics_bp)
 
     from reviewboard import api
 

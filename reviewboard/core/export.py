@@ -109,14 +109,25 @@ def csv_chunks(table: Table) -> Iterator[bytes]:
 
 
 def xlsx_bytes(table: Table) -> bytes:
+    return xlsx_book([table])
+
+
+def xlsx_book(tables: Sequence[Table]) -> bytes:
+    """The tables as one workbook, a worksheet each (titled by ``sheet``, which must differ in 31 characters)."""
     import xlsxwriter
 
     out = io.BytesIO()
     # strings stay strings: no formula, no link, no number guessed from text
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False})
-    sheet = book.add_worksheet(table.sheet[:31])
     bold = book.add_format({"bold": True})
+    for table in tables:
+        _sheet(book.add_worksheet(table.sheet[:31]), table, bold)
+    book.close()
+    return out.getvalue()
+
+
+def _sheet(sheet, table: Table, bold) -> None:
     r = 0
     for line in table.preamble:
         for col, value in enumerate(line):
@@ -133,8 +144,6 @@ def xlsx_bytes(table: Table) -> bytes:
             _write(sheet, r, col, value)
     sheet.freeze_panes(header + 1, 0)
     sheet.autofilter(header, 0, max(r, header + 1), len(table.columns) - 1)
-    book.close()
-    return out.getvalue()
 
 
 def _write(sheet, r: int, col: int, value) -> None:

@@ -95,6 +95,7 @@ ROUTES = {
     "system timeline": "/inventory/{project}",
     "webhooks": "/webhooks",
     "webhook page": "/webhooks/{webhook}",
+    "committee metrics": "/metrics",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -174,6 +175,8 @@ EXPECTED = {
     # chairs manage webhooks (tests/functional/test_webhook_pages.py)
     "webhooks": (403, 403, 403, 200, 403),
     "webhook page": (403, 403, 403, 200, 403),
+    # chairs and auditors, as the audit trail (tests/functional/test_metrics_page.py)
+    "committee metrics": (403, 403, 403, 200, 200),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -324,7 +327,8 @@ def test_every_route_is_classified(app):
              "inventory.export",  # CSRF and what each sees: tests/functional/test_inventory_page.py
              # CSRF, who may export and what each sees: tests/functional/test_exports.py
              "reviews.export_queue", "conditions.export", "inventory.export_decisions",
-             "webhooks.index", "webhooks.disable", "webhooks.replay"}  # CSRF: tests/functional/test_webhook_pages.py
+             "webhooks.index", "webhooks.disable", "webhooks.replay",  # CSRF: tests/functional/test_webhook_pages.py
+             "metrics.export"}  # CSRF and access: tests/functional/test_metrics_page.py
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []
