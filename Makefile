@@ -79,6 +79,7 @@ bench: install
 	@$(BIN)/python bench/run.py
 	@$(BIN)/python bench/deciding_post.py
 	@$(BIN)/python bench/list_scale.py
+	@$(BIN)/python bench/metrics_scale.py --sizes 1000,1000000
 	@$(BIN)/python bench/http.py --sizes $(BENCH_SIZES)
 
 clean:

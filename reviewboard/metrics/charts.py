@@ -23,33 +23,41 @@ COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0
 STYLE = Style(background="transparent", plot_background="transparent", foreground="#212529",
               foreground_strong="#212529", foreground_subtle="#6c757d", opacity="1", opacity_hover="1",
               colors=COLORS, font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-              label_font_size=14, major_label_font_size=14, legend_font_size=14, value_font_size=13,
-              tooltip_font_size=13, title_font_size=16, no_data_font_size=16)
-KINDS = {"bar": (pygal.Bar, {}), "stacked": (pygal.StackedBar, {}), "line": (pygal.Line, {}),
-         "hbar": (pygal.HorizontalBar, {}), "stacked_hbar": (pygal.HorizontalStackedBar, {})}
+              label_font_size=12, major_label_font_size=12, legend_font_size=13, value_font_size=12,
+              tooltip_font_size=12, title_font_size=14, no_data_font_size=14)
+KINDS = {"bar": pygal.Bar, "stacked": pygal.StackedBar, "line": pygal.Line, "hbar": pygal.HorizontalBar,
+         "stacked_hbar": pygal.HorizontalStackedBar}
 
 
 def _label(table: Table, row: list) -> str:
-    return " · ".join(str(v) for v in row[:table.series_from])
+    return " · ".join(str(v) for v in row[:table.labels])
 
 
 def chart_svg(table: Table) -> str:
-    """The table drawn as an SVG chart (rows along the axis, one series per numeric column)."""
-    cls, options = KINDS[table.chart]
+    """The table drawn as an SVG chart (rows along the axis, one series per numeric column). Drawn 480 units
+    wide so that its text stays readable when a phone shows it 360 px wide."""
+    cls = KINDS[table.chart]
     horizontal = table.chart in ("hbar", "stacked_hbar")
     bars = len(table.rows)
-    height = max(360, 120 + 28 * bars) if horizontal else 380
-    chart = cls(style=STYLE, width=640, height=height, js=[], disable_xml_declaration=True, explicit_size=False,
+    end = table.series_end or len(table.columns)
+    series = list(range(table.series_from, end))
+    legend_rows = -(-len(series) // 2)
+    height = (max(280, 90 + 26 * bars) if horizontal else 300) + 20 * legend_rows
+    chart = cls(style=STYLE, width=480, height=height, js=[], disable_xml_declaration=True, explicit_size=False,
                 legend_at_bottom=True, legend_at_bottom_columns=2, truncate_legend=-1, truncate_label=-1,
-                x_label_rotation=0 if horizontal or bars <= 4 else 30, show_minor_x_labels=True,
-                print_values=False, min_scale=4, max_scale=8, margin=12, spacing=12, dots_size=4,
-                allow_interruptions=True, **options)
+                x_label_rotation=0 if horizontal or bars <= 3 else 35, print_values=False, margin=10, spacing=10,
+                margin_bottom=10 + 20 * legend_rows,
+                dots_size=3, allow_interruptions=True)
     if table.chart == "line" and bars > 12:
         chart.x_labels_major_every = max(bars // 6, 1)
         chart.show_minor_x_labels = False
     chart.x_labels = [_label(table, r) for r in table.rows]
-    end = table.series_end or len(table.columns)
-    for col in range(table.series_from, end):
+    values = [r[c] for r in table.rows for c in series if r[c] is not None]
+    if values and all(isinstance(v, int) for v in values) and table.chart not in ("stacked", "stacked_hbar"):
+        top = max(values)
+        if top <= 8:  # counts: whole-number ticks, not 0.2, 0.4 ...
+            chart.y_labels = list(range(0, top + 1))
+    for col in series:
         chart.add(table.columns[col], [r[col] for r in table.rows])
     return chart.render(is_unicode=True)
 
