@@ -7,26 +7,32 @@ inline style or script; the chart works without JavaScript and scales with its b
 from __future__ import annotations
 
 import base64
+import functools
 import sys
-
-import pygal
-from pygal.style import Style
 
 from reviewboard.metrics.services import Table
 
-# pygal appends a legacy import hook to sys.meta_path (for its map plugins, which we do not use); having no
-# find_spec, it makes Python 3.11 warn (ImportWarning) on every later import that the other finders miss
-sys.meta_path[:] = [f for f in sys.meta_path if type(f) is not pygal.PluginImportFixer]
-
 # Okabe-Ito: told apart with the common colour-vision deficiencies
 COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
-STYLE = Style(background="transparent", plot_background="transparent", foreground="#212529",
-              foreground_strong="#212529", foreground_subtle="#6c757d", opacity="1", opacity_hover="1",
-              colors=COLORS, font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-              label_font_size=12, major_label_font_size=12, legend_font_size=13, value_font_size=12,
-              tooltip_font_size=12, title_font_size=14, no_data_font_size=14)
-KINDS = {"bar": pygal.Bar, "stacked": pygal.StackedBar, "line": pygal.Line, "hbar": pygal.HorizontalBar,
-         "stacked_hbar": pygal.HorizontalStackedBar}
+
+
+@functools.cache
+def _pygal():
+    """pygal, its style and chart kinds, imported on the first chart (the app starts without it)."""
+    import pygal
+    from pygal.style import Style
+
+    # pygal appends a legacy import hook to sys.meta_path (for its map plugins, which we do not use); having
+    # no find_spec, it makes Python 3.11 warn (ImportWarning) on every later import the other finders miss
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f) is not pygal.PluginImportFixer]
+    style = Style(background="transparent", plot_background="transparent", foreground="#212529",
+                  foreground_strong="#212529", foreground_subtle="#6c757d", opacity="1", opacity_hover="1",
+                  colors=COLORS, font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                  label_font_size=12, major_label_font_size=12, legend_font_size=13, value_font_size=12,
+                  tooltip_font_size=12, title_font_size=14, no_data_font_size=14)
+    kinds = {"bar": pygal.Bar, "stacked": pygal.StackedBar, "line": pygal.Line, "hbar": pygal.HorizontalBar,
+             "stacked_hbar": pygal.HorizontalStackedBar}
+    return style, kinds
 
 
 def _label(table: Table, row: list) -> str:
@@ -36,14 +42,15 @@ def _label(table: Table, row: list) -> str:
 def chart_svg(table: Table) -> str:
     """The table drawn as an SVG chart (rows along the axis, one series per numeric column). Drawn 480 units
     wide so that its text stays readable when a phone shows it 360 px wide."""
-    cls = KINDS[table.chart]
+    style, kinds = _pygal()
+    cls = kinds[table.chart]
     horizontal = table.chart in ("hbar", "stacked_hbar")
     bars = len(table.rows)
     end = table.series_end or len(table.columns)
     series = list(range(table.series_from, end))
     legend_rows = -(-len(series) // 2)
     height = (max(280, 90 + 26 * bars) if horizontal else 300) + 20 * legend_rows
-    chart = cls(style=STYLE, width=480, height=height, js=[], disable_xml_declaration=True, explicit_size=False,
+    chart = cls(style=style, width=480, height=height, js=[], disable_xml_declaration=True, explicit_size=False,
                 legend_at_bottom=True, legend_at_bottom_columns=2, truncate_legend=-1, truncate_label=-1,
                 x_label_rotation=0 if horizontal or bars <= 3 else 35, print_values=False, margin=10, spacing=10,
                 margin_bottom=10 + 20 * legend_rows,

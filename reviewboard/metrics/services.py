@@ -117,13 +117,14 @@ def _percentiles(rows, keys: list[str], value: str, ps=(0.5, 0.9)) -> dict[tuple
 # --- scope: the filter's pipeline and tier --------------------------------------------------------------
 
 def _scoped(stmt, f: MetricsFilter):
-    """Joins a statement over stage_review to its pipeline stage and project and applies pipeline and tier."""
-    stmt = (stmt.join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
-            .join(Project, StageReview.project_id == Project.id))
-    if f.tier:
-        stmt = stmt.where(Project.tier == f.tier)
+    """Joins a statement over stage_review to its pipeline stage and applies the pipeline (by the stage's own
+    pipeline version) and the tier; the project table is joined only for a tier, so an unfiltered metric
+    reads the period's rows and their stages, never the million projects."""
+    stmt = stmt.join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
     if f.pipeline:
-        stmt = stmt.where(Project.pipeline_id.in_(select(Pipeline.id).where(Pipeline.key == f.pipeline)))
+        stmt = stmt.where(PipelineStage.pipeline_id.in_(select(Pipeline.id).where(Pipeline.key == f.pipeline)))
+    if f.tier:
+        stmt = stmt.join(Project, StageReview.project_id == Project.id).where(Project.tier == f.tier)
     return stmt
 
 
@@ -140,12 +141,16 @@ def _round(x: float | None, digits: int = 1):
     return None if x is None else round(x, digits)
 
 
-def _decided_rounds(f: MetricsFilter):
-    stmt = select(PipelineStage.code.label("code"), Project.tier.label("tier"),
-                  SubmissionRound.outcome.label("outcome"), SubmissionRound.number.label("number"),
+def _decided_rounds(f: MetricsFilter, with_tier: bool = False):
+    stmt = select(PipelineStage.code.label("code"), SubmissionRound.outcome.label("outcome"),
+                  SubmissionRound.number.label("number"),
                   _days(SubmissionRound.decided_at, SubmissionRound.submitted_at).label("days"),
                   _month(SubmissionRound.decided_at).label("month")).select_from(SubmissionRound).join(
         StageReview, SubmissionRound.stage_review_id == StageReview.id)
+    if with_tier:
+        stmt = stmt.add_columns(Project.tier.label("tier"))
+        if not f.tier:
+            stmt = stmt.join(Project, StageReview.project_id == Project.id)
     return _scoped(stmt, f).where(SubmissionRound.decided_at >= f.start, SubmissionRound.decided_at < f.end,
                                   SubmissionRound.outcome.is_not(None))
 
@@ -235,7 +240,7 @@ def decisions_due(f: MetricsFilter, now: datetime, today: date) -> tuple[Table, 
 
 
 def outcomes(f: MetricsFilter, names: dict[str, str]) -> Table:
-    rounds = _decided_rounds(f).subquery()
+    rounds = _decided_rounds(f, with_tier=True).subquery()
     stmt = select(rounds.c.code, rounds.c.tier, *[func.sum(case((rounds.c.outcome == o, 1), else_=0))
                                                   for o, _label in OUTCOMES], func.count())
     found = {(r[0], r[1]): [int(x or 0) for x in r[2:]]

@@ -123,9 +123,11 @@ def test_filters_by_pipeline_tier_and_period(world):
     standard = committee_metrics(MetricsFilter(PERIOD.since, PERIOD.until, pipeline="standard"), NOW)
     # 1, 2, 3, 10: median 2.5, p90 at position 2.7: 3 + 0.7 * 7 = 7.9
     assert rows(standard, "cycle")[0] == ["Design", 4, 2.5, 7.9]
+    assert rows(standard, "outcomes")[0] == ["Design", "Low", 1, 0, 0, 0, 1]  # not the internal tool's approval
     low = committee_metrics(MetricsFilter(PERIOD.since, PERIOD.until, tier="low"), NOW)
     assert rows(low, "cycle") == [["Design", 2, 2.5, 2.9], ["R&D", 1, 4.0, 4.0]]
     assert rows(low, "queue") == [] and rows(low, "workload") == [["Sam Second", 0, 1, 0]]
+    assert rows(low, "outcomes") == [["Design", "Low", 2, 0, 0, 0, 2], ["R&D", "Low", 0, 0, 0, 1, 1]]
     may = committee_metrics(MetricsFilter(date(2026, 5, 1), date(2026, 5, 31)), NOW)
     assert rows(may, "cycle") == [["Design", 4, 2.5, 7.9]]
     year_2025 = committee_metrics(MetricsFilter(date(2025, 1, 1), date(2025, 12, 31)), NOW)
