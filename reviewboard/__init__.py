@@ -191,6 +191,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(metrics_bp)
 
+    from reviewboard.sso.views import bp as sso_bp
+
+    app.register_blueprint(sso_bp)
+
     from reviewboard import api
 
     api.init_app(app)

@@ -126,6 +126,25 @@ class Defaults:
     # The public register of certified systems (/register); an organisation turns it off with
     # REVIEWBOARD_PUBLIC_REGISTER=0: the pages answer 404 and no system is listed, whatever chairs chose
     PUBLIC_REGISTER = True
+    # Single sign-on with an organisation's OpenID Connect provider (reviewboard/sso; README "Single sign-on"). Off
+    # while OIDC_ISSUER is unset. The redirect URI to register at the provider is <PUBLIC_URL>/sso/callback.
+    OIDC_ISSUER: str | None = None  # discovery: <issuer>/.well-known/openid-configuration
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_PROVIDER_NAME = "your organisation's account"  # the sign-in button says "Sign in with <this>"
+    OIDC_SCOPES = "openid email profile"
+    # Roles from a claim: OIDC_ROLE_CLAIM names it (a string or a list of strings, e.g. "groups"), OIDC_ROLE_MAP
+    # (JSON) maps its values to ReviewBoard roles, {"rb-chairs": ["chair"], "rb-reviewers": ["reviewer"]}. With a
+    # claim set, the provider decides the roles at every sign-in; without, a new person gets OIDC_DEFAULT_ROLES, as
+    # does one whose claim maps to no role (empty: such a person is refused)
+    OIDC_ROLE_CLAIM: str | None = None
+    OIDC_ROLE_MAP: dict = {}
+    OIDC_DEFAULT_ROLES: tuple[str, ...] = ("submitter",)
+    # 0: the sign-in page offers only the provider (break-glass: README "Single sign-on")
+    OIDC_LOCAL_LOGIN = True
+    # a signing re-authentication at the provider must come back within this time, or the decision is not signed
+    OIDC_SIGNING_TIMEOUT = timedelta(minutes=10)
+    OIDC_HTTP_TIMEOUT = 10  # seconds, for each call to the provider (discovery, keys, token)
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

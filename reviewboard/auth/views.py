@@ -18,6 +18,7 @@ from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import limiter
+from reviewboard.sso import client as sso_client
 
 bp = Blueprint("auth", __name__)
 
@@ -45,6 +46,8 @@ def login():
     form = LoginForm()
     if session.pop("expired", False):
         flash("Your session ended after a period of inactivity. Please sign in again.", "info")
+    if not sso_client.local_login_allowed():  # single sign-on only: no password is checked here
+        return render_template("auth/login.html", form=None), (403 if request.method == "POST" else 200)
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:

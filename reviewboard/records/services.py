@@ -51,6 +51,13 @@ def _submitter_comments(stage) -> list[dict]:
              "round": cm.round_number, "body": cm.body} for cm in submitter_visible_comments(stage)]
 
 
+def authentication_label(authenticated_by: str) -> str:
+    """How a signer proved who they were, in words: "Password", or "OpenID Connect login at <issuer>"."""
+    if authenticated_by.startswith("oidc "):
+        return f"OpenID Connect login at {authenticated_by.removeprefix('oidc ')}"
+    return authenticated_by.capitalize()
+
+
 def record_declarations(stage) -> list[dict]:
     """Every round's conflict-of-interest declarations: by whom, when, none or the conflict's nature."""
     return [{"reviewer": d.reviewer.name, "round": d.round_number, "conflict": d.has_conflict, "nature": d.nature,
@@ -188,7 +195,8 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
         "signatures": [{"name": s.printed_name, "role": s.role_title, "signed_at": iso(s.signed_at),
                         "meaning": s.meaning, "outcome": s.outcome.value, "content_sha256": s.content_sha256,
                         "round": r.number, "status": check_signoff(s).state, "comment": s.comment,
-                        "on_behalf_of": s.on_behalf_of.name if s.on_behalf_of else None}
+                        "on_behalf_of": s.on_behalf_of.name if s.on_behalf_of else None,
+                        "authenticated_by": authentication_label(s.authenticated_by)}
                        for r in rounds for s in r.signoffs],
         "declarations": [d for d in record_declarations(stage) if d["round"] <= upto],
         # every incident reported on the system so far, with its deadline, report to the authority and closure

@@ -53,12 +53,14 @@ def _decision_fields() -> dict:
 
 class DecisionFields:
 
-    def check(self, criteria, *, signing: bool, email: str | None, saved: set[int] = frozenset()) -> bool:
+    def check(self, criteria, *, signing: bool, email: str | None, saved: set[int] = frozenset(),
+              password: bool = True) -> bool:
         """Mark every missing item at once, beside its field (not one per submission): a rationale for each
         verdict but “Meets”; when signing, also a verdict on each criterion, the decision, the e-mail (when
         ``email`` is asked for), the password and, with “Approve with conditions”, at least one condition,
         each with an owner and a due date to come. ``saved``: the criteria (ids) on which the reviewer's
-        verdict is already recorded (carried over from the last round, say). Returns whether nothing is missing."""
+        verdict is already recorded (carried over from the last round, say). ``password`` False: the signer
+        proves who they are at the identity provider instead (SSO). Returns whether nothing is missing."""
         ok = True
 
         def missing(field, message: str) -> None:
@@ -79,7 +81,7 @@ class DecisionFields:
         if email is not None and (self.email.data or "").strip().lower() != email:
             missing(self.email, "Enter your e-mail as well as your password: the first signature of a session "
                                 "needs both.")
-        if not self.password.data:
+        if password and not self.password.data:
             missing(self.password, "Enter your password to sign.")
         if self.outcome.data != Outcome.APPROVE_WITH_CONDITIONS.value:
             return ok  # conditions go with that decision only; any typed for another are left out

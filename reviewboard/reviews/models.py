@@ -200,6 +200,8 @@ class SignOff(Base):
     signed_content: Mapped[str] = mapped_column(Text)
     # set when a delegate signs for an away reviewer: "by reviewer on behalf of on_behalf_of"
     on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # how the signer proved who they were: "password", or "oidc <issuer>" (a fresh login at the provider)
+    authenticated_by: Mapped[str] = mapped_column(String(320), default="password", server_default="password")
 
     round: Mapped[SubmissionRound] = relationship(back_populates="signoffs")
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])

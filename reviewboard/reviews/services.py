@@ -131,15 +131,30 @@ def _check_password(reviewer: User, password: str, stage: StageReview) -> None:
         raise SigningRefused("The password is not correct. Nothing was signed.", "password")
 
 
+def _check_reauthentication(reviewer: User, proof, stage: StageReview) -> None:
+    """A signing SSO user's login at the provider must have happened after the signing began (auth_time)."""
+    if accounts.signing_blocked(reviewer):
+        raise SigningRefused("Signing is blocked for a while after repeated failed attempts. The committee chairs "
+                             "have been alerted.", "password")
+    if not proof.fresh:
+        record_event(reviewer, "signature.failed", "user", reviewer.id,
+                     after={"stage_review_id": stage.id, "reason": "stale login at the identity provider",
+                            "issuer": proof.issuer, "auth_time": proof.auth_time_iso})
+        security_log.warning("signature.failure user=%s stage=%s stale auth_time", reviewer.id, stage.id)
+        raise SigningRefused("Your identity provider did not confirm a fresh login (its authentication time is "
+                             "before you asked to sign). Nothing was signed.", "password")
+
+
 def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password: str,
                   conditions: list[ConditionEntry] | None = None, comment: str = "",
-                  reopen_all: bool = False) -> SignOff:
+                  reopen_all: bool = False, reauthentication=None) -> SignOff:
     """Sign ``outcome`` for the current round; decide the stage when the quorum is reached.
 
     Raises SigningRefused (wrong password; the failure is audited), NotPermitted, Conflict (already
     signed, stage no longer in review) or ServiceError (missing verdicts or conditions). When requesting
     changes, the criteria whose verdicts are marked ``reopen`` (all of them with ``reopen_all``) are the ones
-    reopened for the next round.
+    reopened for the next round. An SSO user proves who they are by a fresh login at the identity provider
+    (``reauthentication``, reviewboard.sso.services.Reauthentication) instead of the password.
     """
     stage = lock_stage(stage)
     if stage.state != StageState.IN_REVIEW:
@@ -151,7 +166,11 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
     if not perms.can_sign(reviewer, stage):
         raise NotPermitted("You cannot sign this stage.")
     behalf = perms.acting_for(reviewer, stage)  # a delegate signing for an away reviewer
-    _check_password(reviewer, password, stage)
+    if reauthentication is None:
+        _check_password(reviewer, password, stage)
+    else:
+        _check_reauthentication(reviewer, reauthentication, stage)
+    authenticated_by = reauthentication.method if reauthentication is not None else "password"
     round_ = stage.current_round
     mine = {v.criterion_id: v for v in round_.verdicts if v.reviewer_id == reviewer.id}
     missing = [c.code for c in stage.applicable_criteria() if c.id not in mine]
@@ -186,7 +205,7 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
         "snapshot_sha256": hashlib.sha256(canonical(round_.snapshot).encode()).hexdigest(),
         "verdicts": sorted([v.criterion.code, v.value.value, v.rationale] for v in mine.values()),
         "outcome": outcome.value, "meaning": meaning, "signer": {"id": reviewer.id, "name": reviewer.name},
-        "signed_at": iso(signed_at), "comment": comment.strip(),
+        "signed_at": iso(signed_at), "comment": comment.strip(), "authenticated_by": authenticated_by,
         "conditions": [[c.text.strip(), c.owner_id, c.due_date.isoformat()] for c in conditions],
         **({"reopen": reopened} if outcome == Outcome.REQUEST_CHANGES else {}),
         **({"on_behalf_of": {"id": behalf.id, "name": behalf.name}} if behalf is not None else {}),
@@ -194,13 +213,14 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
     signoff = SignOff(round_id=round_.id, reviewer_id=reviewer.id, outcome=outcome, comment=comment.strip(),
                       printed_name=reviewer.name, role_title=role_title, meaning=meaning, signed_at=signed_at,
                       content_sha256=hashlib.sha256(content.encode()).hexdigest(), signed_content=content,
-                      on_behalf_of_id=behalf.id if behalf is not None else None)
+                      on_behalf_of_id=behalf.id if behalf is not None else None, authenticated_by=authenticated_by)
     round_.signoffs.append(signoff)
     db.session.flush()
     record_event(reviewer, "signoff.signed", "stage_review", stage.id,
                  after={"round": round_.number, "outcome": outcome.value, "meaning": meaning,
                         "printed_name": reviewer.name, "signed_at": iso(signed_at),
-                        "content_sha256": signoff.content_sha256, "conditions": len(conditions)},
+                        "content_sha256": signoff.content_sha256, "conditions": len(conditions),
+                        "authenticated_by": authenticated_by},
                  on_behalf_of=behalf)
     log.info("stage %s signed by %s: %s", stage.id, reviewer.id, outcome.value)
     lifecycle.decide_if_quorum(reviewer, stage)

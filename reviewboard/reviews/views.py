@@ -35,6 +35,7 @@ from reviewboard.reviews.forms import AssignForm, review_form_class
 from reviewboard.reviews.models import StageReview
 from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState, VerdictValue
+from reviewboard.sso import signing as sso_signing
 
 bp = Blueprint("reviews", __name__)
 
@@ -109,7 +110,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         blocking_conditions=overdue_before(stage) if submit_form is not None else [],
         # registration filings due by this stage and missing: said before anyone submits or reviews
         missing_filings=lifecycle.filings_missing(stage) if not stage.state.decided else (),
-        ask_email=signing_needs_identity(),
+        ask_email=signing_needs_identity(), sso_provider=sso_signing.provider_name_if_signing(),
     ), status
 
 
@@ -213,8 +214,9 @@ def review(stage_id: int):
         return _render(stage, review_form=form, status=422)
     user = current_user._get_current_object()
     saved = {v.criterion_id for v in stage.current_round.verdicts if v.reviewer_id == user.id}
-    if not form.check(criteria, signing=bool(form.sign.data), saved=saved,
-                      email=user.email if signing_needs_identity() else None):
+    sso = sso_signing.signs_at_provider()
+    if not form.check(criteria, signing=bool(form.sign.data), saved=saved, password=not sso,
+                      email=user.email if signing_needs_identity() and not sso else None):
         return _render(stage, review_form=form, status=422)
     entries = [services.VerdictEntry(c.id, VerdictValue(getattr(form, f"v_{c.id}").data)
                                      if getattr(form, f"v_{c.id}").data else None,
@@ -222,6 +224,8 @@ def review(stage_id: int):
                                      bool(getattr(form, f"reopen_{c.id}").data)) for c in criteria]
     try:
         services.save_verdicts(user, stage, entries)
+        if form.sign.data and sso:  # verdicts saved; the decision waits for a fresh login at the provider
+            return sso_signing.redirect_to_sign(user, stage, form)
         if form.sign.data:
             _sign(user, stage, form)
     except ServiceError as exc:

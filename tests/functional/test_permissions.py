@@ -96,6 +96,8 @@ ROUTES = {
     "webhooks": "/webhooks",
     "webhook page": "/webhooks/{webhook}",
     "committee metrics": "/metrics",
+    "sso sign-in": "/sso/login",
+    "sso callback": "/sso/callback",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -177,6 +179,10 @@ EXPECTED = {
     "webhook page": (403, 403, 403, 200, 403),
     # chairs and auditors, as the audit trail (tests/functional/test_metrics_page.py)
     "committee metrics": (403, 403, 403, 200, 200),
+    # single sign-on: no such page while no identity provider is configured, for anyone (with one configured:
+    # tests/functional/test_sso.py::test_sso_routes_with_a_provider)
+    "sso sign-in": (404, 404, 404, 404, 404),
+    "sso callback": (404, 404, 404, 404, 404),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -193,7 +199,12 @@ PUBLIC = {"verify", "seal certificate", "liveness probe", "readiness probe", "ce
           "certificate badge", "certificate status list", "public register", "public register feed"}
 
 
+UNCONFIGURED = {"sso sign-in", "sso callback"}  # 404 for everyone, signed in or not
+
+
 def expected_status(role: str, route: str) -> int:
+    if route in UNCONFIGURED:
+        return 404
     if role in ("anonymous", "deactivated"):
         return 200 if route in PUBLIC else 302
     return EXPECTED[route][SIGNED_IN.index(role)]
