@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.flask_client import OAuth
 from authlib.oidc.core import CodeIDToken
-from flask import current_app, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
@@ -102,8 +102,6 @@ def redirect_to_provider(purpose: str, *, next_url: str | None = None, intent: s
     data = client.create_authorization_url(redirect_uri, **extra)
     client.save_authorize_data(redirect_uri=redirect_uri, **data)
     session[FLOW_KEY] = {"state": data["state"], "purpose": purpose, "next": next_url, "intent": intent}
-    from flask import redirect
-
     return redirect(data["url"])
 
 
@@ -158,6 +156,9 @@ def verify_id_token(raw: str, nonce: str | None, *, access_token: str | None = N
                              {"nonce": nonce, "client_id": current_app.config["OIDC_CLIENT_ID"],
                               "access_token": access_token})
         claims.validate(now=now, leeway=LEEWAY)
+    except RequestException as exc:  # the provider's keys could not be fetched
+        raise SsoRefused("provider_unreachable", "The identity provider cannot be reached. Try again later.",
+                         error=type(exc).__name__) from None
     except (JoseError, ValueError) as exc:
         error = getattr(exc, "error", None) or type(exc).__name__
         description = getattr(exc, "description", None) or str(exc)

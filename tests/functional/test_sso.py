@@ -15,6 +15,8 @@ from sqlalchemy import select
 from reviewboard.audit.models import AuditEvent
 from reviewboard.auth.models import Role
 from reviewboard.auth.services import find_user_by_email
+from reviewboard.models.base import utcnow
+from reviewboard.records.services import build_record_data
 from reviewboard.reviews.models import SignOff
 from reviewboard.sso.client import SsoRefused, verify_id_token
 from reviewboard.sso.models import SigningIntent
@@ -213,6 +215,8 @@ def test_an_sso_user_signs_after_a_fresh_login(client, db_session, make, sso):
     assert {v.rationale for v in stage.current_round.verdicts} == {
         f"Rationale typed for {c.code}" for c in stage.applicable_criteria()}
     assert b"Your decision is signed." in client.get(page).data
+    signature = build_record_data(stage, 1, utcnow())["signatures"][0]  # what the record prints
+    assert signature["authenticated_by"] == f"OpenID Connect login at {sso}"
     assert client.get(answer).status_code == 303  # the answer is used once
     assert db_session.scalars(select(SignOff).where(SignOff.reviewer_id == person.id)).one() == signoff
 
@@ -264,3 +268,10 @@ def test_sso_routes_with_a_provider(client, db_session, make, sso, signed_in):
     stray = client.get("/sso/callback?state=forged&code=forged")
     assert stray.status_code == 303 and stray.headers["Location"] == ("/dashboard" if signed_in else "/login")
     assert events(db_session, "sso.refused")[-1]["after"] == {"reason": "state"}
+
+
+def test_a_password_signature_says_so(db_session, make):
+    signoff = make.sign(make.user("reviewer"), make.submitted_stage())
+
+    assert signoff.authenticated_by == "password"
+    assert json.loads(signoff.signed_content)["authenticated_by"] == "password"
