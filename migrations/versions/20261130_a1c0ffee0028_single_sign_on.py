@@ -2,7 +2,7 @@
 for the signer's fresh login there) and signoff.authenticated_by (password, or the provider that re-proved them)
 
 Revision ID: a1c0ffee0028
-Revises: a1c0ffee0020
+Revises: a1c0ffee0025
 Create Date: 2026-11-30 04:20:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1c0ffee0028'
-down_revision = 'a1c0ffee0020'
+down_revision = 'a1c0ffee0025'
 branch_labels = None
 depends_on = None
 
