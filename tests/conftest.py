@@ -43,8 +43,10 @@ def pytest_terminal_summary(terminalreporter):
 
 
 # Under pytest-xdist (`make test` runs two workers, --dist loadgroup) each group's tests share one worker:
-# the browser tests one Chromium and one artifacts folder per engine, the semgrep tests one semgrep run.
-XDIST_GROUPS = {"tests/browser/": "browser", "tests/security/test_semgrep_rules.py": "semgrep"}
+# the browser tests one Chromium and one artifacts folder per engine, the semgrep tests one semgrep run, the
+# single sign-on tests one OpenID provider.
+XDIST_GROUPS = {"tests/browser/": "browser", "tests/security/test_semgrep_rules.py": "semgrep",
+               "tests/functional/test_sso.py": "sso"}  # one OpenID provider process (tests/support/oidc)
 
 
 def pytest_collection_modifyitems(config, items):
