@@ -275,3 +275,32 @@ def test_a_password_signature_says_so(db_session, make):
 
     assert signoff.authenticated_by == "password"
     assert json.loads(signoff.signed_content)["authenticated_by"] == "password"
+
+
+def test_a_signature_that_waited_too_long_is_not_made(client, app, db_session, make, monkeypatch, sso):
+    from datetime import timedelta
+
+    monkeypatch.setitem(app.config, "OIDC_SIGNING_TIMEOUT", timedelta(seconds=-1))  # expired as soon as kept
+    person, stage, data = _reviewer_at_the_form(client, db_session, make, sso, "ada")
+    page = f"/stages/{stage.id}"
+    leave = post_form(client, page, f"{page}/review", data)
+
+    back = client.get(log_in_at_provider(leave.headers["Location"], "ada").removeprefix("http://localhost"))
+
+    assert back.status_code == 303
+    assert db_session.scalars(select(SignOff)).all() == []
+    assert events(db_session, "sso.refused")[-1]["after"] == {"reason": "signing_expired"}
+
+
+def test_a_deactivated_account_stays_closed(client, db_session, make, sso):
+    from reviewboard.auth.services import set_active
+
+    person = make.user("reviewer", email="linus@idp.test")
+    set_active(make.user("chair"), person, False)
+    db_session.commit()
+
+    back = sso_sign_in(client, "linus")
+
+    assert back.status_code == 303 and back.headers["Location"] == "/login"
+    assert events(db_session, "sso.refused")[-1]["after"] == {"reason": "deactivated", "email": "linus@idp.test"}
+    assert client.get("/dashboard").status_code == 302
