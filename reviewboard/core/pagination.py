@@ -44,15 +44,19 @@ def paginate(stmt, page: int, per_page: int, *, scalars: bool = True, count_in_o
     whose other filters are checked row by row (the queue): the count then stops after the rows it needs, where
     without the order PostgreSQL collects every candidate row first (the queue's count grew with the stages in
     review)."""
-    cap = (page + COUNT_AHEAD) * per_page
-    window = (stmt if count_in_order else stmt.order_by(None)).limit(cap + 1).subquery()
-    counted = db.session.scalar(select(func.count()).select_from(window)) or 0
-    more = counted > cap
-    total = min(counted, cap)
-    page = max(1, min(page, max(1, ceil(total / per_page))))
+    page, total, more = bounded_count(stmt if count_in_order else stmt.order_by(None), page, per_page)
     result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(result.scalars()) if scalars else list(result)
     return Page(items, page, per_page, total, more)
+
+
+def bounded_count(stmt, page: int, per_page: int) -> tuple[int, int, bool]:
+    """(the page number kept within the rows, rows counted, more rows than counted) for a list, counting at most
+    COUNT_AHEAD pages past ``page``."""
+    cap = (page + COUNT_AHEAD) * per_page
+    counted = db.session.scalar(select(func.count()).select_from(stmt.limit(cap + 1).subquery())) or 0
+    total = min(counted, cap)
+    return max(1, min(page, max(1, ceil(total / per_page)))), total, counted > cap
 
 
 def page_arg(request) -> int:

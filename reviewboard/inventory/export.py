@@ -4,6 +4,8 @@ and row count; the file is written by core/export.py (formula-safe cells, CSV st
 
 from __future__ import annotations
 
+import itertools
+
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, load_only, selectinload
@@ -11,7 +13,7 @@ from sqlalchemy.orm import contains_eager, load_only, selectinload
 from reviewboard.audit.services import record_event
 from reviewboard.core.export import Table, count_capped, rows_from
 from reviewboard.extensions import db
-from reviewboard.inventory.services import InventoryFilter, filtered_systems, inventory_query, rows_for
+from reviewboard.inventory.services import InventoryFilter, filtered_systems, inventory_parts, rows_for
 from reviewboard.projects.models import Project
 from reviewboard.projects.tiering import TIER_LABELS
 from reviewboard.records.models import Record
@@ -35,8 +37,8 @@ def _pipeline(p: Project) -> str:
 def export_inventory(user, f: InventoryFilter, today) -> Table:
     """The visible systems the filters keep, in the page's order; records the ``inventory.exported`` audit event.
     Raises ServiceError when more than INVENTORY_EXPORT_MAX_ROWS systems match."""
-    stmt = inventory_query(user, f)
-    count = count_capped(stmt, _cap(), f"More than {_cap():,} systems match: narrow the filters and export again.")
+    count = count_capped(filtered_systems(user, f), _cap(),
+                         f"More than {_cap():,} systems match: narrow the filters and export again.")
     record_event(user, "inventory.exported", "inventory", "systems",
                  after={"filters": f.args(), "rows": count})
 
@@ -48,7 +50,8 @@ def export_inventory(user, f: InventoryFilter, today) -> Table:
                    r.overdue_conditions, p.next_review_on or "", "; ".join(x.title for x in r.duties),
                    c.public_id if c else "", c.status if c else "", p.updated_at.date()]
 
-    return Table("ai-inventory", "AI inventory", SYSTEM_COLUMNS, rows_from(stmt, to_rows))
+    rows = itertools.chain.from_iterable(rows_from(part, to_rows) for part in inventory_parts(user, f))
+    return Table("ai-inventory", "AI inventory", SYSTEM_COLUMNS, rows)
 
 
 def decisions_query(user, f: InventoryFilter):

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import case, exists, func, select
 
 from reviewboard.certificates.models import Certificate
+from reviewboard.core.pagination import Page, bounded_count
 from reviewboard.extensions import db
 from reviewboard.pipelines.models import Pipeline
 from reviewboard.projects.models import FACT_FIELDS, TIER_RANK, Project
@@ -53,15 +54,6 @@ def parse_filter(args, pipelines: list[str]) -> InventoryFilter:
     return InventoryFilter(q, tier, pipeline, state, sort, desc)
 
 
-def _next_reviews():
-    """Each project's earliest next review, for the projects that have one. Joined (not a subquery per project):
-    one pass over the few stages with a date, then a hash join, instead of an index look-up for every project
-    (at 100,000 projects 0.6 s against 2.6 s). The sort itself still reads every visible project: no index
-    holds a minimum over a project's stages."""
-    return (select(StageReview.project_id, func.min(StageReview.next_review_on).label("next_review_on"))
-            .where(StageReview.next_review_on.is_not(None)).group_by(StageReview.project_id).subquery())
-
-
 def filtered_systems(user, f: InventoryFilter):
     """The visible systems the filters keep, in no order."""
     stmt = visible_projects_query(user, f.q).order_by(None)
@@ -75,17 +67,50 @@ def filtered_systems(user, f: InventoryFilter):
     return stmt
 
 
-def inventory_query(user, f: InventoryFilter):
+def _next_reviews():
+    """Each project's earliest next review, for the projects that have one (one pass over those stages)."""
+    return (select(StageReview.project_id, func.min(StageReview.next_review_on).label("next_review_on"))
+            .where(StageReview.next_review_on.is_not(None)).group_by(StageReview.project_id).subquery())
+
+
+def inventory_parts(user, f: InventoryFilter) -> list:
+    """The inventory in its order as statements read one after the other, none of which sorts every system: one
+    statement read from an index in order for most sorts; by next review (no index holds a minimum over a
+    system's stages) the systems with a date, sorted (they are few: only stages past a recurring review have
+    one), then those without, from the primary key."""
     stmt = filtered_systems(user, f)
-    if f.sort == "next_review":
-        reviews = _next_reviews()
-        stmt = stmt.outerjoin(reviews, reviews.c.project_id == Project.id)
-        key = reviews.c.next_review_on.desc() if f.desc else reviews.c.next_review_on.asc()
-        key = key.nulls_last()
-    else:
+    by_id = Project.id.desc() if f.desc else Project.id.asc()
+    if f.sort != "next_review":
         key = {"name": func.lower(Project.name), "tier": TIER_RANK, "updated": Project.updated_at}[f.sort]
-        key = key.desc() if f.desc else key.asc()
-    return listed(stmt.order_by(key, Project.id.desc() if f.desc else Project.id.asc()))
+        return [listed(stmt.order_by(key.desc() if f.desc else key.asc(), by_id))]
+    reviews = _next_reviews()
+    dated = stmt.join(reviews, reviews.c.project_id == Project.id).order_by(
+        reviews.c.next_review_on.desc() if f.desc else reviews.c.next_review_on.asc(), by_id)
+    undated = stmt.where(~exists().where(StageReview.project_id == Project.id,
+                                         StageReview.next_review_on.is_not(None))).order_by(by_id)
+    return [listed(dated), listed(undated)]
+
+
+def inventory_query(user, f: InventoryFilter):
+    """The inventory's one statement, for a sort other than by next review."""
+    parts = inventory_parts(user, f)
+    assert len(parts) == 1, "by next review the inventory is read in parts (inventory_parts)"
+    return parts[0]
+
+
+def inventory_page(user, f: InventoryFilter, page: int, per_page: int) -> Page:
+    """A page of the inventory: its rows taken from each part in turn."""
+    parts = inventory_parts(user, f)
+    page, total, more = bounded_count(filtered_systems(user, f), page, per_page)
+    skip, items = (page - 1) * per_page, []
+    for part in parts:
+        if len(items) == per_page:
+            break
+        items += db.session.scalars(part.limit(per_page - len(items)).offset(skip))
+        if part is not parts[-1]:  # the systems with a next review: few
+            skip = max(0, skip - (db.session.scalar(select(func.count()).select_from(
+                part.order_by(None).subquery())) or 0))
+    return Page(items, page, per_page, total, more)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from reviewboard.conditions.services import today
 from reviewboard.core.export import export_response
 from reviewboard.core.loading import load_or_404
-from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.core.pagination import page_arg
 from reviewboard.inventory import export as exports
 from reviewboard.inventory import services
 from reviewboard.pipelines.services import pipeline_keys
@@ -25,7 +25,7 @@ bp = Blueprint("inventory", __name__)
 def index():
     pipelines = pipeline_keys()
     f = services.parse_filter(request.args, pipelines)
-    page = paginate(services.inventory_query(current_user, f), page_arg(request), current_app.config["PER_PAGE"])
+    page = services.inventory_page(current_user, f, page_arg(request), current_app.config["PER_PAGE"])
     return render_template("inventory/index.html", f=f, page=page, rows=services.rows_for(page.items, today()),
                            today=today(), tier_labels=TIER_LABELS, tiers=services.TIERS,
                            states=[StageState(s) for s in services.STATES], pipelines=pipelines)

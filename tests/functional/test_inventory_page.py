@@ -86,6 +86,27 @@ def test_sorting_by_next_review_puts_the_soonest_first_and_systems_without_one_l
     assert descending == ["Omicron Mid", "Omicron Early", "Omicron None"]
 
 
+
+def test_pages_sorted_by_next_review_run_on_from_the_systems_with_a_date_to_those_without(
+        app, monkeypatch, client, make, db_session):
+    """By next review the inventory is read in two parts (dated, then undated): a page may span both."""
+    from reviewboard.reviews.models import StageReview
+
+    projects = [make.project(name=f"Pi {n}") for n in range(5)]
+    today = utcnow().date()
+    for days, project in zip((30, 10, 20), projects[:3], strict=True):
+        db_session.execute(update(StageReview).where(StageReview.id == project.stages[0].id)
+                           .values(next_review_on=today + timedelta(days=days)))
+    db_session.commit()
+    monkeypatch.setitem(app.config, "PER_PAGE", 2)
+    login(client, make.user("chair"))
+    pages = [_names(client.get(f"/inventory?sort=next_review&dir=asc&q=pi+&page={n}").get_data(as_text=True))
+             for n in (1, 2, 3)]
+    assert pages == [["Pi 1", "Pi 2"], ["Pi 0", "Pi 3"], ["Pi 4"]]
+    body = _export(client, "csv", q="pi ", sort="next_review", dir="asc").get_data().decode("utf-8-sig")
+    assert [line.split(",")[0] for line in body.splitlines()[1:]] == ["Pi 1", "Pi 2", "Pi 0", "Pi 3", "Pi 4"]
+
+
 def _export(client, fmt: str, **filters):
     from tests.support.http import post_form
 
