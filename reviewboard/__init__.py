@@ -150,6 +150,7 @@ def _init_extensions(app: Flask, ext) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from reviewboard.accounts.views import bp as accounts_bp
     from reviewboard.audit.views import bp as audit_bp
     from reviewboard.auth.views import bp as auth_bp
     from reviewboard.catalogs.views import bp as catalogs_bp
@@ -170,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.registration.views import bp as registration_bp
     from reviewboard.reviews.views import bp as reviews_bp
     from reviewboard.systems.views import bp as systems_bp
+    from reviewboard.teams.views import bp as teams_bp
     from reviewboard.tokens.views import bp as tokens_bp
     from reviewboard.webhooks.views import bp as webhooks_bp
 
@@ -190,6 +192,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inventory_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(metrics_bp)
+    app.register_blueprint(teams_bp)
+    app.register_blueprint(accounts_bp)
 
     from reviewboard.sso.views import bp as sso_bp
 

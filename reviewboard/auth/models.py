@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewboard.models.base import Base, utcnow
@@ -23,6 +23,9 @@ class Role(StrEnum):
     def title(self) -> str:
         return {"submitter": "Submitter", "reviewer": "Ethics reviewer", "chair": "Committee chair",
                 "auditor": "Auditor"}[self.value]
+
+
+LANGUAGES = {"en": "English", "zh-Hans": "简体中文 (Simplified Chinese)"}
 
 
 def new_session_token() -> str:
@@ -45,6 +48,10 @@ class User(UserMixin, Base):
     last_sign_in_at: Mapped[datetime | None]  # the dashboard's "since your last visit" starts at the one before
     # reviewer expertise (reviewboard.pipelines.models.EXPERTISE), matched against a stage's required roles
     expertise: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # preferences the person sets (reviewboard/accounts): the interface language (kept for the translation
+    # work: LANGUAGES) and whether the daily digest is mailed to them
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
+    digest_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from reviewboard.auth.models import Role
 from reviewboard.comments.models import Visibility
-from reviewboard.projects.permissions import can_view_project, is_member
+from reviewboard.projects.permissions import can_view_project, is_contributor, is_involved
 from reviewboard.reviews.permissions import content_withheld
 from reviewboard.reviews.workflow import StageState
 
@@ -21,7 +21,7 @@ WRITING_ROLES = {Role.REVIEWER, Role.CHAIR}
 def is_committee(user, stage) -> bool:
     """Sees internal comments. A member of the project never does, whatever their roles."""
     return (user.is_authenticated and user.active and bool(user.roles & COMMITTEE_ROLES)
-            and not is_member(user, stage.project))
+            and not is_involved(user, stage.project))
 
 
 def can_see_comments(user, stage) -> bool:
@@ -51,7 +51,7 @@ def postable_kinds(user, stage) -> tuple[str, ...]:
         return ()
     if is_committee(user, stage) and user.roles & WRITING_ROLES:
         return (Visibility.COMMITTEE.value, Visibility.SUBMITTER.value)
-    if is_member(user, stage.project):
+    if is_contributor(user, stage.project):  # a viewer only reads
         return (Visibility.SUBMITTER.value,)
     return ()
 

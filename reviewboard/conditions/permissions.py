@@ -7,7 +7,7 @@ independent chair, accepts the answer (closes it) or sends it back (reopens it).
 from __future__ import annotations
 
 from reviewboard.auth.models import Role
-from reviewboard.projects.permissions import can_view_project, is_member
+from reviewboard.projects.permissions import can_view_project, is_contributor, is_involved
 
 
 def can_view_conditions(user, project) -> bool:
@@ -27,12 +27,12 @@ def reviewed_stage(user, stage) -> bool:
 
 def can_respond(user, condition) -> bool:
     project = condition.stage_review.project
-    return user.is_authenticated and user.active and is_member(user, project) and condition.status != "closed"
+    return user.is_authenticated and user.active and is_contributor(user, project) and condition.status != "closed"
 
 
 def can_decide(user, condition) -> bool:
     """Close or reopen: an active chair, or a reviewer of this stage, who is not a member of the project."""
-    if not (user.is_authenticated and user.active) or is_member(user, condition.stage_review.project):
+    if not (user.is_authenticated and user.active) or is_involved(user, condition.stage_review.project):
         return False
     if user.has_role(Role.CHAIR):
         return True

@@ -21,7 +21,7 @@ from reviewboard.conditions import permissions as perms
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
-from reviewboard.projects.permissions import is_member, own_project_ids
+from reviewboard.projects.permissions import is_contributor, own_project_ids
 from reviewboard.projects.uploads import store_evidence
 from reviewboard.reviews.models import Condition, ReviewAssignment, SignOff, StageReview, SubmissionRound
 
@@ -59,7 +59,7 @@ def respond(actor: User, condition: Condition, note: str, criterion_id: int, fil
     supports. Raises NotPermitted, Conflict (closed meanwhile) or ServiceError (note, criterion, file).
     """
     condition = _lock(condition)
-    if condition.status == "closed" and actor.active and is_member(actor, condition.stage_review.project):
+    if condition.status == "closed" and actor.active and is_contributor(actor, condition.stage_review.project):
         raise Conflict("This condition was closed meanwhile; nothing was saved.")
     if not perms.can_respond(actor, condition):
         raise NotPermitted("Only the project's members can answer its conditions.")

@@ -16,7 +16,7 @@ from reviewboard.core.forms import attach_error
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.projects.models import Project
-from reviewboard.projects.permissions import is_member
+from reviewboard.projects.permissions import is_contributor
 from reviewboard.reviews.models import Condition
 
 bp = Blueprint("conditions", __name__)
@@ -93,7 +93,7 @@ def show(condition_id: int):
 def respond(condition_id: int):
     condition = load_or_404(Condition, condition_id, perms.can_view_condition)
     if not perms.can_respond(current_user, condition):
-        if condition.status == "closed" and current_user.active and is_member(current_user,
+        if condition.status == "closed" and current_user.active and is_contributor(current_user,
                                                                              condition.stage_review.project):
             return _stale(condition)
         abort(403)

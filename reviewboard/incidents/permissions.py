@@ -9,7 +9,7 @@ of all incidents is for chairs and auditors.
 from __future__ import annotations
 
 from reviewboard.auth.models import Role
-from reviewboard.projects.permissions import can_view_project, is_member
+from reviewboard.projects.permissions import can_view_project, is_contributor, is_involved
 
 
 def _active(user) -> bool:
@@ -29,7 +29,7 @@ def can_view_incident(user, incident) -> bool:
 
 
 def can_report_incident(user, project) -> bool:
-    return _active(user) and (is_member(user, project) or user.has_role(Role.CHAIR))
+    return _active(user) and (is_contributor(user, project) or user.has_role(Role.CHAIR))
 
 
 def can_add_evidence(user, incident) -> bool:
@@ -37,7 +37,7 @@ def can_add_evidence(user, incident) -> bool:
 
 
 def is_independent_chair(user, incident) -> bool:
-    return _active(user) and user.has_role(Role.CHAIR) and not is_member(user, incident.project)
+    return _active(user) and user.has_role(Role.CHAIR) and not is_involved(user, incident.project)
 
 
 def can_assess(user, incident) -> bool:

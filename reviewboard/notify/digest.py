@@ -151,7 +151,7 @@ def _recusal_items(chairs: list[User], add) -> None:
         stage = need.stage
         for reviewer in need.recused:
             for chair in chairs:
-                if chair.id in stage.project.member_ids or chair.id == reviewer.id:
+                if chair.id in stage.project.involved_ids or chair.id == reviewer.id:
                     continue
                 add(chair, Item(f"recusal:stage:{stage.id}:reviewer:{reviewer.id}", "recusal", "chair",
                                 f"{reviewer.name} recused from {_stage_label(stage)}: assign a replacement",
@@ -167,7 +167,7 @@ def _chair_items(stages: list[StageReview], recused: dict[int, set[int]], chairs
         due = stage_due_on(stage)
         words, late = _stage_due_words(stage, due, today)
         for chair in chairs:
-            if chair.id in stage.project.member_ids:
+            if chair.id in stage.project.involved_ids:
                 continue
             if len(assigned) < wanted:
                 add(chair, Item(f"understaffed:stage:{stage.id}", "understaffed", "chair",
@@ -196,7 +196,7 @@ def _incident_items(chairs: list[User], today: date, add) -> None:
             words, late = _due_words(incident.due_on, today)
             words = words.replace("due", "report to the authority due", 1)
         for chair in chairs:
-            if chair.id in incident.project.member_ids:
+            if chair.id in incident.project.involved_ids:
                 continue
             if late:
                 add(chair, Item(f"serious-incident-overdue:incident:{incident.id}:level:{escalation_level(late)}",
@@ -247,7 +247,7 @@ def _answered_condition_items(add) -> None:
 
 
 def _members(project: Project) -> list[User]:
-    return [project.owner] + [m.user for m in project.members if m.user_id != project.owner_id]
+    return [m.user for m in project.members]
 
 
 def _project_items(today: date, add) -> None:
@@ -347,7 +347,7 @@ def build_digests(today: date) -> list[Digest]:
     people: dict[int, User] = {}
 
     def add(user: User, item: Item) -> None:
-        if user is None or not user.active:
+        if user is None or not user.active or not user.digest_enabled:  # the person turned the digest off
             return
         people[user.id] = user
         found[user.id].setdefault(item.key, item)

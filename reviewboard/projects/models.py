@@ -75,7 +75,8 @@ class Project(Base):
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     pipeline: Mapped[Pipeline] = relationship()
-    members: Mapped[list[ProjectMember]] = relationship(back_populates="project", lazy="selectin")
+    members: Mapped[list[ProjectMember]] = relationship(back_populates="project", lazy="selectin",
+                                                        order_by="ProjectMember.id")
     stages: Mapped[list[StageReview]] = relationship(  # noqa: F821
         back_populates="project", order_by="StageReview.position", lazy="selectin"
     )
@@ -105,7 +106,18 @@ class Project(Base):
 
     @property
     def member_ids(self) -> set[int]:
-        return {self.owner_id} | {m.user_id for m in self.members}
+        """The team: everyone with a membership, whatever their role (reviewboard/teams)."""
+        return {m.user_id for m in self.members}
+
+    @property
+    def involved_ids(self) -> set[int]:
+        """The team and the person who registered the project, even after they left the team: none of them
+        is independent of it (reviews, conditions, incidents, escalations)."""
+        return {self.owner_id} | self.member_ids
+
+    def role_of(self, user_id: int) -> str | None:
+        """The member's role (MEMBER_ROLES), or None for a non-member."""
+        return next((m.role for m in self.members if m.user_id == user_id), None)
 
     @property
     def next_review_on(self) -> date | None:
@@ -137,16 +149,24 @@ Index("ix_project_name_lower_id", func.lower(Project.name), Project.id)
 Index("ix_project_tier_rank_id", TIER_RANK, Project.id)
 
 
+# a project team's roles (reviewboard/teams): owners manage the team, contributors do the work, viewers read
+MEMBER_ROLES = ("owner", "contributor", "viewer")
+WRITING_MEMBER_ROLES = ("owner", "contributor")
+
+
 class ProjectMember(Base):
     __tablename__ = "project_member"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    role: Mapped[str] = mapped_column(String(20), default="contributor", server_default="contributor")
+    added_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     project: Mapped[Project] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
 
-    __table_args__ = (UniqueConstraint("project_id", "user_id"), Index("ix_project_member_user_id", "user_id"))
+    __table_args__ = (UniqueConstraint("project_id", "user_id"), Index("ix_project_member_user_id", "user_id"),
+                      CheckConstraint("role in ('owner', 'contributor', 'viewer')", name="known_member_role"))
 
 
 class Evidence(Base):

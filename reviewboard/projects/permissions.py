@@ -5,12 +5,24 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from reviewboard.auth.models import Role, User
-from reviewboard.projects.models import Project, ProjectMember
+from reviewboard.projects.models import WRITING_MEMBER_ROLES, Project, ProjectMember
 from reviewboard.reviews.workflow import StageState
 
 
 def is_member(user, project) -> bool:
+    """On the project's team, whatever the role (reviewboard/teams): sees the project."""
     return user.is_authenticated and user.id in project.member_ids
+
+
+def is_contributor(user, project) -> bool:
+    """An owner or contributor: edits, attaches evidence, submits, answers conditions. A viewer only reads."""
+    return user.is_authenticated and project.role_of(user.id) in WRITING_MEMBER_ROLES
+
+
+def is_involved(user, project) -> bool:
+    """On the team, or the person who registered the project (even after leaving the team): never independent
+    of it, so never its reviewer, closer of its conditions or independent chair."""
+    return user.is_authenticated and user.id in project.involved_ids
 
 
 def can_view_project(user, project) -> bool:
@@ -36,12 +48,12 @@ def can_edit_project(user, project) -> bool:
     has passed: a material change to an approved project then reopens the affected stages (re-review). A
     retired system is not edited."""
     stage = project.current_stage
-    return (is_member(user, project) and user.active and stage is not None and project.retired_at is None
+    return (is_contributor(user, project) and user.active and stage is not None and project.retired_at is None
             and (stage.state in (StageState.DRAFT, StageState.CHANGES_REQUESTED) or stage.passed))
 
 
 def can_manage_evidence(user, stage) -> bool:
-    return (is_member(user, stage.project) and user.active
+    return (is_contributor(user, stage.project) and user.active
             and stage.state in (StageState.DRAFT, StageState.CHANGES_REQUESTED))
 
 
@@ -51,14 +63,13 @@ def can_submit_stage(user, stage) -> bool:
 
 def can_clear_escalation(user, project) -> bool:
     return (user.is_authenticated and user.active and user.has_role(Role.CHAIR)
-            and not is_member(user, project) and project.blocked_by_escalation)
+            and not is_involved(user, project) and project.blocked_by_escalation)
 
 
 def own_project_ids(user: User):
-    """The ids of the projects ``user`` owns or is a member of (:func:`is_member` as a query), from two indexes:
-    an OR of the two conditions would make PostgreSQL walk every project, testing each, to find a person's few."""
-    member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
-    return select(Project.id).where(Project.owner_id == user.id).union(member_of)
+    """The ids of the projects ``user`` is on the team of (:func:`is_member` as a query), from the members'
+    user index (the person who registered a project is its first owner, reviewboard/teams)."""
+    return select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
 
 
 def visible_projects_query(user: User, search: str = ""):

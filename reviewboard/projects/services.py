@@ -17,7 +17,7 @@ from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.models import Pipeline
 from reviewboard.projects import permissions as perms
-from reviewboard.projects.models import FACT_FIELDS, PROJECT_FIELDS, Evidence, Project, project_state
+from reviewboard.projects.models import FACT_FIELDS, PROJECT_FIELDS, Evidence, Project, ProjectMember, project_state
 from reviewboard.projects.tiering import assess, review_tier
 from reviewboard.projects.uploads import store_evidence
 from reviewboard.registration.rules import ruleset as registration_rules
@@ -69,6 +69,7 @@ def create_project(actor: User, pipeline: Pipeline, fields: dict, answers: dict)
                       pipeline_id=pipeline.id)
     db.session.add(project)
     db.session.flush()
+    db.session.add(ProjectMember(project_id=project.id, user_id=actor.id, role="owner"))  # reviewboard/teams
     stages = [s for s in pipeline.stages if s.applies_to_tier(review_tier(tier))]  # retired stages: skipped
     for s in stages:
         db.session.add(StageReview(project_id=project.id, pipeline_stage_id=s.id, position=s.position,

@@ -23,6 +23,9 @@ from reviewboard.registration.rules import ruleset as registration_rules
 from reviewboard.reviews import permissions as review_perms
 from reviewboard.systems import permissions as system_perms
 from reviewboard.systems import services as system_services
+from reviewboard.teams import services as team_services
+from reviewboard.teams.forms import AddMemberForm, MemberRoleForm
+from reviewboard.teams.permissions import can_manage_team
 
 bp = Blueprint("projects", __name__)
 
@@ -71,8 +74,14 @@ def show(project_id: int):
     return _show(project, EscalationForm())
 
 
-def _show(project: Project, escalation_form: EscalationForm, status: int = 200):
-    """The project page: its stages, system versions, registration duties and summary."""
+def render_project(project: Project, status: int = 200, team_form: AddMemberForm | None = None):
+    """The project page answered by another capability's form (the team's), with that form's errors."""
+    return _show(project, EscalationForm(), status, team_form)
+
+
+def _show(project: Project, escalation_form: EscalationForm, status: int = 200,
+          team_form: AddMemberForm | None = None):
+    """The project page: its stages, team, system versions, registration duties and summary."""
     facts = registration.facts_table(project)
     duties = {"duties": registration.duties_for(project), "filings": registration.current_filings(project),
               "ruleset": registration_rules().version, "facts": facts,
@@ -80,7 +89,10 @@ def _show(project: Project, escalation_form: EscalationForm, status: int = 200):
               "can_file": registration_perms.can_file(current_user, project)}
     return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=TIER_LABELS,
                            escalation_form=escalation_form, perms=perms, registration=duties,
-                           system_versions=system_services.versions_of(project), system_perms=system_perms), status
+                           system_versions=system_services.versions_of(project), system_perms=system_perms,
+                           team=team_services.team_of(project), team_form=team_form or AddMemberForm(prefix="team"),
+                           role_form=MemberRoleForm, role_titles=team_services.ROLE_TITLES,
+                           can_manage_team=can_manage_team(current_user, project)), status
 
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
@@ -88,7 +100,7 @@ def _show(project: Project, escalation_form: EscalationForm, status: int = 200):
 def edit(project_id: int):
     project = load_or_404(Project, project_id, perms.can_view_project)
     if not perms.can_edit_project(current_user, project):
-        if perms.is_member(current_user, project) and current_user.active:
+        if perms.is_contributor(current_user, project) and current_user.active:
             # a stale page (the stage was submitted meanwhile): 409 with the current project, not 403
             flash("This project cannot be edited now: its current stage is not with the submitter. "
                   "Nothing was saved.", "warning")

@@ -26,8 +26,8 @@ from weasyprint.urls import URLFetcherResponse
 
 # v2: delegation, shared comments, COI declarations, condition status; v3: the stage's whole audit trail,
 # the submitter's notes, the two digests named apart; v4: the system's versions and artifacts, registration
-# duties and filings; v5: the incidents reported on the system
-TEMPLATE_VERSION = "record-v5"
+# duties and filings; v5: the incidents reported on the system; v6: the project's team and each member's role
+TEMPLATE_VERSION = "record-v6"
 TEMPLATE_NAME = "records/pdf/record.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 STYLESHEET_NAME = "record.css"

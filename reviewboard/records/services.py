@@ -36,6 +36,7 @@ from reviewboard.registration.services import registration_state
 from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import Outcome, StageState
 from reviewboard.systems.services import version_state, versions_of
+from reviewboard.teams.services import team_state
 
 log = logging.getLogger("reviewboard.records")
 
@@ -171,6 +172,8 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
             "autonomy_level": qn.answer_label("autonomy_level", fields["autonomy_level"]),
             "scale": qn.answer_label("scale", fields["scale"]), "submitter": project.owner.name,
         },
+        # the project's team when the record was issued, owners first, each with their role (record-v6)
+        "team": team_state(project),
         # the system's versions, newest first, each with its artifacts by digest (record-v4)
         "system": {"versions": [version_state(v) for v in versions_of(project)],
                    "retired_at": iso(project.retired_at)},

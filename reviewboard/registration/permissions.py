@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewboard.projects.permissions import can_view_project, is_member
+from reviewboard.projects.permissions import can_view_project, is_contributor
 
 
 def can_view_registration(user, project) -> bool:
@@ -15,4 +15,4 @@ def can_view_filing(user, filing) -> bool:
 
 def can_file(user, project) -> bool:
     """The project's members record filings (the submitter's organisation files), until the system is retired."""
-    return is_member(user, project) and user.active and not project.retired
+    return is_contributor(user, project) and user.active and not project.retired

@@ -19,14 +19,14 @@ from reviewboard.auth.models import Role
 from reviewboard.committee.models import ConflictDeclaration, Delegation
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
-from reviewboard.projects.permissions import is_member
+from reviewboard.projects.permissions import is_involved
 from reviewboard.reviews.models import StageReview
 from reviewboard.reviews.workflow import StageState
 
 # -- reviewing, signing and assigning ----------------------------------------------------------------
 
 def is_independent(user, stage) -> bool:
-    return not is_member(user, stage.project)
+    return not is_involved(user, stage.project)
 
 
 def separate_from_submitter(user, stage) -> bool:

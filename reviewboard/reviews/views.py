@@ -43,8 +43,7 @@ bp = Blueprint("reviews", __name__)
 def _review_form(stage: StageReview, formdata=None):
     criteria = stage.applicable_criteria()
     form = review_form_class(criteria)(formdata=formdata)
-    owners = [(stage.project.owner.id, stage.project.owner.name)] + [
-        (m.user.id, m.user.name) for m in stage.project.members]
+    owners = [(m.user.id, m.user.name) for m in stage.project.members]  # any member of the team
     for entry in form.conditions:
         entry.owner_id.choices = owners
     if formdata is None and stage.current_round is not None:
@@ -117,7 +116,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
 def _not_with_member(stage: StageReview):
     """A member's form for a stage that left their hands meanwhile (say, submitted from another tab) is stale:
     409 with the current page, not 403. Anyone else is refused."""
-    if project_perms.is_member(current_user, stage.project) and current_user.active:
+    if project_perms.is_contributor(current_user, stage.project) and current_user.active:
         flash(f"This stage is {stage.state.label.lower()} now, so it cannot be changed from that page. "
               "Nothing was saved.", "warning")
         return _render(stage, status=409)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewboard.projects.permissions import can_view_project, is_member
+from reviewboard.projects.permissions import can_view_project, is_contributor
 
 
 def can_view_versions(user, project) -> bool:
@@ -11,4 +11,4 @@ def can_view_versions(user, project) -> bool:
 
 def can_add_version(user, project) -> bool:
     """The project's members, while the system is not retired (a retired system gets no new version)."""
-    return is_member(user, project) and user.active and not project.retired
+    return is_contributor(user, project) and user.active and not project.retired

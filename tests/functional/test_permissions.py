@@ -98,6 +98,10 @@ ROUTES = {
     "committee metrics": "/metrics",
     "sso sign-in": "/sso/login",
     "sso callback": "/sso/callback",
+    "team member removal": "/projects/{project}/team/{member}/remove",
+    "person account": "/admin/users/{person}",
+    "deactivate account": "/admin/users/{person}/deactivate",
+    "own profile": "/account",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -183,6 +187,12 @@ EXPECTED = {
     # tests/functional/test_sso.py::test_sso_routes_with_a_provider)
     "sso sign-in": (404, 404, 404, 404, 404),
     "sso callback": (404, 404, 404, 404, 404),
+    # the project's owners and the chairs manage its team (tests/functional/test_team_pages.py)
+    "team member removal": (200, 404, 403, 200, 403),
+    # administrators are the chairs (tests/functional/test_account_pages.py); everyone edits their own profile
+    "person account": (403, 403, 403, 200, 403),
+    "deactivate account": (403, 403, 403, 200, 403),
+    "own profile": (200, 200, 200, 200, 200),
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -249,7 +259,8 @@ def world(app, world_connection) -> dict:
                "decided project": decided.project.id, "decided stage": decided.id, "incident": incident.id,
                "incident_evidence": incident.evidence[0].id,
                "filing": filing.id, "certificate": certificate.id,
-               "certificate_public": certificate.public_id, "webhook": webhook.id}
+               "certificate_public": certificate.public_id, "webhook": webhook.id,
+               "member": stage.project.members[0].id, "person": other.id}
         return {"ids": ids, "people": {role: person.email for role, person in people.items()},
                 "record pdf": record.pdf}
 
@@ -318,7 +329,7 @@ def test_every_route_is_classified(app):
 
     adapter = app.url_map.bind("localhost")
     ids = dict(project=1, stage=1, record=1, evidence=1, catalog=1, condition=1, draft=1, draft_stage=1, incident=1,
-               incident_evidence=1, filing=1, certificate=1, webhook=1,
+               incident_evidence=1, filing=1, certificate=1, webhook=1, member=1, person=1,
                certificate_public="RBC-000001-1")
     matrix = {adapter.match(path.format(**ids))[0] for path in ROUTES.values()}
     posts = {"auth.login", "auth.logout", "projects.create", "projects.edit", "reviews.add_evidence",
@@ -339,7 +350,10 @@ def test_every_route_is_classified(app):
              # CSRF, who may export and what each sees: tests/functional/test_exports.py
              "reviews.export_queue", "conditions.export", "inventory.export_decisions",
              "webhooks.index", "webhooks.disable", "webhooks.replay",  # CSRF: tests/functional/test_webhook_pages.py
-             "metrics.export"}  # CSRF and access: tests/functional/test_metrics_page.py
+             "metrics.export",  # CSRF and access: tests/functional/test_metrics_page.py
+             "teams.add", "teams.change_role", "teams.remove",  # CSRF: tests/functional/test_team_pages.py
+             # CSRF: tests/functional/test_account_pages.py
+             "accounts.change_roles", "accounts.deactivate", "accounts.reactivate", "accounts.profile"}
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []

@@ -245,7 +245,7 @@ def test_incidents_and_their_closure_are_in_the_next_record(make, db_session):
     make.sign(a, stage, Outcome.APPROVE)
     make.sign(b, stage, Outcome.APPROVE)
     record = build_record_data(stage, 1, utcnow())
-    assert record["template_version"] == "record-v5"
+    assert record["template_version"] == "record-v6"
     [entry] = record["incidents"]
     assert entry["title"] == incident.title and entry["serious"] is True
     assert entry["authority_report"]["reference"] == "MSA-9" and entry["closure"] is None

@@ -1,0 +1,107 @@
+"""Account administration and people's own profiles: roles changed with a reason, deactivation that ends
+sessions and revokes API tokens at once, reactivation, and the profile (name, language, digest).
+
+E-mail addresses are not edited: an address names one person for good (reviewboard/auth/services.create_user
+refuses one ever used). Every change is an audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from reviewboard.accounts.permissions import can_administer_accounts, can_edit_profile
+from reviewboard.audit.services import record_event
+from reviewboard.auth.models import LANGUAGES, Role, User, UserRole
+from reviewboard.auth.services import set_active
+from reviewboard.core.errors import NotPermitted, ServiceError
+from reviewboard.extensions import db
+from reviewboard.models.base import utcnow
+from reviewboard.tokens.models import AccessToken
+
+log = logging.getLogger("reviewboard.security")
+
+REASON_MIN = 5
+
+
+def _check_admin(actor: User) -> None:
+    if not can_administer_accounts(actor):
+        raise NotPermitted("Only administrators (committee chairs) manage accounts.")
+
+
+def change_roles(actor: User, user: User, roles: set[str], reason: str) -> bool:
+    """Give ``user`` exactly ``roles``; False when they already had them. Raises NotPermitted or ServiceError
+    (no role, unknown role, no reason, an administrator removing their own chair role)."""
+    _check_admin(actor)
+    reason = (reason or "").strip()
+    try:
+        wanted = {Role(r) for r in roles}
+    except ValueError:
+        raise ServiceError("Choose among the listed roles.", "roles") from None
+    if not wanted:
+        raise ServiceError("Choose at least one role.", "roles")
+    if len(reason) < REASON_MIN:
+        raise ServiceError("Say why the roles change (it is kept in the audit trail).", "reason")
+    if actor.id == user.id and Role.CHAIR in user.roles and Role.CHAIR not in wanted:
+        raise ServiceError("You cannot remove your own chair role: another chair can.", "roles")
+    before = sorted(r.value for r in user.roles)
+    after = sorted(r.value for r in wanted)
+    if before == after:
+        return False
+    for row in [r for r in user.role_rows if Role(r.role) not in wanted]:
+        user.role_rows.remove(row)
+    for role in sorted(wanted - user.roles):
+        user.role_rows.append(UserRole(role=role.value))
+    db.session.flush()
+    record_event(actor, "user.roles_changed", "user", user.id, before={"roles": before},
+                 after={"roles": after, "reason": reason})
+    log.info("user.roles_changed user=%s by=%s roles=%s", user.id, actor.id, ",".join(after))
+    return True
+
+
+def deactivate(actor: User, user: User) -> int:
+    """Deactivate the account: its sessions end (set_active rotates the session token) and its API tokens
+    are revoked, so reactivating it later brings none back. Returns the number of tokens revoked."""
+    _check_admin(actor)
+    set_active(actor, user, False)
+    now = utcnow()
+    tokens = list(db.session.scalars(select(AccessToken).where(AccessToken.user_id == user.id,
+                                                               AccessToken.revoked_at.is_(None))))
+    for token in tokens:
+        token.revoked_at = now
+    db.session.flush()
+    for token in tokens:
+        record_event(actor, "token.revoked", "access_token", token.id, before={"revoked": False},
+                     after={"revoked": True, "prefix": token.prefix, "reason": "account deactivated"})
+    log.info("user.deactivated user=%s by=%s tokens_revoked=%s", user.id, actor.id, len(tokens))
+    return len(tokens)
+
+
+def reactivate(actor: User, user: User) -> None:
+    _check_admin(actor)
+    set_active(actor, user, True)
+
+
+def update_profile(user: User, name: str, language: str, digest_enabled: bool) -> list[str]:
+    """The person's own name (printed on their future signatures; past ones keep the name they were signed
+    with), interface language and daily digest. Returns the fields changed. Raises ServiceError."""
+    if not can_edit_profile(user):
+        raise NotPermitted("Sign in with an active account to change your profile.")
+    name = " ".join((name or "").split())
+    if not name:
+        raise ServiceError("Enter your full name.", "name")
+    if len(name) > 200:
+        raise ServiceError("Keep the name under 200 characters.", "name")
+    if language not in LANGUAGES:
+        raise ServiceError("Choose one of the listed languages.", "language")
+    wanted = {"name": name, "language": language, "digest_enabled": bool(digest_enabled)}
+    changed = [k for k, v in wanted.items() if getattr(user, k) != v]
+    if not changed:
+        return []
+    before = {k: getattr(user, k) for k in changed}
+    for k in changed:
+        setattr(user, k, wanted[k])
+    db.session.flush()
+    record_event(user, "user.profile_changed", "user", user.id, before=before, after={k: wanted[k] for k in changed})
+    return changed

@@ -1,0 +1,29 @@
+"""Team forms. Forms check shape; reviewboard/teams/services.py checks the rules."""
+
+from __future__ import annotations
+
+from wtforms import EmailField, SelectField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from reviewboard.core.forms import AppForm
+from reviewboard.teams.services import ROLE_TITLES
+
+ROLE_CHOICES = [(role, title) for role, title in ROLE_TITLES.items()]
+
+
+class AddMemberForm(AppForm):
+    email = EmailField("E-mail of the person", validators=[DataRequired(), Length(max=254)],
+                       description="They need an account; an administrator creates accounts.")
+    role = SelectField("Role", choices=ROLE_CHOICES, default="contributor",
+                       description="Owners manage the team; contributors edit, attach evidence, submit and "
+                                   "answer conditions; viewers only read.")
+    submit = SubmitField("Add to the team")
+
+
+class MemberRoleForm(AppForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    submit = SubmitField("Change role")
+
+
+class RemoveMemberForm(AppForm):
+    submit = SubmitField("Remove from the team")
