@@ -92,3 +92,20 @@ def test_a_person_edits_their_profile(client, make, db_session):
     assert (saved.name, saved.language, saved.digest_enabled) == ("Pat Person-Smith", "zh-Hans", False)
     html = client.get("/account").get_data(as_text=True)
     assert re.search(r'<input checked[^>]*value="off"', html)
+
+
+def test_every_team_and_account_post_without_its_csrf_token_is_refused_and_changes_nothing(client, make, db_session):
+    chair, person = make.user("chair"), make.user("submitter", name="Nora Nochange")
+    project = make.project(owner=person)
+    member = project.members[0]
+    login(client, chair)
+    posts = {f"/projects/{project.id}/team": {"team-email": chair.email, "team-role": "owner"},
+             f"/projects/{project.id}/team/{member.id}/role": {f"m{member.id}-role": "viewer"},
+             f"/admin/users/{person.id}/roles": {"roles": ["chair"], "reason": "No token sent"},
+             f"/admin/users/{person.id}/reactivate": {},
+             "/account": {"name": "Renamed", "language": "en", "digest": "on"}}
+    for path, data in posts.items():
+        assert client.post(path, data=data).status_code == 400, path
+    db_session.expire_all()
+    assert [(m.user_id, m.role) for m in project.members] == [(person.id, "owner")]
+    assert person.roles == {Role.SUBMITTER} and chair.name != "Renamed"
