@@ -36,11 +36,11 @@ def test_an_owner_manages_the_team_at_phone_width(live_server, new_page):
     page.get_by_label("Role", exact=True).select_option("viewer")
     team.get_by_role("button", name="Add to the team").click()
     expect(flash(page, "Colin Colleague joined the team as viewer.")).to_be_visible()
-    expect(team.get_by_role("cell", name="Colin Colleague")).to_be_visible()
+    expect(team.get_by_role("cell", name="Colin Colleague", exact=True)).to_be_visible()
     assert not scrolls_sideways(page)
 
     team.get_by_role("link", name="Remove Colin Colleague").click()
     expect(heading(page)).to_have_text("Remove Colin Colleague from the team?")
     page.get_by_role("button", name="Remove from the team").click()
     expect(flash(page, "Colin Colleague was removed from the team.")).to_be_visible()
-    expect(team.get_by_role("cell", name="Colin Colleague")).to_have_count(0)
+    expect(team.get_by_role("cell", name="Colin Colleague", exact=True)).to_have_count(0)
