@@ -566,8 +566,8 @@ def _child_or_self(pid: int) -> int:
 def bench_size(n: int, args, tmp: Path, final: bool) -> dict:
     from tests.support.databases import create_pg_database, drop_pg_database, postgres_url
 
-    name = f"rb_benchhttp_{n}"
-    saved = OUT / f"http-people-{n}.json"
+    name = f"{args.db_prefix}_{n}"
+    saved = OUT / f"http-people-{name}.json"
     reuse = args.reuse and saved.exists()
     if not reuse:
         drop_pg_database(name)
@@ -661,6 +661,8 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=10, help="records issued by the two job workers")
     parser.add_argument("--no-writes", action="store_true", help="pages only")
     parser.add_argument("--keep", action="store_true", help="keep the databases (rb_benchhttp_N)")
+    parser.add_argument("--db-prefix", default="rb_benchhttp",
+                        help="database name prefix (PREFIX_N), for two benches on one PostgreSQL")
     parser.add_argument("--reuse", action="store_true", help="reuse a database kept by --keep (no seeding)")
     parser.add_argument("--seed-only", action="store_true", help="seed (with --keep) and stop")
     parser.add_argument("--only", help="run only the pages whose label contains this")

@@ -32,6 +32,10 @@ class Defaults:
     # Sessions: idle and absolute timeouts (ASVS 7.3.1/7.3.2), documented in the README
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # how often a busy session's last-seen time is written back to its cookie (re-signed and sent again); the
+    # cookie is not re-sent on the requests in between (SESSION_REFRESH_EACH_REQUEST off)
+    SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

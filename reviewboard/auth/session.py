@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask_login import current_user, logout_user
+from sqlalchemy import inspect
+from sqlalchemy.orm import joinedload
 
 from reviewboard.auth.models import User
 from reviewboard.extensions import db, login_manager
@@ -28,7 +30,8 @@ def init_app(app: Flask) -> None:
         user_id, _, token = user_key.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        user = db.session.get(User, int(user_id))
+        # the person and their roles in one statement (a join), not two
+        user = db.session.get(User, int(user_id), options=[_WITH_ROLES])
         if user is None or not user.active or user.session_token != token:
             return None
         return user
@@ -49,7 +52,25 @@ def init_app(app: Flask) -> None:
             session.clear()
             session["expired"] = True
             return
-        session["last_seen"] = now.timestamp()
+        # The cookie is re-signed and sent only when the idle window moves on by SESSION_TOUCH_INTERVAL: a page
+        # that changes nothing else answers without a Set-Cookie. The session may then end up to that interval
+        # before SESSION_IDLE_TIMEOUT of real idleness, never after it.
+        if not last or now - datetime.fromtimestamp(last, UTC) >= current_app.config["SESSION_TOUCH_INTERVAL"]:
+            session["last_seen"] = now.timestamp()
+
+
+_WITH_ROLES = joinedload(User.role_rows)
+
+
+def signed_in_user_id() -> int | None:
+    """The id of the person signed in when the request began, without touching the database: after the request's
+    commit every loaded row is expired, and reading ``current_user`` there (response headers, the access log)
+    would load the person and their roles again."""
+    user = g.get("_login_user")
+    if not isinstance(user, User):
+        return None
+    identity = inspect(user).identity
+    return identity[0] if identity else None
 
 
 def start_session(user: User, *, new_visit: bool = True) -> None:

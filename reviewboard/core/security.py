@@ -7,8 +7,8 @@ import logging
 import secrets
 
 from flask import Flask, g, request
-from flask_login import current_user
 
+from reviewboard.auth.session import signed_in_user_id
 from reviewboard.models.base import utcnow
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -40,10 +40,7 @@ class RequestContextFilter(logging.Filter):
             record.request_id = g.get("request_id")
             record.address = request.remote_addr
             record.path = request.path
-            try:
-                record.user = current_user.id if current_user.is_authenticated else None
-            except Exception:  # before the login manager has loaded the user
-                record.user = None
+            record.user = signed_in_user_id()
         return True
 
 
@@ -78,11 +75,7 @@ def init_app(app: Flask) -> None:
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         if request.is_secure:
             h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        try:
-            signed_in = current_user.is_authenticated
-        except Exception:
-            signed_in = False
-        if signed_in or request.endpoint not in ("static", "bootstrap.static"):
+        if signed_in_user_id() is not None or request.endpoint not in ("static", "bootstrap.static"):
             h["Cache-Control"] = "no-store"
         if g.get("request_id"):
             h["X-Request-Id"] = g.request_id

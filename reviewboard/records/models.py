@@ -40,4 +40,8 @@ class Record(Base):
 
     @property
     def filename(self) -> str:
-        return f"{self.public_id}-v{self.version}.pdf"
+        return self.file_name(self.public_id, self.version)
+
+    @staticmethod
+    def file_name(public_id: str, version: int) -> str:
+        return f"{public_id}-v{version}.pdf"

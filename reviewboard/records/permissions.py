@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from sqlalchemy import false, select
+
 from reviewboard.auth.models import Role
-from reviewboard.projects.permissions import can_view_project
+from reviewboard.projects.permissions import can_view_project, own_project_ids
+from reviewboard.records.models import Record
+from reviewboard.reviews.models import StageReview
+
+COMMITTEE_ROLES = {Role.REVIEWER, Role.CHAIR, Role.AUDITOR}  # they see every project (can_view_project)
 
 
 def can_download_record(user, record) -> bool:
     return can_view_project(user, record.stage_review.project)
+
+
+def downloadable(user, *columns):
+    """:func:`can_download_record` as a query: ``columns`` of the records ``user`` may download. The committee's
+    roles see every record; anyone else those of their own projects (owner or member), from two indexes."""
+    stmt = select(*columns)
+    if not (user.is_authenticated and user.active):
+        return stmt.where(false())
+    if not user.roles & COMMITTEE_ROLES:
+        stmt = stmt.where(Record.stage_review_id.in_(
+            select(StageReview.id).where(StageReview.project_id.in_(own_project_ids(user)))))
+    return stmt
 
 
 def can_export_stage_pack(user, stage) -> bool:

@@ -31,6 +31,7 @@ from reviewboard.projects.tiering import assess, questionnaire
 from reviewboard.records import pdf as pdf_render
 from reviewboard.records.keys import current_signer, fingerprint, timestamp_trust_roots, timestamper, trust_roots
 from reviewboard.records.models import Record
+from reviewboard.records.permissions import downloadable
 from reviewboard.records.signing import SignatureCheck, sign_pdf, verify_pdf
 from reviewboard.registration.services import registration_state
 from reviewboard.reviews.signatures import check_signoff
@@ -39,6 +40,24 @@ from reviewboard.systems.services import version_state, versions_of
 from reviewboard.teams.services import team_state
 
 log = logging.getLogger("reviewboard.records")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    pdf: bytes
+    pdf_sha256: str
+    filename: str
+
+
+def stored_file(user, record_id: int) -> StoredFile | None:
+    """A record's stored PDF when ``user`` may download it (:func:`permissions.downloadable`), else None (a record
+    that does not exist and one the person may not see answer alike). One statement: the permission, the bytes
+    and the name together, none of the record's other columns, its stage or its project loaded."""
+    row = db.session.execute(downloadable(user, Record.pdf, Record.pdf_sha256, Record.public_id, Record.version)
+                             .where(Record.id == record_id)).first()
+    if row is None:
+        return None
+    return StoredFile(row.pdf, row.pdf_sha256, Record.file_name(row.public_id, row.version))
 
 
 def public_id(stage) -> str:

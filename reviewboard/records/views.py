@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -15,7 +15,6 @@ from wtforms import SubmitField
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors_web import size_label
 from reviewboard.core.forms import strip_nul
-from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import limiter
 from reviewboard.projects.models import Project
@@ -24,7 +23,6 @@ from reviewboard.records import services
 from reviewboard.records.keys import fingerprint, seal_certificate_der
 from reviewboard.records.models import Record
 from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
-from reviewboard.records.permissions import can_download_record
 from reviewboard.reviews.models import StageReview
 
 bp = Blueprint("records", __name__)
@@ -60,9 +58,11 @@ def index():
 @bp.get("/records/<int:record_id>.pdf")
 @login_required
 def download(record_id: int):
-    record = load_or_404(Record, record_id, can_download_record)
-    response = attachment(record.pdf, record.filename, "application/pdf")
-    response.headers["X-File-SHA256"] = record.pdf_sha256  # the file digest, not the content digest
+    stored = services.stored_file(current_user, record_id)
+    if stored is None:
+        abort(404)
+    response = attachment(stored.pdf, stored.filename, "application/pdf")
+    response.headers["X-File-SHA256"] = stored.pdf_sha256  # the file digest, not the content digest
     return response
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from reviewboard.models.base import utcnow
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.workflow import Outcome
-from tests.support.http import login
+from tests.support.http import login, logout
 
 
 def _statements(db_session, client, path: str) -> int:
@@ -107,3 +107,36 @@ def test_the_stage_page_looks_up_the_reviewers_declaration_once(client, make, db
     lookups = [s for s in seen if s.lstrip().startswith("SELECT") and "FROM conflict_declaration" in s
                and "reviewer_id" in s.split("WHERE", 1)[-1]]
     assert len(lookups) == 1, len(lookups)
+
+
+def test_a_record_download_reads_its_permission_name_and_bytes_in_one_statement(client, make, db_session):
+    from sqlalchemy import select
+
+    from reviewboard.records.models import Record
+
+    stage = make.submitted_stage()
+    for reviewer in make.reviewers(2):
+        make.sign(reviewer, stage)
+    record = db_session.scalar(select(Record).where(Record.stage_review_id == stage.id))
+    owner, stranger = stage.project.owner, make.user("submitter")
+    seen = []
+
+    def record_statement(_conn, _cursor, statement, *_rest):
+        seen.append(statement)
+
+    login(client, owner)
+    connection = db_session.connection()
+    event.listen(connection, "before_cursor_execute", record_statement)
+    try:
+        response = client.get(f"/records/{record.id}.pdf")
+    finally:
+        event.remove(connection, "before_cursor_execute", record_statement)
+    assert response.status_code == 200 and response.data == record.pdf
+    assert response.headers["X-File-SHA256"] == record.pdf_sha256
+    assert record.filename in response.headers["Content-Disposition"]
+    reads = [s for s in seen if "FROM record" in s or "FROM stage_review" in s or "FROM project" in s]
+    assert len(reads) == 1, reads
+    logout(client)
+    login(client, stranger)  # another submitter's record: as if it did not exist
+    assert client.get(f"/records/{record.id}.pdf").status_code == 404
+    assert client.get(f"/records/{record.id + 1000}.pdf").status_code == 404

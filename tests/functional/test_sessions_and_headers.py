@@ -71,6 +71,36 @@ def test_idle_session_times_out(client, make, app, monkeypatch):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_a_page_re_sends_the_session_cookie_only_when_the_idle_window_moves_on(client, make, app):
+    """Reading pages does not re-sign the cookie on every request; a minute on, the last-seen time is written
+    back, so a busy person is not signed out by the idle timeout."""
+    user = make.user("submitter")
+    login(client, user)
+    client.get("/dashboard")
+    response = client.get("/dashboard")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    interval = app.config["SESSION_TOUCH_INTERVAL"].total_seconds()
+    with client.session_transaction() as session:
+        session["last_seen"] -= interval + 1
+        seen = session["last_seen"]
+    response = client.get("/dashboard")
+    assert response.status_code == 200 and "Set-Cookie" in response.headers
+    with client.session_transaction() as session:
+        assert session["last_seen"] > seen + interval
+
+
+def test_a_session_active_just_under_the_idle_timeout_goes_on(client, make, app):
+    user = make.user("submitter")
+    login(client, user)
+    idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    with client.session_transaction() as session:
+        session["last_seen"] -= idle - 5
+    assert client.get("/dashboard").status_code == 200
+    with client.session_transaction() as session:  # touched: another idle window from now
+        session["last_seen"] -= idle - 5
+    assert client.get("/dashboard").status_code == 200
+
+
 def test_a_busy_session_still_ends_at_the_absolute_timeout(client, make, app):
     user = make.user("submitter")
     login(client, user)
