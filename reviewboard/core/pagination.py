@@ -3,14 +3,20 @@
 A page costs the same however large the table: the count stops a few pages past the one shown ("page 3 of
 more than 12"), so no list counts a whole table, and the offset is bounded by the page number (the order's
 index is read up to it). Previous / next are plain links (no JavaScript needed).
+
+The busiest lists (projects, the queue) page by keyset (:func:`paginate_keyset`): their previous / next links
+carry the sort key of the row they continue from (``after`` / ``before``), so any page, however deep, reads
+its rows from the order's index from that key on instead of skipping the rows before it. The page number
+travels with the link for the "page 3 of 12" label; a page number typed alone still works (a bounded offset).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from math import ceil
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, tuple_
 
 from reviewboard.extensions import db
 
@@ -25,6 +31,15 @@ class Page:
     per_page: int
     total: int  # rows counted, at most (page + COUNT_AHEAD) * per_page
     more: bool = False  # True when there are more rows than ``total``
+    # the query arguments of the previous / next links (a keyset page: the key to continue from)
+    prev_args: dict = field(default_factory=dict)
+    next_args: dict = field(default_factory=dict)
+    keyset_prev: bool | None = None  # a keyset page knows whether rows precede / follow it without a count
+    keyset_next: bool | None = None
+
+    def __post_init__(self) -> None:
+        self.prev_args = self.prev_args or {"page": self.page - 1}
+        self.next_args = self.next_args or {"page": self.page + 1}
 
     @property
     def pages(self) -> int:
@@ -32,11 +47,11 @@ class Page:
 
     @property
     def has_prev(self) -> bool:
-        return self.page > 1
+        return self.keyset_prev if self.keyset_prev is not None else self.page > 1
 
     @property
     def has_next(self) -> bool:
-        return self.more or self.page < self.pages
+        return self.keyset_next if self.keyset_next is not None else self.more or self.page < self.pages
 
 
 def paginate(stmt, page: int, per_page: int, *, scalars: bool = True, count_in_order: bool = False) -> Page:
@@ -62,3 +77,87 @@ def bounded_count(stmt, page: int, per_page: int) -> tuple[int, int, bool]:
 def page_arg(request) -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_KEYSET_PAGE = 10**7  # the page number a keyset link carries is only a label
+
+
+def encode_key(at: datetime, row_id: int) -> str:
+    """A keyset link's key: the row's sort time (UTC, microseconds) and id, as "<microseconds>-<id>"."""
+    return f"{(at - EPOCH) // timedelta(microseconds=1)}-{row_id}"
+
+
+def decode_key(raw: str | None) -> tuple[datetime, int] | None:
+    """The (time, id) of a key made by :func:`encode_key`; None for anything else (a first page, never a 500)."""
+    if not raw or len(raw) > 40:
+        return None
+    micros, _, row_id = raw.partition("-")
+    if not (micros.isascii() and micros.isdigit() and row_id.isascii() and row_id.isdigit()):
+        return None
+    try:
+        at = EPOCH + timedelta(microseconds=int(micros))
+    except OverflowError:
+        return None
+    return at, int(row_id)
+
+
+def paginate_keyset(stmt, request, per_page: int, time_column, id_column, *, descending: bool,
+                    scalars: bool = True, count_in_order: bool = False) -> Page:
+    """A page of ``stmt`` (ordered by ``time_column``, ``id_column``, both descending or both ascending, with an
+    index in that order) continuing from the request's ``after`` key (the next page) or ``before`` key (the
+    previous one); without either, :func:`paginate` by page number. Rows sharing a time are ordered by id, so
+    each row is on exactly one page. The count behind "page 3 of 12" is bounded as in :func:`paginate`, from the
+    page's first row on."""
+    after, before = decode_key(request.args.get("after")), decode_key(request.args.get("before"))
+    if after is None and before is None:
+        page = paginate(stmt, page_arg(request), per_page, scalars=scalars, count_in_order=count_in_order)
+        return _with_keys(page, time_column, id_column, scalars, prev=page.page > 1, nxt=page.has_next)
+    raw_page = request.args.get("page", "1")
+    number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and 0 < int(raw_page) <= MAX_KEYSET_PAGE \
+        else 1
+    key = tuple_(time_column, id_column)
+
+    def value(at, row_id):
+        return tuple_(bindparam(None, at, type_=time_column.type), bindparam(None, row_id, type_=id_column.type))
+
+    forward = after is not None
+    anchor = value(*(after if forward else before))
+    ahead = (key < anchor) if descending == forward else (key > anchor)
+    window = stmt.where(ahead)
+    if not forward:  # the rows just before the key, read backwards from it, then put back in the list's order
+        order = (time_column.asc(), id_column.asc()) if descending else (time_column.desc(), id_column.desc())
+        window = window.order_by(None).order_by(*order)
+    result = db.session.execute(window.limit(per_page + 1))
+    rows = list(result.scalars()) if scalars else list(result)
+    extra = len(rows) > per_page
+    rows = rows[:per_page]
+    if not forward:
+        rows.reverse()
+        number = max(1, number) if extra else 1
+    cap = (COUNT_AHEAD + 1) * per_page
+    counted = 0
+    if rows:  # rows from this page's first one on, a few pages ahead at most
+        first = _key_of(rows[0], time_column, id_column, scalars)
+        from_first = (key <= value(*first)) if descending else (key >= value(*first))
+        window = (stmt if count_in_order else stmt.order_by(None)).where(from_first).limit(cap + 1).subquery()
+        counted = db.session.scalar(select(func.count()).select_from(window)) or 0
+    total = (number - 1) * per_page + min(counted, cap)
+    page = Page(rows, number, per_page, total, counted > cap)
+    return _with_keys(page, time_column, id_column, scalars, prev=forward or extra, nxt=(extra if forward else True))
+
+
+def _key_of(row, time_column, id_column, scalars: bool) -> tuple[datetime, int]:
+    obj = row if scalars else row[0]
+    return getattr(obj, time_column.key), getattr(obj, id_column.key)
+
+
+def _with_keys(page: Page, time_column, id_column, scalars: bool, *, prev: bool, nxt: bool) -> Page:
+    """Previous / next links that continue from the page's first / last row."""
+    page.keyset_prev, page.keyset_next = bool(prev and page.items), bool(nxt and page.items)
+    if page.items:
+        page.prev_args = {"page": page.page - 1,
+                          "before": encode_key(*_key_of(page.items[0], time_column, id_column, scalars))}
+        page.next_args = {"page": page.page + 1,
+                          "after": encode_key(*_key_of(page.items[-1], time_column, id_column, scalars))}
+    return page

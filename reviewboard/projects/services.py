@@ -160,5 +160,5 @@ def listed(stmt):
     are read: the long texts (purpose, scenario, answers...) stay in the table."""
     return stmt.options(load_only(Project.id, Project.name, Project.tier, Project.owner_id, Project.updated_at,
                                   Project.version, Project.pipeline_id, Project.retired_at),
-                        joinedload(Project.owner),
+                        joinedload(Project.owner).lazyload(User.role_rows),  # a list shows the owner's name
                         selectinload(Project.stages).joinedload(StageReview.pipeline_stage))

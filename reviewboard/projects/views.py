@@ -9,7 +9,7 @@ from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.loading import load_or_404
-from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.core.pagination import paginate_keyset
 from reviewboard.extensions import per_user_limit
 from reviewboard.pipelines.services import active_pipelines
 from reviewboard.projects import permissions as perms
@@ -34,8 +34,8 @@ bp = Blueprint("projects", __name__)
 @login_required
 def index():
     q = strip_nul(request.args.get("q") or "").strip()[:100]
-    page = paginate(services.listed(perms.visible_projects_query(current_user, q)), page_arg(request),
-                    current_app.config["PER_PAGE"])
+    page = paginate_keyset(services.listed(perms.visible_projects_query(current_user, q)), request,
+                           current_app.config["PER_PAGE"], Project.updated_at, Project.id, descending=True)
     return render_template("projects/index.html", page=page, q=q, tier_labels=TIER_LABELS)
 
 

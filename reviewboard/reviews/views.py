@@ -15,7 +15,7 @@ from reviewboard.core.errors import ServiceError
 from reviewboard.core.export import export_response
 from reviewboard.core.forms import attach_error
 from reviewboard.core.loading import load_or_404
-from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.core.pagination import paginate_keyset
 from reviewboard.extensions import db
 from reviewboard.jobs.models import FAILED
 from reviewboard.models.base import utcnow
@@ -309,7 +309,8 @@ def queue():
         abort(403)
     filters = _queue_filters(request.args)
     stmt = services.queue_query(current_user, **filters)
-    page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"], scalars=False, count_in_order=True)
+    page = paginate_keyset(stmt, request, current_app.config["PER_PAGE"], StageReview.submitted_at, StageReview.id,
+                           descending=False, scalars=False, count_in_order=True)
     return render_template("reviews/queue.html", page=page, **filters, now=utcnow(), tier_labels=TIER_LABELS,
                            stages=stage_choices(), tiers=[(t.value, t.label) for t in reversed(Tier)])
 

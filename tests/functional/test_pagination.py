@@ -113,3 +113,38 @@ def test_a_long_list_counts_only_a_few_pages_ahead(app, client, make, db_session
     last = client.get("/projects?page=13")
     assert b"Page 13 of 13 \xc2\xb7 13 items" in last.data
     assert _link(last.data, "Next") is None and _link(last.data, "Previous")
+
+
+def test_next_and_previous_continue_from_a_rows_key_without_skipping_rows_by_offset(app, client, make, db_session,
+                                                                                   monkeypatch):
+    """A deep page reached by its links reads from the index at the key of the row it continues from, whatever
+    its depth; a key that is not one (typed, truncated) shows the first page."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 2)
+    owner = make.user("submitter")
+    projects = [make.project(owner, name=f"Project {i}") for i in range(5)]
+    _same_time(db_session, Project, "updated_at", [p.id for p in projects[:3]])
+    login(client, make.user("chair"))
+    second = _link(client.get("/projects").data, "Next")
+    assert second and "after=" in second and "page=2" in second
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    connection = db_session.connection()
+    event.listen(connection, "before_cursor_execute", seen)
+    try:
+        page = client.get(second)
+    finally:
+        event.remove(connection, "before_cursor_execute", seen)
+    assert b"Page 2 of 3 \xc2\xb7 5 items" in page.data
+    rows = [s for s in statements if "from project" in s and "order by project.updated_at" in s]
+    assert len(rows) == 1 and "(project.updated_at, project.id) <" in rows[0], rows
+    assert "offset" not in rows[0] or db_session.bind.dialect.name == "sqlite", rows  # SQLite writes OFFSET 0
+    previous = _link(page.data, "Previous")
+    assert previous and "before=" in previous
+    ids = [int(i) for i in re.findall(r'href="/projects/(\d+)"', client.get(previous).data.decode())]
+    assert ids == sorted(p.id for p in projects)[::-1][:2]
+    for bad in ("after=x", "after=99999999999999999999999-1", "before=-1", "after=1-", "after=%00"):
+        response = client.get(f"/projects?{bad}")
+        assert response.status_code == 200 and b"Page 1 of 3" in response.data, bad
