@@ -315,6 +315,8 @@ def _pages(t: dict, deep: int) -> list[tuple[str, str, str]]:
             ("submitter dashboard", "submitter", "/dashboard"),
             ("projects list, page 1", "chair", "/projects"),
             (f"projects list, page {deep}", "chair", f"/projects?page={deep}"),
+            # the same depth reached by the pager's Next link (a keyset link: after=<key of the row before>)
+            (f"projects list, page {deep + 1} (Next)", "chair", f"next:/projects?page={deep}"),
             ("projects search", "chair", "/projects?q=credit+scoring"),
             ("project page", "chair", f"/projects/{t['project_id']}"),
             ("stage page", "chair", f"/stages/{t['stage_id']}"),
@@ -328,13 +330,15 @@ def load_pages(app: Server, hello: Server, t: dict, args) -> list[dict]:
     cookies = {who: Browser(app.url).login(email).cookie_header() for who, email in t["emails"].items()}
     cookies[""] = ""
     rows = []
-    for label, who, path in pages(t, args.deep_page, args.only):  # each page answers 200 once before it is loaded
+    resolved = [(label, who, _next_link(app.url, path[5:], cookies[who]) if path.startswith("next:") else path)
+                for label, who, path in pages(t, args.deep_page, args.only)]
+    for label, who, path in resolved:  # each page answers 200 once before it is loaded
         status, body = Browser(app.url).request(path) if not who else _get(app.url, path, cookies[who])
         assert status == 200, (label, path, status, body[:300])
     print(f"  wrk -c{args.connections} -d{args.seconds:g}s, interleaved with hello:", flush=True)
     before = wrk(hello.url + "/", args.seconds, args.connections)
     hello_runs = [before["rps"]]
-    for label, who, path in pages(t, args.deep_page, args.only):
+    for label, who, path in resolved:
         run = wrk(app.url + path, args.seconds, args.connections, cookies[who])
         after = wrk(hello.url + "/", args.seconds, args.connections)
         hello_runs.append(after["rps"])
@@ -350,6 +354,16 @@ def load_pages(app: Server, hello: Server, t: dict, args) -> list[dict]:
               f"{_f(alone['p50_ms'])} ms{bad}", flush=True)
         before = after
     return rows
+
+
+def _next_link(base: str, path: str, cookie: str) -> str:
+    """The href of the pager's Next link on ``path``."""
+    import html
+
+    status, body = _get(base, path, cookie)
+    found = re.search(r'<a class="page-link" href="([^"]+)">Next</a>', body.decode())
+    assert status == 200 and found, (path, status)
+    return html.unescape(found.group(1))
 
 
 def _f(ms: float | None) -> str:

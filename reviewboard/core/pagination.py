@@ -154,10 +154,10 @@ def _key_of(row, time_column, id_column, scalars: bool) -> tuple[datetime, int]:
 
 def _with_keys(page: Page, time_column, id_column, scalars: bool, *, prev: bool, nxt: bool) -> Page:
     """Previous / next links that continue from the page's first / last row."""
-    page.keyset_prev, page.keyset_next = bool(prev and page.items), bool(nxt and page.items)
-    if page.items:
-        page.prev_args = {"page": page.page - 1,
-                          "before": encode_key(*_key_of(page.items[0], time_column, id_column, scalars))}
-        page.next_args = {"page": page.page + 1,
-                          "after": encode_key(*_key_of(page.items[-1], time_column, id_column, scalars))}
+    keys = [_key_of(row, time_column, id_column, scalars) for row in page.items[:1] + page.items[-1:]]
+    if not keys or any(at is None for at, _ in keys):  # no row to continue from: page numbers
+        return page
+    page.keyset_prev, page.keyset_next = bool(prev), bool(nxt)
+    page.prev_args = {"page": page.page - 1, "before": encode_key(*keys[0])}
+    page.next_args = {"page": page.page + 1, "after": encode_key(*keys[-1])}
     return page
