@@ -124,7 +124,8 @@ def test_next_and_previous_continue_from_a_rows_key_without_skipping_rows_by_off
     projects = [make.project(owner, name=f"Project {i}") for i in range(5)]
     _same_time(db_session, Project, "updated_at", [p.id for p in projects[:3]])
     login(client, make.user("chair"))
-    second = _link(client.get("/projects").data, "Next")
+    first = client.get("/projects").data
+    second = _link(first, "Next")
     assert second and "after=" in second and "page=2" in second
     statements = []
 
@@ -143,8 +144,9 @@ def test_next_and_previous_continue_from_a_rows_key_without_skipping_rows_by_off
     assert "offset" not in rows[0] or db_session.bind.dialect.name == "sqlite", rows  # SQLite writes OFFSET 0
     previous = _link(page.data, "Previous")
     assert previous and "before=" in previous
-    ids = [int(i) for i in re.findall(r'href="/projects/(\d+)"', client.get(previous).data.decode())]
-    assert ids == sorted(p.id for p in projects)[::-1][:2]
+    back = client.get(previous).data
+    assert re.findall(r'href="/projects/(\d+)"', back.decode()) == re.findall(r'href="/projects/(\d+)"', first.decode())
+    assert b"Page 1 of 3" in back and _link(back, "Previous") is None
     for bad in ("after=x", "after=99999999999999999999999-1", "before=-1", "after=1-", "after=%00"):
         response = client.get(f"/projects?{bad}")
         assert response.status_code == 200 and b"Page 1 of 3" in response.data, bad
