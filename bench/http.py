@@ -87,14 +87,16 @@ class Server:
         self._log = log.open("ab")
         self.proc = subprocess.Popen(["nice", "-n", "5", sys.executable, __file__, "--serve", kind, "--port",
                                       str(port)], env=env, stdout=self._log, stderr=self._log)
-        deadline = time.time() + 60
-        while time.time() < deadline:
+        deadline = time.time() + 600  # a busy shared machine can take minutes to import and start the app
+        while True:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
             except OSError:
                 if self.proc.poll() is not None:
                     raise RuntimeError(f"{kind} server exited; see {log}") from None
+                if time.time() > deadline:
+                    raise RuntimeError(f"{kind} server not listening after 600 s; see {log}") from None
                 time.sleep(0.2)
         time.sleep(1.0)  # both workers forked
 
