@@ -18,7 +18,7 @@ def can_download_record(user, record) -> bool:
 
 def downloadable(user, *columns):
     """:func:`can_download_record` as a query: ``columns`` of the records ``user`` may download. The committee's
-    roles see every record; anyone else those of their own projects (owner or member), from two indexes."""
+    roles see every record; anyone else those of the projects on whose team they are (:func:`own_project_ids`)."""
     stmt = select(*columns)
     if not (user.is_authenticated and user.active):
         return stmt.where(false())
