@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.incidents.views import bp as incidents_bp
     from reviewboard.inventory.views import bp as inventory_bp
     from reviewboard.metrics.views import bp as metrics_bp
+    from reviewboard.mfa.views import bp as mfa_bp
     from reviewboard.ops.health import bp as ops_bp
     from reviewboard.pipelines.views import bp as pipelines_bp
     from reviewboard.projects.views import bp as projects_bp
@@ -169,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.records.views import bp as records_bp
     from reviewboard.register.views import bp as register_bp
     from reviewboard.registration.views import bp as registration_bp
+    from reviewboard.reset.views import bp as reset_bp
     from reviewboard.reviews.views import bp as reviews_bp
     from reviewboard.systems.views import bp as systems_bp
     from reviewboard.teams.views import bp as teams_bp
@@ -194,6 +196,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(metrics_bp)
     app.register_blueprint(teams_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(mfa_bp)
+    app.register_blueprint(reset_bp)
 
     from reviewboard.sso.views import bp as sso_bp
 

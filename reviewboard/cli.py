@@ -23,10 +23,11 @@ from reviewboard.conditions.services import note_overdue
 from reviewboard.config import describe_duration, normalise_database_url, parse_duration
 from reviewboard.core.boundary import transaction
 from reviewboard.core.errors import ServiceError
-from reviewboard.demo import DEMO_PASSWORD, seed_demo
+from reviewboard.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 from reviewboard.extensions import db
 from reviewboard.incidents.commands import incident_cli
 from reviewboard.jobs.commands import jobs_cli, run_command, worker_command
+from reviewboard.mfa.services import is_enabled as mfa_enabled
 from reviewboard.models.base import utcnow
 from reviewboard.notify.queued import digests_queued, enqueue_digest
 from reviewboard.notify.services import DigestSender, build_digests, deliver
@@ -491,6 +492,11 @@ def demo_command(without_certificates):
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for user in users:
         click.echo(f"  {user.email:<28} {', '.join(sorted(r.value for r in user.roles))}")
+    chairs = [user.email for user in users if mfa_enabled(user)]
+    if chairs:
+        click.echo(f"\nTwo-step verification ({', '.join(chairs)}): add the authenticator key {DEMO_TOTP_SECRET} to "
+                   "an authenticator app, or print the current code with\n  .venv/bin/python -c \"import pyotp; "
+                   f"print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\"")
 
 
 # -- re-review and reminders ---------------------------------------------------------------------

@@ -78,6 +78,18 @@ class Defaults:
     # file costs seconds of parsing, so it is refused before it is read)
     VERIFY_LIMIT_PER_ADDRESS = "10 per minute"
     VERIFY_MAX_BYTES = 2 * 1024 * 1024
+    # Two-step verification (reviewboard/mfa): the roles that must use it (colon-separated in the environment:
+    # REVIEWBOARD_MFA_REQUIRED_ROLES=chair:auditor; empty: optional for everyone); code attempts per account at
+    # sign-in and on the settings page; how long the code step waits after a right password. The TOTP secrets are
+    # encrypted with MFA_ENCRYPTION_KEY, or a key derived from SECRET_KEY when it is unset (mfa/sealing.py).
+    MFA_REQUIRED_ROLES: tuple[str, ...] = ("chair",)
+    MFA_CODE_LIMIT_PER_ACCOUNT = "5 per minute"
+    MFA_SIGN_IN_WINDOW = timedelta(minutes=5)
+    MFA_ENCRYPTION_KEY: str | None = None
+    # Password reset by e-mail (reviewboard/reset): a link's lifetime, and requests per address and per account
+    PASSWORD_RESET_TTL = timedelta(minutes=30)
+    PASSWORD_RESET_LIMIT_PER_ADDRESS = "10 per hour"  # noqa: S105 (a rate, not a secret)
+    PASSWORD_RESET_LIMIT_PER_ACCOUNT = "3 per hour"  # noqa: S105 (a rate, not a secret)
     SIGNING_FAILURE_LIMIT = 5
     SIGNING_FAILURE_WINDOW = timedelta(minutes=15)
     # argon2id cost of new password hashes: ASVS 5.0 appendix C (t=2, m=19 MiB); production refuses less.

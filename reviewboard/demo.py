@@ -18,6 +18,7 @@ from reviewboard.catalogs.services import import_catalog_file
 from reviewboard.committee import services as committee
 from reviewboard.extensions import db
 from reviewboard.incidents import services as incidents
+from reviewboard.mfa import services as mfa
 from reviewboard.models.base import clock_at, utcnow
 from reviewboard.pipelines import services as pipelines
 from reviewboard.pipelines.services import ensure_default_pipeline
@@ -31,6 +32,10 @@ from reviewboard.reviews.workflow import Outcome, VerdictValue
 from reviewboard.systems import services as systems
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the local demo only
+# The demo's chairs must use two-step verification (MFA_REQUIRED_ROLES): the demo enrols them with this published
+# authenticator key, printed with the password and in the README, so that the demo can be tried without a phone.
+# As public as the password: a demo convenience, never for real accounts (the demo refuses to run in production).
+DEMO_TOTP_SECRET = "REVIEWBOARDDEMOCHAIRTOTPSECRET23"  # noqa: S105
 
 DEMO_USERS = [
     ("alice@example.org", "Alice Submitter", {"submitter"}),
@@ -103,6 +108,7 @@ def seed_demo(echo=print, *, certificates: bool = True) -> list[User]:
             echo(f"published pipeline {later.label}")
     if db.session.scalar(select(Project).limit(1)) is not None:
         echo("demo projects already present")
+        _enrol_chairs(users, echo)
         return list(users.values())
     alice, bob, rita, ravi = users["alice"], users["bob"], users["rita"], users["ravi"]
 
@@ -174,7 +180,16 @@ def seed_demo(echo=print, *, certificates: bool = True) -> list[User]:
     _demo_blocked_deployment(users, lifecycle_pipeline, now, echo)
     if certificates:
         seed_certificates(users, now, echo)
+    _enrol_chairs(users, echo)
     return list(users.values())
+
+
+def _enrol_chairs(users: dict[str, User], echo) -> None:
+    """After the history (its signatures are made without codes): the chairs' authenticator, DEMO_TOTP_SECRET."""
+    for user in users.values():
+        if mfa.required_for(user) and not mfa.is_enabled(user):
+            mfa.enrol_with_secret(user, DEMO_TOTP_SECRET)
+            echo(f"two-step verification on for {user.email}")
 
 
 def _digest(seed: str) -> str:

@@ -89,6 +89,12 @@ def make_app(database_url: str, instance: Path, signing_dir: Path, **extra):
         "LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute",
         "PROJECT_CREATION_LIMIT": "100000 per minute",
         "VERIFY_LIMIT_PER_ADDRESS": "100000 per minute",
+        "MFA_CODE_LIMIT_PER_ACCOUNT": "100000 per minute",
+        "PASSWORD_RESET_LIMIT_PER_ADDRESS": "100000 per minute",
+        "PASSWORD_RESET_LIMIT_PER_ACCOUNT": "100000 per minute",
+        # Two-step verification is optional for everyone here, so that the suite's chairs sign in with a password
+        # as before; the tests of the policy (tests/*/test_mfa*.py) set production's default ("chair",).
+        "MFA_REQUIRED_ROLES": (),
         # in-process apps count in memory even when REDIS_URL is set (test_rate_limit_redis.py runs servers)
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
@@ -254,6 +260,15 @@ def issued_records(request, monkeypatch) -> list[dict]:
     from tests.support.records import stub_records
 
     return stub_records(monkeypatch)
+
+
+@pytest.fixture()
+def smtp_server(app, monkeypatch):
+    """A real SMTP server on a free port, the app's SMTP settings pointing at it (tests/support/smtp.py)."""
+    from tests.support.smtp import running_smtp_server
+
+    with running_smtp_server(app, monkeypatch) as inbox:
+        yield inbox
 
 
 @pytest.fixture()

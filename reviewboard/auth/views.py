@@ -18,6 +18,8 @@ from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import limiter
+from reviewboard.mfa.services import is_enabled as mfa_enabled
+from reviewboard.mfa.session import hold_for_second_step
 from reviewboard.sso import client as sso_client
 
 bp = Blueprint("auth", __name__)
@@ -51,6 +53,9 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
+            if mfa_enabled(user):  # the password is right; the session starts after the second factor
+                hold_for_second_step(user)
+                return redirect(url_for("mfa.sign_in_code", next=request.args.get("next")))
             start_session(user)
             return redirect(_safe_next(request.args.get("next")))
         form.form_errors.append("The e-mail or password is not correct, or the account is deactivated.")

@@ -81,6 +81,10 @@ class DigestSender:
             "items": [{"key": i.key, "section": i.section, "text": i.text, "detail": i.detail, "link": i.link}
                       for i in digest.items]}, ensure_ascii=False))
 
+    def send_message(self, message: EmailMessage) -> None:
+        """Send another kind of mail (a password-reset link) through the same SMTP settings and connection."""
+        self._connection().send_message(message)
+
     def close(self) -> None:
         if self._smtp is not None:
             try:

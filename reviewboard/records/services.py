@@ -73,6 +73,8 @@ def _submitter_comments(stage) -> list[dict]:
 
 def authentication_label(authenticated_by: str) -> str:
     """How a signer proved who they were, in words: "Password", or "OpenID Connect login at <issuer>"."""
+    if authenticated_by == "password+totp":  # two-step verification (reviewboard/mfa)
+        return "Password and authenticator code (TOTP)"
     if authenticated_by.startswith("oidc "):
         return f"OpenID Connect login at {authenticated_by.removeprefix('oidc ')}"
     return authenticated_by.capitalize()

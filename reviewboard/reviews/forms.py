@@ -46,6 +46,8 @@ def _decision_fields() -> dict:
         "conditions": FieldList(FormField(ConditionForm), min_entries=3, max_entries=10),
         "email": EmailField("Your e-mail", validators=[Optional(), Length(max=254)]),
         "password": PasswordField("Your password (required to sign)", validators=[Optional(), Length(max=128)]),
+        "mfa_code": StringField("Current code from your authenticator app", validators=[Optional(), Length(max=12)],
+                                render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         "save": SubmitField("Save verdicts"),
         "sign": SubmitField("Sign decision"),
     }
@@ -54,10 +56,11 @@ def _decision_fields() -> dict:
 class DecisionFields:
 
     def check(self, criteria, *, signing: bool, email: str | None, saved: set[int] = frozenset(),
-              password: bool = True) -> bool:
+              password: bool = True, mfa: bool = False) -> bool:
         """Mark every missing item at once, beside its field (not one per submission): a rationale for each
         verdict but “Meets”; when signing, also a verdict on each criterion, the decision, the e-mail (when
-        ``email`` is asked for), the password and, with “Approve with conditions”, at least one condition,
+        ``email`` is asked for), the password, a current authenticator code (with ``mfa``) and, with “Approve
+        with conditions”, at least one condition,
         each with an owner and a due date to come. ``saved``: the criteria (ids) on which the reviewer's
         verdict is already recorded (carried over from the last round, say). ``password`` False: the signer
         proves who they are at the identity provider instead (SSO). Returns whether nothing is missing."""
@@ -83,6 +86,8 @@ class DecisionFields:
                                 "needs both.")
         if password and not self.password.data:
             missing(self.password, "Enter your password to sign.")
+        if mfa and not (self.mfa_code.data or "").strip():
+            missing(self.mfa_code, "Enter the code your authenticator app shows now: two-step verification is on.")
         if self.outcome.data != Outcome.APPROVE_WITH_CONDITIONS.value:
             return ok  # conditions go with that decision only; any typed for another are left out
         given = [entry for entry in self.conditions if (entry.text.data or "").strip()]

@@ -20,6 +20,7 @@ from reviewboard.committee.models import ConflictDeclaration
 from reviewboard.config import describe_duration
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
+from reviewboard.mfa import services as mfa
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects import permissions as project_perms
@@ -114,7 +115,10 @@ def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry
     return changed
 
 
-def _check_password(reviewer: User, password: str, stage: StageReview) -> None:
+def _check_password(reviewer: User, password: str, stage: StageReview, mfa_code: str | None = None) -> bool:
+    """Refuse (SigningRefused, the failure audited and counted) unless the password is right and, when the
+    signer has two-step verification on, ``mfa_code`` is a current authenticator code not used before.
+    Returns whether a code was checked."""
     if accounts.signing_blocked(reviewer):
         security_log.warning("signature.blocked user=%s stage=%s", reviewer.id, stage.id)
         window = describe_duration(current_app.config["SIGNING_FAILURE_WINDOW"])
@@ -129,6 +133,15 @@ def _check_password(reviewer: User, password: str, stage: StageReview) -> None:
                                 "notified": [u.email for u in accounts.users_with_role(Role.CHAIR)]})
             security_log.error("security.alert signing blocked user=%s", reviewer.id)
         raise SigningRefused("The password is not correct. Nothing was signed.", "password")
+    if not mfa.is_enabled(reviewer):
+        return False
+    if not mfa.verify_totp(reviewer, mfa_code or ""):
+        record_event(reviewer, "signature.failed", "user", reviewer.id,
+                     after={"stage_review_id": stage.id, "factor": "totp"})
+        security_log.warning("signature.failure user=%s stage=%s factor=totp", reviewer.id, stage.id)
+        raise SigningRefused("That authenticator code is not right, or was already used. Enter the code the app "
+                             "shows now. Nothing was signed.", "mfa_code")
+    return True
 
 
 def _check_reauthentication(reviewer: User, proof, stage: StageReview) -> None:
@@ -147,10 +160,11 @@ def _check_reauthentication(reviewer: User, proof, stage: StageReview) -> None:
 
 def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password: str,
                   conditions: list[ConditionEntry] | None = None, comment: str = "",
-                  reopen_all: bool = False, reauthentication=None) -> SignOff:
+                  reopen_all: bool = False, reauthentication=None, mfa_code: str | None = None) -> SignOff:
     """Sign ``outcome`` for the current round; decide the stage when the quorum is reached.
 
-    Raises SigningRefused (wrong password; the failure is audited), NotPermitted, Conflict (already
+    Raises SigningRefused (wrong password, or wrong authenticator code when the signer has two-step verification
+    on; the failure is audited), NotPermitted, Conflict (already
     signed, stage no longer in review) or ServiceError (missing verdicts or conditions). When requesting
     changes, the criteria whose verdicts are marked ``reopen`` (all of them with ``reopen_all``) are the ones
     reopened for the next round. An SSO user proves who they are by a fresh login at the identity provider
@@ -167,10 +181,11 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
         raise NotPermitted("You cannot sign this stage.")
     behalf = perms.acting_for(reviewer, stage)  # a delegate signing for an away reviewer
     if reauthentication is None:
-        _check_password(reviewer, password, stage)
-    else:
+        with_totp = _check_password(reviewer, password, stage, mfa_code)
+        authenticated_by = "password+totp" if with_totp else "password"
+    else:  # the identity provider's own policy covers its second factor
         _check_reauthentication(reviewer, reauthentication, stage)
-    authenticated_by = reauthentication.method if reauthentication is not None else "password"
+        authenticated_by = reauthentication.method
     round_ = stage.current_round
     mine = {v.criterion_id: v for v in round_.verdicts if v.reviewer_id == reviewer.id}
     missing = [c.code for c in stage.applicable_criteria() if c.id not in mine]

@@ -18,6 +18,7 @@ from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import paginate_keyset
 from reviewboard.extensions import db
 from reviewboard.jobs.models import FAILED
+from reviewboard.mfa.services import is_enabled as mfa_enabled
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.services import stage_choices
 from reviewboard.projects import permissions as project_perms
@@ -110,6 +111,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         # registration filings due by this stage and missing: said before anyone submits or reviews
         missing_filings=lifecycle.filings_missing(stage) if not stage.state.decided else (),
         ask_email=signing_needs_identity(), sso_provider=sso_signing.provider_name_if_signing(),
+        ask_mfa_code=current_user.is_authenticated and mfa_enabled(current_user),
     ), status
 
 
@@ -215,7 +217,8 @@ def review(stage_id: int):
     saved = {v.criterion_id for v in stage.current_round.verdicts if v.reviewer_id == user.id}
     sso = sso_signing.signs_at_provider()
     if not form.check(criteria, signing=bool(form.sign.data), saved=saved, password=not sso,
-                      email=user.email if signing_needs_identity() and not sso else None):
+                      email=user.email if signing_needs_identity() and not sso else None,
+                      mfa=mfa_enabled(user) and not sso):
         return _render(stage, review_form=form, status=422)
     entries = [services.VerdictEntry(c.id, VerdictValue(getattr(form, f"v_{c.id}").data)
                                      if getattr(form, f"v_{c.id}").data else None,
@@ -249,7 +252,8 @@ def _sign(user: User, stage: StageReview, form) -> None:
     conditions = [services.ConditionEntry(entry.text.data.strip(), entry.owner_id.data, entry.due_date.data)
                   for entry in form.conditions if (entry.text.data or "").strip()]
     services.sign_decision(user, stage, Outcome(form.outcome.data), form.password.data or "", conditions,
-                           form.comment.data or "", reopen_all=bool(form.reopen_all.data))
+                           form.comment.data or "", reopen_all=bool(form.reopen_all.data),
+                           mfa_code=form.mfa_code.data or "")
     note_signature()
 
 

@@ -102,6 +102,8 @@ ROUTES = {
     "person account": "/admin/users/{person}",
     "deactivate account": "/admin/users/{person}/deactivate",
     "own profile": "/account",
+    "two-step verification": "/account/mfa",
+    "forgot password": "/password/forgot",
 }
 
 SIGNED_IN = ("owner", "other submitter", "reviewer", "chair", "auditor")
@@ -193,6 +195,9 @@ EXPECTED = {
     "person account": (403, 403, 403, 200, 403),
     "deactivate account": (403, 403, 403, 200, 403),
     "own profile": (200, 200, 200, 200, 200),
+    # each person's own (tests/functional/test_mfa_pages.py)
+    "two-step verification": (200, 200, 200, 200, 200),
+    "forgot password": (200, 200, 200, 200, 200),  # public (tests/functional/test_password_reset.py)
 }
 
 # Routes outside the role matrix, each with the reason. Any other route missing from ROUTES (GET) or from
@@ -203,10 +208,14 @@ UNCLASSIFIED_OK = {
     "core.index": "redirects to the dashboard or the sign-in page",
     "core.favicon": "the site icon, public (tested in test_sessions_and_headers.py)",
     "auth.login": "the public sign-in page (rate limits and CSRF tested elsewhere)",
+    "mfa.sign_in_code": "sign-in's second step: back to sign-in without a right password first, to the dashboard "
+                        "when signed in (tests/functional/test_mfa_pages.py)",
+    "reset.reset": "public, answers 410 without a working link; with one, tests/functional/test_password_reset.py",
 }
 ROLES = ("anonymous", *SIGNED_IN, "deactivated")
 PUBLIC = {"verify", "seal certificate", "liveness probe", "readiness probe", "certificate status page",
-          "certificate badge", "certificate status list", "public register", "public register feed"}
+          "certificate badge", "certificate status list", "public register", "public register feed",
+          "forgot password"}
 
 
 UNCONFIGURED = {"sso sign-in", "sso callback"}  # 404 for everyone, signed in or not
@@ -298,6 +307,21 @@ def test_role_route_matrix(client, db_session, world, role, route):
         assert response.headers["Content-Disposition"].startswith("attachment")
 
 
+def test_a_chair_without_two_step_verification_opens_nothing_but_the_enrolment(client, app, world, monkeypatch):
+    """MFA_REQUIRED_ROLES at production's default: every page of the matrix sends such a chair to enrolment
+    (the load balancers' probes excepted)."""
+    from reviewboard.config import Defaults
+
+    monkeypatch.setitem(app.config, "MFA_REQUIRED_ROLES", Defaults.MFA_REQUIRED_ROLES)
+    login(client, world["people"]["chair"])
+    for route, path in ROUTES.items():
+        response = client.get(path.format(**world["ids"]))
+        if route in ("liveness probe", "readiness probe", "two-step verification"):
+            assert response.status_code == 200, route
+        else:
+            assert (response.status_code, response.headers.get("Location")) == (302, "/account/mfa"), route
+
+
 @pytest.mark.parametrize("role", ["owner", "other submitter"])
 def test_a_submitter_sees_their_own_project_listed_and_no_one_elses(client, world, role):
     login(client, world["people"][role])
@@ -353,7 +377,10 @@ def test_every_route_is_classified(app):
              "metrics.export",  # CSRF and access: tests/functional/test_metrics_page.py
              "teams.add", "teams.change_role", "teams.remove",  # CSRF: tests/functional/test_team_pages.py
              # CSRF: tests/functional/test_account_pages.py
-             "accounts.change_roles", "accounts.deactivate", "accounts.reactivate", "accounts.profile"}
+             "accounts.change_roles", "accounts.deactivate", "accounts.reactivate", "accounts.profile",
+             # CSRF and behaviour: tests/functional/test_mfa_pages.py, tests/functional/test_password_reset.py
+             "mfa.sign_in_code", "mfa.start", "mfa.confirm", "mfa.regenerate", "mfa.disable",
+             "reset.forgot", "reset.reset"}
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []

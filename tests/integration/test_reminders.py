@@ -5,15 +5,12 @@ not even after a resubmission. Both engines."""
 from __future__ import annotations
 
 import json
-import socket
 from dataclasses import dataclass
 from datetime import date, timedelta
-from email import message_from_bytes, policy
 
 import pytest
 from sqlalchemy import func, select
 
-from reviewboard.config import from_environment
 from reviewboard.models.base import utcnow
 from reviewboard.notify.digest import build_digests
 from reviewboard.notify.models import Notice
@@ -25,49 +22,6 @@ from tests.integration.test_rereview import approve, declare_no_conflict, new_pr
 from tests.support.factories import PASSWORD
 
 TODAY = utcnow().date()
-
-
-# -- a real SMTP server ---------------------------------------------------------------------------
-class Inbox:
-    def __init__(self):
-        self.messages = []
-        self.refuse = set()  # addresses answered with 550, to break a run half-way
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if address in self.refuse:
-            return "550 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted for delivery"
-
-    def to(self, address):
-        return [m for rcpts, m in self.messages if address in rcpts]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture()
-def smtp_server(app, monkeypatch):
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", from_environment({"REVIEWBOARD_SMTP_PORT": str(port)})["SMTP_PORT"])
-    monkeypatch.setitem(app.config, "MAIL_FROM", "ReviewBoard <reviewboard@example.test>")
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture()
