@@ -2,8 +2,10 @@
 
 Every figure is computed by the database in a few set-based statements over the period's rows (grouped by
 stage, tier, month or reviewer), never by a loop over projects; Python only arranges the grouped rows into
-tables. The period's rounds are read through ``ix_submission_round_queue`` (decided_at first), the queue
-through ``ix_stage_review_queue`` and conditions through ``ix_condition_due_date_id``.
+tables. The period's decided rounds are read from ``ix_submission_round_decided`` alone (decided_at first, with every
+column the metrics use) and their stages from ``ix_stage_review_id_stage_project`` (id, pipeline stage, project),
+so no metric reads the wide stage review or round rows; the queue goes through ``ix_stage_review_queue`` and
+conditions through ``ix_condition_due_date_id``.
 
 Percentiles are the continuous kind (linear interpolation between the two nearest values, as PostgreSQL's
 ``percentile_cont``). PostgreSQL computes them with ``percentile_cont ... WITHIN GROUP``; SQLite has no such
@@ -297,8 +299,11 @@ def conditions(f: MetricsFilter, names: dict[str, str], today: date) -> Table:
 
 
 def open_conditions_now(f: MetricsFilter, today: date) -> tuple[int, int]:
-    stmt = _scoped(select(func.count(), func.sum(case((Condition.due_date < today, 1), else_=0)))
-                   .select_from(Condition).join(StageReview, Condition.stage_review_id == StageReview.id), f)
+    """Every open condition is counted (they are few next to the stages); their stage reviews are joined only to
+    apply a pipeline or a tier, since each condition has exactly one stage review and pipeline stage."""
+    stmt = select(func.count(), func.sum(case((Condition.due_date < today, 1), else_=0))).select_from(Condition)
+    if f.pipeline or f.tier:
+        stmt = _scoped(stmt.join(StageReview, Condition.stage_review_id == StageReview.id), f)
     n, overdue = db.session.execute(stmt.where(Condition.status != "closed")).one()
     return int(n or 0), int(overdue or 0)
 

@@ -73,6 +73,8 @@ class StageReview(Base):
         # the queue starts from the stages in review; the periodic reviews card from the next review dates
         Index("ix_stage_review_queue", "state", "submitted_at", "id"),
         Index("ix_stage_review_next_review_on", "next_review_on"),
+        # the metrics reach a round's stage and project from the index alone (no read of the wide rows)
+        Index("ix_stage_review_id_stage_project", "id", "pipeline_stage_id", "project_id"),
         CheckConstraint(
             "(state IN ('approved', 'approved_with_conditions', 'rejected')) = (decided_at IS NOT NULL)",
             name="decided_has_time",
@@ -132,9 +134,12 @@ class SubmissionRound(Base):
     verdicts: Mapped[list[Verdict]] = relationship(back_populates="round", order_by="Verdict.id")
     signoffs: Mapped[list[SignOff]] = relationship(back_populates="round", order_by="SignOff.signed_at")
 
-    # the queue: the undecided rounds (those of the stages in review), oldest submission first
+    # the queue: the undecided rounds (those of the stages in review), oldest submission first; the metrics: the
+    # period's decided rounds with every column they read, from the index alone (the rows carry the snapshot)
     __table_args__ = (UniqueConstraint("stage_review_id", "number"),
-                      Index("ix_submission_round_queue", "decided_at", "submitted_at", "stage_review_id"))
+                      Index("ix_submission_round_queue", "decided_at", "submitted_at", "stage_review_id"),
+                      Index("ix_submission_round_decided", "decided_at", "stage_review_id", "submitted_at", "outcome",
+                            "number"))
 
 
 class ReviewAssignment(Base):
