@@ -184,21 +184,32 @@ def checkpoint_interval() -> timedelta:
 
 def checkpoint_if_stale(head: int | None = None) -> AuditCheckpoint | None:
     """Sign the head when there are events after the newest checkpoint and that checkpoint is older than
-    AUDIT_CHECKPOINT_INTERVAL (or there is none). Runs after every audit event, and from
-    `reviewboard audit checkpoint --if-stale` (cron, every minute) so that a quiet trail's last events are
+    AUDIT_CHECKPOINT_INTERVAL (or there is none). Runs after audited writes (:func:`anchor_after_event`), and
+    from `reviewboard audit checkpoint --if-stale` (cron, every minute) so that a quiet trail's last events are
     anchored too. Skipped, with a warning, when no signing key is configured yet. ``head`` is the newest
     event's seq when the caller has just written it (spares a query on every audited write)."""
+    return _anchor_if_stale(head)[0]
+
+
+def anchor_after_event(head: int) -> datetime:
+    """After an audited write has appended the event at ``head``: :func:`checkpoint_if_stale`. Returns when the
+    newest checkpoint will be stale, so that the transaction's next events need not ask before then."""
+    return _anchor_if_stale(head)[1]
+
+
+def _anchor_if_stale(head: int | None) -> tuple[AuditCheckpoint | None, datetime]:
     newest = _newest_checkpoint()
     if newest is not None:
         if head is None:
             head = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
         if head <= newest.seq or utcnow() - newest.created_at < checkpoint_interval():
-            return None
+            return None, newest.created_at + checkpoint_interval()
     try:
-        return create_checkpoint("interval")
+        checkpoint = create_checkpoint("interval")
     except (FileNotFoundError, ValueError) as exc:
         log.warning("no audit checkpoint: signing key unavailable (%s)", exc)
-        return None
+        return None, utcnow()  # the next event asks again (and warns again)
+    return checkpoint, checkpoint.created_at + checkpoint_interval()
 
 
 ANCHOR_POLL = timedelta(minutes=1)

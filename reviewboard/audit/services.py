@@ -3,7 +3,8 @@
 Each event stores canonical JSON ``payload`` and ``entry_hash = sha256("audit-v1\\0" + prev_hash +
 payload)``. Events are appended in the same transaction as the change they describe; appends are
 serialised (PostgreSQL: a transaction-level advisory lock; SQLite: BEGIN IMMEDIATE already holds the
-write lock), so ``seq`` stays gap-free.
+write lock), so ``seq`` stays gap-free. A transaction takes the lock and reads the head once, at its first
+event, and keeps the head in memory for its next ones.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import select, text
 
 from reviewboard.audit import anchors
 from reviewboard.audit.models import GENESIS_HASH, AuditEvent
+from reviewboard.core import transaction
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 
@@ -44,12 +46,8 @@ def record_event(actor, action: str, obj_type: str, obj_id: Any, *, before: Any 
     transaction boundary rolls both the business change and this event back together.
     """
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
-    head = session.execute(select(AuditEvent.seq, AuditEvent.entry_hash)
-                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq = (head.seq + 1) if head else 1
-    prev_hash = head.entry_hash if head else GENESIS_HASH
+    head = _chain_head(session)
+    seq, prev_hash = head["seq"] + 1, head["hash"]
     now = utcnow()
     actor_name = actor.name if actor is not None else "ReviewBoard (system)"
     body = {
@@ -74,13 +72,33 @@ def record_event(actor, action: str, obj_type: str, obj_id: Any, *, before: Any 
                        prev_hash=prev_hash, entry_hash=entry_hash,
                        entry_mac=anchors.entry_mac(key, entry_hash) if key else None)
     session.add(event)
-    session.flush()
-    anchors.checkpoint_if_stale(head=seq)
+    session.flush()  # at once: the head kept in memory must never be ahead of what the transaction has written
+    head.update(seq=seq, hash=entry_hash)
+    if head["checkpoint_due"] is None or now >= head["checkpoint_due"]:
+        head["checkpoint_due"] = anchors.anchor_after_event(seq)
     from reviewboard.webhooks.services import on_audit_event  # webhooks import this module
 
     on_audit_event(event)
     log.debug("audit seq=%s action=%s object=%s:%s actor=%s", seq, action, obj_type, obj_id, body["actor_id"])
     return event
+
+
+def _chain_head(session) -> dict:
+    """The chain's head as this transaction sees it: {"seq", "hash"}, read once per transaction after taking the
+    chain's lock (PostgreSQL: a transaction-level advisory lock; SQLite: BEGIN IMMEDIATE already holds the write
+    lock), then moved on in memory by each event the transaction appends: the lock is held until the commit, so
+    no other writer can move it meanwhile. Also when the newest checkpoint will be stale ("checkpoint_due"): the
+    first event asks, the next ones ask again only from then on."""
+    facts = transaction.facts(session)
+    head = facts.get("audit_head")
+    if head is None:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
+        row = session.execute(select(AuditEvent.seq, AuditEvent.entry_hash)
+                              .order_by(AuditEvent.seq.desc()).limit(1)).first()
+        head = facts["audit_head"] = {"seq": row.seq if row else 0, "hash": row.entry_hash if row else GENESIS_HASH,
+                                      "checkpoint_due": None}
+    return head
 
 
 @dataclass

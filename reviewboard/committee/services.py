@@ -24,7 +24,7 @@ from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import rule_applies
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews import workflow
-from reviewboard.reviews.models import ReviewAssignment, StageReview, Verdict, lock_stage
+from reviewboard.reviews.models import ReviewAssignment, StageReview, lock_stage
 from reviewboard.reviews.workflow import Facts, StageState
 
 log = logging.getLogger("reviewboard.committee")
@@ -158,10 +158,11 @@ def declare_late_conflict(reviewer: User, stage, nature: str) -> ConflictDeclara
     if not nature:
         raise ServiceError("Say what the conflict is (for example a relationship with the team, or a "
                            "financial interest).", "nature")
-    drafts = list(db.session.scalars(select(Verdict).where(Verdict.round_id == stage.current_round.id,
-                                                          Verdict.reviewer_id == reviewer.id)))
+    round_ = stage.current_round  # its verdicts as the lock read them
+    drafts = [v for v in round_.verdicts if v.reviewer_id == reviewer.id]
     withdrawn = sorted(v.criterion.code for v in drafts)
     for verdict in drafts:
+        round_.verdicts.remove(verdict)  # gone from the round in this transaction too, not only in the database
         db.session.delete(verdict)
     found.has_conflict, found.nature, found.conflict_declared_at = True, nature, utcnow()
     db.session.flush()

@@ -29,7 +29,7 @@ from reviewboard.records.issuing import request_record
 from reviewboard.registration.services import missing_required_filings
 from reviewboard.rereview.rules import load_rules
 from reviewboard.reviews import resubmission, workflow
-from reviewboard.reviews.models import Condition, StageReview, SubmissionRound
+from reviewboard.reviews.models import Condition, StageReview, SubmissionRound, lock_stage
 from reviewboard.reviews.workflow import PASSED_STATES, Action, Facts, Outcome, StageState
 from reviewboard.systems.services import RETIREMENT_STAGE, on_system_retired
 
@@ -107,9 +107,8 @@ def decide_if_quorum(actor: User, stage: StageReview) -> None:
     (:func:`workflow.decision`), unless the transition's guard makes an approval wait for another signer
     (a non-chair, or the required expertise). A decision asks for the record (a job: a worker issues it after
     the commit), schedules the next periodic review and opens the following stage when this one passed."""
-    db.session.refresh(stage)
+    stage = lock_stage(stage)  # as it is: the signature locked it; fresh from the database otherwise
     round_ = stage.current_round
-    db.session.refresh(round_)
     action = workflow.decision([s.outcome for s in round_.signoffs], stage.quorum)
     if action is None:
         return

@@ -7,14 +7,28 @@ Advice is separate from decision: verdicts and sign-offs are rows per reviewer; 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    inspect,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from sqlalchemy.schema import Index
 
 from reviewboard.auth.models import User
 from reviewboard.catalogs.models import Catalog, Criterion
+from reviewboard.core import transaction
 from reviewboard.extensions import db
 from reviewboard.models.base import Base, utcnow
 from reviewboard.pipelines.models import PipelineStage
@@ -263,11 +277,40 @@ class Condition(Base):
         return self.status != "closed" and self.due_date < today
 
 
-def lock_stage(stage: StageReview) -> StageReview:
-    """Take the stage row lock (PostgreSQL FOR UPDATE; SQLite already holds the write lock) and reload it.
+@cache
+def _changing() -> list[str]:
+    """What a stage's row lock protects: its columns and collections (rounds, assignments, evidence, ...)."""
+    mapper = inspect(StageReview)
+    return [a.key for a in mapper.column_attrs] + [r.key for r in mapper.relationships if r.uselist]
 
-    Every decision path locks first, so two reviewers completing a quorum at once decide exactly once.
+
+def lock_stage(stage: StageReview) -> StageReview:
+    """Take the stage row lock (PostgreSQL FOR UPDATE; SQLite already holds the write lock) and reload what a
+    decision reads: the stage row, its rounds with their verdicts and sign-offs, its assignments (one statement
+    each). Its other collections load again when next read.
+
+    Every decision path locks first, so two reviewers completing a quorum at once decide exactly once. Within
+    one transaction the second lock of the same stage returns it as it is: nobody else can have changed it.
     """
-    db.session.execute(select(StageReview.id).where(StageReview.id == stage.id).with_for_update())
-    db.session.expire_all()
-    return db.session.get(StageReview, stage.id)
+    session = db.session
+    # this session's (two sessions sharing the transaction, as in the test suite, each read the stage themselves)
+    locked = transaction.facts(session).setdefault(("locked_stages", id(session)), set())
+    if stage.id in locked and stage in session:
+        return stage
+    stage_id = stage.id
+    if stage in session:  # what another transaction may have changed before the lock: read again below (the
+        # rows already loaded are filled in from the statements below, none is read on its own)
+        for round_ in stage.__dict__.get("rounds", ()):
+            for row in (*round_.__dict__.get("verdicts", ()), *round_.__dict__.get("signoffs", ())):
+                session.expire(row)
+            session.expire(round_)
+        for row in stage.__dict__.get("assignments", ()):
+            session.expire(row)
+        session.expire(stage, _changing())  # not its project, pipeline stage and catalog: they stay loaded
+    stage = session.scalars(
+        select(StageReview).where(StageReview.id == stage_id).with_for_update(of=StageReview)
+        .options(selectinload(StageReview.rounds).selectinload(SubmissionRound.verdicts),
+                 selectinload(StageReview.rounds).selectinload(SubmissionRound.signoffs),
+                 selectinload(StageReview.assignments))).one()
+    locked.add(stage.id)
+    return stage

@@ -83,7 +83,7 @@ def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry
     round_ = stage.current_round
     applicable = {c.id: c for c in stage.applicable_criteria()}
     existing = {v.criterion_id: v for v in round_.verdicts if v.reviewer_id == reviewer.id}
-    changed = 0
+    changed = []
     for entry in entries:
         criterion = applicable.get(entry.criterion_id)
         if criterion is None or entry.value is None:
@@ -106,13 +106,15 @@ def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry
                 verdict.carried_over = False  # the reviewer's own verdict now, not the previous round's
             verdict.value, verdict.rationale, verdict.updated_at = entry.value, rationale, utcnow()
         verdict.reopen = entry.reopen
-        db.session.flush()
+        changed.append((verdict, before, criterion.code, entry, rationale))
+    if changed:
+        db.session.flush()  # every verdict in one go (the new ones get their ids for their events)
+    for verdict, before, code, entry, rationale in changed:
         record_event(reviewer, "verdict.recorded", "verdict", verdict.id, before=before,
-                     after={"stage_review_id": stage.id, "round": round_.number, "criterion": criterion.code,
+                     after={"stage_review_id": stage.id, "round": round_.number, "criterion": code,
                             "value": entry.value.value, "rationale": rationale, "reopen": entry.reopen},
                      on_behalf_of=behalf)
-        changed += 1
-    return changed
+    return len(changed)
 
 
 def _check_password(reviewer: User, password: str, stage: StageReview, mfa_code: str | None = None) -> bool:

@@ -381,3 +381,58 @@ def test_a_server_process_anchors_a_quiet_trail_without_cron(tmp_path, signing_d
         with app.app_context():
             db.engine.dispose()
     assert tail.events == 0 and tail.checkpoint_seq == head
+
+
+def _statements(db_session, work):
+    """The SQL statements ``work()`` sends (and what it returns)."""
+    from sqlalchemy import event
+
+    sent = []
+    engine = db_session.get_bind().engine
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        return sent, work()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_transactions_events_read_the_head_once_and_are_chained_in_order(cli, make, db_session):
+    """A sign-off writes several events in one transaction: the first takes the chain's lock and reads its head,
+    the others link on in memory, each is written as it is made, in order, and the chain verifies."""
+    actor = make.user("chair")
+    first = record_event(actor, "test.event", "thing", 0)  # this transaction holds the chain from here on
+
+    def five_more():
+        made = [record_event(actor, "test.event", "thing", i, after={"n": i}) for i in range(1, 6)]
+        db_session.flush()
+        return made
+
+    sent, events = _statements(db_session, five_more)
+    assert not [s for s in sent if "pg_advisory_xact_lock" in s or "FROM audit_event" in s], sent
+    assert len([s for s in sent if s.startswith("INSERT INTO audit_event")]) == 5, sent
+    assert [e.seq for e in events] == list(range(first.seq + 1, first.seq + 6))
+    assert [e.prev_hash for e in events] == [first.entry_hash] + [e.entry_hash for e in events[:-1]]
+    stored = db_session.scalars(select(AuditEvent).where(AuditEvent.seq > first.seq).order_by(AuditEvent.seq)).all()
+    assert [(e.object_id, e.prev_hash, e.entry_hash) for e in stored] == [
+        (str(i), e.prev_hash, e.entry_hash) for i, e in enumerate(events, 1)]
+    result = cli("audit", "verify")
+    assert result.exit_code == 0, result.output
+
+
+def test_events_rolled_back_with_a_savepoint_leave_no_gap_in_the_chain(cli, make, db_session):
+    actor = make.user("chair")
+    kept = record_event(actor, "test.event", "thing", "kept")
+    savepoint = db_session.begin_nested()
+    undone = record_event(actor, "test.event", "thing", "undone")
+    assert undone.seq == kept.seq + 1
+    savepoint.rollback()
+    after = record_event(actor, "test.event", "thing", "after")
+    db_session.flush()
+    assert (after.seq, after.prev_hash) == (kept.seq + 1, kept.entry_hash)
+    assert db_session.scalar(select(func.max(AuditEvent.seq))) == after.seq
+    result = cli("audit", "verify")
+    assert result.exit_code == 0, result.output
