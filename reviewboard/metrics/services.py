@@ -314,15 +314,18 @@ def workload(f: MetricsFilter) -> Table:
     assigned = _scoped(select(ReviewAssignment.reviewer_id, func.count()).select_from(ReviewAssignment)
                        .join(StageReview, ReviewAssignment.stage_review_id == StageReview.id), f).where(
         StageReview.state == StageState.IN_REVIEW).group_by(ReviewAssignment.reviewer_id)
-    signed = _scoped(select(SignOff.reviewer_id, func.count()).select_from(SignOff)
-                     .join(SubmissionRound, SignOff.round_id == SubmissionRound.id)
-                     .join(StageReview, SubmissionRound.stage_review_id == StageReview.id), f).where(
+    # a sign-off has one round and a declaration one stage review: they are joined only for a pipeline or tier
+    signed = select(SignOff.reviewer_id, func.count()).select_from(SignOff).where(
         SignOff.signed_at >= f.start, SignOff.signed_at < f.end).group_by(SignOff.reviewer_id)
+    if f.pipeline or f.tier:
+        signed = _scoped(signed.join(SubmissionRound, SignOff.round_id == SubmissionRound.id)
+                         .join(StageReview, SubmissionRound.stage_review_id == StageReview.id), f)
     declared = func.coalesce(ConflictDeclaration.conflict_declared_at, ConflictDeclaration.declared_at)
-    recused = _scoped(select(ConflictDeclaration.reviewer_id, func.count()).select_from(ConflictDeclaration)
-                      .join(StageReview, ConflictDeclaration.stage_review_id == StageReview.id), f).where(
+    recused = select(ConflictDeclaration.reviewer_id, func.count()).select_from(ConflictDeclaration).where(
         ConflictDeclaration.has_conflict, declared >= f.start, declared < f.end).group_by(
         ConflictDeclaration.reviewer_id)
+    if f.pipeline or f.tier:
+        recused = _scoped(recused.join(StageReview, ConflictDeclaration.stage_review_id == StageReview.id), f)
     per: dict[int, list[int]] = {}
     for i, stmt in enumerate((assigned, signed, recused)):
         for reviewer_id, n in db.session.execute(stmt):
