@@ -30,8 +30,9 @@ def init_app(app: Flask) -> None:
         user_id, _, token = user_key.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        # the person and their roles in one statement (a join), not two
-        user = db.session.get(User, int(user_id), options=[_WITH_ROLES])
+        # the person and their roles in one statement (a join), not two; the option is built here, not at import,
+        # where it would configure every mapper before the other packages' models exist
+        user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
         if user is None or not user.active or user.session_token != token:
             return None
         return user
@@ -57,9 +58,6 @@ def init_app(app: Flask) -> None:
         # before SESSION_IDLE_TIMEOUT of real idleness, never after it.
         if not last or now - datetime.fromtimestamp(last, UTC) >= current_app.config["SESSION_TOUCH_INTERVAL"]:
             session["last_seen"] = now.timestamp()
-
-
-_WITH_ROLES = joinedload(User.role_rows)
 
 
 def signed_in_user_id() -> int | None:
