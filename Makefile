@@ -52,7 +52,7 @@ serve: system-deps-serve
 	@echo "==> Serving ReviewBoard on http://$(HOST):$(PORT) with gunicorn (Ctrl-C to stop)"
 	@$(RB) serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS)) $(if $(THREADS),--threads $(THREADS))
 
-# Everything but the long soaks (`-m slow`: concurrency, crash, scale-out, schemathesis); under ten minutes on
+# Everything but the long soaks (`-m slow`: concurrency, crash, scale-out, the long schemathesis run); under ten minutes on
 # a clean clone of a 2-core machine. CI (`.ci/run`) runs `make test` and then `make test-slow`.
 test: system-deps install
 	@$(BIN)/python -m pytest $(XDIST) -m "not slow" --durations=10 $(PYTEST_ARGS)
