@@ -126,11 +126,13 @@ def test_decision_with_a_tsa_issues_a_b_t_record_with_a_trusted_token(
     assert (token_status.intact, token_status.valid, token_status.trusted) == (True, True, True)
     assert token_status.signing_cert.dump() == load_cert_from_pemder(str(tsa.tsa_cert_path)).dump()
 
-    # genTime is the TSA's clock at signing: within 5 s of the server clock around the decision,
-    # of the time the record says it was issued and of the signer's own claim.
+    # genTime is the TSA's clock at signing: within 5 s of the server clock around the decision and of the
+    # signer's own claim, and after the time the record says it was issued.
     gen_time = token_status.timestamp
     assert started - CLOCK_TOLERANCE <= gen_time <= finished + CLOCK_TOLERANCE
-    assert abs(gen_time - record.issued_at) <= CLOCK_TOLERANCE
+    # the record's issue time is taken before the render and the token after it: on a loaded machine the render
+    # alone can take longer than the tolerance, so the two are held in order, not within 5 s of each other
+    assert started - CLOCK_TOLERANCE <= record.issued_at <= gen_time + CLOCK_TOLERANCE
     assert abs(gen_time - status.signer_reported_dt) <= CLOCK_TOLERANCE
 
     # The embedded token is the one reply the TSA gave, over the hash of this signature's value.
