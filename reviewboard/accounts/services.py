@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from reviewboard.accounts.permissions import can_administer_accounts, can_edit_profile
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import LANGUAGES, Role, User, UserRole
 from reviewboard.auth.services import set_active
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.extensions import db
-from reviewboard.models.base import utcnow
-from reviewboard.tokens.models import AccessToken
 
 log = logging.getLogger("reviewboard.security")
 
@@ -61,21 +57,12 @@ def change_roles(actor: User, user: User, roles: set[str], reason: str) -> bool:
 
 
 def deactivate(actor: User, user: User) -> int:
-    """Deactivate the account: its sessions end (set_active rotates the session token) and its API tokens
-    are revoked, so reactivating it later brings none back. Returns the number of tokens revoked."""
+    """Deactivate the account (``set_active``: its sessions end and its API tokens are revoked). Returns the
+    number of tokens revoked."""
     _check_admin(actor)
-    set_active(actor, user, False)
-    now = utcnow()
-    tokens = list(db.session.scalars(select(AccessToken).where(AccessToken.user_id == user.id,
-                                                               AccessToken.revoked_at.is_(None))))
-    for token in tokens:
-        token.revoked_at = now
-    db.session.flush()
-    for token in tokens:
-        record_event(actor, "token.revoked", "access_token", token.id, before={"revoked": False},
-                     after={"revoked": True, "prefix": token.prefix, "reason": "account deactivated"})
-    log.info("user.deactivated user=%s by=%s tokens_revoked=%s", user.id, actor.id, len(tokens))
-    return len(tokens)
+    revoked = set_active(actor, user, False)
+    log.info("user.deactivated user=%s by=%s tokens_revoked=%s", user.id, actor.id, revoked)
+    return revoked
 
 
 def reactivate(actor: User, user: User) -> None:

@@ -75,16 +75,30 @@ def end_sessions(user: User) -> None:
     db.session.flush()
 
 
-def set_active(actor: User, user: User, active: bool) -> None:
+def set_active(actor: User, user: User, active: bool) -> int:
+    """(De)activate an account. Either way its sessions end (the session token rotates); deactivating also
+    revokes its API tokens, so reactivating it later brings none back. Returns the number of tokens revoked.
+    Every path that deactivates (the account page, the people list, the CLI) comes through here."""
+    from reviewboard.tokens.models import AccessToken  # tokens' models import auth's
+
     if user.active == active:
-        return
+        return 0
     if actor.id == user.id and not active:
         raise ServiceError("You cannot deactivate your own account.")
     user.active = active
     user.session_token = new_session_token()
+    tokens = [] if active else list(db.session.scalars(
+        select(AccessToken).where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))))
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
     db.session.flush()
     record_event(actor, "user.activated" if active else "user.deactivated", "user", user.id,
                  before={"active": not active}, after={"active": active})
+    for token in tokens:
+        record_event(actor, "token.revoked", "access_token", token.id, before={"revoked": False},
+                     after={"revoked": True, "prefix": token.prefix, "reason": "account deactivated"})
+    return len(tokens)
 
 
 def recent_signing_failures(user: User) -> int:

@@ -68,6 +68,22 @@ def test_deactivation_after_confirmation_ends_the_session_and_the_api_token_at_o
     assert person.active and their.get("/api/v1/me", headers=api).status_code == 401  # tokens stay revoked
 
 
+def test_deactivating_from_the_people_list_also_revokes_the_api_tokens(app, client, make, db_session):
+    chair, person = make.user("chair"), make.user("submitter", name="Dee Listed")
+    new = tokens.create_token(person, person, "CI", "read", None)
+    db_session.flush()
+    api = {"Authorization": f"Bearer {new.secret}"}
+    assert app.test_client().get("/api/v1/me", headers=api).status_code == 200
+    login(client, chair)
+    response = post_form(client, "/admin/users", f"/admin/users/{person.id}/active", {"active": "0"})
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert not person.active and new.token.revoked_at is not None
+    post_form(client, "/admin/users", f"/admin/users/{person.id}/active", {"active": "1"})
+    db_session.expire_all()
+    assert person.active and app.test_client().get("/api/v1/me", headers=api).status_code == 401
+
+
 def test_people_other_than_chairs_cannot_administer(client, make):
     person = make.user("reviewer", "auditor")
     login(client, person)
