@@ -109,8 +109,12 @@ def test_revoked_expired_and_deactivated_tokens_stop_at_once(client, make, db_se
     set_active(chair, user, False)
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     set_active(chair, user, True)
+    # Deactivation revoked the token for good: turning the account back on does not bring it back.
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    headers = bearer(user)
     assert client.get("/api/v1/me", headers=headers).status_code == 200
-    token = db_session.scalar(select(AccessToken).where(AccessToken.user_id == user.id))
+    token = db_session.scalar(select(AccessToken)
+                              .where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None)))
     revoke_token(user, token)
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     expired = bearer(user)
