@@ -53,6 +53,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.nodeid.split("::")[0]
         group = next((g for prefix, g in XDIST_GROUPS.items() if path.startswith(prefix)), None)
+        if group == "browser":
+            # one group per engine: each has its own live server and artifacts folder, so the two engines'
+            # browser tests can run on two workers at once (each worker starts its own Chromium)
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            group = f"browser-{params.get('live_server', 'none')}"
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
 
@@ -203,15 +208,37 @@ def world_connection(app):
 
 
 @contextlib.contextmanager
-def shared_session(app, world_connection):
+def shared_session(app, world_connection, real_records: bool = False):
     """A session for building a module's world on ``world_connection``; what it commits stays until the module
-    ends. Records are placeholders here too (module fixtures run outside the per-test stub)."""
+    ends. Records are placeholders here too (module fixtures run outside the per-test stub), unless
+    ``real_records`` asks for rendered and signed ones."""
     from tests.support.records import stub_records
 
     with app.app_context(), _session_on(world_connection) as session, pytest.MonkeyPatch.context() as patch:
-        stub_records(patch)
+        if not real_records:
+            stub_records(patch)
         yield session
         session.commit()
+
+
+def cli_runner(app):
+    """``invoke(*args, input=None)`` runs a ``reviewboard`` command in-process (exceptions propagate)."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(args=list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture(scope="module")
+def demo_world(app, world_connection) -> str:
+    """``reviewboard demo`` run once per engine for the module that asks, with real signed records; each test
+    of that module runs in a savepoint inside it. Returns the command's output (the demo's sign-ins)."""
+    with shared_session(app, world_connection, real_records=True):
+        result = cli_runner(app)("demo", "--without-certificates")
+        assert result.exit_code == 0, result.output
+    return result.output
 
 
 @pytest.fixture()

@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 
+from tests.conftest import cli_runner, shared_session
 from tests.support.http import login, logout
 
 pytestmark = pytest.mark.real_records  # the pack's verification checks each record's signature
@@ -15,24 +16,24 @@ pytestmark = pytest.mark.real_records  # the pack's verification checks each rec
 
 @pytest.fixture()
 def cli(app, db_session):
-    runner = app.test_cli_runner()
-    return lambda *args: runner.invoke(args=list(args))
+    return cli_runner(app)
 
 
-def _demo_project_id(db_session) -> int:
+def _demo_project_id(session) -> int:
     from sqlalchemy import select
 
     from reviewboard.projects.models import Project
 
-    return db_session.scalar(select(Project.id).where(Project.name == "Emergency triage assistant"))
+    return session.scalar(select(Project.id).where(Project.name == "Emergency triage assistant"))
 
 
-@pytest.fixture()
-def pack(cli, tmp_path, db_session):
-    assert cli("demo", "--without-certificates").exit_code == 0
-    path = tmp_path / "pack.zip"
-    result = cli("pack", "export", str(_demo_project_id(db_session)), "-o", str(path))
-    assert result.exit_code == 0, result.output
+@pytest.fixture(scope="module")
+def pack(app, world_connection, demo_world, tmp_path_factory):
+    """The demo's triage assistant exported once as a pack (each test changes its own copy)."""
+    path = tmp_path_factory.mktemp("pack") / "pack.zip"
+    with shared_session(app, world_connection) as session:
+        result = cli_runner(app)("pack", "export", str(_demo_project_id(session)), "-o", str(path))
+        assert result.exit_code == 0, result.output
     return path
 
 
@@ -73,8 +74,7 @@ def test_any_change_to_the_pack_fails_verification(cli, pack, tmp_path, label, c
     assert message in result.output
 
 
-def test_chair_and_auditor_download_packs_submitter_cannot(cli, client, make, db_session):
-    assert cli("demo", "--without-certificates").exit_code == 0
+def test_chair_and_auditor_download_packs_submitter_cannot(demo_world, client, make, db_session):
     project_id = _demo_project_id(db_session)
     login(client, "aude@example.org", "demo-password-2026")
     response = client.get(f"/projects/{project_id}/pack.zip")

@@ -14,36 +14,36 @@ from sqlalchemy import func, select
 from reviewboard.projects.models import Project
 from reviewboard.records.models import Record
 from reviewboard.records.signing import verify_pdf
+from tests.conftest import cli_runner, shared_session
 
 pytestmark = pytest.mark.real_records  # exports, verifies and tampers with the demo's signed records
 
 
 @pytest.fixture()
 def cli(app, db_session):
-    runner = app.test_cli_runner()
+    return cli_runner(app)
 
-    def invoke(*args, input=None):
-        return runner.invoke(args=list(args), input=input, catch_exceptions=False)
 
-    return invoke
+@pytest.fixture(scope="module")
+def demo_export(app, world_connection, demo_world, tmp_path_factory) -> tuple[int, Path]:
+    """The demo's first record, exported once to a file: its id and the file."""
+    with shared_session(app, world_connection) as session:
+        record_id = session.scalar(select(Record.id).order_by(Record.id).limit(1))
+        assert record_id is not None
+        out = tmp_path_factory.mktemp("demo-record") / "record.pdf"
+        exported = cli_runner(app)("record", "export", str(record_id), "-o", str(out))
+        assert exported.exit_code == 0, exported.output
+    return record_id, out
 
 
 @pytest.fixture()
-def demo_record(cli, db_session, tmp_path) -> tuple[Record, Path]:
-    result = cli("demo", "--without-certificates")
-    assert result.exit_code == 0, result.output
-    record = db_session.scalar(select(Record).order_by(Record.id).limit(1))
-    assert record is not None
-    out = tmp_path / "record.pdf"
-    result = cli("record", "export", str(record.id), "-o", str(out))
-    assert result.exit_code == 0, result.output
-    return record, out
+def demo_record(demo_export, db_session) -> tuple[Record, Path]:
+    record_id, out = demo_export
+    return db_session.get(Record, record_id), out
 
 
-def test_demo_prints_sign_ins_and_is_idempotent(cli, db_session):
-    first = cli("demo", "--without-certificates")
-    assert first.exit_code == 0, first.output
-    assert "alice@example.org" in first.output and "demo-password-2026" in first.output
+def test_demo_prints_sign_ins_and_is_idempotent(cli, demo_world, db_session):
+    assert "alice@example.org" in demo_world and "demo-password-2026" in demo_world
     records = db_session.scalar(select(func.count()).select_from(Record))
     second = cli("demo", "--without-certificates")
     assert second.exit_code == 0
@@ -72,7 +72,8 @@ def test_demo_prints_sign_ins_and_is_idempotent(cli, db_session):
     assert "EU-AIA-ART52-GPAI-NOTIFICATION" in filings_missing(deployment)[0]
 
 
-def test_the_demo_history_is_spread_over_past_weeks_and_each_stage_in_review_has_its_due_date(cli, db_session):
+def test_the_demo_history_is_spread_over_past_weeks_and_each_stage_in_review_has_its_due_date(cli, demo_world,
+                                                                                                  db_session):
     from reviewboard.audit.services import verify_chain
     from reviewboard.models.base import utcnow
     from reviewboard.reviews.models import StageReview, SubmissionRound
@@ -213,7 +214,7 @@ def test_deleting_the_demos_newest_audit_rows_is_caught(cli, demo_record, db_ses
     assert f"FAILED at seq {head - 2}:" in result.output and "newest rows dropped" in result.output
 
 
-def test_user_create_reads_password_from_stdin(cli, db_session):
+def test_user_create_reads_password_from_stdin(cli, demo_world, db_session):
     from reviewboard.auth.services import authenticate
 
     result = cli("user", "create", "New.Person@Example.org", "--name", "New Person", "--role", "reviewer",
