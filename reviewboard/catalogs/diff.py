@@ -13,6 +13,27 @@ from dataclasses import dataclass, field
 REWORDABLE = ("title", "question", "guidance")
 
 
+def _translation(criterion, language: str, name: str):
+    return ((getattr(criterion, "translations", None) or {}).get(language) or {}).get(name)
+
+
+def _translated_changes(o, n, names: tuple[str, ...]) -> list[Change]:
+    """Changes of the texts in the languages other than English, named "title (zh-Hans)": a translation added,
+    changed or dropped is a change like any other."""
+    languages = sorted(set(getattr(o, "translations", None) or {}) | set(getattr(n, "translations", None) or {}))
+    out = []
+    for language in languages:
+        for name in names:
+            before, after = _translation(o, language, name), _translation(n, language, name)
+            if isinstance(before, list | tuple) or isinstance(after, list | tuple):
+                before, after = tuple(before or ()), tuple(after or ())
+            else:  # a translation added or dropped reads as text appearing or disappearing
+                before, after = before or "", after or ""
+            if before != after:
+                out.append(Change(f"{name} ({language})", before, after))
+    return out
+
+
 def _refs(criterion) -> tuple[tuple[str, str, bool], ...]:
     """(framework, ref, verified) triples from model dicts or schema SourceRefs, in a stable order."""
     out = []
@@ -104,7 +125,8 @@ def diff_criteria(old_version: str, old: Iterable, new_version: str, new: Iterab
             continue
         if o.deprecated and not n.deprecated:
             result.restored.append(n)
-        words = tuple(Change(f, getattr(o, f), getattr(n, f)) for f in REWORDABLE if getattr(o, f) != getattr(n, f))
+        words = tuple([Change(f, getattr(o, f), getattr(n, f)) for f in REWORDABLE if getattr(o, f) != getattr(n, f)]
+                      + _translated_changes(o, n, REWORDABLE))
         if words:
             result.reworded.append(CriterionChange(code, n.title, words))
         old_refs, new_refs = set(_refs(o)), set(_refs(n))
@@ -118,6 +140,7 @@ def diff_criteria(old_version: str, old: Iterable, new_version: str, new: Iterab
             others.append(Change("applicability", o.applicability, n.applicability))
         if tuple(o.evidence_types) != tuple(n.evidence_types):
             others.append(Change("evidence_types", tuple(o.evidence_types), tuple(n.evidence_types)))
+        others += _translated_changes(o, n, ("evidence_types",))
         if _stage(o) != _stage(n):
             others.append(Change("stage", _stage(o), _stage(n)))
         if others:

@@ -19,6 +19,8 @@ class Catalog(Base):
     version: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text, default="")
     source_sha256: Mapped[str] = mapped_column(String(64))
+    # name and description in the languages other than English: {"zh-Hans": {"name": ..., "description": ...}}
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     criteria: Mapped[list[Criterion]] = relationship(back_populates="catalog", order_by="Criterion.position",
@@ -47,6 +49,8 @@ class Criterion(Base):
     applicability: Mapped[str] = mapped_column(String(20))
     refs: Mapped[list] = mapped_column(JSON, default=list)
     deprecated: Mapped[bool] = mapped_column(default=False)
+    # title, question, guidance and evidence types in the languages other than English (core/language.py)
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     catalog: Mapped[Catalog] = relationship(back_populates="criteria")
 

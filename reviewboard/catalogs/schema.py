@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE, split_translations
 from reviewboard.projects.tiering import REVIEW_TIERS
 
 TIERS = REVIEW_TIERS
@@ -52,7 +53,7 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 
 _ROOT_KEYS = {"catalog": True, "criteria": True}
 _CATALOG_KEYS = {"key": True, "name": True, "version": True, "released": True, "description": True,
-                 "stages": True}
+                 "stages": True, "languages": False}
 _STAGE_KEYS = {"code": True, "name": True}
 _CRITERION_KEYS = {"id": True, "stage": True, "title": True, "question": True, "guidance": True,
                    "evidence_types": True, "tiers": True, "applicability": True, "refs": True,
@@ -81,12 +82,15 @@ class CriterionSpec:
     mit_codes: tuple[str, ...]
     deprecated: bool
     line: int = field(default=0, compare=False)  # where the criterion starts in its file, for messages
+    # the texts in the languages other than English: {"zh-Hans": {"title": ..., "evidence_types": [...]}}
+    translations: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class StageSpec:
     code: str
     name: str
+    translations: dict = field(default_factory=dict)  # {"zh-Hans": {"name": ...}}
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ class CatalogSpec:
     criteria: tuple[CriterionSpec, ...]
     sha256: str
     criteria_line: int = field(default=0, compare=False)  # the line of the ``criteria:`` key
+    languages: tuple[str, ...] = (SOURCE_LANGUAGE,)  # every text of the file is given in each of these
+    translations: dict = field(default_factory=dict)  # name and description: {"zh-Hans": {"name": ...}}
 
     def criteria_for_stage(self, stage_code: str, *, include_deprecated: bool = True) -> list[CriterionSpec]:
         """Criteria of one stage in file order. Raises KeyError for a stage the catalog does not declare."""
@@ -192,6 +198,7 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[tuple[int, str]] = []
+        self.languages: tuple[str, ...] = (SOURCE_LANGUAGE,)  # an older file without `languages` is English only
 
     def error(self, node: Node, message: str) -> None:
         line = _line(node)
@@ -225,18 +232,55 @@ class _Checker:
         """A required non-empty string. YAML that resolves to a number, date or bool is refused."""
         if key not in fields:
             return None
-        key_node, node = fields[key]
+        return self.scalar_text(*fields[key], f"{what}: {key}", max_len)
+
+    def scalar_text(self, key_node: Node, node: Node, what: str, max_len: int | None = None) -> str | None:
         if isinstance(node, ScalarNode) and (node.tag == _NULL_TAG or (node.tag == _STR_TAG
                                                                        and not node.value.strip())):
-            self.error(key_node, f"{what}: {key} must not be empty")
+            self.error(key_node, f"{what} must not be empty")
             return None
         if not isinstance(node, ScalarNode) or node.tag != _STR_TAG:
-            self.error(node, f"{what}: {key} must be a string (quote it)")
+            self.error(node, f"{what} must be a string (quote it)")
             return None
         value = node.value.strip()
         if max_len is not None and len(value) > max_len:
-            self.error(node, f"{what}: {key} is {len(value)} characters long (at most {max_len})")
+            self.error(node, f"{what} is {len(value)} characters long (at most {max_len})")
         return value
+
+    def texts(self, fields: dict[str, tuple[Node, Node]], key: str, what: str,
+              max_len: int | None = None) -> dict[str, str] | None:
+        """A text in every language of the file: ``{en: ..., zh-Hans: ...}``; a plain string in an English-only
+        file. A missing, empty or unknown language is refused, naming the field and the language."""
+        if key not in fields:
+            return None
+        return self.node_texts(*fields[key], f"{what}: {key}", max_len)
+
+    def node_texts(self, key_node: Node, node: Node, what: str, max_len: int | None = None) -> dict[str, str] | None:
+        wanted = self.languages
+        if not isinstance(node, MappingNode):
+            if wanted != (SOURCE_LANGUAGE,):
+                self.error(node, f"{what} must give its text in each language of the file "
+                                 f"({', '.join(wanted)}), as {{{': ..., '.join(wanted)}: ...}}")
+                return None
+            value = self.scalar_text(key_node, node, what, max_len)
+            return None if value is None else {SOURCE_LANGUAGE: value}
+        out: dict[str, str] = {}
+        for language_node, value_node in node.value:
+            language = getattr(language_node, "value", None)
+            if language not in wanted:
+                self.error(language_node, f"{what}: language {language!r} is not one of the file's languages "
+                                          f"({', '.join(wanted)})")
+            elif language in out:
+                self.error(language_node, f"{what}: language {language!r} given twice")
+            else:
+                value = self.scalar_text(language_node, value_node, f"{what} ({language})", max_len)
+                if value is not None:
+                    out[language] = value
+        missing = [language for language in wanted if language not in out
+                   and not any(getattr(k, "value", None) == language for k, _ in node.value)]
+        for language in missing:
+            self.error(node, f"{what} is missing its {language} text")
+        return out if len(out) == len(wanted) else None
 
     def flag(self, fields: dict[str, tuple[Node, Node]], key: str, what: str, default: bool) -> bool:
         if key not in fields:
@@ -276,6 +320,15 @@ class _Checker:
                 out.append((item, item.value.strip()))
         return out
 
+    def text_items(self, fields: dict[str, tuple[Node, Node]], key: str, what: str) -> list[dict[str, str]]:
+        """A required list whose every entry is a text in each of the file's languages."""
+        out = []
+        for position, item in enumerate(self.items(fields, key, what), start=1):
+            texts = self.node_texts(item, item, f"{what}: {key} entry {position}")
+            if texts is not None:
+                out.append(texts)
+        return out
+
     # -- catalog parts -----------------------------------------------------------------------
 
     def catalog(self, root: Node | None, sha256: str) -> CatalogSpec | None:
@@ -303,13 +356,31 @@ class _Checker:
         if key is not None and not KEY_RE.match(key):
             self.error(fields["key"][1],
                        f"catalog: key {key!r} must be lower-case letters, digits and hyphens")
-        name = self.text(fields, "name", "catalog", MAX_NAME)
+        self.languages = self.file_languages(fields)
+        names = self.texts(fields, "name", "catalog", MAX_NAME)
         version = self.text(fields, "version", "catalog", MAX_VERSION)
         released = self.released(fields)
-        description = self.text(fields, "description", "catalog")
+        descriptions = self.texts(fields, "description", "catalog")
         stages = self.stages(fields)
-        return {"key": key, "name": name, "version": version, "released": released,
-                "description": description, "stages": stages}
+        source, translations = split_translations({"name": names or {}, "description": descriptions or {}})
+        return {"key": key, "version": version, "released": released, "stages": stages,
+                "languages": self.languages, "translations": translations,
+                "name": source.get("name"), "description": source.get("description")}
+
+    def file_languages(self, fields: dict[str, tuple[Node, Node]]) -> tuple[str, ...]:
+        """The languages every text of the file is written in (`languages: [en, zh-Hans]`); English first and
+        always, only known languages (reviewboard.core.language.LANGUAGES)."""
+        if "languages" not in fields:
+            return (SOURCE_LANGUAGE,)
+        found: list[str] = []
+        for item, language in self.strings(fields, "languages", "catalog"):
+            if language not in LANGUAGES:
+                self.error(item, f"catalog: unknown language {language!r} (known: {', '.join(LANGUAGES)})")
+            elif language not in found:
+                found.append(language)
+        if found and found[0] != SOURCE_LANGUAGE:
+            self.error(fields["languages"][1], f"catalog: languages must list {SOURCE_LANGUAGE} first")
+        return tuple(found) if found and found[0] == SOURCE_LANGUAGE else (SOURCE_LANGUAGE,)
 
     def released(self, fields: dict[str, tuple[Node, Node]]) -> str | None:
         if "released" not in fields:
@@ -335,8 +406,8 @@ class _Checker:
             if stage is None:
                 continue
             code = self.text(stage, "code", "stage")
-            name = self.text(stage, "name", "stage", MAX_NAME)
-            if code is None or name is None:
+            names = self.texts(stage, "name", f"stage {code}" if code else "stage", MAX_NAME)
+            if code is None or names is None:
                 continue
             code_node = stage["code"][1]
             if not STAGE_CODE_RE.match(code):
@@ -345,7 +416,8 @@ class _Checker:
                 self.error(code_node, f"stage: duplicate code {code!r} (first on line {seen[code]})")
             else:
                 seen[code] = _line(code_node)
-                stages.append(StageSpec(code=code, name=name))
+                source, translations = split_translations({"name": names})
+                stages.append(StageSpec(code=code, translations=translations, **source))
         return tuple(stages)
 
     def criteria(self, pair: tuple[Node, Node] | None, stage_codes: set[str]) -> tuple[CriterionSpec, ...]:
@@ -395,12 +467,13 @@ class _Checker:
             declared = ", ".join(sorted(stage_codes)) or "none"
             self.error(fields["stage"][1], f"{what}: stage {stage!r} is not declared (declared: {declared})")
 
-        title = self.text(fields, "title", what, MAX_TITLE)
-        question = self.text(fields, "question", what)
-        if question is not None and not question.endswith("?"):
-            self.error(fields["question"][1], f"{what}: question must end with '?'")
-        guidance = self.text(fields, "guidance", what)
-        evidence = [value for _, value in self.strings(fields, "evidence_types", what)]
+        titles = self.texts(fields, "title", what, MAX_TITLE)
+        questions = self.texts(fields, "question", what)
+        for language, question in (questions or {}).items():
+            if not question.endswith(("?", "？")):
+                self.error(fields["question"][1], f"{what}: question ({language}) must end with '?'")
+        guidances = self.texts(fields, "guidance", what)
+        evidence = self.text_items(fields, "evidence_types", what)
 
         tiers: list[str] = []
         for item, tier in self.strings(fields, "tiers", what):
@@ -427,12 +500,15 @@ class _Checker:
                 mit_codes.append(code)
         deprecated = self.flag(fields, "deprecated", what, default=False)
 
-        if None in (cid, stage, title, question, guidance, applicability):
+        if None in (cid, stage, titles, questions, guidances, applicability):
             return None
-        return CriterionSpec(id=cid, stage=stage, title=title, question=question, guidance=guidance,
-                             evidence_types=tuple(evidence), tiers=tuple(tiers), applicability=applicability,
-                             refs=tuple(refs), mit_codes=tuple(mit_codes), deprecated=deprecated,
-                             line=_line(node))
+        source, translations = split_translations({"title": titles, "question": questions, "guidance": guidances})
+        for language in self.languages[1:]:
+            translations[language]["evidence_types"] = [e[language] for e in evidence]
+        return CriterionSpec(id=cid, stage=stage, evidence_types=tuple(e[SOURCE_LANGUAGE] for e in evidence),
+                             tiers=tuple(tiers), applicability=applicability, refs=tuple(refs),
+                             mit_codes=tuple(mit_codes), deprecated=deprecated, line=_line(node),
+                             translations=translations, **source)
 
     def source_ref(self, node: Node, what: str) -> SourceRef | None:
         fields = self.mapping(node, _REF_KEYS, f"{what}: ref")

@@ -93,13 +93,13 @@ def import_catalog(actor, spec: CatalogSpec) -> tuple[Catalog, bool]:
     if problems:
         raise CatalogError(problems)
     catalog = Catalog(key=spec.key, name=spec.name, version=spec.version, description=spec.description,
-                      source_sha256=spec.sha256)
+                      source_sha256=spec.sha256, translations=spec.translations)
     db.session.add(catalog)
     for position, c in enumerate(spec.criteria, start=1):
         catalog.criteria.append(Criterion(
             code=c.id, stage_code=c.stage, position=position, title=c.title, question=c.question,
             guidance=c.guidance, evidence_types=list(c.evidence_types), tiers=list(c.tiers),
-            applicability=c.applicability, deprecated=c.deprecated,
+            applicability=c.applicability, deprecated=c.deprecated, translations=c.translations,
             refs=[{"framework": r.framework, "ref": r.ref, "verified": r.verified} for r in c.refs]))
     db.session.flush()
     record_event(actor, "catalog.imported", "catalog", catalog.id,

@@ -79,6 +79,7 @@ class Pipeline(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     change_note: Mapped[str] = mapped_column(Text, default="")
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")  # {"zh-Hans": {"name": ...}}
 
     stages: Mapped[list[PipelineStage]] = relationship(back_populates="pipeline", order_by="PipelineStage.position",
                                                        lazy="selectin", cascade="all, delete-orphan")
@@ -108,6 +109,7 @@ class PipelineStage(Base):
     position: Mapped[int]
     code: Mapped[str] = mapped_column(String(8))  # catalog stage code: DES, DEV, TST, DEP, OPS
     name: Mapped[str] = mapped_column(String(80))
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")  # {"zh-Hans": {"name": ...}}
     quorum: Mapped[int] = mapped_column(default=2)
     tiers: Mapped[list] = mapped_column(JSON, default=lambda: ["low", "medium", "high"])
     # None: every criterion of the catalog stage with this code, by the catalog's own tiers;

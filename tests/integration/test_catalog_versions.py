@@ -136,3 +136,43 @@ def test_catalog_diff_cli(cli, db_session):
     assert "tiers     RB-DES-04  medium,high -> low,medium,high" in lines
     missing = cli("catalog", "diff", KEY, "1.0.0", "7.0.0")
     assert missing.exit_code != 0 and "No catalog rb-tc260-lifecycle version 7.0.0" in missing.output
+
+
+def _bilingual() -> str:
+    return Path(__file__).resolve().parents[2].joinpath(
+        "reviewboard/catalogs/data/rb-tc260-lifecycle-1.3.0.yaml").read_text()
+
+
+def test_a_bilingual_version_stores_both_texts_and_its_diff_shows_the_chinese_added(db_session):
+    import_catalog(None, parse_catalog(_bilingual()))
+    new = find_catalog(KEY, "1.3.0")
+    stored = db_session.scalar(select(Catalog).where(Catalog.id == new.id))
+    assert stored.translations["zh-Hans"]["name"] == "ReviewBoard 生命周期审查准则（源自 TC260）"
+    ethics = next(c for c in stored.criteria if c.code == "RB-DES-03")
+    assert ethics.title == "Ethics review at project initiation"
+    assert ethics.translations["zh-Hans"]["title"] == "立项阶段的伦理审查"
+    result = diff_catalogs(find_catalog(KEY, "1.0.0"), new)
+    reworded = {r.code: r for r in result.reworded}
+    assert [ch.field for ch in reworded["RB-DES-03"].changes] == [
+        "title (zh-Hans)", "question (zh-Hans)", "guidance (zh-Hans)"]
+    added = reworded["RB-DES-03"].changes[0]
+    assert (added.before, added.after) == ("", "立项阶段的伦理审查")
+
+
+def test_a_change_made_only_in_chinese_shows_in_the_diff_and_the_cli(cli, db_session):
+    first = _bilingual()
+    import_catalog(None, parse_catalog(first))
+    second = first.replace('version: "1.3.0"', 'version: "1.3.1"', 1).replace(
+        "zh-Hans: 立项阶段的伦理审查", "zh-Hans: 项目立项时的伦理审查", 1).replace(
+        'zh-Hans: "人员通报记录"}', 'zh-Hans: "人员培训记录"}')
+    import_catalog(None, parse_catalog(second))
+    result = diff_catalogs(find_catalog(KEY, "1.3.0"), find_catalog(KEY, "1.3.1"))
+    [item] = result.reworded
+    assert item.code == "RB-DES-03" and [(ch.field, ch.before, ch.after) for ch in item.changes] == [
+        ("title (zh-Hans)", "立项阶段的伦理审查", "项目立项时的伦理审查")]
+    [other] = result.other_changed
+    assert other.changes[0].field == "evidence_types (zh-Hans)" and other.changes[0].after[-1] == "人员培训记录"
+    out = cli("catalog", "diff", KEY, "1.3.0", "1.3.1")
+    assert out.exit_code == 0, out.output
+    assert "reworded  RB-DES-03  title (zh-Hans)" in out.output.splitlines()
+    assert "changed   RB-DES-03  evidence_types (zh-Hans)" in out.output.splitlines()

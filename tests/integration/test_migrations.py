@@ -158,3 +158,37 @@ def test_each_delivery_keeps_its_last_attempt_as_a_row_after_the_attempt_log_mig
             "JOIN webhook_delivery d ON d.id = a.delivery_id")).all()
         db.session.remove()
         assert [tuple(r) for r in rows] == [("msg_tried", 3, 502, "HTTP 502", None)]
+
+
+def test_catalog_texts_keep_their_english_and_read_it_after_the_translations_migration(fresh_app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from reviewboard.catalogs.models import Catalog, Criterion
+    from reviewboard.catalogs.schema import load_catalog_file, shipped_catalog_path
+    from reviewboard.catalogs.services import import_catalog
+    from reviewboard.core.language import translated
+    from reviewboard.extensions import db
+    from tests.conftest import prepare_schema
+
+    prepare_schema(fresh_app)
+    with fresh_app.app_context():
+        import_catalog(None, load_catalog_file(shipped_catalog_path("rb-tc260-lifecycle-1.3.0.yaml")))
+        db.session.commit()
+        db.session.remove()
+
+        def ethics() -> Criterion:
+            found = db.session.scalar(select(Criterion).join(Catalog).where(
+                Criterion.code == "RB-DES-03", Catalog.version == "1.3.0"))
+            db.session.expunge(found)
+            db.session.remove()
+            return found
+
+        assert translated(ethics(), "title", "zh-Hans") == "立项阶段的伦理审查"
+        downgrade(revision="a1c0ffee0029")
+        assert "translations" not in {c["name"] for c in inspect(db.engine).get_columns("criterion")}
+        db.engine.dispose()
+        upgrade()  # as a row stored before the migration: no translation, read in English
+        stored = ethics()
+        assert stored.translations == {}
+        assert translated(stored, "title", "zh-Hans") == "Ethics review at project initiation"

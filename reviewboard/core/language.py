@@ -1,0 +1,63 @@
+"""Languages of ReviewBoard's data: which ones exist, the reader's current one, and text in several of them.
+
+Shipped data (catalogs, the questionnaire, pipelines, registration duties) carries every text in each of
+LANGUAGES, written in its YAML as a mapping ``{en: ..., zh-Hans: ...}``. English is the source language: it
+stays in the models' plain columns (title, question, name, ...), and the other languages live beside it in a
+``translations`` JSON column shaped ``{"zh-Hans": {"title": ..., "question": ...}}``. Adding a third language
+is a matter of adding it to LANGUAGES and to the files.
+
+``current_language()`` is the one place screens ask for the reader's language; it reads the signed-in user's
+setting today and can be rewired to the interface's locale (Flask-Babel) without touching its callers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+SOURCE_LANGUAGE = "en"
+LANGUAGES = ("en", "zh-Hans")  # the languages every shipped text is written in, the source first
+LANGUAGE_NAMES = {"en": "English", "zh-Hans": "简体中文"}
+
+
+def current_language() -> str:
+    """The language the current reader reads: the signed-in user's setting, else English."""
+    try:
+        from flask_login import current_user
+        language = getattr(current_user, "language", None) if current_user else None
+    except RuntimeError:  # outside a request
+        return SOURCE_LANGUAGE
+    return language if language in LANGUAGES else SOURCE_LANGUAGE
+
+
+def text_in(texts: Mapping[str, str] | str | None, language: str) -> str:
+    """One text of a ``{language: text}`` mapping, falling back to the source language (a plain string is
+    taken as source-language text, as single-language files and rows have it)."""
+    if texts is None:
+        return ""
+    if isinstance(texts, str):
+        return texts
+    return texts.get(language) or texts.get(SOURCE_LANGUAGE) or ""
+
+
+def translated(obj, field: str, language: str | None = None) -> str:
+    """``obj.field`` in ``language`` (default: the current reader's), for a model or spec with a
+    ``translations`` mapping; the source-language value when there is no translation."""
+    language = language or current_language()
+    value = getattr(obj, field)
+    if language == SOURCE_LANGUAGE:
+        return value
+    return ((getattr(obj, "translations", None) or {}).get(language) or {}).get(field) or value
+
+
+def split_translations(texts: Mapping[str, Mapping[str, object]]) -> tuple[dict, dict]:
+    """{field: {language: value}} -> (source-language values by field, {language: {field: value}}) for the
+    languages other than the source: the plain columns and the ``translations`` column of a row."""
+    source: dict = {}
+    others: dict = {}
+    for name, by_language in texts.items():
+        for language, value in by_language.items():
+            if language == SOURCE_LANGUAGE:
+                source[name] = value
+            else:
+                others.setdefault(language, {})[name] = value
+    return source, others

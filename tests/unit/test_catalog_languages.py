@@ -1,0 +1,90 @@
+"""Catalog files in two languages: every text in English and Simplified Chinese, checked by the schema."""
+
+import pytest
+
+from reviewboard.catalogs.schema import CatalogError, load_catalog_file, parse_catalog, shipped_catalog_path
+from reviewboard.core.language import LANGUAGES, translated
+
+BILINGUAL = """\
+catalog:
+  key: test-catalog
+  name: {en: Test catalog, zh-Hans: 测试目录}
+  version: "0.1.0"
+  languages: [en, zh-Hans]
+  released: "2026-01-01"
+  description: {en: A catalog used by the tests., zh-Hans: 测试所用的目录。}
+  stages:
+    - {code: DES, name: {en: Design, zh-Hans: 设计}}
+criteria:
+  - id: TC-DES-01
+    stage: DES
+    title: {en: Ethics review held, zh-Hans: 已进行伦理审查}
+    question:
+      en: Was an ethics review held?
+      zh-Hans: 是否进行了伦理审查？
+    guidance: {en: Expect minutes., zh-Hans: 应有会议纪要。}
+    evidence_types:
+      - {en: ethics review record, zh-Hans: 伦理审查记录}
+    tiers: [low, medium, high]
+    applicability: mandatory
+    refs:
+      - {framework: TC260-1.0, ref: "6.2(a)", verified: true}
+"""
+
+
+def test_a_bilingual_file_gives_english_and_chinese_side_by_side():
+    spec = parse_catalog(BILINGUAL)
+    [c] = spec.criteria
+    assert (c.title, c.question, c.evidence_types) == ("Ethics review held", "Was an ethics review held?",
+                                                       ("ethics review record",))
+    assert c.translations == {"zh-Hans": {"title": "已进行伦理审查", "question": "是否进行了伦理审查？",
+                                          "guidance": "应有会议纪要。", "evidence_types": ["伦理审查记录"]}}
+    assert translated(c, "title", "zh-Hans") == "已进行伦理审查" and translated(c, "title", "en") == c.title
+    assert spec.translations == {"zh-Hans": {"name": "测试目录", "description": "测试所用的目录。"}}
+    assert spec.stages[0].translations == {"zh-Hans": {"name": "设计"}}
+
+
+@pytest.mark.parametrize(("before", "after", "message"), [
+    ("zh-Hans: 已进行伦理审查}", "}", "line 13: criterion TC-DES-01: title is missing its zh-Hans text"),
+    ("guidance: {en: Expect minutes., zh-Hans: 应有会议纪要。}", "guidance: Expect minutes.",
+     "line 17: criterion TC-DES-01: guidance must give its text in each language of the file (en, zh-Hans)"),
+    ("- {en: ethics review record, zh-Hans: 伦理审查记录}", "- {en: ethics review record, zh-Hans: ''}",
+     "criterion TC-DES-01: evidence_types entry 1 (zh-Hans) must not be empty"),
+    ("{en: Design, zh-Hans: 设计}", "{en: Design, fr: Conception}",
+     "stage DES: name: language 'fr' is not one of the file's languages (en, zh-Hans)"),
+    ("zh-Hans: 测试所用的目录。}", "}", "line 7: catalog: description is missing its zh-Hans text"),
+])
+def test_a_text_missing_a_language_is_refused_naming_the_field(before, after, message):
+    text = BILINGUAL.replace(before, after, 1)
+    if before.startswith("zh-Hans"):
+        text = text.replace(", }", "}", 1)
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(text)
+    assert any(problem.startswith(message) or message in problem for problem in caught.value.errors), \
+        caught.value.errors
+
+
+def test_a_file_declaring_an_unknown_language_is_refused():
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(BILINGUAL.replace("languages: [en, zh-Hans]", "languages: [en, zh-Hans, tlh]"))
+    assert "line 5: catalog: unknown language 'tlh' (known: en, zh-Hans)" in caught.value.errors
+
+
+def test_the_shipped_bilingual_catalog_adds_chinese_to_every_text_of_1_2_0_and_changes_no_english():
+    old = load_catalog_file(shipped_catalog_path("rb-tc260-lifecycle-1.2.0.yaml"))
+    new = load_catalog_file(shipped_catalog_path("rb-tc260-lifecycle-1.3.0.yaml"))
+    assert new.languages == LANGUAGES == ("en", "zh-Hans")
+    assert [dataclasses_without_translations(c) for c in new.criteria] == \
+        [dataclasses_without_translations(c) for c in old.criteria]
+    for c in new.criteria:
+        zh = c.translations["zh-Hans"]
+        assert set(zh) == {"title", "question", "guidance", "evidence_types"}, c.id
+        assert len(zh["evidence_types"]) == len(c.evidence_types), c.id
+        assert zh["question"].endswith("？") and all("\u4e00" <= ch <= "\u9fff" for ch in zh["title"][:1]), c.id
+    assert [s.translations["zh-Hans"]["name"] for s in new.stages] == ["设计", "研发", "测试", "部署", "运行", "退役"]
+    assert translated(new.criteria[2], "title", "zh-Hans") == "立项阶段的伦理审查"
+
+
+def dataclasses_without_translations(spec):
+    return (spec.id, spec.stage, spec.title, spec.question, spec.guidance, spec.evidence_types, spec.tiers,
+            spec.applicability, spec.refs, spec.mit_codes, spec.deprecated)
