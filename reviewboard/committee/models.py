@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewboard.auth.models import User
@@ -36,6 +36,9 @@ class ConflictDeclaration(Base):
         UniqueConstraint("stage_review_id", "reviewer_id", "round_number"),
         CheckConstraint("NOT has_conflict OR length(nature) > 0", name="conflict_has_nature"),
         Index("ix_conflict_declaration_reviewer_id", "reviewer_id"),  # the queue: this reviewer's recusals
+        # the metrics' workload: the period's recusals (the conflicts only), by when the conflict was declared
+        Index("ix_conflict_declaration_recused", text("coalesce(conflict_declared_at, declared_at)"), "reviewer_id",
+              postgresql_where=text("has_conflict"), sqlite_where=text("has_conflict")),
     )
 
 

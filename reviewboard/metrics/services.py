@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, select, tuple_
 
 from reviewboard.auth.models import User
 from reviewboard.committee.models import ConflictDeclaration
@@ -72,7 +72,8 @@ def _postgres() -> bool:
 
 def _days(later, earlier):
     if _postgres():
-        return cast(func.extract("epoch", later - earlier), Float) / 86400.0
+        # date_part is double precision; extract would give numeric, several times slower over a queue's rows
+        return func.date_part("epoch", later - earlier) / 86400.0
     return cast(func.julianday(later) - func.julianday(earlier), Float)
 
 
@@ -93,17 +94,20 @@ def _at(moment: datetime):
     return literal(moment, UTCDateTime())
 
 
-def _percentiles(rows, keys: list[str], value: str, ps=(0.5, 0.9)) -> dict[tuple, list]:
-    """{group key values: [count, percentile for each p]} over a subquery's rows, grouped by ``keys``."""
+def _percentiles(rows, keys: list[str], value: str, ps=(0.5, 0.9), extra=None) -> dict[tuple, list]:
+    """{group key values: [count, percentile for each p, *extra]} over a subquery's rows, grouped by ``keys``; the
+    count and percentiles leave NULL values out (as ``percentile_cont`` does); ``extra(value column)`` gives more
+    aggregates of the same groups, computed in the same statement."""
     group = [rows.c[k] for k in keys]
     v = rows.c[value]
     if _postgres():
-        stmt = select(*group, func.count(), *[func.percentile_cont(p).within_group(v) for p in ps])
+        stmt = select(*group, func.count(v), *[func.percentile_cont(p).within_group(v) for p in ps],
+                      *(extra(v) if extra else []))
         result = db.session.execute(stmt.group_by(*group))
     else:
         ranked = select(*group, v.label("v"),
                         (func.row_number().over(partition_by=group, order_by=v) - 1).label("i"),
-                        func.count().over(partition_by=group).label("n")).subquery()
+                        func.count().over(partition_by=group).label("n")).where(v.is_not(None)).subquery()
         rank, n, val = ranked.c.i, ranked.c.n, ranked.c.v
         parts = []
         for p in ps:
@@ -112,19 +116,27 @@ def _percentiles(rows, keys: list[str], value: str, ps=(0.5, 0.9)) -> dict[tuple
             frac = pos - low
             parts.append(func.sum(case((rank == low, val * (1 - frac)), (rank == low + 1, val * frac), else_=0.0)))
         rgroup = [ranked.c[k] for k in keys]
-        result = db.session.execute(select(*rgroup, func.max(n), *parts).group_by(*rgroup))
-    return {tuple(r[:len(keys)]): [int(r[len(keys)]), *(float(x) for x in r[len(keys) + 1:])] for r in result}
+        result = db.session.execute(select(*rgroup, func.max(n), *parts, *(extra(val) if extra else []))
+                                    .group_by(*rgroup))
+    k, width = len(keys), len(keys) + 1 + len(ps)
+    return {tuple(r[:k]): [int(r[k]), *(None if x is None else float(x) for x in r[k + 1:width]), *r[width:]]
+            for r in result}
 
 
 # --- scope: the filter's pipeline and tier --------------------------------------------------------------
 
-def _scoped(stmt, f: MetricsFilter):
-    """Joins a statement over stage_review to its pipeline stage and applies the pipeline (by the stage's own
-    pipeline version) and the tier; the project table is joined only for a tier, so an unfiltered metric
-    reads the period's rows and their stages, never the million projects."""
-    stmt = stmt.join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
-    if f.pipeline:
-        stmt = stmt.where(PipelineStage.pipeline_id.in_(select(Pipeline.id).where(Pipeline.key == f.pipeline)))
+def _scoped(stmt, f: MetricsFilter, by_stage: bool = True):
+    """Applies the pipeline (by the stage's own pipeline version) and the tier to a statement over stage_review,
+    and joins its pipeline stage when the metric is ``by_stage`` (grouped by the stage's code); the project table
+    is joined only for a tier, so an unfiltered metric reads the period's rows and their stages, never the million
+    projects. A count that is not by stage joins nothing: each stage review has one pipeline stage."""
+    pipeline = PipelineStage.pipeline_id.in_(select(Pipeline.id).where(Pipeline.key == f.pipeline))
+    if by_stage:
+        stmt = stmt.join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
+        if f.pipeline:
+            stmt = stmt.where(pipeline)
+    elif f.pipeline:
+        stmt = stmt.where(StageReview.pipeline_stage_id.in_(select(PipelineStage.id).where(pipeline)))
     if f.tier:
         stmt = stmt.join(Project, StageReview.project_id == Project.id).where(Project.tier == f.tier)
     return stmt
@@ -143,7 +155,7 @@ def _round(x: float | None, digits: int = 1):
     return None if x is None else round(x, digits)
 
 
-def _decided_rounds(f: MetricsFilter, with_tier: bool = False):
+def _period_rounds(f: MetricsFilter, with_tier: bool = False):
     stmt = select(PipelineStage.code.label("code"), SubmissionRound.outcome.label("outcome"),
                   SubmissionRound.number.label("number"),
                   _days(SubmissionRound.decided_at, SubmissionRound.submitted_at).label("days"),
@@ -159,8 +171,36 @@ def _decided_rounds(f: MetricsFilter, with_tier: bool = False):
 
 # --- the metrics ---------------------------------------------------------------------------------------
 
-def cycle_times(f: MetricsFilter, names: dict[str, str]) -> Table:
-    by_stage = _percentiles(_decided_rounds(f).subquery(), ["code"], "days")
+def decided_rounds(f: MetricsFilter) -> tuple[dict[tuple, list], dict[tuple, list], dict[tuple, int]]:
+    """The period's decided rounds, for the cycle times, their trend, the outcomes and the rounds per stage:
+    {(code,): [count, median days, 90th percentile]}, {(month, code): [count, median days]} and
+    {(code, tier now, outcome, round number): count}. One read of the period's rounds on PostgreSQL (GROUPING SETS),
+    three statements on SQLite (which has no grouping sets)."""
+    rows = _period_rounds(f, with_tier=True).subquery()
+    c = rows.c
+    counted = [c.code, c.tier, c.outcome, c.number]
+    if not _postgres():
+        times = _period_rounds(f).subquery()
+        counts = db.session.execute(select(*counted, func.count()).group_by(*counted))
+        return (_percentiles(times, ["code"], "days"), _percentiles(times, ["month", "code"], "days", ps=(0.5,)),
+                {tuple(r[:4]): int(r[4]) for r in counts})
+    stmt = select(func.grouping(c.month, c.tier), c.month, *counted, func.count(),
+                  *[func.percentile_cont(p).within_group(c.days) for p in (0.5, 0.9)]).group_by(
+        func.grouping_sets(tuple_(c.code), tuple_(c.month, c.code), tuple_(*counted)))
+    by_stage: dict[tuple, list] = {}
+    by_month: dict[tuple, list] = {}
+    counts: dict[tuple, int] = {}
+    for grouped, month, code, tier, outcome, number, n, p50, p90 in db.session.execute(stmt):
+        if grouped == 0b11:  # month and tier grouped away: by stage
+            by_stage[(code,)] = [int(n), float(p50), float(p90)]
+        elif grouped == 0b01:  # the tier grouped away: by month and stage
+            by_month[(month, code)] = [int(n), float(p50)]
+        else:
+            counts[(code, tier, outcome, number)] = int(n)
+    return by_stage, by_month, counts
+
+
+def cycle_times(names: dict[str, str], by_stage: dict[tuple, list]) -> Table:
     table = Table("cycle", "Review cycle time by stage",
                   ["Stage", "Decisions", "Median (days)", "90th percentile (days)"],
                   note="Each round from its submission to its decision (approval, approval with conditions, "
@@ -181,8 +221,7 @@ def _months(f: MetricsFilter) -> list[str]:
     return months
 
 
-def cycle_trend(f: MetricsFilter, names: dict[str, str]) -> Table:
-    by_month = _percentiles(_decided_rounds(f).subquery(), ["month", "code"], "days", ps=(0.5,))
+def cycle_trend(f: MetricsFilter, names: dict[str, str], by_month: dict[tuple, list]) -> Table:
     codes = [c for c in names if any(k[1] == c for k in by_month)]
     table = Table("trend", "Median cycle time by month", ["Month", *[f"{names[c]} (days)" for c in codes]],
                   note="The median days from submission to decision of the rounds decided in each month; "
@@ -195,36 +234,34 @@ def cycle_trend(f: MetricsFilter, names: dict[str, str]) -> Table:
 
 
 def queue_age(f: MetricsFilter, names: dict[str, str], now: datetime) -> Table:
+    """One statement over the stages in review (the partial index ``ix_stage_review_in_review``). Their submission
+    time is not required in the WHERE clause: PostgreSQL would then guess a hundred times too few rows and read the
+    stage rows instead of that index; a stage in review has always been submitted, and a NULL age is left out of
+    every count and percentile anyway."""
     in_review = _scoped(select(PipelineStage.code.label("code"),
                                _days(_at(now), StageReview.submitted_at).label("age")).select_from(StageReview), f)
-    in_review = in_review.where(StageReview.state == StageState.IN_REVIEW, StageReview.submitted_at.is_not(None))
-    buckets = []
-    for low, high, _label in AGE_BUCKETS:
-        cond = StageReview.submitted_at <= now - timedelta(days=low)
-        if high is not None:
-            cond = and_(cond, StageReview.submitted_at > now - timedelta(days=high))
-        buckets.append(func.sum(case((cond, 1), else_=0)))
-    counts_stmt = _scoped(select(PipelineStage.code, func.count(), *buckets).select_from(StageReview), f).where(
-        StageReview.state == StageState.IN_REVIEW, StageReview.submitted_at.is_not(None))
-    counts = {r[0]: [int(x or 0) for x in r[1:]]
-              for r in db.session.execute(counts_stmt.group_by(PipelineStage.code))}
-    ages = _percentiles(in_review.subquery(), ["code"], "age")
+    in_review = in_review.where(StageReview.state == StageState.IN_REVIEW)
+
+    def buckets(age):
+        return [func.sum(case((age >= low if high is None else and_(age >= low, age < high), 1), else_=0))
+                for low, high, _label in AGE_BUCKETS]
+
+    found = _percentiles(in_review.subquery(), ["code"], "age", extra=buckets)
     table = Table("queue", "Queue age now", ["Stage", *[b[2] for b in AGE_BUCKETS], "In review", "Median age (days)",
                                              "90th percentile (days)"],
                   note="The stages in review now, by the time since their current round was submitted.",
                   chart="stacked", series_end=1 + len(AGE_BUCKETS))
     for code, name in names.items():
-        if code in counts:
-            total, *per_bucket = counts[code]
-            _n, p50, p90 = ages[(code,)]
-            table.rows.append([name, *per_bucket, total, _round(p50), _round(p90)])
+        if (code,) in found:
+            total, p50, p90, *per_bucket = found[(code,)]
+            table.rows.append([name, *[int(x or 0) for x in per_bucket], total, _round(p50), _round(p90)])
     return table
 
 
 def decisions_due(f: MetricsFilter, now: datetime, today: date) -> tuple[Table, int]:
     """Decisions due on each of the next 14 days, and how many are past due now."""
     horizon = datetime.combine(today + timedelta(days=DUE_DAYS), datetime.min.time(), tzinfo=now.tzinfo)
-    base = _scoped(select(StageReview.id).select_from(StageReview), f).where(
+    base = _scoped(select(StageReview.id).select_from(StageReview), f, by_stage=False).where(
         StageReview.state == StageState.IN_REVIEW, StageReview.due_at.is_not(None))
     overdue = db.session.scalar(select(func.count()).select_from(base.where(StageReview.due_at < now).subquery()))
     day = _day(StageReview.due_at)
@@ -241,12 +278,12 @@ def decisions_due(f: MetricsFilter, now: datetime, today: date) -> tuple[Table, 
     return table, int(overdue or 0)
 
 
-def outcomes(f: MetricsFilter, names: dict[str, str]) -> Table:
-    rounds = _decided_rounds(f, with_tier=True).subquery()
-    stmt = select(rounds.c.code, rounds.c.tier, *[func.sum(case((rounds.c.outcome == o, 1), else_=0))
-                                                  for o, _label in OUTCOMES], func.count())
-    found = {(r[0], r[1]): [int(x or 0) for x in r[2:]]
-             for r in db.session.execute(stmt.group_by(rounds.c.code, rounds.c.tier))}
+def outcomes(names: dict[str, str], counts: dict[tuple, int]) -> Table:
+    found: dict[tuple, list[int]] = {}
+    for (code, tier, outcome, _number), n in counts.items():
+        per = found.setdefault((code, tier), [0] * (len(OUTCOMES) + 1))
+        per[[o for o, _label in OUTCOMES].index(outcome)] += n
+        per[-1] += n
     table = Table("outcomes", "Outcomes by stage and tier",
                   ["Stage", "Tier", *[label for _o, label in OUTCOMES], "Decisions"],
                   note="The decision of each round decided in the period, by the system's risk tier now.",
@@ -258,20 +295,23 @@ def outcomes(f: MetricsFilter, names: dict[str, str]) -> Table:
     return table
 
 
-def rounds_per_stage(f: MetricsFilter, names: dict[str, str]) -> Table:
-    final = _decided_rounds(f).where(SubmissionRound.outcome != Outcome.REQUEST_CHANGES).subquery()
-    n = final.c.number
-    stmt = select(final.c.code, func.sum(case((n == 1, 1), else_=0)), func.sum(case((n == 2, 1), else_=0)),
-                  func.sum(case((n >= 3, 1), else_=0)), func.count(), func.avg(n)).group_by(final.c.code)
-    found = {r[0]: r[1:] for r in db.session.execute(stmt)}
+def rounds_per_stage(names: dict[str, str], counts: dict[tuple, int]) -> Table:
+    """The final decisions (not "changes requested") by the round they came in: 1, 2, 3 or more."""
+    found: dict[str, list[int]] = {}
+    for (code, _tier, outcome, number), n in counts.items():
+        if outcome != Outcome.REQUEST_CHANGES:
+            per = found.setdefault(code, [0, 0, 0, 0, 0])  # 1 round, 2, 3 or more, stages decided, rounds
+            per[min(number, 3) - 1] += n
+            per[3] += n
+            per[4] += number * n
     table = Table("rounds", "Rounds per stage", ["Stage", "1 round", "2 rounds", "3 or more", "Stages decided",
                                                  "Average rounds"],
                   note="The stages finally decided in the period (approved, with conditions or rejected), by "
                        "the number of rounds they took.", chart="stacked", series_end=4)
     for code, name in names.items():
         if code in found:
-            one, two, more, total, avg = found[code]
-            table.rows.append([name, int(one), int(two), int(more), int(total), _round(float(avg), 2)])
+            one, two, more, total, rounds = found[code]
+            table.rows.append([name, one, two, more, total, _round(rounds / total, 2)])
     return table
 
 
@@ -303,8 +343,9 @@ def open_conditions_now(f: MetricsFilter, today: date) -> tuple[int, int]:
     apply a pipeline or a tier, since each condition has exactly one stage review and pipeline stage."""
     stmt = select(func.count(), func.sum(case((Condition.due_date < today, 1), else_=0))).select_from(Condition)
     if f.pipeline or f.tier:
-        stmt = _scoped(stmt.join(StageReview, Condition.stage_review_id == StageReview.id), f)
-    n, overdue = db.session.execute(stmt.where(Condition.status != "closed")).one()
+        stmt = _scoped(stmt.join(StageReview, Condition.stage_review_id == StageReview.id), f, by_stage=False)
+    # "open or fulfilled" rather than "not closed": the same rows (the statuses are checked), read from the index
+    n, overdue = db.session.execute(stmt.where(Condition.status.in_(("open", "fulfilled")))).one()
     return int(n or 0), int(overdue or 0)
 
 
@@ -312,20 +353,21 @@ def workload(f: MetricsFilter) -> Table:
     """Per reviewer: stages in review they are assigned to now, their sign-offs and their recusals in the
     period. Three grouped statements; the busiest WORKLOAD_ROWS reviewers are listed."""
     assigned = _scoped(select(ReviewAssignment.reviewer_id, func.count()).select_from(ReviewAssignment)
-                       .join(StageReview, ReviewAssignment.stage_review_id == StageReview.id), f).where(
+                       .join(StageReview, ReviewAssignment.stage_review_id == StageReview.id), f, by_stage=False).where(
         StageReview.state == StageState.IN_REVIEW).group_by(ReviewAssignment.reviewer_id)
     # a sign-off has one round and a declaration one stage review: they are joined only for a pipeline or tier
     signed = select(SignOff.reviewer_id, func.count()).select_from(SignOff).where(
         SignOff.signed_at >= f.start, SignOff.signed_at < f.end).group_by(SignOff.reviewer_id)
     if f.pipeline or f.tier:
         signed = _scoped(signed.join(SubmissionRound, SignOff.round_id == SubmissionRound.id)
-                         .join(StageReview, SubmissionRound.stage_review_id == StageReview.id), f)
+                         .join(StageReview, SubmissionRound.stage_review_id == StageReview.id), f, by_stage=False)
     declared = func.coalesce(ConflictDeclaration.conflict_declared_at, ConflictDeclaration.declared_at)
     recused = select(ConflictDeclaration.reviewer_id, func.count()).select_from(ConflictDeclaration).where(
         ConflictDeclaration.has_conflict, declared >= f.start, declared < f.end).group_by(
         ConflictDeclaration.reviewer_id)
     if f.pipeline or f.tier:
-        recused = _scoped(recused.join(StageReview, ConflictDeclaration.stage_review_id == StageReview.id), f)
+        recused = _scoped(recused.join(StageReview, ConflictDeclaration.stage_review_id == StageReview.id), f,
+                          by_stage=False)
     per: dict[int, list[int]] = {}
     for i, stmt in enumerate((assigned, signed, recused)):
         for reviewer_id, n in db.session.execute(stmt):
@@ -345,17 +387,17 @@ def committee_metrics(f: MetricsFilter, now: datetime) -> Metrics:
     """Every metric for the filter, as of ``now``."""
     today = now.date()
     names = dict(stages(f))
-    cycle = cycle_times(f, names)
+    by_stage, by_month, counts = decided_rounds(f)
+    cycle = cycle_times(names, by_stage)
     due, overdue = decisions_due(f, now, today)
     queue = queue_age(f, names, now)
     open_now, overdue_conditions = open_conditions_now(f, today)
-    decided = sum(r[1] for r in cycle.rows)
-    summary = [("Decisions in the period", decided),
+    summary = [("Decisions in the period", sum(r[1] for r in cycle.rows)),
                ("Stages in review now", sum(r[1 + len(AGE_BUCKETS)] for r in queue.rows)),
                (f"Decisions due in {DUE_DAYS} days", sum(r[1] for r in due.rows)),
                ("Decisions past due", overdue),
                ("Open conditions", open_now),
                ("Overdue conditions", overdue_conditions)]
-    tables = [cycle, cycle_trend(f, names), queue, due, outcomes(f, names), rounds_per_stage(f, names),
-              conditions(f, names, today), workload(f)]
+    tables = [cycle, cycle_trend(f, names, by_month), queue, due, outcomes(names, counts),
+              rounds_per_stage(names, counts), conditions(f, names, today), workload(f)]
     return Metrics(summary, tables)

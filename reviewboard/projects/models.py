@@ -86,6 +86,8 @@ class Project(Base):
                       # the lists' order (newest change first, read backwards) and a submitter's own projects
                       Index("ix_project_updated_at_id", "updated_at", "id"),
                       Index("ix_project_owner_id", "owner_id"),
+                      # the metrics' outcomes by tier: a decided round's project tier from the index alone
+                      Index("ix_project_id_tier", "id", "tier"),
                       Index("ix_project_tier_escalation", "tier", "escalation_cleared_by_id"))  # chairs' card
 
     @property
