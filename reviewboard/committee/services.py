@@ -165,6 +165,7 @@ def declare_late_conflict(reviewer: User, stage, nature: str) -> ConflictDeclara
         round_.verdicts.remove(verdict)  # gone from the round in this transaction too, not only in the database
         db.session.delete(verdict)
     found.has_conflict, found.nature, found.conflict_declared_at = True, nature, utcnow()
+    perms.forget_declarations()
     db.session.flush()
     perms.forget_declarations()
     record_event(reviewer, "conflict.declared_late", "stage_review", stage.id,
@@ -362,6 +363,7 @@ def create_delegation(delegator: User, delegate: User | None, starts_on: date, e
                             ends_on=ends_on, reason=(reason or "").strip())
     db.session.add(delegation)
     db.session.flush()
+    perms.forget_declarations()
     record_event(delegator, "delegation.created", "delegation", delegation.id,
                  after={"delegator": delegator.name, "delegate": delegate.name, "delegate_id": delegate.id,
                         "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
@@ -377,6 +379,7 @@ def revoke_delegation(user: User, delegation: Delegation) -> None:
         raise Conflict("This delegation was already revoked.")
     delegation.revoked_at = utcnow()
     db.session.flush()
+    perms.forget_declarations()
     record_event(user, "delegation.revoked", "delegation", delegation.id,
                  before={"delegate": delegation.delegate.name}, after={"revoked_at": iso(delegation.revoked_at)})
     log.info("delegation %s revoked by %s", delegation.id, user.id)

@@ -92,7 +92,7 @@ def declaration(user, stage):
     """
     if not user.is_authenticated or not stage.round_number:
         return None
-    cache = g.setdefault("declarations", {}) if has_request_context() else {}
+    cache = _request_memo("declarations")
     key = (user.id, stage.id, stage.round_number)
     if key not in cache:
         cache[key] = db.session.scalar(select(ConflictDeclaration).where(
@@ -101,9 +101,16 @@ def declaration(user, stage):
     return cache[key]
 
 
+def _request_memo(name: str) -> dict:
+    """A dict that lives as long as the request (a fresh one outside a request: nothing is remembered)."""
+    return g.setdefault(name, {}) if has_request_context() else {}
+
+
 def forget_declarations(*_args) -> None:
+    """Drop the request's remembered declarations, recusals and delegations (written, or rolled back)."""
     if has_request_context():
         g.pop("declarations", None)
+        g.pop("delegations", None)
 
 
 # a rolled-back declaration must not outlive its transaction in the request's memory
@@ -114,9 +121,14 @@ def recused_ids(stage) -> set[int]:
     """Reviewers who declared a conflict for the stage's current round."""
     if not stage.round_number:
         return set()
-    return set(db.session.scalars(select(ConflictDeclaration.reviewer_id).where(
-        ConflictDeclaration.stage_review_id == stage.id, ConflictDeclaration.round_number == stage.round_number,
-        ConflictDeclaration.has_conflict.is_(True))))
+    # asked once per criterion and per sign-off on the stage page (through acting_for): read once a request
+    cache = _request_memo("declarations")
+    key = ("recused", stage.id, stage.round_number)
+    if key not in cache:
+        cache[key] = frozenset(db.session.scalars(select(ConflictDeclaration.reviewer_id).where(
+            ConflictDeclaration.stage_review_id == stage.id, ConflictDeclaration.round_number == stage.round_number,
+            ConflictDeclaration.has_conflict.is_(True))))
+    return set(cache[key])
 
 
 def recused_by_stage(stage_ids) -> dict[int, set[int]]:
@@ -167,10 +179,15 @@ def can_declare_late_conflict(user, stage) -> bool:
 # -- delegation -----------------------------------------------------------------------------------------
 
 def active_delegations_to(user, day=None):
+    """Delegations ``user`` holds on ``day``; read once a request (given or revoked: forget_declarations)."""
     day = day or utcnow().date()
-    return db.session.scalars(select(Delegation).where(
-        Delegation.delegate_id == user.id, Delegation.revoked_at.is_(None), Delegation.starts_on <= day,
-        Delegation.ends_on >= day).order_by(Delegation.id)).all()
+    cache = _request_memo("delegations")
+    key = (user.id, day)
+    if key not in cache:
+        cache[key] = tuple(db.session.scalars(select(Delegation).where(
+            Delegation.delegate_id == user.id, Delegation.revoked_at.is_(None), Delegation.starts_on <= day,
+            Delegation.ends_on >= day).order_by(Delegation.id)))
+    return list(cache[key])
 
 
 def is_away(user, day=None) -> bool:
