@@ -23,8 +23,10 @@ class Catalog(Base):
     translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    criteria: Mapped[list[Criterion]] = relationship(back_populates="catalog", order_by="Criterion.position",
-                                                     lazy="selectin")
+    # Loaded when read (one statement), not with every catalog: a pipeline joins its catalog on every page that
+    # shows a stage, and most of those pages never read the criteria (about a hundred rows, each with JSON
+    # texts to decode). Catalogs are few, so reading each one's criteria never multiplies into many statements.
+    criteria: Mapped[list[Criterion]] = relationship(back_populates="catalog", order_by="Criterion.position")
 
     __table_args__ = (UniqueConstraint("key", "version"),)
 
