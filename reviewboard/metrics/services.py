@@ -243,7 +243,7 @@ def queue_age(f: MetricsFilter, names: dict[str, str], now: datetime) -> Table:
     in_review = in_review.where(StageReview.state == StageState.IN_REVIEW)
 
     def buckets(age):
-        return [func.sum(case((age >= low if high is None else and_(age >= low, age < high), 1), else_=0))
+        return [func.count().filter(age >= low if high is None else and_(age >= low, age < high))
                 for low, high, _label in AGE_BUCKETS]
 
     found = _percentiles(in_review.subquery(), ["code"], "age", extra=buckets)
