@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 TEST_WORKERS ?= 2
 XDIST := -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run setup install system-deps system-deps-serve db keys demo serve test test-slow test-all test-sqlite lint bench clean
+.PHONY: translations run setup install system-deps system-deps-serve db keys demo serve test test-slow test-all test-sqlite lint bench clean
 
 run: system-deps-serve setup demo serve
 
@@ -24,7 +24,25 @@ $(STAMP): pyproject.toml
 	@$(BIN)/pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# Compiled message catalogs (.mo) are built here from the .po files in git, never committed
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard reviewboard/translations/*/LC_MESSAGES/messages.po))
+
+install: $(STAMP) $(MO_FILES)
+
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po $(STAMP)
+	@$(BIN)/pybabel -q compile --statistics -i $< -o $@
+
+# After marking or changing text: extract every message (babel.cfg), merge into each language's catalog, compile.
+# Translate the new entries (msgstr) in reviewboard/translations/<locale>/LC_MESSAGES/messages.po and run it again;
+# tests/unit/test_translations.py fails while an extracted message has no translation.
+# the gettext functions' names beyond Babel's defaults (_, gettext, ngettext): lazy ones for form classes
+BABEL_KEYWORDS := -k lazy_gettext -k _l -k lazy_ngettext:1,2
+translations: install
+	@$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output --project ReviewBoard \
+		-o reviewboard/translations/messages.pot . templates/_macros
+	@$(BIN)/pybabel -q update -i reviewboard/translations/messages.pot -d reviewboard/translations --no-fuzzy-matching \
+		--ignore-obsolete
+	@$(BIN)/pybabel -q compile -d reviewboard/translations
 
 # Debian packages, installed when missing (root or password-less sudo; otherwise the apt-get line to run
 # is printed and make stops). Serving needs Pango and fonts for WeasyPrint; the tests also need

@@ -61,6 +61,7 @@ def _finish_config(app: Flask, *, making_keys: bool = False) -> None:
     if cfg["REVIEWBOARD_ENV"] not in ("demo", "production"):
         raise ConfigurationError(f"Refusing to start: REVIEWBOARD_ENV={cfg['REVIEWBOARD_ENV']!r}: expected "
                                  "'demo' or 'production'.")
+    _check_language(cfg)
     production = cfg["REVIEWBOARD_ENV"] == "production"
     if production:
         if app.debug or cfg.get("DEBUG"):
@@ -77,6 +78,21 @@ def _finish_config(app: Flask, *, making_keys: bool = False) -> None:
     elif cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         cfg["SECRET_KEY"] = _instance_secret(app)
     _check_key_files(app)
+
+
+def _check_language(cfg) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from reviewboard.i18n.languages import LANGUAGES
+
+    if cfg["DEFAULT_LANGUAGE"] not in LANGUAGES:
+        raise ConfigurationError(f"Refusing to start: DEFAULT_LANGUAGE={cfg['DEFAULT_LANGUAGE']!r}: expected one of "
+                                 + ", ".join(LANGUAGES) + ".")
+    try:
+        ZoneInfo(cfg["DISPLAY_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(f"Refusing to start: DISPLAY_TIMEZONE={cfg['DISPLAY_TIMEZONE']!r} is not an IANA "
+                                 "time zone name (such as UTC or Asia/Shanghai).") from exc
 
 
 def _instance_file(app: Flask, value: str) -> Path:
@@ -137,6 +153,10 @@ def _init_extensions(app: Flask, ext) -> None:
     ext.csrf.init_app(app)
     ext.bootstrap.init_app(app)
     ext.limiter.init_app(app)
+
+    from reviewboard import i18n
+
+    i18n.init_app(app)
 
     from reviewboard.auth import session as auth_session
     from reviewboard.core import boundary, errors_web, security
@@ -202,6 +222,10 @@ def _register_blueprints(app: Flask) -> None:
     from reviewboard.sso.views import bp as sso_bp
 
     app.register_blueprint(sso_bp)
+
+    from reviewboard.i18n.views import bp as i18n_bp
+
+    app.register_blueprint(i18n_bp)
 
     from reviewboard import api
 

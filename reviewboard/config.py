@@ -24,6 +24,11 @@ class ConfigurationError(RuntimeError):
 
 class Defaults:
     ORGANISATION_NAME = "ReviewBoard Demo Organisation"
+    # Interface language (reviewboard/i18n): a person's profile language, else the browser's Accept-Language, else
+    # this (a code of reviewboard/i18n/languages.py's LANGUAGES: "en", "zh-Hans"). Pages show times in
+    # DISPLAY_TIMEZONE (an IANA name such as "Asia/Shanghai"); the database and records keep UTC.
+    DEFAULT_LANGUAGE = "en"
+    DISPLAY_TIMEZONE = "UTC"
     SECRET_KEY = DEFAULT_SECRET_KEY
     # "demo" (local, http, demo accounts allowed) or "production" (refuses insecure settings)
     REVIEWBOARD_ENV = "demo"

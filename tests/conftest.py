@@ -62,6 +62,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(group))
 
 
+def pytest_configure(config):
+    # the .mo files are built from the .po files in git (`make install`); compile any missing or stale one here,
+    # so that a run never reads old translations
+    from reviewboard.i18n.languages import compile_catalogs
+
+    compile_catalogs()
+
+
 @pytest.fixture(scope="session")
 def signing_dir(tmp_path_factory) -> Path:
     from reviewboard.audit.anchors import init_mac_key

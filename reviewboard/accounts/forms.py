@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from reviewboard.auth.forms import MultiCheckboxField
-from reviewboard.auth.models import LANGUAGES, Role
+from reviewboard.auth.forms import ROLE_TITLES, MultiCheckboxField
+from reviewboard.auth.models import Role
 from reviewboard.core.forms import AppForm
+from reviewboard.i18n.languages import LANGUAGES
 
 
 class RolesForm(AppForm):
-    roles = MultiCheckboxField("Roles", choices=[(r.value, r.title) for r in Role],
-                               validators=[DataRequired(message="Choose at least one role.")])
-    reason = TextAreaField("Reason for the change", validators=[DataRequired(message="Say why the roles change."),
-                                                                Length(max=500)],
-                           description="Kept in the audit trail with the change.")
-    submit = SubmitField("Change roles")
+    roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, ROLE_TITLES[r]) for r in Role],
+                               validators=[DataRequired(message=_l("Choose at least one role."))])
+    reason = TextAreaField(_l("Reason for the change"),
+                           validators=[DataRequired(message=_l("Say why the roles change.")), Length(max=500)],
+                           description=_l("Kept in the audit trail with the change."))
+    submit = SubmitField(_l("Change roles"))
 
 
 class ProfileForm(AppForm):
-    name = StringField("Full name (printed on your signatures)", validators=[DataRequired(), Length(max=200)])
-    language = SelectField("Language", choices=list(LANGUAGES.items()),
-                           description="The language of the pages, as translations become available.")
-    digest = RadioField("Daily digest by e-mail", choices=[("on", "Send me the daily digest"),
-                                                           ("off", "Do not send it")], default="on")
-    submit = SubmitField("Save profile")
+    name = StringField(_l("Full name (printed on your signatures)"), validators=[DataRequired(), Length(max=200)])
+    language = SelectField(_l("Language"), choices=list(LANGUAGES.items()),
+                           description=_l("The language of the pages, the e-mails and the messages you see."))
+    digest = RadioField(_l("Daily digest by e-mail"), choices=[("on", _l("Send me the daily digest")),
+                                                               ("off", _l("Do not send it"))], default="on")
+    submit = SubmitField(_l("Save profile"))

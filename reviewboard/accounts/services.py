@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import gettext as _
+
 from reviewboard.accounts.permissions import can_administer_accounts, can_edit_profile
 from reviewboard.audit.services import record_event
-from reviewboard.auth.models import LANGUAGES, Role, User, UserRole
+from reviewboard.auth.models import Role, User, UserRole
 from reviewboard.auth.services import set_active
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.extensions import db
+from reviewboard.i18n.languages import LANGUAGES
 
 log = logging.getLogger("reviewboard.security")
 
@@ -34,13 +37,13 @@ def change_roles(actor: User, user: User, roles: set[str], reason: str) -> bool:
     try:
         wanted = {Role(r) for r in roles}
     except ValueError:
-        raise ServiceError("Choose among the listed roles.", "roles") from None
+        raise ServiceError(_("Choose among the listed roles."), "roles") from None
     if not wanted:
-        raise ServiceError("Choose at least one role.", "roles")
+        raise ServiceError(_("Choose at least one role."), "roles")
     if len(reason) < REASON_MIN:
-        raise ServiceError("Say why the roles change (it is kept in the audit trail).", "reason")
+        raise ServiceError(_("Say why the roles change (it is kept in the audit trail)."), "reason")
     if actor.id == user.id and Role.CHAIR in user.roles and Role.CHAIR not in wanted:
-        raise ServiceError("You cannot remove your own chair role: another chair can.", "roles")
+        raise ServiceError(_("You cannot remove your own chair role: another chair can."), "roles")
     before = sorted(r.value for r in user.roles)
     after = sorted(r.value for r in wanted)
     if before == after:
@@ -77,11 +80,11 @@ def update_profile(user: User, name: str, language: str, digest_enabled: bool) -
         raise NotPermitted("Sign in with an active account to change your profile.")
     name = " ".join((name or "").split())
     if not name:
-        raise ServiceError("Enter your full name.", "name")
+        raise ServiceError(_("Enter your full name."), "name")
     if len(name) > 200:
-        raise ServiceError("Keep the name under 200 characters.", "name")
+        raise ServiceError(_("Keep the name under 200 characters."), "name")
     if language not in LANGUAGES:
-        raise ServiceError("Choose one of the listed languages.", "language")
+        raise ServiceError(_("Choose one of the listed languages."), "language")
     wanted = {"name": name, "language": language, "digest_enabled": bool(digest_enabled)}
     changed = [k for k, v in wanted.items() if getattr(user, k) != v]
     if not changed:
@@ -92,3 +95,9 @@ def update_profile(user: User, name: str, language: str, digest_enabled: bool) -
     db.session.flush()
     record_event(user, "user.profile_changed", "user", user.id, before=before, after={k: wanted[k] for k in changed})
     return changed
+
+
+def set_language(user: User, language: str) -> bool:
+    """The language switcher's change of the interface language alone (same audit event as the profile form).
+    Returns whether it changed. Raises ServiceError for a language not offered."""
+    return bool(update_profile(user, user.name, language, user.digest_enabled))

@@ -5,6 +5,8 @@ everyone's own profile (name, language, digest). The people list and account cre
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -54,8 +56,8 @@ def change_roles(user_id: int):
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash(f"Roles of {user.name} changed." if changed else f"{user.name} already had these roles.",
-                  "success" if changed else "info")
+            flash(_("Roles of %(name)s changed.", name=user.name) if changed
+                  else _("%(name)s already had these roles.", name=user.name), "success" if changed else "info")
             return redirect(url_for("accounts.person", user_id=user.id))
     return _render_person(user, form, 422)
 
@@ -71,9 +73,10 @@ def deactivate(user_id: int):
         except ServiceError as exc:
             form.form_errors.append(exc.message)
         else:
-            flash(f"{user.name} deactivated: their sessions have ended"
-                  + (f" and {revoked} API token{'s' if revoked != 1 else ''} {'were' if revoked != 1 else 'was'}"
-                     " revoked." if revoked else "."), "success")
+            flash(ngettext("%(name)s deactivated: their sessions have ended and %(num)d API token was revoked.",
+                           "%(name)s deactivated: their sessions have ended and %(num)d API tokens were revoked.",
+                           revoked, name=user.name) if revoked
+                  else _("%(name)s deactivated: their sessions have ended.", name=user.name), "success")
             return redirect(url_for("accounts.person", user_id=user.id))
     return render_template("accounts/deactivate.html", person=user, form=form), (422 if form.form_errors else 200)
 
@@ -85,7 +88,7 @@ def reactivate(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.reactivate(current_user, user)
-    flash(f"{user.name} reactivated. Their earlier API tokens stay revoked.", "success")
+    flash(_("%(name)s reactivated. Their earlier API tokens stay revoked.", name=user.name), "success")
     return redirect(url_for("accounts.person", user_id=user.id))
 
 
@@ -103,6 +106,8 @@ def profile():
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash("Your profile was saved." if changed else "Nothing changed.", "success" if changed else "info")
+            if "language" in changed:
+                refresh()  # the confirmation is already in the language just chosen
+            flash(_("Your profile was saved.") if changed else _("Nothing changed."), "success" if changed else "info")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form), (422 if form.errors else 200)

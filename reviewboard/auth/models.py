@@ -25,7 +25,6 @@ class Role(StrEnum):
                 "auditor": "Auditor"}[self.value]
 
 
-LANGUAGES = {"en": "English", "zh-Hans": "简体中文 (Simplified Chinese)"}
 
 
 def new_session_token() -> str:
@@ -48,8 +47,8 @@ class User(UserMixin, Base):
     last_sign_in_at: Mapped[datetime | None]  # the dashboard's "since your last visit" starts at the one before
     # reviewer expertise (reviewboard.pipelines.models.EXPERTISE), matched against a stage's required roles
     expertise: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
-    # preferences the person sets (reviewboard/accounts): the interface language (kept for the translation
-    # work: LANGUAGES) and whether the daily digest is mailed to them
+    # preferences the person sets (reviewboard/accounts): the interface language (a BCP 47 code of
+    # reviewboard/i18n/languages.py's LANGUAGES) and whether the daily digest is mailed to them
     language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     digest_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -63,9 +64,9 @@ def is_common(password: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Length and common-password rules (ASVS 6.2.1, 6.2.4, 6.2.9; no composition rules); None when fine."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return _("Use at least %(num)d characters.", num=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(num)d characters.", num=MAX_LENGTH)
     if is_common(password):
-        return "This password is on a list of commonly used passwords. Choose another; a passphrase works well."
+        return _("This password is on a list of commonly used passwords. Choose another; a passphrase works well.")
     return None

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from reviewboard.audit.models import AuditEvent
@@ -27,17 +28,17 @@ def create_user(actor: User | None, email: str, name: str, password: str, roles:
     email = email.strip().lower()
     name = name.strip()
     if not email or "@" not in email:
-        raise ServiceError("Enter a valid e-mail address.", "email")
+        raise ServiceError(_("Enter a valid e-mail address."), "email")
     if not name:
-        raise ServiceError("Enter the person's full name.", "name")
+        raise ServiceError(_("Enter the person's full name."), "name")
     if find_user_by_email(email) is not None:
-        raise ServiceError("An account with this e-mail address already exists (addresses are never reused).",
+        raise ServiceError(_("An account with this e-mail address already exists (addresses are never reused)."),
                            "email")
     problem = password_problem(password)
     if problem:
         raise ServiceError(problem, "password")
     if not roles:
-        raise ServiceError("Choose at least one role.", "roles")
+        raise ServiceError(_("Choose at least one role."), "roles")
     user = User(email=email, name=name, password_hash=hash_password(password))
     user.role_rows = [UserRole(role=Role(r).value) for r in sorted({Role(r) for r in roles})]
     db.session.add(user)
@@ -59,7 +60,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password(user.password_hash, current):
-        raise ServiceError("Your current password is not correct.", "current_password")
+        raise ServiceError(_("Your current password is not correct."), "current_password")
     problem = password_problem(new)
     if problem:
         raise ServiceError(problem, "new_password")
@@ -84,7 +85,7 @@ def set_active(actor: User, user: User, active: bool) -> int:
     if user.active == active:
         return 0
     if actor.id == user.id and not active:
-        raise ServiceError("You cannot deactivate your own account.")
+        raise ServiceError(_("You cannot deactivate your own account."))
     user.active = active
     user.session_token = new_session_token()
     tokens = [] if active else list(db.session.scalars(

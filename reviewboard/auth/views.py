@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, or_, select
 
@@ -18,6 +19,7 @@ from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import limiter
+from reviewboard.i18n import SESSION_KEY as LANGUAGE_KEY
 from reviewboard.mfa.services import is_enabled as mfa_enabled
 from reviewboard.mfa.session import hold_for_second_step
 from reviewboard.sso import client as sso_client
@@ -47,7 +49,7 @@ def login():
         return redirect(url_for("core.dashboard"))
     form = LoginForm()
     if session.pop("expired", False):
-        flash("Your session ended after a period of inactivity. Please sign in again.", "info")
+        flash(_("Your session ended after a period of inactivity. Please sign in again."), "info")
     if not sso_client.local_login_allowed():  # single sign-on only: no password is checked here
         return render_template("auth/login.html", form=None), (403 if request.method == "POST" else 200)
     if form.validate_on_submit():
@@ -58,7 +60,7 @@ def login():
                 return redirect(url_for("mfa.sign_in_code", next=request.args.get("next")))
             start_session(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.form_errors.append("The e-mail or password is not correct, or the account is deactivated.")
+        form.form_errors.append(_("The e-mail or password is not correct, or the account is deactivated."))
         return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form), (422 if form.errors else 200)
 
@@ -70,9 +72,11 @@ def logout():
     if not form.validate_on_submit():
         abort(400)
     services.end_sessions(current_user._get_current_object())
+    language = current_user.language
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    session[LANGUAGE_KEY] = language  # the sign-in page that follows stays in the person's language
+    flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -88,7 +92,7 @@ def change_password():
             attach_error(form, exc)
         else:
             start_session(current_user._get_current_object(), new_visit=False)
-            flash("Your password was changed. Other sessions have been signed out.", "success")
+            flash(_("Your password was changed. Other sessions have been signed out."), "success")
             return redirect(url_for("core.dashboard"))
     return render_template("auth/password.html", form=form), (422 if form.errors else 200)
 
@@ -106,7 +110,7 @@ def users():
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash(f"Account created for {user.name}.", "success")
+            flash(_("Account created for %(name)s.", name=user.name), "success")
             return redirect(url_for("auth.users"))
     q = strip_nul(request.args.get("q") or "").strip()[:100]
     stmt = select(User).order_by(User.name)
@@ -133,7 +137,8 @@ def set_expertise(user_id: int):
     except ServiceError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("auth.users"))
-    flash(f"Expertise of {user.name}: {', '.join(user.expertise) or 'none'}.", "success")
+    flash(_("Expertise of %(name)s: %(expertise)s.", name=user.name, expertise=", ".join(user.expertise) or _("none")),
+          "success")
     return redirect(url_for("auth.users"))
 
 
@@ -151,5 +156,6 @@ def set_active(user_id: int):
     except ServiceError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("auth.users"))
-    flash(f"{user.name} {'reactivated' if activate else 'deactivated; their sessions have ended'}.", "success")
+    flash(_("%(name)s reactivated.", name=user.name) if activate
+          else _("%(name)s deactivated; their sessions have ended.", name=user.name), "success")
     return redirect(url_for("auth.users"))

@@ -3,6 +3,7 @@ sit inside the review form, so they point at their own form elements with ``form
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -12,7 +13,7 @@ from reviewboard.core.forms import AppForm
 
 
 class CommentForm(AppForm):
-    body = TextAreaField("Comment", validators=[DataRequired(message="Write a comment first."),
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(message=_l("Write a comment first.")),
                                                 Length(max=MAX_BODY)])
-    visibility = RadioField("Who can see it", choices=[(v.value, v.label) for v in Visibility],
-                            validators=[DataRequired(message="Choose who can see the comment.")])
+    visibility = RadioField(_l("Who can see it"), choices=[(v.value, v.label) for v in Visibility],
+                            validators=[DataRequired(message=_l("Choose who can see the comment."))])

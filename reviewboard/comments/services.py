@@ -6,6 +6,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
@@ -36,23 +37,23 @@ def post_comment(actor, stage, body: str, visibility: str, *, criterion_id: int 
     over-long body, a criterion outside the stage, a parent from elsewhere or a reply wider than its parent.
     """
     if visibility not in (v.value for v in Visibility):
-        raise ServiceError("Choose who can see the comment.", "visibility")
+        raise ServiceError(_("Choose who can see the comment."), "visibility")
     if not perms.can_post_comment(actor, stage, visibility):
-        raise NotPermitted("You cannot post this kind of comment on this stage.")
+        raise NotPermitted(_("You cannot post this kind of comment on this stage."))
     body = (body or "").strip()
     if not body:
-        raise ServiceError("Write a comment first.", "body")
+        raise ServiceError(_("Write a comment first."), "body")
     if len(body) > MAX_BODY:
-        raise ServiceError(f"A comment is at most {MAX_BODY} characters long.", "body")
+        raise ServiceError(_("A comment is at most %(num)d characters long.", num=MAX_BODY), "body")
     if criterion_id is not None and criterion_id not in {c.id for c in stage.applicable_criteria()}:
-        raise ServiceError("That criterion is not part of this stage.", "criterion_id")
+        raise ServiceError(_("That criterion is not part of this stage."), "criterion_id")
     if parent is not None:
         if parent.stage_review_id != stage.id or parent.criterion_id != criterion_id:
-            raise ServiceError("You can only reply within the same thread.", "parent_id")
+            raise ServiceError(_("You can only reply within the same thread."), "parent_id")
         if not perms.can_see_comment(actor, parent, stage):
-            raise NotPermitted("You cannot reply to this comment.")
+            raise NotPermitted(_("You cannot reply to this comment."))
         if parent.internal and visibility != Visibility.COMMITTEE:
-            raise ServiceError("A reply to a committee-only comment stays committee-only.", "visibility")
+            raise ServiceError(_("A reply to a committee-only comment stays committee-only."), "visibility")
     comment = Comment(stage_review_id=stage.id, criterion_id=criterion_id, parent_id=parent.id if parent else None,
                       author_id=actor.id, on_behalf_of_id=on_behalf_of.id if on_behalf_of else None, body=body,
                       visibility=visibility, round_number=stage.round_number)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.comments import permissions as perms
@@ -63,8 +64,8 @@ def post(stage_id: int):
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash("Comment posted." if comment.visibility == "submitter"
-                  else "Comment posted for the committee only.", "success")
+            flash(_("Comment posted.") if comment.visibility == "submitter"
+                  else _("Comment posted for the committee only."), "success")
             return redirect(url_for("reviews.show", stage_id=stage.id) + f"#comment-{comment.id}")
     # show the stage page again with the text kept and the problem beside the composer it came from
 
@@ -72,5 +73,5 @@ def post(stage_id: int):
     errors = [e for errs in form.errors.values() for e in errs] + list(form.form_errors)
     g.comment_failure = {"fid": fid, "body": form.body.data or "", "visibility": form.visibility.data,
                          "errors": list(dict.fromkeys(errors))}
-    flash("Your comment was not posted: see the message beside it.", "danger")
+    flash(_("Your comment was not posted: see the message beside it."), "danger")
     return _render(stage, status=422)

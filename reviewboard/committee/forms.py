@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -11,35 +12,35 @@ from reviewboard.pipelines.models import EXPERTISE
 
 
 class DeclarationForm(AppForm):
-    conflict = RadioField("Do you have a conflict of interest with this project or its team?",
-                          choices=[("no", "No conflict of interest"),
-                                   ("yes", "I have a conflict of interest (I will be recused)")],
-                          validators=[DataRequired(message="Choose one.")])
-    nature = TextAreaField("Nature of the conflict (required if you have one)",
+    conflict = RadioField(_l("Do you have a conflict of interest with this project or its team?"),
+                          choices=[("no", _l("No conflict of interest")),
+                                   ("yes", _l("I have a conflict of interest (I will be recused)"))],
+                          validators=[DataRequired(message=_l("Choose one."))])
+    nature = TextAreaField(_l("Nature of the conflict (required if you have one)"),
                            validators=[Optional(), Length(max=2000)])
-    submit = SubmitField("Declare")
+    submit = SubmitField(_l("Declare"))
 
 
 class LateConflictForm(AppForm):
-    nature = TextAreaField("Nature of the conflict", validators=[
-        DataRequired(message="Say what the conflict is."), Length(max=2000)])
-    submit = SubmitField("Declare the conflict and recuse me")
+    nature = TextAreaField(_l("Nature of the conflict"), validators=[
+        DataRequired(message=_l("Say what the conflict is.")), Length(max=2000)])
+    submit = SubmitField(_l("Declare the conflict and recuse me"))
 
 
 class DelegationForm(AppForm):
-    delegate_id = SelectField("Delegate (an eligible reviewer)", coerce=int, validators=[DataRequired()])
-    starts_on = DateField("Away from", validators=[DataRequired()])
-    ends_on = DateField("Away until (inclusive)", validators=[DataRequired()])
-    reason = StringField("Reason (optional)", validators=[Optional(), Length(max=500)])
-    submit = SubmitField("Delegate my reviews")
+    delegate_id = SelectField(_l("Delegate (an eligible reviewer)"), coerce=int, validators=[DataRequired()])
+    starts_on = DateField(_l("Away from"), validators=[DataRequired()])
+    ends_on = DateField(_l("Away until (inclusive)"), validators=[DataRequired()])
+    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Delegate my reviews"))
 
 
 class ConfirmProposalForm(AppForm):
     # the service re-checks each person: the proposal may have changed since the page was shown
-    reviewer_ids = SelectMultipleField("Proposed reviewers", coerce=int, validate_choice=False,
+    reviewer_ids = SelectMultipleField(_l("Proposed reviewers"), coerce=int, validate_choice=False,
                                        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
-                                       validators=[DataRequired(message="Tick at least one reviewer.")])
-    submit = SubmitField("Assign these reviewers")
+                                       validators=[DataRequired(message=_l("Tick at least one reviewer."))])
+    submit = SubmitField(_l("Assign these reviewers"))
 
 
 def expertise_choices() -> list[tuple[str, str]]:
@@ -47,9 +48,9 @@ def expertise_choices() -> list[tuple[str, str]]:
 
 
 class ExpertiseForm(AppForm):
-    expertise = SelectMultipleField("Expertise", widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
-                                    validators=[Optional()])
-    submit = SubmitField("Save expertise")
+    expertise = SelectMultipleField(_l("Expertise"), widget=ListWidget(prefix_label=False),
+                                    option_widget=CheckboxInput(), validators=[Optional()])
+    submit = SubmitField(_l("Save expertise"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

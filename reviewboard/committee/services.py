@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from reviewboard.audit.services import record_event
@@ -110,13 +111,13 @@ def declare(reviewer: User, stage, has_conflict: bool, nature: str = "") -> Conf
     (a conflict without its nature).
     """
     if perms.declaration(reviewer, stage) is not None:
-        raise Conflict("You have already declared for this round.")
+        raise Conflict(_("You have already declared for this round."))
     if not perms.must_declare(reviewer, stage):
-        raise NotPermitted("You are not a reviewer of this stage's current round.")
+        raise NotPermitted(_("You are not a reviewer of this stage's current round."))
     nature = (nature or "").strip()
     if has_conflict and not nature:
-        raise ServiceError("Say what the conflict is (for example a relationship with the team, or a "
-                           "financial interest).", "nature")
+        raise ServiceError(_("Say what the conflict is (for example a relationship with the team, or a "
+                           "financial interest)."), "nature")
     behalf = perms.acting_for(reviewer, stage)
     found = ConflictDeclaration(stage_review_id=stage.id, reviewer_id=reviewer.id, round_number=stage.round_number,
                                 has_conflict=has_conflict, nature=nature if has_conflict else "")
@@ -147,17 +148,17 @@ def declare_late_conflict(reviewer: User, stage, nature: str) -> ConflictDeclara
     stage = lock_stage(stage)  # against a sign-off of theirs from another tab at the same moment
     found = perms.declaration(reviewer, stage)
     if found is None:
-        raise NotPermitted("You have not declared for this round.")
+        raise NotPermitted(_("You have not declared for this round."))
     if found.has_conflict:
-        raise Conflict("You are already recused from this round.")
+        raise Conflict(_("You are already recused from this round."))
     if perms.has_signed(reviewer, stage):
-        raise Conflict("You signed this round already. Tell a chair about the conflict: they can reopen the stage.")
+        raise Conflict(_("You signed this round already. Tell a chair about the conflict: they can reopen the stage."))
     if stage.state != StageState.IN_REVIEW:
-        raise Conflict("This round is no longer in review.")
+        raise Conflict(_("This round is no longer in review."))
     nature = (nature or "").strip()
     if not nature:
-        raise ServiceError("Say what the conflict is (for example a relationship with the team, or a "
-                           "financial interest).", "nature")
+        raise ServiceError(_("Say what the conflict is (for example a relationship with the team, or a "
+                           "financial interest)."), "nature")
     round_ = stage.current_round  # its verdicts as the lock read them
     drafts = [v for v in round_.verdicts if v.reviewer_id == reviewer.id]
     withdrawn = sorted(v.criterion.code for v in drafts)
@@ -320,11 +321,11 @@ def propose_reviewers(stage) -> Proposal:
 def set_expertise(chair: User, person: User, expertise: list[str]) -> None:
     """A chair records the expertise a reviewer brings (matched against stages' required roles)."""
     if not can_admin_users(chair):
-        raise NotPermitted("Only a chair can record a reviewer's expertise.")
+        raise NotPermitted(_("Only a chair can record a reviewer's expertise."))
     known = [value for value, _label in expertise_choices()]
     unknown = [e for e in expertise if e not in known]
     if unknown:
-        raise ServiceError(f"Unknown expertise: {', '.join(unknown)}.", "expertise")
+        raise ServiceError(_("Unknown expertise: %(names)s.", names=", ".join(unknown)), "expertise")
     chosen = [e for e in known if e in expertise]
     before = list(person.expertise or [])
     if chosen == before:
@@ -345,20 +346,20 @@ def create_delegation(delegator: User, delegate: User | None, starts_on: date, e
     Raises NotPermitted (not a reviewer) or ServiceError (ineligible delegate, bad or overlapping period).
     """
     if not perms.can_manage_delegations(delegator):
-        raise NotPermitted("Only an active reviewer can delegate their reviews.")
+        raise NotPermitted(_("Only an active reviewer can delegate their reviews."))
     if delegate is None or not (delegate.active and delegate.has_role(Role.REVIEWER)):
-        raise ServiceError("Choose an active reviewer as your delegate.", "delegate_id")
+        raise ServiceError(_("Choose an active reviewer as your delegate."), "delegate_id")
     if delegate.id == delegator.id:
-        raise ServiceError("You cannot delegate to yourself.", "delegate_id")
+        raise ServiceError(_("You cannot delegate to yourself."), "delegate_id")
     if ends_on < starts_on:
-        raise ServiceError("The period must end on or after its first day.", "ends_on")
+        raise ServiceError(_("The period must end on or after its first day."), "ends_on")
     if ends_on < utcnow().date():
-        raise ServiceError("The period is already over.", "ends_on")
+        raise ServiceError(_("The period is already over."), "ends_on")
     overlapping = db.session.scalar(select(Delegation.id).where(
         Delegation.delegator_id == delegator.id, Delegation.revoked_at.is_(None),
         Delegation.starts_on <= ends_on, Delegation.ends_on >= starts_on).limit(1))
     if overlapping is not None:
-        raise ServiceError("You already delegated part of that period; revoke that delegation first.", "starts_on")
+        raise ServiceError(_("You already delegated part of that period; revoke that delegation first."), "starts_on")
     delegation = Delegation(delegator_id=delegator.id, delegate_id=delegate.id, starts_on=starts_on,
                             ends_on=ends_on, reason=(reason or "").strip())
     db.session.add(delegation)
@@ -374,9 +375,9 @@ def create_delegation(delegator: User, delegate: User | None, starts_on: date, e
 
 def revoke_delegation(user: User, delegation: Delegation) -> None:
     if delegation.delegator_id != user.id:
-        raise NotPermitted("Only the person who delegated can revoke the delegation.")
+        raise NotPermitted(_("Only the person who delegated can revoke the delegation."))
     if delegation.revoked_at is not None:
-        raise Conflict("This delegation was already revoked.")
+        raise Conflict(_("This delegation was already revoked."))
     delegation.revoked_at = utcnow()
     db.session.flush()
     perms.forget_declarations()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.auth.forms import ConfirmForm
@@ -15,6 +16,7 @@ from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
 from reviewboard.core.loading import load_or_404
 from reviewboard.extensions import db
+from reviewboard.i18n import local_date
 from reviewboard.projects import permissions as project_perms
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews import services as review_services
@@ -120,9 +122,9 @@ def confirm_proposal(stage_id: int):
         except ServiceError as exc:
             flash(exc.message + " Nothing was assigned; here is a fresh proposal.", "danger")
             return redirect(url_for("committee.proposal", stage_id=stage.id))
-        flash("Assigned " + ", ".join(u.name for u in assigned) + ".", "success")
+        flash(_("Assigned %(names)s.", names=", ".join(u.name for u in assigned)), "success")
         return redirect(url_for("reviews.show", stage_id=stage.id))
-    flash("Tick at least one reviewer to assign.", "warning")
+    flash(_("Tick at least one reviewer to assign."), "warning")
     return redirect(url_for("committee.proposal", stage_id=stage.id))
 
 
@@ -160,8 +162,8 @@ def create_delegation():
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash(f"{delegation.delegate.name} acts on your assignments from {delegation.starts_on.isoformat()} "
-                  f"to {delegation.ends_on.isoformat()}.", "success")
+            flash(_("%(name)s acts on your assignments from %(start)s to %(end)s.", name=delegation.delegate.name,
+                    start=local_date(delegation.starts_on), end=local_date(delegation.ends_on)), "success")
             return redirect(url_for("committee.delegations"))
     return _delegations_page(form, 422)
 
@@ -177,5 +179,5 @@ def revoke_delegation(delegation_id: int):
     except ServiceError as exc:
         flash(exc.message, "warning")
     else:
-        flash(f"Delegation to {delegation.delegate.name} revoked.", "success")
+        flash(_("Delegation to %(name)s revoked.", name=delegation.delegate.name), "success")
     return redirect(url_for("committee.delegations"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -11,21 +12,21 @@ from reviewboard.core.limits import LONG_TEXT
 
 
 class RespondForm(AppForm):
-    note = TextAreaField("How the condition is met", validators=[DataRequired(message="Say how the condition is met."),
-                                                                 Length(max=LONG_TEXT)])
-    criterion_id = SelectField("Criterion the evidence supports", coerce=int,
-                               validators=[DataRequired(message="Choose a criterion.")])
-    file = FileField("Evidence file", validators=[FileRequired(message="Choose a file to upload.")])
-    submit = SubmitField("Mark as fulfilled")
+    note = TextAreaField(_l("How the condition is met"),
+                         validators=[DataRequired(message=_l("Say how the condition is met.")), Length(max=LONG_TEXT)])
+    criterion_id = SelectField(_l("Criterion the evidence supports"), coerce=int,
+                               validators=[DataRequired(message=_l("Choose a criterion."))])
+    file = FileField(_l("Evidence file"), validators=[FileRequired(message=_l("Choose a file to upload."))])
+    submit = SubmitField(_l("Mark as fulfilled"))
 
 
 class CloseForm(AppForm):
-    close_note = TextAreaField("Why the condition is met", validators=[
-        DataRequired(message="Say why the condition is met (or waived)."), Length(max=LONG_TEXT)])
-    close = SubmitField("Close condition")
+    close_note = TextAreaField(_l("Why the condition is met"), validators=[
+        DataRequired(message=_l("Say why the condition is met (or waived).")), Length(max=LONG_TEXT)])
+    close = SubmitField(_l("Close condition"))
 
 
 class ReopenForm(AppForm):
-    reopen_note = TextAreaField("What is still missing", validators=[
-        DataRequired(message="Say what is still missing."), Length(max=LONG_TEXT)])
-    reopen = SubmitField("Reopen condition")
+    reopen_note = TextAreaField(_l("What is still missing"), validators=[
+        DataRequired(message=_l("Say what is still missing.")), Length(max=LONG_TEXT)])
+    reopen = SubmitField(_l("Reopen condition"))

@@ -9,6 +9,8 @@ import json
 import logging
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -60,14 +62,14 @@ def respond(actor: User, condition: Condition, note: str, criterion_id: int, fil
     """
     condition = _lock(condition)
     if condition.status == "closed" and actor.active and is_contributor(actor, condition.stage_review.project):
-        raise Conflict("This condition was closed meanwhile; nothing was saved.")
+        raise Conflict(_("This condition was closed meanwhile; nothing was saved."))
     if not perms.can_respond(actor, condition):
-        raise NotPermitted("Only the project's members can answer its conditions.")
+        raise NotPermitted(_("Only the project's members can answer its conditions."))
     note = _note(note, "Say how the condition is met.")
     stage = condition.stage_review
     criterion = db.session.get(Criterion, criterion_id) if criterion_id else None
     if criterion is None or criterion not in stage.applicable_criteria():
-        raise ServiceError("Choose the criterion this evidence supports.", "criterion_id")
+        raise ServiceError(_("Choose the criterion this evidence supports."), "criterion_id")
     evidence = store_evidence(actor, stage, criterion, filename, data, audit={"condition_id": condition.id})
     before = _state(condition)
     condition.status, condition.response, condition.responded_at = "fulfilled", note, utcnow()
@@ -84,9 +86,9 @@ def close(actor: User, condition: Condition, note: str) -> Condition:
     """A reviewer of the stage or a chair accepts the condition as met -> 'closed'; it no longer blocks."""
     condition = _lock(condition)
     if condition.status == "closed" and perms.can_decide(actor, condition):
-        raise Conflict("This condition is already closed.")
+        raise Conflict(_("This condition is already closed."))
     if not perms.can_close(actor, condition):
-        raise NotPermitted("Only a reviewer of this stage or a chair, independent of the project, can close it.")
+        raise NotPermitted(_("Only a reviewer of this stage or a chair, independent of the project, can close it."))
     note = _note(note, "Say why the condition is met (or waived).")
     before = _state(condition)
     condition.status, condition.closed_by_id, condition.closed_at = "closed", actor.id, utcnow()
@@ -103,9 +105,9 @@ def reopen(actor: User, condition: Condition, note: str) -> Condition:
     """Send a fulfilled or closed condition back to its owner -> 'open' (the answer stays in the history)."""
     condition = _lock(condition)
     if condition.status == "open" and perms.can_decide(actor, condition):
-        raise Conflict("This condition is already open.")
+        raise Conflict(_("This condition is already open."))
     if not perms.can_reopen(actor, condition):
-        raise NotPermitted("Only a reviewer of this stage or a chair, independent of the project, can reopen it.")
+        raise NotPermitted(_("Only a reviewer of this stage or a chair, independent of the project, can reopen it."))
     note = _note(note, "Say what is still missing.")
     before = _state(condition)
     condition.status = "open"
@@ -184,8 +186,8 @@ def dashboard_conditions(user: User, limit: int = 8) -> list[Condition]:
     return list(db.session.scalars(visible_query(user).limit(limit)))
 
 
-HISTORY_VERBS = {"condition.fulfilled": "answered (fulfilled)", "condition.closed": "closed",
-                 "condition.reopened": "reopened", "condition.overdue": "became overdue"}
+HISTORY_VERBS = {"condition.fulfilled": _l("answered (fulfilled)"), "condition.closed": _l("closed"),
+                 "condition.reopened": _l("reopened"), "condition.overdue": _l("became overdue")}
 
 
 def history(condition: Condition) -> list[dict]:

@@ -4,6 +4,8 @@ answer, evidence and history; answering, closing and reopening."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from reviewboard.conditions import permissions as perms
@@ -18,6 +20,9 @@ from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import is_contributor
 from reviewboard.reviews.models import Condition
+
+# a condition's status in a sentence
+STATUS_WORDS = {"open": _l("open"), "fulfilled": _l("fulfilled"), "closed": _l("closed")}
 
 bp = Blueprint("conditions", __name__)
 
@@ -44,7 +49,8 @@ def _render(condition: Condition, *, respond_form=None, close_form=None, reopen_
 def _stale(condition: Condition):
     """The form was right when the page was drawn but the condition moved on (answered or decided in another
     tab or by someone else): 409 with the current page."""
-    flash(f"This condition is {condition.status} now; nothing was saved.", "warning")
+    flash(_("This condition is %(status)s now; nothing was saved.",
+                status=STATUS_WORDS.get(condition.status, condition.status)), "warning")
     return _render(condition, status=409)
 
 
@@ -107,7 +113,7 @@ def respond(condition_id: int):
                          upload.read())
     except ServiceError as exc:
         return _failed(condition, exc, form, respond_form=form)
-    flash("Condition marked as fulfilled. A reviewer of the stage will close it.", "success")
+    flash(_("Condition marked as fulfilled. A reviewer of the stage will close it."), "success")
     return redirect(url_for("conditions.show", condition_id=condition.id))
 
 

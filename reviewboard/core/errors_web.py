@@ -8,6 +8,9 @@ import time
 from datetime import UTC, datetime
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Forbidden, HTTPException
@@ -22,16 +25,17 @@ security_log = logging.getLogger("reviewboard.security")
 log = logging.getLogger("reviewboard")
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
-    403: ("Not allowed", "You do not have permission to do this. If you think you should, ask a chair."),
-    404: ("Not found", "There is nothing here. The link may be wrong, or the item may not be visible to you."),
-    405: ("Method not allowed", "This address does not accept that kind of request."),
-    409: ("Changed in the meantime", "Someone else changed this first. Reload the page to see the current "
-                                     "state; nothing you sent was saved."),
-    413: ("File too large", "The upload is larger than the limit. Evidence files may be up to {limit}."),
-    429: ("Too many attempts", "Too many attempts in a short time. Wait a while and try again."),
-    500: ("Something went wrong", "An unexpected error happened and nothing was saved. The error was logged "
-                                  "with a reference you can quote: {request_id}."),
+    400: (_l("Bad request"), _l("The request could not be understood. Go back, reload the page and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do this. If you think you should, ask a chair.")),
+    404: (_l("Not found"), _l("There is nothing here. The link may be wrong, or the item may not be visible to "
+                              "you.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Changed in the meantime"), _l("Someone else changed this first. Reload the page to see the current "
+                                            "state; nothing you sent was saved.")),
+    413: (_l("File too large"), _l("The upload is larger than the limit. Evidence files may be up to %(limit)s.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a while and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error happened and nothing was saved. The error was "
+                                         "logged with a reference you can quote: %(request_id)s.")),
 }
 
 
@@ -78,9 +82,9 @@ def fresh_state_url() -> str | None:
 def render_error(status: int, detail: str | None = None, fresh_url: str | None = None):
     from flask import current_app, g
 
-    title, message = MESSAGES.get(status, ("Error", "Something went wrong."))
-    message = message.format(limit=size_label(current_app.config["MAX_CONTENT_LENGTH"]),
-                             request_id=g.get("request_id", "-"))
+    title, message = MESSAGES.get(status, (_l("Error"), _l("Something went wrong.")))
+    message = str(message) % {"limit": size_label(current_app.config["MAX_CONTENT_LENGTH"]),
+                              "request_id": g.get("request_id", "-")}
     return render_template("errors/error.html", status=status, title=title, message=message,
                            detail=detail, fresh_url=fresh_url), status
 
@@ -89,19 +93,22 @@ def _too_many(limit: str):
     """The 429 page: the limit, and when the next attempt will be accepted (also as Retry-After)."""
     current = limiter.current_limit
     if current is None:
-        return render_error(429, f"The limit is {limit}.")
+        return render_error(429, _("The limit is %(limit)s.", limit=limit))
     reset_at = current.window.reset_time  # when the oldest counted attempt leaves the window
     wait = max(1, math.ceil(reset_at - time.time()))
     at = datetime.fromtimestamp(time.time() + wait, UTC).strftime("%H:%M:%S UTC")
-    body, status = render_error(429, f"The limit is {limit}. Try again in {_duration(wait)} (at {at}).")
+    body, status = render_error(429, _("The limit is %(limit)s. Try again in %(wait)s (at %(at)s).", limit=limit,
+                                       wait=_duration(wait), at=at))
     return body, status, {"Retry-After": str(wait)}
 
 
 def _duration(seconds: int) -> str:
     minutes, seconds = divmod(seconds, 60)
     if not minutes:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{minutes} min {seconds:02d} s" if seconds else f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    if seconds:
+        return _("%(minutes)d min %(seconds)02d s", minutes=minutes, seconds=seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 def init_app(app: Flask) -> None:
@@ -114,8 +121,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         security_log.warning("csrf.failure reason=%s", exc.description)
-        return render_error(400, "The form expired or was not sent from ReviewBoard. Reload the page and "
-                                 "submit it again.")
+        return render_error(400, _("The form expired or was not sent from ReviewBoard. Reload the page and "
+                                   "submit it again."))
 
     @app.errorhandler(IllegalTransition)
     def _illegal(exc):

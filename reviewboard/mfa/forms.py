@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
@@ -12,29 +13,29 @@ _CODE_ATTRS = {"autocomplete": "one-time-code", "spellcheck": "false", "autocapi
 
 
 class SignInCodeForm(AppForm):
-    code = StringField("Code from your authenticator app, or a recovery code",
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
                        validators=[DataRequired(), Length(max=40)], render_kw=_CODE_ATTRS)
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))
 
 
 class ConfirmCodeForm(AppForm):
-    code = StringField("Code shown by the app", validators=[DataRequired(), Length(max=12)],
+    code = StringField(_l("Code shown by the app"), validators=[DataRequired(), Length(max=12)],
                        render_kw={**_CODE_ATTRS, "inputmode": "numeric"})
-    submit = SubmitField("Turn on two-step verification")
+    submit = SubmitField(_l("Turn on two-step verification"))
 
 
 class RegenerateForm(AppForm):
-    code = StringField("Current code from your authenticator app", validators=[DataRequired(), Length(max=12)],
+    code = StringField(_l("Current code from your authenticator app"), validators=[DataRequired(), Length(max=12)],
                        render_kw={**_CODE_ATTRS, "inputmode": "numeric"})
-    submit = SubmitField("Make new recovery codes")
+    submit = SubmitField(_l("Make new recovery codes"))
 
 
 class DisableForm(AppForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    code = StringField("Code from your authenticator app, or a recovery code",
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
                        validators=[DataRequired(), Length(max=40)], render_kw=_CODE_ATTRS)
-    submit = SubmitField("Turn off two-step verification")
+    submit = SubmitField(_l("Turn off two-step verification"))
 
 
 class StartForm(AppForm):
-    submit = SubmitField("Set up an authenticator app")
+    submit = SubmitField(_l("Set up an authenticator app"))

@@ -12,6 +12,7 @@ import secrets
 
 import pyotp
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from reviewboard.audit.services import record_event
@@ -59,7 +60,7 @@ def begin_enrolment(user: User) -> TotpCredential:
     one is already in force: disable it first."""
     found = credential(user)
     if found is not None and found.enabled:
-        raise ServiceError("Two-step verification is already on. Turn it off first to enrol another app.")
+        raise ServiceError(_("Two-step verification is already on. Turn it off first to enrol another app."))
     secret = pyotp.random_base32()  # 32 base32 characters: 160 bits, RFC 4226's recommended length
     if found is None:
         found = TotpCredential(user_id=user.id, secret_sealed="")
@@ -157,8 +158,8 @@ def _new_recovery_codes(user: User) -> list[str]:
     """Replace every recovery code of the person by RECOVERY_CODE_COUNT new ones; returns them (shown once)."""
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(24))  # 24 x 5 bits = 120 bits
+    for _n in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _i in range(24))  # 24 x 5 bits = 120 bits
         codes.append("-".join(raw[i:i + 4] for i in range(0, 24, 4)))
         db.session.add(RecoveryCode(user_id=user.id, code_hash=_hash_recovery(raw)))
     db.session.flush()
@@ -170,10 +171,10 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     Raises ServiceError (field "code") when there is nothing pending or the code is wrong."""
     found = credential(user)
     if found is None or found.enabled:
-        raise ServiceError("Start the set-up again: there is no authenticator waiting for confirmation.", "code")
+        raise ServiceError(_("Start the set-up again: there is no authenticator waiting for confirmation."), "code")
     step = _matching_step(user, found, code)
     if step is None or not _accept_step(found, step):
-        raise ServiceError("That code is not right. Check the app's clock and enter the code it shows now.", "code")
+        raise ServiceError(_("That code is not right. Check the app's clock and enter the code it shows now."), "code")
     found.confirmed_at = utcnow()
     codes = _new_recovery_codes(user)
     record_event(user, "mfa.enrolled", "user", user.id, after={"method": "totp", "recovery_codes": len(codes)})
@@ -184,9 +185,9 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
 def regenerate_recovery_codes(user: User, code: str) -> list[str]:
     """New recovery codes for a current authenticator code; the old ones stop working. Raises ServiceError."""
     if not is_enabled(user):
-        raise ServiceError("Two-step verification is not on.")
+        raise ServiceError(_("Two-step verification is not on."))
     if not verify_totp(user, code):
-        raise ServiceError("That code is not right, or was already used. Enter the code the app shows now.", "code")
+        raise ServiceError(_("That code is not right, or was already used. Enter the code the app shows now."), "code")
     codes = _new_recovery_codes(user)
     record_event(user, "mfa.recovery_codes_regenerated", "user", user.id, after={"recovery_codes": len(codes)})
     return codes
@@ -196,12 +197,12 @@ def disable(user: User, password: str, code: str) -> None:
     """Remove the authenticator and recovery codes; needs the password and a code (or a recovery code).
     Raises ServiceError naming the field that is wrong."""
     if not is_enabled(user):
-        raise ServiceError("Two-step verification is not on.")
+        raise ServiceError(_("Two-step verification is not on."))
     if not check_password(user.password_hash, password or ""):
-        raise ServiceError("The password is not correct.", "password")
+        raise ServiceError(_("The password is not correct."), "password")
     method = verify_second_factor(user, code)
     if method is None:
-        raise ServiceError("That code is not right, or was already used.", "code")
+        raise ServiceError(_("That code is not right, or was already used."), "code")
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
     db.session.flush()

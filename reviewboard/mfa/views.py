@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.auth.session import start_session
@@ -34,7 +35,7 @@ def _enrolment_first():
         return None  # signed in at the organisation's identity provider: its policy covers the second factor
     user = current_user._get_current_object()
     if services.required_for(user) and not services.is_enabled(user):
-        flash("Your role requires two-step verification. Set up an authenticator app to continue.", "warning")
+        flash(_("Your role requires two-step verification. Set up an authenticator app to continue."), "warning")
         return redirect(url_for("mfa.settings"))
     return None
 
@@ -48,7 +49,7 @@ def sign_in_code():
     user = pending_user()
     if user is None:
         drop_pending()
-        flash("Please sign in again.", "info")
+        flash(_("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     form = SignInCodeForm()
     if form.validate_on_submit():
@@ -57,10 +58,10 @@ def sign_in_code():
             start_session(user)
             if method == "recovery code":
                 left = services.remaining_recovery_codes(user)
-                flash(f"You signed in with a recovery code; {left} remain. Make new ones on the two-step "
-                      "verification page if you have lost your authenticator.", "warning")
+                flash(_("You signed in with a recovery code; %(left)d remain. Make new ones on the two-step "
+                        "verification page if you have lost your authenticator.", left=left), "warning")
             return redirect(_safe_next(request.args.get("next")))
-        form.code.errors = ["That code is not right, or was already used. Enter the code the app shows now."]
+        form.code.errors = [_("That code is not right, or was already used. Enter the code the app shows now.")]
     return render_template("mfa/sign_in_code.html", form=form), (422 if form.errors else 200)
 
 
@@ -117,7 +118,7 @@ def confirm():
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            return _codes_page(codes, "Two-step verification is on.")
+            return _codes_page(codes, _("Two-step verification is on."))
     return _settings_page(422, confirm=form)
 
 
@@ -132,7 +133,7 @@ def regenerate():
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            return _codes_page(codes, "New recovery codes made; the old ones no longer work.")
+            return _codes_page(codes, _("New recovery codes made; the old ones no longer work."))
     return _settings_page(422, regenerate=form)
 
 
@@ -147,6 +148,6 @@ def disable():
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash("Two-step verification is off; your recovery codes no longer work.", "success")
+            flash(_("Two-step verification is off; your recovery codes no longer work."), "success")
             return redirect(url_for("mfa.settings"))
     return _settings_page(422, disable=form)

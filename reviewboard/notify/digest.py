@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -39,11 +42,11 @@ CONDITION_SOON_DAYS = 14
 ESCALATION_DAYS = (1, 7, 30)  # overdue by at least this many days -> level 1, 2, 3
 RECENT_DAYS = 7  # decisions and comments are news for this long (a first run never digs up older ones)
 SECTIONS = (
-    ("reviewer", "Waiting for your review"),
-    ("chair", "For the chair"),
-    ("conditions", "Conditions you own"),
-    ("projects", "Your projects"),
-    ("comments", "New comments"),
+    ("reviewer", _l("Waiting for your review")),
+    ("chair", _l("For the chair")),
+    ("conditions", _l("Conditions you own")),
+    ("projects", _l("Your projects")),
+    ("comments", _l("New comments")),
 )
 DECIDED_WORDS = {Outcome.APPROVE: "approved", Outcome.APPROVE_WITH_CONDITIONS: "approved with conditions",
                  Outcome.REJECT: "rejected"}
@@ -77,9 +80,12 @@ class Digest:
 
     @property
     def subject(self) -> str:
+        """In the language in force (notify/services.py renders each digest in its reader's language)."""
         overdue = sum(1 for i in self.items if i.overdue_days)
-        count = f"{len(self.items)} item{'s' if len(self.items) != 1 else ''}"
-        return f"ReviewBoard daily digest: {count}" + (f", {overdue} overdue" if overdue else "")
+        count = ngettext("%(num)d item", "%(num)d items", len(self.items))
+        if overdue:
+            return _("ReviewBoard daily digest: %(count)s, %(overdue)d overdue", count=count, overdue=overdue)
+        return _("ReviewBoard daily digest: %(count)s", count=count)
 
     @property
     def sections(self) -> list[tuple[str, list[Item]]]:
@@ -274,7 +280,7 @@ def _project_items(today: date, add) -> None:
     coming = db.session.scalars(select(StageReview).where(StageReview.state.in_(PASSED_STATES),
                                                           StageReview.next_review_on <= horizon)).all()
     for stage in coming:
-        words, _ = _due_words(stage.next_review_on, today)
+        words, _late = _due_words(stage.next_review_on, today)
         item = Item(f"review-due:stage:{stage.id}:{stage.next_review_on.isoformat()}", "review-due", "projects",
                     f"The periodic review of {_stage_label(stage)} is coming", words.replace("due", "reopens", 1),
                     _link("reviews.show", stage_id=stage.id), 0, stage.next_review_on)

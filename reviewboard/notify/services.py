@@ -16,10 +16,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
 from reviewboard.extensions import db
+from reviewboard.i18n.languages import babel_locale
 from reviewboard.notify.digest import Digest, build_digests  # noqa: F401  (re-exported for the CLI)
 from reviewboard.notify.models import Notice
 
@@ -30,7 +32,12 @@ digest_log.setLevel(logging.INFO)
 
 
 def render_message(digest: Digest, today: date, sender: str) -> EmailMessage:
-    """The digest as a plain-text e-mail with an HTML alternative."""
+    """The digest as a plain-text e-mail with an HTML alternative, in its reader's profile language."""
+    with force_locale(babel_locale(digest.user.language)):
+        return _message(digest, today, sender)
+
+
+def _message(digest: Digest, today: date, sender: str) -> EmailMessage:
     context = {"digest": digest, "today": today, "organisation": current_app.config["ORGANISATION_NAME"]}
     message = EmailMessage()
     message["Subject"] = digest.subject

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -30,42 +31,44 @@ def _choices(qid: str) -> list[tuple[str, str]]:
 
 # A new project's questions start unanswered: a first option chosen by default would be the lowest-risk one,
 # and a rushed submitter would get too low a tier without having answered.
-UNANSWERED = ("", "Choose an answer")
+UNANSWERED = ("", _l("Choose an answer"))
+_YES_NO = [("", _l("Not answered")), ("yes", _l("Yes")), ("no", _l("No"))]
 
 
 class ProjectForm(AppForm):
-    name = StringField("Project name", validators=[DataRequired(), Length(max=SHORT_TEXT)])
-    purpose = TextAreaField("Purpose", validators=[DataRequired(), Length(max=LONG_TEXT)],
-                            description="What the system is for and what it must not be used for.")
-    intended_users = TextAreaField("Intended users", validators=[DataRequired(), Length(max=LONG_TEXT)])
-    scenario = TextAreaField("Application scenario", validators=[DataRequired(), Length(max=LONG_TEXT)],
-                             description="Where, how and on whom the system is used.")
-    model = TextAreaField("AI models and versions", validators=[Optional(), Length(max=LONG_TEXT)],
-                          description="Base model, provider, fine-tuning and version, e.g. “Llama 3.1 8B "
+    name = StringField(_l("Project name"), validators=[DataRequired(), Length(max=SHORT_TEXT)])
+    purpose = TextAreaField(_l("Purpose"), validators=[DataRequired(), Length(max=LONG_TEXT)],
+                            description=_l("What the system is for and what it must not be used for."))
+    intended_users = TextAreaField(_l("Intended users"), validators=[DataRequired(), Length(max=LONG_TEXT)])
+    scenario = TextAreaField(_l("Application scenario"), validators=[DataRequired(), Length(max=LONG_TEXT)],
+                             description=_l("Where, how and on whom the system is used."))
+    model = TextAreaField(_l("AI models and versions"), validators=[Optional(), Length(max=LONG_TEXT)],
+                          description=_l("Base model, provider, fine-tuning and version, e.g. “Llama 3.1 8B "
                                       "fine-tuned on past tickets, v2”. Changing it later reopens R&D, Testing "
-                                      "and Deployment for re-review.")
-    system_type = SelectField("AI system type", validators=[DataRequired(message="Answer this question.")])
-    data_categories = MultiCheckboxField("Data categories", validators=[DataRequired(
-        message="Choose at least one data category.")])
-    deployment_context = SelectField("Deployment context", validators=[DataRequired(message="Answer this question.")])
-    autonomy_level = SelectField("Autonomy level", validators=[DataRequired(message="Answer this question.")])
-    scale = SelectField("Scale", validators=[DataRequired(message="Answer this question.")])
-    pipeline_id = SelectField("Review pipeline", coerce=int, validators=[Optional()])
+                                      "and Deployment for re-review."))
+    system_type = SelectField(_l("AI system type"), validators=[DataRequired(message=_l("Answer this question."))])
+    data_categories = MultiCheckboxField(_l("Data categories"), validators=[DataRequired(
+        message=_l("Choose at least one data category."))])
+    deployment_context = SelectField(_l("Deployment context"),
+                                     validators=[DataRequired(message=_l("Answer this question."))])
+    autonomy_level = SelectField(_l("Autonomy level"), validators=[DataRequired(message=_l("Answer this question."))])
+    scale = SelectField(_l("Scale"), validators=[DataRequired(message=_l("Answer this question."))])
+    pipeline_id = SelectField(_l("Review pipeline"), coerce=int, validators=[Optional()])
     # registration facts (reviewboard/registration): each optional; the duties they raise are shown after saving
-    sector = SelectField("Sector", validators=[Optional()])
-    public_service = SelectField("Public service", choices=[("", "Not answered"), ("yes", "Yes"), ("no", "No")],
+    sector = SelectField(_l("Sector"), validators=[Optional()])
+    public_service = SelectField(_l("Public service"), choices=_YES_NO,
                                  validators=[Optional()])
-    generative_public = SelectField("Generative content", choices=[("", "Not answered"), ("yes", "Yes"), ("no", "No")],
+    generative_public = SelectField(_l("Generative content"), choices=_YES_NO,
                                     validators=[Optional()])
-    user_count = StringField("Users", validators=[Optional(), Length(max=40)],
-                             description="A number, such as 1,200,000 or 25k.")
-    training_flop = StringField("Training compute (FLOP)", validators=[Optional(), Length(max=40)],
-                                description="Cumulative compute used to train the model, such as 3.2e24 or 10^25; "
-                                            "leave empty if unknown.")
-    parameter_count = StringField("Model size (parameters)", validators=[Optional(), Length(max=40)],
-                                  description="Such as 7B or 7000000000; leave empty if unknown.")
+    user_count = StringField(_l("Users"), validators=[Optional(), Length(max=40)],
+                             description=_l("A number, such as 1,200,000 or 25k."))
+    training_flop = StringField(_l("Training compute (FLOP)"), validators=[Optional(), Length(max=40)],
+                                description=_l("Cumulative compute used to train the model, such as 3.2e24 or 10^25; "
+                                            "leave empty if unknown."))
+    parameter_count = StringField(_l("Model size (parameters)"), validators=[Optional(), Length(max=40)],
+                                  description=_l("Such as 7B or 7000000000; leave empty if unknown."))
     version = HiddenField()
-    submit = SubmitField("Save project")
+    submit = SubmitField(_l("Save project"))
 
     YESNO = ("affects_rights", "safety_critical", "public_content", "manipulation", "social_scoring",
              "remote_biometric_public")
@@ -77,7 +80,7 @@ class ProjectForm(AppForm):
             getattr(self, qid).label.text = questionnaire().question(qid).label
         self.pipeline_id.choices = [(p.id, f"{p.name} (v{p.version})") for p in pipelines]
         rules = registration_rules()
-        self.sector.choices = [("", "Not answered"), *rules.sectors.items()]
+        self.sector.choices = [("", _l("Not answered")), *rules.sectors.items()]
         for name in self.FACTS:
             getattr(self, name).label.text = rules.fact_labels[name]
 
@@ -144,7 +147,7 @@ def _add_yesno_questions() -> None:
     for qid in ProjectForm.YESNO:
         setattr(ProjectForm, f"q_{qid}", RadioField(
             questionnaire().question(qid).label, choices=[("no", "No"), ("yes", "Yes")],
-            validators=[InputRequired(message="Answer this question.")]))
+            validators=[InputRequired(message=_l("Answer this question."))]))
 
 
 _add_yesno_questions()
@@ -154,11 +157,11 @@ class EvidenceForm(AppForm):
     """Attach a file to one criterion: each criterion card of the stage page has its own form, which posts
     that criterion's id (its fields get ids of their own with :meth:`for_card`)."""
 
-    criterion_id = SelectField("Criterion", coerce=int, validators=[DataRequired()])
-    file = FileField("Evidence file", validators=[FileRequired(message="Choose a file to upload.")])
+    criterion_id = SelectField(_l("Criterion"), coerce=int, validators=[DataRequired()])
+    file = FileField(_l("Evidence file"), validators=[FileRequired(message=_l("Choose a file to upload."))])
     # re-review: when it passes, the criterion this file supports is reopened (e.g. a yearly audit report)
-    expires_on = DateField("Valid until (optional)", validators=[Optional()])
-    submit = SubmitField("Attach evidence")
+    expires_on = DateField(_l("Valid until (optional)"), validators=[Optional()])
+    submit = SubmitField(_l("Attach evidence"))
 
     def for_card(self, criterion_id: int) -> EvidenceForm:
         """Give the fields ids unique on the page (``file-12``), labels following."""
@@ -168,14 +171,15 @@ class EvidenceForm(AppForm):
 
 
 class SubmitStageForm(AppForm):
-    note = TextAreaField("Note to reviewers (optional)", validators=[Optional(), Length(max=LONG_TEXT)])
+    note = TextAreaField(_l("Note to reviewers (optional)"), validators=[Optional(), Length(max=LONG_TEXT)])
     version = IntegerField(validators=[InputRequired()])
     # asked when criteria have no evidence: the page lists them above this box
-    confirm_missing = BooleanField("Submit without evidence for the criteria listed above")
-    submit = SubmitField("Submit stage for review")
+    confirm_missing = BooleanField(_l("Submit without evidence for the criteria listed above"))
+    submit = SubmitField(_l("Submit stage for review"))
 
 
 class EscalationForm(AppForm):
-    tier = SelectField("Continue under tier", choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")])
-    note = TextAreaField("Why the project may proceed", validators=[DataRequired(), Length(max=LONG_TEXT)])
-    submit = SubmitField("Clear escalation")
+    tier = SelectField(_l("Continue under tier"), choices=[("high", _l("High")), ("medium", _l("Medium")),
+                                                                 ("low", _l("Low"))])
+    note = TextAreaField(_l("Why the project may proceed"), validators=[DataRequired(), Length(max=LONG_TEXT)])
+    submit = SubmitField(_l("Clear escalation"))

@@ -7,6 +7,7 @@ import logging
 import math
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from reviewboard.audit.services import record_event
@@ -42,24 +43,24 @@ def _check_facts(fields: dict) -> None:
     """The registration facts given (each optional): a known sector, yes/no, whole numbers >= 0."""
     sector = fields.get("sector")
     if sector is not None and sector not in registration_rules().sectors:
-        raise ServiceError("Choose one of the listed sectors.", "sector")
+        raise ServiceError(_("Choose one of the listed sectors."), "sector")
     for name in ("user_count", "parameter_count", "training_flop"):
         value = fields.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
                                   or not math.isfinite(value) or value < 0):
-            raise ServiceError("Give a number of zero or more.", name)
+            raise ServiceError(_("Give a number of zero or more."), name)
         if value is not None and name != "training_flop" and value >= 2**63:  # a BIGINT column
-            raise ServiceError("This number is too large to be a count; check it.", name)
+            raise ServiceError(_("This number is too large to be a count; check it."), name)
     for name in ("public_service", "generative_public"):
         if fields.get(name) not in (None, True, False):
-            raise ServiceError("Answer yes or no.", name)
+            raise ServiceError(_("Answer yes or no."), name)
 
 
 def create_project(actor: User, pipeline: Pipeline, fields: dict, answers: dict) -> Project:
     """Register a project, open its first stage and judge its registration duties (the facts in ``fields``
     are optional: FACT_FIELDS). Raises NotPermitted or ServiceError naming the field."""
     if not perms.can_create_project(actor):
-        raise NotPermitted("Only submitters can register projects.")
+        raise NotPermitted(_("Only submitters can register projects."))
     _check_facts(fields)
     all_answers = _answers(fields, answers)
     tier, reasons = assess(all_answers)
@@ -86,9 +87,9 @@ def create_project(actor: User, pipeline: Pipeline, fields: dict, answers: dict)
 
 def update_project(actor: User, project: Project, fields: dict, answers: dict, expected_version: int) -> Project:
     if not perms.can_edit_project(actor, project):
-        raise NotPermitted("This project cannot be edited now: its current stage is not with the submitter.")
+        raise NotPermitted(_("This project cannot be edited now: its current stage is not with the submitter."))
     if project.version != expected_version:
-        raise Conflict("Someone else changed this project while you were editing it.")
+        raise Conflict(_("Someone else changed this project while you were editing it."))
     _check_facts(fields)
     before = project_state(project)
     fields = {"model": project.model, **fields}  # the one optional field: kept when not given
@@ -116,12 +117,12 @@ def add_evidence(actor: User, stage: StageReview, criterion_id: int, filename: s
                  expires_on: date | None = None) -> Evidence:
     """Attach a file; ``expires_on`` (optional, in the future) reopens its criterion when it passes."""
     if not perms.can_manage_evidence(actor, stage):
-        raise NotPermitted("Evidence can be attached only while the stage is with the submitter.")
+        raise NotPermitted(_("Evidence can be attached only while the stage is with the submitter."))
     if expires_on is not None and expires_on <= utcnow().date():
-        raise ServiceError("An expiry date must be in the future.", "expires_on")
+        raise ServiceError(_("An expiry date must be in the future."), "expires_on")
     criterion = db.session.get(Criterion, criterion_id)
     if criterion is None or criterion not in stage.applicable_criteria():
-        raise ServiceError("Choose one of this stage's criteria.", "criterion_id")
+        raise ServiceError(_("Choose one of this stage's criteria."), "criterion_id")
     return store_evidence(actor, stage, criterion, filename, data,
                           audit={"expires_on": expires_on.isoformat()} if expires_on else None,
                           expires_on=expires_on)
@@ -129,7 +130,7 @@ def add_evidence(actor: User, stage: StageReview, criterion_id: int, filename: s
 
 def withdraw_evidence(actor: User, evidence: Evidence) -> None:
     if not perms.can_manage_evidence(actor, evidence.stage_review):
-        raise NotPermitted("Evidence can be withdrawn only while the stage is with the submitter.")
+        raise NotPermitted(_("Evidence can be withdrawn only while the stage is with the submitter."))
     if evidence.withdrawn:
         return
     evidence.withdrawn = True
@@ -140,11 +141,11 @@ def withdraw_evidence(actor: User, evidence: Evidence) -> None:
 
 def clear_escalation(actor: User, project: Project, note: str, tier: str) -> None:
     if not perms.can_clear_escalation(actor, project):
-        raise NotPermitted("Only a chair who is not a member of the project can clear an escalation.")
+        raise NotPermitted(_("Only a chair who is not a member of the project can clear an escalation."))
     if tier not in ("low", "medium", "high"):
-        raise ServiceError("Choose the tier the project continues under.", "tier")
+        raise ServiceError(_("Choose the tier the project continues under."), "tier")
     if not note.strip():
-        raise ServiceError("Give the reason for letting the project proceed.", "note")
+        raise ServiceError(_("Give the reason for letting the project proceed."), "note")
     before = {"tier": project.tier}
     project.escalation_cleared_by_id = actor.id
     project.escalation_note = note.strip()

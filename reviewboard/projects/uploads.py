@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+
 from reviewboard.audit.services import record_event
 from reviewboard.core.errors import ServiceError
 from reviewboard.extensions import db
@@ -58,17 +60,19 @@ def check_upload(filename: str, data: bytes) -> tuple[str, str]:
     name = "".join(ch for ch in (filename or "") if unicodedata.category(ch) not in ("Cc", "Cf"))
     name = PurePath(name.replace("\\", "/")).name.strip()
     if not name:
-        raise ServiceError("Choose a file to upload.", "file")
+        raise ServiceError(_("Choose a file to upload."), "file")
     if len(name) > 255:
         name = name[-255:]
     if not data:
-        raise ServiceError("The file is empty (0 bytes). Choose the file again.", "file")
+        raise ServiceError(_("The file is empty (0 bytes). Choose the file again."), "file")
     ext = PurePath(name).suffix.lower()
     if ext not in ALLOWED:
-        raise ServiceError(f"Files of type '{ext or 'unknown'}' are not accepted. Use {ALLOWED_LABEL}.", "file")
+        raise ServiceError(_("Files of type '%(ext)s' are not accepted. Use %(allowed)s.", ext=ext or _("unknown"),
+                             allowed=ALLOWED_LABEL), "file")
     content_type, looks_right = ALLOWED[ext]
     if not looks_right(data):
-        raise ServiceError(f"The file is named {ext} but its content is not a {ext[1:].upper()} file.", "file")
+        raise ServiceError(_("The file is named %(ext)s but its content is not a %(kind)s file.", ext=ext,
+                             kind=ext[1:].upper()), "file")
     return name, content_type
 
 

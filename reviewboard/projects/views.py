@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.core.downloads import attachment
@@ -52,7 +53,7 @@ def create():
     if form.validate_on_submit():
         pipeline = next((p for p in pipelines if p.id == form.pipeline_id.data), pipelines[0] if pipelines else None)
         if pipeline is None:
-            form.form_errors.append("No review pipeline is configured yet. Ask a chair to set one up.")
+            form.form_errors.append(_("No review pipeline is configured yet. Ask a chair to set one up."))
         else:
             try:
                 project = services.create_project(current_user, pipeline, form.fields(), form.answers())
@@ -60,9 +61,11 @@ def create():
                 attach_error(form, exc)
             else:
                 duties = registration.duties_for(project)
-                flash(f"Project registered with tier {TIER_LABELS[project.tier]}. Registration duties: "
-                      + (", ".join(d.title for d in duties) + " (see below)." if duties else "none on these facts."),
-                      "success")
+                tier = TIER_LABELS[project.tier]
+                flash(_("Project registered with tier %(tier)s. Registration duties: %(duties)s (see below).",
+                        tier=tier, duties=", ".join(d.title for d in duties)) if duties
+                      else _("Project registered with tier %(tier)s. Registration duties: none on these facts.",
+                             tier=tier), "success")
                 return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/form.html", form=form, project=None), (422 if form.errors else 200)
 
@@ -102,8 +105,8 @@ def edit(project_id: int):
     if not perms.can_edit_project(current_user, project):
         if perms.is_contributor(current_user, project) and current_user.active:
             # a stale page (the stage was submitted meanwhile): 409 with the current project, not 403
-            flash("This project cannot be edited now: its current stage is not with the submitter. "
-                  "Nothing was saved.", "warning")
+            flash(_("This project cannot be edited now: its current stage is not with the submitter. "
+                  "Nothing was saved."), "warning")
             return _show(project, EscalationForm(), 409)
         abort(403)
     form = ProjectForm(obj=project if request.method == "GET" else None)
@@ -120,12 +123,13 @@ def edit(project_id: int):
             services.update_project(current_user, project, form.fields(), form.answers(), version)
         except ServiceError as exc:
             if exc.status == 409:
-                flash(exc.message + " Your changes are below; review them against the current project.", "warning")
+                flash(_("%(problem)s Your changes are below; review them against the current project.",
+                        problem=exc.message), "warning")
                 form.version.data = str(project.version)
                 return render_template("projects/form.html", form=form, project=project), 409
             attach_error(form, exc)
         else:
-            flash("Project updated.", "success")
+            flash(_("Project updated."), "success")
             return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/form.html", form=form, project=project), (422 if form.errors else 200)
 
@@ -143,10 +147,10 @@ def clear_escalation(project_id: int):
         except ServiceError as exc:
             flash(exc.message, "danger")
         else:
-            flash("Escalation cleared: the project may now be submitted.", "success")
+            flash(_("Escalation cleared: the project may now be submitted."), "success")
             return redirect(url_for("projects.show", project_id=project.id))
     else:
-        flash("Give the reason for letting the project proceed.", "danger")
+        flash(_("Give the reason for letting the project proceed."), "danger")
     return _show(project, form, 422)
 
 

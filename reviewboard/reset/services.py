@@ -20,6 +20,8 @@ from email.utils import formatdate, make_msgid
 from urllib.parse import urlencode
 
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from reviewboard.audit.services import record_event
@@ -28,6 +30,7 @@ from reviewboard.auth.passwords import hash_password, password_problem
 from reviewboard.auth.services import find_user_by_email
 from reviewboard.core.errors import ServiceError
 from reviewboard.extensions import db
+from reviewboard.i18n.languages import babel_locale
 from reviewboard.jobs import outbox
 from reviewboard.models.base import utcnow
 from reviewboard.notify.services import DigestSender
@@ -96,10 +99,16 @@ def reset_password(token: str, new_password: str) -> User:
 
 
 def _message(user: User, link: str, sender: str) -> EmailMessage:
+    """The reset e-mail, in the account's profile language."""
+    with force_locale(babel_locale(user.language)):
+        return _compose(user, link, sender)
+
+
+def _compose(user: User, link: str, sender: str) -> EmailMessage:
     minutes = int(current_app.config["PASSWORD_RESET_TTL"].total_seconds() // 60)
     context = {"user": user, "link": link, "minutes": minutes, "organisation": current_app.config["ORGANISATION_NAME"]}
     message = EmailMessage()
-    message["Subject"] = "Reset your ReviewBoard password"
+    message["Subject"] = _("Reset your ReviewBoard password")
     message["From"] = sender
     message["To"] = user.email
     message["Date"] = formatdate(localtime=False)

@@ -4,6 +4,7 @@ string, which the access log leaves out (ops/access_log.py logs the path only)."
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
@@ -48,8 +49,8 @@ def reset():
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash("Your password is set and every session of your account has ended. Sign in with the new "
-                  "password.", "success")
+            flash(_("Your password is set and every session of your account has ended. Sign in with the new "
+                  "password."), "success")
             return redirect(url_for("auth.login"))
     elif services.usable_link(form.token.data or "") is None:
         return render_template("reset/unusable.html"), 410

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,35 +23,37 @@ from wtforms.validators import DataRequired, Length, Optional
 from reviewboard.core.forms import AppForm, CleanTextMeta
 from reviewboard.core.limits import LONG_TEXT
 from reviewboard.models.base import utcnow
+from reviewboard.reviews.labels import OUTCOMES, VERDICTS
 from reviewboard.reviews.workflow import Outcome, VerdictValue
 
-VERDICT_CHOICES = [(v.value, v.label) for v in VerdictValue]
-OUTCOME_CHOICES = [(o.value, o.label) for o in Outcome]
+VERDICT_CHOICES = [(v.value, VERDICTS[v]) for v in VerdictValue]
+OUTCOME_CHOICES = [(o.value, OUTCOMES[o]) for o in Outcome]
 
 
 class ConditionForm(Form):
     class Meta(CleanTextMeta):
         pass
 
-    text = StringField("Condition", validators=[Optional(), Length(max=1000)])
-    owner_id = SelectField("Owner", coerce=int, validate_choice=False, validators=[Optional()])
-    due_date = DateField("Due date", validators=[Optional()])
+    text = StringField(_l("Condition"), validators=[Optional(), Length(max=1000)])
+    owner_id = SelectField(_l("Owner"), coerce=int, validate_choice=False, validators=[Optional()])
+    due_date = DateField(_l("Due date"), validators=[Optional()])
 
 
 def _decision_fields() -> dict:
     """The decision's fields, made after the criteria's so that they come after them in the form's order
     (the order of the page, which the error summary follows)."""
     return {
-        "outcome": RadioField("Your decision", choices=OUTCOME_CHOICES, validators=[Optional()]),
-        "comment": TextAreaField("Comment to the submitter (optional)", validators=[Optional(), Length(max=LONG_TEXT)]),
-        "reopen_all": BooleanField("Reopen every criterion for the next round (when requesting changes)"),
+        "outcome": RadioField(_l("Your decision"), choices=OUTCOME_CHOICES, validators=[Optional()]),
+        "comment": TextAreaField(_l("Comment to the submitter (optional)"),
+                                 validators=[Optional(), Length(max=LONG_TEXT)]),
+        "reopen_all": BooleanField(_l("Reopen every criterion for the next round (when requesting changes)")),
         "conditions": FieldList(FormField(ConditionForm), min_entries=3, max_entries=10),
-        "email": EmailField("Your e-mail", validators=[Optional(), Length(max=254)]),
-        "password": PasswordField("Your password (required to sign)", validators=[Optional(), Length(max=128)]),
-        "mfa_code": StringField("Current code from your authenticator app", validators=[Optional(), Length(max=12)],
+        "email": EmailField(_l("Your e-mail"), validators=[Optional(), Length(max=254)]),
+        "password": PasswordField(_l("Your password (required to sign)"), validators=[Optional(), Length(max=128)]),
+        "mfa_code": StringField(_l("Current code from your authenticator app"), validators=[Optional(), Length(max=12)],
                                 render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-        "save": SubmitField("Save verdicts"),
-        "sign": SubmitField("Sign decision"),
+        "save": SubmitField(_l("Save verdicts")),
+        "sign": SubmitField(_l("Sign decision")),
     }
 
 
@@ -74,32 +78,32 @@ class DecisionFields:
         for c in criteria:
             verdict, rationale = self[f"v_{c.id}"], self[f"r_{c.id}"]
             if verdict.data and VerdictValue(verdict.data).needs_rationale and not (rationale.data or "").strip():
-                missing(rationale, "Give a rationale for anything but “Meets”.")
+                missing(rationale, _("Give a rationale for anything but “Meets”."))
             elif signing and not verdict.data and c.id not in saved:
-                missing(verdict, f"Choose a verdict on {c.code} before signing.")
+                missing(verdict, _("Choose a verdict on %(code)s before signing.", code=c.code))
         if not signing:
             return ok
         if not self.outcome.data:
-            missing(self.outcome, "Choose your decision.")
+            missing(self.outcome, _("Choose your decision."))
         if email is not None and (self.email.data or "").strip().lower() != email:
-            missing(self.email, "Enter your e-mail as well as your password: the first signature of a session "
-                                "needs both.")
+            missing(self.email, _("Enter your e-mail as well as your password: the first signature of a session "
+                                "needs both."))
         if password and not self.password.data:
-            missing(self.password, "Enter your password to sign.")
+            missing(self.password, _("Enter your password to sign."))
         if mfa and not (self.mfa_code.data or "").strip():
-            missing(self.mfa_code, "Enter the code your authenticator app shows now: two-step verification is on.")
+            missing(self.mfa_code, _("Enter the code your authenticator app shows now: two-step verification is on."))
         if self.outcome.data != Outcome.APPROVE_WITH_CONDITIONS.value:
             return ok  # conditions go with that decision only; any typed for another are left out
         given = [entry for entry in self.conditions if (entry.text.data or "").strip()]
         for entry in given:
             if not entry.owner_id.data:
-                missing(entry.owner_id, "Choose who owns this condition.")
+                missing(entry.owner_id, _("Choose who owns this condition."))
             if not entry.due_date.data:
-                missing(entry.due_date, "Give this condition a due date.")
+                missing(entry.due_date, _("Give this condition a due date."))
             elif entry.due_date.data <= utcnow().date():
-                missing(entry.due_date, "A condition's due date must be in the future.")
+                missing(entry.due_date, _("A condition's due date must be in the future."))
         if not given:
-            missing(self.conditions[0].text, "Add at least one condition, with an owner and a due date.")
+            missing(self.conditions[0].text, _("Add at least one condition, with an owner and a due date."))
         return ok
 
 
@@ -108,11 +112,12 @@ def review_form_class(criteria):
     attrs = {}
     for c in criteria:
         attrs[f"v_{c.id}"] = RadioField(c.code, choices=VERDICT_CHOICES, validators=[Optional()])
-        attrs[f"r_{c.id}"] = TextAreaField(f"Rationale for {c.code}", validators=[Optional(), Length(max=LONG_TEXT)])
-        attrs[f"reopen_{c.id}"] = BooleanField(f"Reopen {c.code} if I request changes")
+        attrs[f"r_{c.id}"] = TextAreaField(_l("Rationale for %(code)s", code=c.code),
+                                           validators=[Optional(), Length(max=LONG_TEXT)])
+        attrs[f"reopen_{c.id}"] = BooleanField(_l("Reopen %(code)s if I request changes", code=c.code))
     return type("ReviewForm", (DecisionFields, AppForm), {**attrs, **_decision_fields()})
 
 
 class AssignForm(AppForm):
-    reviewer_id = SelectField("Reviewer", coerce=int, validators=[DataRequired()])
-    submit = SubmitField("Assign")
+    reviewer_id = SelectField(_l("Reviewer"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Assign"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
@@ -74,11 +75,11 @@ def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry
         raise Conflict(f"This stage is {stage.state.label.lower()} now: it is no longer waiting for your "
                        "decision. Nothing was saved.")
     if perms.is_recused(reviewer, stage):
-        raise NotPermitted("You declared a conflict of interest for this round: you are recused.")
+        raise NotPermitted(_("You declared a conflict of interest for this round: you are recused."))
     if not perms.can_review(reviewer, stage):
-        raise NotPermitted("You cannot review this stage.")
+        raise NotPermitted(_("You cannot review this stage."))
     if perms.has_signed(reviewer, stage):
-        raise Conflict("You have already signed your decision for this round; verdicts are locked.")
+        raise Conflict(_("You have already signed your decision for this round; verdicts are locked."))
     behalf = perms.acting_for(reviewer, stage)  # a delegate acting for an away reviewer
     round_ = stage.current_round
     applicable = {c.id: c for c in stage.applicable_criteria()}
@@ -90,7 +91,8 @@ def save_verdicts(reviewer: User, stage: StageReview, entries: list[VerdictEntry
             continue
         rationale = entry.rationale.strip()
         if entry.value.needs_rationale and not rationale:
-            raise ServiceError(f"{criterion.code}: give a rationale for '{entry.value.label}'.",
+            raise ServiceError(_("%(code)s: give a rationale for “%(verdict)s”.", code=criterion.code,
+                                 verdict=_(entry.value.label)),
                                f"criterion-{criterion.id}")
         verdict = existing.get(criterion.id)
         if verdict is None:
@@ -176,11 +178,11 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
     if stage.state != StageState.IN_REVIEW:
         raise Conflict(f"This stage is {stage.state.label.lower()}; there is nothing to sign.")
     if perms.has_signed(reviewer, stage):
-        raise Conflict("You have already signed your decision for this round.")
+        raise Conflict(_("You have already signed your decision for this round."))
     if perms.is_recused(reviewer, stage):
-        raise NotPermitted("You declared a conflict of interest for this round: you are recused and cannot sign.")
+        raise NotPermitted(_("You declared a conflict of interest for this round: you are recused and cannot sign."))
     if not perms.can_sign(reviewer, stage):
-        raise NotPermitted("You cannot sign this stage.")
+        raise NotPermitted(_("You cannot sign this stage."))
     behalf = perms.acting_for(reviewer, stage)  # a delegate signing for an away reviewer
     if reauthentication is None:
         with_totp = _check_password(reviewer, password, stage, mfa_code)
@@ -192,23 +194,25 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
     mine = {v.criterion_id: v for v in round_.verdicts if v.reviewer_id == reviewer.id}
     missing = [c.code for c in stage.applicable_criteria() if c.id not in mine]
     if missing:
-        raise ServiceError(f"Record a verdict on every criterion before signing (missing: {', '.join(missing)}).")
+        raise ServiceError(_("Record a verdict on every criterion before signing (missing: %(missing)s).",
+                             missing=", ".join(missing)))
     if outcome in (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS):
         unfiled = lifecycle.filings_missing(stage)
         if unfiled:  # also refused by the workflow when deciding; said here before anything is signed
-            raise ServiceError(f"{stage.name} cannot be approved: required registration filings are missing: "
-                               f"{'; '.join(unfiled)}. Request changes, or wait until the project records them.")
+            raise ServiceError(_("%(stage)s cannot be approved: required registration filings are missing: "
+                                 "%(missing)s. Request changes, or wait until the project records them.",
+                                 stage=stage.name, missing="; ".join(unfiled)))
     conditions = conditions or []
     if outcome == Outcome.APPROVE_WITH_CONDITIONS and not conditions:
-        raise ServiceError("Add at least one condition, with an owner and a due date.", "conditions")
+        raise ServiceError(_("Add at least one condition, with an owner and a due date."), "conditions")
     if outcome != Outcome.APPROVE_WITH_CONDITIONS and conditions:
         conditions = []
     member_ids = stage.project.member_ids
     for c in conditions:
         if c.owner_id not in member_ids:
-            raise ServiceError("A condition's owner must be a member of the project.", "conditions")
+            raise ServiceError(_("A condition's owner must be a member of the project."), "conditions")
         if c.due_date <= utcnow().date():
-            raise ServiceError("A condition's due date must be in the future.", "conditions")
+            raise ServiceError(_("A condition's due date must be in the future."), "conditions")
     if outcome == Outcome.REQUEST_CHANGES and reopen_all:
         for v in mine.values():
             v.reopen = True
@@ -246,18 +250,21 @@ def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password
 
 def assign_reviewer(chair: User, stage: StageReview, reviewer: User) -> ReviewAssignment:
     if not perms.can_assign(chair, stage):
-        raise NotPermitted("Only an independent chair can assign reviewers to this stage.")
+        raise NotPermitted(_("Only an independent chair can assign reviewers to this stage."))
     if not (reviewer.active and reviewer.has_role(Role.REVIEWER)):
-        raise ServiceError("Choose an active reviewer.", "reviewer_id")
+        raise ServiceError(_("Choose an active reviewer."), "reviewer_id")
     if not perms.is_independent(reviewer, stage):
-        raise ServiceError(f"{reviewer.name} is a member of this project and cannot review it.", "reviewer_id")
+        raise ServiceError(_("%(name)s is a member of this project and cannot review it.", name=reviewer.name),
+                           "reviewer_id")
     if reviewer.id in stage.assigned_reviewer_ids:
-        raise ServiceError(f"{reviewer.name} is already assigned.", "reviewer_id")
+        raise ServiceError(_("%(name)s is already assigned.", name=reviewer.name), "reviewer_id")
     if not perms.separate_from_submitter(reviewer, stage):
-        raise ServiceError(f"{reviewer.name} submitted this round and cannot review it.", "reviewer_id")
+        raise ServiceError(_("%(name)s submitted this round and cannot review it.", name=reviewer.name),
+                           "reviewer_id")
 
     if reviewer.id in committee.conflicted_ids(stage):
-        raise ServiceError(f"{reviewer.name} declared a conflict of interest on this stage.", "reviewer_id")
+        raise ServiceError(_("%(name)s declared a conflict of interest on this stage.", name=reviewer.name),
+                           "reviewer_id")
     assignment = ReviewAssignment(reviewer_id=reviewer.id, assigned_by_id=chair.id)
     stage.assignments.append(assignment)
     db.session.flush()
@@ -269,12 +276,12 @@ def assign_reviewer(chair: User, stage: StageReview, reviewer: User) -> ReviewAs
 def assign_proposed(chair: User, stage, reviewer_ids: list[int]) -> list[User]:
     """Assign the reviewers the chair confirmed from a proposal (each checked as a manual assignment)."""
     if not reviewer_ids:
-        raise ServiceError("There is no one to assign.", "reviewer_ids")
+        raise ServiceError(_("There is no one to assign."), "reviewer_ids")
     assigned = []
     for reviewer_id in dict.fromkeys(reviewer_ids):
         reviewer = db.session.get(User, reviewer_id)
         if reviewer is None:
-            raise ServiceError("That reviewer no longer exists.", "reviewer_ids")
+            raise ServiceError(_("That reviewer no longer exists."), "reviewer_ids")
         assign_reviewer(chair, stage, reviewer)
         assigned.append(reviewer)
     return assigned
@@ -282,7 +289,7 @@ def assign_proposed(chair: User, stage, reviewer_ids: list[int]) -> list[User]:
 
 def unassign_reviewer(chair: User, stage: StageReview, reviewer_id: int) -> None:
     if not perms.can_assign(chair, stage):
-        raise NotPermitted("Only an independent chair can change assignments.")
+        raise NotPermitted(_("Only an independent chair can change assignments."))
     assignment = next((a for a in stage.assignments if a.reviewer_id == reviewer_id), None)
     if assignment is None:
         return

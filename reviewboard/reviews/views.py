@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.auth.forms import ConfirmForm
@@ -80,7 +81,7 @@ def without_evidence(stage: StageReview, criteria) -> list:
 def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_form=None, status=200):
     criteria = stage.applicable_criteria()
     if review_form is None and perms.can_sign(current_user, stage):
-        review_form, _ = _review_form(stage)
+        review_form, _extra = _review_form(stage)
     evidence_forms = _evidence_forms(stage, criteria, evidence_form)
     if submit_form is None and project_perms.can_submit_stage(current_user, stage):
         submit_form = SubmitStageForm(version=stage.version)
@@ -119,8 +120,8 @@ def _not_with_member(stage: StageReview):
     """A member's form for a stage that left their hands meanwhile (say, submitted from another tab) is stale:
     409 with the current page, not 403. Anyone else is refused."""
     if project_perms.is_contributor(current_user, stage.project) and current_user.active:
-        flash(f"This stage is {stage.state.label.lower()} now, so it cannot be changed from that page. "
-              "Nothing was saved.", "warning")
+        flash(_("This stage is %(state)s now, so it cannot be changed from that page. Nothing was saved.",
+                state=_(stage.state.label).lower()), "warning")
         return _render(stage, status=409)
     abort(403)
 
@@ -148,8 +149,8 @@ def add_evidence(stage_id: int):
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash(f"Attached {evidence.filename} to {evidence.criterion.code} (SHA-256 {evidence.sha256[:16]}…).",
-                  "success")
+            flash(_("Attached %(file)s to %(code)s (SHA-256 %(sha)s…).", file=evidence.filename,
+                    code=evidence.criterion.code, sha=evidence.sha256[:16]), "success")
             return redirect(url_for("reviews.show", stage_id=stage.id) + f"#c-{evidence.criterion.code}")
     return _render(stage, evidence_form=form, status=422)
 
@@ -163,7 +164,7 @@ def withdraw_evidence(evidence_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     project_services.withdraw_evidence(current_user, evidence)
-    flash(f"Withdrew {evidence.filename}. It stays in the audit trail.", "success")
+    flash(_("Withdrew %(file)s. It stays in the audit trail.", file=evidence.filename), "success")
     return redirect(url_for("reviews.show", stage_id=evidence.stage_review_id) + f"#c-{evidence.criterion.code}")
 
 
@@ -194,7 +195,8 @@ def submit(stage_id: int):
                 return _render(stage, submit_form=form, status=409)
             attach_error(form, exc)
         else:
-            flash(f"{stage.name} submitted for review (round {round_.number}).", "success")
+            flash(_("%(stage)s submitted for review (round %(round)s).", stage=stage.name, round=round_.number),
+                  "success")
             return redirect(url_for("reviews.show", stage_id=stage.id))
     return _render(stage, submit_form=form, status=422)
 
@@ -207,7 +209,7 @@ def review(stage_id: int):
         abort(403)  # declare a conflict of interest (or none) first; a recused reviewer never reviews
     if not perms.can_sign(current_user, stage):
         if stage.state != StageState.IN_REVIEW or perms.has_signed(current_user, stage):
-            flash("This stage changed: it is no longer waiting for your decision.", "warning")
+            flash(_("This stage changed: it is no longer waiting for your decision."), "warning")
             return _render(stage, status=409)
         abort(403)
     form, criteria = _review_form(stage, request.form)
@@ -241,9 +243,9 @@ def review(stage_id: int):
             getattr(form, f"r_{exc.field.split('-')[1]}").errors = [exc.message]
         return _render(stage, review_form=form, status=422)
     if form.sign.data:
-        flash("Your decision is signed.", "success")
+        flash(_("Your decision is signed."), "success")
     else:
-        flash("Verdicts saved. Sign your decision when you are ready.", "success")
+        flash(_("Verdicts saved. Sign your decision when you are ready."), "success")
     return redirect(url_for("reviews.show", stage_id=stage.id))
 
 
@@ -271,7 +273,7 @@ def retry_record(stage_id: int):
     except ServiceError as exc:  # retried meanwhile (another tab, another chair, the CLI): the page as it is now
         flash(exc.message, "warning")
         return _render(stage, status=exc.status)
-    flash("The record is being issued again.", "success")
+    flash(_("The record is being issued again."), "success")
     return redirect(url_for("reviews.show", stage_id=stage.id))
 
 
@@ -290,7 +292,7 @@ def assign(stage_id: int):
         except ServiceError as exc:
             flash(exc.message, "danger")
             return redirect(url_for("reviews.show", stage_id=stage.id))
-        flash(f"{reviewer.name} assigned.", "success")
+        flash(_("%(name)s assigned.", name=reviewer.name), "success")
     return redirect(url_for("reviews.show", stage_id=stage.id))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from reviewboard.auth.session import note_signature, start_session
@@ -86,7 +87,7 @@ def _complete_signature(signer, flow, verified):
     back = url_for("reviews.show", stage_id=stage.id)
     if stage.round_number != intent.round_number:
         keep_changes()
-        flash("The stage moved to another round while you logged in. Nothing was signed.", "warning")
+        flash(_("The stage moved to another round while you logged in. Nothing was signed."), "warning")
         return redirect(back), 303
     decision = intent.decision
     conditions = [ConditionEntry(text, owner_id, date.fromisoformat(due)) for text, owner_id, due
@@ -101,5 +102,5 @@ def _complete_signature(signer, flow, verified):
         flash(exc.message, "danger" if exc.status != 409 else "warning")
         return redirect(back), 303
     note_signature()
-    flash("Your decision is signed.", "success")
+    flash(_("Your decision is signed."), "success")
     return redirect(back)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import has_request_context
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
@@ -36,11 +37,11 @@ def parse_lifetime(text: str) -> timedelta:
     """"30d", "12h", "2w" -> a timedelta of at most a year. Raises ServiceError naming ``expires``."""
     match = _DURATION.match(text.strip().lower())
     if not match:
-        raise ServiceError("Give a lifetime such as 30d, 12h or 2w.", "expires")
+        raise ServiceError(_("Give a lifetime such as 30d, 12h or 2w."), "expires")
     amount, unit = int(match.group(1)), match.group(2)
     lifetime = {"d": timedelta(days=amount), "h": timedelta(hours=amount), "w": timedelta(weeks=amount)}[unit]
     if lifetime <= timedelta(0) or lifetime > timedelta(days=MAX_LIFETIME_DAYS):
-        raise ServiceError(f"A token lives between an hour and {MAX_LIFETIME_DAYS} days.", "expires")
+        raise ServiceError(_("A token lives between an hour and %(days)d days.", days=MAX_LIFETIME_DAYS), "expires")
     return lifetime
 
 
@@ -53,14 +54,14 @@ class NewToken:
 def create_token(actor: User, owner: User, name: str, scope: str, lifetime: timedelta | None) -> NewToken:
     """A token for ``owner`` (people create their own; the CLI acts as nobody). Raises ServiceError by field."""
     if actor is not None and actor.id != owner.id:
-        raise NotPermitted("People create their own tokens.")
+        raise NotPermitted(_("People create their own tokens."))
     if not owner.active:
-        raise ServiceError("This account is deactivated.", "email")
+        raise ServiceError(_("This account is deactivated."), "email")
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise ServiceError("Name the token (what uses it), up to 200 characters.", "name")
+        raise ServiceError(_("Name the token (what uses it), up to 200 characters."), "name")
     if scope not in {s.value for s in Scope}:
-        raise ServiceError("Choose read, submit or admin.", "scope")
+        raise ServiceError(_("Choose read, submit or admin."), "scope")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token = AccessToken(user_id=owner.id, name=name, prefix=secret[:12], token_hash=token_hash(secret),
@@ -112,7 +113,7 @@ def _note_use(token: AccessToken | None, address: str | None, now: datetime) -> 
 
 def revoke_token(actor: User, token: AccessToken) -> None:
     if actor.id != token.user_id:
-        raise NotPermitted("People revoke their own tokens.")
+        raise NotPermitted(_("People revoke their own tokens."))
     if token.revoked_at is not None:
         return
     token.revoked_at = utcnow()

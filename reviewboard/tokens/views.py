@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.auth.forms import ConfirmForm
@@ -45,5 +46,5 @@ def revoke(token_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.revoke_token(current_user._get_current_object(), token)
-    flash(f"Revoked “{token.name}”: it no longer works.", "success")
+    flash(_("Revoked “%(name)s”: it no longer works.", name=token.name), "success")
     return redirect(url_for("tokens.index"))

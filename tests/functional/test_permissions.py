@@ -380,7 +380,8 @@ def test_every_route_is_classified(app):
              "accounts.change_roles", "accounts.deactivate", "accounts.reactivate", "accounts.profile",
              # CSRF and behaviour: tests/functional/test_mfa_pages.py, tests/functional/test_password_reset.py
              "mfa.sign_in_code", "mfa.start", "mfa.confirm", "mfa.regenerate", "mfa.disable",
-             "reset.forgot", "reset.reset"}
+             "reset.forgot", "reset.reset",
+             "i18n.switch"}  # CSRF and behaviour: tests/functional/test_language_pages.py
     posts |= set(PIPELINE_POSTS)
     assert len(CSRF_ROUTES) == 13  # the CSRF test covers these POST endpoints (verify: CSRF-only, no state)
     missing = []

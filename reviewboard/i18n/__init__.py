@@ -1,0 +1,100 @@
+"""Interface language and on-screen times (Flask-Babel): which locale a request uses, the language switcher
+(reviewboard/i18n/views.py), and the Jinja filters that format dates and times for the locale in the display
+time zone. Records and the database keep UTC; only what a page shows is converted.
+
+The locale: the signed-in person's profile language, else the language an anonymous visitor chose with the
+switcher (kept in the session), else the best match of the browser's Accept-Language, else the organisation's
+DEFAULT_LANGUAGE. Translated text comes from reviewboard/translations (`make translations`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from babel.dates import format_skeleton, format_time
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Babel, get_locale, get_timezone
+from flask_login import current_user
+
+from reviewboard.i18n.languages import LANGUAGES, TRANSLATIONS, babel_locale, best_language, language_code
+
+babel = Babel()
+SESSION_KEY = "language"
+
+
+def select_language() -> str:
+    """The BCP 47 code of the request's language (one of LANGUAGES); outside a request (CLI, jobs), the default."""
+    if not has_request_context():
+        return _default_language()
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    best = best_language([tag for tag, _quality in request.accept_languages])
+    if best:
+        return best
+    return _default_language()
+
+
+def _default_language() -> str:
+    default = current_app.config["DEFAULT_LANGUAGE"]
+    return default if default in LANGUAGES else "en"
+
+
+def _select_locale() -> str:
+    return babel_locale(select_language())
+
+
+def current_language() -> str:
+    """The page's language as BCP 47, for <html lang>."""
+    return language_code(str(get_locale() or "en"))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def local_datetime(value: datetime | None, seconds: bool = False) -> str:
+    """A stored (UTC) time as shown on screen: in the display time zone, formatted for the locale, with the
+    zone named. English keeps the ISO layout ("2026-05-04 14:30 UTC") that auditors and exports use."""
+    if value is None:
+        return ""
+    shown = _aware(value).astimezone(get_timezone())
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        text = shown.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    else:
+        time = format_time(shown, "HH:mm:ss" if seconds else "HH:mm", tzinfo=shown.tzinfo, locale=locale)
+        text = f"{format_skeleton('yMMMd', shown, locale=locale)} {time}"
+    return f"{text} {_zone_label(shown)}"
+
+
+def _zone_label(shown: datetime) -> str:
+    """The zone as an offset ("UTC", "UTC+08:00"): unambiguous in every language, unlike "CST"."""
+    minutes = int(shown.utcoffset().total_seconds() // 60)
+    if not minutes:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def local_date(value) -> str:
+    """A date (or the date of a stored UTC time in the display zone) formatted for the locale."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _aware(value).astimezone(get_timezone()).date()
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return value.isoformat()
+    return format_skeleton("yMMMd", value, locale=locale)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config["BABEL_DEFAULT_LOCALE"] = babel_locale(app.config["DEFAULT_LANGUAGE"])
+    babel.init_app(app, locale_selector=_select_locale,
+                   timezone_selector=lambda: current_app.config["DISPLAY_TIMEZONE"])
+    app.jinja_env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
+    app.jinja_env.globals.update(current_language=current_language, offered_languages=LANGUAGES)
+    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date)
