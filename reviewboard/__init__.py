@@ -10,6 +10,7 @@ from flask import Flask
 
 from reviewboard.config import (
     DEFAULT_SECRET_KEY,
+    RECORD_LANGUAGES,
     ConfigurationError,
     Defaults,
     from_environment,
@@ -62,6 +63,9 @@ def _finish_config(app: Flask, *, making_keys: bool = False) -> None:
         raise ConfigurationError(f"Refusing to start: REVIEWBOARD_ENV={cfg['REVIEWBOARD_ENV']!r}: expected "
                                  "'demo' or 'production'.")
     _check_language(cfg)
+    if cfg["RECORD_LANGUAGE"] not in RECORD_LANGUAGES:
+        raise ConfigurationError(f"Refusing to start: RECORD_LANGUAGE={cfg['RECORD_LANGUAGE']!r}: expected one of "
+                                 f"{', '.join(RECORD_LANGUAGES)}.")
     production = cfg["REVIEWBOARD_ENV"] == "production"
     if production:
         if app.debug or cfg.get("DEBUG"):

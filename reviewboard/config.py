@@ -18,6 +18,9 @@ from datetime import timedelta
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused outside the local demo
 
 
+RECORD_LANGUAGES = ("en", "zh-Hans", "both")  # RECORD_LANGUAGE's values: one of LANGUAGES, or both of them
+
+
 class ConfigurationError(RuntimeError):
     """The configuration is unsafe or malformed: the application refuses to start."""
 
@@ -29,6 +32,9 @@ class Defaults:
     # DISPLAY_TIMEZONE (an IANA name such as "Asia/Shanghai"); the database and records keep UTC.
     DEFAULT_LANGUAGE = "en"
     DISPLAY_TIMEZONE = "UTC"
+    # the language records are issued in: "en", "zh-Hans", or "both" (each label and criterion text in English,
+    # then in Simplified Chinese); the record's embedded JSON carries both texts whatever this says
+    RECORD_LANGUAGE = "en"
     SECRET_KEY = DEFAULT_SECRET_KEY
     # "demo" (local, http, demo accounts allowed) or "production" (refuses insecure settings)
     REVIEWBOARD_ENV = "demo"

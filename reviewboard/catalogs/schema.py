@@ -363,6 +363,9 @@ class _Checker:
         descriptions = self.texts(fields, "description", "catalog")
         stages = self.stages(fields)
         source, translations = split_translations({"name": names or {}, "description": descriptions or {}})
+        for stage in stages:  # the stage names too, for a pipeline stage with no name of its own in a language
+            for language, texts in stage.translations.items():
+                translations.setdefault(language, {}).setdefault("stages", {})[stage.code] = texts["name"]
         return {"key": key, "version": version, "released": released, "stages": stages,
                 "languages": self.languages, "translations": translations,
                 "name": source.get("name"), "description": source.get("description")}

@@ -24,10 +24,14 @@ from weasyprint import CSS, HTML, Attachment, URLFetcher
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcherResponse
 
+from reviewboard.records.labels import zh_hans
+
 # v2: delegation, shared comments, COI declarations, condition status; v3: the stage's whole audit trail,
 # the submitter's notes, the two digests named apart; v4: the system's versions and artifacts, registration
-# duties and filings; v5: the incidents reported on the system; v6: the project's team and each member's role
-TEMPLATE_VERSION = "record-v6"
+# duties and filings; v5: the incidents reported on the system; v6: the project's team and each member's role;
+# v7: the record's language (RECORD_LANGUAGE: en, zh-Hans or both), the criteria, stage and catalog texts in
+# every language of the catalog, and Simplified Chinese printed in Noto Sans CJK SC
+TEMPLATE_VERSION = "record-v7"
 TEMPLATE_NAME = "records/pdf/record.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 STYLESHEET_NAME = "record.css"
@@ -91,6 +95,7 @@ def render_record_html(record: dict) -> str:
         human_size=human_size,
         content_hash_label=CONTENT_HASH_LABEL,
         file_hash_label=FILE_HASH_LABEL,
+        zh=zh_hans,
         signature_level=SIGNATURE_LEVELS.get(record.get("signature_level", "B-B"), SIGNATURE_LEVELS["B-B"]),
     )
 

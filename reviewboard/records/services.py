@@ -141,6 +141,16 @@ def submitted_project(project, round_) -> dict:
     return fields
 
 
+def stage_translations(stage) -> dict:
+    """The stage's name in the other languages: the pipeline stage's own, else its catalog stage's."""
+    out = {language: {"name": name} for language, texts in (stage.catalog.translations or {}).items()
+           if (name := (texts.get("stages") or {}).get(stage.code))}
+    for language, texts in (stage.pipeline_stage.translations or {}).items():
+        if texts.get("name"):
+            out[language] = {"name": texts["name"]}
+    return out
+
+
 def build_record_data(stage, version: int, issued_at, signature_level: str | None = None, signer=None,
                       round_number: int | None = None) -> dict:
     """The record's content: everything the PDF prints and embeds as JSON. ``signer`` (default: the
@@ -168,6 +178,9 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
     for c in stage.applicable_criteria(fields["tier"]):
         criteria.append({
             "id": c.code, "title": c.title, "question": c.question,
+            # the criterion's texts in the other languages (record-v7), whatever language the record prints
+            "translations": {language: {k: texts[k] for k in ("title", "question") if k in texts}
+                             for language, texts in (c.translations or {}).items()},
             "verdicts": [{"reviewer": v.reviewer.name, "verdict": v.value.value, "rationale": v.rationale,
                           "on_behalf_of": v.on_behalf_of.name if v.on_behalf_of else None}
                          for v in final.verdicts if v.criterion_id == c.id],
@@ -204,8 +217,14 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
             {k: r.get(k, "") for k in ("rule", "question", "answer", "explanation")} for r in fields["tier_reasons"]]},
         "answers": answers,
         "stage": {"code": stage.code, "name": stage.name, "position": stage.position,
-                  "outcome": state.value, "decided_at": iso(final.decided_at or stage.decided_at)},
-        "catalog": {"key": stage.catalog.key, "name": stage.catalog.name, "version": stage.catalog.version},
+                  "outcome": state.value, "decided_at": iso(final.decided_at or stage.decided_at),
+                  "translations": stage_translations(stage)},
+        "catalog": {"key": stage.catalog.key, "name": stage.catalog.name, "version": stage.catalog.version,
+                    "translations": {language: {"name": texts["name"]}
+                                     for language, texts in (stage.catalog.translations or {}).items()
+                                     if texts.get("name")}},
+        # the language the PDF prints (RECORD_LANGUAGE: en, zh-Hans or both); the JSON carries every language
+        "language": current_app.config.get("RECORD_LANGUAGE", "en"),
         "criteria": criteria,
         "conditions": [{"text": c.text, "owner": c.owner.name, "due_date": c.due_date.isoformat(),
                         "status": c.status, "closed_by": c.closed_by.name if c.closed_by else None,

@@ -22,7 +22,7 @@ from reviewboard.incidents.models import Incident, IncidentEvidence
 from reviewboard.incidents.workflow import IncidentState
 from reviewboard.models.base import utcnow
 from reviewboard.records.models import Record
-from reviewboard.records.pdf import render_record_html
+from reviewboard.records.pdf import TEMPLATE_VERSION, render_record_html
 from reviewboard.records.services import build_record_data
 from reviewboard.records.signing import extract_embedded_record
 from reviewboard.reviews.workflow import Outcome, StageState
@@ -245,7 +245,7 @@ def test_incidents_and_their_closure_are_in_the_next_record(make, db_session):
     make.sign(a, stage, Outcome.APPROVE)
     make.sign(b, stage, Outcome.APPROVE)
     record = build_record_data(stage, 1, utcnow())
-    assert record["template_version"] == "record-v6"
+    assert record["template_version"] == TEMPLATE_VERSION  # incidents entered in record-v5
     [entry] = record["incidents"]
     assert entry["title"] == incident.title and entry["serious"] is True
     assert entry["authority_report"]["reference"] == "MSA-9" and entry["closure"] is None

@@ -96,3 +96,35 @@ def test_the_pdf_prints_the_trail_and_the_note(issued, tmp_path):
     for event in data["audit_events"]:
         assert event["action"] in flat, event
     assert "impact-assessment.md" in flat
+
+
+def test_a_record_issued_in_both_languages_prints_and_embeds_the_catalogs_chinese(app, make, db_session, tmp_path,
+                                                                                  monkeypatch):
+    from reviewboard.catalogs.schema import load_catalog_file, shipped_catalog_path
+
+    monkeypatch.setitem(app.config, "RECORD_LANGUAGE", "both")
+    project = make.project(name="智能分诊助手")
+    stage = project.stages[0]
+    # the stage's catalog as its bilingual edition gives it (same codes, same English): the Chinese beside it
+    chinese = {c.id: c.translations for c in
+               load_catalog_file(shipped_catalog_path("rb-tc260-lifecycle-1.3.0.yaml")).criteria}
+    for criterion in stage.catalog.criteria:
+        criterion.translations = chinese[criterion.code]
+    lifecycle.submit_stage(project.owner, stage, "", stage.version)
+    first, second = make.reviewers()
+    make.verdicts(first, stage)
+    make.sign(first, stage, Outcome.APPROVE)
+    make.sign(second, stage, Outcome.APPROVE)
+    record = db_session.scalar(select(Record).where(Record.stage_review_id == stage.id))
+    data = extract_embedded_record(record.pdf)
+    assert data["language"] == "both" and data["template_version"] == "record-v7"
+    ethics = next(c for c in data["criteria"] if c["id"] == "RB-DES-03")
+    assert ethics["title"] == "Ethics review at project initiation"
+    assert ethics["translations"]["zh-Hans"]["title"] == "立项阶段的伦理审查"
+    path = tmp_path / "record.pdf"
+    path.write_bytes(record.pdf)
+    flat = "".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                  check=True).stdout.split())
+    for text in ("Ethical review record", "伦理审查记录", "Ethics review at project initiation", "立项阶段的伦理审查",
+                 "智能分诊助手"):
+        assert text.replace(" ", "") in flat, text

@@ -25,6 +25,12 @@ def test_refuses_a_signing_key_readable_by_others(tmp_path, signing_dir):
     assert make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, keys) is not None
 
 
+def test_refuses_a_record_language_it_cannot_print(tmp_path, signing_dir):
+    with pytest.raises(ConfigurationError, match="RECORD_LANGUAGE='fr': expected one of en, zh-Hans, both"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, RECORD_LANGUAGE="fr")
+    assert make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, RECORD_LANGUAGE="both") is not None
+
+
 def test_refuses_a_readable_audit_mac_key(tmp_path, signing_dir):
     keys = tmp_path / "keys"
     shutil.copytree(signing_dir, keys)

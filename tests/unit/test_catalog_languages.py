@@ -40,7 +40,8 @@ def test_a_bilingual_file_gives_english_and_chinese_side_by_side():
     assert c.translations == {"zh-Hans": {"title": "已进行伦理审查", "question": "是否进行了伦理审查？",
                                           "guidance": "应有会议纪要。", "evidence_types": ["伦理审查记录"]}}
     assert translated(c, "title", "zh-Hans") == "已进行伦理审查" and translated(c, "title", "en") == c.title
-    assert spec.translations == {"zh-Hans": {"name": "测试目录", "description": "测试所用的目录。"}}
+    assert spec.translations == {"zh-Hans": {"name": "测试目录", "description": "测试所用的目录。",
+                                             "stages": {"DES": "设计"}}}
     assert spec.stages[0].translations == {"zh-Hans": {"name": "设计"}}
 
 
