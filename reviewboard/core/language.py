@@ -6,8 +6,8 @@ stays in the models' plain columns (title, question, name, ...), and the other l
 ``translations`` JSON column shaped ``{"zh-Hans": {"title": ..., "question": ...}}``. Adding a third language
 is a matter of adding it to LANGUAGES and to the files.
 
-``current_language()`` is the one place screens ask for the reader's language; it reads the signed-in user's
-setting today and can be rewired to the interface's locale (Flask-Babel) without touching its callers.
+``current_language()`` is the one place data-reading code asks for the reader's language: the interface's
+(Flask-Babel's) language, reviewboard/i18n.
 """
 
 from __future__ import annotations
@@ -20,12 +20,15 @@ LANGUAGE_NAMES = {"en": "English", "zh-Hans": "简体中文"}
 
 
 def current_language() -> str:
-    """The language the current reader reads: the signed-in user's setting, else English."""
-    try:
-        from flask_login import current_user
-        language = getattr(current_user, "language", None) if current_user else None
-    except RuntimeError:  # outside a request
+    """The language the current reader reads: the interface's language (reviewboard/i18n: the signed-in
+    person's setting, the browser's, the organisation's default); English outside the application."""
+    from flask import has_app_context
+
+    if not has_app_context():
         return SOURCE_LANGUAGE
+    from reviewboard.i18n import select_language
+
+    language = select_language()
     return language if language in LANGUAGES else SOURCE_LANGUAGE
 
 

@@ -1,5 +1,7 @@
 """Catalog files in two languages: every text in English and Simplified Chinese, checked by the schema."""
 
+import dataclasses
+
 import pytest
 
 from reviewboard.catalogs.schema import CatalogError, load_catalog_file, parse_catalog, shipped_catalog_path
@@ -89,3 +91,15 @@ def test_the_shipped_bilingual_catalog_adds_chinese_to_every_text_of_1_2_0_and_c
 def dataclasses_without_translations(spec):
     return (spec.id, spec.stage, spec.title, spec.question, spec.guidance, spec.evidence_types, spec.tiers,
             spec.applicability, spec.refs, spec.mit_codes, spec.deprecated)
+
+
+def test_a_criterion_reads_in_the_interface_language_and_in_english_where_it_has_no_translation(app):
+    from reviewboard.core.language import current_language
+
+    spec = parse_catalog(BILINGUAL).criteria[0]
+    legacy = dataclasses.replace(spec, translations={})
+    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
+        assert current_language() == "zh-Hans"
+        assert (translated(spec, "title"), translated(legacy, "title")) == ("已进行伦理审查", "Ethics review held")
+    with app.test_request_context(headers={"Accept-Language": "en-GB"}):
+        assert translated(spec, "title") == "Ethics review held"
