@@ -24,6 +24,8 @@ def describe(field: str, value) -> str:
         return f"{value} days" if value else "no due time"
     if field == "retired":
         return "retired" if value else "active"
+    if field == "translations":  # the stage's name in the other languages
+        return "; ".join(f"{language}: {texts.get('name', '')}" for language, texts in value.items()) or "none"
     return str(value)
 
 

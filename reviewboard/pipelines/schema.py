@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reviewboard.catalogs.schema import _NULL_TAG, KEY_RE, _Checker, _line, _yaml_problem
+from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE, split_translations
 from reviewboard.pipelines.models import EXPERTISE, RULE_CONDITIONS, TIERS
 
 STAGE_CODE_RE = re.compile(r"^[A-Z]{3}$")
@@ -32,7 +33,7 @@ _STAGE_KEYS = {"code": True, "name": True, "quorum": True, "tiers": True, "revie
 _CRITERION_KEYS = {"code": True, "tiers": True}
 _ROLE_KEYS = {"expertise": True, "tiers": False, "when": False}
 STAGE_FIELDS = ("code", "name", "tiers", "quorum", "reviewers", "due_days", "criteria", "required_roles",
-                "recurrence", "retired")
+                "recurrence", "retired", "translations")
 
 
 @dataclass(frozen=True)
@@ -168,14 +169,24 @@ def dump_pipeline(data: dict, header: str = "") -> str:
     """YAML text of a pipeline in the export format; empty optional fields are left out."""
     out = {k: data[k] for k in ("key", "name", "description", "catalog", "catalog_version", "version",
                                 "change_note") if data.get(k) not in (None, "")}
+    out["name"] = _names(data)
     out["stages"] = []
     for s in data["stages"]:
         stage = {k: s[k] for k in STAGE_FIELDS if s.get(k) not in (None, [], {})}
         if not s.get("retired"):
             stage.pop("retired", None)
+        stage.pop("translations", None)
+        stage["name"] = _names(s)
         out["stages"].append(stage)
     body = yaml.safe_dump(out, sort_keys=False, allow_unicode=True, default_flow_style=None, width=110)
     return (header if header.endswith("\n") or not header else header + "\n") + body
+
+
+def _names(data: dict):
+    """A name as a file writes it: the English alone, or {en: ..., zh-Hans: ...} when it has translations."""
+    others = {language: texts["name"] for language, texts in (data.get("translations") or {}).items()
+              if texts.get("name")}
+    return {SOURCE_LANGUAGE: data["name"], **others} if others else data["name"]
 
 
 CatalogLookup = Callable[[str, "str | None"], "CatalogInfo | None"]
@@ -270,8 +281,8 @@ class _Reader(_Checker):
             return None
         for key, (key_node, _) in top.items():
             self._at(key, key_node)
-        data = {k: self.text(top, k, "pipeline", limit) for k, limit in
-                (("key", MAX_KEY), ("name", MAX_NAME), ("catalog", MAX_KEY))}
+        data = {k: self.text(top, k, "pipeline", limit) for k, limit in (("key", MAX_KEY), ("catalog", MAX_KEY))}
+        data["name"], data["translations"] = self.names(top, "pipeline", MAX_NAME)
         if data["key"] is not None and not KEY_RE.match(data["key"]):
             self.error(top["key"][1], "key: must be lower-case letters, digits and hyphens")
         for optional in ("description", "catalog_version", "change_note"):
@@ -290,7 +301,8 @@ class _Reader(_Checker):
             return None
         for key, (_, value) in fields.items():
             self._at(f"{path}.{key}", value)
-        stage = {"code": self.text(fields, "code", path), "name": self.text(fields, "name", path, MAX_STAGE_NAME),
+        name, translations = self.names(fields, path, MAX_STAGE_NAME)
+        stage = {"code": self.text(fields, "code", path), "name": name, "translations": translations,
                  "tiers": self.tier_list(fields, "tiers", path, required=True) or [],
                  "quorum": self.integer(fields, "quorum", path)}
         stage["reviewers"] = self.integer(fields, "reviewers", path, default=stage["quorum"])
@@ -300,6 +312,18 @@ class _Reader(_Checker):
         stage["required_roles"] = self.roles(fields, path)
         stage["recurrence"] = self.recurrence(fields, path)
         return stage
+
+    def names(self, fields: dict, path: str, limit: int) -> tuple[str | None, dict]:
+        """A name: one string (English), or a mapping giving it in every language (LANGUAGES), refused with the
+        field and language named when one is missing. Returns (English, {"zh-Hans": {"name": ...}})."""
+        if "name" not in fields or not isinstance(fields["name"][1], MappingNode):
+            return self.text(fields, "name", path, limit), {}
+        self.languages = LANGUAGES
+        texts = self.texts(fields, "name", path, limit)
+        if texts is None:
+            return None, {}
+        source, translations = split_translations({"name": texts})
+        return source["name"], translations
 
     def criteria(self, fields: dict, path: str) -> list[dict] | None:
         if "criteria" not in fields:

@@ -118,13 +118,15 @@ def stage_data(stage: PipelineStage) -> dict:
             "reviewers": stage.reviewers, "due_days": stage.due_days,
             "criteria": [dict(c) for c in stage.criteria] if stage.criteria is not None else None,
             "required_roles": [dict(r) for r in stage.required_roles or []],
-            "recurrence": dict(stage.recurrence) if stage.recurrence else None, "retired": stage.retired}
+            "recurrence": dict(stage.recurrence) if stage.recurrence else None, "retired": stage.retired,
+            "translations": dict(stage.translations or {})}
 
 
 def pipeline_data(pipeline: Pipeline) -> dict:
     return {"key": pipeline.key, "name": pipeline.name, "description": pipeline.description,
             "catalog": pipeline.catalog.key, "catalog_version": pipeline.catalog.version,
             "version": pipeline.version, "change_note": pipeline.change_note,
+            "translations": dict(pipeline.translations or {}),
             "stages": [stage_data(s) for s in pipeline.stages]}
 
 
@@ -135,7 +137,8 @@ def export_pipeline(pipeline: Pipeline) -> str:
 
 
 def _new_stage(position: int, s: dict) -> PipelineStage:
-    return PipelineStage(position=position, **{k: s[k] for k in STAGE_FIELDS})
+    return PipelineStage(position=position, **{k: s[k] for k in STAGE_FIELDS if k != "translations"},
+                         translations=s.get("translations") or {})
 
 
 def _audit_state(pipeline: Pipeline) -> dict:
@@ -195,7 +198,7 @@ def _store(actor, data: dict, status: str, source: str) -> Pipeline:
     pipeline = Pipeline(key=key, name=data["name"], description=data.get("description") or "",
                         version=latest + 1, catalog_id=catalog.id, status=status,
                         created_by_id=actor.id if actor is not None else None,
-                        change_note=data.get("change_note") or "")
+                        change_note=data.get("change_note") or "", translations=data.get("translations") or {})
     for position, s in enumerate(data["stages"], start=1):
         pipeline.stages.append(_new_stage(position, s))
     db.session.add(pipeline)
@@ -344,7 +347,8 @@ def add_stage(actor, draft: Pipeline, code: str, name: str) -> PipelineStage:
     if code in {s.code for s in draft.stages}:
         raise ServiceError(f"This pipeline has a {code} stage already.", "code")
     data = {"code": code, "name": name.strip(), "tiers": ["low", "medium", "high"], "quorum": 2, "reviewers": 2,
-            "due_days": None, "criteria": None, "required_roles": [], "recurrence": None, "retired": False}
+            "due_days": None, "criteria": None, "required_roles": [], "recurrence": None, "retired": False,
+            "translations": {}}
     _stage_problem(draft, data, len(draft.stages))
     position = max((s.position for s in draft.stages), default=0) + 1
     stage = _new_stage(position, data)

@@ -282,12 +282,14 @@ def test_cli_export_then_import_makes_the_next_version(cli, db_session, tmp_path
     assert "key: standard" in out.read_text() and "code: DEP" in out.read_text()
     assert cli("pipeline", "export", "standard", "--version", "1").output == out.read_text()
 
-    out.write_text(out.read_text().replace("name: Testing", "name: Testing and evaluation"))
+    assert "name: {en: Testing, zh-Hans: 测试}" in out.read_text()  # the name in both languages of the shipped file
+    out.write_text(out.read_text().replace("en: Testing,", "en: Testing and evaluation,"))
     result = cli("pipeline", "import", str(out))
     assert result.exit_code == 0, result.output
     assert "as version 2 (draft)" in result.output
     draft = pipelines.versions("standard")[0]
     assert draft.status == "draft" and draft.stages[2].name == "Testing and evaluation"
+    assert draft.stages[2].translations == {"zh-Hans": {"name": "测试"}}
     assert pipelines.current_version("standard").version == 1
 
 

@@ -107,3 +107,15 @@ def test_a_pipeline_needs_a_stage_that_is_not_retired():
 def test_shipped_pipelines_are_valid_files(filename):
     spec = parse_pipeline((DATA / filename).read_text(), filename)
     assert spec.data["stages"]
+
+
+def test_a_name_in_two_languages_needs_both_and_round_trips_through_the_export_format():
+    text = ("key: bilingual\nname: {en: Standard review, zh-Hans: 标准审查}\ncatalog: rb-tc260-lifecycle\nstages:\n"
+            "  - {code: DES, name: {en: Design, zh-Hans: 设计}, tiers: [low], quorum: 1}\n")
+    data = parse_pipeline(text).data
+    assert (data["name"], data["translations"]) == ("Standard review", {"zh-Hans": {"name": "标准审查"}})
+    assert (data["stages"][0]["name"], data["stages"][0]["translations"]) == ("Design", {"zh-Hans": {"name": "设计"}})
+    assert parse_pipeline(dump_pipeline(data)).data == data
+    with pytest.raises(PipelineFileError) as caught:
+        parse_pipeline(text.replace(", zh-Hans: 设计}", "}"))
+    assert caught.value.errors == ["pipeline.yaml:5: stages[0]: name is missing its zh-Hans text"]
