@@ -38,6 +38,8 @@ def test_a_chinese_speaking_chair_sees_the_navigation_and_people_list_in_chinese
         assert label in html, label
     assert ">Dashboard<" not in html and ">Sign out<" not in html
     assert _h1(html) == "人员" and "委员会主席" in html  # the role's title too
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert _h1(html) == f"欢迎，{chair.name}" and "已上报的项目" in html
 
 
 def test_times_are_formatted_for_the_language_in_the_display_time_zone(client, make, db_session, app, monkeypatch):
