@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Length
 
@@ -12,18 +13,18 @@ ROLE_CHOICES = [(role, title) for role, title in ROLE_TITLES.items()]
 
 
 class AddMemberForm(AppForm):
-    email = EmailField("E-mail of the person", validators=[DataRequired(), Length(max=254)],
-                       description="They need an account; an administrator creates accounts.")
-    role = SelectField("Role", choices=ROLE_CHOICES, default="contributor",
-                       description="Owners manage the team; contributors edit, attach evidence, submit and "
-                                   "answer conditions; viewers only read.")
-    submit = SubmitField("Add to the team")
+    email = EmailField(_l("E-mail of the person"), validators=[DataRequired(), Length(max=254)],
+                       description=_l("They need an account; an administrator creates accounts."))
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="contributor",
+                       description=_l("Owners manage the team; contributors edit, attach evidence, submit and "
+                                   "answer conditions; viewers only read."))
+    submit = SubmitField(_l("Add to the team"))
 
 
 class MemberRoleForm(AppForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    submit = SubmitField("Change role")
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    submit = SubmitField(_l("Change role"))
 
 
 class RemoveMemberForm(AppForm):
-    submit = SubmitField("Remove from the team")
+    submit = SubmitField(_l("Remove from the team"))

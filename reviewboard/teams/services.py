@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
@@ -23,7 +25,7 @@ from reviewboard.teams.permissions import can_manage_team
 
 log = logging.getLogger("reviewboard.teams")
 
-ROLE_TITLES = {"owner": "Owner", "contributor": "Contributor", "viewer": "Viewer"}
+ROLE_TITLES = {"owner": _l("Owner"), "contributor": _l("Contributor"), "viewer": _l("Viewer")}
 
 
 def _check_manager(actor: User, project: Project) -> None:
@@ -33,7 +35,7 @@ def _check_manager(actor: User, project: Project) -> None:
 
 def _check_role(role: str) -> None:
     if role not in MEMBER_ROLES:
-        raise ServiceError("Choose owner, contributor or viewer.", "role")
+        raise ServiceError(_("Choose owner, contributor or viewer."), "role")
 
 
 def reviews_project(user: User, project: Project) -> bool:
@@ -54,14 +56,15 @@ def add_member(actor: User, project: Project, email: str, role: str) -> ProjectM
     _check_role(role)
     user = find_user_by_email(email or "")
     if user is None:
-        raise ServiceError("No account uses this e-mail address. An administrator creates accounts.", "email")
+        raise ServiceError(_("No account uses this e-mail address. An administrator creates accounts."), "email")
     if not user.active:
-        raise ServiceError(f"The account of {user.name} is deactivated.", "email")
+        raise ServiceError(_("The account of %(name)s is deactivated.", name=user.name), "email")
     current = project.role_of(user.id)
     if current is not None:
-        raise ServiceError(f"{user.name} is already on the team ({ROLE_TITLES[current].lower()}).", "email")
+        raise ServiceError(_("%(name)s is already on the team (%(role)s).", name=user.name,
+                             role=ROLE_TITLES[current].lower()), "email")
     if reviews_project(user, project):
-        raise ServiceError(f"{user.name} reviews this project and cannot join its team.", "email")
+        raise ServiceError(_("%(name)s reviews this project and cannot join its team.", name=user.name), "email")
     member = ProjectMember(user_id=user.id, role=role)
     project.members.append(member)
     db.session.flush()
@@ -82,7 +85,8 @@ def change_role(actor: User, project: Project, member: ProjectMember, role: str)
     if member.role == role:
         return
     if member.role == "owner" and _owners_left(project, member) == 0:
-        raise ServiceError(f"{member.user.name} is the project's last owner: make someone else an owner first.",
+        raise ServiceError(_("%(name)s is the project's last owner: make someone else an owner first.",
+                             name=member.user.name),
                            "role")
     before = member.role
     member.role = role
@@ -97,8 +101,8 @@ def remove_member(actor: User, project: Project, member: ProjectMember) -> None:
     """Take a member off the team. Raises NotPermitted or ServiceError (the last owner stays)."""
     _check_manager(actor, project)
     if member.role == "owner" and _owners_left(project, member) == 0:
-        raise ServiceError(f"{member.user.name} is the project's last owner and cannot be removed: make "
-                           "someone else an owner first.")
+        raise ServiceError(_("%(name)s is the project's last owner and cannot be removed: make someone else an "
+                             "owner first.", name=member.user.name))
     before = {"user_id": member.user_id, "name": member.user.name, "role": member.role}
     project.members.remove(member)
     db.session.delete(member)

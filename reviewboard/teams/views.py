@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.core.errors import ServiceError
@@ -48,7 +49,8 @@ def add(project_id: int):
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash(f"{member.user.name} joined the team as {services.ROLE_TITLES[member.role].lower()}.", "success")
+            flash(_("%(name)s joined the team as %(role)s.", name=member.user.name,
+                    role=services.ROLE_TITLES[member.role].lower()), "success")
             return _back(project)
     return render_project(project, status=422, team_form=form)
 
@@ -60,14 +62,15 @@ def change_role(project_id: int, member_id: int):
     member = _member(project, member_id)
     form = MemberRoleForm(prefix=f"m{member.id}")
     if not form.validate_on_submit():
-        flash("Choose owner, contributor or viewer. Nothing was changed.", "danger")
+        flash(_("Choose owner, contributor or viewer. Nothing was changed."), "danger")
         return _back(project)
     try:
         services.change_role(current_user, project, member, form.role.data)
     except ServiceError as exc:
-        flash(exc.message + " Nothing was changed.", "danger")
+        flash(_("%(problem)s Nothing was changed.", problem=exc.message), "danger")
     else:
-        flash(f"{member.user.name} is now {services.ROLE_TITLES[member.role].lower()}.", "success")
+        flash(_("%(name)s is now %(role)s.", name=member.user.name, role=services.ROLE_TITLES[member.role].lower()),
+              "success")
     return _back(project)
 
 
@@ -85,7 +88,7 @@ def remove(project_id: int, member_id: int):
         except ServiceError as exc:
             form.form_errors.append(exc.message)
         else:
-            flash(f"{name} was removed from the team.", "success")
+            flash(_("%(name)s was removed from the team.", name=name), "success")
             if leaving_self and not can_view_project(current_user, project):
                 return redirect(url_for("projects.index"))
             return _back(project)
