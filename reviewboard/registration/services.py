@@ -12,6 +12,7 @@ import hashlib
 import logging
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
@@ -118,23 +119,23 @@ def add_filing(actor, project: Project, duty_code: str, authority: str, referenc
     Raises NotPermitted; ServiceError naming the field: ``duty_code`` (not a duty of this project), ``authority``
     or ``reference`` (empty or too long), ``filed_on`` (missing or in the future), ``file`` (type, size, name)."""
     if not perms.can_file(actor, project):
-        raise NotPermitted("Only the project's members can record filings, and not once the system is retired.")
+        raise NotPermitted(_("Only the project's members can record filings, and not once the system is retired."))
     duty = next((d for d in duties_for(project) if d.code == duty_code), None)
     if duty is None:
-        raise ServiceError("This is not one of the project's registration duties (the facts may have changed).",
+        raise ServiceError(_("This is not one of the project's registration duties (the facts may have changed)."),
                            "duty_code")
     authority, reference = " ".join((authority or "").split()), " ".join((reference or "").split())
     if not authority:
-        raise ServiceError("Name the authority the filing was made with.", "authority")
+        raise ServiceError(_("Name the authority the filing was made with."), "authority")
     if not reference:
-        raise ServiceError("Give the reference (filing or registration number) the authority issued.", "reference")
+        raise ServiceError(_("Give the reference (filing or registration number) the authority issued."), "reference")
     if len(authority) > 200 or len(reference) > 200:
-        raise ServiceError("Keep the authority and the reference to 200 characters each.",
+        raise ServiceError(_("Keep the authority and the reference to 200 characters each."),
                            "authority" if len(authority) > 200 else "reference")
     if filed_on is None:
-        raise ServiceError("Give the date of the filing.", "filed_on")
+        raise ServiceError(_("Give the date of the filing."), "filed_on")
     if filed_on > utcnow().date():
-        raise ServiceError("The filing date cannot be in the future.", "filed_on")
+        raise ServiceError(_("The filing date cannot be in the future."), "filed_on")
     name, content_type = check_upload(filename, data)
     filing = Filing(project_id=project.id, duty_code=duty.code, authority=authority, reference=reference,
                     filed_on=filed_on, filename=name, content_type=content_type, size=len(data),

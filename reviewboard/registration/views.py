@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.core.downloads import attachment
@@ -43,7 +44,8 @@ def file_duty(project_id: int, code: str):
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash(f"Filing {filing.reference} recorded for {duty.title}.", "success")
+            flash(_("Filing %(reference)s recorded for %(duty)s.", reference=filing.reference, duty=duty.title),
+                  "success")
             return redirect(url_for("projects.show", project_id=project.id) + "#registration")
     history = [f for f in services.filings_of(project) if f.duty_code == duty.code]
     return render_template("registration/filing.html", project=project, duty=duty, form=form,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -11,18 +12,18 @@ from reviewboard.systems.services import ArtifactInput
 
 
 class VersionForm(AppForm):
-    label = StringField("Version label", validators=[DataRequired(message="Give the version a label."),
+    label = StringField(_l("Version label"), validators=[DataRequired(message=_l("Give the version a label.")),
                                                       Length(max=80)],
-                        description="As your release calls it, e.g. 1.2.0 or 2026-11.")
-    release_notes = TextAreaField("Release notes", validators=[Optional(), Length(max=LONG_TEXT)],
-                                  description="What changed since the previous version.")
+                        description=_l("As your release calls it, e.g. 1.2.0 or 2026-11."))
+    release_notes = TextAreaField(_l("Release notes"), validators=[Optional(), Length(max=LONG_TEXT)],
+                                  description=_l("What changed since the previous version."))
     artifacts = TextAreaField(
-        "Artifacts", validators=[DataRequired(message="List at least one artifact with its digest."),
+        "Artifacts", validators=[DataRequired(message=_l("List at least one artifact with its digest.")),
                                  Length(max=LONG_TEXT)],
-        description="One per line: kind (model, image, dataset or other), name, then its SHA-256 digest "
+        description=_l("One per line: kind (model, image, dataset or other), name, then its SHA-256 digest "
                     "(sha256:… or an OCI digest), e.g. “model triage.safetensors sha256:9f86d0…”. An image "
-                    "pinned by digest (registry/app@sha256:…) may be given as name and digest at once.")
-    submit = SubmitField("Add version")
+                    "pinned by digest (registry/app@sha256:…) may be given as name and digest at once."))
+    submit = SubmitField(_l("Add version"))
 
     def artifact_inputs(self) -> list[ArtifactInput]:
         """Each non-blank line as (kind, name, digest) with its line number; the service checks each."""

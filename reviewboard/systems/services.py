@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
@@ -57,26 +58,29 @@ def _checked_artifacts(artifacts: Iterable) -> list[tuple[str, str, str]]:
     seen: set[tuple[str, str]] = set()
     for index, item in enumerate(artifacts):
         a = _as_input(item)
-        where = f"Line {a.line}" if a.line else f"Artifact {index + 1}"
+        where = _("Line %(num)d", num=a.line) if a.line else _("Artifact %(num)d", num=index + 1)
         kind, name = a.kind.strip().lower(), " ".join(a.name.split())
         if kind not in ARTIFACT_KINDS:
-            raise ServiceError(f"{where}: the kind {a.kind.strip()!r} is not one of {', '.join(ARTIFACT_KINDS)}.",
-                               "artifacts")
+            raise ServiceError(_("%(where)s: the kind '%(kind)s' is not one of %(kinds)s.", where=where,
+                                 kind=a.kind.strip(), kinds=", ".join(ARTIFACT_KINDS)), "artifacts")
         if not name:
-            raise ServiceError(f"{where}: give the artifact's name (a file name or image reference).", "artifacts")
+            raise ServiceError(_("%(where)s: give the artifact's name (a file name or image reference).", where=where),
+                               "artifacts")
         if len(name) > NAME_MAX:
-            raise ServiceError(f"{where}: the name is longer than {NAME_MAX} characters.", "artifacts")
+            raise ServiceError(_("%(where)s: the name is longer than %(num)d characters.", where=where, num=NAME_MAX),
+                               "artifacts")
         try:
             digest = parse_digest(a.digest)
         except InvalidDigest as exc:
             raise InvalidDigest(f"{where}: {exc.message}") from None
         if (kind, name) in seen:
-            raise ServiceError(f"{where}: the {kind} {name!r} is listed twice.", "artifacts")
+            raise ServiceError(_("%(where)s: the %(kind)s '%(name)s' is listed twice.", where=where, kind=kind,
+                                 name=name), "artifacts")
         seen.add((kind, name))
         checked.append((kind, name, digest))
     if not checked:
-        raise ServiceError("List at least one artifact (a model file, container image or dataset) with its "
-                           "digest.", "artifacts")
+        raise ServiceError(_("List at least one artifact (a model file, container image or dataset) with its "
+                           "digest."), "artifacts")
     return checked
 
 
@@ -109,16 +113,17 @@ def add_version(actor, project: Project, label: str, release_notes: str, artifac
     artifacts differ from the previous version's, the version is a material change and the re-review rules
     reopen the stages they name."""
     if not perms.can_add_version(actor, project):
-        raise NotPermitted("Only the project's members can add a version, and not once the system is retired.")
+        raise NotPermitted(_("Only the project's members can add a version, and not once the system is retired."))
     label = " ".join((label or "").split())
     if not label:
-        raise ServiceError("Give the version a label, such as 1.2.0.", "label")
+        raise ServiceError(_("Give the version a label, such as 1.2.0."), "label")
     if len(label) > LABEL_MAX:
-        raise ServiceError(f"A version label has at most {LABEL_MAX} characters.", "label")
+        raise ServiceError(_("A version label has at most %(num)d characters.", num=LABEL_MAX), "label")
     checked = _checked_artifacts(artifacts)
     if db.session.scalar(select(SystemVersion.id).where(SystemVersion.project_id == project.id,
                                                        SystemVersion.label == label)) is not None:
-        raise ServiceError(f"This system already has a version {label}; give the new one another label.", "label")
+        raise ServiceError(_("This system already has a version %(label)s; give the new one another label.",
+                             label=label), "label")
     previous = current_version(project)
     material = previous is not None and previous.artifact_set() != frozenset(checked)
     version = SystemVersion(project_id=project.id, label=label, release_notes=(release_notes or "").strip(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.core.errors import ServiceError
@@ -42,8 +43,10 @@ def add_version(project_id: int):
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            note = (" Its artifacts differ from the previous version's: the stages the re-review rules name are "
-                    "reopened.") if version.material_change else ""
-            flash(f"Version {version.label} added.{note}", "success")
+            if version.material_change:
+                flash(_("Version %(label)s added. Its artifacts differ from the previous version's: the stages the "
+                        "re-review rules name are reopened.", label=version.label), "success")
+            else:
+                flash(_("Version %(label)s added.", label=version.label), "success")
             return redirect(url_for("systems.versions", project_id=project.id))
     return _page(project, form, 422)
