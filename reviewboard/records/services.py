@@ -141,6 +141,15 @@ def submitted_project(project, round_) -> dict:
     return fields
 
 
+def reason_translations(reason: dict, answers: dict) -> dict:
+    """A tier reason's question, answer and explanation in the other languages: as stored with it, or (a reason
+    stored before the questionnaire had them) as the rules give them today for the same rule and question."""
+    if reason.get("translations"):
+        return reason["translations"]
+    return next((r.get("translations", {}) for r in assess(answers)[1]
+                 if (r["rule"], r["question"]) == (reason.get("rule"), reason.get("question"))), {})
+
+
 def stage_translations(stage) -> dict:
     """The stage's name in the other languages: the pipeline stage's own, else its catalog stage's."""
     out = {language: {"name": name} for language, texts in (stage.catalog.translations or {}).items()
@@ -169,7 +178,11 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
     categories = fields["data_categories"]
     sensitive = any(c in categories for c in SENSITIVE_CATEGORIES)
     qn = questionnaire()
-    answers = [{"question": q.label, "answer": qn.answer_label(q.id, fields["answers"].get(q.id, "no"))}
+    answers = [{"question": q.label, "answer": qn.answer_label(q.id, fields["answers"].get(q.id, "no")),
+                "translations": {language: {"question": qn.label(q.id, language),
+                                            "answer": qn.answer_label(q.id, fields["answers"].get(q.id, "no"),
+                                                                      language)}
+                                 for language in q.translations}}
                for q in qn.questions]
     frozen = (final.snapshot or {}).get("evidence")
     frozen_ids = None if frozen is None else {e["id"] for e in frozen}
@@ -205,6 +218,12 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
             "deployment_context": qn.answer_label("deployment_context", fields["deployment_context"]),
             "autonomy_level": qn.answer_label("autonomy_level", fields["autonomy_level"]),
             "scale": qn.answer_label("scale", fields["scale"]), "submitter": project.owner.name,
+            # the questionnaire's answers in the other languages (record-v7)
+            "translations": {language: {
+                **{k: qn.answer_label(k, fields[k], language)
+                   for k in ("system_type", "deployment_context", "autonomy_level", "scale")},
+                "data_categories": [qn.answer_label("data_categories", [d], language) for d in categories]}
+                for language in qn.question("system_type").translations},
         },
         # the project's team when the record was issued, owners first, each with their role (record-v6)
         "team": team_state(project),
@@ -214,7 +233,8 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
         # the registration facts, the duties they raise (with reasons and sources) and their filings
         "registration": registration_state(project),
         "tier": {"tier": fields["tier"], "reasons": [
-            {k: r.get(k, "") for k in ("rule", "question", "answer", "explanation")} for r in fields["tier_reasons"]]},
+            {**{k: r.get(k, "") for k in ("rule", "question", "answer", "explanation")},
+             "translations": reason_translations(r, fields["answers"])} for r in fields["tier_reasons"]]},
         "answers": answers,
         "stage": {"code": stage.code, "name": stage.name, "position": stage.position,
                   "outcome": state.value, "decided_at": iso(final.decided_at or stage.decided_at),

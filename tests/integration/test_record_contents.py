@@ -125,6 +125,8 @@ def test_a_record_issued_in_both_languages_prints_and_embeds_the_catalogs_chines
     path.write_bytes(record.pdf)
     flat = "".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                                   check=True).stdout.split())
+    assert data["answers"][0]["translations"]["zh-Hans"]["question"] == "这是哪一类人工智能系统？"
     for text in ("Ethical review record", "伦理审查记录", "Ethics review at project initiation", "立项阶段的伦理审查",
-                 "智能分诊助手"):
+                 "智能分诊助手", "What kind of AI system is it?", "这是哪一类人工智能系统？",
+                 "决策支持（为人提供建议）"):
         assert text.replace(" ", "") in flat, text
