@@ -95,6 +95,7 @@ BENCH_SIZES ?= 1000,100000,1000000
 
 bench: install
 	@$(BIN)/python bench/run.py
+	@$(BIN)/python bench/render_sign.py
 	@$(BIN)/python bench/deciding_post.py
 	@$(BIN)/python bench/list_scale.py
 	@$(BIN)/python bench/metrics_scale.py --sizes 1000,1000000

@@ -24,6 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# run as a script, this file's folder comes first on sys.path, where bench/http.py would hide the standard `http`
+if sys.path and sys.path[0].rstrip("/").endswith("bench"):
+    del sys.path[0]
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 

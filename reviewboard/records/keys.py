@@ -188,6 +188,11 @@ def _file_state(path: Path | None) -> tuple | None:
     return (str(path), info.st_ino, info.st_size, info.st_mtime_ns)
 
 
+def forget_signers() -> None:
+    """Drop the signers kept by this process: the next record reads its key and certificate again."""
+    _load_signer.cache_clear()
+
+
 @functools.lru_cache(maxsize=8)
 def _load_signer(key: tuple | None, cert: tuple | None, chain_files: tuple, pkcs12: tuple | None,
                  pkcs12_password: bytes | None) -> RecordSigner:

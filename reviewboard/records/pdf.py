@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import mimetypes
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,9 +22,11 @@ from urllib.request import url2pathname
 
 from flask import render_template
 from weasyprint import CSS, HTML, Attachment, URLFetcher
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcherResponse
 
+from reviewboard.core.collector import collector_paused
 from reviewboard.records.labels import zh_hans
 
 # v2: delegation, shared comments, COI declarations, condition status; v3: the stage's whole audit trail,
@@ -104,10 +107,24 @@ def render_record_pdf(record: dict, *, base_dir: Path | None = None) -> bytes:
     """Render ``record`` as PDF/A-3b with ``record.json`` embedded as an associated file.
 
     ``base_dir`` is the only directory the renderer may read stylesheets and images from (default:
-    the bundled ``assets``). Needs a Flask app context.
+    the bundled ``assets``). Needs a Flask app context. Python's garbage collector is paused for the render
+    (:mod:`reviewboard.core.collector`) and collects once after it.
     """
+    with collector_paused():  # one pause over both halves: one collection at the end
+        return write_record_pdf(lay_out_record(record, base_dir=base_dir), record)
+
+
+def lay_out_record(record: dict, *, base_dir: Path | None = None) -> Document:
+    """The record's print template parsed, styled and laid out in pages (the first half of a render)."""
     assets = Path(base_dir or ASSETS_DIR).resolve()
-    fetcher = AssetOnlyURLFetcher(assets)
+    with collector_paused():
+        return HTML(
+            string=render_record_html(record), base_url=assets.as_uri() + "/", url_fetcher=AssetOnlyURLFetcher(assets)
+        ).render(font_config=_font_config(), stylesheets=[_stylesheet(assets)])
+
+
+def write_record_pdf(document: Document, record: dict) -> bytes:
+    """The laid-out record written as PDF/A-3b, tagged, with ``record.json`` embedded (the second half)."""
     issued = _parse_time(record["issued_at"])
     # WeasyPrint 70 API for the machine-readable copy: ``write_pdf(attachments=[Attachment(...)])``.
     # For PDF/A-3 variants weasyprint.pdf.pdfa adds every embedded Filespec to the catalog /AF array
@@ -121,24 +138,29 @@ def render_record_pdf(record: dict, *, base_dir: Path | None = None) -> bytes:
         created=issued,  # WeasyPrint writes these with a literal "Z": they must be naive UTC
         modified=issued,
         relationship="Data",
-        url_fetcher=fetcher,
+        url_fetcher=AssetOnlyURLFetcher(ASSETS_DIR),  # the JSON is a string: nothing to fetch, nothing allowed
     )
-    document = HTML(
-        string=render_record_html(record), base_url=assets.as_uri() + "/", url_fetcher=fetcher
-    ).render(font_config=_font_config(), stylesheets=[_stylesheet(assets)])
-    return document.write_pdf(
-        pdf_variant=PDF_VARIANT,
-        pdf_tags=True,
-        attachments=[attachment],
-        finisher=_finish,
-    )
+    with collector_paused():
+        return document.write_pdf(
+            pdf_variant=PDF_VARIANT,
+            pdf_tags=True,
+            attachments=[attachment],
+            finisher=_finish,
+        )
 
 
-@functools.cache
 def _font_config() -> FontConfiguration:
-    """One font configuration per process: a new one per render rebuilt Pango's font map and lost its
-    shaping caches. The record stylesheet has no @font-face, so nothing of one record is kept in it."""
-    return FontConfiguration()
+    """One font configuration per thread: a new one per render rebuilt Pango's font map and lost its shaping
+    caches. Per thread rather than per process because a Pango font map is not documented as safe to share between
+    threads, and records render in the embedded worker's thread, a request's thread (JOBS_MODE inline) or the RQ
+    worker's. The record stylesheet has no @font-face, so nothing of one record is kept in it."""
+    config = getattr(_per_thread, "font_config", None)
+    if config is None:
+        config = _per_thread.font_config = FontConfiguration()
+    return config
+
+
+_per_thread = threading.local()
 
 
 def _stylesheet(assets: Path) -> CSS:

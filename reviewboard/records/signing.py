@@ -8,8 +8,9 @@ pyHanko is pinned to 0.38.0 because :func:`sign_pdf` switches off a private writ
 ``/Producer``, so the two disagree and the file stops being valid PDF/A
 (records-security-reliability.md, finding 5a). tests/records checks Info/XMP agreement after signing.
 
-With a timestamper (PAdES B-T) the signature placeholder is sized locally (:func:`_reserve_for_timestamp`):
-left to itself pyHanko sizes it with a throw-away request to the TSA, so each record would cost two
+The signature placeholder is sized locally (:func:`_placeholder_size`), once per signer: left to itself pyHanko
+sizes it for every record with a throw-away CMS signature (a real RSA signature, about a third of the signing
+time), and with a timestamper (PAdES B-T) also with a throw-away request to the TSA, so each record would cost two
 timestamp requests. tests/integration/test_timestamp.py checks one request per record.
 """
 
@@ -20,6 +21,7 @@ import hashlib
 import json
 import logging
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,14 +66,14 @@ def sign_pdf(pdf: bytes, signer, *, reason: str, location: str | None = None, ti
         reason=reason,
         location=location,
     )
-    reserved = _reserve_for_timestamp(signer) if timestamper is not None else None
+    reserved = _placeholder_size(signer, timestamped=timestamper is not None)
     try:
         signed = _sign(pdf, signer, metadata, timestamper, reserved)
     except SigningError as exc:
-        if reserved is None or "larger than expected" not in str(exc):
+        if "larger than expected" not in str(exc):
             raise
-        log.warning("timestamp token larger than the %d bytes reserved; signing again with pyHanko's estimate",
-                    TIMESTAMP_TOKEN_ALLOWANCE)
+        log.warning("signature%s larger than the %d bytes reserved; signing again with pyHanko's estimate",
+                    " and timestamp token" if timestamper is not None else "", reserved // 2)
         signed = _sign(pdf, signer, metadata, timestamper, None)
     if not signed.startswith(pdf):
         raise RuntimeError("signing rewrote the original PDF bytes instead of appending to them")
@@ -96,13 +98,31 @@ def _sign(pdf: bytes, signer, metadata, timestamper, bytes_reserved: int | None)
     return output.getvalue()
 
 
-def _reserve_for_timestamp(signer) -> int:
-    """Placeholder size (hex digits) for a B-T signature, found without contacting the TSA.
+def _placeholder_size(signer, *, timestamped: bool) -> int:
+    """Placeholder size (hex digits) for ``signer``'s PAdES signature, without signing anything.
 
-    A dry run of the CMS signature (no network) plus :data:`TIMESTAMP_TOKEN_ALLOWANCE` for the token.
+    B-B keeps pyHanko's own margin over the signature's size (half as much again); B-T adds
+    :data:`TIMESTAMP_TOKEN_ALLOWANCE` for the token.
     """
-    probe = asyncio.run(signer.async_sign(bytes(32), "sha256", dry_run=True, use_pades=True))
-    return 2 * (len(probe.dump()) + TIMESTAMP_TOKEN_ALLOWANCE)
+    size = _signature_size(signer)
+    return size + 2 * TIMESTAMP_TOKEN_ALLOWANCE if timestamped else size + 2 * (size // 4)
+
+
+def _signature_size(signer) -> int:
+    """Hex digits of ``signer``'s PAdES CMS signature (no token), from a dry run once per signer.
+
+    The CMS of a PAdES signature holds no signing time, so its size depends on the signer's certificates alone. A
+    rotated key is a new signer (keys.load_signer), measured anew.
+    """
+    size = _signature_sizes.get(signer)
+    if size is None:
+        probe = asyncio.run(signer.async_sign(bytes(32), "sha256", dry_run=True, use_pades=True))
+        size = _signature_sizes[signer] = 2 * len(probe.dump())
+    return size
+
+
+# kept as long as their signer is (keys.load_signer keeps the current ones)
+_signature_sizes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass
