@@ -37,7 +37,7 @@ def index():
 @login_required
 def dashboard():
     user = current_user
-    projects = db.session.scalars(listed(visible_projects_query(user)).limit(8)).all()
+    projects = db.session.scalars(listed(visible_projects_query(user), members=True).limit(8)).all()
     mine = [p for p in projects if user.id in p.member_ids]
     waiting = []
     if user.roles & {Role.REVIEWER, Role.CHAIR}:

@@ -8,7 +8,9 @@ import math
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reviewboard.audit.services import record_event
 from reviewboard.auth.models import User
@@ -21,11 +23,12 @@ from reviewboard.projects import permissions as perms
 from reviewboard.projects.models import FACT_FIELDS, PROJECT_FIELDS, Evidence, Project, ProjectMember, project_state
 from reviewboard.projects.tiering import assess, review_tier
 from reviewboard.projects.uploads import store_evidence
+from reviewboard.records.models import Record
 from reviewboard.registration.rules import ruleset as registration_rules
 from reviewboard.registration.services import evaluate_duties
 from reviewboard.rereview.services import after_project_change
 from reviewboard.reviews.lifecycle import open_stage
-from reviewboard.reviews.models import StageReview
+from reviewboard.reviews.models import Condition, StageReview, stage_summary
 from reviewboard.reviews.workflow import StageState
 
 log = logging.getLogger("reviewboard.projects")
@@ -155,11 +158,33 @@ def clear_escalation(actor: User, project: Project, note: str, tier: str) -> Non
                  after={"tier": tier}, reason=note.strip())
 
 
-def listed(stmt):
+def listed(stmt, *, members: bool = False):
     """A project list's loads in a few statements per page: owner, stages and their pipeline stages (the
     current stage, its state and the next review date are read from them). Only the columns a list shows
-    are read: the long texts (purpose, scenario, answers...) stay in the table."""
+    are read: the long texts (purpose, scenario, answers...) stay in the table, and so do the stages' JSON
+    columns. ``members``: the list also reads each project's team (the dashboard's "your projects")."""
     return stmt.options(load_only(Project.id, Project.name, Project.tier, Project.owner_id, Project.updated_at,
                                   Project.version, Project.pipeline_id, Project.retired_at),
                         joinedload(Project.owner).lazyload(User.role_rows),  # a list shows the owner's name
-                        selectinload(Project.stages).joinedload(StageReview.pipeline_stage))
+                        stage_summary(selectinload(Project.stages)),
+                        selectinload(Project.members) if members else lazyload(Project.members))
+
+
+def load_stage_outcomes(project: Project) -> None:
+    """The project page shows each stage's latest record and its conditions: both read for every stage in two
+    statements, not two per stage (the stages' ``records`` and ``conditions``, in their relationships' order)."""
+    stages = [s for s in project.stages if "records" not in s.__dict__ or "conditions" not in s.__dict__]
+    if not stages:
+        return
+    ids = [s.id for s in stages]
+    records: dict[int, list] = {i: [] for i in ids}
+    for record in db.session.scalars(select(Record).where(Record.stage_review_id.in_(ids))
+                                     .order_by(Record.version, Record.id)):
+        records[record.stage_review_id].append(record)
+    conditions: dict[int, list] = {i: [] for i in ids}
+    for condition in db.session.scalars(select(Condition).where(Condition.stage_review_id.in_(ids))
+                                        .order_by(Condition.id)):
+        conditions[condition.stage_review_id].append(condition)
+    for stage in stages:
+        set_committed_value(stage, "records", records[stage.id])
+        set_committed_value(stage, "conditions", conditions[stage.id])

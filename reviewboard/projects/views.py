@@ -85,6 +85,7 @@ def render_project(project: Project, status: int = 200, team_form: AddMemberForm
 def _show(project: Project, escalation_form: EscalationForm, status: int = 200,
           team_form: AddMemberForm | None = None):
     """The project page: its stages, team, system versions, registration duties and summary."""
+    services.load_stage_outcomes(project)
     facts = registration.facts_table(project)
     duties = {"duties": registration.duties_for(project), "filings": registration.current_filings(project),
               "ruleset": registration_rules().version, "facts": facts,

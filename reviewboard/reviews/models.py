@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, defer, joinedload, mapped_column, relationship, selectinload
 from sqlalchemy.schema import Index
 
 from reviewboard.auth.models import User
@@ -131,6 +131,19 @@ class StageReview(Base):
     @property
     def assigned_reviewer_ids(self) -> set[int]:
         return {a.reviewer_id for a in self.assignments}
+
+
+def stage_summary(loader):
+    """``loader`` (an option reaching StageReview rows, e.g. ``selectinload(Project.stages)``) narrowed to what a
+    list shows of a stage: its own columns and its pipeline stage's name and code. psycopg decodes every JSON column
+    fetched, on every row, even for a pipeline stage already in the session, and a list reads none of them (the
+    criteria rules, tiers, reviewer roles, recurrence, reopened codes). A page that reads one gets it lazily.
+    Built per call: loader options built at import would configure the mappers before every model exists."""
+    return loader.options(defer(StageReview.reopen_codes),
+                          joinedload(StageReview.pipeline_stage).load_only(
+                              PipelineStage.id, PipelineStage.pipeline_id, PipelineStage.position, PipelineStage.code,
+                              PipelineStage.name, PipelineStage.translations, PipelineStage.quorum,
+                              PipelineStage.reviewers, PipelineStage.due_days, PipelineStage.retired))
 
 
 class SubmissionRound(Base):

@@ -172,3 +172,26 @@ def test_the_stage_page_reads_recusals_and_delegations_once_however_many_criteri
     delegations = [s for s in seen if "FROM delegation" in s and "delegate_id" in s.split("WHERE", 1)[-1]]
     assert len(recusals) == 1, recusals
     assert len(delegations) == 1, delegations
+
+
+def test_the_project_page_reads_every_stages_records_and_conditions_in_one_statement_each(client, make, db_session):
+    owner = make.user("submitter")
+    stage = _in_review(make, owner, with_condition=True)  # approved with a condition: the next stage opens
+    project = stage.project
+    assert len(project.stages) > 1
+    login(client, make.user("chair"))
+    connection = db_session.connection()
+    seen = []
+
+    def record(_conn, _cursor, statement, *_rest):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        page = client.get(f"/projects/{project.id}")
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    assert page.status_code == 200 and "1 condition" in page.get_data(as_text=True)
+    for table in ("record", "condition"):
+        reads = [s for s in seen if s.startswith("SELECT") and f"FROM {table} WHERE" in s]
+        assert len(reads) == 1, (table, reads)
