@@ -139,11 +139,15 @@ def stage_summary(loader):
     fetched, on every row, even for a pipeline stage already in the session, and a list reads none of them (the
     criteria rules, tiers, reviewer roles, recurrence, reopened codes). A page that reads one gets it lazily.
     Built per call: loader options built at import would configure the mappers before every model exists."""
-    return loader.options(defer(StageReview.reopen_codes),
-                          joinedload(StageReview.pipeline_stage).load_only(
-                              PipelineStage.id, PipelineStage.pipeline_id, PipelineStage.position, PipelineStage.code,
-                              PipelineStage.name, PipelineStage.translations, PipelineStage.quorum,
-                              PipelineStage.reviewers, PipelineStage.due_days, PipelineStage.retired))
+    return loader.options(defer(StageReview.reopen_codes), pipeline_stage_label(joinedload(StageReview.pipeline_stage)))
+
+
+def pipeline_stage_label(loader):
+    """``loader`` (reaching PipelineStage rows) narrowed to the pipeline stage's scalar columns: what a list shows
+    (name, code, position), none of its JSON rules."""
+    return loader.load_only(PipelineStage.id, PipelineStage.pipeline_id, PipelineStage.position, PipelineStage.code,
+                            PipelineStage.name, PipelineStage.translations, PipelineStage.quorum,
+                            PipelineStage.reviewers, PipelineStage.due_days, PipelineStage.retired)
 
 
 class SubmissionRound(Base):

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, defer, selectinload
 
 from reviewboard.audit.services import canonical, record_event
 from reviewboard.auth import services as accounts
@@ -36,6 +36,7 @@ from reviewboard.reviews.models import (
     SubmissionRound,
     Verdict,
     lock_stage,
+    pipeline_stage_label,
 )
 from reviewboard.reviews.workflow import Outcome, StageState, VerdictValue
 
@@ -340,10 +341,14 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
         stmt = stmt.where(Project.tier == tier)
     # what each row of the queue shows, loaded with the page rather than row by row
     # (the project's name and tier, not its long texts)
+    # (the project's name and tier, not its long texts nor its team; the stage's name, not its JSON rules; the
+    # current round's number of signatures, not the signed texts nor the round's submission snapshot)
     stmt = stmt.options(contains_eager(StageReview.project).load_only(Project.name, Project.tier, Project.owner_id,
-                                                                      Project.version),
-                        contains_eager(StageReview.pipeline_stage),
-                        selectinload(StageReview.rounds).selectinload(SubmissionRound.signoffs))
+                                                                      Project.version).lazyload(Project.members),
+                        defer(StageReview.reopen_codes),
+                        pipeline_stage_label(contains_eager(StageReview.pipeline_stage)),
+                        selectinload(StageReview.rounds).load_only(SubmissionRound.id, SubmissionRound.number)
+                        .selectinload(SubmissionRound.signoffs).load_only(SignOff.id, SignOff.reviewer_id))
     return stmt.order_by(StageReview.submitted_at.asc(), StageReview.id.asc())
 
 

@@ -296,14 +296,15 @@ def assign(stage_id: int):
     return redirect(url_for("reviews.show", stage_id=stage.id))
 
 
-def _queue_filters(args) -> dict:
-    """The queue's filters from query (or form) arguments; anything unknown falls back to its default."""
+def _queue_filters(args, stages: list[tuple[str, str]]) -> dict:
+    """The queue's filters from query (or form) arguments; anything unknown falls back to its default.
+    ``stages``: stage_choices(), read once by the caller (the page shows them too)."""
     stage_code, tier, status = args.get("stage", ""), args.get("tier", ""), args.get("status", "waiting")
     if status not in ("waiting", "signed", "all"):
         status = "waiting"
     if tier not in ("", *TIER_ORDER):
         tier = ""
-    if stage_code not in {code for code, _name in stage_choices()}:
+    if stage_code not in {code for code, _name in stages}:
         stage_code = ""
     return {"stage_code": stage_code, "tier": tier, "status": status}
 
@@ -313,12 +314,13 @@ def _queue_filters(args) -> dict:
 def queue():
     if not perms.can_see_queue(current_user):
         abort(403)
-    filters = _queue_filters(request.args)
+    stages = stage_choices()
+    filters = _queue_filters(request.args, stages)
     stmt = services.queue_query(current_user, **filters)
     page = paginate_keyset(stmt, request, current_app.config["PER_PAGE"], StageReview.submitted_at, StageReview.id,
                            descending=False, scalars=False, count_in_order=True)
     return render_template("reviews/queue.html", page=page, **filters, now=utcnow(), tier_labels=TIER_LABELS,
-                           stages=stage_choices(), tiers=[(t.value, t.label) for t in reversed(Tier)])
+                           stages=stages, tiers=[(t.value, t.label) for t in reversed(Tier)])
 
 
 @bp.post("/queue/export.<fmt>")
@@ -326,6 +328,6 @@ def queue():
 def export_queue(fmt: str):
     if not perms.can_see_queue(current_user):
         abort(403)
-    filters = _queue_filters(request.form)
+    filters = _queue_filters(request.form, stage_choices())
     back = url_for("reviews.queue", stage=filters["stage_code"], tier=filters["tier"], status=filters["status"])
     return export_response(fmt, lambda: queue_export.export_queue(current_user, filters, utcnow()), back)

@@ -86,6 +86,21 @@ def _count(db_session, run) -> int:
     return len(seen)
 
 
+def _page_statements(db_session, client, path: str):
+    """The response to GET ``path`` and the SQL statements it sent, each on one line."""
+    connection = db_session.connection()
+    seen = []
+
+    def record(_conn, _cursor, statement, *_rest):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        return client.get(path), seen
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+
 def test_the_stage_page_looks_up_the_reviewers_declaration_once(client, make, db_session):
     from tests.support.http import declare_no_conflict
 
@@ -156,17 +171,7 @@ def test_the_stage_page_reads_recusals_and_delegations_once_however_many_criteri
     make.delegation(away, delegate)
     assert len(stage.applicable_criteria()) > 3
     login(client, delegate)
-    connection = db_session.connection()
-    seen = []
-
-    def record(_conn, _cursor, statement, *_rest):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(connection, "before_cursor_execute", record)
-    try:
-        page = client.get(f"/stages/{stage.id}")
-    finally:
-        event.remove(connection, "before_cursor_execute", record)
+    page, seen = _page_statements(db_session, client, f"/stages/{stage.id}")
     assert page.status_code == 200 and "on behalf of" in page.get_data(as_text=True).lower()
     recusals = [s for s in seen if "FROM conflict_declaration" in s and "has_conflict IS" in s]
     delegations = [s for s in seen if "FROM delegation" in s and "delegate_id" in s.split("WHERE", 1)[-1]]
@@ -180,17 +185,7 @@ def test_the_project_page_reads_every_stages_records_and_conditions_in_one_state
     project = stage.project
     assert len(project.stages) > 1
     login(client, make.user("chair"))
-    connection = db_session.connection()
-    seen = []
-
-    def record(_conn, _cursor, statement, *_rest):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(connection, "before_cursor_execute", record)
-    try:
-        page = client.get(f"/projects/{project.id}")
-    finally:
-        event.remove(connection, "before_cursor_execute", record)
+    page, seen = _page_statements(db_session, client, f"/projects/{project.id}")
     assert page.status_code == 200 and "1 condition" in page.get_data(as_text=True)
     for table in ("record", "condition"):
         reads = [s for s in seen if s.startswith("SELECT") and f"FROM {table} WHERE" in s]
