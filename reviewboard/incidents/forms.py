@@ -6,6 +6,7 @@ severity, a serious incident's category, no detection in the future) and report 
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -33,11 +34,11 @@ def _optional_id(value):
 class _Classification:
     """The fields that classify an incident (reporting, and a chair's assessment)."""
 
-    severity = SelectField("Severity", validate_choice=False,
-                           validators=[InputRequired(message="Choose a severity.")])
-    category = SelectField("What a serious incident led to", validate_choice=False,
-                           description="Needed for a serious incident; it sets the reporting deadline.")
-    widespread = BooleanField("Widespread: it affects people in several places or countries")
+    severity = SelectField(_l("Severity"), validate_choice=False,
+                           validators=[InputRequired(message=_l("Choose a severity."))])
+    category = SelectField(_l("What a serious incident led to"), validate_choice=False,
+                           description=_l("Needed for a serious incident; it sets the reporting deadline."))
+    widespread = BooleanField(_l("Widespread: it affects people in several places or countries"))
 
     def set_choices(self) -> None:
         self.severity.choices = severity_choices()
@@ -45,44 +46,46 @@ class _Classification:
 
 
 class ReportForm(_Classification, AppForm):
-    version_id = SelectField("System version", coerce=_optional_id, validate_choice=False,
-                             description="The version the incident happened on.")
-    title = StringField("Title", validators=[DataRequired(message="Give the incident a short title."),
+    version_id = SelectField(_l("System version"), coerce=_optional_id, validate_choice=False,
+                             description=_l("The version the incident happened on."))
+    title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the incident a short title.")),
                                              Length(max=SHORT_TEXT)])
-    description = TextAreaField("What happened", validators=[DataRequired(message="Say what happened."),
+    description = TextAreaField(_l("What happened"), validators=[DataRequired(message=_l("Say what happened.")),
                                                              Length(max=LONG_TEXT)])
-    detected_on = DateField("Detected on (UTC day)", validators=[InputRequired(
-        message="Give the day the incident was detected, as YYYY-MM-DD.")],
-        description="The day your team became aware of it: the deadlines count from this day.")
-    affected_count = IntegerField("People affected (number)", validators=[
-        Optional(), NumberRange(min=0, message="Give a whole number, 0 or more.")])
-    affected_description = TextAreaField("Who was affected, and how", validators=[Length(max=LONG_TEXT)])
-    files = MultipleFileField("Evidence files (optional)")
-    submit = SubmitField("Report incident")
+    detected_on = DateField(_l("Detected on (UTC day)"), validators=[InputRequired(
+        message=_l("Give the day the incident was detected, as YYYY-MM-DD."))],
+        description=_l("The day your team became aware of it: the deadlines count from this day."))
+    affected_count = IntegerField(_l("People affected (number)"), validators=[
+        Optional(), NumberRange(min=0, message=_l("Give a whole number, 0 or more."))])
+    affected_description = TextAreaField(_l("Who was affected, and how"), validators=[Length(max=LONG_TEXT)])
+    files = MultipleFileField(_l("Evidence files (optional)"))
+    submit = SubmitField(_l("Report incident"))
 
 
 class AssessForm(_Classification, AppForm):
-    note = TextAreaField("Assessment so far", validators=[DataRequired(message="Say what the assessment found so far."),
-                                                          Length(max=LONG_TEXT)])
-    assess = SubmitField("Start assessment")
+    note = TextAreaField(_l("Assessment so far"),
+                         validators=[DataRequired(message=_l("Say what the assessment found so far.")),
+                                     Length(max=LONG_TEXT)])
+    assess = SubmitField(_l("Start assessment"))
 
 
 class AuthorityReportForm(AppForm):
-    authority = StringField("Authority", validators=[
-        DataRequired(message="Name the authority the incident was reported to."), Length(max=SHORT_TEXT)])
-    reference = StringField("Reference of the report", validators=[
-        DataRequired(message="Give the reference the authority gave the report."), Length(max=SHORT_TEXT)])
-    reported_on = DateField("Reported on (UTC day)", validators=[InputRequired(
-        message="Give the day of the report, as YYYY-MM-DD.")])
-    record = SubmitField("Record the report")
+    authority = StringField(_l("Authority"), validators=[
+        DataRequired(message=_l("Name the authority the incident was reported to.")), Length(max=SHORT_TEXT)])
+    reference = StringField(_l("Reference of the report"), validators=[
+        DataRequired(message=_l("Give the reference the authority gave the report.")), Length(max=SHORT_TEXT)])
+    reported_on = DateField(_l("Reported on (UTC day)"), validators=[InputRequired(
+        message=_l("Give the day of the report, as YYYY-MM-DD."))])
+    record = SubmitField(_l("Record the report"))
 
 
 class CloseForm(AppForm):
-    resolution = TextAreaField("Resolution", validators=[DataRequired(message="Say how the incident was resolved."),
-                                                         Length(max=LONG_TEXT)])
-    close = SubmitField("Close incident")
+    resolution = TextAreaField(_l("Resolution"),
+                               validators=[DataRequired(message=_l("Say how the incident was resolved.")),
+                                           Length(max=LONG_TEXT)])
+    close = SubmitField(_l("Close incident"))
 
 
 class EvidenceForm(AppForm):
-    files = MultipleFileField("Evidence files")
-    upload = SubmitField("Add evidence")
+    files = MultipleFileField(_l("Evidence files"))
+    upload = SubmitField(_l("Add evidence"))

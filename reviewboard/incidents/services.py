@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -78,7 +80,7 @@ def _text(value: str | None, field: str, message: str, limit: int = LONG_TEXT) -
     if not value:
         raise ServiceError(message, field)
     if len(value) > limit:
-        raise ServiceError(f"Field cannot be longer than {limit} characters.", field)
+        raise ServiceError(_("Field cannot be longer than %(num)d characters.", num=limit), field)
     return value
 
 
@@ -86,13 +88,13 @@ def _classify(severity: str | None, category: str | None, widespread: bool) -> t
     """Check severity and category against the rules; a serious incident needs its category."""
     rules = load_rules()
     if rules.severity(severity or "") is None:
-        raise ServiceError("Choose one of the severities listed.", "severity")
+        raise ServiceError(_("Choose one of the severities listed."), "severity")
     if rules.is_serious(severity):
         if rules.category(category) is None:
-            raise ServiceError("Say what the serious incident led to.", "category")
+            raise ServiceError(_("Say what the serious incident led to."), "category")
         return severity, category
     if category and rules.category(category) is None:
-        raise ServiceError("Choose one of the consequences listed.", "category")
+        raise ServiceError(_("Choose one of the consequences listed."), "category")
     return severity, category or None
 
 
@@ -101,11 +103,11 @@ def _version(project: Project, version_id: int | None) -> SystemVersion | None:
     versions = versions_of(project)
     if not versions:
         if version_id is not None:
-            raise ServiceError("This system has no versions yet.", "version_id")
+            raise ServiceError(_("This system has no versions yet."), "version_id")
         return None
     found = next((v for v in versions if v.id == version_id), None)
     if found is None:
-        raise ServiceError("Choose the version of the system the incident happened on.", "version_id")
+        raise ServiceError(_("Choose the version of the system the incident happened on."), "version_id")
     return found
 
 
@@ -113,7 +115,7 @@ def _set_deadline(incident: Incident) -> None:
     rules = load_rules()
     deadline = rules.deadline(incident.severity, incident.category, incident.widespread, incident.detected_on)
     if deadline is None:  # parse_rules refuses a severity without a deadline rule; guard a hand-built one
-        raise ServiceError("The incident rules give this severity no deadline.", "severity")
+        raise ServiceError(_("The incident rules give this severity no deadline."), "severity")
     incident.rules_version, incident.due_rule = rules.version, deadline.rule.id
     incident.due_duty, incident.due_on = deadline.rule.duty, deadline.due_on
 
@@ -124,8 +126,8 @@ def _check_uploads(uploads: list[Upload]) -> list[dict]:
     checked = []
     for upload in uploads:
         if len(upload.data) > limit:
-            raise ServiceError(f"{upload.filename or 'The file'} is larger than {size_label(limit)}, the limit "
-                               "for evidence files.", "files")
+            raise ServiceError(_("%(file)s is larger than %(limit)s, the limit for evidence files.",
+                                 file=upload.filename or _("The file"), limit=size_label(limit)), "files")
         try:
             checked.append(file_columns(upload.filename, upload.data))
         except ServiceError as exc:
@@ -148,19 +150,19 @@ def report_incident(actor: User, project: Project, report: Report, uploads: list
     evidence files. A serious incident reopens the stages the rules name. Raises NotPermitted, or
     ServiceError naming the field at fault (nothing is stored then)."""
     if not perms.can_report_incident(actor, project):
-        raise NotPermitted("Only the project's team and the chairs can report an incident on it.")
+        raise NotPermitted(_("Only the project's team and the chairs can report an incident on it."))
     title = _text(report.title, "title", "Give the incident a short title.", SHORT_TEXT)
     description = _text(report.description, "description", "Say what happened.")
     severity, category = _classify(report.severity, report.category, report.widespread)
     if report.detected_on is None:
-        raise ServiceError("Give the day the incident was detected.", "detected_on")
+        raise ServiceError(_("Give the day the incident was detected."), "detected_on")
     if report.detected_on > today():
-        raise ServiceError("The detection date cannot be in the future.", "detected_on")
+        raise ServiceError(_("The detection date cannot be in the future."), "detected_on")
     if report.affected_count is not None and not 0 <= report.affected_count <= MAX_AFFECTED:
-        raise ServiceError("Give the number of people affected as a whole number, 0 or more.", "affected_count")
+        raise ServiceError(_("Give the number of people affected as a whole number, 0 or more."), "affected_count")
     affected = (report.affected_description or "").strip()
     if len(affected) > LONG_TEXT:
-        raise ServiceError(f"Field cannot be longer than {LONG_TEXT} characters.", "affected_description")
+        raise ServiceError(_("Field cannot be longer than %(num)d characters.", num=LONG_TEXT), "affected_description")
     version = _version(project, report.version_id)
     files = _check_uploads(list(uploads))
     incident = Incident(project_id=project.id, version_id=version.id if version else None, title=title,
@@ -226,7 +228,7 @@ def assess(actor: User, incident: Incident, note: str, severity: str, category: 
     classification (a change sets the deadline again; becoming serious reopens the stages the rules name)."""
     incident = _lock(incident)
     if not perms.can_assess(actor, incident):
-        raise NotPermitted("Only a chair independent of the project can assess an incident.")
+        raise NotPermitted(_("Only a chair independent of the project can assess an incident."))
     note = _text(note, "note", "Say what the assessment found so far.")
     severity, category = _classify(severity, category, widespread)
     was_serious, before = is_serious(incident), _state(incident)
@@ -251,16 +253,16 @@ def record_authority_report(actor: User, incident: Incident, authority: str, ref
     authority. The day cannot be in the future nor before the incident was detected."""
     incident = _lock(incident)
     if not perms.can_record_authority_report(actor, incident):
-        raise NotPermitted("Only the project's team and the chairs can record the report to the authority.")
+        raise NotPermitted(_("Only the project's team and the chairs can record the report to the authority."))
     authority = _text(authority, "authority", "Name the authority the incident was reported to.", SHORT_TEXT)
     reference = _text(reference, "reference", "Give the reference the authority gave the report.", SHORT_TEXT)
     if reported_on is None:
-        raise ServiceError("Give the day the incident was reported.", "reported_on")
+        raise ServiceError(_("Give the day the incident was reported."), "reported_on")
     if reported_on > today():
-        raise ServiceError("The day of the report cannot be in the future.", "reported_on")
+        raise ServiceError(_("The day of the report cannot be in the future."), "reported_on")
     if reported_on < incident.detected_on:
-        raise ServiceError(f"The report cannot come before the incident was detected "
-                           f"({incident.detected_on.isoformat()}).", "reported_on")
+        raise ServiceError(_("The report cannot come before the incident was detected (%(on)s).",
+                             on=incident.detected_on.isoformat()), "reported_on")
     before = _state(incident)
     old = _apply(incident, IncidentAction.REPORT_TO_AUTHORITY)
     incident.authority, incident.authority_reference, incident.authority_reported_on = authority, reference, reported_on
@@ -280,7 +282,7 @@ def close(actor: User, incident: Incident, resolution: str) -> Incident:
     is reported to the authority first (Conflict otherwise). Closing lifts what the open incident held."""
     incident = _lock(incident)
     if not perms.can_close(actor, incident):
-        raise NotPermitted("Only a chair independent of the project can close an incident.")
+        raise NotPermitted(_("Only a chair independent of the project can close an incident."))
     resolution = _text(resolution, "resolution", "Say how the incident was resolved.")
     before = _state(incident)
     old = _apply(incident, IncidentAction.CLOSE)
@@ -297,11 +299,11 @@ def close(actor: User, incident: Incident, resolution: str) -> Incident:
 def add_evidence(actor: User, incident: Incident, uploads: list[Upload]) -> list[IncidentEvidence]:
     incident = _lock(incident)
     if not incident.open and perms.can_report_incident(actor, incident.project):
-        raise Conflict("This incident is closed; nothing was saved.")
+        raise Conflict(_("This incident is closed; nothing was saved."))
     if not perms.can_add_evidence(actor, incident):
-        raise NotPermitted("Only the project's team and the chairs can add evidence to an incident.")
+        raise NotPermitted(_("Only the project's team and the chairs can add evidence to an incident."))
     if not uploads:
-        raise ServiceError("Choose a file to upload.", "files")
+        raise ServiceError(_("Choose a file to upload."), "files")
     return [_attach(actor, incident, columns) for columns in _check_uploads(uploads)]
 
 
@@ -354,9 +356,9 @@ def next_step(incident: Incident) -> tuple[str, str] | None:
                               incident.authority_reference is not None)
 
 
-HISTORY_VERBS = {"incident.reported": "reported the incident", "incident.assessed": "started the assessment",
-                 "incident.reported_to_authority": "recorded the report to the authority",
-                 "incident.closed": "closed the incident", "incident.evidence_added": "added evidence"}
+HISTORY_VERBS = {"incident.reported": _l("reported the incident"), "incident.assessed": _l("started the assessment"),
+                 "incident.reported_to_authority": _l("recorded the report to the authority"),
+                 "incident.closed": _l("closed the incident"), "incident.evidence_added": _l("added evidence")}
 
 
 def history(incident: Incident) -> list[dict]:

@@ -5,6 +5,8 @@ evidence."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from reviewboard.core.downloads import attachment
@@ -12,6 +14,7 @@ from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.i18n import local_date
 from reviewboard.incidents import permissions as perms
 from reviewboard.incidents import services, workflow
 from reviewboard.incidents.forms import AssessForm, AuthorityReportForm, CloseForm, EvidenceForm, ReportForm
@@ -124,9 +127,9 @@ def report(project_id: int):
 
 def _reported_message(incident: Incident) -> str:
     if incident.due_duty == "report":
-        return (f"Incident reported. Report it to the authority by {incident.due_on.isoformat()}; the chairs hear "
-                "of this serious incident in their next digest.")
-    return f"Incident reported. A chair assesses it; it is to be closed by {incident.due_on.isoformat()}."
+        return _("Incident reported. Report it to the authority by %(on)s; the chairs hear of this serious incident "
+                 "in their next digest.", on=local_date(incident.due_on))
+    return _("Incident reported. A chair assesses it; it is to be closed by %(on)s.", on=local_date(incident.due_on))
 
 
 # ------------------------------------------------------------------------------------------------ one incident
@@ -167,7 +170,7 @@ def _act(incident_id: int, allowed, form_cls, form_name: str, call, done: str):
     if not allowed(current_user, incident):
         if incident.open or not perms.can_report_incident(current_user, incident.project):
             abort(403)
-        flash("This incident is closed now; nothing was saved.", "warning")
+        flash(_("This incident is closed now; nothing was saved."), "warning")
         return _render(incident, 409)
     form = form_cls()
     if form_name == "assess_form":
@@ -184,7 +187,7 @@ def _act(incident_id: int, allowed, form_cls, form_name: str, call, done: str):
             raise
         attach_error(form, exc)
         return _render(incident, 422, **{form_name: form})
-    flash(done, "success")
+    flash(str(done), "success")
     return redirect(url_for("incidents.show", incident_id=incident.id))
 
 
@@ -194,7 +197,7 @@ def assess(incident_id: int):
     return _act(incident_id, perms.can_assess, AssessForm, "assess_form",
                 lambda i, f: services.assess(current_user, i, f.note.data, f.severity.data, f.category.data or None,
                                              f.widespread.data),
-                "Assessment started.")
+                _l("Assessment started."))
 
 
 @bp.post("/incidents/<int:incident_id>/authority-report")
@@ -203,21 +206,21 @@ def authority_report(incident_id: int):
     return _act(incident_id, perms.can_record_authority_report, AuthorityReportForm, "authority_form",
                 lambda i, f: services.record_authority_report(current_user, i, f.authority.data, f.reference.data,
                                                               f.reported_on.data),
-                "Report to the authority recorded.")
+                _l("Report to the authority recorded."))
 
 
 @bp.post("/incidents/<int:incident_id>/close")
 @login_required
 def close(incident_id: int):
     return _act(incident_id, perms.can_close, CloseForm, "close_form",
-                lambda i, f: services.close(current_user, i, f.resolution.data), "Incident closed.")
+                lambda i, f: services.close(current_user, i, f.resolution.data), _l("Incident closed."))
 
 
 @bp.post("/incidents/<int:incident_id>/evidence")
 @login_required
 def add_evidence(incident_id: int):
     return _act(incident_id, perms.can_add_evidence, EvidenceForm, "evidence_form",
-                lambda i, f: services.add_evidence(current_user, i, _uploads(f.files)), "Evidence added.")
+                lambda i, f: services.add_evidence(current_user, i, _uploads(f.files)), _l("Evidence added."))
 
 
 @bp.get("/incidents/<int:incident_id>/evidence/<int:evidence_id>")
