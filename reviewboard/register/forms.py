@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
@@ -11,7 +12,7 @@ from reviewboard.core.forms import AppForm
 class ListingForm(AppForm):
     public_description = TextAreaField(
         "Public description", validators=[Length(max=2000)],
-        description="What the public reads about the system. Write it for the public: nothing from the review "
-                    "is shown.")
-    list_system = SubmitField("List on the public register")
-    withdraw = SubmitField("Withdraw from the register")
+        description=_l("What the public reads about the system. Write it for the public: nothing from the review "
+                    "is shown."))
+    list_system = SubmitField(_l("List on the public register"))
+    withdraw = SubmitField(_l("Withdraw from the register"))

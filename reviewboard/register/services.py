@@ -8,6 +8,7 @@ comments, reviewers) is read, so none of it can leak (tests/functional/test_publ
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
@@ -34,9 +35,10 @@ def set_listing(actor, project, listed: bool, description: str = "") -> Register
         raise NotPermitted("Only a chair lists a system on the public register.")
     description = " ".join((description or "").split())
     if listed and not description:
-        raise ServiceError("Write the description the public will read.", field="public_description")
+        raise ServiceError(_("Write the description the public will read."), field="public_description")
     if len(description) > MAX_DESCRIPTION:
-        raise ServiceError(f"Keep the description under {MAX_DESCRIPTION} characters.", field="public_description")
+        raise ServiceError(_("Keep the description under %(num)d characters.", num=MAX_DESCRIPTION),
+                           field="public_description")
     listing = listing_of(project)
     before = None if listing is None else {"listed": listing.listed, "public_description": listing.public_description}
     if listing is None:

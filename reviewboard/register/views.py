@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.core.errors import NotPermitted, ServiceError
@@ -63,5 +64,5 @@ def listing(project_id: int):
     except ServiceError as exc:
         attach_error(form, exc)
         return _render(project, form, 422)
-    flash("Listed on the public register." if listed else "Withdrawn from the public register.", "success")
+    flash(_("Listed on the public register.") if listed else _("Withdrawn from the public register."), "success")
     return redirect(url_for("register.listing", project_id=project.id))
