@@ -4,6 +4,7 @@ exporting a filtered slice."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.audit import browse, verification
@@ -44,7 +45,7 @@ def verify():
     if verification.fits_in_request():
         return _render(request.args, check=verify_chain())
     verification.start(current_user)
-    flash("The trail is long: it is being verified in the background. The result appears on this page.", "info")
+    flash(_("The trail is long: it is being verified in the background. The result appears on this page."), "info")
     return redirect(url_for("audit.index", **request.args) + "#verify-background", 303)
 
 
