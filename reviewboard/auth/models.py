@@ -52,8 +52,11 @@ class User(UserMixin, Base):
     language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     digest_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
 
+    # read when asked for: most people a page loads (authors, signers, assignees, owners) show a name only. The
+    # signed-in person's come with them (auth/session.py); a list that checks each person's roles loads them with
+    # the list (selectinload(User.role_rows)), not one statement per person
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+        back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role"
     )
 
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from reviewboard.auth import services
 from reviewboard.auth.forms import ChangePasswordForm, ConfirmForm, CreateUserForm, LoginForm
@@ -113,7 +114,7 @@ def users():
             flash(_("Account created for %(name)s.", name=user.name), "success")
             return redirect(url_for("auth.users"))
     q = strip_nul(request.args.get("q") or "").strip()[:100]
-    stmt = select(User).order_by(User.name)
+    stmt = select(User).order_by(User.name).options(selectinload(User.role_rows))  # the list shows each one's roles
     if q:
         stmt = stmt.where(or_(func.lower(User.name).like(f"%{q.lower()}%"), User.email.like(f"%{q.lower()}%")))
     page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"])

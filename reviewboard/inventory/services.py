@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import lazyload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reviewboard.certificates.models import Certificate
 from reviewboard.core.pagination import Page, bounded_count
@@ -125,13 +127,19 @@ class Row:
 
 def rows_for(projects: list[Project], today: date) -> list[Row]:
     """The page's rows in a fixed number of statements, whatever the page size: the condition counts, the
-    registration facts (the list loads only its own columns) and each system's latest certificate are read
-    for the whole page at once."""
+    registration facts (the list loads only its own columns), each system's latest certificate (what a row shows
+    of it) and the pipelines (their names and versions, not their stages' rules) are read for the whole page at
+    once."""
     ids = [p.id for p in projects]
     counts: dict[int, tuple[int, int]] = {}
     facts: dict[int, dict] = {}
     certificates: dict[int, Certificate] = {}
     if ids:
+        pipelines = {pl.id: pl for pl in db.session.scalars(
+            select(Pipeline).where(Pipeline.id.in_({p.pipeline_id for p in projects}))
+            .options(lazyload(Pipeline.stages), lazyload(Pipeline.catalog)))}
+        for p in projects:
+            set_committed_value(p, "pipeline", pipelines[p.pipeline_id])
         overdue = func.sum(case((Condition.due_date < today, 1), else_=0))
         for project_id, n_open, n_overdue in db.session.execute(
                 select(StageReview.project_id, func.count(Condition.id), overdue)
@@ -145,7 +153,8 @@ def rows_for(projects: list[Project], today: date) -> list[Row]:
         latest = select(func.max(Certificate.id)).where(Certificate.project_id.in_(ids)).group_by(
             Certificate.project_id)
         certificates = {c.project_id: c for c in db.session.scalars(select(Certificate).where(
-            Certificate.id.in_(latest)))}
+            Certificate.id.in_(latest)).options(load_only(Certificate.id, Certificate.public_id, Certificate.project_id,
+                                                          Certificate.status)))}
     rows = []
     for p in projects:
         decided = [s for s in p.stages if s.decided_at is not None]

@@ -11,7 +11,7 @@ import logging
 import secrets
 
 import pyotp
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
@@ -42,8 +42,25 @@ def credential(user: User) -> TotpCredential | None:
 
 
 def is_enabled(user: User) -> bool:
+    """Whether ``user`` has an authenticator in force. Read once per request and person: the enrolment policy asks
+    before every page of a person whose role requires it, and the stage page asks again for its signing form. The
+    answer is kept on the request (never longer) and forgotten by the changes below that turn it on or off."""
+    if not has_request_context():
+        return _enabled_now(user)
+    known = request.__dict__.setdefault("_mfa_enabled", {})
+    if user.id not in known:
+        known[user.id] = _enabled_now(user)
+    return known[user.id]
+
+
+def _enabled_now(user: User) -> bool:
     found = credential(user)
     return found is not None and found.enabled
+
+
+def _forget_enabled(user: User) -> None:
+    if has_request_context():
+        request.__dict__.get("_mfa_enabled", {}).pop(user.id, None)
 
 
 def secret_of(user: User, found: TotpCredential) -> str:
@@ -176,6 +193,7 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     if step is None or not _accept_step(found, step):
         raise ServiceError(_("That code is not right. Check the app's clock and enter the code it shows now."), "code")
     found.confirmed_at = utcnow()
+    _forget_enabled(user)
     codes = _new_recovery_codes(user)
     record_event(user, "mfa.enrolled", "user", user.id, after={"method": "totp", "recovery_codes": len(codes)})
     log.info("mfa.enrolled user=%s", user.id)
@@ -206,6 +224,7 @@ def disable(user: User, password: str, code: str) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
     db.session.flush()
+    _forget_enabled(user)
     record_event(user, "mfa.disabled", "user", user.id, after={"confirmed_with": method})
     log.info("mfa.disabled user=%s", user.id)
 
@@ -217,4 +236,5 @@ def enrol_with_secret(user: User, secret: str) -> None:
     found.confirmed_at, found.last_step = utcnow(), None
     db.session.add(found)
     db.session.flush()
+    _forget_enabled(user)
     record_event(None, "mfa.enrolled", "user", user.id, after={"method": "totp", "by": "demo seed"})

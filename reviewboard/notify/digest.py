@@ -238,7 +238,8 @@ def _answered_condition_items(add) -> None:
     answered = db.session.scalars(select(Condition).where(Condition.status == "fulfilled")).all()
     if not answered:
         return
-    candidates = db.session.scalars(select(User).where(User.active.is_(True))).all()
+    candidates = db.session.scalars(select(User).where(User.active.is_(True))
+                                    .options(selectinload(User.role_rows))).all()
     for condition in answered:
         stage = condition.stage_review
         when = condition.responded_at.isoformat(timespec="seconds") if condition.responded_at else "answered"
@@ -365,7 +366,9 @@ def build_digests(today: date) -> list[Digest]:
                  selectinload(StageReview.assignments).joinedload(ReviewAssignment.reviewer),
                  selectinload(StageReview.rounds).selectinload(SubmissionRound.signoffs))))
     recused = review_perms.recused_by_stage(s.id for s in in_review)
-    chairs = [u for u in db.session.scalars(select(User).order_by(User.id)) if u.active and u.has_role(Role.CHAIR)]
+    # everyone, with their roles: the items below ask what each person may do
+    chairs = [u for u in db.session.scalars(select(User).order_by(User.id).options(selectinload(User.role_rows)))
+              if u.active and u.has_role(Role.CHAIR)]
     _reviewer_items(in_review, recused, today, add)
     _chair_items(in_review, recused, chairs, today, add)
     _recusal_items(chairs, add)

@@ -163,11 +163,11 @@ def listed(stmt, *, members: bool = False):
     current stage, its state and the next review date are read from them). Only the columns a list shows
     are read: the long texts (purpose, scenario, answers...) stay in the table, and so do the stages' JSON
     columns. ``members``: the list also reads each project's team (the dashboard's "your projects")."""
-    return stmt.options(load_only(Project.id, Project.name, Project.tier, Project.owner_id, Project.updated_at,
+    stmt = stmt.options(load_only(Project.id, Project.name, Project.tier, Project.owner_id, Project.updated_at,
                                   Project.version, Project.pipeline_id, Project.retired_at),
-                        joinedload(Project.owner).lazyload(User.role_rows),  # a list shows the owner's name
-                        stage_summary(selectinload(Project.stages)),
-                        selectinload(Project.members) if members else lazyload(Project.members))
+                        joinedload(Project.owner),  # a list shows the owner's name
+                        stage_summary(selectinload(Project.stages)))
+    return stmt if members else stmt.options(lazyload(Project.members))
 
 
 def load_stage_outcomes(project: Project) -> None:

@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased, contains_eager, defer, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reviewboard.audit.services import canonical, record_event
 from reviewboard.auth import services as accounts
@@ -371,3 +372,22 @@ def decided_since(user: User, since: datetime | None, limit: int = 10) -> list[t
             {r.stage_review_id for r in rounds})).order_by(Record.version)):
         newest[record.stage_review_id] = record
     return [(r, newest.get(r.stage_review_id)) for r in rounds]
+
+
+def load_people_shown(stage: StageReview) -> None:
+    """The people the stage page names, read in one statement rather than one each: the assigned reviewers, each
+    round's submitter, and the current round's signers and those they signed for; once someone signed, everyone's
+    roles in a second (the approval rule asks whether the signers are all chairs)."""
+    current = stage.current_round
+    signoffs = current.signoffs if current is not None else []
+    people = accounts.people_by_id([a.reviewer_id for a in stage.assignments]
+                                   + [r.submitted_by_id for r in stage.rounds]
+                                   + [i for s in signoffs for i in (s.reviewer_id, s.on_behalf_of_id)],
+                                   roles=bool(signoffs))
+    for assignment in stage.assignments:
+        set_committed_value(assignment, "reviewer", people[assignment.reviewer_id])
+    for round_ in stage.rounds:
+        set_committed_value(round_, "submitted_by", people[round_.submitted_by_id])
+    for signoff in signoffs:
+        set_committed_value(signoff, "reviewer", people[signoff.reviewer_id])
+        set_committed_value(signoff, "on_behalf_of", people.get(signoff.on_behalf_of_id))

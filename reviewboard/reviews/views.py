@@ -94,6 +94,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
     records = db.session.scalars(db.select(Record).where(Record.stage_review_id == stage.id)
                                  .order_by(Record.version)).all()
     record_jobs = unfinished_record_jobs(stage)
+    services.load_people_shown(stage)
     evidence_by_criterion: dict[int, list[Evidence]] = {}
     for e in stage.evidence:
         if not e.withdrawn:

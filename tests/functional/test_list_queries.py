@@ -35,7 +35,8 @@ def _in_review(make, owner, with_condition=False):
 
 
 @pytest.mark.parametrize(("role", "path"), [("reviewer", "/queue?status=all"), ("chair", "/projects"),
-                                            ("owner", "/conditions"), ("chair", "/dashboard")])
+                                            ("owner", "/conditions"), ("chair", "/dashboard"),
+                                            ("chair", "/inventory")])
 def test_a_list_page_costs_the_same_statements_for_2_rows_as_for_12(client, make, db_session, role, path):
     owner = make.user("submitter")
     viewer = owner if role == "owner" else make.user(role)
@@ -190,3 +191,33 @@ def test_the_project_page_reads_every_stages_records_and_conditions_in_one_state
     for table in ("record", "condition"):
         reads = [s for s in seen if s.startswith("SELECT") and f"FROM {table} WHERE" in s]
         assert len(reads) == 1, (table, reads)
+
+
+def test_the_stage_page_reads_the_people_it_names_at_once_and_the_chairs_authenticator_once(
+        client, app, make, db_session, monkeypatch):
+    """Assignees, submitter and signers show by name: read in one statement, their roles in one more (the
+    approval rule asks whether the signers are all chairs), not one statement per person; the chair's
+    authenticator is looked up once, though both the enrolment policy and the signing form ask."""
+    from reviewboard.config import Defaults
+    from reviewboard.reviews.services import assign_reviewer
+    from tests.support.http import post_form
+    from tests.support.mfa import code, enrol
+
+    monkeypatch.setitem(app.config, "MFA_REQUIRED_ROLES", Defaults.MFA_REQUIRED_ROLES)
+    chair = make.user("chair")
+    secret, _recovery = enrol(chair)
+    stage = make.submitted_stage()
+    reviewers = make.reviewers(2)
+    for reviewer in reviewers:
+        assign_reviewer(chair, stage, reviewer)
+    make.sign(reviewers[0], stage)
+    login(client, chair)
+    assert post_form(client, "/login/code", "/login/code", {"code": code(secret)}).status_code == 302
+    page, seen = _page_statements(db_session, client, f"/stages/{stage.id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and all(r.name in text for r in reviewers) and stage.project.owner.name in text
+    assert len([s for s in seen if "FROM user_role" in s]) == 1
+    unquoted = [s.replace('"', "") for s in seen]  # PostgreSQL quotes the table name "user", SQLite not
+    people = [s for s in unquoted if s.startswith("SELECT user.id") and "FROM user WHERE" in s]
+    assert len(people) == 1, people
+    assert len([s for s in seen if "FROM totp_credential" in s]) == 1
