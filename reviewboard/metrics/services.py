@@ -94,15 +94,15 @@ def _at(moment: datetime):
     return literal(moment, UTCDateTime())
 
 
-def _percentiles(rows, keys: list[str], value: str, ps=(0.5, 0.9), extra=None) -> dict[tuple, list]:
-    """{group key values: [count, percentile for each p, *extra]} over a subquery's rows, grouped by ``keys``; the
-    count and percentiles leave NULL values out (as ``percentile_cont`` does); ``extra(value column)`` gives more
-    aggregates of the same groups, computed in the same statement."""
+def _percentiles(rows, keys: list[str], value: str, ps=(0.5, 0.9), more_columns=None) -> dict[tuple, list]:
+    """{group key values: [count, percentile for each p, *more_columns]} over a subquery's rows, grouped by
+    ``keys``; the count and percentiles leave NULL values out (as ``percentile_cont`` does);
+    ``more_columns(value column)`` gives more aggregates of the same groups, computed in the same statement."""
     group = [rows.c[k] for k in keys]
     v = rows.c[value]
     if _postgres():
         stmt = select(*group, func.count(v), *[func.percentile_cont(p).within_group(v) for p in ps],
-                      *(extra(v) if extra else []))
+                      *(more_columns(v) if more_columns else []))
         result = db.session.execute(stmt.group_by(*group))
     else:
         ranked = select(*group, v.label("v"),
@@ -116,8 +116,8 @@ def _percentiles(rows, keys: list[str], value: str, ps=(0.5, 0.9), extra=None) -
             frac = pos - low
             parts.append(func.sum(case((rank == low, val * (1 - frac)), (rank == low + 1, val * frac), else_=0.0)))
         rgroup = [ranked.c[k] for k in keys]
-        result = db.session.execute(select(*rgroup, func.max(n), *parts, *(extra(val) if extra else []))
-                                    .group_by(*rgroup))
+        more = more_columns(val) if more_columns else []
+        result = db.session.execute(select(*rgroup, func.max(n), *parts, *more).group_by(*rgroup))
     k, width = len(keys), len(keys) + 1 + len(ps)
     return {tuple(r[:k]): [int(r[k]), *(None if x is None else float(x) for x in r[k + 1:width]), *r[width:]]
             for r in result}
@@ -246,7 +246,7 @@ def queue_age(f: MetricsFilter, names: dict[str, str], now: datetime) -> Table:
         return [func.count().filter(age >= low if high is None else and_(age >= low, age < high))
                 for low, high, _label in AGE_BUCKETS]
 
-    found = _percentiles(in_review.subquery(), ["code"], "age", extra=buckets)
+    found = _percentiles(in_review.subquery(), ["code"], "age", more_columns=buckets)
     table = Table("queue", "Queue age now", ["Stage", *[b[2] for b in AGE_BUCKETS], "In review", "Median age (days)",
                                              "90th percentile (days)"],
                   note="The stages in review now, by the time since their current round was submitted.",
