@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.conditions.services import today
@@ -10,6 +11,7 @@ from reviewboard.core.export import FORMATS
 from reviewboard.metrics.charts import chart_data_uri, chart_description
 from reviewboard.metrics.export import UnknownTable, export_metrics
 from reviewboard.metrics.filters import FILTER_FIELDS, parse_filter
+from reviewboard.metrics.labels import shown
 from reviewboard.metrics.permissions import can_view_metrics
 from reviewboard.metrics.services import committee_metrics
 from reviewboard.models.base import utcnow
@@ -31,7 +33,7 @@ def index():
     f, problems = parse_filter(request.args, today())
     metrics = committee_metrics(f, utcnow())
     return render_template("metrics/index.html", f=f, problems=problems, typed=request.args, metrics=metrics,
-                           chart_data_uri=chart_data_uri, chart_description=chart_description,
+                           chart_data_uri=chart_data_uri, chart_description=chart_description, shown=shown,
                            tier_labels=TIER_LABELS, pipelines=pipeline_keys()), 400 if problems else 200
 
 
@@ -43,7 +45,7 @@ def export(fmt: str):
         abort(404)
     f, problems = parse_filter(request.form, today())
     if problems:  # the page names what it could not read, with what was typed kept
-        flash("Nothing was exported: correct the filters first.", "danger")
+        flash(_("Nothing was exported: correct the filters first."), "danger")
         return redirect(url_for("metrics.index", **{k: v for k in FILTER_FIELDS if (v := request.form.get(k))}))
     try:
         return export_metrics(current_user, f, fmt, utcnow(), request.form.get("table", ""))

@@ -163,3 +163,24 @@ def test_the_switcher_refuses_a_post_without_its_token_or_with_a_language_not_of
     assert post_form(client, "/account", "/language", {"language": "fr"}).status_code == 400
     db_session.expire_all()
     assert db_session.get(User, person.id).language == "en"
+
+
+def test_a_chinese_speaking_chair_sees_the_inventory_and_metrics_in_chinese_and_exports_in_english(
+        client, make, db_session):
+    chair = _chinese_user(make, db_session, "chair")
+    project = make.project()
+    db_session.commit()
+    login(client, chair)
+    html = client.get("/inventory").get_data(as_text=True)
+    assert _h1(html) == "人工智能系统清单" and f">{project.name}<" in html
+    for label in ("风险等级", "下一次审查", "最近一次决定", "登记备案义务", "时间线"):
+        assert label in html, label
+    assert ">Next review<" not in html and ">Last decision<" not in html
+    html = client.get("/metrics").get_data(as_text=True)
+    assert _h1(html) == "委员会指标"
+    for heading in ("各阶段审查周期", "各月审查周期中位数", "审查员工作量与回避", "逾期的附加条件", "本期间的决定"):
+        assert heading in html, heading
+    assert "Review cycle time by stage" not in html and ">Committee metrics<" not in html
+    response = post_form(client, "/metrics", "/metrics/export.csv", {"table": "workload"})  # machine-read: English
+    header = response.get_data().decode("utf-8-sig").splitlines()[0]
+    assert header == "Reviewer,Assigned stages in review now,Sign-offs in the period,Recusals in the period"
