@@ -10,6 +10,8 @@ import base64
 import functools
 import sys
 
+from flask_babel import gettext as _
+
 from reviewboard.metrics.services import Table
 
 # Okabe-Ito: told apart with the common colour-vision deficiencies
@@ -86,8 +88,8 @@ def _data_uri(chart: str, columns: tuple, rows: tuple, series_from: int, series_
 
 def chart_description(table: Table) -> str:
     """The image's alternative text: what the chart shows; the numbers are in the table under it."""
-    kind = {"line": "Line chart", "stacked": "Stacked bar chart", "stacked_hbar": "Stacked bar chart",
-            "hbar": "Bar chart", "bar": "Bar chart"}[table.chart]
+    kind = {"line": _("Line chart"), "stacked": _("Stacked bar chart"), "stacked_hbar": _("Stacked bar chart"),
+            "hbar": _("Bar chart"), "bar": _("Bar chart")}[table.chart]
     end = table.series_end or len(table.columns)
-    return (f"{kind}: {table.title.lower()}, {', '.join(table.columns[table.series_from:end])}; "
-            "the same numbers are in the table below.")
+    return _("%(kind)s: %(title)s, %(series)s; the same numbers are in the table below.", kind=kind,
+             title=table.title.lower(), series=_(", ").join(table.columns[table.series_from:end]))

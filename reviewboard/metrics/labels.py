@@ -5,9 +5,12 @@ each known text through this catalogue and any other (a stage's name in a headin
 
 from __future__ import annotations
 
+import dataclasses
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from reviewboard.metrics.services import DUE_DAYS
+from reviewboard.metrics.services import DUE_DAYS, WORKLOAD_ROWS, Table
 
 LABELS = {
     "Review cycle time by stage": _l("Review cycle time by stage"),
@@ -33,10 +36,46 @@ LABELS = {
     "Decisions in the period": _l("Decisions in the period"), "Stages in review now": _l("Stages in review now"),
     "Decisions past due": _l("Decisions past due"), "Open conditions": _l("Open conditions"),
     "Overdue conditions": _l("Overdue conditions"),
+    "Low": _l("Low"), "Medium": _l("Medium"), "High": _l("High"),
+    "Prohibited or escalate": _l("Prohibited or escalate"),
 }
+DAYS_SUFFIX = " (days)"  # the trend's columns: "<stage name> (days)"
 
 
 def shown(text) -> str:
     """The text in the reader's language when it is one of the tables' own, else as it is."""
-    label = LABELS.get(text) if isinstance(text, str) else None
+    if not isinstance(text, str):
+        return text
+    label = LABELS.get(text)
+    if label is None and text.endswith(DAYS_SUFFIX):
+        return _("%(name)s (days)", name=text.removesuffix(DAYS_SUFFIX))
     return str(label) if label is not None else text
+
+
+def shown_table(table: Table) -> Table:
+    """The table as the page and its chart show it: title, headings and the rows' labels in the reader's language."""
+    return dataclasses.replace(table, title=shown(table.title), columns=[shown(c) for c in table.columns],
+                               rows=[[shown(v) if i < table.labels else v for i, v in enumerate(row)]
+                                     for row in table.rows])
+
+
+def note(table: Table, summary: list[tuple[str, object]]) -> str:
+    """The sentence under a table's title, in the reader's language (the due table's names the decisions past due,
+    the page's summary)."""
+    notes = {
+        "cycle": _("Each round from its submission to its decision (approval, approval with conditions, changes "
+                   "requested or rejection), for the rounds decided in the period."),
+        "trend": _("The median days from submission to decision of the rounds decided in each month; a blank: no "
+                   "decision that month."),
+        "queue": _("The stages in review now, by the time since their current round was submitted."),
+        "due": _("Stages in review whose decision is due from now until %(days)s days ahead; %(overdue)s more are "
+                 "past their due date.", days=DUE_DAYS, overdue=dict(summary).get("Decisions past due", 0)),
+        "outcomes": _("The decision of each round decided in the period, by the system's risk tier now."),
+        "rounds": _("The stages finally decided in the period (approved, with conditions or rejected), by the number "
+                    "of rounds they took."),
+        "conditions": _("Conditions of approvals whose due date falls in the period, by where they stand today: "
+                        "closed by their due date, closed after it, still open past it, or open and not yet due."),
+        "workload": _("The %(rows)s busiest reviewers at most; a recusal is a conflict of interest declared for a "
+                      "round.", rows=WORKLOAD_ROWS),
+    }
+    return notes.get(table.key, table.note)

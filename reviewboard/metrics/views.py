@@ -11,7 +11,7 @@ from reviewboard.core.export import FORMATS
 from reviewboard.metrics.charts import chart_data_uri, chart_description
 from reviewboard.metrics.export import UnknownTable, export_metrics
 from reviewboard.metrics.filters import FILTER_FIELDS, parse_filter
-from reviewboard.metrics.labels import shown
+from reviewboard.metrics.labels import note, shown, shown_table
 from reviewboard.metrics.permissions import can_view_metrics
 from reviewboard.metrics.services import committee_metrics
 from reviewboard.models.base import utcnow
@@ -34,6 +34,7 @@ def index():
     metrics = committee_metrics(f, utcnow())
     return render_template("metrics/index.html", f=f, problems=problems, typed=request.args, metrics=metrics,
                            chart_data_uri=chart_data_uri, chart_description=chart_description, shown=shown,
+                           shown_table=shown_table, note=note,
                            tier_labels=TIER_LABELS, pipelines=pipeline_keys()), 400 if problems else 200
 
 

@@ -180,7 +180,9 @@ def test_a_chinese_speaking_chair_sees_the_inventory_and_metrics_in_chinese_and_
     assert _h1(html) == "委员会指标"
     for heading in ("各阶段审查周期", "各月审查周期中位数", "审查员工作量与回避", "逾期的附加条件", "本期间的决定"):
         assert heading in html, heading
+    assert "当前审查中的阶段，按其本轮提交以来的时长统计。" in html  # the tables' notes too
     assert "Review cycle time by stage" not in html and ">Committee metrics<" not in html
+    assert "The stages in" not in html
     response = post_form(client, "/metrics", "/metrics/export.csv", {"table": "workload"})  # machine-read: English
     header = response.get_data().decode("utf-8-sig").splitlines()[0]
     assert header == "Reviewer,Assigned stages in review now,Sign-offs in the period,Recusals in the period"
