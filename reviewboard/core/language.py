@@ -4,7 +4,7 @@ Shipped data (catalogs, the questionnaire, pipelines, registration duties) carri
 LANGUAGES, written in its YAML as a mapping ``{en: ..., zh-Hans: ...}``. English is the source language: it
 stays in the models' plain columns (title, question, name, ...), and the other languages live beside it in a
 ``translations`` JSON column shaped ``{"zh-Hans": {"title": ..., "question": ...}}``. Adding a third language
-is a matter of adding it to LANGUAGES and to the files.
+is a matter of adding its catalog folder (reviewboard/i18n/languages.py) and its texts to the files.
 
 ``current_language()`` is the one place data-reading code asks for the reader's language: the interface's
 (Flask-Babel's) language, reviewboard/i18n.
@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-SOURCE_LANGUAGE = "en"
-LANGUAGES = ("en", "zh-Hans")  # the languages every shipped text is written in, the source first
-LANGUAGE_NAMES = {"en": "English", "zh-Hans": "简体中文"}
+from reviewboard.i18n.languages import LANGUAGES as OFFERED
+from reviewboard.i18n.languages import SOURCE_LANGUAGE
+
+# the languages every shipped text is written in, the source first: the interface's (one per catalog folder)
+LANGUAGES = tuple(OFFERED)
 
 
 def current_language() -> str:

@@ -11,7 +11,7 @@ import logging
 import secrets
 
 import pyotp
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
@@ -19,6 +19,7 @@ from reviewboard.audit.services import record_event
 from reviewboard.auth.models import User
 from reviewboard.auth.passwords import check_password
 from reviewboard.core.errors import ServiceError
+from reviewboard.core.memo import request_memo
 from reviewboard.extensions import db
 from reviewboard.mfa import sealing
 from reviewboard.mfa.models import RecoveryCode, TotpCredential
@@ -45,9 +46,7 @@ def is_enabled(user: User) -> bool:
     """Whether ``user`` has an authenticator in force. Read once per request and person: the enrolment policy asks
     before every page of a person whose role requires it, and the stage page asks again for its signing form. The
     answer is kept on the request (never longer) and forgotten by the changes below that turn it on or off."""
-    if not has_request_context():
-        return _enabled_now(user)
-    known = request.__dict__.setdefault("_mfa_enabled", {})
+    known = request_memo("mfa_enabled")
     if user.id not in known:
         known[user.id] = _enabled_now(user)
     return known[user.id]
@@ -59,8 +58,7 @@ def _enabled_now(user: User) -> bool:
 
 
 def _forget_enabled(user: User) -> None:
-    if has_request_context():
-        request.__dict__.get("_mfa_enabled", {}).pop(user.id, None)
+    request_memo("mfa_enabled").pop(user.id, None)
 
 
 def secret_of(user: User, found: TotpCredential) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import g, has_request_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from reviewboard.auth.models import Role
 from reviewboard.committee.models import ConflictDeclaration, Delegation
+from reviewboard.core.memo import forget, request_memo
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.projects.permissions import is_involved
@@ -92,7 +92,7 @@ def declaration(user, stage):
     """
     if not user.is_authenticated or not stage.round_number:
         return None
-    cache = _request_memo("declarations")
+    cache = request_memo("declarations")
     key = (user.id, stage.id, stage.round_number)
     if key not in cache:
         cache[key] = db.session.scalar(select(ConflictDeclaration).where(
@@ -101,16 +101,9 @@ def declaration(user, stage):
     return cache[key]
 
 
-def _request_memo(name: str) -> dict:
-    """A dict that lives as long as the request (a fresh one outside a request: nothing is remembered)."""
-    return g.setdefault(name, {}) if has_request_context() else {}
-
-
 def forget_declarations(*_args) -> None:
     """Drop the request's remembered declarations, recusals and delegations (written, or rolled back)."""
-    if has_request_context():
-        g.pop("declarations", None)
-        g.pop("delegations", None)
+    forget("declarations", "delegations")
 
 
 # a rolled-back declaration must not outlive its transaction in the request's memory
@@ -122,7 +115,7 @@ def recused_ids(stage) -> set[int]:
     if not stage.round_number:
         return set()
     # asked once per criterion and per sign-off on the stage page (through acting_for): read once a request
-    cache = _request_memo("declarations")
+    cache = request_memo("declarations")
     key = ("recused", stage.id, stage.round_number)
     if key not in cache:
         cache[key] = frozenset(db.session.scalars(select(ConflictDeclaration.reviewer_id).where(
@@ -181,7 +174,7 @@ def can_declare_late_conflict(user, stage) -> bool:
 def active_delegations_to(user, day=None):
     """Delegations ``user`` holds on ``day``; read once a request (given or revoked: forget_declarations)."""
     day = day or utcnow().date()
-    cache = _request_memo("delegations")
+    cache = request_memo("delegations")
     key = (user.id, day)
     if key not in cache:
         cache[key] = tuple(db.session.scalars(select(Delegation).where(

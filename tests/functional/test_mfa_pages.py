@@ -93,7 +93,8 @@ def test_signing_a_decision_needs_the_password_and_a_current_code(client, make, 
     stage, reviewer = make.one_signature_short()
     secret, _ = enrol(reviewer)
     login(client, reviewer)
-    assert _code_step(client, code(secret)).status_code == 302
+    sign_in_code = code(secret)
+    assert _code_step(client, sign_in_code).status_code == 302
     declare_no_conflict(client, stage.id)
     url = f"/stages/{stage.id}"
     assert 'name="mfa_code"' in client.get(url).get_data(as_text=True)
@@ -101,7 +102,8 @@ def test_signing_a_decision_needs_the_password_and_a_current_code(client, make, 
     data.update({"outcome": "approve", "email": reviewer.email, "password": PASSWORD, "sign": "Sign decision"})
     missing = post_form(client, url, f"{url}/review", data)
     assert missing.status_code == 422 and "authenticator app shows now" in missing.get_data(as_text=True)
-    used = post_form(client, url, f"{url}/review", {**data, "mfa_code": code(secret)})  # the sign-in's code
+    # the very code of the sign-in (not "the code now": a 30 s step may have begun since, whose code is new)
+    used = post_form(client, url, f"{url}/review", {**data, "mfa_code": sign_in_code})
     assert used.status_code == 422 and "Nothing was signed" in used.get_data(as_text=True)
     signed = post_form(client, url, f"{url}/review", {**data, "mfa_code": code(secret, 1)})
     assert signed.status_code == 302, signed.get_data(as_text=True)[:2000]
