@@ -65,7 +65,9 @@ def test_three_workers_on_one_job_issue_one_record(outbox_app, monkeypatch, issu
     worker presumed dead by the next), all three render and the record table's UNIQUE keeps one."""
     monkeypatch.setitem(outbox_app.config, "JOB_LEASE", lease)
     stub = pdf.render_record_pdf
-    monkeypatch.setattr(pdf, "render_record_pdf", lambda data, **kw: (time.sleep(0.3), stub(data, **kw))[1])
+    # a render long enough that the other two workers start theirs before the first stores its record, even when
+    # a busy machine starts the three threads far apart
+    monkeypatch.setattr(pdf, "render_record_pdf", lambda data, **kw: (time.sleep(1.0), stub(data, **kw))[1])
     stage_id, job_id = _decided_stage(outbox_app)
 
     def worker():
