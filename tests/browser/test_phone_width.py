@@ -16,6 +16,9 @@ LONG_NAME = "Regional hospital emergency-department triage-priority assistant fo
 
 
 def scrolls_sideways(page: Page) -> bool:
+    # after a click the new page's DOM can be read before its style sheets arrive: measured then, an unstyled
+    # table is wider than a phone (a CI run saw it); "load" waits for the style sheets and images
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
 
 
