@@ -104,11 +104,14 @@ def _translation_callables() -> dict:
 
 
 def init_app(app: Flask) -> None:
+    from reviewboard.core.language import translated
+
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config["BABEL_DEFAULT_LOCALE"] = babel_locale(app.config["DEFAULT_LANGUAGE"])
     babel.init_app(app, locale_selector=_select_locale,
                    timezone_selector=lambda: current_app.config["DISPLAY_TIMEZONE"])
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
     app.jinja_env.globals.update(current_language=current_language, offered_languages=LANGUAGES)
-    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date)
+    # {{ criterion|tr("title") }}: shipped data (catalogs, pipelines, tiers) in the reader's language (core/language.py)
+    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, tr=translated)
     app.context_processor(_translation_callables)
