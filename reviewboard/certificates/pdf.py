@@ -11,8 +11,11 @@ from xml.sax.saxutils import escape
 
 import segno
 from flask import current_app, render_template
+from flask_babel import force_locale
 from weasyprint import HTML, Attachment
 
+from reviewboard.i18n.languages import LANGUAGES, babel_locale
+from reviewboard.projects.tiering import TIER_LABELS
 from reviewboard.records import pdf as record_pdf
 from reviewboard.records.signing import sign_pdf
 
@@ -26,14 +29,34 @@ def qr_svg_data_uri(url: str) -> str:
     """The QR code of ``url`` as an SVG data URI (the renderer fetches nothing else)."""
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
+def certificate_language() -> str:
+    """The language certificates print in: the organisation's record language (RECORD_LANGUAGE) when it is one
+    language, its DEFAULT_LANGUAGE when records are bilingual (a certificate is one page of labels, not a record
+    an auditor reads side by side)."""
+    config = current_app.config
+    for language in (config["RECORD_LANGUAGE"], config["DEFAULT_LANGUAGE"]):
+        if language in LANGUAGES:
+            return language
+    return "en"
+
+
+def render_certificate_html(statement: dict) -> str:
+    """The print template filled in, in the certificate's language (needs an app context)."""
+    predicate = statement["predicate"]
+    language = certificate_language()
+    with force_locale(babel_locale(language)):
+        return render_template(TEMPLATE_NAME, statement=statement, p=predicate, utc=record_pdf.format_utc,
+                               iso_utc=record_pdf.iso_utc, qr=qr_svg_data_uri(predicate["issuer"]["status_url"]),
+                               language=language, tier_labels=TIER_LABELS)
+
+
 def render_certificate_pdf(statement: dict) -> bytes:
     """Unsigned PDF/A-3b of the certificate's statement (needs an app context)."""
     assets = record_pdf.ASSETS_DIR
     fetcher = record_pdf.AssetOnlyURLFetcher(assets)
     predicate = statement["predicate"]
     issued = record_pdf._parse_time(predicate["issued_at"])
-    html = render_template(TEMPLATE_NAME, statement=statement, p=predicate, utc=record_pdf.format_utc,
-                           iso_utc=record_pdf.iso_utc, qr=qr_svg_data_uri(predicate["issuer"]["status_url"]))
+    html = render_certificate_html(statement)
     attachment = Attachment(string=dsse.canonical(statement), name=STATEMENT_ATTACHMENT_NAME,
                             description="The in-toto statement this certificate prints (canonical JSON; the signed "
                                         "DSSE envelope is downloaded separately)",

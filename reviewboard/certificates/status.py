@@ -28,6 +28,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
@@ -37,6 +38,7 @@ from reviewboard.incidents.suspension import serious_incident_open
 from reviewboard.models.base import iso, utcnow
 from reviewboard.reviews.workflow import PASSED_STATES, StageState
 
+from .labels import STATUSES
 from .models import EXPIRED, FINAL_STATUSES, REVOKED, SUSPENDED, VALID, Certificate
 
 log = logging.getLogger("reviewboard.certificates")
@@ -195,12 +197,13 @@ def revoke(actor, cert: Certificate, reason: str) -> Certificate:
     from .permissions import can_revoke_certificate
 
     if not can_revoke_certificate(actor, cert):
-        raise NotPermitted("Only a chair may revoke a certificate.")
+        raise NotPermitted(_("Only a chair may revoke a certificate."))
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ServiceError("Say why the certificate is revoked.", field="reason")
+        raise ServiceError(_("Say why the certificate is revoked."), field="reason")
     if cert.status in FINAL_STATUSES:
-        raise Conflict(f"Certificate {cert.public_id} is already {cert.status}.")
+        raise Conflict(_("Certificate %(id)s is already %(status)s.", id=cert.public_id,
+                         status=STATUSES[cert.status].lower()))
     cert.revoked_by_id = actor.id
     cert.revoked_reason = reason
     _apply(actor, cert, REVOKED, [f"Revoked by {actor.name}: {reason}"], reason=reason)

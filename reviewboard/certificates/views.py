@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.core.forms import attach_error
 from reviewboard.core.loading import load_or_404
+from reviewboard.projects.tiering import TIER_LABELS
 
 from . import pdf, services, status
 from .forms import RevokeForm
+from .labels import STATUSES
 from .models import Certificate
 from .permissions import can_revoke_certificate, can_view_certificate
 from .statement import status_url
@@ -32,7 +35,8 @@ def _label(cert: Certificate) -> dict[str, str]:
 @bp.get("/certificates")
 @login_required
 def index():
-    return render_template("certificates/index.html", certificates=services.visible_certificates(current_user))
+    return render_template("certificates/index.html", certificates=services.visible_certificates(current_user),
+                           status_labels=STATUSES)
 
 
 def _render(cert: Certificate, form=None, code: int = 200):
@@ -43,7 +47,8 @@ def _render(cert: Certificate, form=None, code: int = 200):
     label = _label(cert)
     return render_template("certificates/show.html", cert=cert, statement=services.statement_of(cert), form=form,
                            label=label, label_html=pdf.label_html(label),
-                           can_list=can_manage_listing(current_user, cert.project)), code
+                           can_list=can_manage_listing(current_user, cert.project), status_labels=STATUSES,
+                           tier_labels=TIER_LABELS), code
 
 
 @bp.get("/certificates/<int:cert_id>")
@@ -87,7 +92,7 @@ def revoke(cert_id: int):
             return _render(cert, None, 409)
         attach_error(form, exc)
         return _render(cert, form, 422)
-    flash(f"Certificate {cert.public_id} is revoked. The status list is being re-signed.", "success")
+    flash(_("Certificate %(id)s is revoked. The status list is being re-signed.", id=cert.public_id), "success")
     return redirect(url_for("certificates.show", cert_id=cert.id))
 
 
@@ -110,7 +115,7 @@ def public_status(public_id: str):
     # public ids can be guessed in sequence: a system's name is public only once a chair listed it
     return render_template("certificates/public.html", cert=cert, version=predicate["version"]["label"],
                            system=predicate["system"]["name"] if is_listed(cert.project) else None,
-                           label=_label(cert))
+                           label=_label(cert), status_labels=STATUSES)
 
 
 @bp.get("/c/<public_id>/badge.svg")

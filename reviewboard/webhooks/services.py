@@ -18,6 +18,7 @@ import urllib.request
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from standardwebhooks import Webhook
 
@@ -58,14 +59,14 @@ def backoff(attempt: int) -> timedelta:
 
 def subscribe(actor, url: str, events: list[str]) -> WebhookSubscription:
     if not can_manage_webhooks(actor):
-        raise NotPermitted("Only chairs manage webhooks.")
+        raise NotPermitted(_("Only chairs manage webhooks."))
     url = url.strip()
     if not url or len(url) > 2000:
-        raise ServiceError("Give the URL to send events to (up to 2000 characters).", "url")
+        raise ServiceError(_("Give the URL to send events to (up to 2000 characters)."), "url")
     check_target(url)
     unknown = sorted(set(events) - set(EVENTS))
     if not events or unknown:
-        raise ServiceError(f"Choose events among {', '.join(EVENTS)}.", "events")
+        raise ServiceError(_("Choose events among %(events)s.", events=", ".join(EVENTS)), "events")
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     subscription = WebhookSubscription(url=url, events=sorted(set(events)), secret=secret, created_by_id=actor.id)
     db.session.add(subscription)
@@ -77,7 +78,7 @@ def subscribe(actor, url: str, events: list[str]) -> WebhookSubscription:
 
 def unsubscribe(actor, subscription: WebhookSubscription) -> None:
     if not can_manage_webhooks(actor):
-        raise NotPermitted("Only chairs manage webhooks.")
+        raise NotPermitted(_("Only chairs manage webhooks."))
     if not subscription.active:
         return
     subscription.active = False
@@ -114,9 +115,9 @@ def _queue(delivery: WebhookDelivery) -> WebhookDelivery:
 def replay(actor, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery's message again as a new delivery (same event and body, a new message id)."""
     if not can_manage_webhooks(actor):
-        raise NotPermitted("Only chairs manage webhooks.")
+        raise NotPermitted(_("Only chairs manage webhooks."))
     if not delivery.subscription.active:
-        raise ServiceError("This subscription was removed.", "delivery")
+        raise ServiceError(_("This subscription was removed."), "delivery")
     again = _queue(WebhookDelivery(subscription_id=delivery.subscription_id, event=delivery.event, body=delivery.body,
                                    message_id=f"msg_{secrets.token_hex(12)}", replay_of_id=delivery.id))
     record_event(actor, "webhook.replayed", "webhook_delivery", again.id, after={"replay_of": delivery.id})

@@ -4,6 +4,7 @@ with every attempt, and replaying a delivery. Thin views over reviewboard.webhoo
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,7 +16,7 @@ from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.extensions import db
 from reviewboard.webhooks import services
-from reviewboard.webhooks.forms import EVENT_LABELS, DisableForm, SubscriptionForm
+from reviewboard.webhooks.forms import DELIVERY_STATES, EVENT_LABELS, DisableForm, SubscriptionForm
 from reviewboard.webhooks.models import WebhookDelivery, WebhookSubscription
 from reviewboard.webhooks.permissions import can_manage_webhooks
 
@@ -57,7 +58,8 @@ def _render_subscription(subscription: WebhookSubscription, disable_form=None, s
     page = paginate(deliveries, page_arg(request), current_app.config["PER_PAGE"])
     disable_form = disable_form or (DisableForm(formdata=None) if subscription.active else None)
     return render_template("webhooks/show.html", subscription=subscription, page=page, labels=EVENT_LABELS,
-                           disable_form=disable_form, errors=error_items(disable_form), confirm=ConfirmForm()), status
+                           states=DELIVERY_STATES, disable_form=disable_form, errors=error_items(disable_form),
+                           confirm=ConfirmForm()), status
 
 
 @bp.get("/webhooks/<int:subscription_id>")
@@ -74,12 +76,12 @@ def disable(subscription_id: int):
     subscription = load_or_404(WebhookSubscription, subscription_id, _managed)
     form = DisableForm()
     if not subscription.active:
-        flash("This subscription was already stopped; nothing changed.", "info")
+        flash(_("This subscription was already stopped; nothing changed."), "info")
         return redirect(url_for("webhooks.show", subscription_id=subscription.id))
     if not form.validate_on_submit():
         return _render_subscription(subscription, form, 422)
     services.unsubscribe(chair, subscription)
-    flash(f"Deliveries to {subscription.url} stopped. Its delivery log is kept.", "success")
+    flash(_("Deliveries to %(url)s stopped. Its delivery log is kept.", url=subscription.url), "success")
     return redirect(url_for("webhooks.show", subscription_id=subscription.id))
 
 
@@ -93,7 +95,8 @@ def replay(delivery_id: int):
     try:
         again = services.replay(chair, delivery)
     except ServiceError as exc:
-        flash(f"{exc.message} Nothing was sent.", "danger")
+        flash(_("%(problem)s Nothing was sent.", problem=exc.message), "danger")
         return _render_subscription(delivery.subscription, status=409)
-    flash(f"Delivery {delivery.id} is sent again as delivery {again.id} (a new webhook-id).", "success")
+    flash(_("Delivery %(id)s is sent again as delivery %(new)s (a new webhook-id).", id=delivery.id, new=again.id),
+          "success")
     return redirect(url_for("webhooks.show", subscription_id=delivery.subscription_id))
