@@ -22,7 +22,7 @@ from reviewboard.core.forms import AppForm
 from reviewboard.core.limits import LONG_TEXT, SHORT_TEXT
 from reviewboard.projects.tiering import questionnaire
 from reviewboard.registration.quantities import parse_quantity
-from reviewboard.registration.rules import ruleset as registration_rules
+from reviewboard.registration.rules import localized_ruleset
 
 
 def _choices(qid: str) -> list[tuple[str, str]]:
@@ -79,7 +79,7 @@ class ProjectForm(AppForm):
             getattr(self, qid).choices = _choices(qid) if qid == "data_categories" else [UNANSWERED, *_choices(qid)]
             getattr(self, qid).label.text = questionnaire().question(qid).label
         self.pipeline_id.choices = [(p.id, f"{p.name} (v{p.version})") for p in pipelines]
-        rules = registration_rules()
+        rules = localized_ruleset()  # the facts' questions and the sectors in the reader's language
         self.sector.choices = [("", _l("Not answered")), *rules.sectors.items()]
         for name in self.FACTS:
             getattr(self, name).label.text = rules.fact_labels[name]

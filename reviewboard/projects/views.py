@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
+from reviewboard.core.language import current_language
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import paginate_keyset
 from reviewboard.extensions import per_user_limit
@@ -60,7 +61,7 @@ def create():
             except ServiceError as exc:
                 attach_error(form, exc)
             else:
-                duties = registration.duties_for(project)
+                duties = registration.duties_for(project, current_language())
                 tier = TIER_LABELS[project.tier]
                 flash(_("Project registered with tier %(tier)s. Registration duties: %(duties)s (see below).",
                         tier=tier, duties=", ".join(d.title for d in duties)) if duties
@@ -86,10 +87,10 @@ def _show(project: Project, escalation_form: EscalationForm, status: int = 200,
           team_form: AddMemberForm | None = None):
     """The project page: its stages, team, system versions, registration duties and summary."""
     services.load_stage_outcomes(project)
-    facts = registration.facts_table(project)
-    duties = {"duties": registration.duties_for(project), "filings": registration.current_filings(project),
-              "ruleset": registration_rules().version, "facts": facts,
-              "facts_missing": [name for name, value in facts if value == "Not given"],
+    language = current_language()
+    duties = {"duties": registration.duties_for(project, language), "filings": registration.current_filings(project),
+              "ruleset": registration_rules().version, "facts": registration.facts_table(project, language),
+              "facts_missing": registration.facts_missing(project, language),
               "can_file": registration_perms.can_file(current_user, project)}
     return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=TIER_LABELS,
                            escalation_form=escalation_form, perms=perms, registration=duties,

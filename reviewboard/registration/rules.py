@@ -1,25 +1,42 @@
 """Registration duties as data (``data/duties-<version>.yaml``): the facts they are judged on and the rules
 that raise each duty. Validated when loaded (a bad file refuses to load, naming every problem); pure Python,
 no database. :func:`evaluate` applies the rules to a project's facts.
+
+A file may give every text a person reads in several languages (``languages: [en, zh-Hans]``, each text a mapping
+``{en: ..., zh-Hans: ...}``, as catalogs do); a file without ``languages`` is English only (1.0.0). English stays
+in the specs' plain fields; :meth:`Ruleset.in_language` gives the same ruleset with the texts of another
+language, so :func:`evaluate` and :func:`fact_value_label` speak it. Their few fixed words ("Yes", "Not given",
+"[unverified]") come from the interface's catalogs (reviewboard/translations).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 
 import yaml
+from babel.support import NullTranslations, Translations
 
 from reviewboard.core.errors import RulesFileError
+from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE, current_language
+from reviewboard.i18n.languages import TRANSLATIONS, babel_locale
 
-RULESET_FILE = "duties-1.0.0.yaml"  # the version in force: a new version is a new file
+RULESET_FILE = "duties-1.1.0.yaml"  # the version in force: a new version is a new file
 FACTS = ("sector", "public_service", "generative_public", "user_count", "training_flop", "parameter_count")
 BOOLEAN_FACTS = frozenset({"public_service", "generative_public"})
 NUMERIC_FACTS = frozenset({"user_count", "training_flop", "parameter_count"})
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,59}$")
 _STAGE = re.compile(r"^[A-Z]{2,8}$")
+
+
+def N_(message: str) -> str:  # marks a message for `make translations`; translated in the ruleset's language
+    return message
+
+
+_WORDS = {"not_given": N_("Not given"), "yes": N_("Yes"), "no": N_("No"), "unverified": N_("%(ref)s [unverified]"),
+          "reason": N_("%(why)s (%(facts)s)"), "fact": N_("%(name)s: %(value)s")}
 
 
 class RulesetError(RulesFileError):
@@ -32,7 +49,7 @@ class Source:
     verified: bool
 
     def __str__(self) -> str:
-        return self.ref if self.verified else f"{self.ref} [unverified]"
+        return self.ref if self.verified else _WORDS["unverified"] % {"ref": self.ref}
 
 
 @dataclass(frozen=True)
@@ -74,9 +91,46 @@ class Ruleset:
     fact_names: dict[str, str]  # the short name printed in reasons and records
     sectors: dict[str, str]
     duties: tuple[DutyDefinition, ...]
+    languages: tuple[str, ...] = (SOURCE_LANGUAGE,)  # the languages the file gives every text in
+    # {language: {"fact_labels": {...}, "fact_names": {...}, "sectors": {...}, "duties": {code: {"title": ...,
+    # "authority": ..., "sources": [ref, ...], "whys": [why, ...]}}}}: the texts in the other languages
+    translations: dict = field(default_factory=dict, compare=False, repr=False)
+    language: str = SOURCE_LANGUAGE  # the language of the plain fields
 
     def definition(self, code: str) -> DutyDefinition | None:
         return next((d for d in self.duties if d.code == code), None)
+
+    def word(self, key: str) -> str:
+        """One of the fixed words (_WORDS) in the ruleset's language."""
+        return _catalogue(self.language).gettext(_WORDS[key])
+
+    def in_language(self, language: str) -> Ruleset:
+        """The (English) ruleset with its texts in ``language``: itself for an English-only file or a language the
+        file lacks."""
+        if language == self.language or language not in self.translations:
+            return self
+        texts = self.translations[language]
+
+        def duty(d: DutyDefinition) -> DutyDefinition:
+            own = texts["duties"][d.code]
+            return replace(d, title=own["title"], authority=own["authority"],
+                           sources=tuple(replace(s, ref=ref) for s, ref in zip(d.sources, own["sources"], strict=True)),
+                           rules=tuple(replace(r, why=why) for r, why in zip(d.rules, own["whys"], strict=True)))
+
+        return replace(self, fact_labels=texts["fact_labels"], fact_names=texts["fact_names"],
+                       sectors=texts["sectors"], duties=tuple(duty(d) for d in self.duties), language=language)
+
+    def cite(self, source: Source) -> str:
+        """A source as printed: its reference, marked unverified (in the ruleset's language) unless checked."""
+        return source.ref if source.verified else self.word("unverified") % {"ref": source.ref}
+
+
+@cache
+def _catalogue(language: str) -> NullTranslations:
+    """The interface's catalog of ``language`` (compiled by `make install` and the test session)."""
+    if language == SOURCE_LANGUAGE:
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS), [babel_locale(language)])
 
 
 def _check_condition(where: str, fact, expected, sectors: dict) -> list[str]:
@@ -93,24 +147,76 @@ def _check_condition(where: str, fact, expected, sectors: dict) -> list[str]:
     return [f"{where}.sector: unknown sector {v!r}" for v in values if v not in sectors]
 
 
+def _languages(data: dict, errors: list[str]) -> tuple[str, ...]:
+    """The file's languages (``languages: [en, zh-Hans]``): English first and always, known ones only; a file
+    without the key is English only."""
+    given = data.get("languages")
+    if given is None:
+        return (SOURCE_LANGUAGE,)
+    if not isinstance(given, list) or not given or given[0] != SOURCE_LANGUAGE:
+        errors.append(f"languages: list the file's languages, {SOURCE_LANGUAGE} first, such as [en, zh-Hans]")
+        return (SOURCE_LANGUAGE,)
+    unknown = [str(g) for g in given if g not in LANGUAGES]
+    if unknown:
+        errors.append(f"languages: unknown language {', '.join(unknown)} (known: {', '.join(LANGUAGES)})")
+    return tuple(dict.fromkeys(g for g in given if g in LANGUAGES))
+
+
+class _Texts:
+    """Reads the file's texts: ``{en: ..., zh-Hans: ...}`` with every language of the file (a plain string in an
+    English-only file), noting each missing, empty or unknown language in ``errors``."""
+
+    def __init__(self, languages: tuple[str, ...], errors: list[str]):
+        self.languages = languages
+        self.errors = errors
+
+    def __call__(self, value, where: str, required: bool = True) -> dict[str, str]:
+        if self.languages == (SOURCE_LANGUAGE,) and not isinstance(value, dict):
+            text = str(value or "").strip()
+            if required and not text:
+                self.errors.append(f"{where}: missing")
+            return {SOURCE_LANGUAGE: text}
+        if not isinstance(value, dict):
+            if required or value is not None:
+                self.errors.append(f"{where}: give the text in each language of the file "
+                                   f"({', '.join(self.languages)}), as {{{': ..., '.join(self.languages)}: ...}}")
+            return {language: "" for language in self.languages}
+        for language in value:
+            if language not in self.languages:
+                self.errors.append(f"{where}: language {language!r} is not one of the file's languages "
+                                   f"({', '.join(self.languages)})")
+        texts = {language: str(value.get(language) or "").strip() for language in self.languages}
+        for language, text in texts.items():
+            if not text:
+                self.errors.append(f"{where} is missing its {language} text")
+        return texts
+
+
 def parse_ruleset(data) -> Ruleset:
-    """Validate the loaded YAML; raises RulesetError listing every problem with its place in the file."""
+    """Validate the loaded YAML; raises RulesetError listing every problem with its place in the file (a text
+    missing one of the file's languages included)."""
     if not isinstance(data, dict):
         raise RulesetError(["the file must be a mapping with version, facts and duties"])
     errors: list[str] = []
     version = str(data.get("version") or "")
     if not re.fullmatch(r"\d+\.\d+\.\d+", version):
         errors.append("version: give a version such as 1.0.0")
+    languages = _languages(data, errors)
+    texts = _Texts(languages, errors)
     facts = data.get("facts") or {}
     if not isinstance(facts, dict) or set(facts) != set(FACTS):
         errors.append(f"facts: describe exactly these facts: {', '.join(FACTS)}")
         facts = {}
-    sectors = dict((facts.get("sector") or {}).get("options") or {})
+    options = (facts.get("sector") or {}).get("options") or {}
+    sectors = {str(key): texts(v, f"facts.sector.options.{key}") for key, v in dict(options).items()}
     if facts and not sectors:
         errors.append("facts.sector.options: list the sectors")
-    labels = {f: str((facts.get(f) or {}).get("label") or f) for f in FACTS}
-    names = {f: str((facts.get(f) or {}).get("name") or f) for f in FACTS}
-    duties: list[DutyDefinition] = []
+    labels, names = {}, {}
+    for f in FACTS:
+        described = facts.get(f) or {}
+        labels[f] = texts(described.get("label"), f"facts.{f}.label", required=bool(facts)) if facts else {}
+        names[f] = texts(described.get("name"), f"facts.{f}.name", required=bool(facts)) if facts else {}
+    duties: list[dict] = []
     seen: set[str] = set()
     for i, raw in enumerate(data.get("duties") or []):
         where = f"duties[{i}]"
@@ -123,19 +229,15 @@ def parse_ruleset(data) -> Ruleset:
         if code in seen:
             errors.append(f"{where}.code: {code} is used twice")
         seen.add(code)
-        for key in ("title", "authority"):
-            if not str(raw.get(key) or "").strip():
-                errors.append(f"{where}.{key}: missing")
         before = raw.get("required_before")
         if before is not None and not (isinstance(before, str) and _STAGE.match(before)):
             errors.append(f"{where}.required_before: {before!r} is not a stage code such as DEP")
         sources = []
         for j, s in enumerate(raw.get("sources") or []):
-            if (not isinstance(s, dict) or not str(s.get("ref") or "").strip()
-                    or not isinstance(s.get("verified"), bool)):
+            if not isinstance(s, dict) or not s.get("ref") or not isinstance(s.get("verified"), bool):
                 errors.append(f"{where}.sources[{j}]: give ref and verified (true or false)")
                 continue
-            sources.append(Source(str(s["ref"]).strip(), s["verified"]))
+            sources.append((texts(s["ref"], f"{where}.sources[{j}].ref"), s["verified"]))
         if not sources:
             errors.append(f"{where}.sources: cite at least one source")
         rules = []
@@ -145,25 +247,59 @@ def parse_ruleset(data) -> Ruleset:
                 continue
             for fact, expected in r["when"].items():
                 errors.extend(_check_condition(f"{where}.rules[{j}].when", fact, expected, sectors))
-            if not str(r.get("why") or "").strip():
+            if not r.get("why"):
                 errors.append(f"{where}.rules[{j}].why: say why the duty applies")
-            rules.append(DutyRule(dict(r["when"]), str(r.get("why") or "").strip()))
+                continue
+            rules.append((dict(r["when"]), texts(r["why"], f"{where}.rules[{j}].why")))
         if not rules:
             errors.append(f"{where}.rules: at least one rule raises the duty")
-        duties.append(DutyDefinition(code, str(raw.get("title") or "").strip(), str(raw.get("authority") or "").strip(),
-                                     before, tuple(sources), tuple(rules)))
+        duties.append({"code": code, "before": before, "sources": sources, "rules": rules,
+                       "title": texts(raw.get("title"), f"{where}.title"),
+                       "authority": texts(raw.get("authority"), f"{where}.authority")})
     if errors:
         raise RulesetError(errors)
-    return Ruleset(version, labels, names, sectors, tuple(duties))
+
+    def in_(language: str) -> dict:
+        return {"fact_labels": {f: t[language] for f, t in labels.items()},
+                "fact_names": {f: t[language] for f, t in names.items()},
+                "sectors": {k: t[language] for k, t in sectors.items()},
+                "duties": {d["code"]: {"title": d["title"][language], "authority": d["authority"][language],
+                                       "sources": [ref[language] for ref, _verified in d["sources"]],
+                                       "whys": [why[language] for _when, why in d["rules"]]} for d in duties}}
+
+    english = in_(SOURCE_LANGUAGE)
+    definitions = tuple(DutyDefinition(d["code"], d["title"][SOURCE_LANGUAGE], d["authority"][SOURCE_LANGUAGE],
+                                       d["before"], tuple(Source(ref[SOURCE_LANGUAGE], verified)
+                                                          for ref, verified in d["sources"]),
+                                       tuple(DutyRule(when, why[SOURCE_LANGUAGE]) for when, why in d["rules"]))
+                        for d in duties)
+    return Ruleset(version, english["fact_labels"], english["fact_names"], english["sectors"], definitions, languages,
+                   {language: in_(language) for language in languages if language != SOURCE_LANGUAGE})
+
+
+def ruleset_file(version: str) -> str:
+    return f"duties-{version}.yaml"
 
 
 @cache
-def ruleset() -> Ruleset:
-    text = resources.files("reviewboard.registration").joinpath(f"data/{RULESET_FILE}").read_text()
-    loaded = parse_ruleset(yaml.safe_load(text))
-    if f"duties-{loaded.version}.yaml" != RULESET_FILE:
-        raise RulesetError([f"{RULESET_FILE} says version {loaded.version}"])
+def ruleset(version: str | None = None, language: str = SOURCE_LANGUAGE) -> Ruleset:
+    """The ruleset in force, or the shipped ``version`` (what a project's duties were recorded under), with its
+    texts in ``language`` (English when the file lacks it). Raises RulesetError for a bad or unknown file."""
+    if language != SOURCE_LANGUAGE:
+        return ruleset(version).in_language(language)
+    filename = ruleset_file(version) if version else RULESET_FILE
+    data = resources.files("reviewboard.registration").joinpath(f"data/{filename}")
+    if not data.is_file():
+        raise RulesetError([f"no ruleset {filename} is shipped"])
+    loaded = parse_ruleset(yaml.safe_load(data.read_text(encoding="utf-8")))
+    if ruleset_file(loaded.version) != filename:
+        raise RulesetError([f"{filename} says version {loaded.version}"])
     return loaded
+
+
+def localized_ruleset() -> Ruleset:
+    """The ruleset in force in the current reader's language (core/language.py: the interface's)."""
+    return ruleset(language=current_language())
 
 
 def _holds(fact: str, expected, actual) -> bool:
@@ -177,33 +313,35 @@ def _holds(fact: str, expected, actual) -> bool:
 
 
 def fact_value_label(fact: str, value, rules: Ruleset | None = None) -> str:
-    """A fact's value as people read it: a sector's name, Yes or No, a number with its unit."""
+    """A fact's value as people read it, in the ruleset's language: a sector's name, Yes or No, a number with its
+    unit."""
     rules = rules or ruleset()
     if value is None:
-        return "Not given"
+        return rules.word("not_given")
     if fact == "sector":
         return rules.sectors.get(value, value)
     if fact in BOOLEAN_FACTS:
-        return "Yes" if value else "No"
+        return rules.word("yes" if value else "no")
     if fact == "training_flop":
         return f"{value:.3g} FLOP"
     return f"{int(value):,}"
 
 
 def evaluate(facts: dict, rules: Ruleset | None = None) -> list[Duty]:
-    """The duties the facts raise, in the ruleset's order, each with the reasons (the matching rules' why,
-    with the facts they read)."""
+    """The duties the facts raise, in the ruleset's order and language, each with the reasons (the matching
+    rules' why, with the facts they read)."""
     rules = rules or ruleset()
     raised = []
     for definition in rules.duties:
         reasons = []
         for rule in definition.rules:
             if all(_holds(f, v, facts.get(f)) for f, v in rule.when.items()):
-                read = "; ".join(f"{rules.fact_names[f]}: {fact_value_label(f, facts.get(f), rules)}"
+                read = "; ".join(rules.word("fact") % {"name": rules.fact_names[f],
+                                                       "value": fact_value_label(f, facts.get(f), rules)}
                                  for f in rule.when)
-                reasons.append(f"{rule.why} ({read})")
+                reasons.append(rules.word("reason") % {"why": rule.why, "facts": read})
         if reasons:
             raised.append(Duty(definition.code, definition.title, definition.authority,
-                               "; ".join(str(s) for s in definition.sources), tuple(reasons),
+                               "; ".join(rules.cite(s) for s in definition.sources), tuple(reasons),
                                definition.required_before, definition.sources))
     return raised

@@ -1,9 +1,11 @@
 """Registration duties of a project and the filings that discharge them. Services flush; the caller commits.
 
 Duties are judged by the ruleset in force (:mod:`reviewboard.registration.rules`) on the project's facts,
-at intake and whenever the facts change; the set evaluated is kept on the project and a change of the set
-is audited. A duty whose ``required_before`` stage (or an earlier one) is being submitted or approved needs
-its filing first: :func:`missing_required_filings` is what the stage lifecycle asks.
+at intake and whenever the facts change; the set evaluated is kept on the project (in English, with the
+ruleset's version: ``ruleset(version)`` reads any shipped version) and a change of the set is audited. Pages
+ask for the duties and facts in their reader's language; records get English with the other languages beside
+it. A duty whose ``required_before`` stage (or an earlier one) is being submitted or approved needs its filing
+first: :func:`missing_required_filings` is what the stage lifecycle asks.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
 from reviewboard.core.errors import NotPermitted, ServiceError
+from reviewboard.core.language import SOURCE_LANGUAGE
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.projects.models import FACT_FIELDS, Project
@@ -35,15 +38,22 @@ def facts_of(project: Project) -> dict:
     return {f: getattr(project, f) for f in FACT_FIELDS}
 
 
-def facts_table(project: Project) -> list[tuple[str, str]]:
-    """(name, value as read) for each fact, for pages and records."""
-    rules = ruleset()
+def facts_table(project: Project, language: str = SOURCE_LANGUAGE) -> list[tuple[str, str]]:
+    """(name, value as read) for each fact in ``language``, for pages and records."""
+    rules = ruleset(language=language)
     return [(rules.fact_names[f], fact_value_label(f, getattr(project, f), rules)) for f in FACT_FIELDS]
 
 
-def duties_for(project: Project) -> list[Duty]:
-    """The duties the ruleset in force raises on the project's facts now, each with its reasons."""
-    return evaluate(facts_of(project))
+def facts_missing(project: Project, language: str = SOURCE_LANGUAGE) -> list[str]:
+    """The names (in ``language``) of the facts not given, which leave duties unjudged."""
+    names = ruleset(language=language).fact_names
+    return [names[f] for f in FACT_FIELDS if getattr(project, f) is None]
+
+
+def duties_for(project: Project, language: str = SOURCE_LANGUAGE) -> list[Duty]:
+    """The duties the ruleset in force raises on the project's facts now, each with its reasons, in ``language``
+    (the ruleset's English when it lacks that language)."""
+    return evaluate(facts_of(project), ruleset(language=language))
 
 
 def _stored(duties: list[Duty]) -> dict:
@@ -97,9 +107,10 @@ def _due_by(duty: Duty, stage_code: str) -> bool:
             and STAGE_ORDER.index(stage_code) > STAGE_ORDER.index(required))
 
 
-def missing_required_filings(project: Project, stage_code: str) -> list[Duty]:
-    """The duties due by ``stage_code`` that have no filing yet (empty: nothing blocks the stage)."""
-    due = [d for d in duties_for(project) if _due_by(d, stage_code)]
+def missing_required_filings(project: Project, stage_code: str, language: str = SOURCE_LANGUAGE) -> list[Duty]:
+    """The duties due by ``stage_code`` that have no filing yet, in ``language`` (empty: nothing blocks the
+    stage)."""
+    due = [d for d in duties_for(project, language) if _due_by(d, stage_code)]
     if not due:  # most stages of most projects: no statement at all
         return []
     filed = current_filings(project)
@@ -149,16 +160,28 @@ def add_filing(actor, project: Project, duty_code: str, authority: str, referenc
     return filing
 
 
+def _duty_texts(duty: Duty) -> dict:
+    return {"title": duty.title, "authority": duty.authority, "source": duty.source, "reasons": list(duty.reasons)}
+
+
 def registration_state(project: Project) -> dict:
-    """The project's facts, duties and filings as printed in records (and read by certificates)."""
+    """The project's facts, duties and filings as printed in records (and read by certificates): English, each
+    fact and duty carrying its texts in the ruleset's other languages under ``translations`` (as criteria do)."""
     filed = current_filings(project)
     rules = ruleset()
+    others = [language for language in rules.languages if language != SOURCE_LANGUAGE]
+    fact_texts = {language: facts_table(project, language) for language in others}
+    duty_texts = {language: {d.code: _duty_texts(d) for d in duties_for(project, language)} for language in others}
     return {
         "ruleset": rules.version,
-        "facts": [{"fact": name, "value": value} for name, value in facts_table(project)],
-        "duties": [{"code": d.code, "title": d.title, "authority": d.authority, "source": d.source,
-                    "reasons": list(d.reasons), "required_before": d.required_before_stage,
+        "facts": [{"fact": name, "value": value,
+                   "translations": {language: dict(zip(("fact", "value"), fact_texts[language][i], strict=True))
+                                    for language in others}}
+                  for i, (name, value) in enumerate(facts_table(project))],
+        "duties": [{"code": d.code, **_duty_texts(d), "required_before": d.required_before_stage,
+                    "translations": {language: duty_texts[language][d.code] for language in others},
                     "filing": ({"authority": f.authority, "reference": f.reference, "filed_on": f.filed_on.isoformat(),
                                 "filename": f.filename, "sha256": f.sha256} if (f := filed.get(d.code)) else None)}
                    for d in duties_for(project)],
     }
+

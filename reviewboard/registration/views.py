@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error
+from reviewboard.core.language import current_language
 from reviewboard.core.loading import load_or_404
 from reviewboard.projects.models import Project
 from reviewboard.registration import permissions as perms
@@ -20,7 +21,7 @@ bp = Blueprint("registration", __name__)
 
 
 def _duty_or_404(project: Project, code: str):
-    duty = next((d for d in services.duties_for(project) if d.code == code), None)
+    duty = next((d for d in services.duties_for(project, current_language()) if d.code == code), None)
     if duty is None:
         abort(404)
     return duty

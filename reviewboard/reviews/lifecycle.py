@@ -19,6 +19,7 @@ from reviewboard.certificates import status as certificate_status
 from reviewboard.committee import services as committee
 from reviewboard.conditions.services import has_overdue_before
 from reviewboard.core.errors import Conflict, NotPermitted
+from reviewboard.core.language import current_language
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.services import decision_due
@@ -55,8 +56,9 @@ def _previous_stage(stage: StageReview) -> StageReview | None:
 # -- submitting -------------------------------------------------------------------------------------------
 
 def filings_missing(stage: StageReview) -> tuple[str, ...]:
-    """The registration duties due by this stage that have no filing yet, described for people."""
-    return tuple(d.describe() for d in missing_required_filings(stage.project, stage.code))
+    """The registration duties due by this stage that have no filing yet, described for people (in the reader's
+    language)."""
+    return tuple(d.describe() for d in missing_required_filings(stage.project, stage.code, current_language()))
 
 
 def stage_snapshot(stage: StageReview) -> dict:

@@ -130,3 +130,34 @@ def test_the_deployment_page_says_which_filings_block_it_and_submitting_is_refus
            "service offered to the public" in html
     db_session.expire_all()
     assert dep.state == StageState.DRAFT
+
+
+def test_a_chinese_reader_registers_and_files_with_the_duties_in_chinese(client, make, db_session):
+    person = make.user("submitter")
+    person.language = "zh-Hans"
+    db_session.flush()
+    login(client, person)
+    form = client.get("/projects/new").get_data(as_text=True)
+    assert "系统应用的行业领域" in form and ">医疗卫生</option>" in form  # the facts' questions and the sectors
+    response = post_form(client, "/projects/new", "/projects/new", project_form())
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "为面向公众提供的生成式人工智能服务办理备案" in page  # the flash and the duty
+    assert "就具有系统性风险的通用人工智能模型通知欧盟委员会" in page
+    assert "系统向社会公众提供生成内容（文本、图像、音频或视频）。（面向公众的生成内容：是）" in page
+    assert "国家互联网信息办公室（通过省级网信办办理）" in page and "［未核实］" in page
+    assert "File the generative AI service" not in page and "[unverified]" not in page
+    project = db_session.scalar(select(Project).where(Project.name == "Public story writer"))
+    filing_page = client.get(f"/projects/{project.id}/duties/{GENAI}/filing").get_data(as_text=True)
+    assert "<h1 class=\"h3\">为面向公众提供的生成式人工智能服务办理备案</h1>" in filing_page
+    assert "（面向公众的生成内容：是）" in filing_page
+    url = f"/projects/{project.id}/duties/{GENAI}/filing"
+    good = post_form(client, url, url, {"authority": "国家互联网信息办公室", "reference": "Filing 110108-2026-003",
+                                        "filed_on": "2026-11-01", "file": (io.BytesIO(PDF), "receipt.pdf")},
+                     content_type="multipart/form-data")
+    assert good.status_code == 302
+    assert "为面向公众提供的生成式人工智能服务办理备案" in client.get(good.headers["Location"]).get_data(as_text=True)
+    # what the project keeps (and audits) stays in English, whoever judged it
+    assert db_session.get(Project, project.id).registration_duties["duties"][0]["reasons"] == [
+        "Generated content (text, images, audio or video) is offered to members of the public. "
+        "(Generative content for the public: Yes)"]

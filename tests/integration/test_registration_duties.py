@@ -1,6 +1,7 @@
 """Registration duties on both engines: judged at intake and whenever the facts change (audited when the set
-changes), filings recorded with checked evidence, and a required filing that is missing blocks the Deployment
-stage's submission and approval with the reason."""
+changes), kept under the ruleset's version (an older one stays readable), read in English or Chinese, filings
+recorded with checked evidence, and a required filing that is missing blocks the Deployment stage's submission
+and approval with the reason."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from reviewboard.audit.models import AuditEvent
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.models.base import utcnow
 from reviewboard.projects import services as projects
+from reviewboard.registration.rules import ruleset
 from reviewboard.registration.services import (
     add_filing,
     duties_for,
+    facts_missing,
+    facts_table,
     missing_required_filings,
     registration_state,
 )
@@ -43,7 +47,7 @@ def file(project, code=GENAI, actor=None, **overrides):
 def test_duties_are_judged_at_intake_and_audited(make, db_session):
     project = make.project(generative_public=True, sector="health", training_flop=2e25, user_count=50_000)
     assert [d.code for d in duties_for(project)] == [GENAI, "TC260-SECTOR-FILING", "EU-AIA-ART52-GPAI-NOTIFICATION"]
-    assert project.registration_duties["ruleset"] == "1.0.0"
+    assert project.registration_duties["ruleset"] == "1.1.0"
     [event] = duty_events(db_session)
     assert '"duties":["TC260-GENAI-FILING","TC260-SECTOR-FILING","EU-AIA-ART52-GPAI-NOTIFICATION"]' in event.payload
     assert '"training_flop":2e+25' in event.payload or '"training_flop":2.0e+25' in event.payload
@@ -52,7 +56,7 @@ def test_duties_are_judged_at_intake_and_audited(make, db_session):
 def test_a_change_of_facts_that_changes_the_duties_is_audited_and_one_that_does_not_is_not(make, db_session):
     project = make.project(sector="none")
     assert duties_for(project) == [] and duty_events(db_session) == []  # no duty at intake: nothing changed
-    assert project.registration_duties == {"ruleset": "1.0.0", "duties": []}
+    assert project.registration_duties == {"ruleset": "1.1.0", "duties": []}
     edit(project, user_count=10)
     assert duty_events(db_session) == []  # the set did not change
     edit(project, sector="education")
@@ -63,6 +67,48 @@ def test_a_change_of_facts_that_changes_the_duties_is_audited_and_one_that_does_
     assert '"after":{"duties":[]' in duty_events(db_session)[-1].payload
     updated = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "project.updated")).all()
     assert any('"sector":"education"' in e.payload for e in updated)
+
+
+def test_duties_recorded_under_1_0_0_stay_readable_and_move_to_the_new_version_unaudited(make, db_session):
+    project = make.project(generative_public=True)
+    # as kept on a project judged before 1.1.0 was shipped
+    project.registration_duties = {"ruleset": "1.0.0", "duties": [
+        {"code": GENAI, "reasons": ["Generated content (text, images, audio or video) is offered to members of the "
+                                    "public. (Generative content for the public: Yes)"]}]}
+    db_session.flush()
+    db_session.expire_all()
+    recorded = project.registration_duties
+    old = ruleset(recorded["ruleset"])
+    assert [old.definition(d["code"]).title for d in recorded["duties"]] == [
+        "File the generative AI service offered to the public"]
+    assert recorded["duties"][0]["reasons"] == list(duties_for(project)[0].reasons)  # the same words in English
+    events = len(duty_events(db_session))
+    edit(project, user_count=10)  # judged again under 1.1.0: the same duties, so nothing to audit
+    assert project.registration_duties["ruleset"] == "1.1.0"
+    assert [d["code"] for d in project.registration_duties["duties"]] == [GENAI]
+    assert len(duty_events(db_session)) == events
+
+
+def test_duties_and_facts_read_in_chinese_and_records_carry_both_languages(make, db_session):
+    project = make.project(generative_public=True, sector="health", user_count=None)
+    [genai, sector] = duties_for(project, "zh-Hans")
+    assert genai.title == "为面向公众提供的生成式人工智能服务办理备案"
+    assert sector.reasons == ("系统应用于框架列明的重点领域（政务、关键信息基础设施、公共安全或医疗卫生）。"
+                              "（行业领域：医疗卫生）",)
+    table = facts_table(project, "zh-Hans")
+    assert ("行业领域", "医疗卫生") in table and ("用户数", "未提供") in table
+    assert "用户数" in facts_missing(project, "zh-Hans") and "Users" in facts_missing(project)
+    # the stage that waits for the filing names it in the reader's language
+    assert [d.title for d in missing_required_filings(project, "DEP", "zh-Hans")] == [genai.title, sector.title]
+    state = registration_state(project)  # English, with the Chinese beside it
+    duty = state["duties"][0]
+    assert duty["title"] == "File the generative AI service offered to the public"
+    assert duty["translations"]["zh-Hans"]["title"] == genai.title
+    assert duty["translations"]["zh-Hans"]["reasons"] == list(genai.reasons)
+    assert "［未核实］" in duty["translations"]["zh-Hans"]["source"] and "[unverified]" in duty["source"]
+    sector_fact = next(f for f in state["facts"] if f["fact"] == "Sector")
+    assert sector_fact["value"] == "Health care"
+    assert sector_fact["translations"] == {"zh-Hans": {"fact": "行业领域", "value": "医疗卫生"}}
 
 
 @pytest.mark.parametrize(("facts", "field"), [

@@ -41,12 +41,15 @@ def test_a_record_prints_the_registration_duties_their_reasons_and_filings(make,
     for reviewer in make.reviewers():
         make.sign(reviewer, stage)
     registration = issued_records[-1]["registration"]
-    assert registration["ruleset"] == "1.0.0"
-    assert {"fact": "Training compute", "value": "2e+25 FLOP"} in registration["facts"]
+    assert registration["ruleset"] == "1.1.0"
+    assert {"fact": "Training compute", "value": "2e+25 FLOP",
+            "translations": {"zh-Hans": {"fact": "训练算力", "value": "2e+25 FLOP"}}} in registration["facts"]
     genai, gpai = registration["duties"]
     assert genai["code"] == "TC260-GENAI-FILING" and genai["filing"]["reference"] == "Filing 110108-2026-001"
     assert gpai["code"] == "EU-AIA-ART52-GPAI-NOTIFICATION" and gpai["filing"] is None
     assert gpai["reasons"] and "[unverified]" in gpai["source"] and gpai["required_before"] == "DEP"
+    # the JSON carries both languages
+    assert gpai["translations"]["zh-Hans"]["title"] == "就具有系统性风险的通用人工智能模型通知欧盟委员会"
     html = pdf.render_record_html(issued_records[-1])
-    assert "Registration duties (ruleset 1.0.0)" in html and "Filing 110108-2026-001" in html
+    assert "Registration duties (ruleset 1.1.0)" in html and "Filing 110108-2026-001" in html
     assert "Notify the Commission of a general-purpose AI model with systemic risk" in html and "Not filed" in html
