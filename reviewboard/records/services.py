@@ -16,6 +16,7 @@ from datetime import datetime
 
 from cryptography import x509
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from reviewboard.audit.anchors import audit_head, create_checkpoint
@@ -364,10 +365,10 @@ def verify_record_bytes(data: bytes) -> RecordVerification:
         newer = db.session.scalar(select(Record).where(Record.stage_review_id == record.stage_review_id,
                                                        Record.version > record.version)
                                   .order_by(Record.version.desc()).limit(1))
-    if not check.ok:
-        return RecordVerification(False, check.reason, check, record, newer, embedded)
+    if not check.ok:  # the reason in the reader's language (signing.py marks them for translation)
+        return RecordVerification(False, _(check.reason), check, record, newer, embedded)
     if record is None:
-        return RecordVerification(False, "the signature is intact, but this file's SHA-256 matches no record "
-                                         "issued by this ReviewBoard", check, None, None, embedded)
-    return RecordVerification(True, f"valid: record {record.public_id} version {record.version}", check, record,
-                              newer, embedded)
+        return RecordVerification(False, _("the signature is intact, but this file's SHA-256 matches no record "
+                                           "issued by this ReviewBoard"), check, None, None, embedded)
+    return RecordVerification(True, _("valid: record %(id)s version %(version)s", id=record.public_id,
+                                      version=record.version), check, record, newer, embedded)

@@ -49,7 +49,13 @@ SIGNATURE_FIELD = "ReviewBoardRecord"
 TIMESTAMP_TOKEN_ALLOWANCE = 10 * 1024
 # Where a PDF must say it is one: "%PDF-" in its first KiB, "%%EOF" in its last (ISO 32000-1, 7.5.2 and 7.5.5)
 PDF_MARKER_WINDOW = 1024
-DAMAGED_SIGNATURE = "the signature itself is damaged: its data was altered, so it proves nothing about this file"
+def N_(text: str) -> str:  # noqa: N802 - Babel's name for a message marked for extraction, not translated here
+    """A verification reason stays English here (record packs and logs read it); the verify page and the CLI
+    show it translated (records/services.py ``verify_record_bytes``)."""
+    return text
+
+
+DAMAGED_SIGNATURE = N_("the signature itself is damaged: its data was altered, so it proves nothing about this file")
 
 
 def sign_pdf(pdf: bytes, signer, *, reason: str, location: str | None = None, timestamper=None) -> bytes:
@@ -158,9 +164,10 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path],
     digest = hashlib.sha256(pdf).hexdigest() if isinstance(pdf, bytes | bytearray) else ""
     # checked before pyHanko sees the file: parsing a large non-PDF costs seconds, these checks nothing
     if not isinstance(pdf, bytes | bytearray) or b"%PDF-" not in pdf[:PDF_MARKER_WINDOW]:
-        return _failed(digest, "not a PDF")
+        return _failed(digest, N_("not a PDF"))
     if b"%%EOF" not in pdf[-PDF_MARKER_WINDOW:]:
-        return _failed(digest, "not a complete PDF: the file is truncated or damaged (it does not end as a PDF does)")
+        return _failed(digest, N_("not a complete PDF: the file is truncated or damaged (it does not end as a PDF "
+                                  "does)"))
     pdf = bytes(pdf)
     with _library_logs_summarised():
         return _verify_parsed(pdf, digest, trust_roots, timestamp_trust_roots)
@@ -179,14 +186,14 @@ def _verify_parsed(pdf: bytes, digest: str, trust_roots: Sequence[Path],
         reader = PdfFileReader(BytesIO(pdf), strict=False)
     except Exception as exc:  # a damaged file can fail anywhere in the parser
         log.info("record PDF could not be parsed: %s: %s", type(exc).__name__, exc)
-        return _failed(digest, "not a PDF: the file could not be read (it is damaged or truncated)")
+        return _failed(digest, N_("not a PDF: the file could not be read (it is damaged or truncated)"))
     try:
         signatures = reader.embedded_regular_signatures
     except Exception as exc:  # the signature's own data (CMS) no longer parses
         log.info("record PDF signature could not be parsed: %s: %s", type(exc).__name__, exc)
         return _failed(digest, DAMAGED_SIGNATURE)
     if not signatures:
-        return _failed(digest, "no signature found")
+        return _failed(digest, N_("no signature found"))
     named = [sig for sig in signatures if sig.field_name == SIGNATURE_FIELD]
     signature = named[0] if named else signatures[0]
 
@@ -230,25 +237,26 @@ def _verify_parsed(pdf: bytes, digest: str, trust_roots: Sequence[Path],
         timestamp_ok=bool(token.intact and token.valid and token.trusted) if token is not None else None,
     )
     if not status.intact:
-        return _failed(digest, "document was modified after signing (digest mismatch)", **found)
+        return _failed(digest, N_("document was modified after signing (digest mismatch)"), **found)
     if not status.valid:
-        return _failed(digest, "the signature value does not match the signer's certificate: the signature was "
-                      "damaged or forged", **found)
+        return _failed(digest, N_("the signature value does not match the signer's certificate: the signature was "
+                                  "damaged or forged"), **found)
     if not whole_file:
-        return _failed(digest, "the file was changed after it was signed: something (an annotation, a form entry or an "
-                      "edit) was added after the signature, which no longer covers the whole file", **found)
+        return _failed(digest, N_("the file was changed after it was signed: something (an annotation, a form entry or "
+                                  "an edit) was added after the signature, which no longer covers the whole file"),
+                       **found)
     if not unmodified:
-        return _failed(digest, "document was modified after signing (changes after the signed revision)", **found)
+        return _failed(digest, N_("document was modified after signing (changes after the signed revision)"), **found)
     if not status.trusted:
-        return _failed(digest, "the signer's certificate is not trusted: it is not the organisation's signing "
-                      "certificate, whatever name it shows", **found)
+        return _failed(digest, N_("the signer's certificate is not trusted: it is not the organisation's signing "
+                                  "certificate, whatever name it shows"), **found)
     if token is not None and not (token.intact and token.valid):
-        return _failed(digest, "the signature's timestamp token is damaged or its signature is invalid", **found)
+        return _failed(digest, N_("the signature's timestamp token is damaged or its signature is invalid"), **found)
     if token is not None and not token.trusted:
-        return _failed(digest, "the signature's timestamp token is not from a trusted timestamp authority", **found)
+        return _failed(digest, N_("the signature's timestamp token is not from a trusted timestamp authority"), **found)
     if not status.bottom_line:
-        return _failed(digest, "signature does not meet the validation policy (timestamp or key usage)", **found)
-    return SignatureCheck(ok=True, reason="signature is valid, trusted and covers the whole file",
+        return _failed(digest, N_("signature does not meet the validation policy (timestamp or key usage)"), **found)
+    return SignatureCheck(ok=True, reason=N_("signature is valid, trusted and covers the whole file"),
                           pdf_sha256=digest, **found)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -29,14 +31,20 @@ bp = Blueprint("records", __name__)
 
 
 class VerifyForm(FlaskForm):
-    file = FileField("Signed record (PDF)", validators=[FileRequired(message="Choose the PDF to check.")])
-    submit = SubmitField("Verify")
+    file = FileField(_l("Signed record (PDF)"), validators=[FileRequired(message=_l("Choose the PDF to check."))])
+    submit = SubmitField(_l("Verify"))
+
+
+# the digests' names (records/pdf.py) as pages show them, in the reader's language
+PAGE_HASH_LABELS = {CONTENT_HASH_LABEL: _l("Content SHA-256 (record data)"),
+                    FILE_HASH_LABEL: _l("File SHA-256 (this PDF)")}
 
 
 @bp.app_context_processor
 def _record_helpers():
     # ``seal()`` is a callable: only the verify page reads the certificate
-    return {"content_hash_label": CONTENT_HASH_LABEL, "file_hash_label": FILE_HASH_LABEL, "seal": _seal}
+    return {"content_hash_label": PAGE_HASH_LABELS[CONTENT_HASH_LABEL],
+            "file_hash_label": PAGE_HASH_LABELS[FILE_HASH_LABEL], "seal": _seal}
 
 
 @bp.get("/records")
@@ -89,8 +97,8 @@ def _cap_before_csrf(state) -> None:
 
 def _too_large():
     form = VerifyForm(formdata=None)  # the body was refused unread: there is no form data to bind
-    form.file.errors = [f"This file is larger than {size_label(_verify_max_bytes())}, so it is not a ReviewBoard "
-                        "record (records are tens of KiB). Nothing was checked."]
+    form.file.errors = [_("This file is larger than %(size)s, so it is not a ReviewBoard record (records are tens "
+                          "of KiB). Nothing was checked.", size=size_label(_verify_max_bytes()))]
     return render_template("records/verify.html", form=form, result=None), 413
 
 

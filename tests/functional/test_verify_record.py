@@ -183,3 +183,12 @@ def test_a_bad_file_is_refused_before_the_pdf_parser_reads_it(client, monkeypatc
     assert response.status_code == 200
     page = _text(response)
     assert "Not valid" in page and reason in page
+
+
+def test_the_verdict_is_told_in_the_readers_language(client):
+    """A Chinese-speaking visitor reads the reason in Chinese; the page's labels follow."""
+    response = _verify_page(client, b"MZ\x90\x00" + bytes(1000), headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert response.status_code == 200
+    page = _text(response)
+    assert "无效" in page and "不是 PDF 文件。" in page and "两种摘要，两种用途" in page
+    assert "Not a PDF" not in page

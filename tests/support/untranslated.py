@@ -14,10 +14,13 @@ from html.parser import HTMLParser
 
 from jinja2 import Environment
 
+from reviewboard.records.labels import KEYWORDS as RECORD_KEYWORDS
+
 SEEN_ATTRIBUTES = frozenset({"title", "alt", "placeholder", "aria-label", "aria-description", "aria-roledescription",
                              "aria-valuetext", "label"})
 ALLOWED = ("ReviewBoard", "CSV", "XLSX", "PDF", "JSON", "API", "SHA-256", "YAML")
-GETTEXT = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext"})
+# and the PDF record's label macros (l(), l_paragraph(): the record's language, reviewboard/records/labels.py)
+GETTEXT = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext", *RECORD_KEYWORDS})
 HOLE = " "  # stands for a Jinja expression or tag in the text given to the HTML parser (a space: it may sit in a tag)
 LETTER = re.compile(r"[^\W\d_]")
 # a string literal that reads like words: a capitalised word ("Active"), words after a capital ("Never signed

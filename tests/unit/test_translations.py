@@ -20,16 +20,15 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 # The template folders (and files) whose every visible text is marked for translation, checked below. The others
 # are still English only: converting one means marking its text, translating it (`make translations`) and moving
-# it from NOT_YET_CONVERTED to CONVERTED. records/ (the PDF record) is translated with the record's own language
-# work (issue 14, part 3).
+# it from NOT_YET_CONVERTED to CONVERTED. records/pdf/ (the PDF record) prints in the record's language: its l()
+# labels are messages in the context "record" (reviewboard/records/labels.py).
 CONVERTED = ["base.html", "_macros", "errors", "auth", "accounts", "mfa", "reset", "sso", "tokens", "projects",
              "reviews", "committee", "conditions", "comments", "notify",
              "core", "rereview", "teams", "registration", "systems", "incidents", "register", "audit", "inventory",
-             "metrics", "api", "certificates", "webhooks"]
+             "metrics", "api", "certificates", "webhooks", "records"]
 # print-only parts of the PDF record kept beside their screen templates (records/pdf/ includes them)
 RECORD_PARTS = ["committee/_record_declarations.html", "incidents/_record_incidents.html"]
-NOT_YET_CONVERTED = ["catalogs",
-                     "pipelines", "records"]
+NOT_YET_CONVERTED = ["catalogs", "pipelines"]
 # as the Makefile's BABEL_KEYWORDS: the lazy functions that form classes use
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "lazy_ngettext": (1, 2)}
 
