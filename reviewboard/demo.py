@@ -211,7 +211,7 @@ def _pass_stage(owner: User, stage, reviewers: list[User], days: float, now: dat
 def _demo_blocked_deployment(users: dict[str, User], pipeline, now: datetime, echo) -> None:
     """A generative service offered to the public, trained above 10^25 FLOP: Design, R&D and Testing approved,
     its TC260 filing recorded, the EU notification missing, so Deployment cannot be submitted."""
-    echo("creating 'Public story writer' (standard v2; Deployment blocked by a missing registration filing)…")
+    echo("creating 'Public story writer' (standard v3; Deployment blocked by a missing registration filing)…")
     bob, rita, ravi = users["bob"], users["rita"], users["ravi"]
     with clock_at(_days_ago(29, now)):
         writer = projects.create_project(bob, pipeline, {

@@ -9,12 +9,14 @@ version it started with. Every change is audited. Services flush; the caller's b
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from importlib import resources
 
 from sqlalchemy import func, select
 
+from reviewboard.audit.models import AuditEvent
 from reviewboard.audit.services import record_event
 from reviewboard.catalogs.models import Catalog
 from reviewboard.catalogs.schema import KEY_RE, shipped_catalog_path
@@ -38,9 +40,13 @@ log = logging.getLogger("reviewboard.pipelines")
 
 DEFAULT_KEY = "standard"
 SHIPPED_FILES = ("standard.yaml", "generative-ai.yaml", "internal-tool.yaml")  # the first is the default
-# later versions of shipped pipelines: (file, the catalog file it needs, its version number), stored by
-# ensure_shipped_versions()
-SHIPPED_VERSIONS = (("standard-v2.yaml", "rb-tc260-lifecycle-1.2.0.yaml", 2),)
+# later versions of shipped pipelines, in the order they are published: (file, the catalog file it needs, its version
+# number, the shipped file of the version it follows: None when that is version 1), stored by
+# ensure_shipped_versions(). Catalog 1.3.0 gives every criterion in English and Chinese.
+SHIPPED_VERSIONS = (("standard-v2.yaml", "rb-tc260-lifecycle-1.2.0.yaml", 2, None),
+                    ("standard-v3.yaml", "rb-tc260-lifecycle-1.3.0.yaml", 3, "standard-v2.yaml"),
+                    ("generative-ai-v2.yaml", "rb-tc260-lifecycle-1.3.0.yaml", 2, None),
+                    ("internal-tool-v2.yaml", "rb-tc260-lifecycle-1.3.0.yaml", 2, None))
 RESERVED_KEYS = {"new", "import", "drafts"}  # /pipelines/<key> would collide with these pages
 
 
@@ -163,10 +169,11 @@ def ensure_shipped_pipelines(actor=None) -> list[Pipeline]:
 def ensure_shipped_versions(actor=None) -> list[Pipeline]:
     """Publish each later shipped version (SHIPPED_VERSIONS) whose number the pipeline has not reached yet,
     importing the catalog version it draws on first. A pipeline a chair has already taken to that version
-    (or has a draft of) is left as it is: its chairs import the file themselves if they want it. Projects
-    keep the version they were registered under. Returns the versions stored."""
+    (or has a draft of), or whose newest version is not the shipped one it follows, is left as it is: its chairs
+    import the file themselves if they want it. Projects keep the version they were registered under (and their
+    reviews the catalog version they pinned). Returns the versions stored."""
     created = []
-    for filename, catalog_file, wanted in SHIPPED_VERSIONS:
+    for filename, catalog_file, wanted, follows in SHIPPED_VERSIONS:
         text = resources.files("reviewboard.pipelines").joinpath(f"data/{filename}").read_text()
         import_catalog_file(actor, shipped_catalog_path(catalog_file))
         spec = parse_pipeline(text, filename, _lookup_catalog)
@@ -174,10 +181,18 @@ def ensure_shipped_versions(actor=None) -> list[Pipeline]:
         existing = versions(key)
         if not existing or existing[0].version >= wanted or draft_of(key) is not None:
             continue
-        if existing[0].version != wanted - 1:
-            continue  # shipped as the version after the one before it; anything else is a chair's history
+        if existing[0].version != wanted - 1 or (follows is not None and not _stored_from(existing[0], follows)):
+            continue  # shipped as the version after the shipped one before it; anything else is a chair's history
         created.append(_store(actor, spec.data, "published", source=filename))
     return created
+
+
+def _stored_from(pipeline: Pipeline, filename: str) -> bool:
+    """Whether ``pipeline`` was stored from the shipped file ``filename`` (its pipeline.imported event says so)."""
+    payloads = db.session.scalars(select(AuditEvent.payload).where(
+        AuditEvent.action == "pipeline.imported", AuditEvent.object_type == "pipeline",
+        AuditEvent.object_id == str(pipeline.id)))
+    return any((json.loads(payload).get("after") or {}).get("source") == filename for payload in payloads)
 
 
 def ensure_default_pipeline(actor=None) -> Pipeline:

@@ -38,9 +38,10 @@ def certificates_of(session, project):
 def certified_on_v2(make, db_session):
     """A project on standard pipeline v2 certified at Deployment, its certificate dated as if issued eleven
     months ago (valid for a few more weeks), so that the renewal's later valid_until is visible."""
-    from reviewboard.pipelines.services import ensure_shipped_versions
+    from reviewboard.pipelines.services import ensure_shipped_versions, find_version
 
-    [v2] = ensure_shipped_versions()
+    ensure_shipped_versions()
+    v2 = find_version("standard", 2)
     project, cert, reviewers = certified(make, project=make.project(pipeline=v2))
     cert.valid_until = utcnow().date() + timedelta(days=30)
     db_session.flush()

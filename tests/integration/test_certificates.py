@@ -280,9 +280,10 @@ def test_approving_retirement_revokes_the_certificate(make, db_session):
     """The whole lifecycle (standard pipeline v2): Deployment certifies, Operation's approval renews it (the
     renewal supersedes it; tests/integration/test_certificate_renewal.py), Retirement's approval retires the
     system and revokes the renewed certificate."""
-    from reviewboard.pipelines.services import ensure_shipped_versions
+    from reviewboard.pipelines.services import ensure_shipped_versions, find_version
 
-    [v2] = ensure_shipped_versions()
+    ensure_shipped_versions()
+    v2 = find_version("standard", 2)
     project = make.project(pipeline=v2)
     assert [s.code for s in project.stages][-2:] == ["OPS", "RET"]
     project, cert, reviewers = certified(make, project=project)
