@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
@@ -9,5 +10,6 @@ from reviewboard.core.forms import AppForm
 
 
 class CatalogUploadForm(AppForm):
-    file = FileField("Catalog file (YAML)", validators=[FileRequired(message="Choose a catalog file to upload.")])
-    submit = SubmitField("Import this version")
+    file = FileField(_l("Catalog file (YAML)"),
+                     validators=[FileRequired(message=_l("Choose a catalog file to upload."))])
+    submit = SubmitField(_l("Import this version"))

@@ -6,6 +6,7 @@ import logging
 import re
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
@@ -66,13 +67,15 @@ def check_successor(spec: CatalogSpec) -> list[str]:
             if mine is None:
                 dropped.setdefault(c.code, earlier.version)
             elif mine.stage != c.stage_code:
-                problems.append((mine.line, f"line {mine.line}: criterion {c.code} was stage {c.stage_code} in "
-                                            f"version {earlier.version}; a code may not be reused for another "
-                                            f"stage (add a new code instead)"))
+                problems.append((mine.line, _("line %(line)s: criterion %(code)s was stage %(stage)s in version "
+                                              "%(version)s; a code may not be reused for another stage (add a "
+                                              "new code instead)", line=mine.line, code=c.code,
+                                              stage=c.stage_code, version=earlier.version)))
     for code, version in sorted(dropped.items()):
-        problems.append((spec.criteria_line, f"line {spec.criteria_line}: criterion {code} (present in version "
-                                             f"{version}) is missing; codes are never removed or renumbered: keep "
-                                             f"it and mark it `deprecated: true` instead"))
+        problems.append((spec.criteria_line, _("line %(line)s: criterion %(code)s (present in version %(version)s) "
+                                               "is missing; codes are never removed or renumbered: keep it and "
+                                               "mark it `deprecated: true` instead", line=spec.criteria_line,
+                                               code=code, version=version)))
     return [message for _, message in sorted(problems, key=lambda p: p[0])]
 
 
@@ -87,8 +90,8 @@ def import_catalog(actor, spec: CatalogSpec) -> tuple[Catalog, bool]:
     if existing is not None:
         if existing.source_sha256 == spec.sha256:
             return existing, False
-        raise ServiceError(f"Catalog {spec.key} version {spec.version} already exists with different content; "
-                           "publish the change as a new version.")
+        raise ServiceError(_("Catalog %(key)s version %(version)s already exists with different content; "
+                             "publish the change as a new version.", key=spec.key, version=spec.version))
     problems = check_successor(spec)
     if problems:
         raise CatalogError(problems)
@@ -121,5 +124,5 @@ def upload_catalog(actor, data: bytes) -> tuple[Catalog, bool]:
     """A chair imports a catalog version from an uploaded file. Raises NotPermitted, CatalogError or
     ServiceError (see :func:`import_catalog`)."""
     if not can_import_catalog(actor):
-        raise NotPermitted("Only a committee chair can import a catalog version.")
+        raise NotPermitted(_("Only a committee chair can import a catalog version."))
     return import_catalog(actor, parse_catalog(data))

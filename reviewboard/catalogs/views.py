@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from reviewboard.catalogs import labels
 from reviewboard.catalogs import permissions as perms
 from reviewboard.catalogs.diff import diff_catalogs
 from reviewboard.catalogs.forms import CatalogUploadForm
 from reviewboard.catalogs.models import Catalog, Criterion
-from reviewboard.catalogs.schema import FRAMEWORK_LABELS, FRAMEWORKS, SOURCE_FRAMEWORKS, TIERS, CatalogError
+from reviewboard.catalogs.schema import FRAMEWORKS, SOURCE_FRAMEWORKS, TIERS, CatalogError
 from reviewboard.catalogs.services import catalog_versions, catalogs_by_key, find_catalog, upload_catalog
 from reviewboard.core.errors import ServiceError
+from reviewboard.core.language import current_language, translated
 from reviewboard.core.loading import load_or_404
+from reviewboard.i18n.languages import LANGUAGES, SOURCE_LANGUAGE, babel_locale
 
 bp = Blueprint("catalogs", __name__)
+TEXT_FIELDS = ("title", "question", "guidance", "evidence_types")
 
 
 def _ref_value(framework: str, ref: str) -> str:
@@ -23,15 +29,18 @@ def _ref_value(framework: str, ref: str) -> str:
 
 def _matches_ref(criterion: Criterion, wanted: str) -> bool:
     """A criterion cites ``framework|ref``, or a sub-clause of it ("Art. 9" also finds "Art. 9(2)")."""
-    framework, _, ref = wanted.partition("|")
+    framework, _sep, ref = wanted.partition("|")
     return any(r["framework"] == framework and (r["ref"] == ref or r["ref"].startswith((ref + "(", ref + ".")))
                for r in criterion.refs)
 
 
 def _matches_text(criterion: Criterion, q: str) -> bool:
+    """The search finds text in any of the criterion's languages (a bilingual committee searches in either)."""
     q = q.casefold()
-    return any(q in value.casefold() for value in (criterion.code, criterion.title, criterion.question,
-                                                    criterion.guidance))
+    texts = [criterion.code, criterion.title, criterion.question, criterion.guidance]
+    for by_field in (criterion.translations or {}).values():
+        texts += [by_field.get(name) or "" for name in ("title", "question", "guidance")]
+    return any(q in value.casefold() for value in texts)
 
 
 def crosswalk(criterion: Criterion) -> list[dict]:
@@ -40,14 +49,47 @@ def crosswalk(criterion: Criterion) -> list[dict]:
     for framework in FRAMEWORKS:
         refs = [r for r in criterion.refs if r["framework"] == framework]
         if refs:
-            groups.append({"framework": framework, "label": FRAMEWORK_LABELS.get(framework, framework),
+            groups.append({"framework": framework, "label": labels.framework_label(framework),
                            "source": framework in SOURCE_FRAMEWORKS, "refs": refs})
     return groups
 
 
+def other_texts(criterion: Criterion) -> list[dict]:
+    """The criterion's texts in the languages other than the reader's (those it has), for a bilingual committee
+    that discusses one criterion in both: [{"language", "name", "texts": {title, question, ...}, "separator"}]."""
+    reading = current_language()
+    out = []
+    for language, name in LANGUAGES.items():
+        if language == reading:
+            continue
+        if language == SOURCE_LANGUAGE:
+            texts = {field: getattr(criterion, field) for field in TEXT_FIELDS}
+        else:
+            texts = (criterion.translations or {}).get(language) or {}
+        if any(texts.get(field) for field in TEXT_FIELDS):
+            with force_locale(babel_locale(language)):
+                separator = labels.clause_separator()
+            out.append({"language": language, "name": name, "texts": texts, "separator": separator})
+    return out
+
+
 @bp.app_template_filter("framework_label")
 def framework_label(framework: str) -> str:
-    return FRAMEWORK_LABELS.get(framework, framework)
+    return labels.framework_label(framework)
+
+
+@bp.app_template_filter("tier_names")
+def tier_names(tiers) -> str:
+    return labels.tier_names(tiers)
+
+
+@bp.app_template_filter("tier_name")
+def tier_name(tier: str) -> str:
+    return labels.tier_name(tier)
+
+
+def _label(catalog: Catalog) -> str:
+    return f"{translated(catalog, 'name')} v{catalog.version}"
 
 
 @bp.get("/catalogs")
@@ -94,7 +136,9 @@ def criterion(catalog_id: int, code: str):
         match = next((c for c in version.criteria if c.code == code), None)
         others.append({"catalog": version, "criterion": match})
     return render_template("catalogs/criterion.html", catalog=catalog, criterion=found,
-                           groups=crosswalk(found), others=others, ref_value=_ref_value)
+                           groups=crosswalk(found), others=others, ref_value=_ref_value,
+                           applicability=labels.APPLICABILITY_NAMES.get(found.applicability, found.applicability),
+                           separator=labels.clause_separator(), other_texts=other_texts(found))
 
 
 @bp.get("/catalogs/<key>/diff")
@@ -103,14 +147,17 @@ def diff(key: str):
     versions = catalog_versions(key)
     if not versions:
         abort(404)
-    labels = [v.version for v in versions]
-    old_version = request.args.get("from") or (labels[-2] if len(labels) > 1 else labels[-1])
-    new_version = request.args.get("to") or labels[-1]
+    numbers = [v.version for v in versions]
+    old_version = request.args.get("from") or (numbers[-2] if len(numbers) > 1 else numbers[-1])
+    new_version = request.args.get("to") or numbers[-1]
     old, new = find_catalog(key, old_version), find_catalog(key, new_version)
     if old is None or new is None:
         abort(404)
     return render_template("catalogs/diff.html", key=key, versions=versions, old=old, new=new,
-                           result=diff_catalogs(old, new))
+                           result=diff_catalogs(old, new), criteria={c.code: c for c in new.criteria},
+                           change_label=labels.change_label, summary=labels.summary,
+                           applicability_names=labels.APPLICABILITY_NAMES,
+                           separator=labels.clause_separator())
 
 
 @bp.route("/catalogs/import", methods=["GET", "POST"])
@@ -129,9 +176,11 @@ def import_version():
             form.file.errors = [*form.file.errors, exc.message]
         else:
             if created:
-                flash(f"Imported {catalog.label} ({len(catalog.criteria)} criteria).", "success")
+                flash(_("Imported %(catalog)s (%(count)s criteria).", catalog=_label(catalog),
+                        count=len(catalog.criteria)), "success")
             else:
-                flash(f"{catalog.label} was already imported from this very file; nothing changed.", "info")
+                flash(_("%(catalog)s was already imported from this very file; nothing changed.",
+                        catalog=_label(catalog)), "info")
             return redirect(url_for("catalogs.show", catalog_id=catalog.id))
     status = 422 if request.method == "POST" else 200
     return render_template("catalogs/import.html", form=form, problems=problems), status

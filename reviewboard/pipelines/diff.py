@@ -3,30 +3,47 @@ and field by field (criteria per criterion and tier, required-role rules, due ti
 
 from __future__ import annotations
 
-from reviewboard.pipelines.models import Pipeline, describe_rule
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from reviewboard.catalogs.labels import clause_separator, list_separator, tier_name, tier_names
+from reviewboard.i18n.languages import LANGUAGES
+from reviewboard.pipelines.labels import describe_rule, stage_name
+from reviewboard.pipelines.models import Pipeline
 from reviewboard.pipelines.schema import STAGE_FIELDS
 from reviewboard.pipelines.services import pipeline_data
 
 
+def _clauses(parts) -> str:
+    return clause_separator().join(parts)
+
+
 def describe(field: str, value) -> str:
-    """A stage field's value as the diff page and the audit reader see it."""
+    """A stage field's value as the stage list and the diff page show it, in the reader's language."""
     if field == "criteria":
         if value is None:
-            return "the catalog stage's criteria, by the catalog's tiers"
-        return "; ".join(f"{c['code']} ({', '.join(c['tiers'])})" for c in value)
+            return _("the catalog stage's criteria, by the catalog's tiers")
+        return _clauses(f"{c['code']} ({tier_names(c['tiers'])})" for c in value)
     if field == "required_roles":
-        return "; ".join(describe_rule(r) for r in value) if value else "none"
+        return _clauses(describe_rule(r) for r in value) if value else _("none")
     if field == "recurrence":
-        return ", ".join(f"{t}: every {m} months" for t, m in value.items()) if value else "none"
+        return list_separator().join(ngettext("%(tier)s: every %(num)d month", "%(tier)s: every %(num)d months", m,
+                                              tier=tier_name(t)) for t, m in value.items()) if value else _("none")
     if field == "tiers":
-        return ", ".join(value)
+        return tier_names(value)
     if field == "due_days":
-        return f"{value} days" if value else "no due time"
+        return ngettext("%(num)d day", "%(num)d days", value) if value else _("no due time")
     if field == "retired":
-        return "retired" if value else "active"
+        return _("retired") if value else _("active")
     if field == "translations":  # the stage's name in the other languages
-        return "; ".join(f"{language}: {texts.get('name', '')}" for language, texts in value.items()) or "none"
+        return _translations(value) or _("none")
     return str(value)
+
+
+def _translations(value: dict) -> str:
+    """``{"zh-Hans": {"name": ..., "description": ...}}`` as "中文 (简体): name; description"."""
+    return _clauses(f"{LANGUAGES.get(language, language)}: {_clauses(v for v in texts.values() if v)}"
+                    for language, texts in value.items())
 
 
 def _effective_criteria(pipeline: Pipeline, stage: dict) -> dict[str, list[str]]:
@@ -39,8 +56,8 @@ def _effective_criteria(pipeline: Pipeline, stage: dict) -> dict[str, list[str]]
 
 def _criteria_summary(stage: dict) -> str:
     if stage["criteria"] is None:
-        return "the catalog's own"
-    return f"{len(stage['criteria'])} chosen"
+        return _("the catalog's own")
+    return _("%(count)s chosen", count=len(stage["criteria"]))
 
 
 def _criteria_changes(old: Pipeline, before: dict, new: Pipeline, after: dict) -> list[str]:
@@ -48,14 +65,14 @@ def _criteria_changes(old: Pipeline, before: dict, new: Pipeline, after: dict) -
     out = []
     for code in sorted(set(a) | set(b)):
         if code not in b:
-            out.append(f"{code}: no longer applies (was {', '.join(a[code])})")
+            out.append(_("%(code)s: no longer applies (was %(tiers)s)", code=code, tiers=tier_names(a[code])))
         elif code not in a:
-            out.append(f"{code}: now applies to {', '.join(b[code])}")
+            out.append(_("%(code)s: now applies to %(tiers)s", code=code, tiers=tier_names(b[code])))
         elif a[code] != b[code]:
-            out.append(f"{code}: {', '.join(a[code]) or 'no tier'} → {', '.join(b[code]) or 'no tier'}")
+            out.append(f"{code}: {tier_names(a[code]) or _('no tier')} → {tier_names(b[code]) or _('no tier')}")
     if not out and (before["criteria"] is None) != (after["criteria"] is None):
-        out.append("same criteria and tiers, now " + ("chosen in the pipeline" if after["criteria"] is not None
-                                                      else "following the catalog"))
+        out.append(_("same criteria and tiers, now chosen in the pipeline") if after["criteria"] is not None
+                   else _("same criteria and tiers, now following the catalog"))
     return out
 
 
@@ -74,11 +91,14 @@ def diff_versions(old: Pipeline, new: Pipeline) -> dict:
             fields.append({"field": "criteria", "before": _criteria_summary(before[code]),
                            "after": _criteria_summary(after[code]), "detail": criteria})
         if fields:
-            changed.append({"code": code, "name": after[code]["name"], "fields": fields})
+            changed.append({"code": code, "name": stage_name(after[code]), "fields": fields})
     common_old = [c for c in before if c in after]
     common_new = [c for c in after if c in before]
     details = [{"field": f, "before": a[f] or "", "after": b[f] or ""}
                for f in ("name", "description", "catalog_version") if a[f] != b[f]]
+    if a["translations"] != b["translations"]:  # the name and description in the other languages
+        details.append({"field": "translations", "before": _translations(a["translations"]),
+                        "after": _translations(b["translations"])})
     return {
         "from": old.version, "to": new.version, "details": details,
         "added": [after[c] for c in after if c not in before],

@@ -3,60 +3,65 @@ criteria from the catalog version, known expertise ...) and report problems besi
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from reviewboard.auth.forms import MultiCheckboxField
 from reviewboard.core.forms import AppForm
-from reviewboard.pipelines.models import EXPERTISE, RULE_CONDITIONS, TIERS
+from reviewboard.core.language import translated
+from reviewboard.pipelines.labels import EXPERTISE_CHOICES
+from reviewboard.pipelines.models import RULE_CONDITIONS, TIERS
 from reviewboard.pipelines.schema import MAX_DUE_DAYS, MAX_MONTHS, MAX_REVIEWERS, MAX_STAGE_NAME
 
-TIER_CHOICES = [(t, t.capitalize()) for t in TIERS]
+TIER_CHOICES = [("low", _l("Low")), ("medium", _l("Medium")), ("high", _l("High"))]
 
 
 class NewPipelineForm(AppForm):
-    key = StringField("Key", validators=[DataRequired(), Length(max=80)],
-                      description="Lower-case letters, digits and hyphens; it never changes (e.g. medical-devices).")
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
-    catalog_id = SelectField("Criteria catalog version", coerce=int, validators=[DataRequired()])
-    submit = SubmitField("Create draft")
+    key = StringField(_l("Key"), validators=[DataRequired(), Length(max=80)],
+                      description=_l("Lower-case letters, digits and hyphens; it never changes "
+                                     "(e.g. medical-devices)."))
+    name = StringField(_l("Pipeline name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    catalog_id = SelectField(_l("Criteria catalog version"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Create draft"))
 
 
 class DetailsForm(AppForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
-    change_note = TextAreaField("What changes in this version", validators=[Optional(), Length(max=2000)],
-                                description="Shown in the version history.")
-    submit = SubmitField("Save details")
+    name = StringField(_l("Pipeline name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    change_note = TextAreaField(_l("What changes in this version"), validators=[Optional(), Length(max=2000)],
+                                description=_l("Shown in the version history."))
+    submit = SubmitField(_l("Save details"))
 
 
 class AddStageForm(AppForm):
-    code = SelectField("Catalog stage", validators=[DataRequired()])
-    name = StringField("Stage name", validators=[DataRequired(), Length(max=MAX_STAGE_NAME)])
-    submit = SubmitField("Add stage")
+    code = SelectField(_l("Catalog stage"), validators=[DataRequired()])
+    name = StringField(_l("Stage name"), validators=[DataRequired(), Length(max=MAX_STAGE_NAME)])
+    submit = SubmitField(_l("Add stage"))
 
 
 class StageForm(AppForm):
     """A stage's fields; ``stage_form_class`` adds one tier choice per catalog criterion of the stage."""
 
-    name = StringField("Stage name", validators=[DataRequired(), Length(max=MAX_STAGE_NAME)])
-    tiers = MultiCheckboxField("Tiers that go through this stage", choices=TIER_CHOICES,
-                               validators=[DataRequired(message="Choose at least one tier.")])
-    quorum = IntegerField("Quorum (sign-offs needed)", validators=[InputRequired(), NumberRange(min=1)])
-    reviewers = IntegerField("Reviewers assigned", validators=[InputRequired(), NumberRange(1, MAX_REVIEWERS)],
-                             description="The quorum is N of these M reviewers.")
-    due_days = IntegerField("Decision due (days after submission)",
-                            validators=[Optional(), NumberRange(1, MAX_DUE_DAYS)], description="Empty: no due time.")
-    recur_low = IntegerField("Low tier", validators=[Optional(), NumberRange(1, MAX_MONTHS)])
-    recur_medium = IntegerField("Medium tier", validators=[Optional(), NumberRange(1, MAX_MONTHS)])
-    recur_high = IntegerField("High tier", validators=[Optional(), NumberRange(1, MAX_MONTHS)])
-    criteria_mode = RadioField("Criteria", choices=[("catalog", "The catalog's criteria for this stage, by the "
-                                                                "catalog's tiers"),
-                                                    ("custom", "The criteria and tiers chosen below")],
+    name = StringField(_l("Stage name"), validators=[DataRequired(), Length(max=MAX_STAGE_NAME)])
+    tiers = MultiCheckboxField(_l("Tiers that go through this stage"), choices=TIER_CHOICES,
+                               validators=[DataRequired(message=_l("Choose at least one tier."))])
+    quorum = IntegerField(_l("Quorum (sign-offs needed)"), validators=[InputRequired(), NumberRange(min=1)])
+    reviewers = IntegerField(_l("Reviewers assigned"), validators=[InputRequired(), NumberRange(1, MAX_REVIEWERS)],
+                             description=_l("The quorum is N of these M reviewers."))
+    due_days = IntegerField(_l("Decision due (days after submission)"),
+                            validators=[Optional(), NumberRange(1, MAX_DUE_DAYS)],
+                            description=_l("Empty: no due time."))
+    recur_low = IntegerField(_l("Low tier"), validators=[Optional(), NumberRange(1, MAX_MONTHS)])
+    recur_medium = IntegerField(_l("Medium tier"), validators=[Optional(), NumberRange(1, MAX_MONTHS)])
+    recur_high = IntegerField(_l("High tier"), validators=[Optional(), NumberRange(1, MAX_MONTHS)])
+    criteria_mode = RadioField(_l("Criteria"), choices=[("catalog", _l("The catalog's criteria for this stage, by "
+                                                                       "the catalog's tiers")),
+                                                        ("custom", _l("The criteria and tiers chosen below"))],
                                default="catalog")
-    submit = SubmitField("Save stage")
+    submit = SubmitField(_l("Save stage"))
 
     criteria_fields: list[tuple[str, str]] = []  # (field name, criterion code)
 
@@ -85,7 +90,7 @@ def stage_form_class(criteria) -> type[StageForm]:
     fields = []
     for c in criteria:
         name = "c_" + c.code.replace("-", "_")
-        setattr(_StageForm, name, MultiCheckboxField(f"{c.code} {c.title}", choices=TIER_CHOICES))
+        setattr(_StageForm, name, MultiCheckboxField(f"{c.code} {translated(c, 'title')}", choices=TIER_CHOICES))
         fields.append((name, c.code))
     _StageForm.criteria_fields = fields
     return _StageForm
@@ -104,17 +109,17 @@ def fill_stage_form(form: StageForm, stage, criteria) -> None:
 
 
 class RoleRuleForm(AppForm):
-    expertise = SelectField("Expertise", choices=[(e, e.capitalize()) for e in EXPERTISE])
-    rule_tiers = MultiCheckboxField("Only for tiers (none: every tier)", choices=TIER_CHOICES)
-    when = SelectField("Only when", choices=[("", "Always"), *RULE_CONDITIONS.items()])
-    submit = SubmitField("Add rule")
+    expertise = SelectField(_l("Expertise"), choices=list(EXPERTISE_CHOICES.items()))
+    rule_tiers = MultiCheckboxField(_l("Only for tiers (none: every tier)"), choices=TIER_CHOICES)
+    when = SelectField(_l("Only when"), choices=[("", _l("Always")), *RULE_CONDITIONS.items()])
+    submit = SubmitField(_l("Add rule"))
 
 
 class MoveForm(AppForm):
-    direction = SelectField(choices=[("up", "Up"), ("down", "Down")])
+    direction = SelectField(choices=[("up", _l("Up")), ("down", _l("Down"))])
 
 
 class ImportForm(AppForm):
-    file = FileField("Pipeline file (YAML)", validators=[FileRequired(message="Choose a YAML file.")])
-    publish = BooleanField("Publish at once (otherwise it is stored as a draft to review)")
-    submit = SubmitField("Import")
+    file = FileField(_l("Pipeline file (YAML)"), validators=[FileRequired(message=_l("Choose a YAML file."))])
+    publish = BooleanField(_l("Publish at once (otherwise it is stored as a draft to review)"))
+    submit = SubmitField(_l("Import"))

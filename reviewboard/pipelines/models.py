@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,10 +27,10 @@ TIERS = REVIEW_TIERS
 EXPERTISE = ("ethics", "technical", "legal", "privacy", "external", "domain")
 # Conditions a required-role rule can depend on, read from the project's questionnaire answers.
 RULE_CONDITIONS = {
-    "personal_data": "the project uses personal data",
-    "sensitive_data": "the project uses sensitive, biometric or children's data",
-    "affects_rights": "the project informs decisions about people's rights",
-    "public_content": "the project publishes synthetic content",
+    "personal_data": _l("the project uses personal data"),
+    "sensitive_data": _l("the project uses sensitive, biometric or children's data"),
+    "affects_rights": _l("the project informs decisions about people's rights"),
+    "public_content": _l("the project publishes synthetic content"),
 }
 _PERSONAL = {"personal", "sensitive", "biometric", "minors"}
 _SENSITIVE = {"sensitive", "biometric", "minors"}
@@ -53,17 +54,6 @@ def rule_applies(rule: dict, project) -> bool:
     if rule.get("tiers") and review_tier(project.tier) not in rule["tiers"]:
         return False
     return not rule.get("when") or condition_holds(rule["when"], project)
-
-
-def describe_rule(rule: dict) -> str:
-    """A rule in words: 'one external reviewer (high tier)'."""
-    parts = []
-    if rule.get("tiers"):
-        parts.append(f"{', '.join(rule['tiers'])} tier")
-    if rule.get("when"):
-        parts.append(f"when {RULE_CONDITIONS.get(rule['when'], rule['when'])}")
-    suffix = f" ({'; '.join(parts)})" if parts else ""
-    return f"one {rule['expertise']} reviewer{suffix}"
 
 
 class Pipeline(Base):

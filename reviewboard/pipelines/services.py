@@ -14,6 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from importlib import resources
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from reviewboard.audit.models import AuditEvent
@@ -22,8 +23,10 @@ from reviewboard.catalogs.models import Catalog
 from reviewboard.catalogs.schema import KEY_RE, shipped_catalog_path
 from reviewboard.catalogs.services import find_catalog, import_catalog_file, latest_catalog
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
+from reviewboard.core.language import translated
 from reviewboard.extensions import db
 from reviewboard.pipelines import permissions as perms
+from reviewboard.pipelines.labels import STATUS_NAMES
 from reviewboard.pipelines.models import Pipeline, PipelineStage
 from reviewboard.pipelines.schema import (
     STAGE_FIELDS,
@@ -200,7 +203,8 @@ def ensure_default_pipeline(actor=None) -> Pipeline:
     try:
         ensure_shipped_pipelines(actor)
     except PipelineFileError as exc:
-        raise ServiceError(f"Import the criteria catalog before creating the pipelines ({exc.errors[0]}).") from None
+        raise ServiceError(_("Import the criteria catalog before creating the pipelines (%(problem)s).",
+                             problem=exc.errors[0])) from None
     return current_version(DEFAULT_KEY) or versions(DEFAULT_KEY)[0]
 
 
@@ -240,14 +244,14 @@ def import_pipeline(actor, text: str | bytes, source: str = "pipeline.yaml", pub
     already has a draft (publish or discard it first).
     """
     if actor is not None and not perms.can_configure_pipelines(actor):
-        raise NotPermitted("Only a chair can import pipelines.")
+        raise NotPermitted(_("Only a chair can import pipelines."))
     spec = parse_pipeline_file(text, source)
     if spec.data["key"] in RESERVED_KEYS:
-        raise ServiceError(f"The key {spec.data['key']!r} is reserved; choose another.")
+        raise ServiceError(_("The key '%(key)s' is reserved; choose another.", key=spec.data["key"]))
     existing = draft_of(spec.data["key"])
     if existing is not None:
-        raise Conflict(f"Pipeline {spec.data['key']} already has a draft (version {existing.version}); "
-                       "publish or discard it first.")
+        raise Conflict(_("Pipeline %(key)s already has a draft (version %(version)s); publish or discard it first.",
+                         key=spec.data["key"], version=existing.version))
     return _store(actor, spec.data, "published" if publish else "draft", source)
 
 
@@ -256,14 +260,15 @@ def import_pipeline(actor, text: str | bytes, source: str = "pipeline.yaml", pub
 
 def _check_chair(actor) -> None:
     if not perms.can_configure_pipelines(actor):
-        raise NotPermitted("Only a chair can configure pipelines.")
+        raise NotPermitted(_("Only a chair can configure pipelines."))
 
 
 def _editable(actor, pipeline: Pipeline) -> None:
     _check_chair(actor)
     if pipeline.status != "draft":
-        raise Conflict(f"Version {pipeline.version} of {pipeline.name} is {pipeline.status}; "
-                       "only a draft can be changed. Start a new version.")
+        raise Conflict(_("Version %(version)s of %(pipeline)s is %(status)s; only a draft can be changed. Start a "
+                         "new version.", version=pipeline.version, pipeline=translated(pipeline, "name"),
+                         status=STATUS_NAMES.get(pipeline.status, pipeline.status)))
 
 
 def create_pipeline(actor, key: str, name: str, description: str, catalog: Catalog) -> Pipeline:
@@ -272,13 +277,13 @@ def create_pipeline(actor, key: str, name: str, description: str, catalog: Catal
 
     key = key.strip().lower()
     if not KEY_RE.match(key):
-        raise ServiceError("Use lower-case letters, digits and hyphens, such as 'medical-devices'.", "key")
+        raise ServiceError(_("Use lower-case letters, digits and hyphens, such as 'medical-devices'."), "key")
     if key in RESERVED_KEYS:
-        raise ServiceError(f"The key {key!r} is reserved; choose another.", "key")
+        raise ServiceError(_("The key '%(key)s' is reserved; choose another.", key=key), "key")
     if versions(key):
-        raise ServiceError(f"A pipeline with the key {key!r} exists already.", "key")
+        raise ServiceError(_("A pipeline with the key '%(key)s' exists already.", key=key), "key")
     if not name.strip():
-        raise ServiceError("Give the pipeline a name.", "name")
+        raise ServiceError(_("Give the pipeline a name."), "name")
     pipeline = Pipeline(key=key, name=name.strip(), description=description.strip(), version=1,
                         catalog_id=catalog.id, status="draft", created_by_id=actor.id, change_note="First version.")
     db.session.add(pipeline)
@@ -294,13 +299,15 @@ def new_version(actor, key: str) -> Pipeline:
     _check_chair(actor)
     existing = draft_of(key)
     if existing is not None:
-        raise Conflict(f"Version {existing.version} of this pipeline is already a draft: edit it.")
+        raise Conflict(_("Version %(version)s of this pipeline is already a draft: edit it.",
+                         version=existing.version))
     all_versions = versions(key)
     if not all_versions:
-        raise ServiceError(f"There is no pipeline {key!r}.")
+        raise ServiceError(_("There is no pipeline '%(key)s'.", key=key))
     base = current_version(key) or all_versions[0]
     draft = Pipeline(key=key, name=base.name, description=base.description, version=all_versions[0].version + 1,
-                     catalog_id=base.catalog_id, status="draft", created_by_id=actor.id, change_note="")
+                     catalog_id=base.catalog_id, status="draft", created_by_id=actor.id, change_note="",
+                     translations=dict(base.translations or {}))  # the name in the other languages too
     for s in base.stages:
         draft.stages.append(_new_stage(s.position, stage_data(s)))
     db.session.add(draft)
@@ -314,7 +321,7 @@ def new_version(actor, key: str) -> Pipeline:
 def update_details(actor, draft: Pipeline, name: str, description: str, change_note: str) -> None:
     _editable(actor, draft)
     if not name.strip():
-        raise ServiceError("Give the pipeline a name.", "name")
+        raise ServiceError(_("Give the pipeline a name."), "name")
     before = {"name": draft.name, "description": draft.description, "change_note": draft.change_note}
     draft.name, draft.description, draft.change_note = name.strip(), description.strip(), change_note.strip()
     after = {"name": draft.name, "description": draft.description, "change_note": draft.change_note}
@@ -341,7 +348,8 @@ def update_stage(actor, stage: PipelineStage, changes: dict) -> None:
     _editable(actor, draft)
     unknown = set(changes) - set(STAGE_FIELDS) - {"name"}
     if unknown or {"code", "retired", "required_roles"} & set(changes):
-        raise ServiceError(f"These fields cannot be set here: {', '.join(sorted(set(changes) - {'name'}))}.")
+        raise ServiceError(_("These fields cannot be set here: %(fields)s.",
+                             fields=", ".join(sorted(set(changes) - {"name"}))))
     before = stage_data(stage)
     after = {**before, **changes}
     _stage_problem(draft, after, draft.stages.index(stage))
@@ -360,7 +368,7 @@ def update_stage(actor, stage: PipelineStage, changes: dict) -> None:
 def add_stage(actor, draft: Pipeline, code: str, name: str) -> PipelineStage:
     _editable(actor, draft)
     if code in {s.code for s in draft.stages}:
-        raise ServiceError(f"This pipeline has a {code} stage already.", "code")
+        raise ServiceError(_("This pipeline has a %(code)s stage already.", code=code), "code")
     data = {"code": code, "name": name.strip(), "tiers": ["low", "medium", "high"], "quorum": 2, "reviewers": 2,
             "due_days": None, "criteria": None, "required_roles": [], "recurrence": None, "retired": False,
             "translations": {}}
@@ -432,7 +440,7 @@ def add_role_rule(actor, stage: PipelineStage, expertise: str, tiers: list[str],
     if when:
         rule["when"] = when
     if rule in (stage.required_roles or []):
-        raise ServiceError("This stage has that rule already.", "expertise")
+        raise ServiceError(_("This stage has that rule already."), "expertise")
     data = {**stage_data(stage), "required_roles": [*(stage.required_roles or []), rule]}
     _stage_problem(draft, data, draft.stages.index(stage))
     stage.required_roles = data["required_roles"]
@@ -446,7 +454,7 @@ def remove_role_rule(actor, stage: PipelineStage, index: int) -> None:
     _editable(actor, draft)
     rules = list(stage.required_roles or [])
     if not 0 <= index < len(rules):
-        raise ServiceError("That rule does not exist (any more).")
+        raise ServiceError(_("That rule does not exist (any more)."))
     rule = rules.pop(index)
     stage.required_roles = rules
     db.session.flush()
@@ -467,7 +475,7 @@ def publish(actor, draft: Pipeline) -> None:
     _editable(actor, draft)
     problems = publish_problems(draft)
     if problems:
-        raise ServiceError("Not published: " + "; ".join(problems) + ".")
+        raise ServiceError(_("Not published: %(problems)s.", problems="; ".join(problems)))
     draft.status = "published"
     db.session.flush()
     record_event(actor, "pipeline.published", "pipeline", draft.id, before={"status": "draft"},
@@ -490,9 +498,9 @@ def retire_pipeline(actor, key: str) -> None:
     _check_chair(actor)
     published = [p for p in versions(key) if p.status == "published"]
     if not published:
-        raise Conflict("This pipeline has no published version to retire.")
+        raise Conflict(_("This pipeline has no published version to retire."))
     if not [p for p in active_pipelines() if p.key != key]:
-        raise ServiceError("This is the only pipeline projects can be registered under; publish another first.")
+        raise ServiceError(_("This is the only pipeline projects can be registered under; publish another first."))
     for p in published:
         p.status = "retired"
     db.session.flush()

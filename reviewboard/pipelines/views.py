@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reviewboard.auth.forms import ConfirmForm
@@ -11,11 +12,12 @@ from reviewboard.catalogs.models import Catalog
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.core.forms import attach_error
+from reviewboard.core.language import translated
 from reviewboard.core.loading import load_or_404
 from reviewboard.extensions import db
 from reviewboard.pipelines import diff as versions_diff
+from reviewboard.pipelines import labels, services
 from reviewboard.pipelines import permissions as perms
-from reviewboard.pipelines import services
 from reviewboard.pipelines.forms import (
     AddStageForm,
     DetailsForm,
@@ -26,10 +28,15 @@ from reviewboard.pipelines.forms import (
     fill_stage_form,
     stage_form_class,
 )
-from reviewboard.pipelines.models import RULE_CONDITIONS, Pipeline, PipelineStage, describe_rule
+from reviewboard.pipelines.labels import describe_rule
+from reviewboard.pipelines.models import RULE_CONDITIONS, Pipeline, PipelineStage
 from reviewboard.pipelines.schema import PipelineFileError
 
 bp = Blueprint("pipelines", __name__)
+bp.add_app_template_filter(labels.stage_name, "stage_name")
+bp.add_app_template_filter(labels.field_name, "pipeline_field")
+bp.add_app_template_filter(labels.detail_name, "pipeline_detail")
+bp.add_app_template_filter(lambda status: str(labels.STATUS_NAMES.get(status, status)), "pipeline_status")
 
 
 def _require(predicate) -> None:
@@ -61,7 +68,7 @@ def _refused(exc: ServiceError):
     """A refused change to a draft: 403, or the pipeline's page with the reason (nothing saved: status >= 400)."""
     if isinstance(exc, NotPermitted):
         raise exc  # the app's 403 page (core/errors_web.py)
-    flash(f"{exc.message} Nothing was changed.", "danger")
+    flash(_("%(reason)s Nothing was changed.", reason=exc.message), "danger")
     pipeline = db.session.get(Pipeline, request.view_args["pipeline_id"])
     if pipeline is not None and pipeline.status == "draft" and exc.status == 422:
         return _render_editor(pipeline, status=422)
@@ -145,7 +152,8 @@ def create():
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash(f"Draft of {draft.name} created. Add its stages, then publish it.", "success")
+            flash(_("Draft of %(pipeline)s created. Add its stages, then publish it.",
+                    pipeline=translated(draft, "name")), "success")
             return redirect(url_for("pipelines.edit", pipeline_id=draft.id))
     return render_template("pipelines/new.html", form=form), (422 if form.errors or form.form_errors else 200)
 
@@ -166,7 +174,8 @@ def import_file():
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash(f"Imported {pipeline.name} as version {pipeline.version} ({pipeline.status}).", "success")
+            flash(_("Imported %(pipeline)s as version %(version)s (%(status)s).", pipeline=translated(pipeline, "name"),
+                    version=pipeline.version, status=labels.STATUS_NAMES[pipeline.status]), "success")
             if pipeline.status == "draft":
                 return redirect(url_for("pipelines.edit", pipeline_id=pipeline.id))
             return redirect(url_for("pipelines.show", key=pipeline.key))
@@ -188,7 +197,8 @@ def new_version(key: str):
         existing = services.draft_of(key)
         return redirect(url_for("pipelines.edit", pipeline_id=existing.id) if existing
                         else url_for("pipelines.show", key=key))
-    flash(f"Version {draft.version} started as a draft, copied from the current version.", "success")
+    flash(_("Version %(version)s started as a draft, copied from the current version.", version=draft.version),
+          "success")
     return redirect(url_for("pipelines.edit", pipeline_id=draft.id))
 
 
@@ -205,7 +215,8 @@ def retire(key: str):
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            flash(f"{current.name} is retired: no new project can choose it. Running reviews continue.", "success")
+            flash(_("%(pipeline)s is retired: no new project can choose it. Running reviews continue.",
+                    pipeline=translated(current, "name")), "success")
             return redirect(url_for("pipelines.show", key=key, version=current.version))
     return render_template("pipelines/retire.html", pipeline=current, form=form,
                            using=sum(services.projects_using(key).values())), (422 if form.form_errors else 200)
@@ -229,7 +240,8 @@ def _render_editor(draft: Pipeline, *, details_form=None, add_form=None, status=
 
 def _editable_or_redirect(draft: Pipeline):
     if draft.status != "draft":
-        flash(f"Version {draft.version} is {draft.status}; start a new version to change it.", "warning")
+        flash(_("Version %(version)s is %(status)s; start a new version to change it.", version=draft.version,
+                status=labels.STATUS_NAMES.get(draft.status, draft.status)), "warning")
         return redirect(url_for("pipelines.show", key=draft.key, version=draft.version))
     return None
 
@@ -255,7 +267,7 @@ def update_details(pipeline_id: int):
                 return _refused(exc)
             attach_error(form, exc)
         else:
-            flash("Details saved.", "success")
+            flash(_("Details saved."), "success")
             return redirect(url_for("pipelines.edit", pipeline_id=draft.id))
     return _render_editor(draft, details_form=form, status=422)
 
@@ -274,7 +286,7 @@ def add_stage(pipeline_id: int):
                 return _refused(exc)
             attach_error(form, exc)
         else:
-            flash(f"Stage {stage.name} added.", "success")
+            flash(_("Stage %(stage)s added.", stage=labels.stage_name(stage)), "success")
             return redirect(url_for("pipelines.edit_stage", pipeline_id=draft.id, stage_id=stage.id))
     return _render_editor(draft, add_form=form, status=422)
 
@@ -310,12 +322,13 @@ def edit_stage(pipeline_id: int, stage_id: int):
                 return _refused(exc)
             attach_error(form, exc)
         else:
-            flash(f"Stage {stage.name} saved.", "success")
+            flash(_("Stage %(stage)s saved.", stage=labels.stage_name(stage)), "success")
             return redirect(url_for("pipelines.edit", pipeline_id=draft.id))
     return _render_stage(draft, stage, form, status=422 if request.method == "POST" else 200)
 
 
-def _stage_action(pipeline_id: int, stage_id: int, action, done: str):
+def _stage_action(pipeline_id: int, stage_id: int, action, done):
+    """``done(stage name)``: the message that says what happened."""
     draft = _draft(pipeline_id)
     stage = _stage(draft, stage_id)
     if not ConfirmForm().validate_on_submit():
@@ -324,7 +337,7 @@ def _stage_action(pipeline_id: int, stage_id: int, action, done: str):
         action(stage)
     except ServiceError as exc:
         return _refused(exc)
-    flash(done.format(name=stage.name), "success")
+    flash(done(labels.stage_name(stage)), "success")
     return redirect(url_for("pipelines.edit", pipeline_id=draft.id), code=303)
 
 
@@ -333,7 +346,8 @@ def _stage_action(pipeline_id: int, stage_id: int, action, done: str):
 def move_stage(pipeline_id: int, stage_id: int):
     direction = MoveForm().direction.data
     return _stage_action(pipeline_id, stage_id, lambda s: services.move_stage(current_user, s, direction),
-                         f"Stage {{name}} moved {direction}.")
+                         lambda name: _("Stage %(stage)s moved up.", stage=name) if direction == "up"
+                         else _("Stage %(stage)s moved down.", stage=name))
 
 
 @bp.post("/pipelines/drafts/<int:pipeline_id>/stages/<int:stage_id>/retire")
@@ -341,14 +355,15 @@ def move_stage(pipeline_id: int, stage_id: int):
 def retire_stage(pipeline_id: int, stage_id: int):
     retired = request.form.get("retired") != "0"
     return _stage_action(pipeline_id, stage_id, lambda s: services.set_stage_retired(current_user, s, retired),
-                         "Stage {name} " + ("retired: new projects skip it." if retired else "restored."))
+                         lambda name: _("Stage %(stage)s retired: new projects skip it.", stage=name) if retired
+                         else _("Stage %(stage)s restored.", stage=name))
 
 
 @bp.post("/pipelines/drafts/<int:pipeline_id>/stages/<int:stage_id>/remove")
 @login_required
 def remove_stage(pipeline_id: int, stage_id: int):
     return _stage_action(pipeline_id, stage_id, lambda s: services.remove_stage(current_user, s),
-                         "Stage {name} removed from this draft.")
+                         lambda name: _("Stage %(stage)s removed from this draft.", stage=name))
 
 
 @bp.post("/pipelines/drafts/<int:pipeline_id>/stages/<int:stage_id>/rules")
@@ -366,7 +381,7 @@ def add_rule(pipeline_id: int, stage_id: int):
                 return _refused(exc)
             attach_error(rule_form, exc)
         else:
-            flash("Rule added.", "success")
+            flash(_("Rule added."), "success")
             return redirect(url_for("pipelines.edit_stage", pipeline_id=draft.id, stage_id=stage.id), code=303)
     criteria = _stage_criteria(stage)
     form = stage_form_class(criteria)(formdata=None)
@@ -385,7 +400,7 @@ def remove_rule(pipeline_id: int, stage_id: int, index: int):
         services.remove_role_rule(current_user, stage, index)
     except ServiceError as exc:
         return _refused(exc)
-    flash("Rule removed.", "success")
+    flash(_("Rule removed."), "success")
     return redirect(url_for("pipelines.edit_stage", pipeline_id=draft.id, stage_id=stage.id), code=303)
 
 
@@ -404,8 +419,9 @@ def publish(pipeline_id: int):
                 raise
             attach_error(form, exc)
         else:
-            flash(f"{draft.name} version {draft.version} is published: projects registered from now on follow it. "
-                  "Running reviews keep their version.", "success")
+            flash(_("%(pipeline)s version %(version)s is published: projects registered from now on follow it. "
+                    "Running reviews keep their version.", pipeline=translated(draft, "name"), version=draft.version),
+                  "success")
             return redirect(url_for("pipelines.show", key=draft.key))
     current = services.current_version(draft.key)
     diff = versions_diff.diff_versions(current, draft) if current is not None else None
@@ -425,6 +441,6 @@ def discard(pipeline_id: int):
         services.discard_draft(current_user, draft)
     except ServiceError as exc:
         return _refused(exc)
-    flash("Draft discarded.", "success")
+    flash(_("Draft discarded."), "success")
     return redirect(url_for("pipelines.show", key=key) if services.versions(key) else url_for("pipelines.index"),
                     code=303)
