@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import yaml
+from flask_babel import gettext
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reviewboard.catalogs.schema import _NULL_TAG, KEY_RE, _Checker, _line, _yaml_problem
@@ -79,13 +80,14 @@ def check_rules(data: dict, catalog: CatalogInfo | None) -> list[Problem]:
     problems: list[Problem] = []
     stages = data.get("stages") or []
     if not [s for s in stages if not s.get("retired")]:
-        problems.append(Problem("stages", "a pipeline needs at least one stage that is not retired"))
+        problems.append(Problem("stages", gettext("a pipeline needs at least one stage that is not retired")))
     seen: dict[str, int] = {}
     for i, stage in enumerate(stages):
         problems += check_stage(f"stages[{i}]", stage, catalog)
         code = stage.get("code")
         if code in seen:
-            problems.append(Problem(f"stages[{i}].code", f"stage {code} is already stages[{seen[code]}]"))
+            problems.append(Problem(f"stages[{i}].code", gettext("stage %(code)s is already stages[%(index)s]",
+                                                                 code=code, index=seen[code])))
         elif code:
             seen[code] = i
     return problems
@@ -96,48 +98,58 @@ def check_stage(p: str, s: dict, catalog: CatalogInfo | None) -> list[Problem]:
     out: list[Problem] = []
     code = s.get("code") or ""
     if not STAGE_CODE_RE.match(code):
-        out.append(Problem(f"{p}.code", "must be a catalog stage code of three capital letters, such as DES"))
+        out.append(Problem(f"{p}.code", gettext("must be a catalog stage code of three capital letters, such as DES")))
     elif catalog is not None and code not in catalog.stages:
-        out.append(Problem(f"{p}.code", f"catalog {catalog.label} has no stage {code} "
-                                        f"(it has: {', '.join(sorted(catalog.stages))})"))
+        out.append(Problem(f"{p}.code", gettext("catalog %(catalog)s has no stage %(code)s (it has: %(stages)s)",
+                                                catalog=catalog.label, code=code,
+                                                stages=", ".join(sorted(catalog.stages)))))
     if not (s.get("name") or "").strip():
-        out.append(Problem(f"{p}.name", "must not be empty"))
+        out.append(Problem(f"{p}.name", gettext("must not be empty")))
     elif len(s["name"]) > MAX_STAGE_NAME:
-        out.append(Problem(f"{p}.name", f"is {len(s['name'])} characters long (at most {MAX_STAGE_NAME})"))
+        out.append(Problem(f"{p}.name", gettext("is %(length)s characters long (at most %(limit)s)",
+                                                length=len(s["name"]), limit=MAX_STAGE_NAME)))
     out += _check_tiers(f"{p}.tiers", s.get("tiers"), required=True)
     quorum, reviewers = s.get("quorum"), s.get("reviewers")
     if not isinstance(quorum, int) or quorum < 1:
-        out.append(Problem(f"{p}.quorum", "must be a whole number of at least 1"))
+        out.append(Problem(f"{p}.quorum", gettext("must be a whole number of at least 1")))
     if not isinstance(reviewers, int) or not 1 <= reviewers <= MAX_REVIEWERS:
-        out.append(Problem(f"{p}.reviewers", f"must be a whole number from 1 to {MAX_REVIEWERS}"))
+        out.append(Problem(f"{p}.reviewers", gettext("must be a whole number from 1 to %(limit)s",
+                                                     limit=MAX_REVIEWERS)))
     elif isinstance(quorum, int) and quorum > reviewers:
-        out.append(Problem(f"{p}.quorum", f"must be <= reviewers ({reviewers})"))
+        out.append(Problem(f"{p}.quorum", gettext("must be <= reviewers (%(reviewers)s)",
+                                                  reviewers=reviewers)))
     due = s.get("due_days")
     if due is not None and (not isinstance(due, int) or not 1 <= due <= MAX_DUE_DAYS):
-        out.append(Problem(f"{p}.due_days", f"must be a number of days from 1 to {MAX_DUE_DAYS}"))
+        out.append(Problem(f"{p}.due_days", gettext("must be a number of days from 1 to %(limit)s",
+                                                    limit=MAX_DUE_DAYS)))
     out += _check_criteria(f"{p}.criteria", s.get("criteria"), catalog)
     for j, rule in enumerate(s.get("required_roles") or []):
         if rule.get("expertise") not in EXPERTISE:
             out.append(Problem(f"{p}.required_roles[{j}].expertise",
-                               f"unknown expertise {rule.get('expertise')!r} (allowed: {', '.join(EXPERTISE)})"))
+                               gettext("unknown expertise %(value)r (allowed: %(allowed)s)",
+                                       value=rule.get("expertise"), allowed=", ".join(EXPERTISE))))
         out += _check_tiers(f"{p}.required_roles[{j}].tiers", rule.get("tiers"), required=False)
         if rule.get("when") is not None and rule["when"] not in RULE_CONDITIONS:
-            out.append(Problem(f"{p}.required_roles[{j}].when", f"unknown condition {rule['when']!r} "
-                                                                f"(allowed: {', '.join(RULE_CONDITIONS)})"))
+            out.append(Problem(f"{p}.required_roles[{j}].when",
+                               gettext("unknown condition %(value)r (allowed: %(allowed)s)", value=rule["when"],
+                                       allowed=", ".join(RULE_CONDITIONS))))
     for tier, months in (s.get("recurrence") or {}).items():
         if tier not in TIERS:
-            out.append(Problem(f"{p}.recurrence", f"unknown tier {tier!r} (allowed: {', '.join(TIERS)})"))
+            out.append(Problem(f"{p}.recurrence", gettext("unknown tier %(value)r (allowed: %(allowed)s)",
+                                                          value=tier, allowed=", ".join(TIERS))))
         elif not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
-            out.append(Problem(f"{p}.recurrence.{tier}", f"must be a number of months from 1 to {MAX_MONTHS}"))
+            out.append(Problem(f"{p}.recurrence.{tier}", gettext("must be a number of months from 1 to %(limit)s",
+                                                                 limit=MAX_MONTHS)))
     return out
 
 
 def _check_tiers(path: str, tiers, required: bool) -> list[Problem]:
     if tiers is None or tiers == []:
-        return [Problem(path, "choose at least one tier")] if required else []
-    out = [Problem(path, f"unknown tier {t!r} (allowed: {', '.join(TIERS)})") for t in tiers if t not in TIERS]
+        return [Problem(path, gettext("choose at least one tier"))] if required else []
+    out = [Problem(path, gettext("unknown tier %(value)r (allowed: %(allowed)s)", value=t, allowed=", ".join(TIERS)))
+           for t in tiers if t not in TIERS]
     if len(set(tiers)) != len(tiers):
-        out.append(Problem(path, "lists a tier twice"))
+        out.append(Problem(path, gettext("lists a tier twice")))
     return out
 
 
@@ -145,19 +157,22 @@ def _check_criteria(path: str, criteria, catalog: CatalogInfo | None) -> list[Pr
     if criteria is None:
         return []
     if not criteria:
-        return [Problem(path, "choose at least one criterion, or leave criteria out to use the catalog's own")]
+        return [Problem(path, gettext("choose at least one criterion, or leave criteria out to use the "
+                                   "catalog's own"))]
     out: list[Problem] = []
     seen: set[str] = set()
     for j, item in enumerate(criteria):
         code = item.get("code")
         if code in seen:
-            out.append(Problem(f"{path}[{j}].code", f"{code} is listed twice"))
+            out.append(Problem(f"{path}[{j}].code", gettext("%(code)s is listed twice", code=code)))
         seen.add(code)
         if catalog is not None:
             if code not in catalog.criteria:
-                out.append(Problem(f"{path}[{j}].code", f"{code} is not a criterion of catalog {catalog.label}"))
+                out.append(Problem(f"{path}[{j}].code", gettext("%(code)s is not a criterion of catalog %(catalog)s",
+                                                                   code=code, catalog=catalog.label)))
             elif catalog.criteria[code]:
-                out.append(Problem(f"{path}[{j}].code", f"{code} is deprecated in catalog {catalog.label}"))
+                out.append(Problem(f"{path}[{j}].code", gettext("%(code)s is deprecated in catalog %(catalog)s",
+                                                                   code=code, catalog=catalog.label)))
         out += _check_tiers(f"{path}[{j}].tiers", item.get("tiers"), required=True)
     return out
 

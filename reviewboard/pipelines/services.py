@@ -336,7 +336,7 @@ def _stage_problem(draft: Pipeline, data: dict, index: int):
     if problems:
         first = problems[0]
         field = first.path.split(".", 1)[1].split("[", 1)[0].split(".", 1)[0] if "." in first.path else None
-        raise ServiceError(first.message[:1].upper() + first.message[1:] + ".", field)
+        raise ServiceError(_("%(problem)s.", problem=first.message[:1].upper() + first.message[1:]), field)
 
 
 def update_stage(actor, stage: PipelineStage, changes: dict) -> None:

@@ -149,6 +149,11 @@ def test_a_chair_who_switches_to_chinese_edits_a_draft_in_chinese(client, make, 
     stage = re.search(r'href="(/pipelines/drafts/\d+/stages/\d+)">设计</a>', html).group(1)
     html = _text(client.get(stage))
     assert _h1(html) == "阶段：设计 (DES)" and "法定人数（所需签署数）" in html and "必需审查员" in html
+    # the rules the service checks answer in Chinese too, beside the field
+    response = post_form(client, stage, stage, {"name": "Design", "tiers": ["low", "medium", "high"], "quorum": "3",
+                                                "reviewers": "2", "due_days": "30", "criteria_mode": "catalog"})
+    assert response.status_code == 422
+    assert "不得多于指派的审查员人数（2）。" in unescape(response.get_data(as_text=True))
     # a refused value is explained in Chinese beside its field
     response = post_form(client, "/pipelines/new", "/pipelines/new",
                          {"key": "Bad Key!", "name": "x", "catalog_id": str(find_catalog(KEY, "1.0.0").id)})
