@@ -6,21 +6,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import lazyload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from reviewboard.certificates.models import Certificate
+from reviewboard.core.language import SOURCE_LANGUAGE, current_language, translated
 from reviewboard.core.pagination import Page, bounded_count
 from reviewboard.extensions import db
+from reviewboard.i18n import local_date
 from reviewboard.pipelines.models import Pipeline
 from reviewboard.projects.models import FACT_FIELDS, TIER_RANK, Project
 from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.projects.services import listed
 from reviewboard.projects.tiering import Tier
-from reviewboard.registration.rules import evaluate
+from reviewboard.registration.rules import evaluate, ruleset
 from reviewboard.reviews.models import Condition, StageReview
-from reviewboard.reviews.workflow import StageState
+from reviewboard.reviews.workflow import Outcome, StageState
 
 SORTS = ("name", "tier", "updated", "next_review")
 TIERS = [t.value for t in Tier]
@@ -125,11 +129,11 @@ class Row:
     certificate: object = None
 
 
-def rows_for(projects: list[Project], today: date) -> list[Row]:
+def rows_for(projects: list[Project], today: date, language: str = SOURCE_LANGUAGE) -> list[Row]:
     """The page's rows in a fixed number of statements, whatever the page size: the condition counts, the
     registration facts (the list loads only its own columns), each system's latest certificate (what a row shows
     of it) and the pipelines (their names and versions, not their stages' rules) are read for the whole page at
-    once."""
+    once. The duties are named in ``language`` (the page's reader's; exports keep English)."""
     ids = [p.id for p in projects]
     counts: dict[int, tuple[int, int]] = {}
     facts: dict[int, dict] = {}
@@ -156,11 +160,12 @@ def rows_for(projects: list[Project], today: date) -> list[Row]:
             Certificate.id.in_(latest)).options(load_only(Certificate.id, Certificate.public_id, Certificate.project_id,
                                                           Certificate.status)))}
     rows = []
+    rules = ruleset(language=language)
     for p in projects:
         decided = [s for s in p.stages if s.decided_at is not None]
         n_open, n_overdue = counts.get(p.id, (0, 0))
         rows.append(Row(p, max(decided, key=lambda s: s.decided_at, default=None), n_open, n_overdue,
-                        evaluate(facts[p.id]), certificates.get(p.id)))
+                        evaluate(facts[p.id], rules), certificates.get(p.id)))
     return rows
 
 
@@ -171,31 +176,42 @@ class Moment:
     text: str
 
 
+# a round's decision as the timeline tells it
+DECIDED = {Outcome.APPROVE: _l("approved"), Outcome.APPROVE_WITH_CONDITIONS: _l("approved with conditions"),
+           Outcome.REQUEST_CHANGES: _l("changes requested"), Outcome.REJECT: _l("rejected")}
+
+
 def timeline(project: Project) -> list[Moment]:
-    """The system's whole history from its rows, newest first: stages opened, rounds submitted and decided,
-    signed records, conditions set, met and closed, incidents reported and closed."""
+    """The system's whole history from its rows, newest first, in the reader's language: stages opened, rounds
+    submitted and decided, signed records, conditions set, met and closed, incidents reported and closed."""
     from reviewboard.incidents.models import Incident
 
-    moments = [Moment(project.created_at, "project", "Registered")]
+    language = current_language()
+    moments = [Moment(project.created_at, "project", _("Registered"))]
     for s in project.stages:
+        stage = translated(s.pipeline_stage, "name", language)
         if s.opened_at:
-            moments.append(Moment(s.opened_at, "stage", f"{s.name}: opened"))
+            moments.append(Moment(s.opened_at, "stage", _("%(stage)s: opened", stage=stage)))
         for r in s.rounds:
-            moments.append(Moment(r.submitted_at, "round", f"{s.name}: round {r.number} submitted"))
+            moments.append(Moment(r.submitted_at, "round",
+                                  _("%(stage)s: round %(number)d submitted", stage=stage, number=r.number)))
             if r.decided_at and r.outcome is not None:
-                moments.append(Moment(r.decided_at, "decision",
-                                      f"{s.name}: round {r.number} decided, {r.outcome.value.replace('_', ' ')}"))
+                moments.append(Moment(r.decided_at, "decision", _("%(stage)s: round %(number)d decided, %(outcome)s",
+                                                                  stage=stage, number=r.number,
+                                                                  outcome=DECIDED[r.outcome])))
         for rec in s.records:
-            moments.append(Moment(rec.issued_at, "record", f"{s.name}: signed record v{rec.version} issued"))
+            moments.append(Moment(rec.issued_at, "record", _("%(stage)s: signed record v%(version)d issued",
+                                                             stage=stage, version=rec.version)))
         for c in s.conditions:
-            moments.append(Moment(c.signoff.signed_at, "condition", f"Condition set (due {c.due_date}): {c.text}"))
+            moments.append(Moment(c.signoff.signed_at, "condition", _("Condition set (due %(due)s): %(text)s",
+                                                                       due=local_date(c.due_date), text=c.text)))
             if c.responded_at:
-                moments.append(Moment(c.responded_at, "condition", f"Condition fulfilled: {c.text}"))
+                moments.append(Moment(c.responded_at, "condition", _("Condition fulfilled: %(text)s", text=c.text)))
             if c.closed_at:
-                moments.append(Moment(c.closed_at, "condition", f"Condition closed: {c.text}"))
+                moments.append(Moment(c.closed_at, "condition", _("Condition closed: %(text)s", text=c.text)))
     for i in db.session.scalars(select(Incident).where(Incident.project_id == project.id)):
-        moments.append(Moment(i.reported_at, "incident", f"Incident reported: {i.title}"))
+        moments.append(Moment(i.reported_at, "incident", _("Incident reported: %(title)s", title=i.title)))
         if i.closed_at:
-            moments.append(Moment(i.closed_at, "incident", f"Incident closed: {i.title}"))
+            moments.append(Moment(i.closed_at, "incident", _("Incident closed: %(title)s", title=i.title)))
     return sorted(moments, key=lambda m: m.at, reverse=True)  # UTCDateTime: every time is aware
 

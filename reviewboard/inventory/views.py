@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from reviewboard.conditions.services import today
 from reviewboard.core.export import export_response
+from reviewboard.core.language import current_language
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg
 from reviewboard.inventory import export as exports
@@ -26,9 +27,9 @@ def index():
     pipelines = pipeline_keys()
     f = services.parse_filter(request.args, pipelines)
     page = services.inventory_page(current_user, f, page_arg(request), current_app.config["PER_PAGE"])
-    return render_template("inventory/index.html", f=f, page=page, rows=services.rows_for(page.items, today()),
-                           today=today(), tier_labels=TIER_LABELS, tiers=services.TIERS,
-                           states=[StageState(s) for s in services.STATES], pipelines=pipelines)
+    rows = services.rows_for(page.items, today(), current_language())
+    return render_template("inventory/index.html", f=f, page=page, rows=rows, today=today(), tier_labels=TIER_LABELS,
+                           tiers=services.TIERS, states=[StageState(s) for s in services.STATES], pipelines=pipelines)
 
 
 @bp.post("/inventory/export.<fmt>")

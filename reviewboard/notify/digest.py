@@ -4,6 +4,9 @@ Every item carries a stable notice key. Keys name the thing, not the round (``re
 so a resubmission never repeats a notice already sent; an overdue item carries its escalation level
 (``review-overdue:stage:42:level:2``) and is sent once per level. Items whose key is in the notice table
 for that person are left out, and a person with nothing new gets no digest.
+
+An item's text and detail are :class:`~reviewboard.notify.texts.Text`: read in the language in force when the
+digest is rendered, its reader's (notify/services.py).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from reviewboard.incidents.models import Incident
 from reviewboard.incidents.rules import load_rules as incident_rules
 from reviewboard.incidents.workflow import OPEN_STATES as OPEN_INCIDENT_STATES
 from reviewboard.notify.models import Notice
+from reviewboard.notify.texts import N_, Text, lazy_ngettext, stage_name
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.reviews import permissions as review_perms
 from reviewboard.reviews.models import Condition, ReviewAssignment, StageReview, SubmissionRound
@@ -48,8 +52,20 @@ SECTIONS = (
     ("projects", _l("Your projects")),
     ("comments", _l("New comments")),
 )
-DECIDED_WORDS = {Outcome.APPROVE: "approved", Outcome.APPROVE_WITH_CONDITIONS: "approved with conditions",
-                 Outcome.REJECT: "rejected"}
+DECIDED = {Outcome.APPROVE: N_("%(stage)s was approved"),
+           Outcome.APPROVE_WITH_CONDITIONS: N_("%(stage)s was approved with conditions"),
+           Outcome.REJECT: N_("%(stage)s was rejected")}
+# a due date in words, by what falls due (a decision, a report to the authority, a periodic review's reopening):
+# (later, today, overdue by %(num)d days)
+DUE_WORDS = {
+    "due": (N_("due %(date)s"), N_("due today (%(date)s)"),
+            lazy_ngettext("due %(date)s, %(num)d day overdue", "due %(date)s, %(num)d days overdue", 0)),
+    "report": (N_("report to the authority due %(date)s"), N_("report to the authority due today (%(date)s)"),
+               lazy_ngettext("report to the authority due %(date)s, %(num)d day overdue",
+                             "report to the authority due %(date)s, %(num)d days overdue", 0)),
+    "reopens": (N_("reopens %(date)s"), N_("reopens today (%(date)s)"),
+                lazy_ngettext("reopens %(date)s, %(num)d day overdue", "reopens %(date)s, %(num)d days overdue", 0)),
+}
 
 
 @dataclass(frozen=True)
@@ -57,8 +73,8 @@ class Item:
     key: str  # the notice key, unique per person
     kind: str
     section: str
-    text: str
-    detail: str
+    text: Text | str  # str once rendered (a queued digest's, notify/queued.py)
+    detail: Text | str
     link: str
     overdue_days: int = 0
     due: date | None = None
@@ -70,7 +86,7 @@ class Item:
 
     @property
     def order(self) -> tuple:
-        return (-self.overdue_days, self.due or date.max, self.text)
+        return (-self.overdue_days, self.due or date.max, str(self.text))
 
 
 @dataclass
@@ -103,25 +119,24 @@ def stage_due_on(stage: StageReview) -> date | None:
     return stage.due_at.date() if stage.due_at is not None else None
 
 
-def _due_words(due: date | None, today: date) -> tuple[str, int]:
+def _due_words(due: date | None, today: date, what: str = "due") -> tuple[Text, int]:
     if due is None:
-        return "no due date", 0
+        return N_("no due date"), 0
+    later, on_the_day, overdue = DUE_WORDS[what]
     late = (today - due).days
     if late > 0:
-        return f"due {due.isoformat()}, {late} day{'s' if late != 1 else ''} overdue", late
-    if late == 0:
-        return f"due today ({due.isoformat()})", 0
-    return f"due {due.isoformat()}", 0
+        return overdue.using(date=due, num=late), late
+    return (on_the_day if late == 0 else later).using(date=due), 0
 
 
-def _stage_due_words(stage: StageReview, due: date | None, today: date) -> tuple[str, int]:
+def _stage_due_words(stage: StageReview, due: date | None, today: date) -> tuple[Text, int]:
     if due is None and stage.current_round is not None:
-        return f"submitted {stage.current_round.submitted_at.date().isoformat()}, no due date", 0
+        return N_("submitted %(date)s, no due date", date=stage.current_round.submitted_at.date()), 0
     return _due_words(due, today)
 
 
-def _stage_label(stage: StageReview) -> str:
-    return f"{stage.project.name}: {stage.name}"
+def _stage_label(stage: StageReview) -> Text:
+    return N_("%(name)s: %(value)s", name=stage.project.name, value=stage_name(stage))
 
 
 def _link(endpoint: str, **values) -> str:
@@ -142,12 +157,13 @@ def _reviewer_items(stages: list[StageReview], recused: dict[int, set[int]], tod
             waiting = f"review-waiting:stage:{stage.id}"
             if late:
                 add(reviewer, Item(f"review-overdue:stage:{stage.id}:level:{escalation_level(late)}",
-                                   "review-overdue", "reviewer", f"{_stage_label(stage)} needs your verdict "
-                                   "and sign-off", words, _link("reviews.show", stage_id=stage.id), late, due,
-                                   covers=(waiting,)))
+                                   "review-overdue", "reviewer",
+                                   N_("%(stage)s needs your verdict and sign-off", stage=_stage_label(stage)),
+                                   words, _link("reviews.show", stage_id=stage.id), late, due, covers=(waiting,)))
             else:
                 add(reviewer, Item(waiting, "review-waiting", "reviewer",
-                                   f"{_stage_label(stage)} is waiting for your verdict and sign-off", words,
+                                   N_("%(stage)s is waiting for your verdict and sign-off",
+                                      stage=_stage_label(stage)), words,
                                    _link("reviews.show", stage_id=stage.id), 0, due))
 
 
@@ -160,8 +176,10 @@ def _recusal_items(chairs: list[User], add) -> None:
                 if chair.id in stage.project.involved_ids or chair.id == reviewer.id:
                     continue
                 add(chair, Item(f"recusal:stage:{stage.id}:reviewer:{reviewer.id}", "recusal", "chair",
-                                f"{reviewer.name} recused from {_stage_label(stage)}: assign a replacement",
-                                f"{need.counted} of {need.wanted} reviewers count now",
+                                N_("%(reviewer)s recused from %(stage)s: assign a replacement",
+                                   reviewer=reviewer.name, stage=_stage_label(stage)),
+                                N_("%(counted)d of %(wanted)d reviewers count now", counted=need.counted,
+                                   wanted=need.wanted),
                                 _link("reviews.show", stage_id=stage.id), covers=(f"understaffed:stage:{stage.id}",)))
 
 
@@ -177,11 +195,13 @@ def _chair_items(stages: list[StageReview], recused: dict[int, set[int]], chairs
                 continue
             if len(assigned) < wanted:
                 add(chair, Item(f"understaffed:stage:{stage.id}", "understaffed", "chair",
-                                f"{_stage_label(stage)} has {len(assigned)} of {wanted} reviewers assigned",
+                                N_("%(stage)s has %(assigned)d of %(wanted)d reviewers assigned",
+                                   stage=_stage_label(stage), assigned=len(assigned), wanted=wanted),
                                 words, _link("reviews.show", stage_id=stage.id), late, due))
             if late:
                 add(chair, Item(f"decision-overdue:stage:{stage.id}:level:{escalation_level(late)}",
-                                "decision-overdue", "chair", f"The decision on {_stage_label(stage)} is overdue",
+                                "decision-overdue", "chair",
+                                N_("The decision on %(stage)s is overdue", stage=_stage_label(stage)),
                                 words, _link("reviews.show", stage_id=stage.id), late, due))
 
 
@@ -195,12 +215,11 @@ def _incident_items(chairs: list[User], today: date, add) -> None:
     for incident in found:
         reported = f"serious-incident:incident:{incident.id}"
         link = _link("incidents.show", incident_id=incident.id)
-        text = f"Serious incident on {incident.project.name}: {incident.title}"
+        text = N_("Serious incident on %(project)s: %(title)s", project=incident.project.name, title=incident.title)
         if incident.duty_met:
-            words, late = "reported to the authority; waiting to be closed", 0
+            words, late = N_("reported to the authority; waiting to be closed"), 0
         else:
-            words, late = _due_words(incident.due_on, today)
-            words = words.replace("due", "report to the authority due", 1)
+            words, late = _due_words(incident.due_on, today, "report")
         for chair in chairs:
             if chair.id in incident.project.involved_ids:
                 continue
@@ -221,7 +240,7 @@ def _condition_items(today: date, add) -> None:
         words, late = _due_words(condition.due_date, today)
         soon = f"condition-due:condition:{condition.id}"
         link = _link("conditions.show", condition_id=condition.id)
-        text = f"{_stage_label(stage)}: {condition.text}"
+        text = N_("%(name)s: %(value)s", name=_stage_label(stage), value=condition.text)
         if late:
             add(condition.owner, Item(f"condition-overdue:condition:{condition.id}:level:{escalation_level(late)}",
                                       "condition-overdue", "conditions", text, words, link, late,
@@ -244,7 +263,8 @@ def _answered_condition_items(add) -> None:
         stage = condition.stage_review
         when = condition.responded_at.isoformat(timespec="seconds") if condition.responded_at else "answered"
         item = Item(f"condition-answered:condition:{condition.id}:{when}", "condition-answered", "reviewer",
-                    f"{_stage_label(stage)}: a condition was answered and waits to be closed", condition.text,
+                    N_("%(stage)s: a condition was answered and waits to be closed", stage=_stage_label(stage)),
+                    condition.text,
                     _link("conditions.show", condition_id=condition.id), 0, condition.due_date)
         closers = [p for p in candidates if can_close(p, condition)]
         # the stage's own reviewers first; the chairs only when none of them can act
@@ -263,8 +283,8 @@ def _project_items(today: date, add) -> None:
     for stage in returned:
         # a new request for changes (a later round) is news; the same round's request is never repeated
         item = Item(f"changes-requested:stage:{stage.id}:round:{stage.round_number}", "changes-requested",
-                    "projects", f"Changes were requested on {_stage_label(stage)}",
-                    f"round {stage.round_number}", _link("reviews.show", stage_id=stage.id))
+                    "projects", N_("Changes were requested on %(stage)s", stage=_stage_label(stage)),
+                    N_("round %(number)d", number=stage.round_number), _link("reviews.show", stage_id=stage.id))
         for person in _members(stage.project):
             add(person, item)
     drafts = db.session.scalars(select(StageReview).where(StageReview.state == StageState.DRAFT,
@@ -274,16 +294,16 @@ def _project_items(today: date, add) -> None:
         if last is None or last.outcome not in (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS):
             continue
         item = Item(f"reopened:stage:{stage.id}:round:{last.number}", "reopened", "projects",
-                    f"{_stage_label(stage)} was reopened for re-review",
-                    "update the evidence and submit it again", _link("reviews.show", stage_id=stage.id))
+                    N_("%(stage)s was reopened for re-review", stage=_stage_label(stage)),
+                    N_("update the evidence and submit it again"), _link("reviews.show", stage_id=stage.id))
         for person in _members(stage.project):
             add(person, item)
     coming = db.session.scalars(select(StageReview).where(StageReview.state.in_(PASSED_STATES),
                                                           StageReview.next_review_on <= horizon)).all()
     for stage in coming:
-        words, _late = _due_words(stage.next_review_on, today)
+        words, _late = _due_words(stage.next_review_on, today, "reopens")
         item = Item(f"review-due:stage:{stage.id}:{stage.next_review_on.isoformat()}", "review-due", "projects",
-                    f"The periodic review of {_stage_label(stage)} is coming", words.replace("due", "reopens", 1),
+                    N_("The periodic review of %(stage)s is coming", stage=_stage_label(stage)), words,
                     _link("reviews.show", stage_id=stage.id), 0, stage.next_review_on)
         for person in _members(stage.project):
             add(person, item)
@@ -292,8 +312,9 @@ def _project_items(today: date, add) -> None:
     for evidence in expiring:
         stage = evidence.stage_review
         item = Item(f"evidence-expiring:evidence:{evidence.id}:{evidence.expires_on.isoformat()}",
-                    "evidence-expiring", "projects", f"Evidence {evidence.filename} ({_stage_label(stage)}) expires",
-                    f"expires {evidence.expires_on.isoformat()}; upload a current version",
+                    "evidence-expiring", "projects",
+                    N_("Evidence %(file)s (%(stage)s) expires", file=evidence.filename, stage=_stage_label(stage)),
+                    N_("expires %(date)s; upload a current version", date=evidence.expires_on),
                     _link("reviews.show", stage_id=stage.id), 0, evidence.expires_on)
         for person in _members(stage.project):
             add(person, item)
@@ -306,15 +327,17 @@ def _since(today: date) -> datetime:
 def _decision_items(today: date, add) -> None:
     """A stage decided (approved, with conditions, or rejected) is news for the project's members once."""
     rounds = db.session.scalars(select(SubmissionRound).where(SubmissionRound.decided_at >= _since(today),
-                                                              SubmissionRound.outcome.in_(list(DECIDED_WORDS)))
+                                                              SubmissionRound.outcome.in_(list(DECIDED)))
                                 .options(joinedload(SubmissionRound.stage_review))).all()
     for round_ in rounds:
         stage = round_.stage_review
-        detail = "the signed record is on the stage page"
+        detail = N_("the signed record is on the stage page")
         if round_.outcome == Outcome.APPROVE_WITH_CONDITIONS:
-            detail = f"{len(stage.conditions)} condition{'s' if len(stage.conditions) != 1 else ''} to meet; " + detail
+            detail = lazy_ngettext("%(num)d condition to meet; the signed record is on the stage page",
+                                   "%(num)d conditions to meet; the signed record is on the stage page",
+                                   len(stage.conditions))
         item = Item(f"decided:stage:{stage.id}:round:{round_.number}", "decided", "projects",
-                    f"{_stage_label(stage)} was {DECIDED_WORDS[round_.outcome]}", detail,
+                    DECIDED[round_.outcome].using(stage=_stage_label(stage)), detail,
                     _link("reviews.show", stage_id=stage.id))
         for person in _members(stage.project):
             add(person, item)
@@ -335,11 +358,15 @@ def _comment_items(today: date, add) -> None:
             parent = db.session.get(Comment, comment.parent_id)
             if parent is not None:
                 people.add(parent.author)
-        on = next((c.code for c in stage.applicable_criteria() if c.id == comment.criterion_id), "the stage")
-        author = comment.author.name + (f" on behalf of {comment.on_behalf_of.name}" if comment.on_behalf_of else "")
+        on = next((c.code for c in stage.applicable_criteria() if c.id == comment.criterion_id), None) or \
+            N_("the stage")
+        author = N_("%(author)s on behalf of %(delegator)s", author=comment.author.name,
+                    delegator=comment.on_behalf_of.name) if comment.on_behalf_of else comment.author.name
         body = " ".join(comment.body.split())
+        said = N_("%(author)s replied on %(stage)s (%(on)s)") if comment.parent_id else \
+            N_("%(author)s commented on %(stage)s (%(on)s)")
         item = Item(f"comment:{comment.id}", "comment", "comments",
-                    f"{author} {'replied' if comment.parent_id else 'commented'} on {_stage_label(stage)} ({on})",
+                    said.using(author=author, stage=_stage_label(stage), on=on),
                     body if len(body) <= 160 else body[:157] + "...", _link("reviews.show", stage_id=stage.id))
         for person in people:
             if person.id not in (comment.author_id, comment.on_behalf_of_id) and can_see_comment(person, comment,

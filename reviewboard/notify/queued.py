@@ -6,7 +6,7 @@ records the notices and sends the mail in one transaction. The job's key (day an
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 
 from flask import current_app
@@ -15,7 +15,7 @@ from reviewboard.auth.models import User
 from reviewboard.extensions import db
 from reviewboard.jobs import outbox
 from reviewboard.notify.digest import Digest, Item
-from reviewboard.notify.services import DigestSender, deliver
+from reviewboard.notify.services import DigestSender, deliver, in_language_of
 
 KIND = "digest.send"
 
@@ -25,8 +25,10 @@ def digests_queued() -> bool:
 
 
 def enqueue_digest(digest: Digest, today: date) -> None:
-    items = [{**asdict(i), "due": i.due.isoformat() if i.due else None, "covers": list(i.covers)}
-             for i in digest.items]
+    """Queue the digest with its items' words already in its reader's language (the job carries strings)."""
+    with in_language_of(digest.user):
+        rendered = [replace(i, text=str(i.text), detail=str(i.detail)) for i in digest.items]
+    items = [{**asdict(i), "due": i.due.isoformat() if i.due else None, "covers": list(i.covers)} for i in rendered]
     outbox.enqueue(KIND, f"{today.isoformat()} user {digest.user.id}",
                    {"user_id": digest.user.id, "day": today.isoformat(), "items": items})
 

@@ -31,9 +31,14 @@ digest_log = logging.getLogger("reviewboard.notify.digests")
 digest_log.setLevel(logging.INFO)
 
 
+def in_language_of(user):
+    """The context in which a person's digest is read: their profile language (its items' texts follow it)."""
+    return force_locale(babel_locale(user.language))
+
+
 def render_message(digest: Digest, today: date, sender: str) -> EmailMessage:
     """The digest as a plain-text e-mail with an HTML alternative, in its reader's profile language."""
-    with force_locale(babel_locale(digest.user.language)):
+    with in_language_of(digest.user):
         return _message(digest, today, sender)
 
 
@@ -83,10 +88,12 @@ class DigestSender:
             self._connection().send_message(message)
             log.info("digest sent to user=%s items=%s via smtp", digest.user.id, len(digest.items))
             return
-        digest_log.info("reminder.digest %s", json.dumps({
-            "to": digest.user.email, "user_id": digest.user.id, "subject": digest.subject, "date": today.isoformat(),
-            "items": [{"key": i.key, "section": i.section, "text": i.text, "detail": i.detail, "link": i.link}
-                      for i in digest.items]}, ensure_ascii=False))
+        with in_language_of(digest.user):  # the log line is the delivery: in its reader's language
+            digest_log.info("reminder.digest %s", json.dumps({
+                "to": digest.user.email, "user_id": digest.user.id, "subject": digest.subject,
+                "date": today.isoformat(),
+                "items": [{"key": i.key, "section": i.section, "text": str(i.text), "detail": str(i.detail),
+                           "link": i.link} for i in digest.items]}, ensure_ascii=False))
 
     def send_message(self, message: EmailMessage) -> None:
         """Send another kind of mail (a password-reset link) through the same SMTP settings and connection."""
@@ -106,12 +113,13 @@ def record_sent(digest: Digest, channel: str) -> list[Notice]:
     known = set(db.session.scalars(select(Notice.key).where(Notice.user_id == digest.user.id)))
     notices = []
     for item in digest.items:
+        with in_language_of(digest.user):  # what they were told, as they read it
+            subject = str(item.text)[:300]
         for key in item.keys:
             if key in known:
                 continue
             known.add(key)
-            notices.append(Notice(user_id=digest.user.id, key=key, kind=item.kind, subject=item.text[:300],
-                                  channel=channel))
+            notices.append(Notice(user_id=digest.user.id, key=key, kind=item.kind, subject=subject, channel=channel))
     db.session.add_all(notices)
     db.session.flush()
     record_event(None, "notify.digest_sent", "user", digest.user.id,

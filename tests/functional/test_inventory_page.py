@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from babel.dates import format_skeleton
 from sqlalchemy import update
 
 from reviewboard.models.base import utcnow
@@ -187,6 +188,29 @@ def test_the_timeline_shows_rounds_decisions_records_and_conditions_newest_first
     logout(client)
     login(client, make.user("submitter"))
     assert client.get(f"/inventory/{stage.project_id}").status_code == 404
+
+
+def test_a_chinese_reader_reads_the_timeline_and_the_duties_in_chinese_while_the_export_stays_english(
+        client, make, db_session):
+    stage = make.submitted_stage(name="Nu Timeline", generative_public=True)
+    first, second = make.reviewers(2)
+    owner = stage.project.owner
+    due = utcnow().date() + timedelta(days=30)
+    make.sign(first, stage, Outcome.APPROVE_WITH_CONDITIONS,
+              conditions=[ConditionEntry("Publish the model card", owner.id, due)])
+    make.sign(second, stage)
+    owner.language = "zh-Hans"
+    db_session.commit()
+    login(client, owner)
+    page = client.get(f"/inventory/{stage.project_id}").get_data(as_text=True)
+    assert "已登记" in page and "设计：第 1 轮已提交" in page and "设计：第 1 轮已作出决定，附条件批准" in page
+    assert "设计：已签发签署记录第 1 版" in page
+    assert f"已设定附加条件（{format_skeleton('yMMMd', due, locale='zh_Hans')} 到期）：Publish the model card" in page
+    assert "round 1 submitted" not in page and "Registered" not in page
+    listing = client.get("/inventory?q=Nu").get_data(as_text=True)
+    assert "为面向公众提供的生成式人工智能服务办理备案" in listing
+    body = _export(client, "csv", q="Nu").get_data().decode("utf-8-sig")
+    assert "File the generative AI service offered to the public" in body and "备案" not in body
 
 
 def test_the_inventory_costs_the_same_statements_for_2_systems_as_for_12(client, make, db_session):
