@@ -53,3 +53,12 @@ def test_a_record_prints_the_registration_duties_their_reasons_and_filings(make,
     html = pdf.render_record_html(issued_records[-1])
     assert "Registration duties (ruleset 1.1.0)" in html and "Filing 110108-2026-001" in html
     assert "Notify the Commission of a general-purpose AI model with systemic risk" in html and "Not filed" in html
+    # a record in Chinese prints the duties in Chinese; a bilingual one, both
+    chinese = pdf.render_record_html({**issued_records[-1], "language": "zh-Hans"})
+    assert "就具有系统性风险的通用人工智能模型通知欧盟委员会" in chinese and "欧盟委员会（人工智能办公室）" in chinese
+    assert "该模型的训练算力超过 10^25 FLOP，超过此阈值即推定具有系统性风险。（训练算力：2e+25 FLOP）" in chinese
+    assert "训练算力: 2e+25 FLOP" in chinese and "［未核实］" in chinese
+    assert "Notify the Commission" not in chinese and "[unverified]" not in chinese
+    both = pdf.render_record_html({**issued_records[-1], "language": "both"})
+    assert "Notify the Commission of a general-purpose AI model with systemic risk" in both
+    assert "就具有系统性风险的通用人工智能模型通知欧盟委员会" in both
