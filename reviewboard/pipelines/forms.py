@@ -3,6 +3,7 @@ criteria from the catalog version, known expertise ...) and report problems besi
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
@@ -11,9 +12,19 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from reviewboard.auth.forms import MultiCheckboxField
 from reviewboard.core.forms import AppForm
 from reviewboard.core.language import translated
+from reviewboard.i18n.languages import LANGUAGES, SOURCE_LANGUAGE
 from reviewboard.pipelines.labels import EXPERTISE_CHOICES
 from reviewboard.pipelines.models import RULE_CONDITIONS, TIERS
 from reviewboard.pipelines.schema import MAX_DUE_DAYS, MAX_MONTHS, MAX_REVIEWERS, MAX_STAGE_NAME
+
+# the languages a chair names a pipeline and its stages in beside English: {code: name in that language}
+OTHER_LANGUAGES = {code: name for code, name in LANGUAGES.items() if code != SOURCE_LANGUAGE}
+
+
+def _in(language: str) -> str:
+    """The field name suffix of a language: "zh-Hans" -> "zh_Hans"."""
+    return language.replace("-", "_")
+
 
 TIER_CHOICES = [("low", _l("Low")), ("medium", _l("Medium")), ("high", _l("High"))]
 
@@ -34,6 +45,29 @@ class DetailsForm(AppForm):
     change_note = TextAreaField(_l("What changes in this version"), validators=[Optional(), Length(max=2000)],
                                 description=_l("Shown in the version history."))
     submit = SubmitField(_l("Save details"))
+
+    def translations(self) -> dict:
+        """The name and description in the other languages, as Pipeline.translations holds them."""
+        return {language: {"name": getattr(self, f"name_{_in(language)}").data or "",
+                           "description": getattr(self, f"description_{_in(language)}").data or ""}
+                for language in OTHER_LANGUAGES}
+
+    def fill_translations(self, pipeline) -> None:
+        for language in OTHER_LANGUAGES:
+            texts = (pipeline.translations or {}).get(language) or {}
+            getattr(self, f"name_{_in(language)}").data = texts.get("name", "")
+            getattr(self, f"description_{_in(language)}").data = texts.get("description", "")
+
+
+for _language, _name in OTHER_LANGUAGES.items():
+    setattr(DetailsForm, f"name_{_in(_language)}",
+            StringField(_l("%(field)s (%(language)s)", field=_l("Pipeline name"), language=_name),
+                        validators=[Optional(), Length(max=200)],
+                        description=_l("Empty: readers of this language see the English name.")))
+    setattr(DetailsForm, f"description_{_in(_language)}",
+            TextAreaField(_l("%(field)s (%(language)s)", field=_l("Description"), language=_name),
+                          validators=[Optional(), Length(max=2000)]))
+DetailsForm.languages = [(f"name_{_in(code)}", f"description_{_in(code)}") for code in OTHER_LANGUAGES]
 
 
 class AddStageForm(AppForm):
@@ -64,6 +98,7 @@ class StageForm(AppForm):
     submit = SubmitField(_l("Save stage"))
 
     criteria_fields: list[tuple[str, str]] = []  # (field name, criterion code)
+    languages: list[str] = []  # the fields of the name in the other languages
 
     def recurrence(self) -> dict | None:
         months = {t: getattr(self, f"recur_{t}").data for t in TIERS if getattr(self, f"recur_{t}").data}
@@ -76,7 +111,10 @@ class StageForm(AppForm):
                 for name, code in self.criteria_fields if getattr(self, name).data]
 
     def changes(self) -> dict:
-        return {"name": self.name.data.strip(), "tiers": [t for t in TIERS if t in self.tiers.data],
+        translations = {language: {"name": getattr(self, f"name_{_in(language)}").data or ""}
+                        for language in OTHER_LANGUAGES}
+        return {"name": self.name.data.strip(), "translations": translations,
+                "tiers": [t for t in TIERS if t in self.tiers.data],
                 "quorum": self.quorum.data, "reviewers": self.reviewers.data, "due_days": self.due_days.data,
                 "recurrence": self.recurrence(), "criteria": self.criteria()}
 
@@ -87,6 +125,12 @@ def stage_form_class(criteria) -> type[StageForm]:
     class _StageForm(StageForm):
         pass
 
+    for language, name in OTHER_LANGUAGES.items():
+        setattr(_StageForm, f"name_{_in(language)}",
+                StringField(_("%(field)s (%(language)s)", field=_("Stage name"), language=name),
+                            validators=[Optional(), Length(max=MAX_STAGE_NAME)],
+                            description=_("Empty: readers of this language see the English name.")))
+    _StageForm.languages = [f"name_{_in(code)}" for code in OTHER_LANGUAGES]
     fields = []
     for c in criteria:
         name = "c_" + c.code.replace("-", "_")
@@ -99,6 +143,8 @@ def stage_form_class(criteria) -> type[StageForm]:
 def fill_stage_form(form: StageForm, stage, criteria) -> None:
     """Show ``stage``'s current values (criteria: its rule, else the catalog's own tiers)."""
     form.name.data, form.tiers.data = stage.name, list(stage.tiers)
+    for language in OTHER_LANGUAGES:
+        getattr(form, f"name_{_in(language)}").data = ((stage.translations or {}).get(language) or {}).get("name", "")
     form.quorum.data, form.reviewers.data, form.due_days.data = stage.quorum, stage.reviewers, stage.due_days
     for tier in TIERS:
         getattr(form, f"recur_{tier}").data = (stage.recurrence or {}).get(tier)

@@ -318,17 +318,35 @@ def new_version(actor, key: str) -> Pipeline:
     return draft
 
 
-def update_details(actor, draft: Pipeline, name: str, description: str, change_note: str) -> None:
+def update_details(actor, draft: Pipeline, name: str, description: str, change_note: str,
+                   translations: dict | None = None) -> None:
+    """Change a draft's name, description and change note; ``translations`` (``{"zh-Hans": {"name": ...,
+    "description": ...}}``, None: unchanged) gives the name and description in the other languages, an empty text
+    leaving that language to fall back to English."""
     _editable(actor, draft)
     if not name.strip():
         raise ServiceError(_("Give the pipeline a name."), "name")
-    before = {"name": draft.name, "description": draft.description, "change_note": draft.change_note}
+    before = {"name": draft.name, "description": draft.description, "change_note": draft.change_note,
+              "translations": dict(draft.translations or {})}
     draft.name, draft.description, draft.change_note = name.strip(), description.strip(), change_note.strip()
-    after = {"name": draft.name, "description": draft.description, "change_note": draft.change_note}
+    if translations is not None:
+        draft.translations = _texts(translations)
+    after = {"name": draft.name, "description": draft.description, "change_note": draft.change_note,
+             "translations": dict(draft.translations or {})}
     if before != after:
         db.session.flush()
         record_event(actor, "pipeline.details_updated", "pipeline", draft.id, before=before, after=after)
         log.info("pipeline %s v%s details changed by %s", draft.key, draft.version, actor.id)
+
+
+def _texts(translations: dict) -> dict:
+    """``{language: {field: text}}`` without empty texts and languages left with none (they read as English)."""
+    out = {}
+    for language, texts in translations.items():
+        kept = {name: text.strip() for name, text in texts.items() if text and text.strip()}
+        if kept:
+            out[language] = kept
+    return out
 
 
 def _stage_problem(draft: Pipeline, data: dict, index: int):
@@ -350,6 +368,8 @@ def update_stage(actor, stage: PipelineStage, changes: dict) -> None:
     if unknown or {"code", "retired", "required_roles"} & set(changes):
         raise ServiceError(_("These fields cannot be set here: %(fields)s.",
                              fields=", ".join(sorted(set(changes) - {"name"}))))
+    if "translations" in changes:
+        changes = {**changes, "translations": _texts(changes["translations"])}
     before = stage_data(stage)
     after = {**before, **changes}
     _stage_problem(draft, after, draft.stages.index(stage))

@@ -229,6 +229,7 @@ def _render_editor(draft: Pipeline, *, details_form=None, add_form=None, status=
     if details_form is None:
         details_form = DetailsForm(prefix="details", name=draft.name, description=draft.description,
                                    change_note=draft.change_note)
+        details_form.fill_translations(draft)
     if add_form is None:
         add_form = AddStageForm(prefix="add")
     taken = {s.code for s in draft.stages}
@@ -261,7 +262,7 @@ def update_details(pipeline_id: int):
     if form.validate_on_submit():
         try:
             services.update_details(current_user, draft, form.name.data, form.description.data or "",
-                                    form.change_note.data or "")
+                                    form.change_note.data or "", translations=form.translations())
         except ServiceError as exc:
             if exc.status != 422:
                 return _refused(exc)

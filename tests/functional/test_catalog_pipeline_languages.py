@@ -14,6 +14,7 @@ from reviewboard.catalogs.models import Catalog
 from reviewboard.catalogs.schema import parse_catalog
 from reviewboard.catalogs.services import find_catalog, import_catalog
 from reviewboard.pipelines import labels as pipeline_labels
+from reviewboard.pipelines.models import Pipeline
 from tests.support.http import login, logout, post_form
 
 KEY = "rb-tc260-lifecycle"
@@ -177,3 +178,35 @@ def test_diff_fields_rules_and_tier_lists_read_in_the_readers_language(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         english = pipeline_labels.describe_rule(rule)
         assert english == "one external reviewer (high tier; when the project uses personal data)"
+
+
+def test_a_chair_names_the_pipeline_and_a_stage_in_both_languages(client, make, db_session):
+    chair = make.user("chair")
+    login(client, chair)
+    response = post_form(client, "/pipelines/internal-tool", "/pipelines/internal-tool/versions", {})
+    editor = response.headers["Location"]
+    html = _text(client.get(editor))
+    assert 'value="内部工具"' in html  # the draft's Chinese name, ready to edit beside the English one
+    draft_id = int(editor.rsplit("/", 1)[1])
+    response = post_form(client, editor, f"{editor}/details", {
+        "details-name": "Internal tool review", "details-description": "For tools staff use.",
+        "details-name_zh_Hans": "内部工具审查", "details-description_zh_Hans": "", "details-change_note": ""})
+    assert response.status_code == 302, _text(response)[:2000]
+    stage = re.search(r'href="(/pipelines/drafts/\d+/stages/\d+)"', _text(client.get(editor))).group(1)
+    form = _text(client.get(stage))
+    assert 'name="name_zh_Hans"' in form and "Stage name (中文 (简体))" in form
+    response = post_form(client, stage, stage, {"name": "Design check", "name_zh_Hans": "设计核查",
+                                                "tiers": ["low", "medium", "high"], "quorum": "1", "reviewers": "1",
+                                                "criteria_mode": "catalog"})
+    assert response.status_code == 302, _text(response)[:2000]
+    assert post_form(client, f"{editor}/publish", f"{editor}/publish", {}).status_code == 302
+
+    chair.language = "zh-Hans"
+    db_session.flush()
+    html = _text(client.get("/pipelines/internal-tool"))
+    assert _h1(html).startswith("内部工具审查") and "1. 设计核查" in html
+    assert "For tools staff use." in html  # no Chinese description given: the English one
+    html = _text(client.get("/pipelines/internal-tool/diff", query_string={"from": 1, "to": 2}))
+    assert "审查流程的其他语言文本" in html and "中文 (简体): 内部工具审查" in html
+    assert "阶段 设计核查（DES）有变更" in html and "中文 (简体): 设计核查" in html
+    assert db_session.get(Pipeline, draft_id).translations == {"zh-Hans": {"name": "内部工具审查"}}
