@@ -1,4 +1,8 @@
-"""The ``reviewboard`` command: a Flask CLI group. Each command is its own commit boundary."""
+"""The ``reviewboard`` command: a Flask CLI group. Each command is its own commit boundary.
+
+Messages to people (progress, results, errors) are in the organisation's DEFAULT_LANGUAGE (a command has no
+signed-in person: reviewboard/i18n). What scripts read stays as it is in every language: the status words that
+open a result line (OK, FAILED), listings' columns, exported files and JSON."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext, pgettext
 from sqlalchemy import select
 
 from reviewboard.audit.anchors import checkpoint_if_stale, create_checkpoint, init_mac_key, mac_key_path
@@ -19,6 +25,7 @@ from reviewboard.catalogs.schema import CatalogError
 from reviewboard.catalogs.services import find_catalog, import_catalog_file
 from reviewboard.certificates import status as certificate_status
 from reviewboard.certificates.commands import cert_cli
+from reviewboard.certificates.labels import STATUSES
 from reviewboard.conditions.services import note_overdue
 from reviewboard.config import describe_duration, normalise_database_url, parse_duration
 from reviewboard.core.boundary import transaction
@@ -38,6 +45,7 @@ from reviewboard.pipelines.schema import PipelineFileError
 from reviewboard.pipelines.services import import_pipeline
 from reviewboard.projects.models import Project
 from reviewboard.records.keys import init_keys, instance_path, trust_roots
+from reviewboard.records.labels import PAGE_HASH_LABELS
 from reviewboard.records.models import Record
 from reviewboard.records.pack import build_pack, verify_pack
 from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
@@ -116,7 +124,8 @@ def user_create(email, name, roles, password_stdin):
             user = create_user(None, email, name, password, set(roles))
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"Created user {user.id}: {user.email} ({', '.join(sorted(r.value for r in user.roles))})")
+    click.echo(_("Created user %(id)s: %(email)s (%(roles)s)", id=user.id, email=user.email,
+                 roles=", ".join(sorted(r.value for r in user.roles))))
 
 
 # -- catalogs --------------------------------------------------------------------------------------
@@ -136,11 +145,20 @@ def catalog_import(file):
     except CatalogError as exc:
         for line in exc.errors:
             click.echo(f"{file}: {line}", err=True)
-        raise click.ClickException(f"{len(exc.errors)} problem(s); nothing was imported.") from exc
+        raise click.ClickException(_nothing_imported(len(exc.errors))) from exc
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
-    verb = "Imported" if created else "Already present:"
-    click.echo(f"{verb} {catalog.name} v{catalog.version} ({len(catalog.criteria)} criteria)")
+    counted = ngettext("%(num)d criterion", "%(num)d criteria", len(catalog.criteria))
+    if created:
+        click.echo(_("Imported %(name)s v%(version)s (%(criteria)s)", name=catalog.name, version=catalog.version,
+                     criteria=counted))
+    else:
+        click.echo(_("Already present: %(name)s v%(version)s (%(criteria)s)", name=catalog.name,
+                     version=catalog.version, criteria=counted))
+
+
+def _nothing_imported(problems: int) -> str:
+    return _("%(count)s problem(s); nothing was imported.", count=problems)
 
 
 @catalog_cli.command("diff")
@@ -154,7 +172,8 @@ def catalog_diff(key, old_version, new_version):
     for version in (old_version, new_version):
         catalogs[version] = find_catalog(key, version)
         if catalogs[version] is None:
-            raise click.ClickException(f"No catalog {key} version {version}. See /catalogs for imported versions.")
+            raise click.ClickException(_("No catalog %(key)s version %(version)s. See /catalogs for imported "
+                                             "versions.", key=key, version=version))
     result = diff_catalogs(catalogs[old_version], catalogs[new_version])
     click.echo(f"{key} {old_version} -> {new_version}: "
                + ", ".join(f"{n} {label}" for label, n in result.summary().items()))
@@ -188,15 +207,15 @@ def keys_cli():
 def keys_init(force):
     """Create a self-signed signing key and certificate in the instance folder (mode 0600)."""
     if init_mac_key(mac_key_path()):
-        click.echo(f"Wrote {mac_key_path()} (audit-chain HMAC key, mode 0600)")
+        click.echo(_("Wrote %(path)s (audit-chain HMAC key, mode 0600)", path=mac_key_path()))
     key_path = instance_path(current_app.config["SIGNING_KEY_PATH"])
     cert_path = instance_path(current_app.config["SIGNING_CERT_PATH"])
     if key_path.exists() and cert_path.exists() and not force:
-        click.echo(f"Signing key already present: {key_path}")
+        click.echo(_("Signing key already present: %(path)s", path=key_path))
         return
     key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key, cert = init_keys(key_path.parent, current_app.config["ORGANISATION_NAME"], force=force)
-    click.echo(f"Wrote {key} and {cert} (mode 0600)")
+    click.echo(_("Wrote %(key)s and %(cert)s (mode 0600)", key=key, cert=cert))
 
 
 # -- records ---------------------------------------------------------------------------------------
@@ -211,7 +230,7 @@ def record_list():
     """List issued records: id, project, stage, file SHA-256 (of the signed PDF)."""
     records = db.session.scalars(select(Record).order_by(Record.id)).all()
     if not records:
-        click.echo("No records issued yet.")
+        click.echo(_("No records issued yet."))
         return
     click.echo(f"{'ID':>4}  {'RECORD':<18} {'VER':>3}  {'PROJECT':<32} {'STAGE':<11} FILE SHA-256 (PDF)")
     for r in records:
@@ -228,10 +247,16 @@ def record_export(record_id, output):
     """Write the stored, signed PDF of RECORD_ID to a file."""
     record = db.session.get(Record, record_id)
     if record is None:
-        raise click.ClickException(f"No record with id {record_id}. See `reviewboard record list`.")
+        raise click.ClickException(_("No record with id %(id)s. See `reviewboard record list`.", id=record_id))
     output.write_bytes(record.pdf)
-    click.echo(f"Wrote {output} ({record.pdf_size} bytes, {FILE_HASH_LABEL} {record.pdf_sha256}; "
-               f"{CONTENT_HASH_LABEL} {record.content_sha256})")
+    click.echo(_("Wrote %(path)s (%(size)s, %(file_label)s %(file_hash)s; %(content_label)s %(content_hash)s)",
+                 path=output, size=_bytes(record.pdf_size), file_label=PAGE_HASH_LABELS[FILE_HASH_LABEL],
+                 file_hash=record.pdf_sha256, content_label=PAGE_HASH_LABELS[CONTENT_HASH_LABEL],
+                 content_hash=record.content_sha256))
+
+
+def _bytes(size: int) -> str:
+    return ngettext("%(num)d byte", "%(num)d bytes", size)
 
 
 @record_cli.command("verify")
@@ -241,17 +266,18 @@ def record_verify(file):
     """Exit 0 only when FILE's signature is intact and trusted and it matches a stored record."""
     result = verify_record_bytes(file.read_bytes())
     sig = result.signature
-    click.echo(f"signature intact: {sig.intact}; valid: {sig.valid}; trusted: {sig.trusted}; "
-               f"covers whole file: {sig.covers_whole_file}")
+    click.echo(_("signature intact: %(intact)s; valid: %(valid)s; trusted: %(trusted)s; covers whole file: "
+                 "%(whole)s", intact=sig.intact, valid=sig.valid, trusted=sig.trusted, whole=sig.covers_whole_file))
     if sig.signer:
-        click.echo(f"signed by: {sig.signer}")
-    click.echo(f"{FILE_HASH_LABEL}: {sig.pdf_sha256}")
+        click.echo(_("signed by: %(signer)s", signer=sig.signer))
+    click.echo(f"{PAGE_HASH_LABELS[FILE_HASH_LABEL]}: {sig.pdf_sha256}")
     if result.embedded:
-        click.echo(f"{CONTENT_HASH_LABEL}: {result.embedded.get('content_sha256')}")
+        click.echo(f"{PAGE_HASH_LABELS[CONTENT_HASH_LABEL]}: {result.embedded.get('content_sha256')}")
     if result.record is not None:
-        click.echo(f"matches stored record {result.record.public_id} version {result.record.version}")
+        click.echo(_("matches stored record %(id)s version %(version)s", id=result.record.public_id,
+                     version=result.record.version))
         if result.newer_version is not None:
-            click.echo(f"note: a newer version exists (v{result.newer_version.version})")
+            click.echo(_("note: a newer version exists (v%(version)s)", version=result.newer_version.version))
     if not result.ok:
         click.echo(f"FAILED: {result.reason}", err=True)
         sys.exit(1)
@@ -287,35 +313,43 @@ def audit_verify(max_tail):
     started = time.perf_counter()
     result = verify_chain()
     elapsed = time.perf_counter() - started
-    anchors = f"{result.checkpoints} signed checkpoint(s); HMAC checked on {result.mac_checked} row(s)"
+    anchors = _("%(checkpoints)s signed checkpoint(s); HMAC checked on %(rows)s row(s)",
+                checkpoints=result.checkpoints, rows=result.mac_checked)
     if not result.ok:
         click.echo(f"FAILED at seq {result.first_bad_seq}: {result.reason}", err=True)
-        click.echo(f"({result.checked} events verified before it; {anchors})", err=True)
+        click.echo(_("(%(checked)s events verified before it; %(anchors)s)", checked=result.checked,
+                     anchors=anchors), err=True)
         sys.exit(1)
-    click.echo(f"OK: {result.checked} events, chain intact; {anchors}; {elapsed:.2f}s")
+    click.echo("OK: " + _("%(checked)s events, chain intact; %(anchors)s; %(seconds).2fs", checked=result.checked,
+                          anchors=anchors, seconds=elapsed))
     tail = result.tail
     if not tail.events:
-        click.echo("Tail: none; every event is covered by a signed checkpoint.")
+        click.echo(_("Tail: none; every event is covered by a signed checkpoint."))
         return
     age = tail.age
-    since = "no checkpoint yet" if tail.checkpoint_seq is None else \
-        f"the last signed checkpoint (seq {tail.checkpoint_seq}, {tail.checkpoint_at:%Y-%m-%d %H:%M:%S} UTC)"
-    click.echo(f"Tail: {tail.events} event(s) after {since}, the oldest written {_age_words(age)} ago; "
-               "they could be dropped without trace until the next checkpoint.")
+    since = _("no checkpoint yet") if tail.checkpoint_seq is None else \
+        _("the last signed checkpoint (seq %(seq)s, %(at)s UTC)", seq=tail.checkpoint_seq,
+          at=tail.checkpoint_at.strftime("%Y-%m-%d %H:%M:%S"))
+    click.echo(_("Tail: %(events)s event(s) after %(since)s, the oldest written %(age)s ago; they could be dropped "
+                 "without trace until the next checkpoint.", events=tail.events, since=since, age=_age_words(age)))
     if max_tail is not None and age > max_tail:
-        click.echo(f"FAILED: {tail.events} event(s) have gone {_age_words(age)} without a signed checkpoint, longer "
-                   f"than --max-tail {describe_duration(max_tail)} allows; is `reviewboard audit checkpoint "
-                   "--if-stale` running every minute?", err=True)
+        click.echo("FAILED: " + _("%(events)s event(s) have gone %(age)s without a signed checkpoint, longer than "
+                                  "--max-tail %(limit)s allows; is `reviewboard audit checkpoint --if-stale` running "
+                                  "every minute?", events=tail.events, age=_age_words(age),
+                                  limit=describe_duration(max_tail)), err=True)
         sys.exit(1)
 
 
 def _age_words(age: timedelta) -> str:
     """An age in its largest whole unit, rounded down: "28 days", "15 minutes", "40 seconds"."""
     seconds = max(int(age.total_seconds()), 0)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        if seconds >= size or unit == "second":
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'}"
+    if seconds >= 86400:
+        return ngettext("%(num)d day", "%(num)d days", seconds // 86400)
+    if seconds >= 3600:
+        return ngettext("%(num)d hour", "%(num)d hours", seconds // 3600)
+    if seconds >= 60:
+        return ngettext("%(num)d minute", "%(num)d minutes", seconds // 60)
+    return ngettext("%(num)d second", "%(num)d seconds", seconds)
 
 
 @audit_cli.command("checkpoint")
@@ -327,10 +361,13 @@ def audit_checkpoint(if_stale):
     with transaction():
         cp = checkpoint_if_stale() if if_stale else create_checkpoint("manual")
     if cp is None:
-        click.echo("No checkpoint needed: no new events, or the newest checkpoint is recent.")
+        click.echo(_("No checkpoint needed: no new events, or the newest checkpoint is recent."))
         return
-    stamped = "; timestamped by the TSA" if cp.timestamp_token else ""
-    click.echo(f"Checkpoint {cp.id}: seq {cp.seq}, head {cp.head_hash}{stamped}")
+    if cp.timestamp_token:
+        click.echo(_("Checkpoint %(id)s: seq %(seq)s, head %(head)s; timestamped by the TSA", id=cp.id, seq=cp.seq,
+                     head=cp.head_hash))
+    else:
+        click.echo(_("Checkpoint %(id)s: seq %(seq)s, head %(head)s", id=cp.id, seq=cp.seq, head=cp.head_hash))
 
 
 # -- evidence packs -------------------------------------------------------------------------------
@@ -348,13 +385,14 @@ def pack_export(project_id, stage_id, output):
     """Write the evidence pack of PROJECT_ID (or one of its stages) to a ZIP file."""
     project = db.session.get(Project, project_id)
     if project is None:
-        raise click.ClickException(f"No project with id {project_id}.")
+        raise click.ClickException(_("No project with id %(id)s.", id=project_id))
     stage = next((s for s in project.stages if s.id == stage_id), None)
     if stage_id is not None and stage is None:
-        raise click.ClickException(f"Project {project_id} has no stage review {stage_id}.")
-    data, _ = build_pack(project, stage)
+        raise click.ClickException(_("Project %(project)s has no stage review %(stage)s.", project=project_id,
+                                     stage=stage_id))
+    data, _manifest = build_pack(project, stage)
     output.write_bytes(data)
-    click.echo(f"Wrote {output} ({len(data)} bytes)")
+    click.echo(_("Wrote %(path)s (%(size)s)", path=output, size=_bytes(len(data))))
 
 
 @pack_cli.command("verify")
@@ -367,7 +405,8 @@ def pack_verify(file):
         click.echo(f"FAILED: {problem}", err=True)
     if not result.ok:
         sys.exit(1)
-    click.echo(f"OK: {result.files} files match the signed manifest; {result.records} record signature(s) valid")
+    click.echo("OK: " + _("%(files)s files match the signed manifest; %(records)s record signature(s) valid",
+                          files=result.files, records=result.records))
 
 
 # -- backup and restore ---------------------------------------------------------------------------
@@ -380,7 +419,8 @@ def backup_command(output):
         result = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], output)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Backed up the {result.engine} database to {result.path} ({result.size} bytes)")
+    click.echo(_("Backed up the %(engine)s database to %(path)s (%(size)s)", engine=result.engine, path=result.path,
+                 size=_bytes(result.size)))
 
 
 @click.command("restore")
@@ -392,7 +432,8 @@ def restore_command(backup_file, database_url):
         restore(backup_file, normalise_database_url(database_url))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Restored {backup_file}. Next: DATABASE_URL={database_url} reviewboard audit verify")
+    click.echo(_("Restored %(file)s. Next: DATABASE_URL=%(url)s reviewboard audit verify", file=backup_file,
+                 url=database_url))
 
 
 # -- pipelines -------------------------------------------------------------------------------------
@@ -411,15 +452,16 @@ def pipeline_export(key, version, output):
     pipeline = (services.find_version(key, version) if version else
                 services.current_version(key) or next(iter(services.versions(key)), None))
     if pipeline is None:
-        known = ", ".join(services.pipeline_keys()) or "none"
-        which = f"{key!r} version {version}" if version else repr(key)
-        raise click.ClickException(f"No pipeline {which} (pipelines: {known}).")
+        known = ", ".join(services.pipeline_keys()) or _("none")
+        which = _("%(key)s version %(version)s", key=repr(key), version=version) if version else repr(key)
+        raise click.ClickException(_("No pipeline %(which)s (pipelines: %(known)s).", which=which, known=known))
     text = services.export_pipeline(pipeline)
     if output is None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {output}: {pipeline.name} v{pipeline.version} ({pipeline.status})")
+        click.echo(_("Wrote %(path)s: %(name)s v%(version)s (%(status)s)", path=output, name=pipeline.name,
+                     version=pipeline.version, status=pipeline.status))
 
 
 @pipeline_cli.command("import")
@@ -434,11 +476,11 @@ def pipeline_import(file, publish):
     except PipelineFileError as exc:
         for line in exc.errors:
             click.echo(line, err=True)
-        raise click.ClickException(f"{len(exc.errors)} problem(s); nothing was imported.") from exc
+        raise click.ClickException(_nothing_imported(len(exc.errors))) from exc
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"Imported {pipeline.name} as version {pipeline.version} ({pipeline.status}), "
-               f"{len(pipeline.stages)} stage(s)")
+    click.echo(_("Imported %(name)s as version %(version)s (%(status)s), %(stages)s stage(s)", name=pipeline.name,
+                 version=pipeline.version, status=pipeline.status, stages=len(pipeline.stages)))
 
 
 # -- serving ---------------------------------------------------------------------------------------
@@ -467,12 +509,13 @@ def serve_command(info: ScriptInfo, host, port, workers, threads, graceful_timeo
                            threads=threads or cfg["SERVE_THREADS"], timeout=cfg["SERVE_TIMEOUT"],
                            graceful_timeout=graceful_timeout or cfg["SERVE_GRACEFUL_TIMEOUT"])
     if options.workers > 1 and not shares_rate_limits(app):
-        click.echo(f"Warning: {options.workers} workers count rate limits each in their own memory, which "
-                   "multiplies them; set REDIS_URL to share the counters.", err=True)
+        click.echo(_("Warning: %(workers)s workers count rate limits each in their own memory, which multiplies "
+                     "them; set REDIS_URL to share the counters.", workers=options.workers), err=True)
     logging.getLogger("reviewboard").setLevel(os.environ.get("REVIEWBOARD_LOG_LEVEL", "INFO"))
-    click.echo(f"Serving ReviewBoard on http://{options.bind}/ with {_counted(options.workers, 'worker')} x "
-               f"{_counted(options.threads, 'thread')} (gunicorn); SIGTERM stops it gracefully, Ctrl-C at once.",
-               err=True)
+    click.echo(_("Serving ReviewBoard on http://%(bind)s/ with %(workers)s x %(threads)s (gunicorn); SIGTERM stops "
+                 "it gracefully, Ctrl-C at once.", bind=options.bind,
+                 workers=ngettext("%(num)d worker", "%(num)d workers", options.workers),
+                 threads=ngettext("%(num)d thread", "%(num)d threads", options.threads)), err=True)
     serve(app, options)
 
 
@@ -485,18 +528,19 @@ def serve_command(info: ScriptInfo, host, port, workers, threads, graceful_timeo
 def demo_command(without_certificates):
     """Load idempotent demo data and print the demo sign-ins."""
     if current_app.config["REVIEWBOARD_ENV"] == "production":
-        raise click.ClickException("Demo accounts are never created in production.")
+        raise click.ClickException(_("Demo accounts are never created in production."))
     with transaction():
         users = seed_demo(echo=click.echo, certificates=not without_certificates)
         checkpoint_if_stale()  # the history is dated in the past: anchor its newest events now, as cron would
-    click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
+    click.echo("\n" + _("Demo sign-ins (password for all: %(password)s)", password=DEMO_PASSWORD))
     for user in users:
         click.echo(f"  {user.email:<28} {', '.join(sorted(r.value for r in user.roles))}")
     chairs = [user.email for user in users if mfa_enabled(user)]
     if chairs:
-        click.echo(f"\nTwo-step verification ({', '.join(chairs)}): add the authenticator key {DEMO_TOTP_SECRET} to "
-                   "an authenticator app, or print the current code with\n  .venv/bin/python -c \"import pyotp; "
-                   f"print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\"")
+        click.echo("\n" + _("Two-step verification (%(chairs)s): add the authenticator key %(key)s to an "
+                            "authenticator app, or print the current code with", chairs=", ".join(chairs),
+                            key=DEMO_TOTP_SECRET)
+                   + f"\n  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\"")
 
 
 # -- re-review and reminders ---------------------------------------------------------------------
@@ -505,28 +549,32 @@ def _day(value):
     return value.date() if value is not None else utcnow().date()
 
 
-def _counted(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def _people(n: int) -> str:
-    return f"{n} {'person' if n == 1 else 'people'}"
+    return ngettext("%(num)d person", "%(num)d people", n)
+
+
+def _digests(n: int) -> str:
+    return ngettext("%(num)d digest", "%(num)d digests", n)
 
 
 def _sweep(today) -> None:
     result = sweep(today)
     for stage in result.recurring:
-        click.echo(f"reopened {stage.project.name} / {stage.name}: periodic review due")
+        click.echo(_("reopened %(project)s / %(stage)s: periodic review due", project=stage.project.name,
+                     stage=stage.name))
     for stage in result.expired_evidence:
         codes = stage.reopen_codes
-        click.echo(f"reopened {stage.project.name} / {stage.name}: evidence expired "
-                   f"(criteria {', '.join(codes) if codes else 'all'})")
-    click.echo(f"Re-review sweep for {today.isoformat()}: {_counted(result.count, 'stage')} reopened")
+        click.echo(_("reopened %(project)s / %(stage)s: evidence expired (criteria %(codes)s)",
+                     project=stage.project.name, stage=stage.name,
+                     codes=", ".join(codes) if codes else pgettext("criteria", "all")))
+    click.echo(_("Re-review sweep for %(day)s: %(stages)s reopened", day=today.isoformat(),
+                 stages=ngettext("%(num)d stage", "%(num)d stages", result.count)))
     for cert in certificate_status.sweep(today):
-        click.echo(f"certificate {cert.public_id} ({cert.project.name}): {cert.status}")
+        click.echo(_("certificate %(id)s (%(project)s): %(status)s", id=cert.public_id, project=cert.project.name,
+                     status=STATUSES[cert.status].lower()))
     for condition in note_overdue(today):
-        click.echo(f"condition {condition.id} ({condition.stage_review.project.name}): overdue since "
-                   f"{condition.due_date.isoformat()}")
+        click.echo(_("condition %(id)s (%(project)s): overdue since %(day)s", id=condition.id,
+                     project=condition.stage_review.project.name, day=condition.due_date.isoformat()))
 
 
 @click.group("rereview", help="Re-review of approved stages (recurring reviews, expired evidence).")
@@ -562,11 +610,13 @@ def remind_command(day, dry_run):
             digests = build_digests(today)
             for digest in digests:
                 if digest.items:
-                    click.echo(f"would send to {digest.user.email}: {digest.subject}")
+                    click.echo(_("would send to %(email)s: %(subject)s", email=digest.user.email,
+                                 subject=digest.subject))
                     for item in digest.items:
                         click.echo(f"  - [{item.key}] {item.text} ({item.detail})")
-            click.echo(f"Dry run: {_counted(sum(1 for d in digests if d.items), 'digest')} would be sent, "
-                       f"{_people(sum(1 for d in digests if not d.items))} with nothing new")
+            click.echo(_("Dry run: %(digests)s would be sent, %(people)s with nothing new",
+                         digests=_digests(sum(1 for d in digests if d.items)),
+                         people=_people(sum(1 for d in digests if not d.items))))
         finally:
             db.session.rollback()
         return
@@ -581,7 +631,8 @@ def remind_command(day, dry_run):
             with transaction():
                 enqueue_digest(digest, today)
             queued += 1
-        click.echo(f"{_counted(queued, 'digest')} queued for the job worker, {_people(quiet)} with nothing new")
+        click.echo(_("%(digests)s queued for the job worker, %(people)s with nothing new", digests=_digests(queued),
+                     people=_people(quiet)))
         return
     sender = DigestSender(current_app.config)
     sent = quiet = 0
@@ -593,7 +644,9 @@ def remind_command(day, dry_run):
             with transaction():
                 deliver(sender, digest, today)
             sent += 1
-            click.echo(f"sent to {digest.user.email}: {_counted(len(digest.items), 'item')} via {sender.channel}")
+            click.echo(_("sent to %(email)s: %(items)s via %(channel)s", email=digest.user.email,
+                         items=ngettext("%(num)d item", "%(num)d items", len(digest.items)), channel=sender.channel))
     finally:
         sender.close()
-    click.echo(f"{_counted(sent, 'digest')} sent via {sender.channel}, {_people(quiet)} with nothing new")
+    click.echo(_("%(digests)s sent via %(channel)s, %(people)s with nothing new", digests=_digests(sent),
+                 channel=sender.channel, people=_people(quiet)))

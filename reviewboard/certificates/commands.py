@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from . import gate
 
@@ -60,7 +61,7 @@ def _certificate(cert_ref: str):
     if found is None:
         found = db.session.scalar(select(Certificate).where(Certificate.public_id == cert_ref))
     if found is None:
-        raise click.ClickException(f"No certificate {cert_ref!r}. See `reviewboard cert list`.")
+        raise click.ClickException(_("No certificate %(ref)s. See `reviewboard cert list`.", ref=repr(cert_ref)))
     return found
 
 
@@ -77,7 +78,7 @@ def cert_list():
 
     certs = db.session.scalars(select(Certificate).order_by(Certificate.id)).all()
     if not certs:
-        click.echo("No certificates issued yet.")
+        click.echo(_("No certificates issued yet."))
         return
     click.echo(f"{'ID':>4}  {'CERTIFICATE':<18} {'SYSTEM':<28} {'VERSION':<10} {'STATUS':<10} SUBJECTS")
     for c in certs:
@@ -92,9 +93,12 @@ def cert_list():
 @with_appcontext
 def cert_export(cert_ref, output):
     """Write the certificate's DSSE envelope (what `cert verify` checks) to a file."""
+    from .labels import STATUSES
+
     cert = _certificate(cert_ref)
     output.write_text(cert.envelope)
-    click.echo(f"Wrote {output} (certificate {cert.public_id}, {cert.status})")
+    click.echo(_("Wrote %(path)s (certificate %(id)s, %(status)s)", path=output, id=cert.public_id,
+                 status=STATUSES[cert.status].lower()))
 
 
 @cert_cli.command("pdf")
@@ -105,7 +109,8 @@ def cert_pdf(cert_ref, output):
     """Write the certificate's sealed PDF to a file."""
     cert = _certificate(cert_ref)
     output.write_bytes(cert.pdf)
-    click.echo(f"Wrote {output} ({len(cert.pdf)} bytes, SHA-256 {cert.pdf_sha256})")
+    click.echo(_("Wrote %(path)s (%(size)s bytes, SHA-256 %(hash)s)", path=output, size=len(cert.pdf),
+                 hash=cert.pdf_sha256))
 
 
 @cert_cli.command("status-list")
@@ -117,6 +122,7 @@ def cert_status_list(output):
 
     last = newest()
     if last is None:
-        raise click.ClickException("No status list yet: none is issued before the first certificate.")
+        raise click.ClickException(_("No status list yet: none is issued before the first certificate."))
     output.write_text(last.envelope)
-    click.echo(f"Wrote {output} (status list #{last.serial}, issued {last.issued_at:%Y-%m-%d %H:%M:%S} UTC)")
+    click.echo(_("Wrote %(path)s (status list #%(serial)s, issued %(at)s UTC)", path=output, serial=last.serial,
+                 at=last.issued_at.strftime("%Y-%m-%d %H:%M:%S")))

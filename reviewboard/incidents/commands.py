@@ -7,6 +7,7 @@ import json
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from reviewboard.extensions import db
 from reviewboard.incidents import services
@@ -38,7 +39,7 @@ def incident_list(status, overdue, as_json):
                 "next": f"{step[0]}: {step[1]}" if step else None}, ensure_ascii=False))
         return
     if not rows:
-        click.echo("No incidents match.")
+        click.echo(_("No incidents match."))
         return
     click.echo(f"{'ID':>4}  {'SYSTEM':<28} {'VERSION':<10} {'SEVERITY':<8} {'STATUS':<21} {'DUE':<10} {'':<7} NEXT")
     for i in rows:

@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, get_debug_flag, with_appcontext
 from flask.cli import run_command as flask_run_command
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.serving import is_running_from_reloader
 
@@ -29,15 +30,15 @@ def worker_command(burst):
     app = current_app._get_current_object()
     logging.getLogger("reviewboard").setLevel(os.environ.get("REVIEWBOARD_LOG_LEVEL", "INFO"))
     if app.config.get("REDIS_URL") and app.config["JOBS_MODE"] in ("auto", "rq"):
-        click.echo("Job worker on Redis (RQ queue 'reviewboard'), sweeping lost jobs every "
-                   f"{app.config['JOB_SWEEP_INTERVAL'].total_seconds():g} s.", err=True)
+        click.echo(_("Job worker on Redis (RQ queue 'reviewboard'), sweeping lost jobs every %(seconds)s s.",
+                     seconds=format(app.config["JOB_SWEEP_INTERVAL"].total_seconds(), "g")), err=True)
         queue.work(app, burst=burst)
         return
     if burst:
         while queue.sweep():
             pass
         return
-    click.echo("Job worker without Redis: polling the job table.", err=True)
+    click.echo(_("Job worker without Redis: polling the job table."), err=True)
     stop = embedded.start(app)
     stopped = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -56,8 +57,9 @@ def jobs_cli():
 def jobs_sweep():
     """Send again (Redis) or run here (no Redis) every job that is due: its message lost or its worker dead."""
     due = queue.sweep()
-    click.echo(f"{len(due)} job(s) {'sent again' if current_app.config.get('REDIS_URL') else 'run'}"
-               + (f": {', '.join(map(str, due))}" if due else ""))
+    done = (_("%(count)s job(s) sent again", count=len(due)) if current_app.config.get("REDIS_URL")
+            else _("%(count)s job(s) run", count=len(due)))
+    click.echo(done + (f": {', '.join(map(str, due))}" if due else ""))
 
 
 @jobs_cli.command("retry")
@@ -68,14 +70,14 @@ def jobs_retry(job_ids, all_failed):
     """Run failed jobs again (their attempts start over), e.g. the record a stage page says could not be issued.
     Each retry is an audit event."""
     if bool(job_ids) == all_failed:
-        raise click.UsageError("Give the ids of the failed jobs (the stage page names its job), or --all-failed.")
+        raise click.UsageError(_("Give the ids of the failed jobs (the stage page names its job), or --all-failed."))
     with transaction():
         retried = outbox.retry(None, None if all_failed else list(job_ids))
     ids = [job.id for job in retried]
-    click.echo(f"{len(ids)} job(s) retried" + (f": {', '.join(map(str, ids))}" if ids else ""))
+    click.echo(_("%(count)s job(s) retried", count=len(ids)) + (f": {', '.join(map(str, ids))}" if ids else ""))
     skipped = sorted(set(job_ids) - set(ids))
     if skipped:
-        click.echo(f"not failed (left as they are): {', '.join(map(str, skipped))}", err=True)
+        click.echo(_("not failed (left as they are): %(ids)s", ids=", ".join(map(str, skipped))), err=True)
 
 
 @jobs_cli.command("list")

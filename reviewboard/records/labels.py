@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from babel.support import NullTranslations, Translations
+from flask_babel import lazy_gettext as _l
 
 from reviewboard.i18n.languages import SOURCE_LANGUAGE, TRANSLATIONS, babel_locale
 
@@ -34,6 +35,11 @@ COMPUTED = (
     "Open", "Closed", "Overdue", "Yes", "No",
     "Content SHA-256 (record data)",
 )
+
+# the digests' names (records/pdf.py CONTENT_HASH_LABEL, FILE_HASH_LABEL) as pages and the CLI show them, in the
+# reader's language (the PDF prints them in the record's)
+PAGE_HASH_LABELS = {"Content SHA-256 (record data)": _l("Content SHA-256 (record data)"),
+                    "File SHA-256 (this PDF)": _l("File SHA-256 (this PDF)")}
 
 
 @cache

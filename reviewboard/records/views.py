@@ -23,6 +23,7 @@ from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.records import services
 from reviewboard.records.keys import fingerprint, seal_certificate_der
+from reviewboard.records.labels import PAGE_HASH_LABELS
 from reviewboard.records.models import Record
 from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
 from reviewboard.reviews.models import StageReview
@@ -34,10 +35,6 @@ class VerifyForm(FlaskForm):
     file = FileField(_l("Signed record (PDF)"), validators=[FileRequired(message=_l("Choose the PDF to check."))])
     submit = SubmitField(_l("Verify"))
 
-
-# the digests' names (records/pdf.py) as pages show them, in the reader's language
-PAGE_HASH_LABELS = {CONTENT_HASH_LABEL: _l("Content SHA-256 (record data)"),
-                    FILE_HASH_LABEL: _l("File SHA-256 (this PDF)")}
 
 
 @bp.app_context_processor

@@ -15,6 +15,7 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.flask_client import OAuth
 from authlib.oidc.core import CodeIDToken
 from flask import current_app, redirect, request, session, url_for
+from flask_babel import gettext as _
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
@@ -83,11 +84,11 @@ def _metadata() -> dict:
     try:
         metadata = client.load_server_metadata()
     except (RequestException, ValueError) as exc:
-        raise SsoRefused("provider_unreachable", "The identity provider cannot be reached. Try again later.",
+        raise SsoRefused("provider_unreachable", _("The identity provider cannot be reached. Try again later."),
                          error=type(exc).__name__) from None
     # OpenID Connect Discovery 4.3: the document must name the issuer it was fetched for
     if metadata.get("issuer") != current_app.config["OIDC_ISSUER"]:
-        raise SsoRefused("issuer_mismatch", "The identity provider is not configured correctly.",
+        raise SsoRefused("issuer_mismatch", _("The identity provider is not configured correctly."),
                          issuer=str(metadata.get("issuer")))
     return metadata
 
@@ -115,19 +116,19 @@ def complete_login() -> tuple[dict, VerifiedLogin]:
     if state:
         client.framework.clear_state_data(session, state)
     if not state_data or not flow or flow.get("state") != state:
-        raise SsoRefused("state", "This sign-in answer was already used or was not asked for here. Start again.")
+        raise SsoRefused("state", _("This sign-in answer was already used or was not asked for here. Start again."))
     if request.args.get("error"):
-        raise SsoRefused("provider_error", "The identity provider did not sign you in.",
+        raise SsoRefused("provider_error", _("The identity provider did not sign you in."),
                          error=request.args.get("error")[:100])
     metadata = _metadata()
     try:
         token = client.fetch_access_token(code=request.args.get("code") or "", redirect_uri=state_data["redirect_uri"],
                                           code_verifier=state_data.get("code_verifier"))
     except (OAuthError, RequestException, ValueError) as exc:
-        raise SsoRefused("token_exchange", "The identity provider refused the sign-in. Start again.",
+        raise SsoRefused("token_exchange", _("The identity provider refused the sign-in. Start again."),
                          error=getattr(exc, "error", None) or type(exc).__name__) from None
     if "id_token" not in token:
-        raise SsoRefused("no_id_token", "The identity provider sent no ID token.")
+        raise SsoRefused("no_id_token", _("The identity provider sent no ID token."))
     login = verify_id_token(token["id_token"], state_data.get("nonce"), access_token=token.get("access_token"),
                             metadata=metadata)
     return flow, login
@@ -143,7 +144,7 @@ def verify_id_token(raw: str, nonce: str | None, *, access_token: str | None = N
     algorithms = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
     registry = JWSRegistry(algorithms=[a for a in algorithms if a != "none"], strict_check_header=False)
     if not nonce:
-        raise SsoRefused("nonce", "This sign-in answer was not asked for here. Start again.")
+        raise SsoRefused("nonce", _("This sign-in answer was not asked for here. Start again."))
     try:
         try:
             token = jwt.decode(raw, KeySet.import_key_set(client.fetch_jwk_set()), registry=registry)
@@ -157,11 +158,11 @@ def verify_id_token(raw: str, nonce: str | None, *, access_token: str | None = N
                               "access_token": access_token})
         claims.validate(now=now, leeway=LEEWAY)
     except RequestException as exc:  # the provider's keys could not be fetched
-        raise SsoRefused("provider_unreachable", "The identity provider cannot be reached. Try again later.",
+        raise SsoRefused("provider_unreachable", _("The identity provider cannot be reached. Try again later."),
                          error=type(exc).__name__) from None
     except (JoseError, ValueError) as exc:
         error = getattr(exc, "error", None) or type(exc).__name__
         description = getattr(exc, "description", None) or str(exc)
-        raise SsoRefused("id_token", "The identity provider's answer could not be verified. Nothing was changed.",
+        raise SsoRefused("id_token", _("The identity provider's answer could not be verified. Nothing was changed."),
                          error=f"{error}: {description}"[:300]) from None
     return VerifiedLogin(metadata["issuer"], dict(claims))

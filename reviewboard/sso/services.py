@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
@@ -63,11 +64,11 @@ def sign_in(login: VerifiedLogin) -> User:
     claims = login.claims
     email = (claims.get("email") or "").strip().lower()
     if not email or "@" not in email or len(email) > 254:
-        raise SsoRefused("no_email", "Your identity provider did not share your e-mail address.",
+        raise SsoRefused("no_email", _("Your identity provider did not share your e-mail address."),
                          subject=login.subject)
     if claims.get("email_verified") is not True:
-        raise SsoRefused("email_not_verified", "Your identity provider has not verified your e-mail address, so "
-                         "it cannot sign you in here.", email=email)
+        raise SsoRefused("email_not_verified", _("Your identity provider has not verified your e-mail address, so "
+                           "it cannot sign you in here."), email=email)
     identity = db.session.scalar(select(SsoIdentity).where(SsoIdentity.issuer == login.issuer,
                                                            SsoIdentity.subject == login.subject))
     user = identity.user if identity else find_user_by_email(email)
@@ -75,20 +76,20 @@ def sign_in(login: VerifiedLogin) -> User:
     if roles is not None and not roles:  # the claim grants nothing: the default roles, if any
         roles = {Role(r) for r in current_app.config["OIDC_DEFAULT_ROLES"]}
         if not roles:
-            raise SsoRefused("no_role", "Your identity provider gives you no role in ReviewBoard. Ask an "
-                             "administrator.", email=email)
+            raise SsoRefused("no_role", _("Your identity provider gives you no role in ReviewBoard. Ask an "
+                               "administrator."), email=email)
     if user is not None and identity is None:
         linked = db.session.scalar(select(SsoIdentity).where(SsoIdentity.user_id == user.id))
         if linked is not None:  # the address now belongs to someone else at the provider
-            raise SsoRefused("subject_mismatch", "This account is linked to another identity at your provider. "
-                             "Ask an administrator.", email=email, subject=login.subject)
+            raise SsoRefused("subject_mismatch", _("This account is linked to another identity at your provider. "
+                               "Ask an administrator."), email=email, subject=login.subject)
     if user is not None and not user.active:
-        raise SsoRefused("deactivated", "Your ReviewBoard account is deactivated.", email=email)
+        raise SsoRefused("deactivated", _("Your ReviewBoard account is deactivated."), email=email)
     if user is None:
         roles = roles if roles is not None else {Role(r) for r in current_app.config["OIDC_DEFAULT_ROLES"]}
         if not roles:
-            raise SsoRefused("no_role", "Your identity provider gives you no role in ReviewBoard. Ask an "
-                             "administrator.", email=email)
+            raise SsoRefused("no_role", _("Your identity provider gives you no role in ReviewBoard. Ask an "
+                               "administrator."), email=email)
         name = (claims.get("name") or email.split("@")[0]).strip()[:200]
         user = User(email=email, name=name, password_hash=NO_LOCAL_PASSWORD)
         _set_roles(user, roles)
@@ -157,9 +158,9 @@ def take_signing_intent(user: User, token: str | None) -> SigningIntent:
     """The user's unused, unexpired intent (marked used). Raises SsoRefused."""
     intent = db.session.scalar(select(SigningIntent).where(SigningIntent.token == (token or "")))
     if intent is None or intent.user_id != user.id or intent.used_at is not None:
-        raise SsoRefused("signing_intent", "This signature was already completed or was not started here.")
+        raise SsoRefused("signing_intent", _("This signature was already completed or was not started here."))
     if utcnow() > intent.expires_at:
-        raise SsoRefused("signing_expired", "The signature waited too long for your login. Sign again.")
+        raise SsoRefused("signing_expired", _("The signature waited too long for your login. Sign again."))
     intent.used_at = utcnow()
     db.session.flush()
     return intent

@@ -6,6 +6,7 @@ happened after the signing began. The record says "OpenID Connect login at <issu
 from __future__ import annotations
 
 from flask import current_app, session
+from flask_babel import gettext as _
 
 from reviewboard.core.errors import ServiceError
 from reviewboard.sso import client
@@ -35,4 +36,4 @@ def redirect_to_sign(user, stage, form):
     try:
         return client.redirect_to_provider("sign", intent=intent.token)
     except client.SsoRefused as exc:  # the provider is down: the form comes back as typed, nothing is kept
-        raise ServiceError(exc.message + " Nothing was signed.", "password") from None
+        raise ServiceError(_("%(problem)s Nothing was signed.", problem=exc.message), "password") from None

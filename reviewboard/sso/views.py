@@ -75,8 +75,8 @@ def _complete_signature(signer, flow, verified):
     try:
         identity = services.identity_of(signer)
         if identity is None or (identity.issuer, identity.subject) != (verified.issuer, verified.subject):
-            raise client.SsoRefused("signer_mismatch", "You logged in at the provider as someone else. Nothing was "
-                                    "signed.", subject=verified.subject)
+            raise client.SsoRefused("signer_mismatch", _("You logged in at the provider as someone else. Nothing was "
+                                      "signed."), subject=verified.subject)
         intent = services.take_signing_intent(signer, flow.get("intent"))
     except client.SsoRefused as exc:
         services.record_refusal(exc, signer)

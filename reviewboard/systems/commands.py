@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from reviewboard.auth.services import find_user_by_email
 from reviewboard.core.boundary import transaction
@@ -26,7 +27,7 @@ def system_cli():
 def _project(project_id: int) -> Project:
     project = db.session.get(Project, project_id)
     if project is None:
-        raise click.ClickException(f"There is no project {project_id}.")
+        raise click.ClickException(_("There is no project %(id)s.", id=project_id))
     return project
 
 
@@ -43,7 +44,7 @@ def system_versions(project_id, as_json):
             click.echo(json.dumps(services.version_state(v), ensure_ascii=False))
         return
     if not versions:
-        click.echo(f"{project.name}: no version yet.")
+        click.echo(_("%(name)s: no version yet.", name=project.name))
         return
     for v in versions:
         flag = " (material change)" if v.material_change else ""
@@ -64,14 +65,15 @@ def system_add_version(project_id, label, artifacts, notes, email):
     """Add version LABEL to PROJECT_ID's system; a malformed digest is refused with its reason (exit 1)."""
     actor = find_user_by_email(email)
     if actor is None:
-        raise click.ClickException(f"There is no account {email}.")
+        raise click.ClickException(_("There is no account %(email)s.", email=email))
     try:
         with transaction():
             version = services.add_version(actor, _project(project_id), label, notes, list(artifacts))
             label, material = version.label, version.material_change
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"Added version {label}" + (" (a material change: stages reopened for re-review)" if material else ""))
+    click.echo(_("Added version %(label)s (a material change: stages reopened for re-review)", label=label) if material
+               else _("Added version %(label)s", label=label))
 
 
 @system_cli.command("duties")
@@ -112,12 +114,13 @@ def system_file(project_id, duty_code, authority, reference, filed_on, evidence,
     """Record a filing for DUTY_CODE of PROJECT_ID; a refusal names its reason (exit 1)."""
     actor = find_user_by_email(email)
     if actor is None:
-        raise click.ClickException(f"There is no account {email}.")
+        raise click.ClickException(_("There is no account %(email)s.", email=email))
     try:
         with transaction():
             filing = registration.add_filing(actor, _project(project_id), duty_code, authority, reference,
                                              filed_on.date(), evidence.name, evidence.read_bytes())
-            done = f"Recorded filing {filing.reference} for {filing.duty_code} (SHA-256 {filing.sha256})"
+            done = _("Recorded filing %(reference)s for %(duty)s (SHA-256 %(hash)s)", reference=filing.reference,
+                     duty=filing.duty_code, hash=filing.sha256)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(done)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from reviewboard.auth.services import find_user_by_email
 from reviewboard.core.boundary import transaction
@@ -28,10 +29,12 @@ def token_create(email, scope, expires, name):
         with transaction():
             user = find_user_by_email(email)
             if user is None:
-                raise ServiceError(f"No account with the e-mail address {email}.", "email")
+                raise ServiceError(_("No account with the e-mail address %(email)s.", email=email), "email")
             created = services.create_token(None, user, name, scope, services.parse_lifetime(expires))
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(created.secret)
-    click.echo(f"(token {created.token.id} for {user.email}, scope {scope}, expires "
-               f"{created.token.expires_at:%Y-%m-%d %H:%M} UTC; it is not shown again)", err=True)
+    click.echo(_("(token %(id)s for %(email)s, scope %(scope)s, expires %(at)s UTC; it is not shown again)",
+                 id=created.token.id, email=user.email, scope=scope,
+                 at=created.token.expires_at.strftime("%Y-%m-%d %H:%M")),
+               err=True)
