@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from flask_babel import gettext
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE, split_translations
@@ -158,7 +159,7 @@ def parse_catalog(text: str | bytes) -> CatalogSpec:
     try:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CatalogError([f"file is not valid UTF-8 (byte {exc.start})"]) from None
+        raise CatalogError([gettext("file is not valid UTF-8 (byte %(byte)s)", byte=exc.start)]) from None
     try:
         root = yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -171,7 +172,7 @@ def parse_catalog(text: str | bytes) -> CatalogSpec:
         checker.problems.sort(key=lambda p: p[0])
         raise CatalogError([msg for _, msg in checker.problems])
     if spec is None:  # every path that yields no spec also records a problem
-        raise CatalogError(["catalog could not be read"])
+        raise CatalogError([gettext("catalog could not be read")])
     return spec
 
 
@@ -202,7 +203,7 @@ class _Checker:
 
     def error(self, node: Node, message: str) -> None:
         line = _line(node)
-        self.problems.append((line, f"line {line}: {message}"))
+        self.problems.append((line, gettext("line %(line)s: %(message)s", line=line, message=message)))
 
     # -- generic shapes ----------------------------------------------------------------------
 
@@ -210,21 +211,23 @@ class _Checker:
                 parent: Node | None = None) -> dict[str, tuple[Node, Node]] | None:
         """Key -> (key node, value node). Reports unknown, duplicate and missing required keys."""
         if not isinstance(node, MappingNode):
-            self.error(node or parent, f"{what} must be a mapping")
+            self.error(node or parent, gettext("%(what)s must be a mapping", what=what))
             return None
         fields: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, ScalarNode) else None
             if not isinstance(key, str) or key not in allowed:
                 known = ", ".join(allowed)
-                self.error(key_node, f"{what}: unknown key {key!r} (allowed: {known})")
+                self.error(key_node, gettext("%(what)s: unknown key %(key)r (allowed: %(known)s)", what=what, key=key,
+                                             known=known))
             elif key in fields:
-                self.error(key_node, f"{what}: duplicate key {key!r} (first on line {_line(fields[key][0])})")
+                self.error(key_node, gettext("%(what)s: duplicate key %(key)r (first on line %(line)s)", what=what,
+                                             key=key, line=_line(fields[key][0])))
             else:
                 fields[key] = (key_node, value_node)
         for key, required in allowed.items():
             if required and key not in fields:
-                self.error(node, f"{what}: missing required field {key!r}")
+                self.error(node, gettext("%(what)s: missing required field %(key)r", what=what, key=key))
         return fields
 
     def text(self, fields: dict[str, tuple[Node, Node]], key: str, what: str,
@@ -237,14 +240,15 @@ class _Checker:
     def scalar_text(self, key_node: Node, node: Node, what: str, max_len: int | None = None) -> str | None:
         if isinstance(node, ScalarNode) and (node.tag == _NULL_TAG or (node.tag == _STR_TAG
                                                                        and not node.value.strip())):
-            self.error(key_node, f"{what} must not be empty")
+            self.error(key_node, gettext("%(what)s must not be empty", what=what))
             return None
         if not isinstance(node, ScalarNode) or node.tag != _STR_TAG:
-            self.error(node, f"{what} must be a string (quote it)")
+            self.error(node, gettext("%(what)s must be a string (quote it)", what=what))
             return None
         value = node.value.strip()
         if max_len is not None and len(value) > max_len:
-            self.error(node, f"{what} is {len(value)} characters long (at most {max_len})")
+            self.error(node, gettext("%(what)s is %(length)s characters long (at most %(limit)s)", what=what,
+                                     length=len(value), limit=max_len))
         return value
 
     def texts(self, fields: dict[str, tuple[Node, Node]], key: str, what: str,
@@ -259,8 +263,9 @@ class _Checker:
         wanted = self.languages
         if not isinstance(node, MappingNode):
             if wanted != (SOURCE_LANGUAGE,):
-                self.error(node, f"{what} must give its text in each language of the file "
-                                 f"({', '.join(wanted)}), as {{{': ..., '.join(wanted)}: ...}}")
+                self.error(node, gettext("%(what)s must give its text in each language of the file (%(languages)s), "
+                                         "as {%(example)s: ...}", what=what, languages=", ".join(wanted),
+                                         example=": ..., ".join(wanted)))
                 return None
             value = self.scalar_text(key_node, node, what, max_len)
             return None if value is None else {SOURCE_LANGUAGE: value}
@@ -268,10 +273,12 @@ class _Checker:
         for language_node, value_node in node.value:
             language = getattr(language_node, "value", None)
             if language not in wanted:
-                self.error(language_node, f"{what}: language {language!r} is not one of the file's languages "
-                                          f"({', '.join(wanted)})")
+                self.error(language_node, gettext("%(what)s: language %(language)r is not one of the file's "
+                                                  "languages (%(languages)s)", what=what, language=language,
+                                                  languages=", ".join(wanted)))
             elif language in out:
-                self.error(language_node, f"{what}: language {language!r} given twice")
+                self.error(language_node, gettext("%(what)s: language %(language)r given twice", what=what,
+                                                  language=language))
             else:
                 value = self.scalar_text(language_node, value_node, f"{what} ({language})", max_len)
                 if value is not None:
@@ -279,7 +286,7 @@ class _Checker:
         missing = [language for language in wanted if language not in out
                    and not any(getattr(k, "value", None) == language for k, _ in node.value)]
         for language in missing:
-            self.error(node, f"{what} is missing its {language} text")
+            self.error(node, gettext("%(what)s is missing its %(language)s text", what=what, language=language))
         return out if len(out) == len(wanted) else None
 
     def flag(self, fields: dict[str, tuple[Node, Node]], key: str, what: str, default: bool) -> bool:
@@ -287,7 +294,7 @@ class _Checker:
             return default
         node = fields[key][1]
         if not isinstance(node, ScalarNode) or node.tag != _BOOL_TAG:
-            self.error(node, f"{what}: {key} must be true or false")
+            self.error(node, gettext("%(what)s: %(key)s must be true or false", what=what, key=key))
             return default
         return node.value.lower() in ("true", "yes", "on")
 
@@ -299,13 +306,13 @@ class _Checker:
         key_node, node = fields[key]
         if isinstance(node, ScalarNode) and node.tag == _NULL_TAG:
             if required:
-                self.error(key_node, f"{what}: {key} must not be empty")
+                self.error(key_node, gettext("%(what)s: %(key)s must not be empty", what=what, key=key))
             return
         if not isinstance(node, SequenceNode):
-            self.error(node, f"{what}: {key} must be a list")
+            self.error(node, gettext("%(what)s: %(key)s must be a list", what=what, key=key))
             return
         if required and not node.value:
-            self.error(node, f"{what}: {key} must not be empty")
+            self.error(node, gettext("%(what)s: %(key)s must not be empty", what=what, key=key))
         yield from node.value
 
     def strings(self, fields: dict[str, tuple[Node, Node]], key: str, what: str,
@@ -313,9 +320,10 @@ class _Checker:
         out = []
         for item in self.items(fields, key, what, required):
             if not isinstance(item, ScalarNode) or item.tag != _STR_TAG:
-                self.error(item, f"{what}: every entry of {key} must be a string (quote it)")
+                self.error(item, gettext("%(what)s: every entry of %(key)s must be a string (quote it)", what=what,
+                                         key=key))
             elif not item.value.strip():
-                self.error(item, f"{what}: {key} has an empty entry")
+                self.error(item, gettext("%(what)s: %(key)s has an empty entry", what=what, key=key))
             else:
                 out.append((item, item.value.strip()))
         return out
@@ -333,9 +341,9 @@ class _Checker:
 
     def catalog(self, root: Node | None, sha256: str) -> CatalogSpec | None:
         if root is None:
-            self.problems.append((0, "catalog file is empty"))
+            self.problems.append((0, gettext("catalog file is empty")))
             return None
-        top = self.mapping(root, _ROOT_KEYS, "file")
+        top = self.mapping(root, _ROOT_KEYS, gettext("file"))
         if top is None:
             return None
         head = self.header(top.get("catalog"))
@@ -355,7 +363,7 @@ class _Checker:
         key = self.text(fields, "key", "catalog", MAX_KEY)
         if key is not None and not KEY_RE.match(key):
             self.error(fields["key"][1],
-                       f"catalog: key {key!r} must be lower-case letters, digits and hyphens")
+                       gettext("catalog: key %(key)r must be lower-case letters, digits and hyphens", key=key))
         self.languages = self.file_languages(fields)
         names = self.texts(fields, "name", "catalog", MAX_NAME)
         version = self.text(fields, "version", "catalog", MAX_VERSION)
@@ -378,11 +386,13 @@ class _Checker:
         found: list[str] = []
         for item, language in self.strings(fields, "languages", "catalog"):
             if language not in LANGUAGES:
-                self.error(item, f"catalog: unknown language {language!r} (known: {', '.join(LANGUAGES)})")
+                self.error(item, gettext("catalog: unknown language %(language)r (known: %(known)s)",
+                                         language=language, known=", ".join(LANGUAGES)))
             elif language not in found:
                 found.append(language)
         if found and found[0] != SOURCE_LANGUAGE:
-            self.error(fields["languages"][1], f"catalog: languages must list {SOURCE_LANGUAGE} first")
+            self.error(fields["languages"][1], gettext("catalog: languages must list %(language)s first",
+                                                       language=SOURCE_LANGUAGE))
         return tuple(found) if found and found[0] == SOURCE_LANGUAGE else (SOURCE_LANGUAGE,)
 
     def released(self, fields: dict[str, tuple[Node, Node]]) -> str | None:
@@ -392,12 +402,12 @@ class _Checker:
         value = node.value.strip() if isinstance(node, ScalarNode) else None
         if (not isinstance(node, ScalarNode) or node.tag not in (_STR_TAG, "tag:yaml.org,2002:timestamp")
                 or not DATE_RE.match(value or "")):
-            self.error(node, "catalog: released must be a date written YYYY-MM-DD")
+            self.error(node, gettext("catalog: released must be a date written YYYY-MM-DD"))
             return None
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            self.error(node, f"catalog: released {value!r} is not a real date")
+            self.error(node, gettext("catalog: released %(value)r is not a real date", value=value))
             return None
         return value
 
@@ -409,14 +419,15 @@ class _Checker:
             if stage is None:
                 continue
             code = self.text(stage, "code", "stage")
-            names = self.texts(stage, "name", f"stage {code}" if code else "stage", MAX_NAME)
+            names = self.texts(stage, "name", gettext("stage %(code)s", code=code) if code else "stage", MAX_NAME)
             if code is None or names is None:
                 continue
             code_node = stage["code"][1]
             if not STAGE_CODE_RE.match(code):
-                self.error(code_node, f"stage: code {code!r} must be three capital letters")
+                self.error(code_node, gettext("stage: code %(code)r must be three capital letters", code=code))
             elif code in seen:
-                self.error(code_node, f"stage: duplicate code {code!r} (first on line {seen[code]})")
+                self.error(code_node, gettext("stage: duplicate code %(code)r (first on line %(line)s)", code=code,
+                                              line=seen[code]))
             else:
                 seen[code] = _line(code_node)
                 source, translations = split_translations({"name": names})
@@ -429,7 +440,7 @@ class _Checker:
         key_node, node = pair
         if not isinstance(node, SequenceNode) or not node.value:
             self.error(node if isinstance(node, SequenceNode) else key_node,
-                       "criteria must be a non-empty list")
+                       gettext("criteria must be a non-empty list"))
             return ()
         out: list[CriterionSpec] = []
         seen: dict[str, int] = {}
@@ -441,12 +452,12 @@ class _Checker:
 
     def criterion(self, node: Node, position: int, stage_codes: set[str],
                   seen: dict[str, int]) -> CriterionSpec | None:
-        what = f"criterion #{position}"
+        what = gettext("criterion #%(position)s", position=position)
         if isinstance(node, MappingNode):
             for key_node, value_node in node.value:
                 if (getattr(key_node, "value", None) == "id" and isinstance(value_node, ScalarNode)
                         and value_node.tag == _STR_TAG and value_node.value.strip()):
-                    what = f"criterion {value_node.value.strip()}"
+                    what = gettext("criterion %(id)s", id=value_node.value.strip())
                     break
         fields = self.mapping(node, _CRITERION_KEYS, what)
         if fields is None:
@@ -458,39 +469,44 @@ class _Checker:
             id_node = fields["id"][1]
             match = ID_RE.match(cid)
             if match is None:
-                self.error(id_node, f"{what}: id must look like RB-DES-01 (PREFIX-STAGE-NN)")
+                self.error(id_node, gettext("%(what)s: id must look like RB-DES-01 (PREFIX-STAGE-NN)", what=what))
             elif stage is not None and match.group(1) != stage:
-                self.error(id_node,
-                           f"{what}: id stage part {match.group(1)!r} does not match stage {stage!r}")
+                self.error(id_node, gettext("%(what)s: id stage part %(part)r does not match stage %(stage)r",
+                                            what=what, part=match.group(1), stage=stage))
             if cid in seen:
-                self.error(id_node, f"{what}: duplicate id {cid!r} (first on line {seen[cid]})")
+                self.error(id_node, gettext("%(what)s: duplicate id %(id)r (first on line %(line)s)", what=what,
+                                            id=cid, line=seen[cid]))
             else:
                 seen[cid] = _line(id_node)
         if stage is not None and stage not in stage_codes:
-            declared = ", ".join(sorted(stage_codes)) or "none"
-            self.error(fields["stage"][1], f"{what}: stage {stage!r} is not declared (declared: {declared})")
+            declared = ", ".join(sorted(stage_codes)) or gettext("none")
+            self.error(fields["stage"][1], gettext("%(what)s: stage %(stage)r is not declared (declared: %(declared)s)",
+                                                   what=what, stage=stage, declared=declared))
 
         titles = self.texts(fields, "title", what, MAX_TITLE)
         questions = self.texts(fields, "question", what)
         for language, question in (questions or {}).items():
             if not question.endswith(("?", "？")):
-                self.error(fields["question"][1], f"{what}: question ({language}) must end with '?'")
+                self.error(fields["question"][1], gettext("%(what)s: question (%(language)s) must end with '?'",
+                                                          what=what, language=language))
         guidances = self.texts(fields, "guidance", what)
         evidence = self.text_items(fields, "evidence_types", what)
 
         tiers: list[str] = []
         for item, tier in self.strings(fields, "tiers", what):
             if tier not in TIERS:
-                self.error(item, f"{what}: unknown tier {tier!r} (allowed: {', '.join(TIERS)})")
+                self.error(item, gettext("%(what)s: unknown tier %(tier)r (allowed: %(allowed)s)", what=what,
+                                         tier=tier, allowed=", ".join(TIERS)))
             elif tier in tiers:
-                self.error(item, f"{what}: tier {tier!r} listed twice")
+                self.error(item, gettext("%(what)s: tier %(tier)r listed twice", what=what, tier=tier))
             else:
                 tiers.append(tier)
 
         applicability = self.text(fields, "applicability", what)
         if applicability is not None and applicability not in APPLICABILITY:
-            self.error(fields["applicability"][1], f"{what}: unknown applicability {applicability!r} "
-                                                   f"(allowed: {', '.join(APPLICABILITY)})")
+            self.error(fields["applicability"][1], gettext("%(what)s: unknown applicability %(value)r (allowed: "
+                                                           "%(allowed)s)", what=what, value=applicability,
+                                                           allowed=", ".join(APPLICABILITY)))
 
         refs = [ref for item in self.items(fields, "refs", what)
                 if (ref := self.source_ref(item, what)) is not None]
@@ -498,7 +514,8 @@ class _Checker:
         mit_codes: list[str] = []
         for item, code in self.strings(fields, "mit_codes", what, required=False):
             if not MIT_CODE_RE.match(code):
-                self.error(item, f"{what}: MIT code {code!r} must be dotted numbers such as '2.2.1'")
+                self.error(item, gettext("%(what)s: MIT code %(code)r must be dotted numbers such as '2.2.1'",
+                                         what=what, code=code))
             else:
                 mit_codes.append(code)
         deprecated = self.flag(fields, "deprecated", what, default=False)
@@ -519,8 +536,8 @@ class _Checker:
             return None
         framework = self.text(fields, "framework", f"{what}: ref")
         if framework is not None and framework not in FRAMEWORKS:
-            self.error(fields["framework"][1], f"{what}: unknown framework {framework!r} "
-                                               f"(allowed: {', '.join(FRAMEWORKS)})")
+            self.error(fields["framework"][1], gettext("%(what)s: unknown framework %(value)r (allowed: %(allowed)s)",
+                                                       what=what, value=framework, allowed=", ".join(FRAMEWORKS)))
             framework = None
         ref = self.text(fields, "ref", f"{what}: ref")
         if "verified" not in fields:

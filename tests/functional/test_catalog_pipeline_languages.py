@@ -5,6 +5,7 @@ change made only in the Chinese text. Both engines."""
 
 from __future__ import annotations
 
+import io
 import re
 from html import unescape
 from pathlib import Path
@@ -15,7 +16,7 @@ from reviewboard.catalogs.schema import parse_catalog
 from reviewboard.catalogs.services import find_catalog, import_catalog
 from reviewboard.pipelines import labels as pipeline_labels
 from reviewboard.pipelines.models import Pipeline
-from tests.support.http import login, logout, post_form
+from tests.support.http import login, logout, post_form, token_for
 
 KEY = "rb-tc260-lifecycle"
 BILINGUAL = Path(__file__).resolve().parents[2] / "reviewboard" / "catalogs" / "data" / "rb-tc260-lifecycle-1.3.0.yaml"
@@ -210,3 +211,17 @@ def test_a_chair_names_the_pipeline_and_a_stage_in_both_languages(client, make, 
     assert "审查流程的其他语言文本" in html and "中文 (简体): 内部工具审查" in html
     assert "阶段 设计核查（DES）有变更" in html and "中文 (简体): 设计核查" in html
     assert db_session.get(Pipeline, draft_id).translations == {"zh-Hans": {"name": "内部工具审查"}}
+
+
+def test_a_chinese_chair_reads_the_problems_of_an_uploaded_catalog_in_chinese(client, make, db_session):
+    login(client, _chinese(make, db_session, "chair"))
+    text = BILINGUAL.read_text().replace('version: "1.3.0"', 'version: "1.3.9"', 1)
+    bad = text.replace("tiers: [low, medium, high]", "tiers: [low, extreme]", 1)
+    line = next(i for i, row in enumerate(bad.splitlines(), 1) if "extreme" in row)
+    data = {"file": (io.BytesIO(bad.encode()), "catalog.yaml"), "csrf_token": token_for(client, "/catalogs/import")}
+    response = client.post("/catalogs/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = unescape(response.get_data(as_text=True))
+    assert "未导入任何内容：文件中有 1 个问题。" in html
+    assert f"第 {line} 行：审查准则 RB-DES-01：未知风险等级 'extreme'（允许的值：low, medium, high）" in html
+    assert find_catalog(KEY, "1.3.9") is None
