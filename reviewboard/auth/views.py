@@ -19,6 +19,7 @@ from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.core.search import contains, like_escaped
 from reviewboard.extensions import limiter
 from reviewboard.i18n import SESSION_KEY as LANGUAGE_KEY
 from reviewboard.mfa.services import is_enabled as mfa_enabled
@@ -116,7 +117,8 @@ def users():
     q = strip_nul(request.args.get("q") or "").strip()[:100]
     stmt = select(User).order_by(User.name).options(selectinload(User.role_rows))  # the list shows each one's roles
     if q:
-        stmt = stmt.where(or_(func.lower(User.name).like(f"%{q.lower()}%"), User.email.like(f"%{q.lower()}%")))
+        stmt = stmt.where(or_(contains(func.lower(User.name), q), User.email.like(f"%{like_escaped(q.lower())}%",
+                                                                                  escape="\\")))
     page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"])
 
     return render_template("auth/users.html", form=form, page=page, q=q, confirm=ConfirmForm(),

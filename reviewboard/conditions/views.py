@@ -15,6 +15,7 @@ from reviewboard.conditions.forms import CloseForm, ReopenForm, RespondForm
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.core.export import export_response
 from reviewboard.core.forms import attach_error
+from reviewboard.core.language import current_language, translated
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg, paginate
 from reviewboard.projects.models import Project
@@ -28,7 +29,9 @@ bp = Blueprint("conditions", __name__)
 
 
 def _criteria_choices(condition: Condition) -> list[tuple[int, str]]:
-    return [(c.id, f"{c.code} {c.title}") for c in condition.stage_review.applicable_criteria()]
+    language = current_language()
+    return [(c.id, f"{c.code} {translated(c, 'title', language)}")
+            for c in condition.stage_review.applicable_criteria()]
 
 
 def _render(condition: Condition, *, respond_form=None, close_form=None, reopen_form=None, status=200):

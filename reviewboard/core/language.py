@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reviewboard.i18n.languages import LANGUAGES as OFFERED
-from reviewboard.i18n.languages import SOURCE_LANGUAGE
+from reviewboard.i18n.languages import SOURCE_LANGUAGE, language_code
 
 # the languages every shipped text is written in, the source first: the interface's (one per catalog folder)
 LANGUAGES = tuple(OFFERED)
@@ -23,14 +23,18 @@ LANGUAGES = tuple(OFFERED)
 
 def current_language() -> str:
     """The language the current reader reads: the interface's language (reviewboard/i18n: the signed-in
-    person's setting, the browser's, the organisation's default); English outside the application."""
+    person's setting, the browser's, the organisation's default), or the recipient's inside ``force_locale``
+    (an e-mail); English outside the application."""
     from flask import has_app_context
 
     if not has_app_context():
         return SOURCE_LANGUAGE
-    from reviewboard.i18n import select_language
+    from flask_babel import get_locale
 
-    language = select_language()
+    # Flask-Babel's locale rather than reviewboard.i18n.select_language(): it is chosen once per request, and
+    # force_locale (an e-mail rendered in its recipient's language) replaces it
+    locale = get_locale()
+    language = language_code(str(locale)) if locale is not None else SOURCE_LANGUAGE
     return language if language in LANGUAGES else SOURCE_LANGUAGE
 
 
@@ -45,13 +49,16 @@ def text_in(texts: Mapping[str, str] | str | None, language: str) -> str:
 
 
 def translated(obj, field: str, language: str | None = None) -> str:
-    """``obj.field`` in ``language`` (default: the current reader's), for a model or spec with a
-    ``translations`` mapping; the source-language value when there is no translation."""
+    """``obj.field`` in ``language`` (default: the current reader's), for a model, spec or row with a
+    ``translations`` mapping, or a mapping with a ``"translations"`` key (a tier reason); the source-language
+    value when there is no translation."""
     language = language or current_language()
-    value = getattr(obj, field)
+    plain = isinstance(obj, Mapping)
+    value = obj.get(field) if plain else getattr(obj, field)
     if language == SOURCE_LANGUAGE:
         return value
-    return ((getattr(obj, "translations", None) or {}).get(language) or {}).get(field) or value
+    others = obj.get("translations") if plain else getattr(obj, "translations", None)
+    return ((others or {}).get(language) or {}).get(field) or value
 
 
 def split_translations(texts: Mapping[str, Mapping[str, object]]) -> tuple[dict, dict]:

@@ -17,7 +17,7 @@ from reviewboard.models.base import utcnow
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.projects.services import listed
-from reviewboard.projects.tiering import TIER_LABELS, Tier
+from reviewboard.projects.tiering import Tier, tier_labels
 from reviewboard.records.models import Record
 from reviewboard.rereview import services as rereview_services
 from reviewboard.reviews import services as review_services
@@ -60,7 +60,7 @@ def dashboard():
     decided = review_services.decided_since(user, previous_visit())
     return render_template("core/dashboard.html", projects=projects, mine=mine, waiting=waiting,
                            escalations=escalations, records=records, conditions=conditions, alerts=alerts,
-                           tier_labels=TIER_LABELS, StageState=StageState, users=_names(alerts),
+                           tier_labels=tier_labels(), StageState=StageState, users=_names(alerts),
                            today=condition_services.today(),
                            reviews_due=rereview_services.reviews_due(user), decided=decided,
                            first_visit=previous_visit() is None)

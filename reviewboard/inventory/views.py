@@ -15,7 +15,7 @@ from reviewboard.inventory import services
 from reviewboard.pipelines.services import pipeline_keys
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import can_view_project
-from reviewboard.projects.tiering import TIER_LABELS
+from reviewboard.projects.tiering import tier_labels
 from reviewboard.reviews.workflow import StageState
 
 bp = Blueprint("inventory", __name__)
@@ -28,7 +28,7 @@ def index():
     f = services.parse_filter(request.args, pipelines)
     page = services.inventory_page(current_user, f, page_arg(request), current_app.config["PER_PAGE"])
     rows = services.rows_for(page.items, today(), current_language())
-    return render_template("inventory/index.html", f=f, page=page, rows=rows, today=today(), tier_labels=TIER_LABELS,
+    return render_template("inventory/index.html", f=f, page=page, rows=rows, today=today(), tier_labels=tier_labels(),
                            tiers=services.TIERS, states=[StageState(s) for s in services.STATES], pipelines=pipelines)
 
 
@@ -53,4 +53,4 @@ def export_decisions(fmt: str):
 def system_timeline(project_id: int):
     project = load_or_404(Project, project_id, can_view_project)
     return render_template("inventory/timeline.html", project=project, moments=services.timeline(project),
-                           tier_labels=TIER_LABELS)
+                           tier_labels=tier_labels())

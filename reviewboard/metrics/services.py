@@ -23,6 +23,7 @@ from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, se
 
 from reviewboard.auth.models import User
 from reviewboard.committee.models import ConflictDeclaration
+from reviewboard.core.language import SOURCE_LANGUAGE, translated
 from reviewboard.extensions import db
 from reviewboard.metrics.filters import MetricsFilter
 from reviewboard.models.base import UTCDateTime
@@ -142,13 +143,19 @@ def _scoped(stmt, f: MetricsFilter, by_stage: bool = True):
     return stmt
 
 
-def stages(f: MetricsFilter) -> list[tuple[str, str]]:
-    """(code, name) of the pipelines' stages, in pipeline order (a code's name from its newest version)."""
-    stmt = select(PipelineStage.code, func.min(PipelineStage.position), func.max(PipelineStage.name))
+def stages(f: MetricsFilter, language: str = SOURCE_LANGUAGE) -> list[tuple[str, str]]:
+    """(code, name in ``language``) of the pipelines' stages, in pipeline order (a code's name from its newest
+    version). Pipeline stages are few (a handful per pipeline version): read whole, grouped here."""
+    stmt = select(PipelineStage.code, PipelineStage.position, PipelineStage.name, PipelineStage.translations)
     if f.pipeline:
         stmt = stmt.join(Pipeline, PipelineStage.pipeline_id == Pipeline.id).where(Pipeline.key == f.pipeline)
-    rows = db.session.execute(stmt.group_by(PipelineStage.code)).all()
-    return [(code, name) for code, _pos, name in sorted(rows, key=lambda r: (r[1], r[0]))]
+    first: dict[str, int] = {}
+    named: dict[str, object] = {}
+    for row in db.session.execute(stmt.order_by(PipelineStage.id)):
+        first[row.code] = min(first.get(row.code, row.position), row.position)
+        if row.code not in named or row.name >= named[row.code].name:
+            named[row.code] = row
+    return [(code, translated(named[code], "name", language)) for code in sorted(first, key=lambda c: (first[c], c))]
 
 
 def _round(x: float | None, digits: int = 1):
@@ -383,10 +390,10 @@ def workload(f: MetricsFilter) -> Table:
     return table
 
 
-def committee_metrics(f: MetricsFilter, now: datetime) -> Metrics:
-    """Every metric for the filter, as of ``now``."""
+def committee_metrics(f: MetricsFilter, now: datetime, language: str = SOURCE_LANGUAGE) -> Metrics:
+    """Every metric for the filter, as of ``now``; the stages named in ``language`` (the exports keep English)."""
     today = now.date()
-    names = dict(stages(f))
+    names = dict(stages(f, language))
     by_stage, by_month, counts = decided_rounds(f)
     cycle = cycle_times(names, by_stage)
     due, overdue = decisions_due(f, now, today)

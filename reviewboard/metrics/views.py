@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from reviewboard.conditions.services import today
 from reviewboard.core.export import FORMATS
+from reviewboard.core.language import current_language
 from reviewboard.metrics.charts import chart_data_uri, chart_description
 from reviewboard.metrics.export import UnknownTable, export_metrics
 from reviewboard.metrics.filters import FILTER_FIELDS, parse_filter
@@ -16,7 +17,7 @@ from reviewboard.metrics.permissions import can_view_metrics
 from reviewboard.metrics.services import committee_metrics
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.services import pipeline_keys
-from reviewboard.projects.tiering import TIER_LABELS
+from reviewboard.projects.tiering import tier_labels
 
 bp = Blueprint("metrics", __name__)
 
@@ -31,11 +32,11 @@ def _allowed() -> None:
 def index():
     _allowed()
     f, problems = parse_filter(request.args, today())
-    metrics = committee_metrics(f, utcnow())
+    metrics = committee_metrics(f, utcnow(), current_language())
     return render_template("metrics/index.html", f=f, problems=problems, typed=request.args, metrics=metrics,
                            chart_data_uri=chart_data_uri, chart_description=chart_description, shown=shown,
                            shown_table=shown_table, note=note,
-                           tier_labels=TIER_LABELS, pipelines=pipeline_keys()), 400 if problems else 200
+                           tier_labels=tier_labels(), pipelines=pipeline_keys()), 400 if problems else 200
 
 
 @bp.post("/metrics/export.<fmt>")

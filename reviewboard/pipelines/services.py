@@ -23,7 +23,7 @@ from reviewboard.catalogs.models import Catalog
 from reviewboard.catalogs.schema import KEY_RE, shipped_catalog_path
 from reviewboard.catalogs.services import find_catalog, import_catalog_file, latest_catalog
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
-from reviewboard.core.language import translated
+from reviewboard.core.language import current_language, translated
 from reviewboard.extensions import db
 from reviewboard.pipelines import permissions as perms
 from reviewboard.pipelines.labels import STATUS_NAMES
@@ -85,14 +85,15 @@ def active_pipelines() -> list[Pipeline]:
     return [p for key in pipeline_keys() if (p := current_version(key)) is not None]
 
 
-def stage_choices() -> list[tuple[str, str]]:
-    """Every stage code the pipelines use, with its name: the default pipeline's stages in order (its newest
-    version's name), then codes only other pipelines or versions have."""
-    rows = db.session.execute(select(PipelineStage.code, PipelineStage.name).join(Pipeline).order_by(
-        Pipeline.key != DEFAULT_KEY, Pipeline.key, Pipeline.version.desc(), PipelineStage.position))
+def stage_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """Every stage code the pipelines use, with its name in ``language`` (default: the reader's): the default
+    pipeline's stages in order (its newest version's name), then codes only other pipelines or versions have."""
+    language = language or current_language()
+    rows = db.session.execute(select(PipelineStage.code, PipelineStage.name, PipelineStage.translations).join(
+        Pipeline).order_by(Pipeline.key != DEFAULT_KEY, Pipeline.key, Pipeline.version.desc(), PipelineStage.position))
     names: dict[str, str] = {}
-    for code, name in rows:
-        names.setdefault(code, name)
+    for row in rows:
+        names.setdefault(row.code, translated(row, "name", language))
     return list(names.items())
 
 

@@ -19,14 +19,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from reviewboard.auth.forms import MultiCheckboxField
 from reviewboard.core.forms import AppForm
+from reviewboard.core.language import current_language
 from reviewboard.core.limits import LONG_TEXT, SHORT_TEXT
 from reviewboard.projects.tiering import questionnaire
 from reviewboard.registration.quantities import parse_quantity
 from reviewboard.registration.rules import localized_ruleset
 
 
-def _choices(qid: str) -> list[tuple[str, str]]:
-    return list(questionnaire().question(qid).options.items())
+def _choices(qid: str, language: str) -> list[tuple[str, str]]:
+    return list(questionnaire().options(qid, language).items())
 
 
 # A new project's questions start unanswered: a first option chosen by default would be the lowest-risk one,
@@ -75,9 +76,14 @@ class ProjectForm(AppForm):
 
     def __init__(self, *args, pipelines=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # the questionnaire's questions and options in the reader's language (its file carries each language)
+        language, qn = current_language(), questionnaire()
         for qid in ("system_type", "data_categories", "deployment_context", "autonomy_level", "scale"):
-            getattr(self, qid).choices = _choices(qid) if qid == "data_categories" else [UNANSWERED, *_choices(qid)]
-            getattr(self, qid).label.text = questionnaire().question(qid).label
+            choices = _choices(qid, language)
+            getattr(self, qid).choices = choices if qid == "data_categories" else [UNANSWERED, *choices]
+            getattr(self, qid).label.text = qn.label(qid, language)
+        for qid in self.YESNO:
+            getattr(self, f"q_{qid}").label.text = qn.label(qid, language)
         self.pipeline_id.choices = [(p.id, f"{p.name} (v{p.version})") for p in pipelines]
         rules = localized_ruleset()  # the facts' questions and the sectors in the reader's language
         self.sector.choices = [("", _l("Not answered")), *rules.sectors.items()]
@@ -146,7 +152,7 @@ class ProjectForm(AppForm):
 def _add_yesno_questions() -> None:
     for qid in ProjectForm.YESNO:
         setattr(ProjectForm, f"q_{qid}", RadioField(
-            questionnaire().question(qid).label, choices=[("no", "No"), ("yes", "Yes")],
+            questionnaire().question(qid).label, choices=[("no", _l("No")), ("yes", _l("Yes"))],
             validators=[InputRequired(message=_l("Answer this question."))]))
 
 

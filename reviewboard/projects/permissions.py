@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from reviewboard.auth.models import Role, User
+from reviewboard.core.search import contains
 from reviewboard.projects.models import WRITING_MEMBER_ROLES, Project, ProjectMember
 from reviewboard.reviews.workflow import StageState
 
@@ -79,6 +80,6 @@ def visible_projects_query(user: User, search: str = ""):
     if not (user.roles & {Role.REVIEWER, Role.CHAIR, Role.AUDITOR}):
         stmt = stmt.where(Project.id.in_(own_project_ids(user)))
     if search:
-        like = f"%{search.lower()}%"
-        stmt = stmt.where(or_(func.lower(Project.name).like(like), func.lower(Project.purpose).like(like)))
+        stmt = stmt.where(or_(contains(func.lower(Project.name), search),
+                              contains(func.lower(Project.purpose), search)))
     return stmt.order_by(Project.updated_at.desc(), Project.id.desc())

@@ -14,7 +14,7 @@ from importlib import resources
 
 import yaml
 
-from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE
+from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE, current_language, text_in
 
 
 class Tier(StrEnum):
@@ -83,9 +83,17 @@ class Questionnaire:
         q = self.question(qid)
         return (q.translations.get(language) or {}).get("label") or q.label
 
+    def options(self, qid: str, language: str = SOURCE_LANGUAGE) -> dict[str, str]:
+        """{option key: its text in ``language``} of a choice question, in the file's order."""
+        q = self.question(qid)
+        return {**q.options, **(q.translations.get(language) or {}).get("options", {})}
+
+    def tier_name(self, tier: str, language: str = SOURCE_LANGUAGE) -> str:
+        return text_in(self.tier_names.get(tier), language) or TIER_LABELS.get(tier, tier)
+
     def answer_label(self, qid: str, value, language: str = SOURCE_LANGUAGE) -> str:
         q = self.question(qid)
-        options = {**q.options, **(q.translations.get(language) or {}).get("options", {})}
+        options = self.options(qid, language)
         if q.kind == "yesno":
             return YES_NO["yes" if value == "yes" else "no"].get(language, YES_NO["no"]["en"])
         if q.kind == "multi":
@@ -152,6 +160,14 @@ def parse_questionnaire(text: str) -> Questionnaire:
 def questionnaire() -> Questionnaire:
     return parse_questionnaire(
         resources.files("reviewboard.projects").joinpath("data/questionnaire.yaml").read_text())
+
+
+def tier_labels(language: str | None = None) -> dict[str, str]:
+    """{tier: its name} in ``language`` (default: the reader's, core/language.py), lowest tier first: what pages
+    show. TIER_LABELS stays English for the exports, which machines read."""
+    language = language or current_language()
+    qn = questionnaire()
+    return {tier: qn.tier_name(tier, language) for tier in TIER_ORDER}
 
 
 def _matches(expected, actual) -> bool:

@@ -18,7 +18,7 @@ from reviewboard.projects import permissions as perms
 from reviewboard.projects import services
 from reviewboard.projects.forms import EscalationForm, ProjectForm
 from reviewboard.projects.models import Evidence, Project
-from reviewboard.projects.tiering import TIER_LABELS, questionnaire
+from reviewboard.projects.tiering import questionnaire, tier_labels
 from reviewboard.registration import permissions as registration_perms
 from reviewboard.registration import services as registration
 from reviewboard.registration.rules import ruleset as registration_rules
@@ -38,7 +38,7 @@ def index():
     q = strip_nul(request.args.get("q") or "").strip()[:100]
     page = paginate_keyset(services.listed(perms.visible_projects_query(current_user, q)), request,
                            current_app.config["PER_PAGE"], Project.updated_at, Project.id, descending=True)
-    return render_template("projects/index.html", page=page, q=q, tier_labels=TIER_LABELS)
+    return render_template("projects/index.html", page=page, q=q, tier_labels=tier_labels())
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -62,7 +62,7 @@ def create():
                 attach_error(form, exc)
             else:
                 duties = registration.duties_for(project, current_language())
-                tier = TIER_LABELS[project.tier]
+                tier = tier_labels()[project.tier]
                 flash(_("Project registered with tier %(tier)s. Registration duties: %(duties)s (see below).",
                         tier=tier, duties=", ".join(d.title for d in duties)) if duties
                       else _("Project registered with tier %(tier)s. Registration duties: none on these facts.",
@@ -92,7 +92,7 @@ def _show(project: Project, escalation_form: EscalationForm, status: int = 200,
               "ruleset": registration_rules().version, "facts": registration.facts_table(project, language),
               "facts_missing": registration.facts_missing(project, language),
               "can_file": registration_perms.can_file(current_user, project)}
-    return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=TIER_LABELS,
+    return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=tier_labels(),
                            escalation_form=escalation_form, perms=perms, registration=duties,
                            system_versions=system_services.versions_of(project), system_perms=system_perms,
                            team=team_services.team_of(project), team_form=team_form or AddMemberForm(prefix="team"),

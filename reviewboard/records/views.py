@@ -18,6 +18,7 @@ from reviewboard.core.downloads import attachment
 from reviewboard.core.errors_web import size_label
 from reviewboard.core.forms import strip_nul
 from reviewboard.core.pagination import page_arg, paginate
+from reviewboard.core.search import contains
 from reviewboard.extensions import limiter
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import visible_projects_query
@@ -53,8 +54,7 @@ def index():
             .join(Project, StageReview.project_id == Project.id)
             .where(Project.id.in_(visible)).order_by(Record.issued_at.desc(), Record.id.desc()))
     if q:
-        stmt = stmt.where(or_(func.lower(Project.name).like(f"%{q.lower()}%"),
-                              func.lower(Record.public_id).like(f"%{q.lower()}%"),
+        stmt = stmt.where(or_(contains(func.lower(Project.name), q), contains(func.lower(Record.public_id), q),
                               Record.pdf_sha256.like(f"{q.lower()}%")))
     page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"])
     return render_template("records/index.html", page=page, q=q)

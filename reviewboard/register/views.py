@@ -12,6 +12,7 @@ from reviewboard.core.loading import load_or_404
 from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import can_view_project
+from reviewboard.projects.tiering import tier_labels
 
 from . import services
 from .forms import ListingForm
@@ -24,7 +25,7 @@ bp = Blueprint("register", __name__)
 def index():
     if not register_enabled():
         abort(404)
-    return render_template("register/index.html", entries=services.register_entries())
+    return render_template("register/index.html", entries=services.register_entries(), tier_labels=tier_labels())
 
 
 @bp.get("/register.json")

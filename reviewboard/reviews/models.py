@@ -105,6 +105,12 @@ class StageReview(Base):
         return self.pipeline_stage.name
 
     @property
+    def translations(self) -> dict:
+        """Its pipeline stage's names in the other languages, so ``stage|tr("name")`` reads like a pipeline stage's
+        (core/language.py). Loaded with the stage's name: no statement of its own."""
+        return self.pipeline_stage.translations
+
+    @property
     def code(self) -> str:
         return self.pipeline_stage.code
 

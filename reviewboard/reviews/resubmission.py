@@ -14,10 +14,13 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 from reviewboard.audit.services import record_event
+from reviewboard.core.language import current_language
 from reviewboard.extensions import db
 from reviewboard.projects.models import FACT_FIELDS
-from reviewboard.projects.tiering import TIER_LABELS, questionnaire
+from reviewboard.projects.tiering import questionnaire, tier_labels
 from reviewboard.registration.rules import fact_value_label
 from reviewboard.reviews.models import Verdict
 from reviewboard.reviews.workflow import Outcome
@@ -25,15 +28,15 @@ from reviewboard.reviews.workflow import Outcome
 log = logging.getLogger("reviewboard.reviews")
 
 FIELD_LABELS = {
-    "name": "Project name", "purpose": "Purpose", "intended_users": "Intended users",
-    "scenario": "Application scenario", "model": "AI models and versions", "system_type": "AI system type",
-    "data_categories": "Data categories",
-    "deployment_context": "Deployment context", "autonomy_level": "Autonomy level", "scale": "Scale",
-    "tier": "Risk tier",
+    "name": _l("Project name"), "purpose": _l("Purpose"), "intended_users": _l("Intended users"),
+    "scenario": _l("Application scenario"), "model": _l("AI models and versions"), "system_type": _l("AI system type"),
+    "data_categories": _l("Data categories"),
+    "deployment_context": _l("Deployment context"), "autonomy_level": _l("Autonomy level"), "scale": _l("Scale"),
+    "tier": _l("Risk tier"),
     # registration facts (reviewboard/registration), in a round's snapshot once given
-    "sector": "Sector", "public_service": "Public-facing service",
-    "generative_public": "Generative content for the public", "user_count": "Users",
-    "training_flop": "Training compute", "parameter_count": "Model size",
+    "sector": _l("Sector"), "public_service": _l("Public-facing service"),
+    "generative_public": _l("Generative content for the public"), "user_count": _l("Users"),
+    "training_flop": _l("Training compute"), "parameter_count": _l("Model size"),
 }
 
 
@@ -182,22 +185,23 @@ def current_diff(stage) -> RoundDiff | None:
     if len(stage.rounds) < 2:
         return None
 
-    qn = questionnaire()
+    qn, language = questionnaire(), current_language()
     ids = {q.id for q in qn.questions}
+    tiers = tier_labels(language)
 
     def label(key: str) -> str:
         if key in FIELD_LABELS:
-            return FIELD_LABELS[key]
-        return qn.question(key).label if key in ids else key
+            return str(FIELD_LABELS[key])
+        return qn.label(key, language) if key in ids else key
 
     def show(key: str, value) -> str:
         if value is None:
             return "—"
         if key == "tier":
-            return TIER_LABELS.get(value, str(value))
+            return tiers.get(value, str(value))
         if key in FACT_FIELDS:
             return fact_value_label(key, value)
-        return qn.answer_label(key, value) if key in ids else show_value(value)
+        return qn.answer_label(key, value, language) if key in ids else show_value(value)
 
     before, after = stage.rounds[-2], stage.rounds[-1]
     return diff_snapshots(before.snapshot, after.snapshot, before_round=before.number, after_round=after.number,

@@ -15,6 +15,7 @@ from reviewboard.core.boundary import keep_changes
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.export import export_response
 from reviewboard.core.forms import attach_error
+from reviewboard.core.language import translated
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import paginate_keyset
 from reviewboard.extensions import db
@@ -26,7 +27,7 @@ from reviewboard.projects import permissions as project_perms
 from reviewboard.projects import services as project_services
 from reviewboard.projects.forms import EvidenceForm, SubmitStageForm
 from reviewboard.projects.models import Evidence
-from reviewboard.projects.tiering import TIER_LABELS, TIER_ORDER, Tier, questionnaire
+from reviewboard.projects.tiering import TIER_ORDER, questionnaire, tier_labels
 from reviewboard.records import issuing
 from reviewboard.records import permissions as record_perms
 from reviewboard.records.issuing import unfinished_record_jobs
@@ -107,7 +108,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         confirm=ConfirmForm(), records=records,
         record_issuing=[j for j in record_jobs if j.status != FAILED],
         record_failed=[j for j in record_jobs if j.status == FAILED], record_perms=record_perms,
-        perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=TIER_LABELS,
+        perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=tier_labels(),
         check_signoff=check_signoff, round_diff=resubmission.current_diff(stage), today=utcnow().date(),
         blocking_conditions=overdue_before(stage) if submit_form is not None else [],
         # registration filings due by this stage and missing: said before anyone submits or reviews
@@ -196,8 +197,8 @@ def submit(stage_id: int):
                 return _render(stage, submit_form=form, status=409)
             attach_error(form, exc)
         else:
-            flash(_("%(stage)s submitted for review (round %(round)s).", stage=stage.name, round=round_.number),
-                  "success")
+            flash(_("%(stage)s submitted for review (round %(round)s).", stage=translated(stage, "name"),
+                    round=round_.number), "success")
             return redirect(url_for("reviews.show", stage_id=stage.id))
     return _render(stage, submit_form=form, status=422)
 
@@ -320,8 +321,9 @@ def queue():
     stmt = services.queue_query(current_user, **filters)
     page = paginate_keyset(stmt, request, current_app.config["PER_PAGE"], StageReview.submitted_at, StageReview.id,
                            descending=False, scalars=False, count_in_order=True)
-    return render_template("reviews/queue.html", page=page, **filters, now=utcnow(), tier_labels=TIER_LABELS,
-                           stages=stages, tiers=[(t.value, t.label) for t in reversed(Tier)])
+    labels = tier_labels()
+    return render_template("reviews/queue.html", page=page, **filters, now=utcnow(), tier_labels=labels,
+                           stages=stages, tiers=[(t, labels[t]) for t in reversed(TIER_ORDER)])
 
 
 @bp.post("/queue/export.<fmt>")

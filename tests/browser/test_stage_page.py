@@ -167,3 +167,36 @@ def test_a_record_that_cannot_be_issued_is_announced_instead_of_waiting_for_ever
     expect(alert).to_contain_text("The record could not be issued.")
     expect(alert).to_contain_text("The committee chairs can see why")
     expect(page.locator("[data-record-issuing]")).to_have_count(0)
+
+
+LONG_CHINESE_NAME = "面向三级甲等综合医院急诊科夜班的智能分诊优先级评估与辅助决策支持系统" * 4  # no space to break at
+
+
+def test_a_long_chinese_project_name_wraps_on_the_stage_page_instead_of_overflowing(live_server, new_page):
+    """Chinese has no spaces: a long name must break between its characters, at a phone's width as at a desktop's,
+    and the page (in Chinese for a zh-Hans reader) must not scroll sideways."""
+    from reviewboard.auth.models import User
+    from tests.browser.conftest import PHONE
+    from tests.browser.test_phone_width import scrolls_sideways
+
+    owner = live_server.add_user("Wang Fang", "submitter")
+    stage_id, _codes = draft_design_stage(live_server, owner, LONG_CHINESE_NAME)
+    pages = {}
+    for viewport in (PHONE, {"width": 1280, "height": 900}):
+        pages[viewport["width"]] = page = new_page(viewport=viewport)
+        sign_in(page, owner)
+    with live_server.session() as session:  # signed in (the greeting is English), now reading Chinese
+        from reviewboard.reviews.models import StageReview
+
+        session.get(User, owner.id).language = "zh-Hans"
+        stage_zh = session.get(StageReview, stage_id).pipeline_stage.translations["zh-Hans"]["name"]
+    for width, page in pages.items():
+        viewport = {"width": width}
+        page.goto(f"/stages/{stage_id}")
+        expect(page.locator(".breadcrumb-item.active")).to_have_text(stage_zh)
+        assert not scrolls_sideways(page), f"the stage page scrolls sideways at {viewport['width']} px"
+        crumb = page.locator(".breadcrumb a", has_text=LONG_CHINESE_NAME[:12])
+        box = crumb.bounding_box()
+        line = crumb.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || e.getClientRects()[0].height")
+        assert box["x"] + box["width"] <= viewport["width"], "the project's name runs past the window's edge"
+        assert box["height"] > 1.5 * line, "the long name stays on one line (cut off or overflowing)"

@@ -16,6 +16,7 @@ from reviewboard.audit.models import AuditEvent
 from reviewboard.certificates import dsse, gate
 from reviewboard.comments.services import post_comment
 from reviewboard.models.base import utcnow
+from reviewboard.projects.tiering import questionnaire
 from reviewboard.register.services import set_listing
 from reviewboard.reviews import lifecycle
 from reviewboard.reviews import services as reviews
@@ -111,6 +112,8 @@ def test_a_chair_lists_a_system_and_the_register_shows_it(client, make, db_sessi
                                                       AuditEvent.object_id == str(project.id))) is not None
     page = client.get("/register").get_data(as_text=True)
     assert project.name in page and "Helps nurses prioritise patients." in page and cert.public_id in page
+    tier = questionnaire().tier_name(project.tier)  # the tier's name ("High"), not its code ("high")
+    assert f'<dd class="col-sm-9">{tier}</dd>' in page and tier != project.tier
     feed = client.get("/register.json").get_json()
     [entry] = [s for s in feed["systems"] if s["system"] == project.name]
     assert entry["certificate"]["id"] == cert.public_id and entry["certificate"]["status"] == "valid"

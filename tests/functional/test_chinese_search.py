@@ -25,3 +25,19 @@ def test_a_chinese_substring_finds_the_project_on_the_list_and_the_inventory(cli
         assert "智能客服风险评估系统" in by_purpose and "城市交通信号优化" not in by_purpose
         nothing = _linked_names(client.get(path, query_string={"q": "人脸识别"}).get_data(as_text=True))
         assert not {"智能客服风险评估系统", "城市交通信号优化"} & nothing
+
+
+def test_full_width_letters_typed_in_chinese_text_and_a_percent_sign_are_searched_as_typed(client, make, db_session):
+    """Chinese text often carries full-width letters (ＡＩ): SQLite's lower() leaves them as they are, so the words
+    must not be lowered past what the database lowers; a % or _ in the words is that character, not a wildcard."""
+    make.project(name="ＡＩ客服助手", purpose="问答覆盖率达到100%的客服系统")
+    make.project(name="普通客服助手", purpose="问答覆盖率达到1000条的客服系统")
+    db_session.commit()
+    login(client, make.user("chair"))
+    for path in ("/projects", "/inventory"):
+        def found(words):
+            return _linked_names(client.get(path, query_string={"q": words}).get_data(as_text=True))
+
+        assert found("ＡＩ客服") == {"ＡＩ客服助手"}
+        assert found("100%的") == {"ＡＩ客服助手"}
+        assert found("客服助手") == {"ＡＩ客服助手", "普通客服助手"}
