@@ -25,6 +25,8 @@ class ProfileForm(AppForm):
     name = StringField(_l("Full name (printed on your signatures)"), validators=[DataRequired(), Length(max=200)])
     language = SelectField(_l("Language"), choices=list(LANGUAGES.items()),
                            description=_l("The language of the pages, the e-mails and the messages you see."))
+    # its help names the organisation's zone (templates/accounts/profile.html)
+    time_zone = StringField(_l("Time zone"), validators=[Length(max=64)])
     digest = RadioField(_l("Daily digest by e-mail"), choices=[("on", _l("Send me the daily digest")),
                                                                ("off", _l("Do not send it"))], default="on")
     submit = SubmitField(_l("Save profile"))

@@ -18,6 +18,7 @@ from reviewboard.auth.services import set_active
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.i18n.languages import LANGUAGES
+from reviewboard.i18n.zones import canonical_zone
 
 log = logging.getLogger("reviewboard.security")
 
@@ -73,9 +74,11 @@ def reactivate(actor: User, user: User) -> None:
     set_active(actor, user, True)
 
 
-def update_profile(user: User, name: str, language: str, digest_enabled: bool) -> list[str]:
+def update_profile(user: User, name: str, language: str, digest_enabled: bool,
+                   time_zone: str | None = None) -> list[str]:
     """The person's own name (printed on their future signatures; past ones keep the name they were signed
-    with), interface language and daily digest. Returns the fields changed. Raises ServiceError."""
+    with), interface language, daily digest and time zone (an IANA name, "" for the organisation's
+    DISPLAY_TIMEZONE; None leaves it as it is). Returns the fields changed. Raises ServiceError."""
     if not can_edit_profile(user):
         raise NotPermitted("Sign in with an active account to change your profile.")
     name = " ".join((name or "").split())
@@ -86,6 +89,8 @@ def update_profile(user: User, name: str, language: str, digest_enabled: bool) -
     if language not in LANGUAGES:
         raise ServiceError(_("Choose one of the listed languages."), "language")
     wanted = {"name": name, "language": language, "digest_enabled": bool(digest_enabled)}
+    if time_zone is not None:
+        wanted["time_zone"] = _zone(time_zone)
     changed = [k for k, v in wanted.items() if getattr(user, k) != v]
     if not changed:
         return []
@@ -95,6 +100,17 @@ def update_profile(user: User, name: str, language: str, digest_enabled: bool) -
     db.session.flush()
     record_event(user, "user.profile_changed", "user", user.id, before=before, after={k: wanted[k] for k in changed})
     return changed
+
+
+def _zone(time_zone: str) -> str | None:
+    """The stored time zone: the IANA name as the database spells it, None for the organisation's."""
+    if not time_zone.strip():
+        return None
+    zone = canonical_zone(time_zone)
+    if zone is None:
+        raise ServiceError(_("“%(zone)s” is not a time zone: give an IANA name such as Asia/Shanghai or "
+                             "Europe/London, or leave it empty.", zone=time_zone.strip()[:64]), "time_zone")
+    return zone
 
 
 def set_language(user: User, language: str) -> bool:

@@ -99,15 +99,17 @@ def profile():
     form = ProfileForm(obj=None)
     if not form.is_submitted():
         form.name.data, form.language.data = user.name, user.language
+        form.time_zone.data = user.time_zone or ""
         form.digest.data = "on" if user.digest_enabled else "off"
     if form.validate_on_submit():
         try:
-            changed = services.update_profile(user, form.name.data, form.language.data, form.digest.data == "on")
+            changed = services.update_profile(user, form.name.data, form.language.data, form.digest.data == "on",
+                                              form.time_zone.data or "")
         except ServiceError as exc:
             attach_error(form, exc)
         else:
-            if "language" in changed:
-                refresh()  # the confirmation is already in the language just chosen
+            if "language" in changed or "time_zone" in changed:
+                refresh()  # the confirmation is already in the language just chosen, and times in the new zone
             flash(_("Your profile was saved.") if changed else _("Nothing changed."), "success" if changed else "info")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form), (422 if form.errors else 200)

@@ -2,6 +2,7 @@
 (reviewboard/i18n/views.py), and the Jinja filters that format dates and times for the locale in the display
 time zone. Records and the database keep UTC; only what a page shows is converted.
 
+The time zone: the signed-in person's own (their profile), else the organisation's DISPLAY_TIMEZONE.
 The locale: the signed-in person's profile language, else the language an anonymous visitor chose with the
 switcher (kept in the session), else the best match of the browser's Accept-Language, else the organisation's
 DEFAULT_LANGUAGE. Translated text comes from reviewboard/translations (`make translations`)."""
@@ -17,6 +18,7 @@ from flask_login import current_user
 from jinja2.ext import _make_new_gettext, _make_new_ngettext, _make_new_npgettext, _make_new_pgettext
 
 from reviewboard.i18n.languages import LANGUAGES, TRANSLATIONS, babel_locale, best_language, language_code
+from reviewboard.i18n.zones import canonical_zone
 
 babel = Babel()
 SESSION_KEY = "language"
@@ -35,6 +37,16 @@ def select_language() -> str:
     if best:
         return best
     return _default_language()
+
+
+def select_time_zone() -> str:
+    """The zone pages show times in: the signed-in person's own (accounts' profile), else the organisation's
+    DISPLAY_TIMEZONE; the organisation's outside a request (CLI, jobs, e-mails)."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        own = canonical_zone(current_user.time_zone)
+        if own:
+            return own
+    return current_app.config["DISPLAY_TIMEZONE"]
 
 
 def _default_language() -> str:
@@ -108,8 +120,7 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config["BABEL_DEFAULT_LOCALE"] = babel_locale(app.config["DEFAULT_LANGUAGE"])
-    babel.init_app(app, locale_selector=_select_locale,
-                   timezone_selector=lambda: current_app.config["DISPLAY_TIMEZONE"])
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=select_time_zone)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
     app.jinja_env.globals.update(current_language=current_language, offered_languages=LANGUAGES)
     # {{ criterion|tr("title") }}: shipped data (catalogs, pipelines, tiers) in the reader's language (core/language.py)

@@ -102,3 +102,19 @@ def test_a_person_who_turned_the_digest_off_gets_none(make):
     assert reviewer.id in people and stage.state.value == "in_review"
     accounts.update_profile(reviewer, reviewer.name, "en", False)
     assert reviewer.id not in {d.user.id for d in build_digests(utcnow().date())}
+
+
+def test_people_choose_their_time_zone_by_its_iana_name(make, db_session):
+    person = make.user("submitter", name="Pat Person")
+    assert accounts.update_profile(person, person.name, "en", True, " asia/shanghai ") == ["time_zone"]
+    assert person.time_zone == "Asia/Shanghai"  # as the time zone database spells it
+    (event,) = _payloads(db_session, "user.profile_changed", person)
+    assert (event["before"], event["after"]) == ({"time_zone": None}, {"time_zone": "Asia/Shanghai"})
+    for unknown in ("CST", "Asia/Shangai", "../../etc/passwd", "localtime"):
+        with pytest.raises(ServiceError, match="is not a time zone") as refused:
+            accounts.update_profile(person, person.name, "en", True, unknown)
+        assert refused.value.field == "time_zone" and person.time_zone == "Asia/Shanghai"
+    accounts.set_language(person, "zh-Hans")  # the switcher changes the language alone
+    assert (person.language, person.time_zone) == ("zh-Hans", "Asia/Shanghai")
+    assert accounts.update_profile(person, person.name, "zh-Hans", True, "") == ["time_zone"]
+    assert person.time_zone is None  # empty: the organisation's DISPLAY_TIMEZONE again
