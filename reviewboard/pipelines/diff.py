@@ -69,7 +69,8 @@ def _criteria_changes(old: Pipeline, before: dict, new: Pipeline, after: dict) -
         elif code not in a:
             out.append(_("%(code)s: now applies to %(tiers)s", code=code, tiers=tier_names(b[code])))
         elif a[code] != b[code]:
-            out.append(f"{code}: {tier_names(a[code]) or _('no tier')} → {tier_names(b[code]) or _('no tier')}")
+            no_tier = _("no tier")
+            out.append(f"{code}: {tier_names(a[code]) or no_tier} → {tier_names(b[code]) or no_tier}")
     if not out and (before["criteria"] is None) != (after["criteria"] is None):
         out.append(_("same criteria and tiers, now chosen in the pipeline") if after["criteria"] is not None
                    else _("same criteria and tiers, now following the catalog"))

@@ -75,6 +75,17 @@ class AddStageForm(AppForm):
     name = StringField(_l("Stage name"), validators=[DataRequired(), Length(max=MAX_STAGE_NAME)])
     submit = SubmitField(_l("Add stage"))
 
+    def translations(self) -> dict:
+        """The stage's name in the other languages, as PipelineStage.translations holds it."""
+        return {language: {"name": getattr(self, f"name_{_in(language)}").data or ""} for language in OTHER_LANGUAGES}
+
+
+for _language, _name in OTHER_LANGUAGES.items():
+    setattr(AddStageForm, f"name_{_in(_language)}",
+            StringField(_l("%(field)s (%(language)s)", field=_l("Stage name"), language=_name),
+                        validators=[Optional(), Length(max=MAX_STAGE_NAME)]))
+AddStageForm.languages = [f"name_{_in(code)}" for code in OTHER_LANGUAGES]
+
 
 class StageForm(AppForm):
     """A stage's fields; ``stage_form_class`` adds one tier choice per catalog criterion of the stage."""

@@ -217,7 +217,8 @@ def parse_pipeline(text: str | bytes, source: str = "pipeline.yaml",
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise PipelineFileError([f"{source}: file is not valid UTF-8 (byte {exc.start})"]) from None
+            raise PipelineFileError([f"{source}: " + gettext("file is not valid UTF-8 (byte %(byte)s)",
+                                                             byte=exc.start)]) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -233,14 +234,16 @@ def parse_pipeline(text: str | bytes, source: str = "pipeline.yaml",
         if catalog_lookup is not None:
             catalog = catalog_lookup(data["catalog"], data.get("catalog_version"))
             if catalog is None:
-                wanted = f"{data['catalog']} {data.get('catalog_version') or '(any version)'}"
-                reader.problems.append((reader.line_of("catalog"), f"catalog: no catalog {wanted} is imported"))
+                version = data.get("catalog_version") or gettext("(any version)")
+                wanted = f"{data['catalog']} {version}"
+                reader.problems.append((reader.line_of("catalog"),
+                                        "catalog: " + gettext("no catalog %(catalog)s is imported", catalog=wanted)))
             else:
                 data["catalog_version"] = catalog.version
         for problem in check_rules(data, catalog):
             reader.problems.append((reader.line_of(problem.path), str(problem)))
     if reader.problems or data is None:
-        problems = sorted(reader.problems or [(1, "pipeline could not be read")], key=lambda p: p[0])
+        problems = sorted(reader.problems or [(1, gettext("pipeline could not be read"))], key=lambda p: p[0])
         raise PipelineFileError([f"{source}:{line}: {message}" for line, message in problems])
     return PipelineSpec(data=data, lines=reader.lines)
 
@@ -277,7 +280,7 @@ class _Reader(_Checker):
         if isinstance(node, ScalarNode) and node.tag == _NULL_TAG:
             return None
         if not isinstance(node, ScalarNode) or node.tag != _INT_TAG:
-            self.error(node, f"{path}.{key}: must be a whole number")
+            self.error(node, f"{path}.{key}: " + gettext("must be a whole number"))
             return default
         return int(node.value)
 
@@ -289,7 +292,7 @@ class _Reader(_Checker):
 
     def pipeline(self, root: Node | None) -> dict | None:
         if root is None:
-            self.problems.append((1, "the file is empty"))
+            self.problems.append((1, gettext("the file is empty")))
             return None
         top = self.mapping(root, _ROOT_KEYS, "pipeline")
         if top is None:
@@ -299,7 +302,7 @@ class _Reader(_Checker):
         data = {k: self.text(top, k, "pipeline", limit) for k, limit in (("key", MAX_KEY), ("catalog", MAX_KEY))}
         data["name"], data["translations"] = self.names(top, "pipeline", MAX_NAME)
         if data["key"] is not None and not KEY_RE.match(data["key"]):
-            self.error(top["key"][1], "key: must be lower-case letters, digits and hyphens")
+            self.error(top["key"][1], "key: " + gettext("must be lower-case letters, digits and hyphens"))
         for optional in ("description", "catalog_version", "change_note"):
             node = top.get(optional, (None, None))[1]
             empty = node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG)
@@ -382,14 +385,14 @@ class _Reader(_Checker):
         if isinstance(node, ScalarNode) and node.tag == _NULL_TAG:
             return None
         if not isinstance(node, MappingNode):
-            self.error(node, f"{path}.recurrence: must map tiers to months, such as {{high: 6}}")
+            self.error(node, f"{path}.recurrence: " + gettext("must map tiers to months, such as {high: 6}"))
             return None
         out = {}
         for key_node, value_node in node.value:
             tier = getattr(key_node, "value", None)
             self._at(f"{path}.recurrence.{tier}", value_node)
             if not isinstance(value_node, ScalarNode) or value_node.tag != _INT_TAG:
-                self.error(value_node, f"{path}.recurrence.{tier}: must be a whole number of months")
+                self.error(value_node, f"{path}.recurrence.{tier}: " + gettext("must be a whole number of months"))
                 continue
             out[tier] = int(value_node.value)
         return out

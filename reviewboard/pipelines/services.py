@@ -386,20 +386,22 @@ def update_stage(actor, stage: PipelineStage, changes: dict) -> None:
                  ", ".join(sorted(changed)), actor.id)
 
 
-def add_stage(actor, draft: Pipeline, code: str, name: str) -> PipelineStage:
+def add_stage(actor, draft: Pipeline, code: str, name: str, translations: dict | None = None) -> PipelineStage:
+    """Append the catalog stage ``code`` to a draft, named ``name`` (and ``translations``: its name in the other
+    languages, ``{"zh-Hans": {"name": ...}}``), with the default rules: every tier, 2 of 2 reviewers."""
     _editable(actor, draft)
     if code in {s.code for s in draft.stages}:
         raise ServiceError(_("This pipeline has a %(code)s stage already.", code=code), "code")
     data = {"code": code, "name": name.strip(), "tiers": ["low", "medium", "high"], "quorum": 2, "reviewers": 2,
             "due_days": None, "criteria": None, "required_roles": [], "recurrence": None, "retired": False,
-            "translations": {}}
+            "translations": _texts(translations or {})}
     _stage_problem(draft, data, len(draft.stages))
     position = max((s.position for s in draft.stages), default=0) + 1
     stage = _new_stage(position, data)
     draft.stages.append(stage)
     db.session.flush()
-    record_event(actor, "pipeline.stage_added", "pipeline", draft.id, after={"stage": code, "name": stage.name,
-                                                                             "position": position})
+    record_event(actor, "pipeline.stage_added", "pipeline", draft.id,
+                 after={"stage": code, "name": stage.name, "position": position, "translations": stage.translations})
     log.info("pipeline %s v%s stage %s added by %s", draft.key, draft.version, code, actor.id)
     return stage
 

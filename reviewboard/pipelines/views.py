@@ -281,7 +281,7 @@ def add_stage(pipeline_id: int):
     form.code.choices = [(c, c) for c in sorted({c.stage_code for c in draft.catalog.criteria})]
     if form.validate_on_submit():
         try:
-            stage = services.add_stage(current_user, draft, form.code.data, form.name.data)
+            stage = services.add_stage(current_user, draft, form.code.data, form.name.data, form.translations())
         except ServiceError as exc:
             if exc.status != 422:
                 return _refused(exc)

@@ -200,16 +200,21 @@ def test_a_chair_names_the_pipeline_and_a_stage_in_both_languages(client, make, 
                                                 "tiers": ["low", "medium", "high"], "quorum": "1", "reviewers": "1",
                                                 "criteria_mode": "catalog"})
     assert response.status_code == 302, _text(response)[:2000]
+    # a stage added with its Chinese name at once
+    response = post_form(client, editor, f"{editor}/stages", {"add-code": "OPS", "add-name": "Operation",
+                                                              "add-name_zh_Hans": "运行"})
+    assert response.status_code == 302, _text(response)[:2000]
     assert post_form(client, f"{editor}/publish", f"{editor}/publish", {}).status_code == 302
 
     chair.language = "zh-Hans"
     db_session.flush()
     html = _text(client.get("/pipelines/internal-tool"))
-    assert _h1(html).startswith("内部工具审查") and "1. 设计核查" in html
+    assert _h1(html).startswith("内部工具审查") and "1. 设计核查" in html and ". 运行" in html
     assert "For tools staff use." in html  # no Chinese description given: the English one
     html = _text(client.get("/pipelines/internal-tool/diff", query_string={"from": 1, "to": 2}))
     assert "审查流程的其他语言文本" in html and "中文 (简体): 内部工具审查" in html
     assert "阶段 设计核查（DES）有变更" in html and "中文 (简体): 设计核查" in html
+    assert "阶段 运行（OPS）" in html
     assert db_session.get(Pipeline, draft_id).translations == {"zh-Hans": {"name": "内部工具审查"}}
 
 
