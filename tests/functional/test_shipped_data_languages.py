@@ -79,7 +79,9 @@ def test_a_chinese_reviewer_reads_the_criteria_and_stage_names_in_chinese_on_the
     assert 'name="v_' in page  # the review form is there: its criteria too are in Chinese
     for c in criteria:
         assert _zh(c, "title") in text and _zh(c, "question") in text and _zh(c, "guidance") in text
+        assert all(f"<li>{e}</li>" in page for e in _zh(c, "evidence_types"))
         assert c.title not in text and c.question not in text
+        assert not any(f"<li>{e}</li>" in page for e in c.evidence_types)
     stage_zh = _zh(stage.pipeline_stage, "name")
     assert f'<li class="breadcrumb-item active" aria-current="page">{stage_zh}</li>' in page
     assert stage.pipeline_stage.name not in re.search(r"<h1.*?</h1>", page, re.S).group(0)
@@ -104,6 +106,7 @@ def test_an_english_reviewer_reads_the_same_stage_in_english(client, make, db_se
     text = _text(client.get(f"/stages/{stage.id}").get_data(as_text=True))
     for c in stage.applicable_criteria():
         assert c.title in text and c.question in text and _zh(c, "title") not in text
+        assert all(e in text for e in c.evidence_types)
     assert f"{stage.pipeline_stage.name} review" in text and _zh(stage.pipeline_stage, "name") not in text
     queue = _text(client.get("/queue?status=all").get_data(as_text=True))
     assert f" {stage.pipeline_stage.name} " in queue and "低风险" not in queue and "Low risk" in queue
@@ -171,3 +174,30 @@ def test_the_daily_digest_names_stages_in_its_readers_language(app, make, db_ses
     plain = render_message(digests[english.id], date.today(), "rb@localhost").get_body(("plain",)).get_content()
     line = next(x for x in plain.splitlines() if "智能客服风险评估系统" in x)
     assert stage_en in line and "waiting for your verdict" in line and stage_zh not in plain
+
+
+def test_what_changed_since_the_last_round_names_fields_answers_and_tiers_in_chinese(client, make, db_session):
+    from reviewboard.projects import services as projects
+    from reviewboard.reviews.workflow import Outcome
+    from tests.support.factories import project_fields
+
+    owner = _reader(make, db_session, "submitter")
+    stage = make.submitted_stage(owner)
+    first, second = make.reviewers()
+    make.sign(first, stage)
+    make.sign(second, stage, Outcome.REQUEST_CHANGES)
+    project = stage.project
+    before_tier = project.tier
+    projects.update_project(owner, project, project_fields(name=project.name, purpose="只做分诊建议，从不决定。"),
+                            {**project.answers, "affects_rights": "yes"}, project.version)
+    assert project.tier != before_tier
+    make.evidence(stage, filename="round-2.md")
+    lifecycle.submit_stage(owner, stage, "", stage.version)
+    db_session.commit()
+    login(client, owner)
+    page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
+    diff = _text(re.search(r'<section class="card mb-4 rb-round-diff".*?</section>', page, re.S).group(0))
+    qn = questionnaire()
+    assert "用途" in diff and "风险等级" in diff and "Purpose" not in diff and "Risk tier" not in diff
+    assert f"{_zh_tier(before_tier)} {_zh_tier(project.tier)}" in diff
+    assert f"{qn.label('affects_rights', ZH)} 否 是" in diff and qn.question("affects_rights").label not in diff
