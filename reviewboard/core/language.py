@@ -73,3 +73,49 @@ def split_translations(texts: Mapping[str, Mapping[str, object]]) -> tuple[dict,
             else:
                 others.setdefault(language, {})[name] = value
     return source, others
+
+
+def file_languages(data: dict, errors: list[str]) -> tuple[str, ...]:
+    """A shipped data file's languages (``languages: [en, zh-Hans]``): English first and always, known ones only
+    (each problem noted in ``errors``); a file without the key is English only."""
+    given = data.get("languages")
+    if given is None:
+        return (SOURCE_LANGUAGE,)
+    if not isinstance(given, list) or not given or given[0] != SOURCE_LANGUAGE:
+        errors.append(f"languages: list the file's languages, {SOURCE_LANGUAGE} first, such as [en, zh-Hans]")
+        return (SOURCE_LANGUAGE,)
+    unknown = [str(g) for g in given if g not in LANGUAGES]
+    if unknown:
+        errors.append(f"languages: unknown language {', '.join(unknown)} (known: {', '.join(LANGUAGES)})")
+    return tuple(dict.fromkeys(g for g in given if g in LANGUAGES))
+
+
+class FileTexts:
+    """Reads a shipped data file's texts (registration duties, incident and re-review rules): ``{en: ..., zh-Hans:
+    ...}`` with every language of the file (a plain string in an English-only file), noting each missing, empty or
+    unknown language in ``errors``."""
+
+    def __init__(self, languages: tuple[str, ...], errors: list[str]):
+        self.languages = languages
+        self.errors = errors
+
+    def __call__(self, value, where: str, required: bool = True) -> dict[str, str]:
+        if self.languages == (SOURCE_LANGUAGE,) and not isinstance(value, dict):
+            text = str(value or "").strip()
+            if required and not text:
+                self.errors.append(f"{where}: missing")
+            return {SOURCE_LANGUAGE: text}
+        if not isinstance(value, dict):
+            if required or value is not None:
+                self.errors.append(f"{where}: give the text in each language of the file "
+                                   f"({', '.join(self.languages)}), as {{{': ..., '.join(self.languages)}: ...}}")
+            return {language: "" for language in self.languages}
+        for language in value:
+            if language not in self.languages:
+                self.errors.append(f"{where}: language {language!r} is not one of the file's languages "
+                                   f"({', '.join(self.languages)})")
+        texts = {language: str(value.get(language) or "").strip() for language in self.languages}
+        for language, text in texts.items():
+            if not text:
+                self.errors.append(f"{where} is missing its {language} text")
+        return texts

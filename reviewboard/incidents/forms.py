@@ -6,6 +6,7 @@ severity, a serious incident's category, no detection in the future) and report 
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
@@ -13,18 +14,19 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from reviewboard.core.forms import AppForm
 from reviewboard.core.limits import LONG_TEXT, SHORT_TEXT
-from reviewboard.incidents.rules import load_rules
+from reviewboard.incidents.rules import localized_rules
 
 FILES_HELP = ("PDF, PNG, JPEG, text, Markdown, CSV, JSON, DOCX or XLSX; several at once if you like. Each file's "
               "SHA-256 is recorded.")
 
 
 def severity_choices() -> list[tuple[str, str]]:
-    return [("", "Choose a severity…")] + [(s.id, s.label) for s in load_rules().severities]
+    """The severities in force, worded in the reader's language (the form posts their ids)."""
+    return [("", _("Choose a severity…"))] + [(s.id, s.label) for s in localized_rules().severities]
 
 
 def category_choices() -> list[tuple[str, str]]:
-    return [("", "Not a serious incident")] + [(c.id, c.label) for c in load_rules().categories]
+    return [("", _("Not a serious incident"))] + [(c.id, c.label) for c in localized_rules().categories]
 
 
 def _optional_id(value):

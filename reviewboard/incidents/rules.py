@@ -1,20 +1,25 @@
 """The incident rules as data (data/incident-rules-X.Y.Z.yaml): severities, what a serious incident led to,
 the deadlines those set and what a serious incident does. Checked when loaded; a bad file refuses to load
-with every problem and its place in the file (:class:`IncidentRulesError`)."""
+with every problem and its place in the file (:class:`IncidentRulesError`).
+
+A file may give every text a person reads in several languages (``languages: [en, zh-Hans]``, each text a
+mapping ``{en: ..., zh-Hans: ...}``, as registration duties do); a file without ``languages`` is English only
+(1.0.0). English stays in the plain fields, which is what incidents store, audit and records print;
+:meth:`IncidentRules.in_language` gives the same rules with the texts of another language, for screens.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from functools import lru_cache
-from importlib import resources
-
-import yaml
+from functools import cache
 
 from reviewboard.core.errors import RulesFileError
+from reviewboard.core.language import SOURCE_LANGUAGE, FileTexts, current_language, file_languages
+from reviewboard.core.rules_files import load_version, version_file
 
-RULES_FILE = "data/incident-rules-1.0.0.yaml"
+RULES_FILE = "incident-rules-1.1.0.yaml"  # the version in force: a new version is a new file
 DUTIES = ("report", "close")
 VERIFIED = ("official", "secondary", "policy")
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -32,6 +37,7 @@ class Choice:
     id: str
     label: str
     serious: bool = False
+    name: str = ""  # the short word lists and badges show (a severity's; 1.0.0 has none: the id capitalised)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,22 @@ class IncidentRules:
     deadlines: tuple[DeadlineRule, ...]
     suspend_certificate: bool
     reopens: tuple[str, ...]
+    languages: tuple[str, ...] = (SOURCE_LANGUAGE,)  # the languages the file gives every text in
+    # {language: {"severities": {id: {"label": ..., "name": ...}}, "categories": {id: {"label": ...}},
+    # "deadlines": {id: {"text": ..., "source": ...}}}}: the texts in the other languages
+    translations: dict = field(default_factory=dict, compare=False, repr=False)
+    language: str = SOURCE_LANGUAGE  # the language of the plain fields
+
+    def in_language(self, language: str) -> IncidentRules:
+        """The (English) rules with their texts in ``language``: themselves for an English-only file or a language
+        the file lacks."""
+        if language == self.language or language not in self.translations:
+            return self
+        texts = self.translations[language]
+        return replace(self, severities=tuple(replace(s, **texts["severities"][s.id]) for s in self.severities),
+                       categories=tuple(replace(c, **texts["categories"][c.id]) for c in self.categories),
+                       deadlines=tuple(replace(d, **texts["deadlines"][d.id]) for d in self.deadlines),
+                       language=language)
 
     def severity(self, sid: str) -> Choice | None:
         return next((s for s in self.severities if s.id == sid), None)
@@ -87,8 +109,10 @@ class IncidentRules:
         return Deadline(rule, detected_on + timedelta(days=rule.days))
 
 
-def _choices(data, key: str, errors: list[str], *, with_serious: bool) -> tuple[Choice, ...]:
-    found: list[Choice] = []
+def _choices(data, key: str, texts: FileTexts, errors: list[str], *,
+             with_serious: bool) -> tuple[tuple[Choice, dict[str, dict[str, str]]], ...]:
+    """The severities or categories, each with its texts by language ({language: {"label": ..., "name": ...}})."""
+    found: list[tuple[Choice, dict]] = []
     raw = data.get(key)
     if not isinstance(raw, list) or not raw:
         errors.append(f"{key}: list at least one {{id, label}}")
@@ -98,20 +122,28 @@ def _choices(data, key: str, errors: list[str], *, with_serious: bool) -> tuple[
         if not isinstance(item, dict):
             errors.append(f"{where}: must be a mapping with id and label")
             continue
-        cid, label = item.get("id"), str(item.get("label") or "").strip()
+        cid = item.get("id")
         if not isinstance(cid, str) or not _ID.match(cid):
             errors.append(f"{where}.id: {cid!r} is not an id such as 'serious' (lower case, digits, _)")
-        elif cid in {c.id for c in found}:
+        elif cid in {c.id for c, _texts in found}:
             errors.append(f"{where}.id: {cid!r} is listed twice")
-        if not label:
+        if not item.get("label"):
             errors.append(f"{where}.label: give the words people choose from")
+            label = {language: "" for language in texts.languages}
+        else:
+            label = texts(item["label"], f"{where}.label")
+        name = texts(item["name"], f"{where}.name") if with_serious and "name" in item else None
         serious = item.get("serious", False)
         if with_serious and not isinstance(serious, bool):
             errors.append(f"{where}.serious: true or false, not {serious!r}")
-        unknown = set(item) - {"id", "label", *(("serious",) if with_serious else ())}
+        unknown = set(item) - {"id", "label", *(("serious", "name") if with_serious else ())}
         if unknown:
             errors.append(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        found.append(Choice(str(cid), label, bool(serious) if with_serious else False))
+        by_language = {language: {"label": label[language]} | ({"name": name[language]} if name else {})
+                       for language in texts.languages}
+        found.append((Choice(str(cid), label[SOURCE_LANGUAGE], bool(serious) if with_serious else False,
+                             name[SOURCE_LANGUAGE] if name else (str(cid).capitalize() if with_serious else "")),
+                      by_language))
     return tuple(found)
 
 
@@ -125,7 +157,8 @@ def _id_list(value, known: set[str], where: str, errors: list[str]) -> frozenset
     return frozenset(str(v) for v in value)
 
 
-def _deadline(raw, i: int, severities: set[str], categories: set[str], errors: list[str]) -> DeadlineRule | None:
+def _deadline(raw, i: int, severities: set[str], categories: set[str], texts: FileTexts,
+              errors: list[str]) -> tuple[DeadlineRule, dict[str, dict[str, str]]] | None:
     where = f"deadlines[{i}]"
     if not isinstance(raw, dict):
         errors.append(f"{where}: must be a mapping with id, when, days, duty, text, source and verified")
@@ -159,12 +192,16 @@ def _deadline(raw, i: int, severities: set[str], categories: set[str], errors: l
     verified = raw.get("verified")
     if verified not in VERIFIED:
         errors.append(f"{where}.verified: {verified!r} is not one of {', '.join(VERIFIED)}")
+    said = {}
     for key in ("text", "source"):
-        if not str(raw.get(key) or "").strip():
+        if not raw.get(key):
             errors.append(f"{where}.{key}: required")
-    return DeadlineRule(str(rid), sev, cats, widespread if isinstance(widespread, bool) else None, days,
-                        str(duty), str(raw.get("text") or "").strip(), str(raw.get("source") or "").strip(),
-                        str(verified))
+            said[key] = {language: "" for language in texts.languages}
+        else:
+            said[key] = texts(raw[key], f"{where}.{key}")
+    rule = DeadlineRule(str(rid), sev, cats, widespread if isinstance(widespread, bool) else None, days, str(duty),
+                        said["text"][SOURCE_LANGUAGE], said["source"][SOURCE_LANGUAGE], str(verified))
+    return rule, {language: {key: said[key][language] for key in said} for language in texts.languages}
 
 
 def parse_rules(data) -> IncidentRules:
@@ -173,24 +210,27 @@ def parse_rules(data) -> IncidentRules:
         raise IncidentRulesError(["the file must be a mapping with version, severities, categories, deadlines "
                                   "and serious_incident"])
     errors: list[str] = []
-    unknown = set(data) - {"version", "severities", "categories", "deadlines", "serious_incident"}
+    unknown = set(data) - {"version", "languages", "severities", "categories", "deadlines", "serious_incident"}
     if unknown:
         errors.append(f"unknown top-level key(s): {', '.join(sorted(unknown))}")
     version = str(data.get("version") or "")
     if not _VERSION.match(version):
         errors.append(f"version: {version!r} is not a version such as 1.0.0")
-    severities = _choices(data, "severities", errors, with_serious=True)
-    categories = _choices(data, "categories", errors, with_serious=False)
+    texts = FileTexts(file_languages(data, errors), errors)
+    severity_texts = _choices(data, "severities", texts, errors, with_serious=True)
+    category_texts = _choices(data, "categories", texts, errors, with_serious=False)
+    severities, categories = tuple(c for c, _t in severity_texts), tuple(c for c, _t in category_texts)
     if severities and not any(s.serious for s in severities):
         errors.append("severities: mark one severity serious: true (the serious incident)")
-    deadlines = []
+    deadlines, deadline_texts = [], {}
     raw_deadlines = data.get("deadlines")
     if not isinstance(raw_deadlines, list) or not raw_deadlines:
         errors.append("deadlines: list at least one deadline rule")
         raw_deadlines = []
     for i, raw in enumerate(raw_deadlines):
-        rule = _deadline(raw, i, {s.id for s in severities}, {c.id for c in categories}, errors)
-        if rule is not None:
+        read = _deadline(raw, i, {s.id for s in severities}, {c.id for c in categories}, texts, errors)
+        if read is not None:
+            rule, deadline_texts[read[0].id] = read
             if rule.id in {d.id for d in deadlines}:
                 errors.append(f"deadlines[{i}].id: {rule.id!r} is listed twice")
             deadlines.append(rule)
@@ -217,10 +257,27 @@ def parse_rules(data) -> IncidentRules:
             errors.append(f"serious_incident.reopens: {code!r} is not a stage code such as DEP or OPS")
     if errors:
         raise IncidentRulesError(errors)
-    return IncidentRules(version, severities, categories, tuple(deadlines), bool(suspend), tuple(reopens))
+    others = {language: {"severities": {c.id: t[language] for c, t in severity_texts},
+                         "categories": {c.id: t[language] for c, t in category_texts},
+                         "deadlines": {rid: t[language] for rid, t in deadline_texts.items()}}
+              for language in texts.languages if language != SOURCE_LANGUAGE}
+    return IncidentRules(version, severities, categories, tuple(deadlines), bool(suspend), tuple(reopens),
+                         texts.languages, others)
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> IncidentRules:
-    text = resources.files("reviewboard.incidents").joinpath(RULES_FILE).read_text()
-    return parse_rules(yaml.safe_load(text))
+
+
+@cache
+def load_rules(version: str | None = None, language: str = SOURCE_LANGUAGE) -> IncidentRules:
+    """The rules in force, or the shipped ``version`` (the one an incident's deadline came from), with their texts
+    in ``language`` (English when the file lacks it). Raises IncidentRulesError for a bad or unknown file."""
+    if language != SOURCE_LANGUAGE:
+        return load_rules(version).in_language(language)
+    filename = version_file("incident-rules", version) if version else RULES_FILE
+    return load_version("reviewboard.incidents", "incident-rules", filename, parse_rules, IncidentRulesError,
+                        "incident rules")
+
+
+def localized_rules(version: str | None = None) -> IncidentRules:
+    """The rules in force (or ``version``) in the current reader's language (core/language.py)."""
+    return load_rules(version, current_language())

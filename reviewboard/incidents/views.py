@@ -19,7 +19,7 @@ from reviewboard.incidents import permissions as perms
 from reviewboard.incidents import services, workflow
 from reviewboard.incidents.forms import AssessForm, AuthorityReportForm, CloseForm, EvidenceForm, ReportForm
 from reviewboard.incidents.models import Incident, IncidentEvidence
-from reviewboard.incidents.rules import load_rules
+from reviewboard.incidents.rules import load_rules, localized_rules
 from reviewboard.incidents.workflow import IncidentAction
 from reviewboard.projects.models import Project
 from reviewboard.systems.services import versions_of
@@ -57,12 +57,20 @@ def incident_dashboard(user, limit: int = 5) -> list[Incident]:
     return services.dashboard_incidents(user, limit) if perms.can_view_register(user) else []
 
 
+@bp.app_template_filter("severity_name")
+def severity_name(severity: str) -> str:
+    """A severity's short name (Minor, Major, Serious) in the reader's language; the id when the rules lack it."""
+    found = localized_rules().severity(severity)
+    return found.name if found else severity
+
+
 def _uploads(field) -> list[services.Upload]:
     return [services.Upload(f.filename or "", f.read()) for f in (field.data or []) if f and f.filename]
 
 
 def _context() -> dict:
-    return {"rules": load_rules(), "today": services.today(), "perms": perms, "next_step": services.next_step}
+    # the rules in force in the reader's language: severities, categories and deadline rules are shown worded in it
+    return {"rules": localized_rules(), "today": services.today(), "perms": perms, "next_step": services.next_step}
 
 
 # ------------------------------------------------------------------------------------------------ lists
@@ -154,7 +162,8 @@ def _render(incident: Incident, status: int = 200, **forms):
         forms.setdefault(name, None)
     return render_template("incidents/show.html", incident=incident, project=incident.project,
                            history=services.history(incident), serious=services.is_serious(incident),
-                           **forms, **_context()), status
+                           # the rules the deadline came from (an incident keeps its version's texts)
+                           incident_rules=localized_rules(incident.rules_version), **forms, **_context()), status
 
 
 @bp.get("/incidents/<int:incident_id>")

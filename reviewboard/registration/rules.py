@@ -14,13 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 
-import yaml
 from babel.support import NullTranslations, Translations
 
 from reviewboard.core.errors import RulesFileError
-from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE, current_language
+from reviewboard.core.language import SOURCE_LANGUAGE, FileTexts, current_language, file_languages
+from reviewboard.core.rules_files import load_version, version_file
 from reviewboard.i18n.languages import TRANSLATIONS, babel_locale
 
 RULESET_FILE = "duties-1.1.0.yaml"  # the version in force: a new version is a new file
@@ -147,51 +146,6 @@ def _check_condition(where: str, fact, expected, sectors: dict) -> list[str]:
     return [f"{where}.sector: unknown sector {v!r}" for v in values if v not in sectors]
 
 
-def _languages(data: dict, errors: list[str]) -> tuple[str, ...]:
-    """The file's languages (``languages: [en, zh-Hans]``): English first and always, known ones only; a file
-    without the key is English only."""
-    given = data.get("languages")
-    if given is None:
-        return (SOURCE_LANGUAGE,)
-    if not isinstance(given, list) or not given or given[0] != SOURCE_LANGUAGE:
-        errors.append(f"languages: list the file's languages, {SOURCE_LANGUAGE} first, such as [en, zh-Hans]")
-        return (SOURCE_LANGUAGE,)
-    unknown = [str(g) for g in given if g not in LANGUAGES]
-    if unknown:
-        errors.append(f"languages: unknown language {', '.join(unknown)} (known: {', '.join(LANGUAGES)})")
-    return tuple(dict.fromkeys(g for g in given if g in LANGUAGES))
-
-
-class _Texts:
-    """Reads the file's texts: ``{en: ..., zh-Hans: ...}`` with every language of the file (a plain string in an
-    English-only file), noting each missing, empty or unknown language in ``errors``."""
-
-    def __init__(self, languages: tuple[str, ...], errors: list[str]):
-        self.languages = languages
-        self.errors = errors
-
-    def __call__(self, value, where: str, required: bool = True) -> dict[str, str]:
-        if self.languages == (SOURCE_LANGUAGE,) and not isinstance(value, dict):
-            text = str(value or "").strip()
-            if required and not text:
-                self.errors.append(f"{where}: missing")
-            return {SOURCE_LANGUAGE: text}
-        if not isinstance(value, dict):
-            if required or value is not None:
-                self.errors.append(f"{where}: give the text in each language of the file "
-                                   f"({', '.join(self.languages)}), as {{{': ..., '.join(self.languages)}: ...}}")
-            return {language: "" for language in self.languages}
-        for language in value:
-            if language not in self.languages:
-                self.errors.append(f"{where}: language {language!r} is not one of the file's languages "
-                                   f"({', '.join(self.languages)})")
-        texts = {language: str(value.get(language) or "").strip() for language in self.languages}
-        for language, text in texts.items():
-            if not text:
-                self.errors.append(f"{where} is missing its {language} text")
-        return texts
-
-
 def parse_ruleset(data) -> Ruleset:
     """Validate the loaded YAML; raises RulesetError listing every problem with its place in the file (a text
     missing one of the file's languages included)."""
@@ -201,8 +155,8 @@ def parse_ruleset(data) -> Ruleset:
     version = str(data.get("version") or "")
     if not re.fullmatch(r"\d+\.\d+\.\d+", version):
         errors.append("version: give a version such as 1.0.0")
-    languages = _languages(data, errors)
-    texts = _Texts(languages, errors)
+    languages = file_languages(data, errors)
+    texts = FileTexts(languages, errors)
     facts = data.get("facts") or {}
     if not isinstance(facts, dict) or set(facts) != set(FACTS):
         errors.append(f"facts: describe exactly these facts: {', '.join(FACTS)}")
@@ -278,7 +232,7 @@ def parse_ruleset(data) -> Ruleset:
 
 
 def ruleset_file(version: str) -> str:
-    return f"duties-{version}.yaml"
+    return version_file("duties", version)
 
 
 @cache
@@ -288,13 +242,7 @@ def ruleset(version: str | None = None, language: str = SOURCE_LANGUAGE) -> Rule
     if language != SOURCE_LANGUAGE:
         return ruleset(version).in_language(language)
     filename = ruleset_file(version) if version else RULESET_FILE
-    data = resources.files("reviewboard.registration").joinpath(f"data/{filename}")
-    if not data.is_file():
-        raise RulesetError([f"no ruleset {filename} is shipped"])
-    loaded = parse_ruleset(yaml.safe_load(data.read_text(encoding="utf-8")))
-    if ruleset_file(loaded.version) != filename:
-        raise RulesetError([f"{filename} says version {loaded.version}"])
-    return loaded
+    return load_version("reviewboard.registration", "duties", filename, parse_ruleset, RulesetError, "ruleset")
 
 
 def localized_ruleset() -> Ruleset:

@@ -338,3 +338,52 @@ def test_chairs_and_auditors_see_open_incidents_on_their_dashboard(client, make)
         if shown:
             assert "list-group-item-danger" in html  # overdue
         logout(client)
+
+
+def test_a_chinese_reader_reports_and_reads_an_incident_in_chinese_and_what_is_kept_stays_codes(client, make,
+                                                                                              db_session):
+    project = make.project()
+    project.owner.language = "zh-Hans"
+    db_session.flush()
+    login(client, project.owner)
+    form = client.get(f"/projects/{project.id}/incidents/new").get_data(as_text=True)
+    assert ">请选择严重程度…</option>" in form and ">严重事件（欧盟《人工智能法》第 3 条第 49 项）</option>" in form
+    assert ">不属于严重事件</option>" in form and ">对人员健康造成严重损害</option>" in form
+    assert "Serious harm to a person's health" not in form and "Choose a severity" not in form
+    response = _report(client, project)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "对人员健康造成严重损害" in page  # what it led to
+    assert "最迟在知悉严重事件后 15 天内，向市场监督主管机关报告该事件。" in page  # the deadline rule and its source
+    assert "欧盟《人工智能法》（第 2024/1689 号条例）第 73 条第 2 款" in page
+    assert "Report the serious incident" not in page and "Art. 73(2)" not in page
+    incident = db_session.scalars(select(Incident)).one()
+    # what the incident keeps (and the audit event) stays codes and English
+    assert (incident.severity, incident.category, incident.rules_version, incident.due_rule) == \
+        ("serious", "health", "1.1.0", "EUAIA-73-2")
+    incidents.assess(make.user("chair"), incident, "Taken up.", "major", None, False)
+    db_session.flush()
+    listing = client.get(f"/projects/{project.id}/incidents").get_data(as_text=True)
+    assert re.search(r'<span class="badge bg-light text-dark border">\s*重大</span>', listing)
+    assert "主席: 填写处理结果并关闭事件" in listing  # who acts next, in the interface's words
+    assert "Major" not in listing and "A chair" not in listing
+    logout(client)
+    login(client, make.user("chair"))  # an English reader: unchanged
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "Assess and close a major incident within 14 days of its detection." in page and "重大" not in page
+    register = client.get("/incidents?status=all").get_data(as_text=True)
+    assert '<option value="major">Major</option>' in register
+
+
+def test_an_incident_reported_under_the_1_0_0_rules_still_shows_them(client, make, db_session):
+    project = make.project()
+    incident = incidents.report_incident(project.owner, project, incidents.Report(
+        "Crane stopped mid-lift", "It stopped.", "minor", utcnow().date(), None, False, None, "", None))
+    incident.rules_version = "1.0.0"  # reported before 1.1.0 was in force
+    project.owner.language = "zh-Hans"
+    db_session.flush()
+    login(client, project.owner)
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "RB-ASSESS-MINOR" in page and "1.0.0" in page
+    # 1.0.0 is English only: its rule reads as it was published
+    assert "Assess and close a minor incident within 30 days of its detection." in page

@@ -71,7 +71,7 @@ def test_a_member_reports_an_incident_with_its_deadline_evidence_and_audit_event
     assert incident.state == IncidentState.REPORTED
     assert (incident.due_rule, incident.due_duty, incident.due_on) == ("RB-ASSESS-MAJOR", "close",
                                                                        detected + timedelta(days=14))
-    assert incident.rules_version == "1.0.0"
+    assert incident.rules_version == "1.1.0"
     [evidence] = incident.evidence
     assert evidence.filename == "log.pdf" and evidence.size == len(PDF) and len(evidence.sha256) == 64
     reported = _events(db_session, incident, "incident.reported")[0]
@@ -353,7 +353,7 @@ def test_the_cli_lists_incidents_and_prints_the_rules(app, make, db_session):
     assert (row["id"], row["overdue"], row["rule"]) == (old.id, True, "RB-ASSESS-MAJOR")
     assert "No incidents match." in runner.invoke(args=["incident", "list", "--status", "closed"]).output
     rules = runner.invoke(args=["incident", "rules"], catch_exceptions=False).output
-    assert "Incident rules 1.0.0" in rules and "EUAIA-73-3" in rules and "verified: secondary" in rules
+    assert "Incident rules 1.1.0" in rules and "EUAIA-73-3" in rules and "verified: secondary" in rules
 
 
 def test_an_open_serious_incident_is_a_cause_of_suspension_until_closed(make, monkeypatch):
