@@ -1,6 +1,7 @@
 """The record's own words (headings, labels, fixed phrases) in the record's language, from the interface's catalog.
 
-The print template (templates/records/pdf/record.html) writes every label as ``l("English")`` and each fixed
+The print template (templates/records/pdf/record.html, and the parts it includes: RECORD_PARTS) writes every
+label as ``l("English")`` (keyword arguments fill its ``%(name)s`` placeholders) and each fixed
 paragraph as ``l_paragraph("English")``; the English is the message, translated in the message context
 ``record`` (``msgctxt "record"`` in reviewboard/translations/<locale>/LC_MESSAGES/messages.po), so that the
 record keeps its own wording where a screen words the same English otherwise (a project's "Name" is 名称 in a
@@ -24,6 +25,8 @@ from flask_babel import lazy_gettext as _l
 from reviewboard.i18n.languages import SOURCE_LANGUAGE, TRANSLATIONS, babel_locale
 
 CONTEXT = "record"
+# print-only parts of the record kept beside their screen templates (templates/), included by record.html
+RECORD_PARTS = ("committee/_record_declarations.html", "incidents/_record_incidents.html")
 # the template's macros whose first argument is a label (babel.cfg extracts them with extract_record_labels)
 KEYWORDS = ("l", "l_paragraph")
 # labels the template computes from the record's values: outcomes, verdicts, tiers, conditions' statuses,
@@ -33,6 +36,7 @@ COMPUTED = (
     "Meets", "Partially meets", "Does not meet", "Not applicable",
     "Low", "Medium", "High", "Prohibited",
     "Open", "Closed", "Overdue", "Yes", "No",
+    "Reported", "Under assessment", "Reported to authority", "Minor", "Major",  # incidents' states, severities
     "Content SHA-256 (record data)",
 )
 

@@ -16,7 +16,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from reviewboard.records.labels import COMPUTED, extract_record_labels, label, zh_hans
+from reviewboard.records.labels import COMPUTED, RECORD_PARTS, extract_record_labels, label, zh_hans
 from reviewboard.records.pdf import content_hash, render_record_pdf
 from reviewboard.records.signing import extract_embedded_record, sign_pdf, verify_pdf
 from tests.records.conftest import REPO_ROOT, build_record
@@ -83,6 +83,7 @@ def test_the_chinese_comes_back_out_exactly_and_every_font_is_embedded_with_the_
     record, pdf = issued[language]
     text = squash(pdf_text(tmp_path, pdf))
     for expected in ("伦理审查记录", "1.项目", "3.审查准则", "不同用户群体间的偏见测试", "测试", "批准",
+                     "利益冲突声明", "该系统没有报告任何事件。",  # the parts included from committee/, incidents/
                      "是否分别衡量了每个相关用户群体的表现？", LONG_TITLE, USER_TEXT["zh"], "ZoëŁukasz"):
         assert squash(expected) in text, expected
     english = ("Ethical review record", "Bias testing across user groups")
@@ -143,9 +144,11 @@ def test_the_json_carries_both_texts_the_seal_verifies_and_the_file_stays_pdf_a_
 def test_every_label_the_template_prints_has_its_chinese_and_keeps_its_english():
     """The labels come from the catalog (context "record"): none prints its English in a Chinese record, English
     prints each unchanged, and the record keeps its own wording where a page words the same English otherwise."""
-    with (REPO_ROOT / "templates/records/pdf/record.html").open("rb") as fh:
-        used = {message[1] for _line, _function, message, _comments in extract_record_labels(fh, (), (), {})}
-    assert len(used) > 100 and set(COMPUTED) <= used and "8. Integrity" in used
+    used = set()
+    for template in ("records/pdf/record.html", *RECORD_PARTS):
+        with (REPO_ROOT / "templates" / template).open("rb") as fh:
+            used |= {message[1] for _line, _function, message, _comments in extract_record_labels(fh, (), (), {})}
+    assert len(used) > 100 and set(COMPUTED) <= used and {"8. Integrity", "No conflict of interest"} <= used
     assert sorted(e for e in used if zh_hans(e) == e) == []
     assert all(label(e, "en") == e for e in used)
     assert (zh_hans("Name"), zh_hans("From"), zh_hans("Approved")) == ("名称", "来自", "批准")  # pages: 姓名, 起始日期
