@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.tongues import CHINESE, ENGLISH, Tongue
 from tests.conftest import ENGINES, make_app, prepare_schema
 from tests.support.databases import fresh_database
 from tests.support.factories import PASSWORD
@@ -98,15 +99,33 @@ class LiveServer(str):
             finally:
                 db.session.remove()
 
-    def add_user(self, name: str, *roles: str, password: str = PASSWORD) -> Person:
-        """Create an account through the real service (unique e-mail), committed."""
+    def add_user(self, name: str, *roles: str, password: str = PASSWORD, language: str = "en") -> Person:
+        """Create an account through the real service (unique e-mail), committed; ``language`` is the interface
+        language its profile keeps."""
         from reviewboard.auth.services import create_user
 
-        local = re.sub(r"[^a-z]+", ".", name.lower()).strip(".")
+        local = re.sub(r"[^a-z]+", ".", name.lower()).strip(".") or "person"
         email = f"{local}.{next(_emails)}.{uuid.uuid4().hex[:6]}@example.test"
         with self.session():
             user = create_user(None, email, name, password, set(roles or ("submitter",)))
+            user.language = language
             return Person(user.id, name, user.email, password)
+
+
+    def typed_text(self) -> list[str]:
+        """What people typed into this server: names, e-mail addresses, project texts, notes and rationales, and
+        the organisation's name (a page shows them as written, in whatever language)."""
+        from sqlalchemy import select
+
+        from reviewboard.auth.models import User
+        from reviewboard.projects.models import Project
+        from reviewboard.reviews.models import SubmissionRound, Verdict
+
+        columns = (User.name, User.email, Project.name, Project.purpose, Project.intended_users, Project.scenario,
+                   SubmissionRound.note, Verdict.rationale)
+        with self.session() as session:
+            typed = [text for column in columns for text in session.scalars(select(column).distinct()) if text]
+        return [*typed, self.app.config["ORGANISATION_NAME"]]
 
 
 @dataclass(frozen=True)
@@ -183,13 +202,13 @@ def browser():
 @pytest.fixture()
 def new_page(browser, live_server, request) -> Iterator[Callable]:
     """Open a page in a brand-new browser context (own cookies), 1280 px wide unless ``viewport`` says
-    otherwise; all are closed after the test."""
+    otherwise, in the browser language ``locale`` (Accept-Language); all are closed after the test."""
     contexts = []
 
-    def open_page(viewport: dict = VIEWPORT):
+    def open_page(viewport: dict = VIEWPORT, locale: str = "en-GB"):
         # reduced motion: Bootstrap's smooth scrolling off, so a scroll is done before the next step or shot
         context = browser.new_context(base_url=live_server.url, viewport=viewport, accept_downloads=True,
-                                      locale="en-GB", timezone_id="UTC", reduced_motion="reduce")
+                                      locale=locale, timezone_id="UTC", reduced_motion="reduce")
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
@@ -210,6 +229,15 @@ def new_page(browser, live_server, request) -> Iterator[Callable]:
 @pytest.fixture()
 def page(new_page):
     return new_page()
+
+
+@pytest.fixture(params=[ENGLISH, CHINESE], ids=lambda tongue: tongue.code)
+def tongue(request, live_server) -> Tongue:
+    """The language a walk is taken in (tests/browser/tongues.py): each test asking for it runs in English and
+    in Chinese; English on a Chinese page is written to (or fails) ``english-leaks.txt`` in the artifacts."""
+    folder = ARTIFACTS / live_server.engine
+    folder.mkdir(parents=True, exist_ok=True)
+    return request.param.bind(folder / "english-leaks.txt", live_server.typed_text)
 
 
 @pytest.hookimpl(wrapper=True)
