@@ -21,12 +21,12 @@ def test_an_english_word_on_a_chinese_page_is_found_and_codes_are_not():
 
 
 def test_pending_text_explains_a_leak_only_when_nothing_else_is_english():
-    assert pending_reasons("Design审查 草稿") is not None  # a stage name still being translated
-    assert pending_reasons("Design审查 draft") is None  # the state is not pending: it fails
+    assert pending_reasons("（Ethics reviewer）签名有效") is not None  # a role title still being translated
+    assert pending_reasons("（Ethics reviewer）valid") is None  # the rest is not pending: it fails
 
 
 def test_a_chinese_walk_reads_the_chinese_of_a_message_and_its_values():
     assert CHINESE.t("Verdict on %(code)s", code="RB-DES-01") == "对 RB-DES-01 的结论"
-    assert CHINESE.pattern("%(tier)s risk", tier=CHINESE.tier("high")).search("高风险风险")
+    assert CHINESE.pattern("%(stage)s review", stage=CHINESE.stage("Design")).search("设计审查 草稿")
     assert CHINESE.opening("<strong>Round %(n)s</strong> · submitted %(at)s by %(name)s", n=1, name="孙晓梅") == \
         "第 1 轮 · 孙晓梅 于"
