@@ -25,7 +25,7 @@ from reviewboard.catalogs.schema import CatalogError
 from reviewboard.catalogs.services import find_catalog, import_catalog_file
 from reviewboard.certificates import status as certificate_status
 from reviewboard.certificates.commands import cert_cli
-from reviewboard.certificates.labels import STATUSES
+from reviewboard.certificates.labels import STATUS_LABELS
 from reviewboard.conditions.services import note_overdue
 from reviewboard.config import describe_duration, normalise_database_url, parse_duration
 from reviewboard.core.boundary import transaction
@@ -571,7 +571,7 @@ def _sweep(today) -> None:
                  stages=ngettext("%(num)d stage", "%(num)d stages", result.count)))
     for cert in certificate_status.sweep(today):
         click.echo(_("certificate %(id)s (%(project)s): %(status)s", id=cert.public_id, project=cert.project.name,
-                     status=STATUSES[cert.status].lower()))
+                     status=STATUS_LABELS[cert.status].lower()))
     for condition in note_overdue(today):
         click.echo(_("condition %(id)s (%(project)s): overdue since %(day)s", id=condition.id,
                      project=condition.stage_review.project.name, day=condition.due_date.isoformat()))

@@ -93,12 +93,12 @@ def cert_list():
 @with_appcontext
 def cert_export(cert_ref, output):
     """Write the certificate's DSSE envelope (what `cert verify` checks) to a file."""
-    from .labels import STATUSES
+    from .labels import STATUS_LABELS
 
     cert = _certificate(cert_ref)
     output.write_text(cert.envelope)
     click.echo(_("Wrote %(path)s (certificate %(id)s, %(status)s)", path=output, id=cert.public_id,
-                 status=STATUSES[cert.status].lower()))
+                 status=STATUS_LABELS[cert.status].lower()))
 
 
 @cert_cli.command("pdf")

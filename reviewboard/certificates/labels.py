@@ -7,4 +7,4 @@ from flask_babel import lazy_gettext as _l
 
 from .models import EXPIRED, REVOKED, SUSPENDED, VALID
 
-STATUSES = {VALID: _l("Valid"), SUSPENDED: _l("Suspended"), REVOKED: _l("Revoked"), EXPIRED: _l("Expired")}
+STATUS_LABELS = {VALID: _l("Valid"), SUSPENDED: _l("Suspended"), REVOKED: _l("Revoked"), EXPIRED: _l("Expired")}

@@ -38,7 +38,7 @@ from reviewboard.incidents.suspension import serious_incident_open
 from reviewboard.models.base import iso, utcnow
 from reviewboard.reviews.workflow import PASSED_STATES, StageState
 
-from .labels import STATUSES
+from .labels import STATUS_LABELS
 from .models import EXPIRED, FINAL_STATUSES, REVOKED, SUSPENDED, VALID, Certificate
 
 log = logging.getLogger("reviewboard.certificates")
@@ -203,7 +203,7 @@ def revoke(actor, cert: Certificate, reason: str) -> Certificate:
         raise ServiceError(_("Say why the certificate is revoked."), field="reason")
     if cert.status in FINAL_STATUSES:
         raise Conflict(_("Certificate %(id)s is already %(status)s.", id=cert.public_id,
-                         status=STATUSES[cert.status].lower()))
+                         status=STATUS_LABELS[cert.status].lower()))
     cert.revoked_by_id = actor.id
     cert.revoked_reason = reason
     _apply(actor, cert, REVOKED, [f"Revoked by {actor.name}: {reason}"], reason=reason)

@@ -18,7 +18,7 @@ from reviewboard.projects.tiering import TIER_LABELS
 
 from . import pdf, services, status
 from .forms import RevokeForm
-from .labels import STATUSES
+from .labels import STATUS_LABELS
 from .models import Certificate
 from .permissions import can_revoke_certificate, can_view_certificate
 from .statement import status_url
@@ -36,7 +36,7 @@ def _label(cert: Certificate) -> dict[str, str]:
 @login_required
 def index():
     return render_template("certificates/index.html", certificates=services.visible_certificates(current_user),
-                           status_labels=STATUSES)
+                           status_labels=STATUS_LABELS)
 
 
 def _render(cert: Certificate, form=None, code: int = 200):
@@ -47,7 +47,7 @@ def _render(cert: Certificate, form=None, code: int = 200):
     label = _label(cert)
     return render_template("certificates/show.html", cert=cert, statement=services.statement_of(cert), form=form,
                            label=label, label_html=pdf.label_html(label),
-                           can_list=can_manage_listing(current_user, cert.project), status_labels=STATUSES,
+                           can_list=can_manage_listing(current_user, cert.project), status_labels=STATUS_LABELS,
                            tier_labels=TIER_LABELS), code
 
 
@@ -115,7 +115,7 @@ def public_status(public_id: str):
     # public ids can be guessed in sequence: a system's name is public only once a chair listed it
     return render_template("certificates/public.html", cert=cert, version=predicate["version"]["label"],
                            system=predicate["system"]["name"] if is_listed(cert.project) else None,
-                           label=_label(cert), status_labels=STATUSES)
+                           label=_label(cert), status_labels=STATUS_LABELS)
 
 
 @bp.get("/c/<public_id>/badge.svg")
