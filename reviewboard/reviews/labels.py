@@ -4,9 +4,10 @@ labels (reviews/workflow.py) stay English, because records, exports and the audi
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from reviewboard.reviews.workflow import Outcome, StageState, VerdictValue
+from reviewboard.reviews.workflow import Outcome, Refusal, StageState, VerdictValue
 
 STATES = {StageState.LOCKED: _l("Locked"), StageState.DRAFT: _l("Draft"), StageState.IN_REVIEW: _l("In review"),
           StageState.CHANGES_REQUESTED: _l("Changes requested"), StageState.APPROVED: _l("Approved"),
@@ -15,3 +16,10 @@ OUTCOMES = {Outcome.APPROVE: _l("Approve"), Outcome.APPROVE_WITH_CONDITIONS: _l(
             Outcome.REQUEST_CHANGES: _l("Request changes"), Outcome.REJECT: _l("Reject")}
 VERDICTS = {VerdictValue.MEETS: _l("Meets"), VerdictValue.PARTIALLY_MEETS: _l("Partially meets"),
             VerdictValue.DOES_NOT_MEET: _l("Does not meet"), VerdictValue.NOT_APPLICABLE: _l("Not applicable")}
+
+
+def refusal_words(reason: str) -> str:
+    """A workflow guard's reason (workflow.Refusal) in the reader's language; any other text as it is."""
+    if isinstance(reason, Refusal):
+        return gettext(reason.message, **reason.values)
+    return reason

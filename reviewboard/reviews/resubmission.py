@@ -21,7 +21,7 @@ from reviewboard.core.language import current_language
 from reviewboard.extensions import db
 from reviewboard.projects.models import FACT_FIELDS
 from reviewboard.projects.tiering import questionnaire, tier_labels
-from reviewboard.registration.rules import fact_value_label
+from reviewboard.registration.rules import fact_value_label, ruleset
 from reviewboard.reviews.models import Verdict
 from reviewboard.reviews.workflow import Outcome
 
@@ -188,6 +188,7 @@ def current_diff(stage) -> RoundDiff | None:
     qn, language = questionnaire(), current_language()
     ids = {q.id for q in qn.questions}
     tiers = tier_labels(language)
+    facts = ruleset(language=language)  # a sector's name, Yes or No, "Not given" in the reader's language
 
     def label(key: str) -> str:
         if key in FIELD_LABELS:
@@ -200,7 +201,7 @@ def current_diff(stage) -> RoundDiff | None:
         if key == "tier":
             return tiers.get(value, str(value))
         if key in FACT_FIELDS:
-            return fact_value_label(key, value)
+            return fact_value_label(key, value, facts)
         return qn.answer_label(key, value, language) if key in ids else show_value(value)
 
     before, after = stage.rounds[-2], stage.rounds[-1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from reviewboard.auth.forms import ConfirmForm
@@ -35,6 +36,7 @@ from reviewboard.records.models import Record
 from reviewboard.reviews import lifecycle, queue_export, resubmission, services
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews.forms import AssignForm, review_form_class
+from reviewboard.reviews.labels import refusal_words
 from reviewboard.reviews.models import StageReview
 from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState, VerdictValue
@@ -181,19 +183,20 @@ def submit(stage_id: int):
         # asked of a current page only: a stale one is answered 409 by submit_stage, whatever it lists
         missing = without_evidence(stage, stage.applicable_criteria()) if form.version.data == stage.version else []
         if missing and not form.confirm_missing.data:
-            form.confirm_missing.errors = [
-                f"{len(missing)} criteri{'a have' if len(missing) != 1 else 'on has'} no evidence: attach it, or "
-                "tick this box to submit without it."]
+            form.confirm_missing.errors = [ngettext(
+                "%(num)d criterion has no evidence: attach it, or tick this box to submit without it.",
+                "%(num)d criteria have no evidence: attach it, or tick this box to submit without it.", len(missing))]
             return _render(stage, submit_form=form, status=422)
         try:
             round_ = lifecycle.submit_stage(current_user, stage, form.note.data or "", form.version.data)
         except IllegalTransition as exc:
             # a rule of the workflow (nothing changed, overdue conditions, ...): say which, beside the form
-            form.form_errors.append(f"This stage cannot be submitted: {exc.reason}. Nothing was submitted.")
+            form.form_errors.append(_("This stage cannot be submitted: %(reason)s. Nothing was submitted.",
+                                      reason=refusal_words(exc.reason)))
             return _render(stage, submit_form=form, status=409)
         except ServiceError as exc:
             if exc.status == 409:
-                flash(exc.message + " Reload the page to see the current state.", "warning")
+                flash(_("%(problem)s Reload the page to see the current state.", problem=exc.message), "warning")
                 return _render(stage, submit_form=form, status=409)
             attach_error(form, exc)
         else:

@@ -96,6 +96,23 @@ class Facts:
     missing_filings: tuple[str, ...] = ()
 
 
+def N_(message: str) -> str:  # noqa: N802 - Babel's name for a message marked for extraction, not translated here
+    return message
+
+
+class Refusal(str):
+    """A guard's reason in English (what the exception, the API and the logs say), keeping its message and values
+    so that a page says it in the reader's language (reviews/labels.py: refusal_words)."""
+
+    message: str
+    values: dict
+
+    def __new__(cls, message: str, **values) -> Refusal:
+        refusal = super().__new__(cls, message % values if values else message)
+        refusal.message, refusal.values = message, values
+        return refusal
+
+
 class IllegalTransition(Exception):
     def __init__(self, state: StageState, action: Action, reason: str):
         super().__init__(f"cannot {action.value} a stage that is {state.label.lower()}: {reason}")
@@ -106,27 +123,27 @@ Guard = Callable[[Facts], str | None]  # returns a refusal reason, or None when 
 
 
 def _previous_passed(facts: Facts) -> str | None:
-    return None if facts.previous_stage_passed else "the previous stage has not been approved"
+    return None if facts.previous_stage_passed else Refusal(N_("the previous stage has not been approved"))
 
 
 def _filings_missing(facts: Facts) -> str | None:
     if facts.missing_filings:
-        return ("required registration filings are missing: " + "; ".join(facts.missing_filings)
-                + " (record each filing on the project page)")
+        return Refusal(N_("required registration filings are missing: %(filings)s (record each filing on the project "
+                          "page)"), filings="; ".join(facts.missing_filings))
     return None
 
 
 def _submittable(facts: Facts) -> str | None:
     if facts.escalation_blocked:
-        return "the risk tier is 'prohibited or escalate': a chair must review the project first"
+        return Refusal(N_("the risk tier is 'prohibited or escalate': a chair must review the project first"))
     if facts.overdue_conditions:
-        return "conditions from an earlier stage are past their due date and still open"
+        return Refusal(N_("conditions from an earlier stage are past their due date and still open"))
     return _filings_missing(facts) or _previous_passed(facts)
 
 
 def _resubmittable(facts: Facts) -> str | None:
     if not facts.changed_since_last_round:
-        return "nothing changed since the last round"
+        return Refusal(N_("nothing changed since the last round"))
     return _submittable(facts)
 
 

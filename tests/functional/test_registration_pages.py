@@ -5,6 +5,7 @@ its evidence, and the Deployment stage page says which filings block its submiss
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -161,3 +162,54 @@ def test_a_chinese_reader_registers_and_files_with_the_duties_in_chinese(client,
     assert db_session.get(Project, project.id).registration_duties["duties"][0]["reasons"] == [
         "Generated content (text, images, audio or video) is offered to members of the public. "
         "(Generative content for the public: Yes)"]
+
+
+def test_a_chinese_submitter_is_refused_in_chinese_when_filings_are_missing(client, make, db_session):
+    project, dep = deployment_project(make, db_session, generative_public=True)
+    project.owner.language = "zh-Hans"
+    db_session.flush()
+    login(client, project.owner)
+    url = f"/stages/{dep.id}"
+    response = post_form(client, url, f"{url}/submit", {"note": "", "version": str(dep.version),
+                                                        "confirm_missing": "y"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    # one sentence in one language, the duty titles included
+    assert "此阶段无法提交：缺少必需的登记备案：为面向公众提供的生成式人工智能服务办理备案" in html
+    assert "（请在项目页面登记每项备案）。未提交任何内容。" in html
+    assert "cannot be submitted" not in html and "registration filings are missing" not in html
+    db_session.expire_all()
+    assert dep.state == StageState.DRAFT
+
+
+def test_the_round_diff_gives_changed_registration_facts_in_the_readers_language(client, make, db_session):
+    from reviewboard.projects import services as projects
+    from reviewboard.reviews import lifecycle
+    from reviewboard.reviews.workflow import Outcome
+    from tests.support.factories import project_fields
+
+    stage = make.submitted_stage()
+    project = stage.project
+    first, second = make.reviewers()
+    make.sign(first, stage)
+    make.sign(second, stage, Outcome.REQUEST_CHANGES)
+    projects.update_project(project.owner, project, project_fields(name=project.name, sector="health",
+                                                                   public_service=True),
+                            project.answers, project.version)
+    make.evidence(stage, filename="round-2.md")
+    lifecycle.submit_stage(project.owner, stage, "", stage.version)
+    db_session.commit()
+    login(client, project.owner)
+
+    def diff_text() -> str:
+        page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
+        section = re.search(r'<section class="card mb-4 rb-round-diff".*?</section>', page, re.S).group(0)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section))
+
+    english = diff_text()
+    assert "Sector — Health care" in english and "Public-facing service — Yes" in english
+    project.owner.language = "zh-Hans"
+    db_session.commit()
+    chinese = diff_text()
+    assert "行业 — 医疗卫生" in chinese and "面向公众的服务 — 是" in chinese  # the values too, not only the labels
+    assert "Health care" not in chinese and "Yes" not in chinese
