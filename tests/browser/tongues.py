@@ -54,8 +54,6 @@ PENDING: dict[str, Callable[[], Iterable[str]]] = {
         lambda: _shipped_english("pipelines", "name") - set(_stage_names(SOURCE_LANGUAGE)),
     "criteria on the stage page: the browser tests' baseline pipeline is version 1 on catalog 1.0.0 (English only)":
         lambda: _shipped_english("catalogs", "name", "title", "question"),
-    "criterion applicability badge (templates/reviews/stage.html prints c.applicability as stored)":
-        lambda: ("conditional", "advisory"),
     "signature meanings, signed in English, and role titles (reviews/workflow.py signature_meaning, team roles)":
         lambda: ("Approved as ethics reviewer, stage Design", "Approved as committee chair, stage Design",
                  "Approved as ethics reviewer, stage", "Approved as committee chair, stage", "Ethics reviewer",
