@@ -4,11 +4,12 @@ applicability, frameworks, and the fields a catalog diff reports. The stored val
 
 from __future__ import annotations
 
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 
 from reviewboard.catalogs.schema import FRAMEWORK_LABELS
+from reviewboard.core.memo import request_memo
 from reviewboard.i18n.languages import LANGUAGES, SOURCE_LANGUAGE
 
 # lower case, as a list in a sentence reads them ("low, medium, high"); form choices use "Low", "Medium", "High"
@@ -33,13 +34,24 @@ SUMMARY_PHRASES = {"added": _l("%(count)s added"), "removed": _l("%(count)s remo
                    "other changes": _l("%(count)s with other changes")}
 
 
+def _remembered(kind: str, value, compute) -> str:
+    """``compute()``, once per request and language: a catalog page names the same few tiers and frameworks
+    hundreds of times, and each translation lookup costs some thirty calls."""
+    memo = request_memo("catalog_labels")
+    key = (str(get_locale()), kind, value)
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def tier_name(tier: str) -> str:
     return str(TIER_NAMES.get(tier, tier))
 
 
 def tier_names(tiers) -> str:
     """``["low", "high"]`` as the reader reads it: "low, high" or "低、高"."""
-    return list_separator().join(tier_name(t) for t in tiers)
+    tiers = tuple(tiers)
+    return _remembered("tiers", tiers, lambda: list_separator().join(tier_name(t) for t in tiers))
 
 
 def list_separator() -> str:
@@ -58,12 +70,17 @@ def clause_separator() -> str:
 
 
 def framework_label(framework: str) -> str:
-    return str(FRAMEWORK_NAMES.get(framework, FRAMEWORK_LABELS.get(framework, framework)))
+    return _remembered("framework", framework,
+                       lambda: str(FRAMEWORK_NAMES.get(framework, FRAMEWORK_LABELS.get(framework, framework))))
 
 
 def change_label(field: str) -> str:
     """A diff's field name in the reader's words, with the language whose text changed: "title (zh-Hans)" reads
     "Title (中文 (简体))", an English text's "Title (English)"; fields that are not texts keep no language."""
+    return _remembered("change", field, lambda: _change_label(field))
+
+
+def _change_label(field: str) -> str:
     name, _sep, language = field.partition(" (")
     language = language.rstrip(")")
     label = str(FIELD_NAMES.get(name, name))

@@ -123,6 +123,7 @@ def show(catalog_id: int):
                            framework=framework, ref=ref, q=q, show_deprecated=show_deprecated,
                            frameworks=frameworks, references=references, stages=stages, tiers=TIERS,
                            ref_value=_ref_value, deprecated_count=deprecated_count,
+                           framework_names={f: labels.framework_label(f) for f in FRAMEWORKS},
                            versions=catalog_versions(catalog.key))
 
 
