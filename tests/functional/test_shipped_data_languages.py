@@ -54,7 +54,9 @@ def _bilingual_pipeline():
 
 def _stage_for_review(make, db_session):
     owner = make.user("submitter")
-    project = make.project(owner, pipeline=_bilingual_pipeline(), name="智能客服风险评估系统")
+    # high risk: the stage has a conditional criterion (RB-DES-12) as well as mandatory ones
+    project = make.project(owner, pipeline=_bilingual_pipeline(), name="智能客服风险评估系统",
+                           answers={"affects_rights": "yes"})
     stage = project.stages[0]
     make.evidence(stage)
     lifecycle.submit_stage(owner, stage, "", stage.version)
@@ -77,6 +79,8 @@ def test_a_chinese_reviewer_reads_the_criteria_and_stage_names_in_chinese_on_the
     page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
     text = _text(page)
     assert 'name="v_' in page  # the review form is there: its criteria too are in Chinese
+    assert any(c.applicability == "conditional" for c in criteria)
+    assert '<span class="badge bg-light text-dark border">视情况适用</span>' in page and ">conditional<" not in page
     for c in criteria:
         assert _zh(c, "title") in text and _zh(c, "question") in text and _zh(c, "guidance") in text
         assert all(f"<li>{e}</li>" in page for e in _zh(c, "evidence_types"))
@@ -109,7 +113,9 @@ def test_an_english_reviewer_reads_the_same_stage_in_english(client, make, db_se
         assert all(e in text for e in c.evidence_types)
     assert f"{stage.pipeline_stage.name} review" in text and _zh(stage.pipeline_stage, "name") not in text
     queue = _text(client.get("/queue?status=all").get_data(as_text=True))
-    assert f" {stage.pipeline_stage.name} " in queue and "低风险" not in queue and "Low risk" in queue
+    tier = stage.project.tier
+    assert f" {stage.pipeline_stage.name} " in queue and _zh_tier(tier) not in queue
+    assert f"{questionnaire().tier_name(tier)} risk" in queue
 
 
 def test_tier_names_stage_names_and_the_questionnaire_are_in_chinese_on_the_project_screens(client, make, db_session):
