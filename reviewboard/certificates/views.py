@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.core.forms import attach_error
+from reviewboard.core.language import current_language
 from reviewboard.core.loading import load_or_404
 from reviewboard.projects.tiering import TIER_LABELS
 
@@ -23,8 +24,16 @@ from .models import Certificate
 from .permissions import can_revoke_certificate, can_view_certificate
 from .statement import status_url
 from .statuslist import current_envelope
+from .systems_facts import duty_title
 
 bp = Blueprint("certificates", __name__)
+
+
+@bp.app_template_filter("duty_title")
+def _duty_title(duty: dict, language: str | None = None) -> str:
+    """{{ d|duty_title }}: a certified registration duty's title in the reader's language (or ``language``, the
+    printed certificate's)."""
+    return duty_title(duty, language or current_language())
 
 
 def _label(cert: Certificate) -> dict[str, str]:

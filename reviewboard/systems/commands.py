@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from reviewboard.auth.services import find_user_by_email
 from reviewboard.core.boundary import transaction
 from reviewboard.core.errors import ServiceError
+from reviewboard.core.language import current_language
 from reviewboard.extensions import db
 from reviewboard.projects.models import Project
 from reviewboard.registration import services as registration
@@ -86,18 +87,27 @@ def system_duties(project_id, as_json):
     if as_json:
         click.echo(json.dumps(state, ensure_ascii=False, indent=2))
         return
-    click.echo(f"Registration duties (ruleset {state['ruleset']}): "
-               + "; ".join(f"{f['fact']}: {f['value']}" for f in state["facts"]))
+    # the texts people read in the command line's language (the organisation's); the first line of each duty (code,
+    # status, stage) stays as scripts read it
+    language = current_language()
+    facts = "; ".join(f"{f['fact']}: {f['value']}" for f in (_in(f, language) for f in state["facts"]))
+    click.echo(_("Registration duties (ruleset %(version)s): %(facts)s", version=state["ruleset"], facts=facts))
     if not state["duties"]:
-        click.echo("No duty applies on these facts.")
+        click.echo(_("No duty applies on these facts."))
     for duty in state["duties"]:
         filing = duty["filing"]
         status = f"filed: {filing['reference']} ({filing['filed_on']})" if filing else "NOT FILED"
         click.echo(f"{duty['code']}  {status}  [required before {duty['required_before'] or '-'}]")
+        duty = _in(duty, language)
         click.echo(f"    {duty['title']} ({duty['authority']})")
         for reason in duty["reasons"]:
-            click.echo(f"    why: {reason}")
-        click.echo(f"    source: {duty['source']}")
+            click.echo("    " + _("why: %(reason)s", reason=reason))
+        click.echo("    " + _("source: %(source)s", source=duty["source"]))
+
+
+def _in(item: dict, language: str) -> dict:
+    """A fact or duty of registration_state() with its texts in ``language`` (English when it has none there)."""
+    return {**item, **(item.get("translations") or {}).get(language, {})}
 
 
 @system_cli.command("file")

@@ -166,3 +166,30 @@ def test_nothing_internal_reaches_the_public_register(client, make, db_session):
     internal = client.get(f"/certificates/{cert.id}").get_data(as_text=True)
     internal += client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "CONDITION-text-internal" in internal and "Olga Privateowner" in internal
+
+
+def test_a_chinese_reader_sees_the_certified_duties_in_chinese_and_the_statement_keeps_english(client, make,
+                                                                                             db_session):
+    from datetime import date
+
+    from reviewboard.certificates import services
+    from reviewboard.registration.services import add_filing
+
+    project = make.project()
+    project.generative_public = True  # raises the TC260 filing of a public generative service
+    db_session.flush()
+    add_filing(project.owner, project, "TC260-GENAI-FILING", "Provincial cyberspace office", "GD-2026-0042",
+               date(2026, 11, 2), "receipt.md", b"# Filing receipt\n")
+    _, cert, _ = certified(make, project=project)
+    login(client, project.owner)
+    english = client.get(f"/certificates/{cert.id}").get_data(as_text=True)
+    assert "<li>File the generative AI service offered to the public: Provincial cyberspace office, GD-2026-0042" \
+           in english
+    project.owner.language = "zh-Hans"
+    db_session.flush()
+    chinese = client.get(f"/certificates/{cert.id}").get_data(as_text=True)
+    assert "<li>为面向公众提供的生成式人工智能服务办理备案: Provincial cyberspace office, GD-2026-0042" in chinese
+    assert "File the generative AI service" not in chinese
+    # the signed statement is as issued: English, with the ruleset version the title is read from
+    [duty] = services.statement_of(cert)["predicate"]["registration"]
+    assert (duty["title"], duty["ruleset"]) == ("File the generative AI service offered to the public", "1.1.0")

@@ -59,3 +59,25 @@ def test_a_chinese_certificate_gives_its_characters_back(app, monkeypatch, tmp_p
         text = squash(pdf_text(tmp_path, render_certificate_pdf(STATEMENT)))
     for expected in ("系统证书：已通过伦理审查", "已审查的阶段", "城市问答助手", "签发方", "ReviewBoard系统证书"):
         assert squash(expected) in text, expected
+
+
+def _with_duty(ruleset: str) -> dict:
+    predicate = {**STATEMENT["predicate"], "registration": [
+        {"code": "TC260-GENAI-FILING", "title": "File the generative AI service offered to the public",
+         "authority": "Cyberspace Administration of China", "reasons": [], "ruleset": ruleset,
+         "filing": {"authority": "CAC", "reference": "GD-2026-0042", "date": "2026-11-02"}}]}
+    return {**STATEMENT, "predicate": predicate}
+
+
+@pytest.mark.parametrize(("record_language", "ruleset", "title"), [
+    ("zh-Hans", "1.1.0", "为面向公众提供的生成式人工智能服务办理备案"),
+    ("en", "1.1.0", "File the generative AI service offered to the public"),
+    # a duty certified under the English-only 1.0.0 (or a ruleset no longer shipped) prints as it was signed
+    ("zh-Hans", "1.0.0", "File the generative AI service offered to the public"),
+    ("zh-Hans", "0.9.0", "File the generative AI service offered to the public"),
+])
+def test_the_certificate_prints_the_duty_titles_in_its_language(app, monkeypatch, record_language, ruleset, title):
+    monkeypatch.setitem(app.config, "RECORD_LANGUAGE", record_language)
+    with app.app_context():
+        html = render_certificate_html(_with_duty(ruleset))
+    assert f"<tr><td>{title}</td>" in html

@@ -80,3 +80,16 @@ def test_a_filing_is_recorded_from_the_command_line_and_a_bad_one_refused(cli, m
     done = cli(*args, "--evidence", str(receipt))
     assert done.exit_code == 0 and "Recorded filing Filing 110108-2026-001" in done.output
     assert "filed: Filing 110108-2026-001 (2026-11-01)" in cli("system", "duties", str(project.id)).output
+
+
+def test_duties_are_printed_in_the_organisations_language_with_the_listing_line_unchanged(cli, make, app,
+                                                                                         monkeypatch):
+    project = make.project(generative_public=True)
+    monkeypatch.setitem(app.config, "DEFAULT_LANGUAGE", "zh-Hans")
+    output = cli("system", "duties", str(project.id)).output
+    assert "TC260-GENAI-FILING  NOT FILED  [required before DEP]" in output  # what scripts read
+    assert "    为面向公众提供的生成式人工智能服务办理备案 (国家互联网信息办公室（通过省级网信办办理）)" in output
+    assert "    原因：" in output and "（面向公众的生成内容：是）" in output
+    assert "    依据：TC260《人工智能安全治理框架》" in output
+    assert "备案登记义务（规则集 1.1.0）：" in output and "面向公众的生成内容: 是" in output
+    assert "File the generative AI service" not in output and "why:" not in output
