@@ -143,7 +143,7 @@ def create():
     _require(perms.can_configure_pipelines)
     form = NewPipelineForm()
     catalogs = db.session.scalars(db.select(Catalog).order_by(Catalog.key, Catalog.imported_at.desc())).all()
-    form.catalog_id.choices = [(c.id, c.label) for c in catalogs]
+    form.catalog_id.choices = [(c.id, f"{translated(c, 'name')} v{c.version}") for c in catalogs]
     if form.validate_on_submit():
         catalog = db.session.get(Catalog, form.catalog_id.data)
         try:

@@ -230,3 +230,6 @@ def test_a_chinese_chair_reads_the_problems_of_an_uploaded_catalog_in_chinese(cl
     assert "未导入任何内容：文件中有 1 个问题。" in html
     assert f"第 {line} 行：审查准则 RB-DES-01：未知风险等级 'extreme'（允许的值：low, medium, high）" in html
     assert find_catalog(KEY, "1.3.9") is None
+    # a new pipeline is drawn from a catalog named in the chair's language
+    _bilingual()
+    assert ">ReviewBoard 生命周期审查准则（源自 TC260） v1.3.0</option>" in _text(client.get("/pipelines/new"))
