@@ -69,14 +69,14 @@ def _declaration_post(stage_id: int, allowed, form_class, form_name: str, act, r
 def _declare(reviewer, stage, form) -> tuple[str, str]:
     found = services.declare(reviewer, stage, form.conflict.data == "yes", form.nature.data or "")
     if found.has_conflict:
-        return "Conflict declared: you are recused from this round. The chairs have been told.", "warning"
-    return "Thank you: you declared no conflict of interest and can now review.", "success"
+        return _("Conflict declared: you are recused from this round. The chairs have been told."), "warning"
+    return _("Thank you: you declared no conflict of interest and can now review."), "success"
 
 
 def _declare_late(reviewer, stage, form) -> tuple[str, str]:
     services.declare_late_conflict(reviewer, stage, form.nature.data)
-    return ("Conflict declared: you are recused from this round and your unsigned verdicts were withdrawn. "
-            "The chairs have been told.", "warning")
+    return (_("Conflict declared: you are recused from this round and your unsigned verdicts were withdrawn. "
+              "The chairs have been told."), "warning")
 
 
 @bp.post("/stages/<int:stage_id>/declaration")

@@ -79,6 +79,7 @@ def test_a_chinese_reviewer_reads_the_criteria_and_stage_names_in_chinese_on_the
     page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
     text = _text(page)
     assert 'name="v_' in page  # the review form is there: its criteria too are in Chinese
+    assert "您已声明不存在利益冲突" in text and "no conflict of interest" not in text  # the declaration's flash
     assert any(c.applicability == "conditional" for c in criteria)
     assert '<span class="badge bg-light text-dark border">视情况适用</span>' in page and ">conditional<" not in page
     for c in criteria:
@@ -156,6 +157,7 @@ def test_the_dashboard_inventory_and_metrics_name_stages_and_tiers_in_chinese(cl
         text = _text(client.get(path).get_data(as_text=True))
         assert f" {stage_zh} " in text and f" {stage_en} " not in text, path
         assert _zh_tier(stage.project.tier) in text, path
+        assert "Changes requested" not in text and "In review" not in text, path  # the state filter and badges
     metrics = _text(client.get("/metrics").get_data(as_text=True))
     assert f" {stage_zh} " in metrics and f" {stage_en} " not in metrics
 
