@@ -10,6 +10,8 @@ import re
 from html import unescape
 from pathlib import Path
 
+from sqlalchemy import select
+
 from reviewboard.catalogs import labels as catalog_labels
 from reviewboard.catalogs.models import Catalog
 from reviewboard.catalogs.schema import parse_catalog
@@ -128,7 +130,9 @@ def test_a_chinese_reader_sees_the_pipelines_and_their_stage_names_in_chinese(cl
     html = _text(client.get("/pipelines"))
     assert _h1(html) == "审查流程" and ">标准人工智能生命周期审查</a>" in html and "Standard AI" not in html
     assert "使用该流程的项目" in html and "已发布" in html
+    created = db_session.scalar(select(Pipeline.created_at).where(Pipeline.key == "standard"))
     html = _text(client.get("/pipelines/standard"))
+    assert f"{created.year}年{created.month}月{created.day}日" in html  # a time as the locale writes it
     assert _h1(html).startswith("标准人工智能生命周期审查 版本 1")
     for stage in ("1. 设计", "2. 研发", "3. 测试", "4. 部署"):
         assert stage in html, stage
