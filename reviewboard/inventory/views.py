@@ -12,7 +12,7 @@ from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg
 from reviewboard.inventory import export as exports
 from reviewboard.inventory import services
-from reviewboard.pipelines.services import pipeline_keys
+from reviewboard.pipelines.services import pipeline_keys, pipeline_names
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import can_view_project
 from reviewboard.projects.tiering import tier_labels
@@ -24,8 +24,8 @@ bp = Blueprint("inventory", __name__)
 @bp.get("/inventory")
 @login_required
 def index():
-    pipelines = pipeline_keys()
-    f = services.parse_filter(request.args, pipelines)
+    pipelines = pipeline_names()
+    f = services.parse_filter(request.args, list(pipelines))
     page = services.inventory_page(current_user, f, page_arg(request), current_app.config["PER_PAGE"])
     rows = services.rows_for(page.items, today(), current_language())
     return render_template("inventory/index.html", f=f, page=page, rows=rows, today=today(), tier_labels=tier_labels(),

@@ -16,7 +16,7 @@ from reviewboard.metrics.labels import note, shown, shown_table
 from reviewboard.metrics.permissions import can_view_metrics
 from reviewboard.metrics.services import committee_metrics
 from reviewboard.models.base import utcnow
-from reviewboard.pipelines.services import pipeline_keys
+from reviewboard.pipelines.services import pipeline_names
 from reviewboard.projects.tiering import tier_labels
 
 bp = Blueprint("metrics", __name__)
@@ -36,7 +36,7 @@ def index():
     return render_template("metrics/index.html", f=f, problems=problems, typed=request.args, metrics=metrics,
                            chart_data_uri=chart_data_uri, chart_description=chart_description, shown=shown,
                            shown_table=shown_table, note=note,
-                           tier_labels=tier_labels(), pipelines=pipeline_keys()), 400 if problems else 200
+                           tier_labels=tier_labels(), pipelines=pipeline_names()), 400 if problems else 200
 
 
 @bp.post("/metrics/export.<fmt>")

@@ -80,6 +80,17 @@ def pipeline_keys() -> list[str]:
     return sorted(keys, key=lambda k: (k != DEFAULT_KEY, k))
 
 
+def pipeline_names(language: str | None = None) -> dict[str, str]:
+    """{key: its newest version's name in ``language`` (default: the reader's)} of every pipeline, in the order of
+    :func:`pipeline_keys`: what a filter offers (one statement)."""
+    language = language or current_language()
+    rows = db.session.execute(select(Pipeline.key, Pipeline.name, Pipeline.translations).order_by(
+        Pipeline.status == "published", Pipeline.version))
+    # the newest published version's name comes last (a key with none yet: its newest draft's)
+    names = {row.key: translated(row, "name", language) for row in rows}
+    return {key: names[key] for key in sorted(names, key=lambda k: (k != DEFAULT_KEY, k))}
+
+
 def active_pipelines() -> list[Pipeline]:
     """The pipelines a project can be registered under (each one's current version), the default first."""
     return [p for key in pipeline_keys() if (p := current_version(key)) is not None]

@@ -158,8 +158,11 @@ def test_the_dashboard_inventory_and_metrics_name_stages_and_tiers_in_chinese(cl
         assert f" {stage_zh} " in text and f" {stage_en} " not in text, path
         assert _zh_tier(stage.project.tier) in text, path
         assert "Changes requested" not in text and "In review" not in text, path  # the state filter and badges
-    metrics = _text(client.get("/metrics").get_data(as_text=True))
-    assert f" {stage_zh} " in metrics and f" {stage_en} " not in metrics
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert f" {stage_zh} " in _text(metrics) and f" {stage_en} " not in _text(metrics)
+    pipeline = stage.project.pipeline  # the pipeline filters name each pipeline (its key stays the value)
+    option = f'<option value="{pipeline.key}">{_zh(pipeline, "name")}</option>'
+    assert option in metrics and option in client.get("/inventory").get_data(as_text=True)
 
 
 def test_the_daily_digest_names_stages_in_its_readers_language(app, make, db_session):
