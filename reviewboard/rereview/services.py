@@ -7,19 +7,25 @@ rejected are never touched.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from reviewboard.audit.models import AuditEvent
+from reviewboard.core.errors import RulesFileError
+from reviewboard.core.language import current_language
 from reviewboard.extensions import db
+from reviewboard.i18n import local_date
 from reviewboard.projects.models import Evidence, Project
 from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.rereview.rules import load_rules
 from reviewboard.reviews.lifecycle import reopen_stage
 from reviewboard.reviews.models import StageReview
-from reviewboard.reviews.workflow import PASSED_STATES, Outcome
+from reviewboard.reviews.workflow import PASSED_STATES, Outcome, StageState
 
 log = logging.getLogger("reviewboard.rereview")
 
@@ -38,14 +44,16 @@ class SweepResult:
 
 def after_project_change(actor, project: Project, changed_fields) -> list[StageReview]:
     """Reopen the passed stages the rules tie to ``changed_fields``; returns the stages reopened."""
-    affected = load_rules().affected(changed_fields)
+    rules = load_rules()
+    affected = rules.affected(changed_fields)
     reopened = []
     for stage in project.stages:
         if stage.code not in affected:
             continue
-        codes, reasons, fields = affected[stage.code]
-        if reopen_stage(actor, stage, trigger="material_change", reason=" ".join(reasons), codes=codes,
-                        details={"fields": fields}):
+        found = affected[stage.code]
+        # the version and the rules' positions say the reasons again in a reader's language (reopen_reason)
+        if reopen_stage(actor, stage, trigger="material_change", reason=" ".join(found.reasons), codes=found.codes,
+                        details={"fields": found.fields, "rules_version": rules.version, "rules": found.rules}):
             reopened.append(stage)
     return reopened
 
@@ -102,3 +110,35 @@ def reviews_due(user, limit: int = 10) -> list[StageReview]:
     return list(db.session.scalars(select(StageReview).where(StageReview.project_id.in_(visible),
                                                             StageReview.next_review_on.is_not(None))
                                    .order_by(StageReview.next_review_on, StageReview.id).limit(limit)))
+
+
+def reopen_reason(stage: StageReview) -> str | None:
+    """Why a stage that was reopened for re-review (a draft with rounds) came back, in the reader's language, from
+    its last ``stage.reopened`` event: a material change's reasons from the rules version the event names, the
+    periodic review's date, the expired evidence; any other cause (a serious incident) as the event keeps it. None
+    for a stage that is not reopened."""
+    if stage.state != StageState.DRAFT or not stage.rounds:
+        return None
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "stage.reopened", AuditEvent.object_type == "stage_review",
+        AuditEvent.object_id == str(stage.id)).order_by(AuditEvent.seq.desc()).limit(1))
+    if event is None:
+        return None
+    payload = json.loads(event.payload)
+    after, kept = payload.get("after") or {}, payload.get("reason") or ""
+    trigger = after.get("trigger")
+    if trigger == "material_change" and "rules" in after:
+        try:
+            rules = load_rules(after.get("rules_version"), current_language())
+            return " ".join(rules.material_changes[i].reason for i in after["rules"])
+        except (RulesFileError, IndexError):
+            return kept
+    if trigger == "recurrence" and after.get("next_review_on"):
+        return _("The periodic review due on %(on)s has come.",
+                 on=local_date(date.fromisoformat(after["next_review_on"])))
+    if trigger == "evidence_expired" and after.get("evidence"):
+        files = [_("%(file)s (expired %(on)s)", file=e.filename, on=local_date(e.expires_on))
+                 for e in db.session.scalars(select(Evidence).where(Evidence.id.in_(after["evidence"]))
+                                             .order_by(Evidence.id))]
+        return _("Evidence expired: %(files)s.", files=", ".join(files))
+    return kept

@@ -33,6 +33,7 @@ from reviewboard.records import issuing
 from reviewboard.records import permissions as record_perms
 from reviewboard.records.issuing import unfinished_record_jobs
 from reviewboard.records.models import Record
+from reviewboard.rereview.services import reopen_reason
 from reviewboard.reviews import lifecycle, queue_export, resubmission, services
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews.forms import AssignForm, review_form_class
@@ -117,6 +118,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         missing_filings=lifecycle.filings_missing(stage) if not stage.state.decided else (),
         ask_email=signing_needs_identity(), sso_provider=sso_signing.provider_name_if_signing(),
         ask_mfa_code=current_user.is_authenticated and mfa_enabled(current_user),
+        reopened_because=reopen_reason(stage),  # rereview/_next_review.html: why a passed stage came back
     ), status
 
 

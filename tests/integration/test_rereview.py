@@ -5,6 +5,7 @@ relied on it. Services on both engines."""
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -158,8 +159,8 @@ def test_rules_can_narrow_a_reopened_stage_to_criteria():
         {"fields": ["purpose"], "reason": "Purpose changed.", "reopens": ["DES"], "criteria": {"DES": ["RB-DES-01"]}},
         {"fields": ["scale"], "reason": "Scale changed.", "reopens": ["DES", "OPS"]},
     ], "recurrence": {}})
-    assert rules.affected(["purpose"])["DES"][0] == ["RB-DES-01"]
-    assert rules.affected(["purpose", "scale"])["DES"][0] is None  # a rule without criteria reopens all
+    assert rules.affected(["purpose"])["DES"].codes == ["RB-DES-01"]
+    assert rules.affected(["purpose", "scale"])["DES"].codes is None  # a rule without criteria reopens all
     assert rules.affected(["name"]) == {}
 
 
@@ -321,3 +322,72 @@ def test_a_member_edits_a_fully_approved_project_and_the_material_change_reopens
     assert [s.state for s in project.stages] != [StageState.APPROVED, StageState.APPROVED]
     assert StageState.DRAFT in [s.state for s in project.stages]
     assert reopened_events(db_session, project.stages[0])
+
+
+# -- languages ------------------------------------------------------------------------------------
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_reason_is_given_in_chinese_and_the_published_1_0_0_stays_readable():
+    english, chinese, old = load_rules(), load_rules(language="zh-Hans"), load_rules("1.0.0")
+    assert english.version == "1.1.0" and english.languages == ("en", "zh-Hans") and len(english.material_changes) == 8
+    for en, zh in zip(english.material_changes, chinese.material_changes, strict=True):
+        assert (en.fields, en.reopens, en.criteria) == (zh.fields, zh.reopens, zh.criteria)  # only the words differ
+        assert not CJK.search(en.reason) and CJK.search(zh.reason), (en.reason, zh.reason)
+    # rules.yaml, published before versions had names, reads as 1.0.0: the same rules, in English only
+    assert old.version == "1.0.0" and old.languages == ("en",) and load_rules("1.0.0", "zh-Hans") is old
+    assert old.material_changes == english.material_changes and old.recurrence == english.recurrence
+    with pytest.raises(RulesError, match="no re-review rules rules-9.9.9.yaml are shipped"):
+        load_rules("9.9.9")
+
+
+@pytest.mark.parametrize(("reason", "message"), [
+    ({"en": "Purpose changed."}, "material_changes[0].reason is missing its zh-Hans text"),
+    ("Purpose changed.", "material_changes[0].reason: give the text in each language of the file (en, zh-Hans)"),
+    ({"en": "Purpose changed.", "zh-Hans": "用途变了。", "fr": "But changé."}, "language 'fr' is not one of the file"),
+])
+def test_a_reason_missing_a_language_is_refused_with_its_place(reason, message):
+    with pytest.raises(RulesError) as caught:
+        parse_rules({"version": "1.2.0", "languages": ["en", "zh-Hans"], "recurrence": {},
+                     "material_changes": [{"fields": ["purpose"], "reason": reason, "reopens": ["DES"]}]})
+    assert any(message in e for e in caught.value.errors), caught.value.errors
+
+
+def test_a_reopened_stage_says_why_in_its_readers_language_and_the_audit_trail_keeps_english(client, make,
+                                                                                           db_session):
+    from tests.support.http import login
+
+    project = new_project(make, pipeline_with(db_session, "DES"))
+    des = approve(make, project.stages[0])
+    edit(project, purpose="Now also ranks patients for discharge.", scale="large")  # the tier changes too
+    assert des.state == StageState.DRAFT
+    [event] = reopened_events(db_session, des)
+    assert '"reason":"The intended purpose, users or scenario of use changed. The risk tier changed."' \
+           in event.payload and '"rules_version":"1.1.0"' in event.payload  # two rules reopened DES
+    login(client, project.owner)
+    english = client.get(f"/stages/{des.id}").get_data(as_text=True)
+    assert ("Reopened for re-review: The intended purpose, users or scenario of use changed. The risk tier "
+            "changed.") in english
+    project.owner.language = "zh-Hans"
+    db_session.flush()
+    chinese = client.get(f"/stages/{des.id}").get_data(as_text=True)
+    assert "已重新开启以重新审查：系统的用途、预期用户或应用场景发生了变化。 风险等级发生了变化。" in chinese
+    assert "The intended purpose" not in chinese
+
+
+def test_a_stage_reopened_before_reasons_had_languages_shows_the_kept_reason_and_a_recurrence_is_translated(
+        client, make, db_session):
+    from tests.support.http import login
+
+    project = new_project(make, pipeline_with(db_session, "DES", "OPS"), tier="medium")
+    des, ops = (approve(make, stage) for stage in project.stages)
+    lifecycle.reopen_stage(None, des, trigger="material_change", reason="The risk tier changed.",
+                           details={"fields": ["tier"]})  # as 1.0.0 recorded it: no version, no rules
+    rereview.sweep(ops.next_review_on)
+    assert ops.state == StageState.DRAFT
+    project.owner.language = "zh-Hans"
+    db_session.flush()
+    login(client, project.owner)
+    assert "已重新开启以重新审查：The risk tier changed." in client.get(f"/stages/{des.id}").get_data(as_text=True)
+    page = client.get(f"/stages/{ops.id}").get_data(as_text=True)
+    assert "已重新开启以重新审查：定于 " in page and "的定期审查已到期。" in page and "periodic review due" not in page
