@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from reviewboard.core.language import SOURCE_LANGUAGE
 from reviewboard.extensions import db
 from reviewboard.incidents.models import Incident
 from reviewboard.incidents.rules import load_rules
@@ -18,8 +19,10 @@ def incident_ids(project_id: int) -> list[int]:
 
 def record_entries(project_id: int) -> list[dict]:
     """The project's incidents as a record prints and embeds them (every one reported so far, with its
-    closure), oldest first."""
+    closure), oldest first; the severity's and category's labels in English, and in the rules' other languages
+    under ``translations`` (a Chinese record prints them, the JSON carries both)."""
     rules = load_rules()
+    others = [load_rules(language=language) for language in rules.languages if language != SOURCE_LANGUAGE]
     rows = db.session.scalars(select(Incident).where(Incident.project_id == project_id).order_by(Incident.id))
     entries = []
     for i in rows:
@@ -42,5 +45,12 @@ def record_entries(project_id: int) -> list[dict]:
             "closure": ({"closed_by": i.closed_by.name, "closed_at": iso(i.closed_at), "resolution": i.resolution}
                         if i.closed_at else None),
             "evidence": [{"filename": e.filename, "sha256": e.sha256, "size": e.size} for e in i.evidence],
+            "translations": {other.language: _labels(other, i) for other in others},
         })
     return entries
+
+
+def _labels(rules, incident: Incident) -> dict:
+    severity, category = rules.severity(incident.severity), rules.category(incident.category)
+    return {"severity_label": severity.label if severity else incident.severity,
+            "category_label": category.label if category else None}

@@ -254,6 +254,12 @@ def test_incidents_and_their_closure_are_in_the_next_record(make, db_session):
     assert "incident.reported" in actions and "incident.reported_to_authority" in actions
     html = render_record_html(record)
     assert "Incidents reported on this system" in html and "MSA-9" in html
+    assert "Led to: Serious harm to a person&#39;s health" in html and "对人员健康造成严重损害" not in html
+    # the JSON carries both languages; a Chinese record prints what the incident led to in Chinese
+    assert entry["translations"] == {"zh-Hans": {"severity_label": "严重事件（欧盟《人工智能法》第 3 条第 49 项）",
+                                                 "category_label": "对人员健康造成严重损害"}}
+    chinese = render_record_html({**record, "language": "zh-Hans"})
+    assert "对人员健康造成严重损害" in chinese and "Serious harm to a person" not in chinese
 
 
 def test_the_rules_file_is_checked_when_loaded():
