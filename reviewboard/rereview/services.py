@@ -115,7 +115,7 @@ def reviews_due(user, limit: int = 10) -> list[StageReview]:
 def reopen_reason(stage: StageReview) -> str | None:
     """Why a stage that was reopened for re-review (a draft with rounds) came back, in the reader's language, from
     its last ``stage.reopened`` event: a material change's reasons from the rules version the event names, the
-    periodic review's date, the expired evidence; any other cause (a serious incident) as the event keeps it. None
+    periodic review's date, the expired evidence, the serious incident; any other cause as the event keeps it. None
     for a stage that is not reopened."""
     if stage.state != StageState.DRAFT or not stage.rounds:
         return None
@@ -141,4 +141,10 @@ def reopen_reason(stage: StageReview) -> str | None:
                  for e in db.session.scalars(select(Evidence).where(Evidence.id.in_(after["evidence"]))
                                              .order_by(Evidence.id))]
         return _("Evidence expired: %(files)s.", files=", ".join(files))
+    if trigger == "incident" and after.get("incident_id"):
+        from reviewboard.incidents.models import Incident  # incidents build on re-review (they reopen stages)
+
+        incident = db.session.get(Incident, after["incident_id"])
+        if incident is not None:
+            return _("Serious incident %(id)s reported: %(title)s", id=incident.id, title=incident.title)
     return kept

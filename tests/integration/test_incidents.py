@@ -148,6 +148,22 @@ def test_a_serious_incident_reopens_the_passed_stages_the_rules_name(make, db_se
     assert (after["trigger"], after["incident_id"]) == ("incident", incident.id)
 
 
+def test_the_reopened_stage_names_the_serious_incident_in_its_readers_language(client, make, db_session,
+                                                                               reopens_design):
+    from tests.support.http import login
+
+    stage = _approved(make)
+    project = stage.project
+    incident = incidents.report_incident(project.owner, project, _report(severity="serious", category="health"))
+    login(client, project.owner)
+    english = client.get(f"/stages/{stage.id}").get_data(as_text=True)
+    assert f"Reopened for re-review: Serious incident {incident.id} reported: {incident.title}" in english
+    project.owner.language = "zh-Hans"
+    db_session.flush()
+    chinese = client.get(f"/stages/{stage.id}").get_data(as_text=True)
+    assert f"已重新开启以重新审查：已报告严重事件 {incident.id}：{incident.title}" in chinese
+
+
 def test_a_minor_incident_reopens_nothing(make, reopens_design):
     stage = _approved(make)
     incidents.report_incident(stage.project.owner, stage.project, _report(severity="minor"))
