@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.tongues import CHINESE, ENGLISH, Tongue
+from tests.browser.tongues import BILINGUAL_PIPELINE, CHINESE, ENGLISH, Tongue
 from tests.conftest import ENGINES, make_app, prepare_schema
 from tests.support.databases import fresh_database
 from tests.support.factories import PASSWORD
@@ -229,6 +229,36 @@ def new_page(browser, live_server, request) -> Iterator[Callable]:
 @pytest.fixture()
 def page(new_page):
     return new_page()
+
+
+@pytest.fixture(scope="session")
+def bilingual_pipeline(live_server, tmp_path_factory) -> int:
+    """The id of the standard pipeline's shipped version 3 (on catalog 1.3.0, whose criteria are written in English
+    and Chinese), published under keys of its own: the live server is shared, and the other browser tests expect
+    the shipped pipelines and catalog at version 1."""
+    from reviewboard.catalogs.schema import shipped_catalog_path
+    from reviewboard.catalogs.services import import_catalog_file
+    from reviewboard.pipelines.services import import_pipeline
+
+    catalog = shipped_catalog_path("rb-tc260-lifecycle-1.3.0.yaml").read_text(encoding="utf-8")
+    own_catalog = tmp_path_factory.mktemp("bilingual-catalog") / "catalog.yaml"
+    own_catalog.write_text(catalog.replace("  key: rb-tc260-lifecycle\n", "  key: rb-browser-bilingual\n", 1),
+                           encoding="utf-8")
+    pipeline = (REPO_ROOT / "reviewboard" / "pipelines" / "data" / "standard-v3.yaml").read_text(encoding="utf-8")
+    name = f"{{en: {BILINGUAL_PIPELINE['en']}, zh-Hans: {BILINGUAL_PIPELINE['zh-Hans']}}}"
+    pipeline = pipeline.replace("key: standard\n", "key: standard-bilingual\n", 1).replace(
+        "catalog: rb-tc260-lifecycle\n", "catalog: rb-browser-bilingual\n", 1).replace(
+        "name: {en: Standard AI lifecycle review, zh-Hans: 标准人工智能生命周期审查}", f"name: {name}", 1)
+    with live_server.session():  # as the shipped ones are loaded: by the system, no person acting
+        import_catalog_file(None, own_catalog)
+        return import_pipeline(None, pipeline, "standard-bilingual.yaml", publish=True).id
+
+
+@pytest.fixture()
+def walk_pipeline(tongue, request) -> int | None:
+    """The pipeline a walk registers its projects under: the default one in English, the bilingual one in
+    Chinese (a Chinese committee reviews on criteria written in Chinese)."""
+    return None if tongue.source else request.getfixturevalue("bilingual_pipeline")
 
 
 @pytest.fixture(params=[ENGLISH, CHINESE], ids=lambda tongue: tongue.code)

@@ -108,19 +108,23 @@ def field_error(page: Page, field_id: str):
     return page.locator(f".mb-3:has(#{field_id}) .invalid-feedback")
 
 
-def high_risk_project(live: LiveServer, owner: Person, waiting_days: int = 2, **fields) -> tuple[int, int]:
+def high_risk_project(live: LiveServer, owner: Person, waiting_days: int = 2, pipeline_id: int | None = None,
+                      **fields) -> tuple[int, int]:
     """A high-tier project whose Design stage has evidence and has been in review for ``waiting_days`` (as in
-    a committee's queue, not all submitted this minute). Returns (project id, stage id)."""
+    a committee's queue, not all submitted this minute), under the default pipeline unless ``pipeline_id`` names
+    another. Returns (project id, stage id)."""
     from datetime import timedelta
 
     from reviewboard.auth.models import User
     from reviewboard.models.base import clock_at, utcnow
+    from reviewboard.pipelines.models import Pipeline
     from tests.support.factories import Factory
 
     with live.session() as session, clock_at(utcnow() - timedelta(days=waiting_days, hours=3)):
         make = Factory(session)
         user = session.get(User, owner.id)
-        project = make.project(user, answers={"affects_rights": "yes"}, **fields)
+        pipeline = session.get(Pipeline, pipeline_id) if pipeline_id else None
+        project = make.project(user, answers={"affects_rights": "yes"}, pipeline=pipeline, **fields)
         stage = project.stages[0]
         make.evidence(stage, actor=user, filename="use-case-brief.md",
                       data=f"# {project.name}\n\n{project.purpose}\n".encode())
@@ -147,7 +151,7 @@ def pdf_text(path: Path) -> str:
 # ------------------------------------------------------------------------------------ 1. submit a project
 
 
-def test_submitter_registers_project_and_submits_design_stage(live_server, new_page, shot, tongue):
+def test_submitter_registers_project_and_submits_design_stage(live_server, new_page, shot, tongue, walk_pipeline):
     t, pick = tongue.t, tongue.pick
     name = pick("Loan pre-screening assistant", "个人贷款预审助手")
     purpose = pick("Ranks incoming loan applications so that credit officers review the riskiest first.",
@@ -171,6 +175,8 @@ def test_submitter_registers_project_and_submits_design_stage(live_server, new_p
     page.get_by_label(t("Purpose"), exact=True).fill(purpose)
     page.get_by_label(t("Intended users"), exact=True).fill(users)
     page.get_by_label(t("Application scenario"), exact=True).fill(scenario)
+    if walk_pipeline:  # the pipelines' names are checked by read()
+        page.get_by_label(t("Review pipeline"), exact=True).select_option(value=str(walk_pipeline))
     for question, option in SELECTS.items():  # each option's text is on the page: read() checks it
         page.get_by_label(tongue.question(question), exact=True).select_option(value=option)
     for category in DATA_CATEGORIES:
@@ -344,14 +350,15 @@ def _review_and_sign(page: Page, shot, tongue: Tongue, reviewer: Person, project
         tongue.read(page, "stage page (signed, not decided)", *typed)
 
 
-def test_reviewers_find_stage_in_queue_and_sign(live_server, new_page, shot, tongue):
+def test_reviewers_find_stage_in_queue_and_sign(live_server, new_page, shot, tongue, walk_pipeline):
     t = tongue.t
     texts = tongue.texts(TRIAGE)
     project = texts["name"]
     owner = person(live_server, tongue, ("Alice Submitter", "刘丽"), "submitter")
     rita = person(live_server, tongue, ("Rita Reviewer", "王芳"), "reviewer")
     chair = person(live_server, tongue, ("Carl Chair", "陈主任"), "chair", "reviewer")
-    _, stage_id = high_risk_project(live_server, owner, waiting_days=9, system_type="decision_support",
+    _, stage_id = high_risk_project(live_server, owner, waiting_days=9, pipeline_id=walk_pipeline,
+                                    system_type="decision_support",
                                     data_categories=["personal", "sensitive"], autonomy_level="human_in_loop",
                                     scale="organisation", **texts)
     typed = (project, owner.name, rita.name, chair.name)
@@ -386,7 +393,7 @@ def test_reviewers_find_stage_in_queue_and_sign(live_server, new_page, shot, ton
 
 @pytest.mark.real_records
 def test_submitter_downloads_signed_record_and_anyone_verifies_it(live_server, new_page, shot, signing_dir,
-                                                                   tmp_path, tongue):
+                                                                   tmp_path, tongue, walk_pipeline):
     from reviewboard.auth.models import User
     from reviewboard.records.models import Record
     from reviewboard.records.signing import verify_pdf
@@ -401,7 +408,8 @@ def test_submitter_downloads_signed_record_and_anyone_verifies_it(live_server, n
     owner = person(live_server, tongue, ("Bob Builder", "赵建国"), "submitter")
     rita = person(live_server, tongue, ("Rita Reviewer", "王芳"), "reviewer")
     ravi = person(live_server, tongue, ("Ravi Reviewer", "张伟"), "reviewer")
-    _, stage_id = high_risk_project(live_server, owner, system_type="classifier", deployment_context="public_sector",
+    _, stage_id = high_risk_project(live_server, owner, pipeline_id=walk_pipeline, system_type="classifier",
+                                    deployment_context="public_sector",
                                     data_categories=["personal", "sensitive"], autonomy_level="human_in_loop",
                                     scale="large", **texts)
     typed = (project, owner.name)
