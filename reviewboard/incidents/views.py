@@ -19,7 +19,7 @@ from reviewboard.incidents import permissions as perms
 from reviewboard.incidents import services, workflow
 from reviewboard.incidents.forms import AssessForm, AuthorityReportForm, CloseForm, EvidenceForm, ReportForm
 from reviewboard.incidents.models import Incident, IncidentEvidence
-from reviewboard.incidents.rules import load_rules, localized_rules
+from reviewboard.incidents.rules import IncidentRulesError, load_rules, localized_rules
 from reviewboard.incidents.workflow import IncidentAction
 from reviewboard.projects.models import Project
 from reviewboard.systems.services import versions_of
@@ -162,8 +162,16 @@ def _render(incident: Incident, status: int = 200, **forms):
         forms.setdefault(name, None)
     return render_template("incidents/show.html", incident=incident, project=incident.project,
                            history=services.history(incident), serious=services.is_serious(incident),
-                           # the rules the deadline came from (an incident keeps its version's texts)
-                           incident_rules=localized_rules(incident.rules_version), **forms, **_context()), status
+                           incident_rules=_rules_of(incident), **forms, **_context()), status
+
+
+def _rules_of(incident: Incident):
+    """The rules the incident's deadline came from, in the reader's language (an incident keeps its version's
+    texts); the rules in force when that version is no longer shipped (an organisation's own file, removed)."""
+    try:
+        return localized_rules(incident.rules_version)
+    except IncidentRulesError:
+        return localized_rules()
 
 
 @bp.get("/incidents/<int:incident_id>")

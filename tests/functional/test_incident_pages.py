@@ -387,3 +387,7 @@ def test_an_incident_reported_under_the_1_0_0_rules_still_shows_them(client, mak
     assert "RB-ASSESS-MINOR" in page and "1.0.0" in page
     # 1.0.0 is English only: its rule reads as it was published
     assert "Assess and close a minor incident within 30 days of its detection." in page
+    incident.rules_version = "0.9.0"  # a version no longer shipped: the rules in force, rather than an error
+    db_session.flush()
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "轻微事件须在发现后 30 天内完成评估并结案。" in page and "0.9.0" in page
