@@ -465,6 +465,10 @@ def test_submitter_downloads_signed_record_and_anyone_verifies_it(live_server, n
     assert check.ok, check.reason
     expect(page.locator(".alert-success code.rb-hash")).to_have_text(digest)  # the hash shown is the file's
     tongue.read(page, "stage page (record downloaded)", *typed, rita.name, ravi.name, appeal)
+    page.get_by_role("link", name=t("Records"), exact=True).click()  # the navbar's list of signed records
+    expect(heading(page)).to_have_text(t("Signed records"))
+    expect(page.get_by_role("row").filter(has_text=public_id)).to_contain_text(project)
+    tongue.read(page, "records page", *typed)
     with live_server.session() as session:
         stored = session.query(Record).filter_by(stage_review_id=stage_id).one()
         assert stored.version == 1 and stored.pdf == pdf
