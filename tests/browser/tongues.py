@@ -61,8 +61,6 @@ PENDING: dict[str, Callable[[], Iterable[str]]] = {
         lambda: ("Approved as ethics reviewer, stage Design", "Approved as committee chair, stage Design",
                  "Approved as ethics reviewer, stage", "Approved as committee chair, stage", "Ethics reviewer",
                  "Committee chair"),
-    "conflict declaration's message (committee/views.py)":
-        lambda: ("Thank you: you declared no conflict of interest and can now review.",),
     "signing refusals (reviews/services.py SigningRefused)":
         lambda: ("The password is not correct. Nothing was signed.",),
     "certificate subject as pyHanko words it (verification result; the test seal is named '... record seal')":
