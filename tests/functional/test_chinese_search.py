@@ -41,3 +41,19 @@ def test_full_width_letters_typed_in_chinese_text_and_a_percent_sign_are_searche
         assert found("ＡＩ客服") == {"ＡＩ客服助手"}
         assert found("100%的") == {"ＡＩ客服助手"}
         assert found("客服助手") == {"ＡＩ客服助手", "普通客服助手"}
+
+
+def test_the_people_list_finds_a_chinese_name_by_part_of_it(client, make, db_session):
+    names = ("王芳芳", "王芳_组长", "Alice Wang")
+    for name in names:
+        make.user("reviewer", name=name)
+    db_session.commit()
+    login(client, make.user("chair"))
+
+    def found(words):
+        html = client.get("/admin/users", query_string={"q": words}).get_data(as_text=True)
+        return {name for name in names if name in html}
+
+    assert found("王芳") == {"王芳芳", "王芳_组长"}
+    assert found("芳_") == {"王芳_组长"}  # "_" is the character, not "any one character"
+    assert found("wang") == {"Alice Wang"}
