@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -19,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from reviewboard.auth.forms import MultiCheckboxField
 from reviewboard.core.forms import AppForm
-from reviewboard.core.language import current_language
+from reviewboard.core.language import current_language, translated
 from reviewboard.core.limits import LONG_TEXT, SHORT_TEXT
 from reviewboard.projects.tiering import questionnaire
 from reviewboard.registration.quantities import parse_quantity
@@ -84,7 +85,8 @@ class ProjectForm(AppForm):
             getattr(self, qid).label.text = qn.label(qid, language)
         for qid in self.YESNO:
             getattr(self, f"q_{qid}").label.text = qn.label(qid, language)
-        self.pipeline_id.choices = [(p.id, f"{p.name} (v{p.version})") for p in pipelines]
+        self.pipeline_id.choices = [(p.id, _("%(name)s (version %(version)s)", name=translated(p, "name", language),
+                                             version=p.version)) for p in pipelines]
         rules = localized_ruleset()  # the facts' questions and the sectors in the reader's language
         self.sector.choices = [("", _l("Not answered")), *rules.sectors.items()]
         for name in self.FACTS:

@@ -151,6 +151,17 @@ class SignatureCheck:
     timestamp_ok: bool | None = None
 
 
+def signer_name(subject) -> str:
+    """Who signed, as the certificate names them: its common name, then its organisation in brackets ("ReviewBoard
+    record seal (Example Org)"); the same in every language, unlike pyHanko's "Common Name: ..., Organization:
+    ..."."""
+    names = subject.native
+    common, organisation = names.get("common_name"), names.get("organization_name")
+    if not common:
+        return subject.human_friendly
+    return f"{common} ({organisation})" if organisation and organisation != common else common
+
+
 def verify_pdf(pdf: bytes, trust_roots: Sequence[Path],
                timestamp_trust_roots: Sequence[Path] | None = None) -> SignatureCheck:
     """Validate the record seal offline against ``trust_roots`` (PEM or DER certificate files).
@@ -230,7 +241,7 @@ def _verify_parsed(pdf: bytes, digest: str, trust_roots: Sequence[Path],
         valid=bool(status.intact and status.valid),
         trusted=bool(status.trusted),
         covers_whole_file=whole_file,
-        signer=status.signing_cert.subject.human_friendly if status.signing_cert else None,
+        signer=signer_name(status.signing_cert.subject) if status.signing_cert else None,
         signing_time=status.signer_reported_dt,
         embedded_record=extract_embedded_record(pdf[:signed_end]) if status.intact and signed_end else None,
         timestamp=token.timestamp if token is not None else None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased, contains_eager, defer, selectinload
@@ -19,7 +20,6 @@ from reviewboard.auth.models import Role, User
 from reviewboard.auth.passwords import check_password
 from reviewboard.committee import services as committee
 from reviewboard.committee.models import ConflictDeclaration
-from reviewboard.config import describe_duration
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.mfa import services as mfa
@@ -127,9 +127,9 @@ def _check_password(reviewer: User, password: str, stage: StageReview, mfa_code:
     Returns whether a code was checked."""
     if accounts.signing_blocked(reviewer):
         security_log.warning("signature.blocked user=%s stage=%s", reviewer.id, stage.id)
-        window = describe_duration(current_app.config["SIGNING_FAILURE_WINDOW"])
-        raise SigningRefused(f"Signing is blocked for {window} after repeated wrong passwords. "
-                             "The committee chairs have been alerted.", "password")
+        window = format_timedelta(current_app.config["SIGNING_FAILURE_WINDOW"], threshold=1)
+        raise SigningRefused(_("Signing is blocked for %(window)s after repeated wrong passwords. "
+                               "The committee chairs have been alerted.", window=window), "password")
     if not check_password(reviewer.password_hash, password or ""):
         record_event(reviewer, "signature.failed", "user", reviewer.id, after={"stage_review_id": stage.id})
         security_log.warning("signature.failure user=%s stage=%s", reviewer.id, stage.id)
@@ -138,30 +138,30 @@ def _check_password(reviewer: User, password: str, stage: StageReview, mfa_code:
                          after={"alert": "signing blocked after repeated wrong passwords",
                                 "notified": [u.email for u in accounts.users_with_role(Role.CHAIR)]})
             security_log.error("security.alert signing blocked user=%s", reviewer.id)
-        raise SigningRefused("The password is not correct. Nothing was signed.", "password")
+        raise SigningRefused(_("The password is not correct. Nothing was signed."), "password")
     if not mfa.is_enabled(reviewer):
         return False
     if not mfa.verify_totp(reviewer, mfa_code or ""):
         record_event(reviewer, "signature.failed", "user", reviewer.id,
                      after={"stage_review_id": stage.id, "factor": "totp"})
         security_log.warning("signature.failure user=%s stage=%s factor=totp", reviewer.id, stage.id)
-        raise SigningRefused("That authenticator code is not right, or was already used. Enter the code the app "
-                             "shows now. Nothing was signed.", "mfa_code")
+        raise SigningRefused(_("That authenticator code is not right, or was already used. Enter the code the app "
+                               "shows now. Nothing was signed."), "mfa_code")
     return True
 
 
 def _check_reauthentication(reviewer: User, proof, stage: StageReview) -> None:
     """A signing SSO user's login at the provider must have happened after the signing began (auth_time)."""
     if accounts.signing_blocked(reviewer):
-        raise SigningRefused("Signing is blocked for a while after repeated failed attempts. The committee chairs "
-                             "have been alerted.", "password")
+        raise SigningRefused(_("Signing is blocked for a while after repeated failed attempts. The committee "
+                               "chairs have been alerted."), "password")
     if not proof.fresh:
         record_event(reviewer, "signature.failed", "user", reviewer.id,
                      after={"stage_review_id": stage.id, "reason": "stale login at the identity provider",
                             "issuer": proof.issuer, "auth_time": proof.auth_time_iso})
         security_log.warning("signature.failure user=%s stage=%s stale auth_time", reviewer.id, stage.id)
-        raise SigningRefused("Your identity provider did not confirm a fresh login (its authentication time is "
-                             "before you asked to sign). Nothing was signed.", "password")
+        raise SigningRefused(_("Your identity provider did not confirm a fresh login (its authentication time is "
+                               "before you asked to sign). Nothing was signed."), "password")
 
 
 def sign_decision(reviewer: User, stage: StageReview, outcome: Outcome, password: str,
