@@ -23,7 +23,7 @@ class RolesForm(AppForm):
 
 class ProfileForm(AppForm):
     name = StringField(_l("Full name (printed on your signatures)"), validators=[DataRequired(), Length(max=200)])
-    language = SelectField(_l("Language"), choices=list(LANGUAGES.items()),
+    language = SelectField(_l("Language"), choices=[("", _l("As my browser asks")), *LANGUAGES.items()],
                            description=_l("The language of the pages, the e-mails and the messages you see."))
     # its help names the organisation's zone (templates/accounts/profile.html)
     time_zone = StringField(_l("Time zone"), validators=[Length(max=64)])

@@ -86,7 +86,7 @@ def update_profile(user: User, name: str, language: str, digest_enabled: bool,
         raise ServiceError(_("Enter your full name."), "name")
     if len(name) > 200:
         raise ServiceError(_("Keep the name under 200 characters."), "name")
-    if language not in LANGUAGES:
+    if language and language not in LANGUAGES:  # "": none chosen, the browser's language is used
         raise ServiceError(_("Choose one of the listed languages."), "language")
     wanted = {"name": name, "language": language, "digest_enabled": bool(digest_enabled)}
     if time_zone is not None:

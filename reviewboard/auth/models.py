@@ -49,8 +49,10 @@ class User(UserMixin, Base):
     expertise: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # preferences the person sets (reviewboard/accounts): the interface language (a BCP 47 code of
     # reviewboard/i18n/languages.py's LANGUAGES), the time zone pages show times in (an IANA name such as
-    # "Asia/Shanghai"; None: the organisation's DISPLAY_TIMEZONE) and whether the daily digest is mailed to them
-    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
+    # "Asia/Shanghai"; None: the organisation's DISPLAY_TIMEZONE) and whether the daily digest is mailed to them.
+    # A new account has chosen no language (""): pages follow the browser's, e-mails the organisation's default.
+    # Accounts made before kept "en" (the column's server default), which is then their setting.
+    language: Mapped[str] = mapped_column(String(10), default="", server_default="en")
     time_zone: Mapped[str | None] = mapped_column(String(64))
     digest_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
 

@@ -77,7 +77,8 @@ def logout():
     language = current_user.language
     logout_user()
     session.clear()
-    session[LANGUAGE_KEY] = language  # the sign-in page that follows stays in the person's language
+    if language:
+        session[LANGUAGE_KEY] = language  # the sign-in page that follows stays in the person's chosen language
     flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"))
 

@@ -32,8 +32,9 @@ digest_log.setLevel(logging.INFO)
 
 
 def in_language_of(user):
-    """The context in which a person's digest is read: their profile language (its items' texts follow it)."""
-    return force_locale(babel_locale(user.language))
+    """The context in which a person's digest is read: their profile language (its items' texts follow it), or
+    the organisation's default when they chose none (an e-mail has no browser to ask)."""
+    return force_locale(babel_locale(user.language or current_app.config["DEFAULT_LANGUAGE"]))
 
 
 def render_message(digest: Digest, today: date, sender: str) -> EmailMessage:

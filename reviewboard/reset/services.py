@@ -30,6 +30,7 @@ from reviewboard.auth.passwords import hash_password, password_problem
 from reviewboard.auth.services import find_user_by_email
 from reviewboard.core.errors import ServiceError
 from reviewboard.extensions import db
+from reviewboard.i18n import select_language
 from reviewboard.i18n.languages import babel_locale
 from reviewboard.jobs import outbox
 from reviewboard.models.base import utcnow
@@ -99,8 +100,9 @@ def reset_password(token: str, new_password: str) -> User:
 
 
 def _message(user: User, link: str, sender: str) -> EmailMessage:
-    """The reset e-mail, in the account's profile language."""
-    with force_locale(babel_locale(user.language)):
+    """The reset e-mail, in the account's profile language, or the page's (the browser that asked) when the
+    person chose none."""
+    with force_locale(babel_locale(user.language or select_language())):
         return _compose(user, link, sender)
 
 

@@ -130,7 +130,7 @@ def test_the_switcher_saves_a_signed_in_persons_language_to_their_profile(client
     event = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "user.profile_changed",
                                                         AuditEvent.object_id == str(person.id))).one()
     payload = json.loads(event.payload)
-    assert (payload["before"], payload["after"]) == ({"language": "en"}, {"language": "zh-Hans"})
+    assert (payload["before"], payload["after"]) == ({"language": ""}, {"language": "zh-Hans"})  # none chosen
     html = client.get("/account").get_data(as_text=True)
     assert _h1(html) == "个人资料" and '<option selected value="zh-Hans">' in html
     logout(client)
@@ -162,7 +162,7 @@ def test_the_switcher_refuses_a_post_without_its_token_or_with_a_language_not_of
     assert client.post("/language", data={"language": "zh-Hans"}).status_code == 400
     assert post_form(client, "/account", "/language", {"language": "fr"}).status_code == 400
     db_session.expire_all()
-    assert db_session.get(User, person.id).language == "en"
+    assert db_session.get(User, person.id).language == ""  # still none chosen
 
 
 def test_a_chinese_speaking_chair_sees_the_inventory_and_metrics_in_chinese_and_exports_in_english(
@@ -186,3 +186,37 @@ def test_a_chinese_speaking_chair_sees_the_inventory_and_metrics_in_chinese_and_
     response = post_form(client, "/metrics", "/metrics/export.csv", {"table": "workload"})  # machine-read: English
     header = response.get_data().decode("utf-8-sig").splitlines()[0]
     assert header == "Reviewer,Assigned stages in review now,Sign-offs in the period,Recusals in the period"
+
+
+def test_a_new_account_follows_its_browsers_language_until_the_person_chooses_one(client, make, db_session):
+    """Issue 14: the person's setting, then the browser's Accept-Language, then the organisation's default. A new
+    account has chosen nothing, so a Chinese browser gets Chinese pages after sign-in too."""
+    person = make.user("submitter")
+    assert person.language == ""
+    login(client, person)
+    assert _h1(client.get("/account", headers=ZH).get_data(as_text=True)) == "个人资料"
+    html = client.get("/account").get_data(as_text=True)  # no Accept-Language: the organisation's English
+    assert _h1(html) == "Your profile" and '<option selected value="">As my browser asks</option>' in html
+    response = post_form(client, "/account", "/account", {"name": person.name, "language": "en", "digest": "on"},
+                         headers=ZH)
+    assert response.status_code == 302
+    assert _h1(client.get("/account", headers=ZH).get_data(as_text=True)) == "Your profile"  # chosen: it wins
+    post_form(client, "/account", "/account", {"name": person.name, "language": "", "digest": "on"})
+    db_session.expire_all()
+    assert db_session.get(User, person.id).language == ""
+    assert _h1(client.get("/account", headers=ZH).get_data(as_text=True)) == "个人资料"  # the browser's again
+
+
+def test_a_digest_for_someone_who_chose_no_language_is_in_the_organisations_default(app, make, db_session):
+    from reviewboard.notify.digest import Digest, Item
+    from reviewboard.notify.services import render_message
+
+    item = Item(key="k", kind="review", section="reviewer", text="Triage model: Testing", detail="due 2026-05-04",
+                link="http://localhost/stages/1", overdue_days=2)
+    reader = make.user("reviewer")
+    app.config["DEFAULT_LANGUAGE"] = "zh-Hans"
+    try:
+        message = render_message(Digest(reader, [item]), datetime(2026, 5, 6).date(), "rb@localhost")
+    finally:
+        app.config["DEFAULT_LANGUAGE"] = "en"
+    assert message["Subject"] == "ReviewBoard 每日摘要：1 项，1 项逾期"

@@ -84,7 +84,7 @@ def test_people_edit_their_name_language_and_digest(make, db_session):
         "name", "language", "digest_enabled"]
     assert (person.name, person.language, person.digest_enabled) == ("Pat Person-Smith", "zh-Hans", False)
     (event,) = _payloads(db_session, "user.profile_changed", person)
-    assert event["before"] == {"name": "Pat Person", "language": "en", "digest_enabled": True}
+    assert event["before"] == {"name": "Pat Person", "language": "", "digest_enabled": True}  # none chosen yet
     assert accounts.update_profile(person, "Pat Person-Smith", "zh-Hans", False) == []
     with pytest.raises(ServiceError) as bad:
         accounts.update_profile(person, "Pat", "fr", False)
@@ -106,7 +106,7 @@ def test_a_person_who_turned_the_digest_off_gets_none(make):
 
 def test_people_choose_their_time_zone_by_its_iana_name(make, db_session):
     person = make.user("submitter", name="Pat Person")
-    assert accounts.update_profile(person, person.name, "en", True, " asia/shanghai ") == ["time_zone"]
+    assert accounts.update_profile(person, person.name, "", True, " asia/shanghai ") == ["time_zone"]
     assert person.time_zone == "Asia/Shanghai"  # as the time zone database spells it
     (event,) = _payloads(db_session, "user.profile_changed", person)
     assert (event["before"], event["after"]) == ({"time_zone": None}, {"time_zone": "Asia/Shanghai"})
