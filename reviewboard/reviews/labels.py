@@ -4,16 +4,25 @@ labels (reviews/workflow.py) stay English, because records, exports and the audi
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from babel.lists import format_list
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from reviewboard.reviews.workflow import Outcome, Refusal, StageState, VerdictValue
+from reviewboard.auth.models import Role
+from reviewboard.core.language import current_language, translated
+from reviewboard.pipelines.labels import EXPERTISE_NAMES, expertise_name
+from reviewboard.reviews.workflow import Outcome, Refusal, StageState, VerdictValue, signature_meaning
 
 STATES = {StageState.LOCKED: _l("Locked"), StageState.DRAFT: _l("Draft"), StageState.IN_REVIEW: _l("In review"),
           StageState.CHANGES_REQUESTED: _l("Changes requested"), StageState.APPROVED: _l("Approved"),
           StageState.APPROVED_WITH_CONDITIONS: _l("Approved with conditions"), StageState.REJECTED: _l("Rejected")}
 OUTCOMES = {Outcome.APPROVE: _l("Approve"), Outcome.APPROVE_WITH_CONDITIONS: _l("Approve with conditions"),
             Outcome.REQUEST_CHANGES: _l("Request changes"), Outcome.REJECT: _l("Reject")}
+# a signature's outcome as its meaning states it ("Approved as ...")
+SIGNED_OUTCOMES = {Outcome.APPROVE: STATES[StageState.APPROVED],
+                   Outcome.APPROVE_WITH_CONDITIONS: STATES[StageState.APPROVED_WITH_CONDITIONS],
+                   Outcome.REQUEST_CHANGES: STATES[StageState.CHANGES_REQUESTED],
+                   Outcome.REJECT: STATES[StageState.REJECTED]}
 VERDICTS = {VerdictValue.MEETS: _l("Meets"), VerdictValue.PARTIALLY_MEETS: _l("Partially meets"),
             VerdictValue.DOES_NOT_MEET: _l("Does not meet"), VerdictValue.NOT_APPLICABLE: _l("Not applicable")}
 
@@ -23,3 +32,48 @@ def refusal_words(reason: str) -> str:
     if isinstance(reason, Refusal):
         return gettext(reason.message, **reason.values)
     return reason
+
+
+def _expertise_list(expertise: list[str]) -> str:
+    return format_list([expertise_name(e) for e in expertise], locale=get_locale() or "en")
+
+
+def role_title_words(role_title: str) -> str:
+    """A signature's role (committee.services.signing_role: "Committee chair and legal reviewer", "Delegate of
+    Ava Away") in the reader's language, rebuilt from its parts. The signed English stays what it is (English
+    readers see it unchanged); a title not in that form is shown as it was signed."""
+    if current_language() == "en":
+        return role_title
+    if role_title.startswith("Delegate of "):
+        return gettext("Delegate of %(name)s", name=role_title[len("Delegate of "):])
+    if role_title == Role.REVIEWER.title:
+        return gettext("Ethics reviewer")
+    if role_title == Role.CHAIR.title:
+        return gettext("Committee chair")
+    chair = role_title.startswith(f"{Role.CHAIR.title} and ")
+    rest = role_title[len(f"{Role.CHAIR.title} and "):] if chair else role_title[:1].lower() + role_title[1:]
+    if not rest.endswith(" reviewer"):
+        return role_title
+    listed = rest[:-len(" reviewer")].replace(" and ", ", ").split(", ")
+    if not all(e in EXPERTISE_NAMES for e in listed):
+        return role_title
+    if chair:
+        return gettext("Committee chair and %(expertise)s reviewer", expertise=_expertise_list(listed))
+    return gettext("%(expertise)s reviewer", expertise=_expertise_list(listed))
+
+
+def signature_meaning_words(signoff) -> str:
+    """What a sign-off's signature means ("Approved as ethics reviewer, stage Design") in the reader's
+    language, rebuilt from its outcome, role and stage. The signed text (``signoff.meaning``, part of what
+    was signed and of the audit trail) is unchanged, and is what English readers see; a meaning not in the
+    form workflow.signature_meaning composes is shown as it was signed."""
+    if current_language() == "en":
+        return signoff.meaning
+    stage = signoff.round.stage_review
+    head = signature_meaning(signoff.outcome, signoff.role_title, "")
+    if not signoff.meaning.startswith(head):
+        return signoff.meaning
+    signed_stage = signoff.meaning[len(head):]
+    shown_stage = translated(stage, "name") if signed_stage == stage.name else signed_stage
+    return gettext("%(outcome)s as %(role)s, stage %(stage)s", outcome=str(SIGNED_OUTCOMES[signoff.outcome]),
+                   role=role_title_words(signoff.role_title), stage=shown_stage)
