@@ -41,6 +41,9 @@ STAGE_CODE_RE = re.compile(r"^[A-Z]{3}$")
 KEY_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MIT_CODE_RE = re.compile(r"^\d+(?:\.\d+)*$")
+# a clause number or code a ref may give as a plain string in any file ("5.1", "6.2(a)", "MAP 2", "Art. 6",
+# "Annex III", "A.6.2.4"); a ref in words ("risk grading (...)") is given in each language of the file
+CODE_REF_RE = re.compile(r"^(?:[A-Za-z]+\.? )?[A-Z0-9][A-Za-z0-9.()]*$")
 
 # Lengths the database columns accept (see catalogs/models.py) or the UI is laid out for.
 MAX_KEY = 80
@@ -67,6 +70,8 @@ class SourceRef:
     framework: str
     ref: str
     verified: bool
+    # a ref in words, in the languages other than English: {"zh-Hans": {"ref": ...}}; none for a clause number
+    translations: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -539,10 +544,31 @@ class _Checker:
             self.error(fields["framework"][1], gettext("%(what)s: unknown framework %(value)r (allowed: %(allowed)s)",
                                                        what=what, value=framework, allowed=", ".join(FRAMEWORKS)))
             framework = None
-        ref = self.text(fields, "ref", f"{what}: ref")
+        ref, translations = self.ref_texts(fields, what)
         if "verified" not in fields:
             return None
         verified = self.flag(fields, "verified", f"{what}: ref", default=False)
         if framework is None or ref is None:
             return None
-        return SourceRef(framework=framework, ref=ref, verified=verified)
+        return SourceRef(framework=framework, ref=ref, verified=verified, translations=translations)
+
+    def ref_texts(self, fields: dict[str, tuple[Node, Node]], what: str) -> tuple[str | None, dict]:
+        """A ref's English and its other languages: a clause number or code stays a plain string ("5.1",
+        "MAP 2", "Art. 6"); a ref in words is ``{en: ..., zh-Hans: ...}`` in a file of several languages."""
+        if "ref" not in fields:
+            return None, {}
+        key_node, node = fields["ref"]
+        if isinstance(node, MappingNode):
+            texts = self.node_texts(key_node, node, f"{what}: ref")
+            if texts is None:
+                return None, {}
+            source, translations = split_translations({"ref": texts})
+            return source["ref"], translations
+        ref = self.scalar_text(key_node, node, f"{what}: ref")
+        if ref is not None and self.languages != (SOURCE_LANGUAGE,) and not CODE_REF_RE.match(ref):
+            self.error(node, gettext("%(what)s: ref %(ref)r is in words, so give it in each language of the file "
+                                     "(%(languages)s), as {%(example)s: ...}; clause numbers and codes such as "
+                                     "'5.1' or 'MAP 2' stay plain", what=what, ref=ref,
+                                     languages=", ".join(self.languages), example=": ..., ".join(self.languages)))
+            return None, {}
+        return ref, {}

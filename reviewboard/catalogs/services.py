@@ -103,7 +103,8 @@ def import_catalog(actor, spec: CatalogSpec) -> tuple[Catalog, bool]:
             code=c.id, stage_code=c.stage, position=position, title=c.title, question=c.question,
             guidance=c.guidance, evidence_types=list(c.evidence_types), tiers=list(c.tiers),
             applicability=c.applicability, deprecated=c.deprecated, translations=c.translations,
-            refs=[{"framework": r.framework, "ref": r.ref, "verified": r.verified} for r in c.refs]))
+            refs=[{"framework": r.framework, "ref": r.ref, "verified": r.verified,
+                   **({"translations": r.translations} if r.translations else {})} for r in c.refs]))
     db.session.flush()
     record_event(actor, "catalog.imported", "catalog", catalog.id,
                  after={"key": spec.key, "version": spec.version, "criteria": len(spec.criteria),

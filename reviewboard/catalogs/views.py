@@ -115,8 +115,9 @@ def show(catalog_id: int):
                 and (not ref or _matches_ref(c, ref))
                 and (not q or _matches_text(c, q))]
     frameworks = [f for f in FRAMEWORKS if any(r["framework"] == f for c in catalog.criteria for r in c.refs)]
-    references = {f: sorted({r["ref"] for c in catalog.criteria for r in c.refs if r["framework"] == f})
-                  for f in frameworks}
+    # (the value the filter sends, the reference as the reader reads it)
+    references = {f: sorted({(r["ref"], translated(r, "ref")) for c in catalog.criteria for r in c.refs
+                             if r["framework"] == f}) for f in frameworks}
     stages = list(dict.fromkeys(c.stage_code for c in catalog.criteria))  # the catalog's own order
     deprecated_count = sum(1 for c in catalog.criteria if c.deprecated)
     return render_template("catalogs/show.html", catalog=catalog, criteria=criteria, stage=stage, tier=tier,

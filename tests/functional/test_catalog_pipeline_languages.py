@@ -237,3 +237,23 @@ def test_a_chinese_chair_reads_the_problems_of_an_uploaded_catalog_in_chinese(cl
     # a new pipeline is drawn from a catalog named in the chair's language
     _bilingual()
     assert ">ReviewBoard 生命周期审查准则（源自 TC260） v1.3.0</option>" in _text(client.get("/pipelines/new"))
+
+
+def test_a_reference_in_words_reads_in_the_readers_language_and_clause_numbers_stay_as_they_are(client, make,
+                                                                                               db_session):
+    catalog = _bilingual()
+    login(client, _chinese(make, db_session, "reviewer"))
+    html = _text(client.get(f"/catalogs/{catalog.id}/criteria/RB-DES-02"))
+    assert ">风险分级（应用场景、智能化水平、应用规模）</a>" in html and ">MAP 2</a>" in html
+    assert "risk grading" not in html
+    listing = _text(client.get(f"/catalogs/{catalog.id}", query_string={"stage": "DES"}))
+    shown = re.sub(r'value="[^"]*"', "", listing)  # what the filter sends stays the stored English
+    assert "风险分级（应用场景、智能化水平、应用规模）</option>" in shown and "risk grading" not in shown
+    # the filter still sends the English the criteria store, and finds them
+    found = _text(client.get(f"/catalogs/{catalog.id}", query_string={
+        "ref": "TC260-2.0|risk grading (scenario, intelligence level, scale)"}))
+    assert re.findall(r"/criteria/(RB-[A-Z]{3}-\d\d)\"", found) == ["RB-DES-02", "RB-OPS-07"]
+    logout(client)
+    login(client, make.user("reviewer"))
+    english = _text(client.get(f"/catalogs/{catalog.id}/criteria/RB-DES-02"))
+    assert ">risk grading (scenario, intelligence level, scale)</a>" in english and "风险分级（应用场景" not in english

@@ -1,6 +1,7 @@
 """Catalog files in two languages: every text in English and Simplified Chinese, checked by the schema."""
 
 import dataclasses
+import re
 
 import pytest
 
@@ -103,3 +104,44 @@ def test_a_criterion_reads_in_the_interface_language_and_in_english_where_it_has
         assert (translated(spec, "title"), translated(legacy, "title")) == ("已进行伦理审查", "Ethics review held")
     with app.test_request_context(headers={"Accept-Language": "en-GB"}):
         assert translated(spec, "title") == "Ethics review held"
+
+
+PROSE_REF = ('{framework: TC260-2.0, ref: {en: "risk grading (scenario, scale)",'
+             ' zh-Hans: 风险分级（应用场景、应用规模）}, verified: false}')
+
+
+def test_a_ref_in_words_is_given_in_both_languages_and_a_clause_number_stays_plain():
+    text = BILINGUAL.replace('- {framework: TC260-1.0, ref: "6.2(a)", verified: true}',
+                             '- {framework: TC260-1.0, ref: "6.2(a)", verified: true}\n      - ' + PROSE_REF
+                             + '\n      - {framework: EU-AI-Act, ref: "Art. 6", verified: false}')
+    [c] = parse_catalog(text).criteria
+    clause, prose, article = c.refs
+    assert (clause.ref, clause.translations) == ("6.2(a)", {})
+    assert (article.ref, article.translations) == ("Art. 6", {})
+    assert prose.ref == "risk grading (scenario, scale)"
+    assert prose.translations == {"zh-Hans": {"ref": "风险分级（应用场景、应用规模）"}}
+
+
+@pytest.mark.parametrize(("ref", "message"), [
+    ('"risk grading (scenario, scale)"', "line 23: criterion TC-DES-01: ref 'risk grading (scenario, scale)' is in "
+     "words, so give it in each language of the file (en, zh-Hans)"),
+    ('{en: "risk grading"}', "criterion TC-DES-01: ref is missing its zh-Hans text"),
+])
+def test_a_ref_in_words_missing_a_language_is_refused(ref, message):
+    text = BILINGUAL.replace('ref: "6.2(a)"', f"ref: {ref}")
+    with pytest.raises(CatalogError) as refused:
+        parse_catalog(text)
+    assert message in str(refused.value)
+
+
+def test_an_english_only_file_keeps_its_refs_in_words_as_plain_strings():
+    text = BILINGUAL.replace("  languages: [en, zh-Hans]\n", "")
+    for texts in re.findall(r"\{en: [^{}]*?, zh-Hans: [^{}]*?\}", text):
+        text = text.replace(texts, texts[5:texts.index(", zh-Hans:")])
+    text = text.replace("question:\n      en: Was an ethics review held?\n      zh-Hans: 是否进行了伦理审查？",
+                        "question: Was an ethics review held?")
+    [c] = parse_catalog(text.replace('ref: "6.2(a)"', 'ref: "risk grading (scenario, scale)"')).criteria
+    assert c.refs[0].ref == "risk grading (scenario, scale)" and c.refs[0].translations == {}
+    for shipped in ("rb-tc260-lifecycle-1.0.0.yaml", "rb-tc260-lifecycle-1.2.0.yaml"):
+        assert all(not r.translations for c in load_catalog_file(shipped_catalog_path(shipped)).criteria
+                   for r in c.refs)
