@@ -9,11 +9,13 @@ DEFAULT_LANGUAGE. Translated text comes from reviewboard/translations (`make tra
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from babel.dates import format_skeleton, format_time
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, get_locale, get_timezone, get_translations
+from flask_babel import Babel, force_locale, get_locale, get_timezone, get_translations
 from flask_login import current_user
 from jinja2.ext import _make_new_gettext, _make_new_ngettext, _make_new_npgettext, _make_new_pgettext
 
@@ -47,6 +49,36 @@ def select_time_zone() -> str:
         if own:
             return own
     return current_app.config["DISPLAY_TIMEZONE"]
+
+
+@contextmanager
+def in_time_zone(zone: str | None) -> Iterator[None]:
+    """Times formatted inside are shown in ``zone`` (an IANA name), as force_locale does for the language: an
+    e-mail or digest read in its recipient's own zone rather than the organisation's or the sender's. A missing
+    or unknown zone changes nothing."""
+    from flask_babel import _get_current_context  # where Flask-Babel caches the zone, as force_locale the locale
+    from pytz import timezone
+
+    ctx = _get_current_context()
+    name = canonical_zone(zone)
+    if ctx is None or not name:
+        yield
+        return
+    before = getattr(ctx, "babel_tzinfo", None)
+    ctx.babel_tzinfo = timezone(name)
+    try:
+        yield
+    finally:
+        ctx.babel_tzinfo = before
+
+
+@contextmanager
+def as_read_by(user, language: str | None = None) -> Iterator[None]:
+    """What is rendered inside reads as ``user`` reads it: in their language (``language``, default their profile's,
+    else the organisation's) and with times in their own time zone (an e-mail, a digest)."""
+    language = language or user.language or _default_language()
+    with force_locale(babel_locale(language)), in_time_zone(user.time_zone):
+        yield
 
 
 def _default_language() -> str:

@@ -130,9 +130,11 @@ def _due_words(due: date | None, today: date, what: str = "due") -> tuple[Text, 
 
 
 def _stage_due_words(stage: StageReview, due: date | None, today: date) -> tuple[Text, int]:
+    # the times themselves, not their UTC dates: each reader's digest gives their dates in their own time zone
     if due is None and stage.current_round is not None:
-        return N_("submitted %(date)s, no due date", date=stage.current_round.submitted_at.date()), 0
-    return _due_words(due, today)
+        return N_("submitted %(date)s, no due date", date=stage.current_round.submitted_at), 0
+    words, late = _due_words(due, today)
+    return (words.using(date=stage.due_at) if due is not None else words), late
 
 
 def _stage_label(stage: StageReview) -> Text:

@@ -16,12 +16,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from reviewboard.audit.services import record_event
 from reviewboard.extensions import db
-from reviewboard.i18n.languages import babel_locale
+from reviewboard.i18n import as_read_by
 from reviewboard.notify.digest import Digest, build_digests  # noqa: F401  (re-exported for the CLI)
 from reviewboard.notify.models import Notice
 
@@ -32,9 +31,9 @@ digest_log.setLevel(logging.INFO)
 
 
 def in_language_of(user):
-    """The context in which a person's digest is read: their profile language (its items' texts follow it), or
-    the organisation's default when they chose none (an e-mail has no browser to ask)."""
-    return force_locale(babel_locale(user.language or current_app.config["DEFAULT_LANGUAGE"]))
+    """The context in which a person's digest is read: their profile language (its items' texts follow it) and
+    their own time zone (its dates and times)."""
+    return as_read_by(user)
 
 
 def render_message(digest: Digest, today: date, sender: str) -> EmailMessage:

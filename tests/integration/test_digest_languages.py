@@ -91,3 +91,27 @@ def test_a_queued_digest_carries_its_readers_words(app, two_readers, db_session,
                                                              "Triage helper: Design needs your verdict and sign-off"]
     assert db_session.scalar(select(Notice.subject).where(Notice.user_id == chinese.user.id)) == \
         "Triage helper：设计 需要您的审查结论和签署"
+
+
+def test_a_recipient_reads_the_digests_dates_in_their_own_time_zone(app, make, db_session):
+    """A decision due at 20:00 UTC is due the next day in Shanghai: a reader there sees that day, a reader who
+    set no zone sees the organisation's (UTC here), and a page for either is unaffected once the mail is done."""
+    stage = make.submitted_stage(name="Night shift planner")
+    chair = make.user("chair")
+    here, shanghai = make.user("reviewer"), make.user("reviewer")
+    shanghai.language, shanghai.time_zone = "zh-Hans", "Asia/Shanghai"
+    for reviewer in (here, shanghai):
+        reviews.assign_reviewer(chair, stage, reviewer)
+    due_day = TODAY + timedelta(days=5)
+    stage.due_at = stage.due_at.replace(year=due_day.year, month=due_day.month, day=due_day.day, hour=20, minute=0)
+    db_session.flush()
+    digests = {d.user.id: d for d in build_digests(TODAY)}
+    sender = "ReviewBoard <reviewboard@example.test>"
+    text = render_message(digests[shanghai.id], TODAY, sender).get_body(("plain",)).get_content()
+    assert f"{zh_date(due_day + timedelta(days=1))} 到期" in text and f"{zh_date(due_day)} 到期" not in text
+    text = render_message(digests[here.id], TODAY, sender).get_body(("plain",)).get_content()
+    assert f"due {due_day.isoformat()}" in text
+    with app.test_request_context():
+        from reviewboard.i18n import local_datetime
+
+        assert local_datetime(stage.due_at).endswith(" UTC")  # the zone was put back after the mail
