@@ -24,6 +24,7 @@ from reviewboard.extensions import limiter
 from reviewboard.i18n import SESSION_KEY as LANGUAGE_KEY
 from reviewboard.mfa.services import is_enabled as mfa_enabled
 from reviewboard.mfa.session import hold_for_second_step
+from reviewboard.pipelines.labels import expertise_names
 from reviewboard.sso import client as sso_client
 
 bp = Blueprint("auth", __name__)
@@ -123,7 +124,7 @@ def users():
     page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"])
 
     return render_template("auth/users.html", form=form, page=page, q=q, confirm=ConfirmForm(),
-                           expertise_choices=expertise_choices()), \
+                           expertise_choices=expertise_choices(), expertise_names=expertise_names), \
         (422 if form.errors else 200)
 
 

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from reviewboard.core.forms import AppForm
+from reviewboard.pipelines.labels import EXPERTISE_CHOICES
 from reviewboard.pipelines.models import EXPERTISE
 
 
@@ -44,7 +45,8 @@ class ConfirmProposalForm(AppForm):
 
 
 def expertise_choices() -> list[tuple[str, str]]:
-    return [(w, w.capitalize()) for w in EXPERTISE]
+    """The expertise a reviewer may bring, as (stored value, name in the reader's language)."""
+    return [(w, str(EXPERTISE_CHOICES.get(w, w.capitalize()))) for w in EXPERTISE]
 
 
 class ExpertiseForm(AppForm):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from reviewboard.catalogs.labels import clause_separator, tier_names
+from reviewboard.catalogs.labels import clause_separator, list_separator, tier_names
 from reviewboard.core.language import current_language, translated
 from reviewboard.pipelines.models import RULE_CONDITIONS
 
@@ -28,6 +28,11 @@ FIELD_NAMES = {"name": _l("Stage name"), "tiers": _l("Tiers"), "quorum": _l("Quo
 
 def expertise_name(expertise: str) -> str:
     return str(EXPERTISE_NAMES.get(expertise, expertise))
+
+
+def expertise_names(expertise: list[str] | None) -> str:
+    """A person's expertise in the reader's language: "legal, privacy" or "法律、隐私"."""
+    return list_separator().join(expertise_name(e) for e in expertise or [])
 
 
 def field_name(field: str) -> str:

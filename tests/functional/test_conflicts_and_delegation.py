@@ -260,3 +260,22 @@ def test_only_a_reviewer_of_the_round_may_declare_a_late_conflict(client, make, 
     login(client, stage.project.owner)
     response = post_form(client, "/dashboard", f"/stages/{stage.id}/declaration/conflict", {"nature": "x"})
     assert response.status_code == 403
+
+
+def test_the_people_page_names_expertise_in_the_readers_language(client, make, db_session):
+    reviewer = make.user("reviewer", name="Lena Lawyer")
+    reviewer.expertise = ["legal", "privacy"]
+    chair = make.user("chair")
+    chair.language = "zh-Hans"
+    db_session.flush()
+    login(client, chair)
+    page = client.get("/admin/users?q=lena").get_data(as_text=True)
+    assert f'<label class="form-check-label" for="x-{reviewer.id}-legal">法律</label>' in page
+    assert f'for="x-{reviewer.id}-external">外部</label>' in page
+    assert '<summary class="small">法律、隐私</summary>' in page
+    assert ">Legal</label>" not in page and "legal, privacy" not in page
+    chair.language = "en"
+    db_session.flush()
+    page = client.get("/admin/users?q=lena").get_data(as_text=True)
+    assert f'for="x-{reviewer.id}-legal">Legal</label>' in page
+    assert '<summary class="small">legal, privacy</summary>' in page
