@@ -22,6 +22,7 @@ from .forms import RevokeForm
 from .labels import STATUS_LABELS
 from .models import Certificate
 from .permissions import can_revoke_certificate, can_view_certificate
+from .reasons import reason_words
 from .statement import status_url
 from .statuslist import current_envelope
 from .systems_facts import duty_title
@@ -57,7 +58,7 @@ def _render(cert: Certificate, form=None, code: int = 200):
     return render_template("certificates/show.html", cert=cert, statement=services.statement_of(cert), form=form,
                            label=label, label_html=pdf.label_html(label),
                            can_list=can_manage_listing(current_user, cert.project), status_labels=STATUS_LABELS,
-                           tier_labels=TIER_LABELS), code
+                           tier_labels=TIER_LABELS, reason_words=reason_words), code
 
 
 @bp.get("/certificates/<int:cert_id>")

@@ -24,7 +24,7 @@ from reviewboard.reviews.services import ConditionEntry
 from reviewboard.reviews.workflow import Outcome, VerdictValue
 from tests.support.certificates import add_version, certified
 from tests.support.factories import PASSWORD
-from tests.support.http import csrf_token, login, token_for
+from tests.support.http import csrf_token, login, login_reading, token_for
 
 
 def test_a_member_sees_the_certificate_downloads_it_and_gets_the_label(client, make, db_session):
@@ -193,3 +193,27 @@ def test_a_chinese_reader_sees_the_certified_duties_in_chinese_and_the_statement
     # the signed statement is as issued: English, with the ruleset version the title is read from
     [duty] = services.statement_of(cert)["predicate"]["registration"]
     assert (duty["title"], duty["ruleset"]) == ("File the generative AI service offered to the public", "1.1.0")
+
+
+def test_a_chinese_reader_reads_the_status_reasons_in_chinese_and_they_stay_stored_in_english(client, make,
+                                                                                               db_session):
+    project, cert, _ = certified(make)
+    stored = ["Deployment was reopened for re-review (changes requested)",
+              "The condition of Design due on 2026-05-04 is overdue: Publish the model card",
+              "Serious incident 7 is open: Wrong dosage advice (detected 2026-05-02)",
+              "Revoked by Chloe Chair: Out of scope.", "Something a provider added later"]
+    cert.status, cert.status_reasons = "suspended", list(stored)
+    reader = login_reading(client, make.user("auditor"), "zh-Hans", db_session)
+    body = client.get(f"/certificates/{cert.id}").get_data(as_text=True)
+    assert "<li>部署 已重新开启，等待重新审查（已要求修改）</li>" in body
+    assert "<li>设计 的条件（2026年5月4日到期）已逾期：Publish the model card</li>" in body
+    assert "<li>严重事件 7 尚未关闭：Wrong dosage advice（发现于 2026年5月2日）</li>" in body
+    assert "<li>已由 Chloe Chair 撤销：Out of scope.</li>" in body
+    assert "<li>Something a provider added later</li>" in body  # a form it does not know: as stored
+    assert "reopened for re-review" not in body and "is overdue" not in body
+    db_session.refresh(cert)
+    assert cert.status_reasons == stored
+    reader.language = "en"
+    db_session.flush()
+    body = client.get(f"/certificates/{cert.id}").get_data(as_text=True)
+    assert all(f"<li>{reason}</li>" in body for reason in stored)

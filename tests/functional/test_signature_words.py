@@ -8,7 +8,7 @@ from flask_babel import force_locale
 
 from reviewboard.reviews import lifecycle
 from reviewboard.reviews.labels import role_title_words
-from tests.support.http import login
+from tests.support.http import login, login_reading
 
 
 def _signed_stage(make, db_session):
@@ -28,10 +28,7 @@ def test_a_chinese_reader_sees_the_signatures_meaning_and_role_in_chinese(client
     stage, (by_chair, by_reviewer) = _signed_stage(make, db_session)
     assert by_chair.role_title == "Committee chair and legal and privacy reviewer"
     assert by_chair.meaning == "Approved as committee chair and legal and privacy reviewer, stage Design"
-    reader = make.user("chair")
-    reader.language = "zh-Hans"
-    db_session.flush()
-    login(client, reader)
+    login_reading(client, make.user("chair"), "zh-Hans", db_session)
     page = client.get(f"/stages/{stage.id}").get_data(as_text=True)
     assert "(委员会主席兼法律和隐私审查员)" in page
     assert "以委员会主席兼法律和隐私审查员身份签署：已批准（阶段：设计）" in page

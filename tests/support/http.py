@@ -48,3 +48,11 @@ def declare_no_conflict(client, stage_id: int):
     response = post_form(client, page, f"{page}/declaration", {"conflict": "no"})
     assert response.status_code == 302, response.get_data(as_text=True)[:1000]
     return response
+
+
+def login_reading(client, person, language: str, db_session):
+    """Sign ``person`` in with ``language`` as their profile language (the pages follow it)."""
+    person.language = language
+    db_session.flush()
+    login(client, person)
+    return person
