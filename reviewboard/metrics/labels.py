@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from reviewboard.metrics.services import DUE_DAYS, WORKLOAD_ROWS, Table
+from reviewboard.projects.tiering import TIER_LABELS, tier_labels
 
 LABELS = {
     "Review cycle time by stage": _l("Review cycle time by stage"),
@@ -36,9 +37,9 @@ LABELS = {
     "Decisions in the period": _l("Decisions in the period"), "Stages in review now": _l("Stages in review now"),
     "Decisions past due": _l("Decisions past due"), "Open conditions": _l("Open conditions"),
     "Overdue conditions": _l("Overdue conditions"),
-    "Low": _l("Low"), "Medium": _l("Medium"), "High": _l("High"),
-    "Prohibited or escalate": _l("Prohibited or escalate"),
 }
+# a tier row ("Low", TIER_LABELS) is named as every other page names the tier (tier_labels: "低风险")
+TIERS_BY_LABEL = {label: tier for tier, label in TIER_LABELS.items()}
 DAYS_SUFFIX = " (days)"  # the trend's columns: "<stage name> (days)"
 
 
@@ -46,6 +47,8 @@ def shown(text) -> str:
     """The text in the reader's language when it is one of the tables' own, else as it is."""
     if not isinstance(text, str):
         return text
+    if text in TIERS_BY_LABEL:
+        return tier_labels()[TIERS_BY_LABEL[text]]
     label = LABELS.get(text)
     if label is None and text.endswith(DAYS_SUFFIX):
         return _("%(name)s (days)", name=text.removesuffix(DAYS_SUFFIX))

@@ -129,3 +129,19 @@ def test_export_refuses_bad_filters_unknown_tables_and_other_people(client, make
         r'name="csrf_token" value="([^"]+)"', client.get("/dashboard").get_data(as_text=True))[1]})
     login(client, make.user("reviewer"))
     assert post_form(client, "/dashboard", "/metrics/export.xlsx", {}).status_code == 403
+
+
+def test_the_outcomes_table_names_tiers_as_the_other_pages_do(client, make, db_session, decided):
+    chair = make.user("chair")
+    chair.language = "zh-Hans"
+    db_session.commit()
+    login(client, chair)
+    page = client.get("/metrics").get_data(as_text=True)
+    outcomes = page[page.index('id="outcomes"'):page.index('id="rounds"')]
+    assert ">高风险</" in outcomes and ">低风险</" in outcomes
+    assert not re.search(r">[低中高]</", outcomes) and ">High<" not in outcomes
+    chair.language = "en"
+    db_session.commit()
+    page = client.get("/metrics").get_data(as_text=True)
+    outcomes = page[page.index('id="outcomes"'):page.index('id="rounds"')]
+    assert ">High</" in outcomes and ">Low</" in outcomes
