@@ -1,5 +1,6 @@
 """`reviewboard incident list` and `reviewboard incident rules`: the register and the rules in force, from the
-command line (reads only)."""
+command line (reads only). What people read is in the organisation's DEFAULT_LANGUAGE (reviewboard/cli.py); what
+scripts read stays the same in every language: the listing's columns, the OVERDUE mark, ids and codes, --json."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ import json
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from reviewboard.catalogs.labels import clause_separator, list_separator
 from reviewboard.extensions import db
 from reviewboard.incidents import services
-from reviewboard.incidents.rules import load_rules
+from reviewboard.incidents.labels import STATES
+from reviewboard.incidents.rules import localized_rules
+
+DUTY_WORDS = {"report": _l("report"), "close": _l("close")}
+# how a deadline's source was checked (the rules files' `verified`)
+VERIFIED_WORDS = {"official": _l("official"), "secondary": _l("secondary"), "policy": _l("policy")}
 
 
 @click.group("incident", help="Incidents reported on the systems, and the incident rules.")
@@ -46,8 +54,8 @@ def incident_list(status, overdue, as_json):
         step = services.next_step(i)
         late = "OVERDUE" if i.overdue_on(today) else ""
         click.echo(f"{i.id:>4}  {i.project.name[:28]:<28} {(i.version.label if i.version else '-')[:10]:<10} "
-                   f"{i.severity[:8]:<8} {i.state.label[:21]:<21} {i.due_on.isoformat():<10} {late:<7} "
-                   f"{f'{step[0]}: {step[1]}' if step else '-'}")
+                   f"{i.severity[:8]:<8} {str(STATES[i.state])[:21]:<21} {i.due_on.isoformat():<10} {late:<7} "
+                   f"{f'{_(step[0])}: {_(step[1])}' if step else '-'}")
 
 
 @incident_cli.command("rules")
@@ -55,12 +63,21 @@ def incident_list(status, overdue, as_json):
 def incident_rules():
     """Print the incident rules in force: severities, deadlines (with their source and how it was checked) and
     what a serious incident does."""
-    rules = load_rules()
-    click.echo(f"Incident rules {rules.version}")
-    click.echo("Severities: " + ", ".join(f"{s.id}{' (serious)' if s.serious else ''}" for s in rules.severities))
+    rules = localized_rules()
+    click.echo(_("Incident rules %(version)s", version=rules.version))
+    severities = [_("%(severity)s (serious)", severity=s.id) if s.serious else s.id for s in rules.severities]
+    click.echo(_("Severities: %(severities)s", severities=list_separator().join(severities)))
     for d in rules.deadlines:
-        when = ", ".join(sorted(d.severities)) + (f"; led to {', '.join(sorted(d.categories))}" if d.categories
-                                                   else "") + ("; widespread" if d.widespread else "")
-        click.echo(f"  {d.id:<22} {d.days:>3} days  {d.duty:<6} [{when}]  {d.source} (verified: {d.verified})")
-    click.echo(f"A serious incident: suspends the certificate: {'yes' if rules.suspend_certificate else 'no'}; "
-               f"reopens: {', '.join(rules.reopens) or 'nothing'}")
+        when = [list_separator().join(sorted(d.severities))]
+        if d.categories:
+            when.append(_("led to %(categories)s", categories=list_separator().join(sorted(d.categories))))
+        if d.widespread:
+            when.append(_("widespread"))
+        days = _("%(days)s days", days=str(d.days).rjust(3))
+        duty = str(DUTY_WORDS.get(d.duty, d.duty))
+        verified = str(VERIFIED_WORDS.get(d.verified, d.verified))
+        click.echo(f"  {d.id:<22} {days}  {duty:<6} [{clause_separator().join(when)}]  "
+                   + _("%(source)s (verified: %(verified)s)", source=d.source, verified=verified))
+    click.echo(_("A serious incident: suspends the certificate: %(suspends)s; reopens: %(reopens)s",
+                 suspends=_("yes") if rules.suspend_certificate else _("no"),
+                 reopens=list_separator().join(rules.reopens) or _("nothing")))

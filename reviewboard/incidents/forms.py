@@ -16,9 +16,6 @@ from reviewboard.core.forms import AppForm
 from reviewboard.core.limits import LONG_TEXT, SHORT_TEXT
 from reviewboard.incidents.rules import localized_rules
 
-FILES_HELP = ("PDF, PNG, JPEG, text, Markdown, CSV, JSON, DOCX or XLSX; several at once if you like. Each file's "
-              "SHA-256 is recorded.")
-
 
 def severity_choices() -> list[tuple[str, str]]:
     """The severities in force, worded in the reader's language (the form posts their ids)."""

@@ -378,6 +378,26 @@ def test_the_cli_lists_incidents_and_prints_the_rules(app, make, db_session):
     assert "Incident rules 1.1.0" in rules and "EUAIA-73-3" in rules and "verified: secondary" in rules
 
 
+def test_the_cli_listings_read_in_the_organisations_language_and_the_json_does_not_change(app, make, db_session,
+                                                                                          monkeypatch):
+    project = make.project(name="Port crane planner")
+    old = incidents.report_incident(project.owner, project, _report(title="Crane stopped",
+                                                                    detected_on=utcnow().date() - timedelta(days=40)))
+    runner = app.test_cli_runner()
+    english = runner.invoke(args=["incident", "list", "--json"], catch_exceptions=False).output
+    monkeypatch.setitem(app.config, "DEFAULT_LANGUAGE", "zh-Hans")
+    with app.app_context():  # a command's own context: Flask-Babel chooses the language afresh
+        result = runner.invoke(args=["incident", "list"], catch_exceptions=False)
+        [line] = [x for x in result.output.splitlines() if x.strip().startswith(str(old.id))]
+        assert "已报告" in line and "主席: 开始评估" in line and "OVERDUE" in line  # the mark scripts read
+        assert "Reported" not in line and "start the assessment" not in line
+        assert runner.invoke(args=["incident", "list", "--json"], catch_exceptions=False).output == english
+        rules = runner.invoke(args=["incident", "rules"], catch_exceptions=False).output
+    assert "事件规则 1.1.0" in rules and "严重程度：minor、major、serious（严重）" in rules
+    assert "EUAIA-73-3" in rules and "（核实方式：二手资料）" in rules and "严重事件：暂停证书：" in rules
+    assert " days" not in rules and "verified" not in rules and "Severities" not in rules
+
+
 def test_an_open_serious_incident_is_a_cause_of_suspension_until_closed(make, monkeypatch):
     from types import SimpleNamespace
 
