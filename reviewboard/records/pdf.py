@@ -33,7 +33,8 @@ from reviewboard.records.labels import zh_hans
 # the submitter's notes, the two digests named apart; v4: the system's versions and artifacts, registration
 # duties and filings; v5: the incidents reported on the system; v6: the project's team and each member's role;
 # v7: the record's language (RECORD_LANGUAGE: en, zh-Hans or both), the criteria, stage and catalog texts in
-# every language of the catalog, and Simplified Chinese printed in Noto Sans CJK SC
+# every language of the catalog (and each signature's role and meaning, rebuilt from their parts), and Simplified
+# Chinese printed in Noto Sans CJK SC
 TEMPLATE_VERSION = "record-v7"
 TEMPLATE_NAME = "records/pdf/record.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"

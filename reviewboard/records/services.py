@@ -16,6 +16,7 @@ from datetime import datetime
 
 from cryptography import x509
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
@@ -24,7 +25,9 @@ from reviewboard.audit.models import AuditEvent
 from reviewboard.audit.services import describe, record_event
 from reviewboard.comments.services import submitter_visible_comments
 from reviewboard.committee.services import declarations
+from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE
 from reviewboard.extensions import db
+from reviewboard.i18n.languages import babel_locale
 from reviewboard.incidents.record_data import incident_ids, record_entries
 from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.models import PROJECT_FIELDS, SENSITIVE_CATEGORIES
@@ -35,6 +38,7 @@ from reviewboard.records.models import Record
 from reviewboard.records.permissions import downloadable
 from reviewboard.records.signing import SignatureCheck, sign_pdf, verify_pdf
 from reviewboard.registration.services import registration_state
+from reviewboard.reviews.labels import role_title_words, signature_meaning_words
 from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import Outcome, StageState
 from reviewboard.systems.services import version_state, versions_of
@@ -151,6 +155,18 @@ def reason_translations(reason: dict, answers: dict) -> dict:
                  if (r["rule"], r["question"]) == (reason.get("rule"), reason.get("question"))), {})
 
 
+def signature_translations(signoff) -> dict:
+    """A signature's role and meaning in the other languages, rebuilt from their parts (reviews/labels.py); the
+    record's "role" and "meaning" stay the English that was signed."""
+    out = {}
+    for language in LANGUAGES:
+        if language != SOURCE_LANGUAGE:
+            with force_locale(babel_locale(language)):
+                out[language] = {"role": role_title_words(signoff.role_title),
+                                 "meaning": signature_meaning_words(signoff)}
+    return out
+
+
 def stage_translations(stage) -> dict:
     """The stage's name in the other languages: the pipeline stage's own, else its catalog stage's."""
     out = {language: {"name": name} for language, texts in (stage.catalog.translations or {}).items()
@@ -260,7 +276,9 @@ def build_record_data(stage, version: int, issued_at, signature_level: str | Non
                         "meaning": s.meaning, "outcome": s.outcome.value, "content_sha256": s.content_sha256,
                         "round": r.number, "status": check_signoff(s).state, "comment": s.comment,
                         "on_behalf_of": s.on_behalf_of.name if s.on_behalf_of else None,
-                        "authenticated_by": authentication_label(s.authenticated_by)}
+                        "authenticated_by": authentication_label(s.authenticated_by),
+                        # the role and meaning in the other languages (record-v7), for the record's reader
+                        "translations": signature_translations(s)}
                        for r in rounds for s in r.signoffs],
         "declarations": [d for d in record_declarations(stage) if d["round"] <= upto],
         # every incident reported on the system so far, with its deadline, report to the authority and closure

@@ -130,3 +130,10 @@ def test_a_record_issued_in_both_languages_prints_and_embeds_the_catalogs_chines
                  "智能分诊助手", "What kind of AI system is it?", "这是哪一类人工智能系统？",
                  "决策支持（为人提供建议）"):
         assert text.replace(" ", "") in flat, text
+    # each signature: the English that was signed, and its Chinese rebuilt from its parts beside it
+    signature = data["signatures"][0]
+    assert signature["meaning"] == "Approved as ethics reviewer, stage Design"
+    assert signature["translations"]["zh-Hans"] == {"role": "伦理审查员",
+                                                    "meaning": "以伦理审查员身份签署：已批准（阶段：设计）"}
+    for text in ("Approved as ethics reviewer, stage Design", "以伦理审查员身份签署：已批准（阶段：设计）"):
+        assert text.replace(" ", "") in flat, text
