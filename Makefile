@@ -36,7 +36,7 @@ install: $(STAMP) $(MO_FILES)
 # Translate the new entries (msgstr) in reviewboard/translations/<locale>/LC_MESSAGES/messages.po and run it again;
 # tests/unit/test_translations.py fails while an extracted message has no translation.
 # the gettext functions' names beyond Babel's defaults (_, gettext, ngettext): lazy ones for form classes
-BABEL_KEYWORDS := -k lazy_gettext -k _l -k lazy_ngettext:1,2
+BABEL_KEYWORDS := -k lazy_gettext -k _l -k lazy_ngettext:1,2 -k N_
 translations: install
 	@$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output --project ReviewBoard \
 		-o reviewboard/translations/messages.pot . templates/_macros

@@ -2,7 +2,9 @@
 
 Messages to people (progress, results, errors) are in the organisation's DEFAULT_LANGUAGE (a command has no
 signed-in person: reviewboard/i18n). What scripts read stays as it is in every language: the status words that
-open a result line (OK, FAILED), listings' columns, exported files and JSON."""
+open a result line (OK, FAILED), listings' columns, exported files and JSON. So is every ``--help``: its texts are
+marked with N_ and translated as the help is shown, by the command classes of reviewboard/i18n/help.py (a group
+made with HelpGroup gives them to its commands)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
+from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 from sqlalchemy import select
@@ -32,6 +34,7 @@ from reviewboard.core.boundary import transaction
 from reviewboard.core.errors import ServiceError
 from reviewboard.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 from reviewboard.extensions import db
+from reviewboard.i18n.help import N_, HelpCommand, HelpFlaskGroup, HelpGroup
 from reviewboard.incidents.commands import incident_cli
 from reviewboard.jobs.commands import jobs_cli, run_command, worker_command
 from reviewboard.mfa.services import is_enabled as mfa_enabled
@@ -72,9 +75,10 @@ def _create_app(*_args, **_kwargs):
     return app
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, add_version_option=False)
+@click.group(cls=HelpFlaskGroup, create_app=_create_app, add_default_commands=True, add_version_option=False,
+             help=N_("ReviewBoard: ethical review of AI systems with signed records."))
 def main():
-    """ReviewBoard: ethical review of AI systems with signed records."""
+    pass
 
 
 main.add_command(run_command)  # Flask's, with the embedded job worker
@@ -101,20 +105,19 @@ def register_cli(app) -> None:
 
 
 # -- users -----------------------------------------------------------------------------------------
-@click.group("user", help="Manage accounts.")
+@click.group("user", help=N_("Manage accounts."), cls=HelpGroup)
 def user_cli():
     pass
 
 
-@user_cli.command("create")
+@user_cli.command("create", help=N_("Create an account."))
 @click.argument("email")
-@click.option("--name", required=True, help="Full name, printed on signatures.")
+@click.option("--name", required=True, help=N_("Full name, printed on signatures."))
 @click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["submitter", "reviewer", "chair", "auditor"]), help="Repeat for several roles.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+              type=click.Choice(["submitter", "reviewer", "chair", "auditor"]), help=N_("Repeat for several roles."))
+@click.option("--password-stdin", is_flag=True, help=N_("Read the password from standard input."))
 @with_appcontext
 def user_create(email, name, roles, password_stdin):
-    """Create an account."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -129,16 +132,15 @@ def user_create(email, name, roles, password_stdin):
 
 
 # -- catalogs --------------------------------------------------------------------------------------
-@click.group("catalog", help="Criteria catalogs.")
+@click.group("catalog", help=N_("Criteria catalogs."), cls=HelpGroup)
 def catalog_cli():
     pass
 
 
-@catalog_cli.command("import")
+@catalog_cli.command("import", help=N_("Load a catalog version from a YAML FILE."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def catalog_import(file):
-    """Load a catalog version from a YAML FILE."""
     try:
         with transaction():
             catalog, created = import_catalog_file(None, file)
@@ -161,13 +163,12 @@ def _nothing_imported(problems: int) -> str:
     return _("%(count)s problem(s); nothing was imported.", count=problems)
 
 
-@catalog_cli.command("diff")
+@catalog_cli.command("diff", help=N_("Show what changed in catalog KEY from OLD_VERSION to NEW_VERSION."))
 @click.argument("key")
 @click.argument("old_version")
 @click.argument("new_version")
 @with_appcontext
 def catalog_diff(key, old_version, new_version):
-    """Show what changed in catalog KEY from OLD_VERSION to NEW_VERSION."""
     catalogs = {}
     for version in (old_version, new_version):
         catalogs[version] = find_catalog(key, version)
@@ -195,17 +196,17 @@ def catalog_diff(key, old_version, new_version):
 
 
 # -- keys ------------------------------------------------------------------------------------------
-@click.group("keys", help="The organisation's record-signing key.")
+@click.group("keys", help=N_("The organisation's record-signing key."), cls=HelpGroup)
 def keys_cli():
     pass
 
 
-@keys_cli.command("init")
-@click.option("--force", is_flag=True, help="Replace an existing key (records signed before stay valid only "
-                                            "against the old certificate).")
+@keys_cli.command("init", help=N_(
+    "Create a self-signed signing key and certificate in the instance folder (mode 0600)."))
+@click.option("--force", is_flag=True, help=N_("Replace an existing key (records signed before stay valid only "
+                                               "against the old certificate)."))
 @with_appcontext
 def keys_init(force):
-    """Create a self-signed signing key and certificate in the instance folder (mode 0600)."""
     if init_mac_key(mac_key_path()):
         click.echo(_("Wrote %(path)s (audit-chain HMAC key, mode 0600)", path=mac_key_path()))
     key_path = instance_path(current_app.config["SIGNING_KEY_PATH"])
@@ -219,15 +220,14 @@ def keys_init(force):
 
 
 # -- records ---------------------------------------------------------------------------------------
-@click.group("record", help="Signed stage records.")
+@click.group("record", help=N_("Signed stage records."), cls=HelpGroup)
 def record_cli():
     pass
 
 
-@record_cli.command("list")
+@record_cli.command("list", help=N_("List issued records: id, project, stage, file SHA-256 (of the signed PDF)."))
 @with_appcontext
 def record_list():
-    """List issued records: id, project, stage, file SHA-256 (of the signed PDF)."""
     records = db.session.scalars(select(Record).order_by(Record.id)).all()
     if not records:
         click.echo(_("No records issued yet."))
@@ -239,12 +239,11 @@ def record_list():
                    f"{stage.name[:11]:<11} {r.pdf_sha256}")
 
 
-@record_cli.command("export")
+@record_cli.command("export", help=N_("Write the stored, signed PDF of RECORD_ID to a file."))
 @click.argument("record_id", type=int)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def record_export(record_id, output):
-    """Write the stored, signed PDF of RECORD_ID to a file."""
     record = db.session.get(Record, record_id)
     if record is None:
         raise click.ClickException(_("No record with id %(id)s. See `reviewboard record list`.", id=record_id))
@@ -259,11 +258,11 @@ def _bytes(size: int) -> str:
     return ngettext("%(num)d byte", "%(num)d bytes", size)
 
 
-@record_cli.command("verify")
+@record_cli.command("verify", help=N_(
+    "Exit 0 only when FILE's signature is intact and trusted and it matches a stored record."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def record_verify(file):
-    """Exit 0 only when FILE's signature is intact and trusted and it matches a stored record."""
     result = verify_record_bytes(file.read_bytes())
     sig = result.signature
     click.echo(_("signature intact: %(intact)s; valid: %(valid)s; trusted: %(trusted)s; covers whole file: "
@@ -285,7 +284,7 @@ def record_verify(file):
 
 
 # -- audit -----------------------------------------------------------------------------------------
-@click.group("audit", help="The tamper-evident audit trail.")
+@click.group("audit", help=N_("The tamper-evident audit trail."), cls=HelpGroup)
 def audit_cli():
     pass
 
@@ -300,13 +299,13 @@ class DurationType(click.ParamType):
             self.fail(f"{value!r}: {exc}", param, ctx)
 
 
-@audit_cli.command("verify")
+@audit_cli.command("verify", help=N_(
+    "Verify the audit trail; exit 1 naming the first bad sequence number, or an unanchored tail older than "
+    "--max-tail."))
 @click.option("--max-tail", type=DurationType(), default=None,
-              help='Fail when events older than this ("10m", "1h") are not yet covered by a signed checkpoint.')
+              help=N_('Fail when events older than this ("10m", "1h") are not yet covered by a signed checkpoint.'))
 @with_appcontext
 def audit_verify(max_tail):
-    """Verify the audit trail; exit 1 naming the first bad sequence number, or an unanchored tail older than
-    --max-tail."""
     import time
 
 
@@ -352,12 +351,11 @@ def _age_words(age: timedelta) -> str:
     return ngettext("%(num)d second", "%(num)d seconds", seconds)
 
 
-@audit_cli.command("checkpoint")
-@click.option("--if-stale", is_flag=True, help="Only when there are new events and the newest checkpoint is older "
-                                                "than AUDIT_CHECKPOINT_INTERVAL (run it every minute from cron).")
+@audit_cli.command("checkpoint", help=N_("Sign the current head of the audit trail."))
+@click.option("--if-stale", is_flag=True, help=N_("Only when there are new events and the newest checkpoint is older "
+                                                   "than AUDIT_CHECKPOINT_INTERVAL (run it every minute from cron)."))
 @with_appcontext
 def audit_checkpoint(if_stale):
-    """Sign the current head of the audit trail."""
     with transaction():
         cp = checkpoint_if_stale() if if_stale else create_checkpoint("manual")
     if cp is None:
@@ -371,18 +369,18 @@ def audit_checkpoint(if_stale):
 
 
 # -- evidence packs -------------------------------------------------------------------------------
-@click.group("pack", help="Evidence packs (ZIP of signed records, JSON, evidence and a signed manifest).")
+@click.group("pack", cls=HelpGroup,
+             help=N_("Evidence packs (ZIP of signed records, JSON, evidence and a signed manifest)."))
 def pack_cli():
     pass
 
 
-@pack_cli.command("export")
+@pack_cli.command("export", help=N_("Write the evidence pack of PROJECT_ID (or one of its stages) to a ZIP file."))
 @click.argument("project_id", type=int)
-@click.option("--stage", "stage_id", type=int, help="Only this stage review's records and evidence.")
+@click.option("--stage", "stage_id", type=int, help=N_("Only this stage review's records and evidence."))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def pack_export(project_id, stage_id, output):
-    """Write the evidence pack of PROJECT_ID (or one of its stages) to a ZIP file."""
     project = db.session.get(Project, project_id)
     if project is None:
         raise click.ClickException(_("No project with id %(id)s.", id=project_id))
@@ -395,11 +393,11 @@ def pack_export(project_id, stage_id, output):
     click.echo(_("Wrote %(path)s (%(size)s)", path=output, size=_bytes(len(data))))
 
 
-@pack_cli.command("verify")
+@pack_cli.command("verify", help=N_(
+    "Check a pack: signed manifest, every file's SHA-256, nothing added or removed, record signatures."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def pack_verify(file):
-    """Check a pack: signed manifest, every file's SHA-256, nothing added or removed, record signatures."""
     result = verify_pack(file.read_bytes(), trust_roots())
     for problem in result.problems:
         click.echo(f"FAILED: {problem}", err=True)
@@ -410,11 +408,11 @@ def pack_verify(file):
 
 
 # -- backup and restore ---------------------------------------------------------------------------
-@click.command("backup")
+@click.command("backup", cls=HelpCommand, help=N_(
+    "Write an online, consistent backup of the database (safe while the app runs)."))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(output):
-    """Write an online, consistent backup of the database (safe while the app runs)."""
     try:
         result = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], output)
     except BackupError as exc:
@@ -423,11 +421,11 @@ def backup_command(output):
                  size=_bytes(result.size)))
 
 
-@click.command("restore")
+@click.command("restore", cls=HelpCommand, help=N_(
+    "Restore BACKUP_FILE into an empty database; then point DATABASE_URL at it and run `audit verify`."))
 @click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--into", "database_url", required=True, help="URL of an EMPTY database to restore into.")
+@click.option("--into", "database_url", required=True, help=N_("URL of an EMPTY database to restore into."))
 def restore_command(backup_file, database_url):
-    """Restore BACKUP_FILE into an empty database; then point DATABASE_URL at it and run `audit verify`."""
     try:
         restore(backup_file, normalise_database_url(database_url))
     except BackupError as exc:
@@ -437,18 +435,19 @@ def restore_command(backup_file, database_url):
 
 
 # -- pipelines -------------------------------------------------------------------------------------
-@click.group("pipeline", help="Review pipelines (YAML export and import).")
+@click.group("pipeline", help=N_("Review pipelines (YAML export and import)."), cls=HelpGroup)
 def pipeline_cli():
     pass
 
 
-@pipeline_cli.command("export")
+@pipeline_cli.command("export", help=N_(
+    "Write pipeline KEY (stages, criteria rules, quorum, roles, due times) as YAML."))
 @click.argument("key")
-@click.option("--version", "version", type=int, help="This version (default: the current published one).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file, not stdout.")
+@click.option("--version", "version", type=int, help=N_("This version (default: the current published one)."))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help=N_("Write to a file, not stdout."))
 @with_appcontext
 def pipeline_export(key, version, output):
-    """Write pipeline KEY (stages, criteria rules, quorum, roles, due times) as YAML."""
     pipeline = (services.find_version(key, version) if version else
                 services.current_version(key) or next(iter(services.versions(key)), None))
     if pipeline is None:
@@ -464,12 +463,11 @@ def pipeline_export(key, version, output):
                      version=pipeline.version, status=pipeline.status))
 
 
-@pipeline_cli.command("import")
+@pipeline_cli.command("import", help=N_("Store a pipeline YAML FILE as the next version of its pipeline."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--publish", is_flag=True, help="Publish at once (default: store as a draft for a chair to review).")
+@click.option("--publish", is_flag=True, help=N_("Publish at once (default: store as a draft for a chair to review)."))
 @with_appcontext
 def pipeline_import(file, publish):
-    """Store a pipeline YAML FILE as the next version of its pipeline."""
     try:
         with transaction():
             pipeline = import_pipeline(None, file.read_bytes(), str(file), publish=publish)
@@ -484,21 +482,21 @@ def pipeline_import(file, publish):
 
 
 # -- serving ---------------------------------------------------------------------------------------
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every one).")
+@click.command("serve", cls=HelpCommand, help=N_(
+    "Serve ReviewBoard with gunicorn until SIGTERM (requests in flight finish first) or Ctrl-C (at once).\n"
+    "\n"
+    "Each request writes one JSON access-log line to standard error; REVIEWBOARD_LOG_LEVEL (INFO) sets how much "
+    "the application logs. Behind reverse proxies set REVIEWBOARD_TRUSTED_PROXIES to their number."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on (0.0.0.0: every one)."))
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--workers", type=click.IntRange(0), help="Worker processes (REVIEWBOARD_SERVE_WORKERS; 0: automatic, "
-              "one until REDIS_URL lets workers share rate-limit counters).")
-@click.option("--threads", type=click.IntRange(1), help="Threads per worker (REVIEWBOARD_SERVE_THREADS, 4).")
+@click.option("--workers", type=click.IntRange(0), help=N_("Worker processes (REVIEWBOARD_SERVE_WORKERS; 0: automatic, "
+                 "one until REDIS_URL lets workers share rate-limit counters)."))
+@click.option("--threads", type=click.IntRange(1), help=N_("Threads per worker (REVIEWBOARD_SERVE_THREADS, 4)."))
 @click.option("--graceful-timeout", type=click.IntRange(1),
-              help="Seconds requests in flight get to finish after SIGTERM (REVIEWBOARD_SERVE_GRACEFUL_TIMEOUT, 30).")
+              help=N_("Seconds requests in flight get to finish after SIGTERM "
+                      "(REVIEWBOARD_SERVE_GRACEFUL_TIMEOUT, 30)."))
 @pass_script_info
 def serve_command(info: ScriptInfo, host, port, workers, threads, graceful_timeout):
-    """Serve ReviewBoard with gunicorn until SIGTERM (requests in flight finish first) or Ctrl-C (at once).
-
-    Each request writes one JSON access-log line to standard error; REVIEWBOARD_LOG_LEVEL (INFO) sets how much
-    the application logs. Behind reverse proxies set REVIEWBOARD_TRUSTED_PROXIES to their number.
-    """
     import logging
     import os
 
@@ -520,13 +518,12 @@ def serve_command(info: ScriptInfo, host, port, workers, threads, graceful_timeo
 
 
 # -- demo ------------------------------------------------------------------------------------------
-@click.command("demo")
+@click.command("demo", cls=HelpCommand, help=N_("Load idempotent demo data and print the demo sign-ins."))
 @click.option("--without-certificates", is_flag=True,
-              help="Leave out the three certified systems (their nine records and three certificates take most of "
-                   "the demo's time): the tests of the records use the review demo alone.")
+              help=N_("Leave out the three certified systems (their nine records and three certificates take most of "
+                      "the demo's time): the tests of the records use the review demo alone."))
 @with_appcontext
 def demo_command(without_certificates):
-    """Load idempotent demo data and print the demo sign-ins."""
     if current_app.config["REVIEWBOARD_ENV"] == "production":
         raise click.ClickException(_("Demo accounts are never created in production."))
     with transaction():
@@ -577,32 +574,31 @@ def _sweep(today) -> None:
                      project=condition.stage_review.project.name, day=condition.due_date.isoformat()))
 
 
-@click.group("rereview", help="Re-review of approved stages (recurring reviews, expired evidence).")
+@click.group("rereview", help=N_("Re-review of approved stages (recurring reviews, expired evidence)."), cls=HelpGroup)
 def rereview_cli():
     pass
 
 
-@rereview_cli.command("sweep")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="Run as of this day (UTC today).")
+@rereview_cli.command("sweep", help=N_(
+    "Reopen recurring stages whose next review date has come and criteria whose evidence expired."))
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help=N_("Run as of this day (UTC today)."))
 @with_appcontext
 def rereview_sweep(day):
-    """Reopen recurring stages whose next review date has come and criteria whose evidence expired."""
     with transaction():
         _sweep(_day(day))
 
 
-@click.command("remind")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="Run as of this day (UTC today).")
-@click.option("--dry-run", is_flag=True, help="Show who would get what; send nothing, change nothing.")
+@click.command("remind", cls=HelpCommand, help=N_(
+    "The daily job: run the re-review sweep, then send each person ONE digest of what is new for them.\n"
+    "\n"
+    "With REDIS_URL the digests are queued, one job per person, for `reviewboard worker` to send. Items already "
+    "sent to a person are never repeated. Mail goes through SMTP when REVIEWBOARD_SMTP_HOST is set, otherwise "
+    "each digest is written as a log line. Each person's digest is committed as it is sent, so a crash mid-run "
+    "never resends to the people already done."))
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help=N_("Run as of this day (UTC today)."))
+@click.option("--dry-run", is_flag=True, help=N_("Show who would get what; send nothing, change nothing."))
 @with_appcontext
 def remind_command(day, dry_run):
-    """The daily job: run the re-review sweep, then send each person ONE digest of what is new for them.
-
-    With REDIS_URL the digests are queued, one job per person, for `reviewboard worker` to send.
-    Items already sent to a person are never repeated. Mail goes through SMTP when REVIEWBOARD_SMTP_HOST is
-    set, otherwise each digest is written as a log line. Each person's digest is committed as it is sent, so
-    a crash mid-run never resends to the people already done.
-    """
     today = _day(day)
     if dry_run:
         try:

@@ -14,28 +14,34 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from reviewboard.i18n.help import N_, HelpGroup
+
 from . import gate
 
 DEFAULT_TRUST = "instance/keys/signing-cert.pem"
 
 
-@click.group("cert", help="System certificates: list, export, PDF, status list, and the offline deployment gate.")
+@click.group("cert", cls=HelpGroup,
+             help=N_("System certificates: list, export, PDF, status list, and the offline deployment gate."))
 def cert_cli():
     pass
 
 
-@cert_cli.command("verify")
+@cert_cli.command("verify", help=N_(
+    "Exit 0 only if CERTIFICATE (a DSSE envelope file) is signed by a trusted key, covers --subject, has not "
+    "expired, and a fresh signed status list says it is valid. Needs no database; works offline."))
 @click.argument("certificate")
-@click.option("--subject", required=True, help="The artifact's digest, sha256:<64 hex>.")
-@click.option("--status-list", "status_list", required=True, help="The signed status list: a file or an http(s) URL.")
-@click.option("--max-age", default="24h", show_default=True, help="Refuse a status list older than this (s, m, h, d).")
+@click.option("--subject", required=True, help=N_("The artifact's digest, sha256:<64 hex>."))
+@click.option("--status-list", "status_list", required=True,
+              help=N_("The signed status list: a file or an http(s) URL."))
+@click.option("--max-age", default="24h", show_default=True,
+              help=N_("Refuse a status list older than this (s, m, h, d)."))
 @click.option("--trust", "trust", multiple=True,
-              help=f"The organisation's sealing certificate (PEM or DER); default {DEFAULT_TRUST} if present.")
+              help=N_("The organisation's sealing certificate (PEM or DER); default instance/keys/signing-cert.pem "
+                      "if present."))  # DEFAULT_TRUST, written out: a translated text is a literal
 @click.option("--state", "state", type=click.Path(dir_okay=False, path_type=Path),
-              help="A file remembering the highest status-list serial seen: a lower one is refused as a replay.")
+              help=N_("A file remembering the highest status-list serial seen: a lower one is refused as a replay."))
 def cert_verify(certificate, subject, status_list, max_age, trust, state):
-    """Exit 0 only if CERTIFICATE (a DSSE envelope file) is signed by a trusted key, covers --subject, has not
-    expired, and a fresh signed status list says it is valid. Needs no database; works offline."""
     try:
         gate.parse_digest(subject)  # a malformed digest is said first: nothing else is worth reading then
         trusted = gate.load_trust(list(trust) or ([DEFAULT_TRUST] if Path(DEFAULT_TRUST).is_file() else []))
@@ -65,10 +71,9 @@ def _certificate(cert_ref: str):
     return found
 
 
-@cert_cli.command("list")
+@cert_cli.command("list", help=N_("Every certificate: id, public id, system, version, status, subject digests."))
 @with_appcontext
 def cert_list():
-    """Every certificate: id, public id, system, version, status, subject digests."""
     from sqlalchemy import select
 
     from reviewboard.extensions import db
@@ -87,12 +92,11 @@ def cert_list():
         click.echo(f"{c.id:>4}  {c.public_id:<18} {c.project.name[:28]:<28} {label[:10]:<10} {c.status:<10} {digests}")
 
 
-@cert_cli.command("export")
+@cert_cli.command("export", help=N_("Write the certificate's DSSE envelope (what `cert verify` checks) to a file."))
 @click.argument("cert_ref")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def cert_export(cert_ref, output):
-    """Write the certificate's DSSE envelope (what `cert verify` checks) to a file."""
     from .labels import STATUS_LABELS
 
     cert = _certificate(cert_ref)
@@ -101,23 +105,21 @@ def cert_export(cert_ref, output):
                  status=STATUS_LABELS[cert.status].lower()))
 
 
-@cert_cli.command("pdf")
+@cert_cli.command("pdf", help=N_("Write the certificate's sealed PDF to a file."))
 @click.argument("cert_ref")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def cert_pdf(cert_ref, output):
-    """Write the certificate's sealed PDF to a file."""
     cert = _certificate(cert_ref)
     output.write_bytes(cert.pdf)
     click.echo(_("Wrote %(path)s (%(size)s bytes, SHA-256 %(hash)s)", path=output, size=len(cert.pdf),
                  hash=cert.pdf_sha256))
 
 
-@cert_cli.command("status-list")
+@cert_cli.command("status-list", help=N_("Write the current signed status list to a file (for an offline gate)."))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def cert_status_list(output):
-    """Write the current signed status list to a file (for an offline gate)."""
     from .statuslist import newest
 
     last = newest()

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from reviewboard.catalogs.labels import clause_separator, list_separator
 from reviewboard.extensions import db
+from reviewboard.i18n.help import N_, HelpGroup
 from reviewboard.incidents import services
 from reviewboard.incidents.labels import STATES
 from reviewboard.incidents.rules import localized_rules
@@ -22,18 +23,18 @@ DUTY_WORDS = {"report": _l("report"), "close": _l("close")}
 VERIFIED_WORDS = {"official": _l("official"), "secondary": _l("secondary"), "policy": _l("policy")}
 
 
-@click.group("incident", help="Incidents reported on the systems, and the incident rules.")
+@click.group("incident", help=N_("Incidents reported on the systems, and the incident rules."), cls=HelpGroup)
 def incident_cli():
     pass
 
 
-@incident_cli.command("list")
+@incident_cli.command("list", help=N_(
+    "List incidents, soonest due first: id, system, version, severity, status, deadline, who acts next."))
 @click.option("--status", type=click.Choice(["open", "closed", "all"]), default="open", show_default=True)
-@click.option("--overdue", is_flag=True, help="Only incidents whose deadline has passed with its duty not met.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line instead of a table.")
+@click.option("--overdue", is_flag=True, help=N_("Only incidents whose deadline has passed with its duty not met."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object per line instead of a table."))
 @with_appcontext
 def incident_list(status, overdue, as_json):
-    """List incidents, soonest due first: id, system, version, severity, status, deadline, who acts next."""
     today = services.today()
     rows = db.session.scalars(services.register_query(services.RegisterFilter(status=status, overdue=overdue))).all()
     if as_json:
@@ -58,11 +59,11 @@ def incident_list(status, overdue, as_json):
                    f"{f'{_(step[0])}: {_(step[1])}' if step else '-'}")
 
 
-@incident_cli.command("rules")
+@incident_cli.command("rules", help=N_(
+    "Print the incident rules in force: severities, deadlines (with their source and how it was checked) and what "
+    "a serious incident does."))
 @with_appcontext
 def incident_rules():
-    """Print the incident rules in force: severities, deadlines (with their source and how it was checked) and
-    what a serious incident does."""
     rules = localized_rules()
     click.echo(_("Incident rules %(version)s", version=rules.version))
     severities = [_("%(severity)s (serious)", severity=s.id) if s.serious else s.id for s in rules.severities]

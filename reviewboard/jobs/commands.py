@@ -17,16 +17,17 @@ from werkzeug.serving import is_running_from_reloader
 
 from reviewboard.core.boundary import transaction
 from reviewboard.extensions import db
+from reviewboard.i18n.help import N_, HelpCommand, HelpGroup
 from reviewboard.jobs import embedded, outbox, queue
 from reviewboard.jobs.models import Job
 
 
-@click.command("worker")
-@click.option("--burst", is_flag=True, help="Exit once no job is left (instead of waiting for more).")
+@click.command("worker", cls=HelpCommand, help=N_(
+    "Run jobs (records, digests): an RQ worker on REDIS_URL with its sweeper, or without Redis the same loop as "
+    "the server's embedded worker. Stops on SIGTERM or Ctrl-C; a job cut short runs again (JOB_LEASE)."))
+@click.option("--burst", is_flag=True, help=N_("Exit once no job is left (instead of waiting for more)."))
 @with_appcontext
 def worker_command(burst):
-    """Run jobs (records, digests): an RQ worker on REDIS_URL with its sweeper, or without Redis the same loop as
-    the server's embedded worker. Stops on SIGTERM or Ctrl-C; a job cut short runs again (JOB_LEASE)."""
     app = current_app._get_current_object()
     logging.getLogger("reviewboard").setLevel(os.environ.get("REVIEWBOARD_LOG_LEVEL", "INFO"))
     if app.config.get("REDIS_URL") and app.config["JOBS_MODE"] in ("auto", "rq"):
@@ -47,28 +48,28 @@ def worker_command(burst):
     stop.set()
 
 
-@click.group("jobs", help="The job outbox (records, digests).")
+@click.group("jobs", help=N_("The job outbox (records, digests)."), cls=HelpGroup)
 def jobs_cli():
     pass
 
 
-@jobs_cli.command("sweep")
+@jobs_cli.command("sweep", help=N_(
+    "Send again (Redis) or run here (no Redis) every job that is due: its message lost or its worker dead."))
 @with_appcontext
 def jobs_sweep():
-    """Send again (Redis) or run here (no Redis) every job that is due: its message lost or its worker dead."""
     due = queue.sweep()
     done = (_("%(count)s job(s) sent again", count=len(due)) if current_app.config.get("REDIS_URL")
             else _("%(count)s job(s) run", count=len(due)))
     click.echo(done + (f": {', '.join(map(str, due))}" if due else ""))
 
 
-@jobs_cli.command("retry")
+@jobs_cli.command("retry", help=N_(
+    "Run failed jobs again (their attempts start over), e.g. the record a stage page says could not be issued. "
+    "Each retry is an audit event."))
 @click.argument("job_ids", nargs=-1, type=int)
-@click.option("--all-failed", is_flag=True, help="Every failed job (instead of the ids given).")
+@click.option("--all-failed", is_flag=True, help=N_("Every failed job (instead of the ids given)."))
 @with_appcontext
 def jobs_retry(job_ids, all_failed):
-    """Run failed jobs again (their attempts start over), e.g. the record a stage page says could not be issued.
-    Each retry is an audit event."""
     if bool(job_ids) == all_failed:
         raise click.UsageError(_("Give the ids of the failed jobs (the stage page names its job), or --all-failed."))
     with transaction():
@@ -80,10 +81,9 @@ def jobs_retry(job_ids, all_failed):
         click.echo(_("not failed (left as they are): %(ids)s", ids=", ".join(map(str, skipped))), err=True)
 
 
-@jobs_cli.command("list")
+@jobs_cli.command("list", help=N_("How many jobs are in each state."))
 @with_appcontext
 def jobs_list():
-    """How many jobs are in each state."""
     for status, count in db.session.execute(select(Job.status, func.count()).group_by(Job.status)):
         click.echo(f"{status:<8} {count}")
 
@@ -97,5 +97,5 @@ def _run_with_embedded_worker(*args, **kwargs):
 
 
 # `reviewboard run`: Flask's development server, plus the embedded job worker (records are issued without Redis)
-run_command = click.Command("run", params=flask_run_command.params, callback=_run_with_embedded_worker,
+run_command = HelpCommand("run", params=flask_run_command.params, callback=_run_with_embedded_worker,
                             help=flask_run_command.help, short_help=flask_run_command.short_help)

@@ -15,12 +15,14 @@ from reviewboard.core.boundary import transaction
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.language import current_language
 from reviewboard.extensions import db
+from reviewboard.i18n.help import N_, HelpGroup
 from reviewboard.projects.models import Project
 from reviewboard.registration import services as registration
 from reviewboard.systems import services
 
 
-@click.group("system", help="AI systems: versions with their artifacts, registration duties and filings.")
+@click.group("system", cls=HelpGroup,
+             help=N_("AI systems: versions with their artifacts, registration duties and filings."))
 def system_cli():
     pass
 
@@ -32,12 +34,12 @@ def _project(project_id: int) -> Project:
     return project
 
 
-@system_cli.command("versions")
+@system_cli.command("versions", help=N_(
+    "List the versions of PROJECT_ID's system, newest first, with each artifact's digest."))
 @click.argument("project_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per version instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object per version instead of a table."))
 @with_appcontext
 def system_versions(project_id, as_json):
-    """List the versions of PROJECT_ID's system, newest first, with each artifact's digest."""
     project = _project(project_id)
     versions = services.versions_of(project)
     if as_json:
@@ -54,16 +56,16 @@ def system_versions(project_id, as_json):
             click.echo(f"    {a.kind:<8} {a.digest}  {a.name}")
 
 
-@system_cli.command("add-version")
+@system_cli.command("add-version", help=N_(
+    "Add version LABEL to PROJECT_ID's system; a malformed digest is refused with its reason (exit 1)."))
 @click.argument("project_id", type=int)
 @click.argument("label")
 @click.option("--artifact", "artifacts", nargs=3, multiple=True, required=True, metavar="KIND NAME DIGEST",
-              help="An artifact: model, image, dataset or other; its name; its sha256 digest. Repeat for each.")
-@click.option("--notes", default="", help="Release notes.")
-@click.option("--as", "email", required=True, help="The project member adding the version (audited as them).")
+              help=N_("An artifact: model, image, dataset or other; its name; its sha256 digest. Repeat for each."))
+@click.option("--notes", default="", help=N_("Release notes."))
+@click.option("--as", "email", required=True, help=N_("The project member adding the version (audited as them)."))
 @with_appcontext
 def system_add_version(project_id, label, artifacts, notes, email):
-    """Add version LABEL to PROJECT_ID's system; a malformed digest is refused with its reason (exit 1)."""
     actor = find_user_by_email(email)
     if actor is None:
         raise click.ClickException(_("There is no account %(email)s.", email=email))
@@ -77,12 +79,13 @@ def system_add_version(project_id, label, artifacts, notes, email):
                else _("Added version %(label)s", label=label))
 
 
-@system_cli.command("duties")
+@system_cli.command("duties", help=N_(
+    "Print PROJECT_ID's registration duties with their reasons, sources and filings."))
 @click.argument("project_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="The facts, duties and filings as JSON (as records print them).")
+@click.option("--json", "as_json", is_flag=True,
+              help=N_("The facts, duties and filings as JSON (as records print them)."))
 @with_appcontext
 def system_duties(project_id, as_json):
-    """Print PROJECT_ID's registration duties with their reasons, sources and filings."""
     state = registration.registration_state(_project(project_id))
     if as_json:
         click.echo(json.dumps(state, ensure_ascii=False, indent=2))
@@ -110,18 +113,18 @@ def _in(item: dict, language: str) -> dict:
     return {**item, **(item.get("translations") or {}).get(language, {})}
 
 
-@system_cli.command("file")
+@system_cli.command("file", help=N_(
+    "Record a filing for DUTY_CODE of PROJECT_ID; a refusal names its reason (exit 1)."))
 @click.argument("project_id", type=int)
 @click.argument("duty_code")
-@click.option("--authority", required=True, help="The authority the filing was made with.")
-@click.option("--reference", required=True, help="The filing or registration number it issued.")
-@click.option("--date", "filed_on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Filed on (YYYY-MM-DD).")
+@click.option("--authority", required=True, help=N_("The authority the filing was made with."))
+@click.option("--reference", required=True, help=N_("The filing or registration number it issued."))
+@click.option("--date", "filed_on", required=True, type=click.DateTime(["%Y-%m-%d"]), help=N_("Filed on (YYYY-MM-DD)."))
 @click.option("--evidence", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The receipt or confirmation (PDF, image or text; checked like stage evidence).")
-@click.option("--as", "email", required=True, help="The project member recording it (audited as them).")
+              help=N_("The receipt or confirmation (PDF, image or text; checked like stage evidence)."))
+@click.option("--as", "email", required=True, help=N_("The project member recording it (audited as them)."))
 @with_appcontext
 def system_file(project_id, duty_code, authority, reference, filed_on, evidence, email):
-    """Record a filing for DUTY_CODE of PROJECT_ID; a refusal names its reason (exit 1)."""
     actor = find_user_by_email(email)
     if actor is None:
         raise click.ClickException(_("There is no account %(email)s.", email=email))

@@ -9,22 +9,22 @@ from flask_babel import gettext as _
 from reviewboard.auth.services import find_user_by_email
 from reviewboard.core.boundary import transaction
 from reviewboard.core.errors import ServiceError
+from reviewboard.i18n.help import N_, HelpGroup
 from reviewboard.tokens import services
 
 
-@click.group("token", help="Personal access tokens for the API.")
+@click.group("token", help=N_("Personal access tokens for the API."), cls=HelpGroup)
 def token_cli():
     pass
 
 
-@token_cli.command("create")
+@token_cli.command("create", help=N_("Print a new token for EMAIL's account once (only its hash is kept)."))
 @click.argument("email")
 @click.option("--scope", type=click.Choice(["read", "submit", "admin"]), default="read", show_default=True)
-@click.option("--expires", default="30d", show_default=True, help="Lifetime: 12h, 30d, 2w ... (at most 366d).")
-@click.option("--name", default="Created on the command line", show_default=True, help="What uses it.")
+@click.option("--expires", default="30d", show_default=True, help=N_("Lifetime: 12h, 30d, 2w ... (at most 366d)."))
+@click.option("--name", default="Created on the command line", show_default=True, help=N_("What uses it."))
 @with_appcontext
 def token_create(email, scope, expires, name):
-    """Print a new token for EMAIL's account once (only its hash is kept)."""
     try:
         with transaction():
             user = find_user_by_email(email)

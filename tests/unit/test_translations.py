@@ -27,8 +27,8 @@ CONVERTED = ["base.html", "_macros", "errors", "auth", "accounts", "mfa", "reset
              "core", "rereview", "teams", "registration", "systems", "incidents", "register", "audit", "inventory",
              "metrics", "api", "certificates", "webhooks", "records", "catalogs", "pipelines"]
 NOT_YET_CONVERTED: list[str] = []
-# as the Makefile's BABEL_KEYWORDS: the lazy functions that form classes use
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "lazy_ngettext": (1, 2)}
+# as the Makefile's BABEL_KEYWORDS: the lazy functions that form classes use, and N_ (help texts of the command line)
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "lazy_ngettext": (1, 2), "N_": None}
 
 
 def _extracted() -> set[tuple[str | None, str]]:
