@@ -27,6 +27,20 @@ VERDICTS = {VerdictValue.MEETS: _l("Meets"), VerdictValue.PARTIALLY_MEETS: _l("P
             VerdictValue.DOES_NOT_MEET: _l("Does not meet"), VerdictValue.NOT_APPLICABLE: _l("Not applicable")}
 
 
+# reviews/signatures.py's reasons, as the stage page words a signature's status
+SIGNATURE_REASONS = (_l("the signed content does not match its hash"), _l("the signed content is unreadable"),
+                     _l("the signature belongs to another record or round"),
+                     _l("the signer, outcome or meaning differ from what was signed"),
+                     _l("the submission changed after it was signed"),
+                     _l("the signer's verdicts changed after signing"),
+                     _l("superseded by round %(round)s"), _l("intact: bound to this record, round and content"))
+
+
+def signature_status_words(status) -> str:
+    """Why a signature is valid, superseded or invalid (signatures.SignatureStatus), in the reader's language."""
+    return gettext(status.message, **status.values)
+
+
 def refusal_words(reason: str) -> str:
     """A workflow guard's reason (workflow.Refusal) in the reader's language; any other text as it is."""
     if isinstance(reason, Refusal):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reviewboard.audit.services import canonical
 
@@ -19,7 +19,13 @@ from reviewboard.audit.services import canonical
 @dataclass(frozen=True)
 class SignatureStatus:
     state: str  # valid | superseded | invalid
-    reason: str
+    message: str  # English, with %(name)s values: pages word it in the reader's language (reviews/labels.py)
+    values: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English, as the API and the logs give it."""
+        return self.message % self.values if self.values else self.message
 
     @property
     def valid(self) -> bool:
@@ -48,5 +54,5 @@ def check_signoff(signoff) -> SignatureStatus:
     if verdicts != signed.get("verdicts"):
         return SignatureStatus("invalid", "the signer's verdicts changed after signing")
     if round_.number != stage.round_number:
-        return SignatureStatus("superseded", f"superseded by round {stage.round_number}")
+        return SignatureStatus("superseded", "superseded by round %(round)s", {"round": stage.round_number})
     return SignatureStatus("valid", "intact: bound to this record, round and content")

@@ -34,6 +34,7 @@ def test_a_chinese_reader_sees_the_signatures_meaning_and_role_in_chinese(client
     assert "以委员会主席兼法律和隐私审查员身份签署：已批准（阶段：设计）" in page
     assert "(伦理审查员)" in page and "以伦理审查员身份签署：已批准（阶段：设计）" in page
     assert "Approved as" not in page and "reviewer)" not in page
+    assert 'title="完好：与本记录、本轮及所签内容绑定"' in page and "intact:" not in page  # the signature's status
     db_session.refresh(by_chair)  # what was signed stays as it was signed
     assert by_chair.meaning == "Approved as committee chair and legal and privacy reviewer, stage Design"
 
@@ -45,6 +46,7 @@ def test_an_english_reader_sees_exactly_what_was_signed(client, make, db_session
     assert "(Committee chair and legal and privacy reviewer)" in page
     assert "“Approved as committee chair and legal and privacy reviewer, stage Design”" in page
     assert "(Ethics reviewer)" in page and "“Approved as ethics reviewer, stage Design”" in page
+    assert 'title="intact: bound to this record, round and content"' in page
 
 
 def test_a_delegates_role_names_whom_they_sign_for_and_an_unknown_role_stays_as_signed(app):
@@ -54,3 +56,13 @@ def test_a_delegates_role_names_whom_they_sign_for_and_an_unknown_role_stays_as_
         assert role_title_words("Honorary reviewer") == "Honorary reviewer"
     with app.test_request_context(), force_locale("en"):
         assert role_title_words("Delegate of Ava Away") == "Delegate of Ava Away"
+
+
+def test_a_superseded_signature_says_so_in_english_for_the_api_and_in_the_readers_language_on_pages(app):
+    from reviewboard.reviews.labels import signature_status_words
+    from reviewboard.reviews.signatures import SignatureStatus
+
+    status = SignatureStatus("superseded", "superseded by round %(round)s", {"round": 3})
+    assert status.reason == "superseded by round 3"
+    with app.test_request_context(), force_locale("zh_Hans"):
+        assert signature_status_words(status) == "已被第 3 轮取代"
