@@ -23,6 +23,7 @@ from gettext import NullTranslations
 
 import click
 from babel.support import Translations
+from click.formatting import term_len
 from flask import current_app, has_app_context
 from flask.cli import FlaskGroup, ScriptInfo
 
@@ -114,8 +115,79 @@ def _option_record(option: click.Option, ctx: click.Context) -> tuple[str, str] 
     return option.get_help_spec(ctx), text
 
 
+class WideTextFormatter(click.HelpFormatter):
+    """Click's help layout for text in scripts written without spaces between words (Chinese), whose characters
+    take two columns each: Click wraps at spaces and counts characters, so a Chinese line would run twice the
+    width. The lines are broken here, by columns, and handed to Click as paragraphs it keeps as they are (\\b)."""
+
+    def write_text(self, text: str) -> None:
+        super().write_text(_broken(text, self.width - self.current_indent))
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = list(rows)
+        # as Click's write_dl: the width left to the second column
+        first_column = min(max((term_len(first) for first, _second in rows), default=0), col_max) + col_spacing
+        width = max(self.width - first_column - 2, 10)
+        super().write_dl([(first, _broken(second, width)) for first, second in rows], col_max, col_spacing)
+
+
+# marks that never open a line (they stay with the character before) and never close one (with the one after)
+_CLOSING = set("，。、；：！？）》」』】”’,.;:!?)]")
+_OPENING = set("（《「『【“‘([")
+
+
+def _broken(text: str, width: int) -> str:
+    """``text``'s paragraphs broken into lines of at most ``width`` columns, each marked for Click to keep."""
+    if not text:
+        return text
+    return "\n\n".join("\b\n" + "\n".join(_lines(" ".join(paragraph.split("\n")), width))
+                       for paragraph in text.split("\n\n"))
+
+
+def _lines(paragraph: str, width: int) -> list[str]:
+    lines: list[str] = []
+    line: list[str] = []  # its units, spaces included
+    for unit in _units(paragraph):
+        if unit.isspace() and not line:
+            continue
+        if line and not unit.isspace() and _columns("".join(line) + unit) > width:
+            carried: list[str] = []  # down with a closing mark goes what it closes; with a word, what opens it
+            while len(line) > 1 and not line[-1].isspace() and ((carried or [unit])[0] in _CLOSING
+                                                                or line[-1] in _OPENING):
+                carried.insert(0, line.pop())
+            lines.append("".join(line).rstrip())
+            line = carried
+        line.append(unit)
+    if line:
+        lines.append("".join(line).rstrip())
+    return lines
+
+
+def _units(paragraph: str) -> list[str]:
+    """The units a line is broken between: each wide character, each run of narrow ones without a space (a word,
+    a name, an option), each run of spaces."""
+    units: list[str] = []
+    for char in paragraph:
+        if _columns(char) == 2 or not units or char.isspace() != units[-1].isspace() or _columns(units[-1][-1]) == 2:
+            units.append(char)
+        else:
+            units[-1] += char
+    return units
+
+
+class HelpContext(click.Context):
+    """Click's context, with the formatter for wide text when the help is not in English."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        if help_language(self) == SOURCE_LANGUAGE:
+            return super().make_formatter()
+        return WideTextFormatter(width=self.terminal_width, max_width=self.max_content_width)
+
+
 class TranslatedHelp:
     """Formats a Click command's help in the help's language (mixed into the command classes below)."""
+
+    context_class = HelpContext
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
