@@ -45,6 +45,31 @@ def _refs(criterion) -> tuple[tuple[str, str, bool], ...]:
     return tuple(sorted(out))
 
 
+def _ref_texts(criterion) -> dict[tuple[str, str], dict]:
+    """{(framework, ref): its other languages' texts} of a criterion's refs (a ref in words has them)."""
+    out = {}
+    for r in criterion.refs:
+        if isinstance(r, dict):
+            out[(r["framework"], r["ref"])] = r.get("translations") or {}
+        else:
+            out[(r.framework, r.ref)] = r.translations or {}
+    return out
+
+
+def _ref_translation_changes(o, n) -> list[Change]:
+    """A ref in words whose text in another language changed while its English (and so the ref) stayed: named
+    "refs (zh-Hans)", so that a diff shows a change made in either language."""
+    before, after = _ref_texts(o), _ref_texts(n)
+    out = []
+    for key in sorted(before.keys() & after.keys()):
+        for language in sorted(set(before[key]) | set(after[key])):
+            was = (before[key].get(language) or {}).get("ref") or ""
+            now = (after[key].get(language) or {}).get("ref") or ""
+            if was != now:
+                out.append(Change(f"refs ({language})", was, now))
+    return out
+
+
 def _code(criterion) -> str:
     return getattr(criterion, "code", None) or criterion.id
 
@@ -141,6 +166,7 @@ def diff_criteria(old_version: str, old: Iterable, new_version: str, new: Iterab
         if tuple(o.evidence_types) != tuple(n.evidence_types):
             others.append(Change("evidence_types", tuple(o.evidence_types), tuple(n.evidence_types)))
         others += _translated_changes(o, n, ("evidence_types",))
+        others += _ref_translation_changes(o, n)
         if _stage(o) != _stage(n):
             others.append(Change("stage", _stage(o), _stage(n)))
         if others:

@@ -25,7 +25,7 @@ FRAMEWORK_NAMES = {
 # the criterion fields a catalog diff names (catalogs/diff.py)
 FIELD_NAMES = {"title": _l("Title"), "question": _l("Question"), "guidance": _l("Guidance"),
                "evidence_types": _l("Evidence expected"), "applicability": _l("Applicability"),
-               "stage": _l("Stage")}
+               "stage": _l("Stage"), "refs": _l("Reference")}
 # a diff's summary line, one phrase per kind of change (CatalogDiff.summary())
 SUMMARY_PHRASES = {"added": _l("%(count)s added"), "removed": _l("%(count)s removed"),
                    "restored": _l("%(count)s restored"), "reworded": _l("%(count)s reworded"),

@@ -145,3 +145,18 @@ def test_an_english_only_file_keeps_its_refs_in_words_as_plain_strings():
     for shipped in ("rb-tc260-lifecycle-1.0.0.yaml", "rb-tc260-lifecycle-1.2.0.yaml"):
         assert all(not r.translations for c in load_catalog_file(shipped_catalog_path(shipped)).criteria
                    for r in c.refs)
+
+
+def test_a_diff_shows_a_reference_reworded_only_in_chinese():
+    from reviewboard.catalogs.diff import diff_criteria
+
+    first = BILINGUAL.replace('- {framework: TC260-1.0, ref: "6.2(a)", verified: true}',
+                              '- {framework: TC260-1.0, ref: "6.2(a)", verified: true}\n      - ' + PROSE_REF)
+    second = first.replace("风险分级（应用场景、应用规模）", "风险分级（场景、规模）")
+    old, new = parse_catalog(first), parse_catalog(second)
+    result = diff_criteria(old.version, old.criteria, new.version, new.criteria)
+    assert result.refs_changed == [] and result.reworded == []  # the ref itself (its English) is the same
+    [item] = result.other_changed
+    assert [(c.field, c.before, c.after) for c in item.changes] == [
+        ("refs (zh-Hans)", "风险分级（应用场景、应用规模）", "风险分级（场景、规模）")]
+    assert diff_criteria(old.version, old.criteria, old.version, parse_catalog(first).criteria).empty
