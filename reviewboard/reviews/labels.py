@@ -76,6 +76,15 @@ def role_title_words(role_title: str) -> str:
     return gettext("%(expertise)s reviewer", expertise=_expertise_list(listed))
 
 
+def example_meaning_words(role_title: str, stage) -> str:
+    """The stage page's example of what a signature will mean ("Approved as ethics reviewer, stage Design"), in
+    the reader's language as signature_meaning_words shows a signed one."""
+    if current_language() == "en":
+        return signature_meaning(Outcome.APPROVE, role_title, stage.name)
+    return gettext("%(outcome)s as %(role)s, stage %(stage)s", outcome=str(SIGNED_OUTCOMES[Outcome.APPROVE]),
+                   role=role_title_words(role_title), stage=translated(stage, "name"))
+
+
 def signature_meaning_words(signoff) -> str:
     """What a sign-off's signature means ("Approved as ethics reviewer, stage Design") in the reader's
     language, rebuilt from its outcome, role and stage. The signed text (``signoff.meaning``, part of what

@@ -37,7 +37,13 @@ from reviewboard.rereview.services import reopen_reason
 from reviewboard.reviews import lifecycle, queue_export, resubmission, services
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews.forms import AssignForm, review_form_class
-from reviewboard.reviews.labels import refusal_words, role_title_words, signature_meaning_words, signature_status_words
+from reviewboard.reviews.labels import (
+    example_meaning_words,
+    refusal_words,
+    role_title_words,
+    signature_meaning_words,
+    signature_status_words,
+)
 from reviewboard.reviews.models import StageReview
 from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState, VerdictValue
@@ -113,6 +119,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         record_failed=[j for j in record_jobs if j.status == FAILED], record_perms=record_perms,
         perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=tier_labels(),
         check_signoff=check_signoff, role_title_words=role_title_words, meaning_words=signature_meaning_words,
+        example_meaning_words=example_meaning_words,
         status_words=signature_status_words,
         round_diff=resubmission.current_diff(stage), today=utcnow().date(),
         blocking_conditions=overdue_before(stage) if submit_form is not None else [],

@@ -37,8 +37,19 @@ from tests.browser.tongues import ENGLISH, Tongue
 
 pytestmark = pytest.mark.browser
 
-MEANING = "Approved as ethics reviewer, stage Design"  # a signature's meaning is signed text, kept in English
+# a signature's meaning is signed text, kept in English (the PDF's signature section prints it); pages show it in
+# the reader's language, rebuilt from its parts (reviews/labels.py)
+MEANING = "Approved as ethics reviewer, stage Design"
 CHAIR_MEANING = "Approved as committee chair, stage Design"
+ROLES = {MEANING: "Ethics reviewer", CHAIR_MEANING: "Committee chair"}
+
+
+def shown_meaning(tongue: Tongue, meaning: str) -> str:
+    """A signed meaning as a page in ``tongue`` shows it."""
+    if tongue.source:
+        return meaning
+    return tongue.t("%(outcome)s as %(role)s, stage %(stage)s", outcome=tongue.t("Approved"),
+                    role=tongue.t(ROLES[meaning]), stage=tongue.stage("Design"))
 NOT_SIGNED = "The password is not correct. Nothing was signed."
 
 # Questionnaire answers (question id: option id); the walk finds each by its label in the walker's language.
@@ -340,7 +351,7 @@ def _review_and_sign(page: Page, shot, tongue: Tongue, reviewer: Person, project
     page.get_by_role("button", name=t("Sign decision")).click()
     expect(flash(page, t("Your decision is signed."))).to_be_visible()
     signature = page.locator(".rb-signature", has_text=reviewer.name)
-    expect(signature).to_contain_text(meaning)
+    expect(signature).to_contain_text(shown_meaning(tongue, meaning))
     assert signoff_count(live, stage_id) == signed_before + 1
     if signed_before == 0:  # not yet decided: the page says so instead of offering the form again
         expect(page.get_by_text(tongue.opening("You signed this round on %(at)s: “%(meaning)s”. The stage is decided "
