@@ -51,6 +51,27 @@ N_("The Flask application or factory function to load, in the form 'module:name'
    "file path. Name is not required if it is 'app', 'application', 'create_app', or 'make_app', and can be "
    "'name(args)' to pass arguments.")
 N_("Set debug mode.")
+# Flask's and its extensions' commands, as the root group's help lists them, and Flask's development server
+# (`reviewboard run`, with its job worker: reviewboard/jobs/commands.py) in full; their other commands' help (db ...)
+# stays in their own English
+N_("Perform database migrations.")
+N_("Flask-Limiter maintenance & utility commands")
+N_("OpenAPI commands.")
+N_("Show the routes for the app.")
+N_("Run a shell in the app context.")
+N_("Run a development server.")
+N_("Run a local development server.\n\nThis server is for development purposes only. It does not provide\n"
+   "the stability, security, or performance of production WSGI servers.\n\n"
+   "The reloader and debugger are enabled by default with the '--debug'\noption.")
+N_("The interface to bind to.")
+N_("The port to bind to.")
+N_("Specify a certificate file to use HTTPS.")
+N_("The key file to use when specifying a certificate.")
+N_("Enable or disable the reloader. By default the reloader is active if debug is enabled.")
+N_("Enable or disable the debugger. By default the debugger is active if debug is enabled.")
+N_("Enable or disable multithreading.")
+N_("Extra files that trigger a reload on change. Multiple paths are separated by ':'.")
+N_("Files matching these fnmatch patterns will not trigger a reload on change. Multiple patterns are separated by ':'.")
 
 
 def help_language(ctx: click.Context) -> str:
@@ -88,7 +109,8 @@ def _shown(thing, ctx: click.Context):
     """A copy of a command or parameter whose help texts are in the help's language (the original stays as
     imported: commands are shared by every invocation)."""
     shown = copy.copy(thing)
-    shown.help = translate(ctx, thing.help)
+    # cleaned as Click shows it: Flask's own help texts are raw docstrings
+    shown.help = translate(ctx, inspect.cleandoc(thing.help) if thing.help else thing.help)
     if isinstance(thing, click.Command):
         shown.short_help = translate(ctx, thing.short_help)
     return shown
