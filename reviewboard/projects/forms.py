@@ -85,7 +85,7 @@ class ProjectForm(AppForm):
             getattr(self, qid).label.text = qn.label(qid, language)
         for qid in self.YESNO:
             getattr(self, f"q_{qid}").label.text = qn.label(qid, language)
-        self.pipeline_id.choices = [(p.id, _("%(name)s (version %(version)s)", name=translated(p, "name", language),
+        self.pipeline_id.choices = [(p.id, _("%(name)s (v%(version)s)", name=translated(p, "name", language),
                                              version=p.version)) for p in pipelines]
         rules = localized_ruleset()  # the facts' questions and the sectors in the reader's language
         self.sector.choices = [("", _l("Not answered")), *rules.sectors.items()]
