@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -65,9 +66,20 @@ def test_three_workers_on_one_job_issue_one_record(outbox_app, monkeypatch, issu
     worker presumed dead by the next), all three render and the record table's UNIQUE keeps one."""
     monkeypatch.setitem(outbox_app.config, "JOB_LEASE", lease)
     stub = pdf.render_record_pdf
-    # a render long enough that the other two workers start theirs before the first stores its record, even when
-    # a busy machine starts the three threads far apart
-    monkeypatch.setattr(pdf, "render_record_pdf", lambda data, **kw: (time.sleep(1.0), stub(data, **kw))[1])
+    rendering, lock, two_in = [0], threading.Lock(), threading.Event()
+
+    def slow_render(data, **kw):
+        # with the lease overtaken, a render waits (up to 20 s) until a second worker is rendering too, so the
+        # race happens however far apart a busy machine starts the threads (a fixed sleep was not always enough);
+        # with a lease, nobody else renders and this is a short pause
+        with lock:
+            rendering[0] += 1
+            if rendering[0] >= 2:
+                two_in.set()
+        two_in.wait(20 if not lease else 0.3)
+        return stub(data, **kw)
+
+    monkeypatch.setattr(pdf, "render_record_pdf", slow_render)
     stage_id, job_id = _decided_stage(outbox_app)
 
     def worker():
