@@ -4,6 +4,7 @@ records keep UTC. Over HTTP with CSRF on; both engines."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from tests.support.http import login, logout, post_form
@@ -35,9 +36,15 @@ def test_times_show_in_the_persons_own_zone_and_others_keep_the_organisations(cl
 def test_an_unknown_zone_is_refused_beside_the_field_and_nothing_changes(client, make, db_session):
     person = make.user("submitter")
     login(client, person)
-    refused = post_form(client, "/account", "/account", _profile(person, time_zone="Beijing"))
+    signed_name = person.name
+    refused = post_form(client, "/account", "/account",
+                        _profile(person, name="Pat Renamed", digest="off", time_zone="Beijing"))
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert "“Beijing” is not a time zone" in html and 'id="time_zone-error"' in html
+    # what was typed is still there to correct, the other fields' new values too
+    assert 'value="Beijing"' in html and 'value="Pat Renamed"' in html
+    assert [t for t in re.findall(r'<input[^>]*name="digest"[^>]*>', html) if re.search(r"\bchecked\b", t)] == [
+        t for t in re.findall(r'<input[^>]*name="digest"[^>]*>', html) if 'value="off"' in t]
     db_session.refresh(person)
-    assert person.time_zone is None
+    assert (person.time_zone, person.name, person.digest_enabled) == (None, signed_name, True)
