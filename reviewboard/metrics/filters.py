@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 
+from reviewboard.catalogs.labels import tier_name
 from reviewboard.pipelines.services import pipeline_keys
 from reviewboard.projects.tiering import TIER_LABELS
 
@@ -43,7 +44,7 @@ class MetricsFilter:
         if self.pipeline:
             parts.append(_("pipeline %(key)s", key=self.pipeline))
         if self.tier:
-            parts.append(_("%(tier)s tier", tier=_(TIER_LABELS[self.tier]).lower()))
+            parts.append(_("%(tier)s tier", tier=tier_name(self.tier)))
         return _(", ").join(parts)
 
 

@@ -145,3 +145,18 @@ def test_the_outcomes_table_names_tiers_as_the_other_pages_do(client, make, db_s
     page = client.get("/metrics").get_data(as_text=True)
     outcomes = page[page.index('id="outcomes"'):page.index('id="rounds"')]
     assert ">High</" in outcomes and ">Low</" in outcomes
+
+
+def test_the_period_names_the_chosen_tier_in_the_readers_language(client, make, db_session):
+    chair = make.user("chair")
+    chair.language = "zh-Hans"
+    db_session.commit()
+    login(client, chair)
+    page = client.get("/metrics?since=2001-01-01&until=2001-12-31&tier=prohibited").get_data(as_text=True)
+    assert "禁止或上报风险等级" in page and "rohibited or escalate" not in page
+    page = client.get("/metrics?since=2001-01-01&until=2001-12-31&tier=low").get_data(as_text=True)
+    assert "低风险等级" in page
+    chair.language = "en"
+    db_session.commit()
+    page = client.get("/metrics?since=2001-01-01&until=2001-12-31&tier=prohibited").get_data(as_text=True)
+    assert "prohibited or escalate tier" in page
