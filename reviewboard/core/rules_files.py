@@ -4,7 +4,7 @@ file, and what was recorded under an older one is still read with it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import TypeVar
 
@@ -20,13 +20,14 @@ def version_file(stem: str, version: str) -> str:
 
 
 def load_version(package: str, stem: str, filename: str, parse: Callable[[object], T], error: type[RulesFileError],
-                 what: str) -> T:
+                 what: str, unversioned: Mapping[str, str] | None = None) -> T:
     """Parse the shipped ``data/<filename>`` of ``package``; raises ``error`` when it is not shipped, is malformed,
-    or says another version than its name (``what`` names the file for people: "ruleset", "incident rules")."""
+    or says another version than its name (``what`` names the file for people: "ruleset", "incident rules").
+    ``unversioned`` maps a version published before files were named by version to its file's name."""
     data = resources.files(package).joinpath(f"data/{filename}")
     if not data.is_file():
         raise error([f"no {what} {filename} is shipped"])
     loaded = parse(yaml.safe_load(data.read_text(encoding="utf-8")))
-    if version_file(stem, loaded.version) != filename:
+    if (unversioned or {}).get(loaded.version, version_file(stem, loaded.version)) != filename:
         raise error([f"{filename} says version {loaded.version}"])
     return loaded

@@ -11,13 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from reviewboard.core.errors import RulesFileError
 from reviewboard.core.language import SOURCE_LANGUAGE, FileTexts, file_languages
-from reviewboard.core.rules_files import version_file
+from reviewboard.core.rules_files import load_version, version_file
 from reviewboard.projects.tiering import REVIEW_TIERS
 
 # project fields a rule may name (projects.models.PROJECT_FIELDS less "name", plus answers and tier), the
@@ -180,10 +177,5 @@ def load_rules(version: str | None = None, language: str = SOURCE_LANGUAGE) -> R
     if language != SOURCE_LANGUAGE:
         return load_rules(version).in_language(language)
     filename = (PUBLISHED_UNVERSIONED.get(version) or version_file("rules", version)) if version else RULES_FILE
-    data = resources.files("reviewboard.rereview").joinpath(f"data/{filename}")
-    if not data.is_file():
-        raise RulesError([f"no re-review rules {filename} are shipped"])
-    loaded = parse_rules(yaml.safe_load(data.read_text(encoding="utf-8")))
-    if filename != (PUBLISHED_UNVERSIONED.get(loaded.version) or version_file("rules", loaded.version)):
-        raise RulesError([f"{filename} says version {loaded.version}"])
-    return loaded
+    return load_version("reviewboard.rereview", "rules", filename, parse_rules, RulesError, "re-review rules",
+                        PUBLISHED_UNVERSIONED)

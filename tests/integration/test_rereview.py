@@ -337,7 +337,7 @@ def test_every_reason_is_given_in_chinese_and_the_published_1_0_0_stays_readable
     # rules.yaml, published before versions had names, reads as 1.0.0: the same rules, in English only
     assert old.version == "1.0.0" and old.languages == ("en",) and load_rules("1.0.0", "zh-Hans") is old
     assert old.material_changes == english.material_changes and old.recurrence == english.recurrence
-    with pytest.raises(RulesError, match="no re-review rules rules-9.9.9.yaml are shipped"):
+    with pytest.raises(RulesError, match="no re-review rules rules-9.9.9.yaml is shipped"):
         load_rules("9.9.9")
 
 
