@@ -8,32 +8,26 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext
 
+from reviewboard.certificates.reason_forms import FORMS
 from reviewboard.core.language import SOURCE_LANGUAGE, current_language, translated
 from reviewboard.i18n import local_date
 from reviewboard.reviews.labels import STATES
 from reviewboard.reviews.workflow import StageState
 
-_DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
-# (the stored English's form, its message): the message's values are the form's named parts
-REASONS = [
-    (rf"The condition of (?P<stage>.+) due on {_DATE} is overdue: (?P<text>.*)",
-     _l("The condition of %(stage)s due on %(date)s is overdue: %(text)s")),
-    (r"(?P<stage>.+) was reopened for re-review \((?P<state>[a-z ]+)\)",
-     _l("%(stage)s was reopened for re-review (%(state)s)")),
-    (rf"The periodic review of (?P<stage>.+) was due on {_DATE}", _l("The periodic review of %(stage)s was due on "
-                                                                     "%(date)s")),
-    (rf"(?P<stage>.+) was rejected on {_DATE}", _l("%(stage)s was rejected on %(date)s")),
-    (rf"The system was retired on {_DATE}", _l("The system was retired on %(date)s")),
-    (rf"Valid until {_DATE}", _l("Valid until %(date)s")),
-    (rf"Serious incident (?P<id>\d+) is open: (?P<title>.*) \(detected {_DATE}\)",
-     _l("Serious incident %(id)s is open: %(title)s (detected %(date)s)")),
-    (r"Superseded by certificate (?P<id>\S+) \(renewed after (?P<stage>.+) was approved\)",
-     _l("Superseded by certificate %(id)s (renewed after %(stage)s was approved)")),
-    (r"Revoked by (?P<name>[^:]+): (?P<reason>.*)", _l("Revoked by %(name)s: %(reason)s")),
-]
-_FORMS = [(re.compile(pattern, re.S), message) for pattern, message in REASONS]
+# the pattern of each part a form names (any other: ".+"); people's own words may be empty
+_PARTS = {"date": r"\d{4}-\d{2}-\d{2}", "state": r"[a-z ]+", "id": r"\S+", "name": r"[^:]+", "text": ".*",
+          "title": ".*", "reason": ".*"}
+
+
+def _pattern(form: str) -> re.Pattern:
+    """``form`` (reason_forms) as a pattern whose named groups are its parts."""
+    return re.compile(re.sub(r"%\\\((\w+)\\\)s", lambda part: f"(?P<{part[1]}>{_PARTS.get(part[1], '.+')})",
+                             re.escape(form)), re.S)
+
+
+_FORMS = [(_pattern(form), form) for form in FORMS]
 _STATES_BY_LABEL = {state.label.lower(): state for state in StageState}
 
 
@@ -44,7 +38,7 @@ def reason_words(reason: str, cert) -> str:
     for form, message in _FORMS:
         found = form.fullmatch(reason)
         if found:
-            return str(message) % _values(found.groupdict(), cert)
+            return gettext(message) % _values(found.groupdict(), cert)
     return reason
 
 

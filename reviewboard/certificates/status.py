@@ -40,6 +40,17 @@ from reviewboard.reviews.workflow import PASSED_STATES, StageState
 
 from .labels import STATUS_LABELS
 from .models import EXPIRED, FINAL_STATUSES, REVOKED, SUSPENDED, VALID, Certificate
+from .reason_forms import (
+    CONDITION_OVERDUE,
+    REJECTED,
+    REOPENED,
+    RETIRED,
+    REVIEW_DUE,
+    REVOKED_BY,
+    SUPERSEDED,
+    VALID_UNTIL,
+    english,
+)
 
 log = logging.getLogger("reviewboard.certificates")
 
@@ -58,26 +69,26 @@ def _certified_stages(cert: Certificate):
 
 
 def condition_overdue(cert: Certificate, today: date) -> list[str]:
-    return [f"The condition of {stage.name} due on {c.due_date.isoformat()} is overdue: {c.text[:120]}"
+    return [english(CONDITION_OVERDUE, stage=stage.name, date=c.due_date.isoformat(), text=c.text[:120])
             for stage in cert.project.stages for c in stage.conditions if c.overdue_on(today)]
 
 
 def reopened_for_rereview(cert: Certificate, today: date) -> list[str]:
     """A certified stage is no longer passed: reopened after a material change (a new version, a changed
     purpose ...) and waiting for its re-review. A rejection is a revocation instead."""
-    return [f"{stage.name} was reopened for re-review ({stage.state.label.lower()})"
+    return [english(REOPENED, stage=stage.name, state=stage.state.label.lower())
             for stage in _certified_stages(cert)
             if stage.state not in PASSED_STATES and stage.state != StageState.REJECTED]
 
 
 def rereview_overdue(cert: Certificate, today: date) -> list[str]:
     """A periodic review date has passed without a new approval (an approval moves the date on)."""
-    return [f"The periodic review of {stage.name} was due on {stage.next_review_on.isoformat()}"
+    return [english(REVIEW_DUE, stage=stage.name, date=stage.next_review_on.isoformat())
             for stage in cert.project.stages if stage.next_review_on is not None and stage.next_review_on < today]
 
 
 def rejected_later(cert: Certificate, today: date) -> list[str]:
-    return [f"{stage.name} was rejected on {stage.decided_at.date().isoformat()}"
+    return [english(REJECTED, stage=stage.name, date=stage.decided_at.date().isoformat())
             for stage in cert.project.stages
             if stage.state == StageState.REJECTED and stage.decided_at and stage.decided_at > cert.issued_at]
 
@@ -85,7 +96,7 @@ def rejected_later(cert: Certificate, today: date) -> list[str]:
 def retired(cert: Certificate, today: date) -> list[str]:
     """The system was retired (reviewboard.systems.services.on_system_retired stamps the project)."""
     at = cert.project.retired_at
-    return [f"The system was retired on {at.date().isoformat()}"] if at is not None else []
+    return [english(RETIRED, date=at.date().isoformat())] if at is not None else []
 
 
 SUSPENSION_PROVIDERS: list[Provider] = [condition_overdue, reopened_for_rereview, rereview_overdue,
@@ -116,7 +127,7 @@ def evaluate(cert: Certificate, today: date) -> tuple[str, list[str]]:
     if revoked:
         return REVOKED, revoked
     if today > cert.valid_until:
-        return EXPIRED, [f"Valid until {cert.valid_until.isoformat()}"]
+        return EXPIRED, [english(VALID_UNTIL, date=cert.valid_until.isoformat())]
     suspended = [reason for provider in SUSPENSION_PROVIDERS for reason in provider(cert, today)]
     if suspended:
         return SUSPENDED, suspended
@@ -162,7 +173,7 @@ def supersede(actor, old: Certificate, new: Certificate, stage_name: str) -> boo
     status list). Returns False when ``old`` is already revoked or expired (it stays so)."""
     if old.status in FINAL_STATUSES:
         return False
-    because = f"Superseded by certificate {new.public_id} (renewed after {stage_name} was approved)"
+    because = english(SUPERSEDED, id=new.public_id, stage=stage_name)
     _apply(actor, old, REVOKED, [because], reason=f"superseded by certificate {new.public_id}")
     return True
 
@@ -206,5 +217,5 @@ def revoke(actor, cert: Certificate, reason: str) -> Certificate:
                          status=STATUS_LABELS[cert.status].lower()))
     cert.revoked_by_id = actor.id
     cert.revoked_reason = reason
-    _apply(actor, cert, REVOKED, [f"Revoked by {actor.name}: {reason}"], reason=reason)
+    _apply(actor, cert, REVOKED, [english(REVOKED_BY, name=actor.name, reason=reason)], reason=reason)
     return cert

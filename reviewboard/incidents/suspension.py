@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from reviewboard.certificates.reason_forms import SERIOUS_INCIDENT_OPEN, english
 from reviewboard.extensions import db
 from reviewboard.incidents.models import Incident
 from reviewboard.incidents.rules import load_rules
@@ -32,5 +33,5 @@ def serious_incident_open(certificate, today: date) -> list[str]:
     none when the incident rules say a serious incident does not suspend."""
     if not load_rules().suspend_certificate:
         return []
-    return [f"Serious incident {i.id} is open: {i.title[:120]} (detected {i.detected_on.isoformat()})"
+    return [english(SERIOUS_INCIDENT_OPEN, id=i.id, title=i.title[:120], date=i.detected_on.isoformat())
             for i in open_serious_incidents(certificate.project_id)]
