@@ -221,3 +221,32 @@ def test_the_stage_page_reads_the_people_it_names_at_once_and_the_chairs_authent
     people = [s for s in unquoted if s.startswith("SELECT user.id") and "FROM user WHERE" in s]
     assert len(people) == 1, people
     assert len([s for s in seen if "FROM totp_credential" in s]) == 1
+
+
+def test_the_stage_page_in_chinese_costs_the_same_statements_for_1_signature_as_for_2(client, make, db_session):
+    """Each signature's role and meaning are reworded for a Chinese reader (reviews/labels.py) from the sign-off
+    and its stage already loaded: no statement per signature."""
+    from reviewboard.reviews.services import assign_reviewer
+
+    chair = make.user("chair")
+    chair.language = "zh-Hans"
+    stage = make.submitted_stage()
+    reviewers = make.reviewers(3)
+    for reviewer in reviewers:
+        assign_reviewer(chair, stage, reviewer)
+    login(client, chair)
+
+    def selects():
+        client.get(f"/stages/{stage.id}")  # what the session caches after one visit, cached for both counts
+        page, seen = _page_statements(db_session, client, f"/stages/{stage.id}")
+        assert page.status_code == 200
+        return page.get_data(as_text=True), [s for s in seen if s.startswith("SELECT")]
+
+    make.sign(reviewers[0], stage, Outcome.REQUEST_CHANGES)
+    _html, one = selects()
+    make.sign(reviewers[1], stage, Outcome.REQUEST_CHANGES)
+    html, two = selects()
+    assert html.count("“以伦理审查员身份签署：已要求修改（阶段：设计）”") == 2
+    # the second request for changes decides the round, so the page no longer looks up delegations to sign under:
+    # one statement fewer, never one more
+    assert len(two) <= len(one), f"{len(one)} SELECTs with 1 signature, {len(two)} with 2"
