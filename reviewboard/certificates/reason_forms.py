@@ -1,14 +1,11 @@
 """The forms of a certificate's status reasons, in one place. A reason is stored, audited and served in English,
 composed by :func:`english` from its form and parts (certificates/status.py, incidents/suspension.py); pages read
 the same form back into its parts and word it in the reader's language (certificates/reasons.py). No imports of
-the app on purpose: the status and the incident rules both compose with it."""
+the app beyond i18n on purpose: the status and the incident rules both compose with it."""
 
 from __future__ import annotations
 
-
-def N_(message: str) -> str:  # marks a message for `make translations`; the stored reason is its English
-    return message
-
+from reviewboard.i18n.help import N_  # marks a form for `make translations`; the stored reason is its English
 
 CONDITION_OVERDUE = N_("The condition of %(stage)s due on %(date)s is overdue: %(text)s")
 REOPENED = N_("%(stage)s was reopened for re-review (%(state)s)")

@@ -20,6 +20,7 @@ from babel.support import NullTranslations, Translations
 from reviewboard.core.errors import RulesFileError
 from reviewboard.core.language import SOURCE_LANGUAGE, FileTexts, current_language, file_languages
 from reviewboard.core.rules_files import load_version, version_file
+from reviewboard.i18n.help import N_  # the fixed words below are translated in the ruleset's language
 from reviewboard.i18n.languages import TRANSLATIONS, babel_locale
 
 RULESET_FILE = "duties-1.1.0.yaml"  # the version in force: a new version is a new file
@@ -28,10 +29,6 @@ BOOLEAN_FACTS = frozenset({"public_service", "generative_public"})
 NUMERIC_FACTS = frozenset({"user_count", "training_flop", "parameter_count"})
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,59}$")
 _STAGE = re.compile(r"^[A-Z]{2,8}$")
-
-
-def N_(message: str) -> str:  # marks a message for `make translations`; translated in the ruleset's language
-    return message
 
 
 _WORDS = {"not_given": N_("Not given"), "yes": N_("Yes"), "no": N_("No"), "unverified": N_("%(ref)s [unverified]"),
