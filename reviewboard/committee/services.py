@@ -19,6 +19,7 @@ from reviewboard.auth.permissions import can_admin_users
 from reviewboard.auth.services import users_with_role
 from reviewboard.committee.forms import expertise_choices
 from reviewboard.committee.models import ConflictDeclaration, Delegation
+from reviewboard.committee.signing_roles import delegate_title, role_title
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
@@ -74,17 +75,10 @@ def signing_role(signer: User, stage, behalf: User | None = None) -> str:
     legal reviewer"); "Ethics reviewer" when none of these applies.
     """
     if behalf is not None:
-        return f"Delegate of {behalf.name}"
+        return delegate_title(behalf.name)
     own = signer.expertise or []
     brings = [e for e in required_expertise(stage) if e in own] or [e for e in ("external",) if e in own]
-    roles = [Role.CHAIR.title] if signer.has_role(Role.CHAIR) else []
-    if brings:
-        listed = " and ".join([", ".join(brings[:-1]), brings[-1]] if len(brings) > 1 else brings)
-        roles.append(f"{listed} reviewer")
-    if not roles:
-        return Role.REVIEWER.title
-    title = " and ".join(roles)
-    return title[:1].upper() + title[1:]
+    return role_title(signer.has_role(Role.CHAIR), brings)
 
 
 def approval_facts(stage, round_=None) -> Facts:

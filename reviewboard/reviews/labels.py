@@ -8,7 +8,7 @@ from babel.lists import format_list
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from reviewboard.auth.models import Role
+from reviewboard.committee.signing_roles import DELEGATE_OF, role_parts
 from reviewboard.core.language import current_language, translated
 from reviewboard.pipelines.labels import EXPERTISE_NAMES, expertise_name
 from reviewboard.reviews.workflow import Outcome, Refusal, StageState, VerdictValue, signature_meaning
@@ -54,26 +54,22 @@ def _expertise_list(expertise: list[str]) -> str:
 
 def role_title_words(role_title: str) -> str:
     """A signature's role (committee.services.signing_role: "Committee chair and legal reviewer", "Delegate of
-    Ava Away") in the reader's language, rebuilt from its parts. The signed English stays what it is (English
-    readers see it unchanged); a title not in that form is shown as it was signed."""
+    Ava Away") in the reader's language, rebuilt from its parts, read back by the form that composed it
+    (committee/signing_roles.py). The signed English stays what it is (English readers see it unchanged); a title
+    not in that form is shown as it was signed."""
     if current_language() == "en":
         return role_title
-    if role_title.startswith("Delegate of "):
-        return gettext("Delegate of %(name)s", name=role_title[len("Delegate of "):])
-    if role_title == Role.REVIEWER.title:
-        return gettext("Ethics reviewer")
-    if role_title == Role.CHAIR.title:
-        return gettext("Committee chair")
-    chair = role_title.startswith(f"{Role.CHAIR.title} and ")
-    rest = role_title[len(f"{Role.CHAIR.title} and "):] if chair else role_title[:1].lower() + role_title[1:]
-    if not rest.endswith(" reviewer"):
+    if role_title.startswith(DELEGATE_OF):
+        return gettext("Delegate of %(name)s", name=role_title[len(DELEGATE_OF):])
+    parts = role_parts(role_title, EXPERTISE_NAMES)
+    if parts is None:
         return role_title
-    listed = rest[:-len(" reviewer")].replace(" and ", ", ").split(", ")
-    if not all(e in EXPERTISE_NAMES for e in listed):
-        return role_title
+    chair, expertise = parts
+    if not expertise:
+        return gettext("Committee chair") if chair else gettext("Ethics reviewer")
     if chair:
-        return gettext("Committee chair and %(expertise)s reviewer", expertise=_expertise_list(listed))
-    return gettext("%(expertise)s reviewer", expertise=_expertise_list(listed))
+        return gettext("Committee chair and %(expertise)s reviewer", expertise=_expertise_list(expertise))
+    return gettext("%(expertise)s reviewer", expertise=_expertise_list(expertise))
 
 
 def example_meaning_words(role_title: str, stage) -> str:
