@@ -46,9 +46,6 @@ NOT_ENGLISH = ("ReviewBoard", "English", "Llama", "pyHanko", "poppler", '"Certif
 # is left to translate in one run).
 RECORD_ALL = os.environ.get("REVIEWBOARD_ENGLISH_LEAKS") == "record"
 
-# Pages whose English text another change is translating (issue 14), with the reason; the page names are
-# the ``where`` of Tongue.read. Remove an entry when its page is clean: the walk then fails on any new leak.
-
 # The pipeline the Chinese walks register their projects under (conftest.py's bilingual_pipeline): the standard
 # pipeline's version 3, on the catalog whose criteria are written in English and Chinese.
 BILINGUAL_PIPELINE = {"en": "Standard AI lifecycle review (bilingual criteria)",
@@ -109,35 +106,6 @@ def _pending_phrases() -> list[tuple[str, str]]:
 
     pairs = {(as_seen(phrase), reason) for reason, phrases in PENDING.items() for phrase in phrases()}
     return sorted(pairs, key=lambda pair: -len(pair[0]))
-
-
-def _questionnaire_english() -> list[str]:
-    q = questionnaire()
-    texts = [text for question in q.questions for text in (question.label, *question.options.values())]
-    return [*texts, *(rule.why for rule in q.rules), "Yes", "No"]
-
-
-def _shipped_english(package: str, *keys: str) -> set[str]:
-    """The English texts under ``keys`` in the shipped data files of reviewboard/<package>/data (plain, or the
-    ``en`` of an {en: ..., zh-Hans: ...} pair)."""
-    found: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in keys and isinstance(value, str):
-                    found.add(" ".join(value.split()))
-                elif key in keys and isinstance(value, dict) and isinstance(value.get("en"), str):
-                    found.add(" ".join(value["en"].split()))
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    for path in sorted((REPO_ROOT / "reviewboard" / package / "data").glob("*.yaml")):
-        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
-    return found
 
 
 @cache
