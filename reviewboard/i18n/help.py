@@ -18,16 +18,13 @@ import copy
 import inspect
 import os
 import unicodedata
-from functools import lru_cache
-from gettext import NullTranslations
 
 import click
-from babel.support import Translations
 from click.formatting import term_len
 from flask import current_app, has_app_context
 from flask.cli import FlaskGroup, ScriptInfo
 
-from reviewboard.i18n.languages import LANGUAGES, SOURCE_LANGUAGE, TRANSLATIONS, babel_locale
+from reviewboard.i18n.languages import LANGUAGES, SOURCE_LANGUAGE, catalogue
 
 
 def N_(text: str) -> str:  # noqa: N802 (the conventional name of gettext's no-op marker)
@@ -91,18 +88,11 @@ def help_language(ctx: click.Context) -> str:
     return language if language in LANGUAGES else SOURCE_LANGUAGE
 
 
-@lru_cache
-def _catalogue(language: str) -> NullTranslations:
-    if language == SOURCE_LANGUAGE:
-        return NullTranslations()
-    return Translations.load(str(TRANSLATIONS), [babel_locale(language)])
-
-
 def translate(ctx: click.Context, text: str | None) -> str | None:
     """``text`` (a marked help text, as Click cleaned it) in the help's language; itself when untranslated."""
     if not text:
         return text
-    return _catalogue(help_language(ctx)).gettext(text)
+    return catalogue(help_language(ctx)).gettext(text)
 
 
 def _shown(thing, ctx: click.Context):

@@ -4,9 +4,12 @@ folder; nothing here names one. No import of the app or its models: reviewboard/
 
 from __future__ import annotations
 
+from functools import cache
+from gettext import NullTranslations
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.support import Translations
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 SOURCE_LANGUAGE = "en"
@@ -36,6 +39,15 @@ def offered_languages(folder: Path = TRANSLATIONS) -> dict[str, str]:
 
 
 LANGUAGES = offered_languages()
+
+
+@cache
+def catalogue(language: str) -> NullTranslations:
+    """The interface's catalog of ``language``, read once, for text shown outside a request's locale (a record in
+    its own language, the command line's help); the source language's is empty: English is the message itself."""
+    if language == SOURCE_LANGUAGE:
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS), [babel_locale(language)])
 
 
 def best_language(accepted: list[str]) -> str | None:

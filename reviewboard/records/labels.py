@@ -17,12 +17,10 @@ The wording follows TC260's Chinese terms (伦理审查, 风险等级, 人工监
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 
-from babel.support import NullTranslations, Translations
 from flask_babel import lazy_gettext as _l
 
-from reviewboard.i18n.languages import SOURCE_LANGUAGE, TRANSLATIONS, babel_locale
+from reviewboard.i18n.languages import SOURCE_LANGUAGE, catalogue
 
 CONTEXT = "record"
 # print-only parts of the record kept beside their screen templates (templates/), included by record.html
@@ -46,16 +44,11 @@ PAGE_HASH_LABELS = {"Content SHA-256 (record data)": _l("Content SHA-256 (record
                     "File SHA-256 (this PDF)": _l("File SHA-256 (this PDF)")}
 
 
-@cache
-def _catalog(language: str) -> NullTranslations:
-    return Translations.load(str(TRANSLATIONS), [babel_locale(language)])
-
-
 def label(english: str, language: str) -> str:
     """One of the record's labels in ``language``; the English itself in English, or when it has no translation."""
     if language == SOURCE_LANGUAGE:
         return english
-    return _catalog(language).upgettext(CONTEXT, english)
+    return catalogue(language).upgettext(CONTEXT, english)
 
 
 def zh_hans(english: str) -> str:
