@@ -19,7 +19,7 @@ from flask_babel import Babel, force_locale, get_locale, get_timezone, get_trans
 from flask_login import current_user
 from jinja2.ext import _make_new_gettext, _make_new_ngettext, _make_new_npgettext, _make_new_pgettext
 
-from reviewboard.i18n.languages import LANGUAGES, TRANSLATIONS, babel_locale, best_language, language_code
+from reviewboard.i18n.languages import LANGUAGES, TRANSLATIONS, babel_locale, best_language
 from reviewboard.i18n.zones import canonical_zone
 
 babel = Babel()
@@ -90,11 +90,6 @@ def _select_locale() -> str:
     return babel_locale(select_language())
 
 
-def current_language() -> str:
-    """The page's language as BCP 47, for <html lang>."""
-    return language_code(str(get_locale() or "en"))
-
-
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -148,7 +143,7 @@ def _translation_callables() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from reviewboard.core.language import translated
+    from reviewboard.core.language import current_language, translated
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config["BABEL_DEFAULT_LOCALE"] = babel_locale(app.config["DEFAULT_LANGUAGE"])

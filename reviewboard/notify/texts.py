@@ -15,7 +15,7 @@ from datetime import date
 
 from flask_babel import gettext, ngettext
 
-from reviewboard.core.language import LANGUAGES, text_in, translated
+from reviewboard.core.language import LANGUAGES, current_language, text_in, translated
 
 
 class Text:
@@ -28,9 +28,9 @@ class Text:
         self.message, self.values, self.plural = message, values, plural
 
     def __str__(self) -> str:
-        from reviewboard.i18n import current_language, local_date  # the locale in force, force_locale included
+        from reviewboard.i18n import local_date
 
-        language = current_language()
+        language = current_language()  # the locale in force, force_locale included
 
         def value(v):
             if isinstance(v, bool | int | float):
