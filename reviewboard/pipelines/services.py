@@ -187,10 +187,12 @@ def ensure_shipped_versions(actor=None) -> list[Pipeline]:
     (or has a draft of), or whose newest version is not the shipped one it follows, is left as it is: its chairs
     import the file themselves if they want it. Projects keep the version they were registered under (and their
     reviews the catalog version they pinned). Returns the versions stored."""
-    created = []
+    created, imported = [], set()
     for filename, catalog_file, wanted, follows in SHIPPED_VERSIONS:
         text = resources.files("reviewboard.pipelines").joinpath(f"data/{filename}").read_text()
-        import_catalog_file(actor, shipped_catalog_path(catalog_file))
+        if catalog_file not in imported:  # several versions draw on one catalog file: read and check it once
+            import_catalog_file(actor, shipped_catalog_path(catalog_file))
+            imported.add(catalog_file)
         spec = parse_pipeline(text, filename, _lookup_catalog)
         key = spec.data["key"]
         existing = versions(key)
