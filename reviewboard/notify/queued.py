@@ -13,9 +13,10 @@ from flask import current_app
 
 from reviewboard.auth.models import User
 from reviewboard.extensions import db
+from reviewboard.i18n import as_read_by
 from reviewboard.jobs import outbox
 from reviewboard.notify.digest import Digest, Item
-from reviewboard.notify.services import DigestSender, deliver, in_language_of
+from reviewboard.notify.services import DigestSender, deliver
 
 KIND = "digest.send"
 
@@ -26,7 +27,7 @@ def digests_queued() -> bool:
 
 def enqueue_digest(digest: Digest, today: date) -> None:
     """Queue the digest with its items' words already in its reader's language (the job carries strings)."""
-    with in_language_of(digest.user):
+    with as_read_by(digest.user):
         rendered = [replace(i, text=str(i.text), detail=str(i.detail)) for i in digest.items]
     items = [{**asdict(i), "due": i.due.isoformat() if i.due else None, "covers": list(i.covers)} for i in rendered]
     outbox.enqueue(KIND, f"{today.isoformat()} user {digest.user.id}",

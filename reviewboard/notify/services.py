@@ -30,15 +30,9 @@ digest_log = logging.getLogger("reviewboard.notify.digests")
 digest_log.setLevel(logging.INFO)
 
 
-def in_language_of(user):
-    """The context in which a person's digest is read: their profile language (its items' texts follow it) and
-    their own time zone (its dates and times)."""
-    return as_read_by(user)
-
-
 def render_message(digest: Digest, today: date, sender: str) -> EmailMessage:
     """The digest as a plain-text e-mail with an HTML alternative, in its reader's profile language."""
-    with in_language_of(digest.user):
+    with as_read_by(digest.user):
         return _message(digest, today, sender)
 
 
@@ -88,7 +82,7 @@ class DigestSender:
             self._connection().send_message(message)
             log.info("digest sent to user=%s items=%s via smtp", digest.user.id, len(digest.items))
             return
-        with in_language_of(digest.user):  # the log line is the delivery: in its reader's language
+        with as_read_by(digest.user):  # the log line is the delivery: in its reader's language
             digest_log.info("reminder.digest %s", json.dumps({
                 "to": digest.user.email, "user_id": digest.user.id, "subject": digest.subject,
                 "date": today.isoformat(),
@@ -112,9 +106,9 @@ def record_sent(digest: Digest, channel: str) -> list[Notice]:
     """Remember every key of the digest (covered lesser keys included) for its recipient; flushes."""
     known = set(db.session.scalars(select(Notice.key).where(Notice.user_id == digest.user.id)))
     notices = []
-    for item in digest.items:
-        with in_language_of(digest.user):  # what they were told, as they read it
-            subject = str(item.text)[:300]
+    with as_read_by(digest.user):  # what they were told, as they read it
+        subjects = [str(item.text)[:300] for item in digest.items]
+    for item, subject in zip(digest.items, subjects, strict=True):
         for key in item.keys:
             if key in known:
                 continue
