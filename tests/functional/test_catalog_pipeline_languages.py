@@ -222,6 +222,24 @@ def test_a_chair_names_the_pipeline_and_a_stage_in_both_languages(client, make, 
     assert db_session.get(Pipeline, draft_id).translations == {"zh-Hans": {"name": "内部工具审查"}}
 
 
+def test_a_too_long_chinese_name_is_refused_beside_its_field_with_everything_typed_kept(client, make, db_session):
+    login(client, make.user("chair"))
+    editor = post_form(client, "/pipelines/internal-tool", "/pipelines/internal-tool/versions", {}).headers["Location"]
+    draft_id = int(editor.rsplit("/", 1)[1])
+    too_long = "审" * 201
+    response = post_form(client, editor, f"{editor}/details", {
+        "details-name": "Internal tool review", "details-description": "For tools staff use.",
+        "details-name_zh_Hans": too_long, "details-description_zh_Hans": "供员工使用的工具。",
+        "details-change_note": "Renamed."})
+    assert response.status_code == 422
+    html = unescape(response.get_data(as_text=True))
+    beside = html[html.index('name="details-name_zh_Hans"'):html.index('name="details-description_zh_Hans"')]
+    assert "Field cannot be longer than 200 characters." in beside  # under the Chinese name, not elsewhere
+    assert f'value="{too_long}"' in html and 'value="Internal tool review"' in html
+    assert "For tools staff use." in html and "供员工使用的工具。" in html and "Renamed." in html
+    assert db_session.get(Pipeline, draft_id).translations["zh-Hans"]["name"] == "内部工具"  # nothing saved
+
+
 def test_a_chinese_chair_reads_the_problems_of_an_uploaded_catalog_in_chinese(client, make, db_session):
     login(client, _chinese(make, db_session, "chair"))
     text = BILINGUAL.read_text().replace('version: "1.3.0"', 'version: "1.3.9"', 1)
