@@ -12,10 +12,10 @@ from reviewboard.catalogs.schema import FRAMEWORK_LABELS
 from reviewboard.core.memo import request_memo
 from reviewboard.i18n.languages import LANGUAGES, SOURCE_LANGUAGE
 
-# lower case, as a list in a sentence reads them ("low, medium, high"); form choices use "Low", "Medium", "High".
-# "prohibited" is never a catalog's or pipeline's tier, but a metrics filter names it too (metrics/filters.py)
-TIER_NAMES = {"low": _l("low"), "medium": _l("medium"), "high": _l("high"),
-              "prohibited": _l("prohibited or escalate")}
+# lower case, as a list in a sentence reads them ("low, medium, high"); form choices use "Low", "Medium", "High"
+TIER_NAMES = {"low": _l("low"), "medium": _l("medium"), "high": _l("high")}
+# a project's tier may also be "prohibited" (never a catalog's or pipeline's), which the metrics filter names
+PROJECT_TIER_NAMES = {**TIER_NAMES, "prohibited": _l("prohibited or escalate")}
 APPLICABILITY_NAMES = {"mandatory": _l("mandatory"), "conditional": _l("conditional"), "advisory": _l("advisory")}
 FRAMEWORK_NAMES = {
     "TC260-1.0": _l("TC260 AI Safety Governance Framework 1.0"),
@@ -47,7 +47,7 @@ def _remembered(kind: str, value, compute) -> str:
 
 
 def tier_name(tier: str) -> str:
-    return str(TIER_NAMES.get(tier, tier))
+    return str(PROJECT_TIER_NAMES.get(tier, tier))
 
 
 def tier_names(tiers) -> str:
