@@ -18,6 +18,7 @@ from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from reviewboard.audit.anchors import checkpoint_if_stale, create_checkpoint, init_mac_key, mac_key_path
 from reviewboard.audit.services import verify_chain
@@ -54,6 +55,7 @@ from reviewboard.records.pack import build_pack, verify_pack
 from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
 from reviewboard.records.services import verify_record_bytes
 from reviewboard.rereview.services import sweep
+from reviewboard.reviews.models import StageReview
 from reviewboard.systems.commands import system_cli
 from reviewboard.tokens.commands import token_cli
 
@@ -228,7 +230,8 @@ def record_cli():
 @record_cli.command("list", help=N_("List issued records: id, project, stage, file SHA-256 (of the signed PDF)."))
 @with_appcontext
 def record_list():
-    records = db.session.scalars(select(Record).order_by(Record.id)).all()
+    records = db.session.scalars(select(Record).order_by(Record.id).options(
+        selectinload(Record.stage_review).selectinload(StageReview.project))).all()  # one statement each, not per row
     if not records:
         click.echo(_("No records issued yet."))
         return
