@@ -3,7 +3,6 @@ criteria from the catalog version, known expertise ...) and report problems besi
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
@@ -26,6 +25,25 @@ def _in(language: str) -> str:
     return language.replace("-", "_")
 
 
+def _add_language_fields(form_class, field: str, label, max_length: int, kind=StringField, description="") -> list:
+    """Give ``form_class`` a ``<field>_<language>`` field per other language, labelled "<label> (<language>)";
+    returns their names."""
+    names = []
+    for language, language_name in OTHER_LANGUAGES.items():
+        name = f"{field}_{_in(language)}"
+        setattr(form_class, name, kind(_l("%(field)s (%(language)s)", field=label, language=language_name),
+                                       validators=[Optional(), Length(max=max_length)], description=description))
+        names.append(name)
+    return names
+
+
+def _texts_in_other_languages(form, *fields: str) -> dict:
+    """{language: {field: what was typed}} of the fields added by :func:`_add_language_fields`."""
+    return {language: {field: getattr(form, f"{field}_{_in(language)}").data or "" for field in fields}
+            for language in OTHER_LANGUAGES}
+
+
+NAME_FALLBACK = _l("Empty: readers of this language see the English name.")
 TIER_CHOICES = [("low", _l("Low")), ("medium", _l("Medium")), ("high", _l("High"))]
 
 
@@ -48,9 +66,7 @@ class DetailsForm(AppForm):
 
     def translations(self) -> dict:
         """The name and description in the other languages, as Pipeline.translations holds them."""
-        return {language: {"name": getattr(self, f"name_{_in(language)}").data or "",
-                           "description": getattr(self, f"description_{_in(language)}").data or ""}
-                for language in OTHER_LANGUAGES}
+        return _texts_in_other_languages(self, "name", "description")
 
     def fill_translations(self, pipeline) -> None:
         for language in OTHER_LANGUAGES:
@@ -59,15 +75,9 @@ class DetailsForm(AppForm):
             getattr(self, f"description_{_in(language)}").data = texts.get("description", "")
 
 
-for _language, _name in OTHER_LANGUAGES.items():
-    setattr(DetailsForm, f"name_{_in(_language)}",
-            StringField(_l("%(field)s (%(language)s)", field=_l("Pipeline name"), language=_name),
-                        validators=[Optional(), Length(max=200)],
-                        description=_l("Empty: readers of this language see the English name.")))
-    setattr(DetailsForm, f"description_{_in(_language)}",
-            TextAreaField(_l("%(field)s (%(language)s)", field=_l("Description"), language=_name),
-                          validators=[Optional(), Length(max=2000)]))
-DetailsForm.languages = [(f"name_{_in(code)}", f"description_{_in(code)}") for code in OTHER_LANGUAGES]
+DetailsForm.languages = list(zip(
+    _add_language_fields(DetailsForm, "name", _l("Pipeline name"), 200, description=NAME_FALLBACK),
+    _add_language_fields(DetailsForm, "description", _l("Description"), 2000, kind=TextAreaField), strict=True))
 
 
 class AddStageForm(AppForm):
@@ -77,14 +87,10 @@ class AddStageForm(AppForm):
 
     def translations(self) -> dict:
         """The stage's name in the other languages, as PipelineStage.translations holds it."""
-        return {language: {"name": getattr(self, f"name_{_in(language)}").data or ""} for language in OTHER_LANGUAGES}
+        return _texts_in_other_languages(self, "name")
 
 
-for _language, _name in OTHER_LANGUAGES.items():
-    setattr(AddStageForm, f"name_{_in(_language)}",
-            StringField(_l("%(field)s (%(language)s)", field=_l("Stage name"), language=_name),
-                        validators=[Optional(), Length(max=MAX_STAGE_NAME)]))
-AddStageForm.languages = [f"name_{_in(code)}" for code in OTHER_LANGUAGES]
+AddStageForm.languages = _add_language_fields(AddStageForm, "name", _l("Stage name"), MAX_STAGE_NAME)
 
 
 class StageForm(AppForm):
@@ -109,7 +115,6 @@ class StageForm(AppForm):
     submit = SubmitField(_l("Save stage"))
 
     criteria_fields: list[tuple[str, str]] = []  # (field name, criterion code)
-    languages: list[str] = []  # the fields of the name in the other languages
 
     def recurrence(self) -> dict | None:
         months = {t: getattr(self, f"recur_{t}").data for t in TIERS if getattr(self, f"recur_{t}").data}
@@ -122,12 +127,14 @@ class StageForm(AppForm):
                 for name, code in self.criteria_fields if getattr(self, name).data]
 
     def changes(self) -> dict:
-        translations = {language: {"name": getattr(self, f"name_{_in(language)}").data or ""}
-                        for language in OTHER_LANGUAGES}
-        return {"name": self.name.data.strip(), "translations": translations,
+        return {"name": self.name.data.strip(), "translations": _texts_in_other_languages(self, "name"),
                 "tiers": [t for t in TIERS if t in self.tiers.data],
                 "quorum": self.quorum.data, "reviewers": self.reviewers.data, "due_days": self.due_days.data,
                 "recurrence": self.recurrence(), "criteria": self.criteria()}
+
+
+StageForm.languages = _add_language_fields(StageForm, "name", _l("Stage name"), MAX_STAGE_NAME,
+                                           description=NAME_FALLBACK)
 
 
 def stage_form_class(criteria) -> type[StageForm]:
@@ -136,12 +143,6 @@ def stage_form_class(criteria) -> type[StageForm]:
     class _StageForm(StageForm):
         pass
 
-    for language, name in OTHER_LANGUAGES.items():
-        setattr(_StageForm, f"name_{_in(language)}",
-                StringField(_("%(field)s (%(language)s)", field=_("Stage name"), language=name),
-                            validators=[Optional(), Length(max=MAX_STAGE_NAME)],
-                            description=_("Empty: readers of this language see the English name.")))
-    _StageForm.languages = [f"name_{_in(code)}" for code in OTHER_LANGUAGES]
     fields = []
     for c in criteria:
         name = "c_" + c.code.replace("-", "_")
