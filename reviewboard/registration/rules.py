@@ -15,13 +15,11 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from babel.support import NullTranslations, Translations
-
 from reviewboard.core.errors import RulesFileError
 from reviewboard.core.language import SOURCE_LANGUAGE, FileTexts, current_language, file_languages
 from reviewboard.core.rules_files import load_version, version_file
 from reviewboard.i18n.help import N_  # the fixed words below are translated in the ruleset's language
-from reviewboard.i18n.languages import TRANSLATIONS, babel_locale
+from reviewboard.i18n.languages import catalogue
 
 RULESET_FILE = "duties-1.1.0.yaml"  # the version in force: a new version is a new file
 FACTS = ("sector", "public_service", "generative_public", "user_count", "training_flop", "parameter_count")
@@ -98,7 +96,7 @@ class Ruleset:
 
     def word(self, key: str) -> str:
         """One of the fixed words (_WORDS) in the ruleset's language."""
-        return _catalogue(self.language).gettext(_WORDS[key])
+        return catalogue(self.language).gettext(_WORDS[key])
 
     def in_language(self, language: str) -> Ruleset:
         """The (English) ruleset with its texts in ``language``: itself for an English-only file or a language the
@@ -119,14 +117,6 @@ class Ruleset:
     def cite(self, source: Source) -> str:
         """A source as printed: its reference, marked unverified (in the ruleset's language) unless checked."""
         return source.ref if source.verified else self.word("unverified") % {"ref": source.ref}
-
-
-@cache
-def _catalogue(language: str) -> NullTranslations:
-    """The interface's catalog of ``language`` (compiled by `make install` and the test session)."""
-    if language == SOURCE_LANGUAGE:
-        return NullTranslations()
-    return Translations.load(str(TRANSLATIONS), [babel_locale(language)])
 
 
 def _check_condition(where: str, fact, expected, sectors: dict) -> list[str]:
