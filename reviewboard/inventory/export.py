@@ -44,10 +44,11 @@ def export_inventory(user, f: InventoryFilter, today) -> Table:
 
     def to_rows(projects):
         for r in rows_for(projects, today):
-            p, s, d, c = r.project, r.project.current_stage, r.last_decision, r.certificate
-            yield [p.name, p.id, TIER_LABELS[p.tier], _pipeline(p), s.name if s else "", s.state.label if s else "",
+            p, s, d, c = r.project, r.current_stage, r.last_decision, r.certificate
+            yield [p.name, p.id, TIER_LABELS[p.tier], f"{r.pipeline} v{r.pipeline_version}", s.name if s else "",
+                   s.state.label if s else "",
                    f"{d.name}: {d.state.label}" if d else "", d.decided_at.date() if d else "", r.open_conditions,
-                   r.overdue_conditions, p.next_review_on or "", "; ".join(x.title for x in r.duties),
+                   r.overdue_conditions, r.next_review_on or "", "; ".join(x.title for x in r.duties),
                    c.public_id if c else "", c.status if c else "", p.updated_at.date()]
 
     rows = itertools.chain.from_iterable(rows_from(part, to_rows) for part in inventory_parts(user, f))

@@ -9,8 +9,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
-from sqlalchemy.orm import lazyload, load_only
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import load_only, raiseload
 
 from reviewboard.certificates.models import Certificate
 from reviewboard.core.language import SOURCE_LANGUAGE, current_language, translated
@@ -20,7 +19,7 @@ from reviewboard.i18n import local_date
 from reviewboard.pipelines.models import Pipeline
 from reviewboard.projects.models import FACT_FIELDS, TIER_RANK, Project
 from reviewboard.projects.permissions import visible_projects_query
-from reviewboard.projects.services import listed
+from reviewboard.projects.summaries import NO_STAGES, StageLine, stage_summaries
 from reviewboard.projects.tiering import Tier
 from reviewboard.registration.rules import evaluate, ruleset
 from reviewboard.reviews.models import Condition, StageReview
@@ -79,6 +78,14 @@ def _next_reviews():
             .where(StageReview.next_review_on.is_not(None)).group_by(StageReview.project_id).subquery())
 
 
+def listed_systems(stmt):
+    """The inventory's projects read as its rows show them: their own columns and registration facts, nothing
+    loaded later (a column or relationship not read here raises); the rest comes with :func:`rows_for`."""
+    return stmt.options(load_only(Project.id, Project.name, Project.tier, Project.retired_at, Project.pipeline_id,
+                                  Project.updated_at, *(getattr(Project, f) for f in FACT_FIELDS), raiseload=True),
+                        raiseload("*"))
+
+
 def inventory_parts(user, f: InventoryFilter) -> list:
     """The inventory in its order as statements read one after the other, none of which sorts every system: one
     statement read from an index in order for most sorts; by next review (no index holds a minimum over a
@@ -88,13 +95,13 @@ def inventory_parts(user, f: InventoryFilter) -> list:
     by_id = Project.id.desc() if f.desc else Project.id.asc()
     if f.sort != "next_review":
         key = {"name": func.lower(Project.name), "tier": TIER_RANK, "updated": Project.updated_at}[f.sort]
-        return [listed(stmt.order_by(key.desc() if f.desc else key.asc(), by_id))]
+        return [listed_systems(stmt.order_by(key.desc() if f.desc else key.asc(), by_id))]
     reviews = _next_reviews()
     dated = stmt.join(reviews, reviews.c.project_id == Project.id).order_by(
         reviews.c.next_review_on.desc() if f.desc else reviews.c.next_review_on.asc(), by_id)
     undated = stmt.where(~exists().where(StageReview.project_id == Project.id,
                                          StageReview.next_review_on.is_not(None))).order_by(by_id)
-    return [listed(dated), listed(undated)]
+    return [listed_systems(dated), listed_systems(undated)]
 
 
 def inventory_query(user, f: InventoryFilter):
@@ -121,8 +128,12 @@ def inventory_page(user, f: InventoryFilter, page: int, per_page: int) -> Page:
 
 @dataclass
 class Row:
-    project: Project
-    last_decision: StageReview | None
+    project: Project  # the columns listed_systems reads
+    pipeline: str  # its pipeline's name in the rows' language
+    pipeline_version: int
+    current_stage: StageLine | None = None
+    last_decision: StageLine | None = None
+    next_review_on: date | None = None
     open_conditions: int = 0
     overdue_conditions: int = 0
     duties: list = field(default_factory=list)
@@ -130,42 +141,37 @@ class Row:
 
 
 def rows_for(projects: list[Project], today: date, language: str = SOURCE_LANGUAGE) -> list[Row]:
-    """The page's rows in a fixed number of statements, whatever the page size: the condition counts, the
-    registration facts (the list loads only its own columns), each system's latest certificate (what a row shows
-    of it) and the pipelines (their names and versions, not their stages' rules) are read for the whole page at
-    once. The duties are named in ``language`` (the page's reader's; exports keep English)."""
+    """The rows of a page of projects (read by :func:`listed_systems`) in a fixed number of statements, whatever the
+    page size: the stages (projects.summaries), the pipelines' names and versions, the condition counts and each
+    system's latest certificate (what a row shows of it) are read for the whole page at once. Pipelines and duties
+    are named in ``language`` (the page's reader's; exports keep English)."""
     ids = [p.id for p in projects]
+    if not ids:
+        return []
+    summaries = stage_summaries(ids)
+    pipelines = {row.id: (translated(row, "name", language), row.version) for row in db.session.execute(
+        select(Pipeline.id, Pipeline.name, Pipeline.version, Pipeline.translations)
+        .where(Pipeline.id.in_({p.pipeline_id for p in projects})))}
     counts: dict[int, tuple[int, int]] = {}
-    facts: dict[int, dict] = {}
-    certificates: dict[int, Certificate] = {}
-    if ids:
-        pipelines = {pl.id: pl for pl in db.session.scalars(
-            select(Pipeline).where(Pipeline.id.in_({p.pipeline_id for p in projects}))
-            .options(lazyload(Pipeline.stages), lazyload(Pipeline.catalog)))}
-        for p in projects:
-            set_committed_value(p, "pipeline", pipelines[p.pipeline_id])
-        overdue = func.sum(case((Condition.due_date < today, 1), else_=0))
-        for project_id, n_open, n_overdue in db.session.execute(
-                select(StageReview.project_id, func.count(Condition.id), overdue)
-                .join(Condition, Condition.stage_review_id == StageReview.id)
-                .where(StageReview.project_id.in_(ids), Condition.status != "closed")
-                .group_by(StageReview.project_id)):
-            counts[project_id] = (n_open, int(n_overdue or 0))
-        fact_columns = [getattr(Project, f) for f in FACT_FIELDS]
-        for project_id, *values in db.session.execute(select(Project.id, *fact_columns).where(Project.id.in_(ids))):
-            facts[project_id] = dict(zip(FACT_FIELDS, values, strict=True))
-        latest = select(func.max(Certificate.id)).where(Certificate.project_id.in_(ids)).group_by(
-            Certificate.project_id)
-        certificates = {c.project_id: c for c in db.session.scalars(select(Certificate).where(
-            Certificate.id.in_(latest)).options(load_only(Certificate.id, Certificate.public_id, Certificate.project_id,
-                                                          Certificate.status)))}
+    overdue = func.sum(case((Condition.due_date < today, 1), else_=0))
+    for project_id, n_open, n_overdue in db.session.execute(
+            select(StageReview.project_id, func.count(Condition.id), overdue)
+            .join(Condition, Condition.stage_review_id == StageReview.id)
+            .where(StageReview.project_id.in_(ids), Condition.status != "closed")
+            .group_by(StageReview.project_id)):
+        counts[project_id] = (n_open, int(n_overdue or 0))
+    latest = select(func.max(Certificate.id)).where(Certificate.project_id.in_(ids)).group_by(Certificate.project_id)
+    certificates = {c.project_id: c for c in db.session.scalars(select(Certificate).where(
+        Certificate.id.in_(latest)).options(load_only(Certificate.id, Certificate.public_id, Certificate.project_id,
+                                                      Certificate.status)))}
     rows = []
     rules = ruleset(language=language)
     for p in projects:
-        decided = [s for s in p.stages if s.decided_at is not None]
+        stages = summaries.get(p.id, NO_STAGES)
         n_open, n_overdue = counts.get(p.id, (0, 0))
-        rows.append(Row(p, max(decided, key=lambda s: s.decided_at, default=None), n_open, n_overdue,
-                        evaluate(facts[p.id], rules), certificates.get(p.id)))
+        rows.append(Row(p, *pipelines[p.pipeline_id], stages.current, stages.last_decision, stages.next_review_on,
+                        n_open, n_overdue, evaluate({f: getattr(p, f) for f in FACT_FIELDS}, rules),
+                        certificates.get(p.id)))
     return rows
 
 

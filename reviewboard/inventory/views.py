@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from reviewboard.conditions.services import today
+from reviewboard.core.badges import state_badges, tier_badges
 from reviewboard.core.export import export_response
 from reviewboard.core.language import current_language
 from reviewboard.core.loading import load_or_404
@@ -27,8 +28,12 @@ def index():
     pipelines = pipeline_names()
     f = services.parse_filter(request.args, list(pipelines))
     page = services.inventory_page(current_user, f, page_arg(request), current_app.config["PER_PAGE"])
-    rows = services.rows_for(page.items, today(), current_language())
-    return render_template("inventory/index.html", f=f, page=page, rows=rows, today=today(), tier_labels=tier_labels(),
+    language = current_language()
+    rows = services.rows_for(page.items, today(), language)
+    labels = tier_labels(language)
+    return render_template("inventory/index.html", f=f, page=page, rows=rows, tier_labels=labels, language=language,
+                           tier_badges=tier_badges(labels),
+                           state_badges=state_badges(r.current_stage.state for r in rows if r.current_stage),
                            tiers=services.TIERS, states=[StageState(s) for s in services.STATES], pipelines=pipelines)
 
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, raiseload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from reviewboard.audit.services import record_event
@@ -168,6 +168,24 @@ def listed(stmt, *, members: bool = False):
                         joinedload(Project.owner),  # a list shows the owner's name
                         stage_summary(selectinload(Project.stages)))
     return stmt if members else stmt.options(lazyload(Project.members))
+
+
+def list_columns(stmt):
+    """A projects list page read as the list shows it: the project's own columns and its owner's name, and nothing
+    else, ever (a column or relationship not read here raises instead of costing a statement per row); the stages
+    are read for the whole page by projects.summaries."""
+    return stmt.options(load_only(Project.id, Project.name, Project.tier, Project.owner_id, Project.updated_at,
+                                  raiseload=True),
+                        joinedload(Project.owner).load_only(User.id, User.name, raiseload=True), raiseload("*"))
+
+
+def page_options() -> list:
+    """What the project page reads of a project's relationships, loaded with it rather than one statement each:
+    its owner's name, its pipeline's name and version (not the pipeline's stages or catalog), its team with each
+    member's name."""
+    return [joinedload(Project.owner).load_only(User.id, User.name),
+            joinedload(Project.pipeline).options(lazyload(Pipeline.stages), lazyload(Pipeline.catalog)),
+            selectinload(Project.members).joinedload(ProjectMember.user).load_only(User.id, User.name, User.active)]
 
 
 def load_stage_outcomes(project: Project) -> None:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from reviewboard.core.badges import state_badges, tier_badges
 from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
@@ -18,6 +19,7 @@ from reviewboard.projects import permissions as perms
 from reviewboard.projects import services
 from reviewboard.projects.forms import EscalationForm, ProjectForm
 from reviewboard.projects.models import Evidence, Project
+from reviewboard.projects.summaries import project_lines
 from reviewboard.projects.tiering import questionnaire, tier_labels
 from reviewboard.registration import permissions as registration_perms
 from reviewboard.registration import services as registration
@@ -36,9 +38,11 @@ bp = Blueprint("projects", __name__)
 @login_required
 def index():
     q = strip_nul(request.args.get("q") or "").strip()[:100]
-    page = paginate_keyset(services.listed(perms.visible_projects_query(current_user, q)), request,
+    page = paginate_keyset(services.list_columns(perms.visible_projects_query(current_user, q)), request,
                            current_app.config["PER_PAGE"], Project.updated_at, Project.id, descending=True)
-    return render_template("projects/index.html", page=page, q=q, tier_labels=tier_labels())
+    rows = project_lines(page.items, current_language())
+    return render_template("projects/index.html", page=page, rows=rows, q=q, tier_badges=tier_badges(tier_labels()),
+                           state_badges=state_badges(r.state for r in rows if r.state))
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -74,7 +78,7 @@ def create():
 @bp.get("/projects/<int:project_id>")
 @login_required
 def show(project_id: int):
-    project = load_or_404(Project, project_id, perms.can_view_project)
+    project = load_or_404(Project, project_id, perms.can_view_project, options=services.page_options())
     return _show(project, EscalationForm())
 
 
