@@ -1,0 +1,52 @@
+"""The projects search never reads every project on PostgreSQL (issue 11): ``LIKE '%...%'`` on lower(name) and
+lower(purpose) is answered by the trigram index ix_project_search (pg_trgm), and a page of a common term may instead
+read the list's order index until it has its rows; neither the page nor its bounded count scans the table. A rare
+term (one project in 20,000) is the case a scan in list order would read everything for. Checked with sequential
+scans switched off, so that the plan shows whether an index can serve the search at all (on a table this small the
+planner would rather scan it; at 1,000,000 projects it takes the trigram index by itself: bench/http.py). PostgreSQL
+only: the plan is the point (SQLite has a plain index on the same expressions, which LIKE '%...%' cannot use)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bench.list_scale import _clone
+from reviewboard.core.pagination import COUNT_AHEAD
+from reviewboard.projects import permissions as perms
+from reviewboard.projects import services
+
+
+def _plan(db_session, stmt) -> str:
+    sql = str(stmt.compile(db_session.get_bind(), compile_kwargs={"literal_binds": True})).replace("%%", "%")
+    return "\n".join(db_session.execute(text("EXPLAIN " + sql)).scalars())
+
+
+@pytest.mark.parametrize("term", ["credit scoring", "zebra crossing"])
+def test_the_projects_search_does_not_read_every_project(make, db_session, term):
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the plan checked is PostgreSQL's")
+    draft = make.project()
+    chair = make.user("chair")
+    db_session.flush()
+    conn = db_session.connection()
+    top = conn.exec_driver_sql("SELECT max(id) FROM project").scalar()
+    # 20,000 projects, one in a hundred about credit scoring, one alone about a zebra crossing
+    _clone(conn, "project", f"FROM project t CROSS JOIN generate_series(1, 20000) g WHERE t.id = {draft.id}",
+           {"id": f"{top} + g", "updated_at": "t.updated_at - g * interval '1 minute'",
+            "name": "CASE WHEN g = 777 THEN 'Zebra crossing ' || g WHEN g % 100 = 0 THEN 'Credit scoring ' || g "
+                    "ELSE 'Project ' || g END"})
+    conn.exec_driver_sql("ANALYZE project")
+    db_session.execute(text("SET LOCAL enable_seqscan = off"))
+    stmt = services.list_columns(perms.visible_projects_query(chair, term))
+    per_page = 20
+    page = stmt.limit(per_page + 1)
+    count = select(func.count()).select_from(stmt.order_by(None).limit((1 + COUNT_AHEAD) * per_page + 1).subquery())
+    for plan in (_plan(db_session, page), _plan(db_session, count)):
+        assert "Seq Scan on project" not in plan, plan
+        assert "ix_project_search" in plan or "ix_project_updated_at_id" in plan, plan
+    if term == "zebra crossing":
+        assert "ix_project_search" in _plan(db_session, page)
+    found = db_session.scalars(page).all()
+    assert len(found) == (1 if term == "zebra crossing" else per_page + 1)
+    assert all(term in p.name.lower() for p in found)
