@@ -192,7 +192,7 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
     from reviewboard.models.base import utcnow
     from reviewboard.projects.models import Project
     from reviewboard.projects.permissions import visible_projects_query
-    from reviewboard.projects.services import listed
+    from reviewboard.projects.services import list_columns, listed
     from reviewboard.projects.tiering import Tier
     from reviewboard.records.models import Record
     from reviewboard.reviews import services as review_services
@@ -200,8 +200,9 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
     queue = _old_queue_query(reviewer) if before else review_services.queue_query(reviewer)
     lst = _old_listed if before else listed
     count = (lambda s, _page: _old_count(s)) if before else _new_count
-    projects = lst(visible_projects_query(chair))
-    search = lst(visible_projects_query(chair, SEARCH))
+    shown = _old_listed if before else list_columns  # the projects list reads only the columns it shows
+    projects = shown(visible_projects_query(chair))
+    search = shown(visible_projects_query(chair, SEARCH))
     alerts = (select(AuditEvent).where(AuditEvent.action == "security.alert",
                                        AuditEvent.created_at >= utcnow() - timedelta(days=7))
               .order_by(*([] if before else [AuditEvent.created_at.desc()]), AuditEvent.seq.desc()).limit(10))
