@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from reviewboard.audit.models import AuditEvent
 from reviewboard.auth.models import User
+from reviewboard.core.language import translated
 from tests.support.http import csrf_token, login, logout, post_form
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
@@ -186,6 +187,23 @@ def test_a_chinese_speaking_chair_sees_the_inventory_and_metrics_in_chinese_and_
     response = post_form(client, "/metrics", "/metrics/export.csv", {"table": "workload"})  # machine-read: English
     header = response.get_data().decode("utf-8-sig").splitlines()[0]
     assert header == "Reviewer,Assigned stages in review now,Sign-offs in the period,Recusals in the period"
+
+
+def test_the_inventorys_last_decision_names_the_stage_and_its_outcome_in_the_readers_language(
+        client, make, db_session):
+    """The "Last decision" column of a Chinese-speaking chair's inventory: the stage's Chinese name and the
+    outcome's Chinese label, as the "Current stage" column beside it (it printed both in English)."""
+    stage = make.submitted_stage(name="Delta Triage")
+    first, second = make.reviewers(2)
+    make.sign(first, stage)
+    make.sign(second, stage)
+    chair = _chinese_user(make, db_session, "chair")
+    db_session.commit()
+    login(client, chair)
+    html = client.get("/inventory?q=Delta").get_data(as_text=True)
+    cell = re.search(r"<td>([^<]*)\s*<div class=\"small text-muted\"><time", html).group(1)
+    assert cell.strip() == f"{translated(stage.pipeline_stage, 'name', 'zh-Hans')}: 已批准"
+    assert "Approved" not in cell
 
 
 def test_a_new_account_follows_its_browsers_language_until_the_person_chooses_one(client, make, db_session):
