@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask_babel import get_locale
+
+from reviewboard.i18n import reader_context
 from reviewboard.i18n.languages import LANGUAGES as OFFERED
 from reviewboard.i18n.languages import SOURCE_LANGUAGE, language_code
 
@@ -25,17 +28,20 @@ def current_language() -> str:
     """The language the current reader reads: the interface's language (reviewboard/i18n: the signed-in
     person's setting, the browser's, the organisation's default), or the recipient's inside ``force_locale``
     (an e-mail); English outside the application."""
-    from flask import has_app_context
-
-    if not has_app_context():
+    ctx = reader_context()
+    if ctx is None:
         return SOURCE_LANGUAGE
-    from flask_babel import get_locale
-
     # Flask-Babel's locale rather than reviewboard.i18n.select_language(): it is chosen once per request, and
-    # force_locale (an e-mail rendered in its recipient's language) replaces it
-    locale = get_locale()
+    # force_locale (an e-mail rendered in its recipient's language) replaces it. A page asks for each translated
+    # text (the |tr filter), so the answer is kept beside the locale object it was read from.
+    locale = getattr(ctx, "babel_locale", None) or get_locale()
+    known = getattr(ctx, "reader_language", None)
+    if known is not None and known[0] is locale:
+        return known[1]
     language = language_code(str(locale)) if locale is not None else SOURCE_LANGUAGE
-    return language if language in LANGUAGES else SOURCE_LANGUAGE
+    language = language if language in LANGUAGES else SOURCE_LANGUAGE
+    ctx.reader_language = (locale, language)
+    return language
 
 
 def text_in(texts: Mapping[str, str] | str | None, language: str) -> str:
