@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None, *, making_keys: bool = False) ->
     instance = os.environ.get("REVIEWBOARD_INSTANCE_PATH") or str(REPO_ROOT / "instance")
     app = Flask(__name__, instance_path=instance, instance_relative_config=True,
                 template_folder=str(REPO_ROOT / "templates"), static_folder="static")
+    from reviewboard.core.templating import TemplateEnvironment
+
+    app.jinja_environment = TemplateEnvironment  # before the extensions make app.jinja_env
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(from_environment())
