@@ -182,10 +182,6 @@ def visible_query(user: User, *, include_closed: bool = False):
     return stmt.order_by(Condition.due_date, Condition.id)
 
 
-def dashboard_conditions(user: User, limit: int = 8) -> list[Condition]:
-    return list(db.session.scalars(visible_query(user).limit(limit)))
-
-
 HISTORY_VERBS = {"condition.fulfilled": _l("answered (fulfilled)"), "condition.closed": _l("closed"),
                  "condition.reopened": _l("reopened"), "condition.overdue": _l("became overdue")}
 

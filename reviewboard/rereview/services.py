@@ -21,7 +21,6 @@ from reviewboard.core.language import current_language
 from reviewboard.extensions import db
 from reviewboard.i18n import local_date
 from reviewboard.projects.models import Evidence, Project
-from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.rereview.rules import load_rules
 from reviewboard.reviews.lifecycle import reopen_stage
 from reviewboard.reviews.models import StageReview
@@ -100,16 +99,6 @@ def sweep(today: date, actor=None) -> SweepResult:
                         codes=codes, details={"evidence": [e.id for e in expired]}):
             result.expired_evidence.append(stage)
     return result
-
-
-def reviews_due(user, limit: int = 10) -> list[StageReview]:
-    """Recurring stages with a next review date among the projects the user may see, soonest (or
-    overdue) first: the dashboard's "Periodic reviews" card."""
-
-    visible = visible_projects_query(user).with_only_columns(Project.id).order_by(None)
-    return list(db.session.scalars(select(StageReview).where(StageReview.project_id.in_(visible),
-                                                            StageReview.next_review_on.is_not(None))
-                                   .order_by(StageReview.next_review_on, StageReview.id).limit(limit)))
 
 
 def reopen_reason(stage: StageReview) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from flask import current_app
 from flask_babel import format_timedelta
@@ -27,7 +27,6 @@ from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects import permissions as project_perms
 from reviewboard.projects.models import Project
-from reviewboard.records.models import Record
 from reviewboard.reviews import lifecycle, workflow
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews.models import (
@@ -354,27 +353,6 @@ def queue_query(reviewer: User, *, stage_code: str = "", tier: str = "", status:
                         selectinload(StageReview.rounds).load_only(SubmissionRound.id, SubmissionRound.number)
                         .selectinload(SubmissionRound.signoffs).load_only(SignOff.id, SignOff.reviewer_id))
     return stmt.order_by(StageReview.submitted_at.asc(), StageReview.id.asc())
-
-
-RECENT_DECISIONS = timedelta(days=30)  # what a first visit shows: nobody's "last visit" to start from
-
-
-def decided_since(user: User, since: datetime | None, limit: int = 10) -> list[tuple[SubmissionRound, Record | None]]:
-    """The decisions on the stages of the person's own projects (owner or member) since ``since`` (their
-    previous visit; the last 30 days on a first one), newest first, each with the newest record of its stage."""
-    # from the person's few projects to their rounds, not from every recent decision to its project
-    rounds = db.session.scalars(
-        select(SubmissionRound).join(StageReview, SubmissionRound.stage_review_id == StageReview.id)
-        .join(Project, StageReview.project_id == Project.id)
-        .where(StageReview.project_id.in_(project_perms.own_project_ids(user)),
-               SubmissionRound.decided_at > (since or utcnow() - RECENT_DECISIONS))
-        .options(contains_eager(SubmissionRound.stage_review).contains_eager(StageReview.project))
-        .order_by(SubmissionRound.decided_at.desc(), SubmissionRound.id.desc()).limit(limit)).all()
-    newest: dict[int, Record] = {}
-    for record in db.session.scalars(select(Record).where(Record.stage_review_id.in_(
-            {r.stage_review_id for r in rounds})).order_by(Record.version)):
-        newest[record.stage_review_id] = record
-    return [(r, newest.get(r.stage_review_id)) for r in rounds]
 
 
 def load_people_shown(stage: StageReview) -> None:

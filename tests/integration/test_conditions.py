@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reviewboard.audit.models import AuditEvent
 from reviewboard.conditions import services as conditions
+from reviewboard.core.dashboard import open_conditions
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.models.base import utcnow
 from reviewboard.records.pdf import render_record_html
@@ -224,7 +225,7 @@ def test_who_follows_which_conditions_overdue_first(make, db_session):
     conditions.close(e, closed, "Done.")
 
     def seen(user):
-        return [x.text for x in conditions.dashboard_conditions(user) if x.id in (later.id, sooner.id, closed.id)]
+        return [x.text for x in open_conditions(user, "en") if x.id in (later.id, sooner.id, closed.id)]
 
     assert seen(make.user("chair")) == ["Overdue one", "Later one"]  # overdue first, closed left out
     assert seen(make.user("auditor")) == ["Overdue one", "Later one"]
@@ -256,7 +257,7 @@ def test_a_condition_exists_only_once_the_stage_is_decided(make, db_session):
               conditions=[reviews.ConditionEntry("Publish the model card", owner.id, due)])
     assert stage.state == StageState.IN_REVIEW
     assert stage.conditions == []  # one reviewer's proposal, not yet the committee's condition
-    assert conditions.dashboard_conditions(chair) == [] and conditions.dashboard_conditions(owner) == []
+    assert open_conditions(chair, "en") == [] and open_conditions(owner, "en") == []
 
     make.sign(b, stage)
     assert stage.state == StageState.APPROVED_WITH_CONDITIONS
@@ -264,7 +265,8 @@ def test_a_condition_exists_only_once_the_stage_is_decided(make, db_session):
     assert (condition.text, condition.owner_id, condition.due_date, condition.status) == \
         ("Publish the model card", owner.id, due, "open")
     assert condition.signoff.reviewer_id == a.id
-    assert conditions.dashboard_conditions(chair) == [condition]
+    assert [(c.id, c.text, c.owner_name, c.project_name) for c in open_conditions(chair, "en")] == \
+        [(condition.id, condition.text, owner.name, stage.project.name)]
 
 
 def test_conditions_proposed_in_a_round_that_requests_changes_never_exist(make, db_session):

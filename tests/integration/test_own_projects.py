@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from reviewboard.core.dashboard import decided
 from reviewboard.models.base import utcnow
 from reviewboard.projects.models import ProjectMember
 from reviewboard.projects.permissions import own_project_ids, visible_projects_query
-from reviewboard.reviews import services as reviews
 
 
 def test_a_submitter_lists_the_projects_they_own_or_are_a_member_of_newest_change_first(make, db_session):
@@ -33,6 +33,6 @@ def test_a_member_hears_of_a_decision_on_a_project_they_joined(make, db_session)
     for reviewer in make.reviewers(2):
         make.sign(reviewer, stage)
 
-    assert [r.stage_review_id for r, _record in reviews.decided_since(member, None)] == [stage.id]
-    assert [r.stage_review_id for r, _record in reviews.decided_since(stage.project.owner, None)] == [stage.id]
-    assert reviews.decided_since(stranger, None) == []
+    assert [d.stage_id for d in decided(member, None, "en")] == [stage.id]
+    assert [d.stage_id for d in decided(stage.project.owner, None, "en")] == [stage.id]
+    assert decided(stranger, None, "en") == []
