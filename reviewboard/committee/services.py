@@ -24,6 +24,7 @@ from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import rule_applies
+from reviewboard.projects.models import Project
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews import workflow
 from reviewboard.reviews.models import ReviewAssignment, StageReview, lock_stage
@@ -205,12 +206,13 @@ class RecusalNeed:
     wanted: int
 
 
-def recusals_needing_replacement() -> list[RecusalNeed]:
+def recusals_needing_replacement(*, teams: bool = True) -> list[RecusalNeed]:
     """Stages in review where a recusal left fewer counted reviewers than needed: a chair must assign a
-    replacement. Oldest stage first. (Used by the chairs' dashboard and the reminder digest.)"""
+    replacement. Oldest stage first. (Used by the chairs' dashboard and the reminder digest.) Each stage's project
+    is read with it, and its team too unless ``teams`` is false (the dashboard names the project, no more)."""
     from sqlalchemy.orm import joinedload, selectinload
 
-
+    project = joinedload(StageReview.project)
     recused_assigned = (select(StageReview.id)
                         .join(ConflictDeclaration, (ConflictDeclaration.stage_review_id == StageReview.id)
                               & (ConflictDeclaration.round_number == StageReview.round_number))
@@ -218,7 +220,7 @@ def recusals_needing_replacement() -> list[RecusalNeed]:
                               & (ReviewAssignment.reviewer_id == ConflictDeclaration.reviewer_id))
                         .where(StageReview.state == StageState.IN_REVIEW, ConflictDeclaration.has_conflict.is_(True)))
     stmt = (select(StageReview).where(StageReview.id.in_(recused_assigned)).order_by(StageReview.id)
-            .options(joinedload(StageReview.pipeline_stage),
+            .options(joinedload(StageReview.pipeline_stage), project if teams else project.lazyload(Project.members),
                      selectinload(StageReview.assignments).joinedload(ReviewAssignment.reviewer)))
     stages = list(db.session.scalars(stmt))
     recused = perms.recused_by_stage(s.id for s in stages)

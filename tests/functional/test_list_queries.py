@@ -36,6 +36,7 @@ def _in_review(make, owner, with_condition=False):
 
 @pytest.mark.parametrize(("role", "path"), [("reviewer", "/queue?status=all"), ("chair", "/projects"),
                                             ("owner", "/conditions"), ("chair", "/dashboard"),
+                                            ("owner", "/dashboard"), ("reviewer", "/dashboard"),
                                             ("chair", "/inventory")])
 def test_a_list_page_costs_the_same_statements_for_2_rows_as_for_12(client, make, db_session, role, path):
     owner = make.user("submitter")
