@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from reviewboard.audit.models import AuditEvent
@@ -91,6 +92,39 @@ class DecisionRow:
     record_version: int | None
 
 
+# The statements that do not depend on who reads: built once per process (on first use, when every model is mapped),
+# not on every request; their parameters are bound at execution.
+
+@cache
+def _stages_of_projects():
+    return (select(StageReview.project_id, StageReview.state, PipelineStage.name, PipelineStage.translations)
+            .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
+            .where(StageReview.project_id.in_(bindparam("ids", expanding=True)))
+            .order_by(StageReview.project_id, StageReview.position))
+
+
+@cache
+def _escalations():
+    return (select(Project.id, Project.name)
+            .where(Project.tier == Tier.PROHIBITED, Project.escalation_cleared_by_id.is_(None)).order_by(Project.id))
+
+
+@cache
+def _newest_records():
+    return (select(Record.id, Record.public_id, Record.version, Project.name.label("project_name"))
+            .join(StageReview, Record.stage_review_id == StageReview.id)
+            .join(Project, StageReview.project_id == Project.id)
+            .order_by(Record.issued_at.desc()).limit(RECORDS_SHOWN))  # read from ix_record_issued_at_id
+
+
+@cache
+def _security_alerts():
+    return (select(AuditEvent.created_at, AuditEvent.object_type, AuditEvent.object_id)
+            .where(AuditEvent.action == "security.alert", AuditEvent.created_at >= bindparam("since"))
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.seq.desc())
+            .limit(ALERTS_SHOWN))  # newest first, read from ix_audit_event_action_created_at
+
+
 def _stage_name(name: str, translations: dict | None, language: str) -> str:
     return translated({"name": name, "translations": translations}, "name", language)
 
@@ -104,11 +138,7 @@ def your_projects(user: User, language: str) -> tuple[list[ProjectRow], list[Pro
         .limit(PROJECTS_SHOWN)).all()
     current: dict[int, tuple] = {}
     if rows:
-        stages = db.session.execute(
-            select(StageReview.project_id, StageReview.state, PipelineStage.name, PipelineStage.translations)
-            .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
-            .where(StageReview.project_id.in_([r.id for r in rows]))
-            .order_by(StageReview.project_id, StageReview.position))
+        stages = db.session.execute(_stages_of_projects(), {"ids": [r.id for r in rows]})
         for project_id, state, name, translations in stages:
             shown = current.get(project_id)
             if shown is None or shown[0] in _PASSED:  # the first stage not passed, else the last
@@ -137,8 +167,7 @@ def escalations(user: User):
     """Prohibited-tier projects no chair has cleared yet: (id, name) rows, for chairs."""
     if not user.has_role(Role.CHAIR):
         return []
-    return db.session.execute(select(Project.id, Project.name).where(
-        Project.tier == Tier.PROHIBITED, Project.escalation_cleared_by_id.is_(None)).order_by(Project.id)).all()
+    return db.session.execute(_escalations()).all()
 
 
 def newest_records(user: User):
@@ -146,22 +175,14 @@ def newest_records(user: User):
     read every record (auditors, chairs, reviewers)."""
     if not user.roles & {Role.AUDITOR, Role.CHAIR, Role.REVIEWER}:
         return []
-    return db.session.execute(
-        select(Record.id, Record.public_id, Record.version, Project.name.label("project_name"))
-        .join(StageReview, Record.stage_review_id == StageReview.id).join(Project, StageReview.project_id == Project.id)
-        .order_by(Record.issued_at.desc()).limit(RECORDS_SHOWN)).all()  # read from ix_record_issued_at_id
+    return db.session.execute(_newest_records()).all()
 
 
 def security_alerts(user: User) -> tuple[list, dict[int, str]]:
     """For chairs, the last week's security alerts, newest first, and the names of the people they are about."""
     if not user.has_role(Role.CHAIR):
         return [], {}
-    since = utcnow() - timedelta(days=ALERT_DAYS)
-    alerts = db.session.execute(
-        select(AuditEvent.created_at, AuditEvent.object_type, AuditEvent.object_id)
-        .where(AuditEvent.action == "security.alert", AuditEvent.created_at >= since)
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.seq.desc())
-        .limit(ALERTS_SHOWN)).all()  # newest first, read from ix_audit_event_action_created_at
+    alerts = db.session.execute(_security_alerts(), {"since": utcnow() - timedelta(days=ALERT_DAYS)}).all()
     ids = {int(a.object_id) for a in alerts if a.object_type == "user" and a.object_id.isdigit()}
     if not ids:
         return alerts, {}

@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from reviewboard.audit.models import AuditEvent
 from reviewboard.audit.services import record_event
@@ -348,7 +348,14 @@ def register_query(filters: RegisterFilter, on: date | None = None):
 
 
 def dashboard_incidents(user, limit: int = 5) -> list[Incident]:
-    return list(db.session.scalars(register_query(RegisterFilter()).limit(limit)))
+    """The register's first open incidents (its default filter and order), with only what the dashboard's card shows
+    of them and of their project: no descriptions, reporter, version or project texts."""
+    return list(db.session.scalars(
+        select(Incident).join(Project, Incident.project_id == Project.id).where(Incident.state.in_(OPEN_STATES))
+        .options(load_only(Incident.id, Incident.project_id, Incident.title, Incident.severity, Incident.state,
+                           Incident.due_duty, Incident.due_on, Incident.authority_reference),
+                 contains_eager(Incident.project).load_only(Project.id, Project.name).lazyload(Project.members))
+        .order_by(Incident.due_on, Incident.id).limit(limit)))
 
 
 def next_step(incident: Incident) -> tuple[str, str] | None:
