@@ -1,8 +1,9 @@
 """The dashboard's panels: what /dashboard shows each person, and who sees which panel.
 
-Each panel is read in one statement of the columns it shows, bounded to the rows it shows (the projects list in two:
-the projects, then their stages), as plain rows with the texts already in the reader's language: no ORM object
-with its long texts and JSON columns, no statement per row, no lazy load while the template renders. The queries'
+Each panel is read in one statement of the columns it shows, bounded to the rows it shows (the projects list in
+two: the projects, then their stages, projects/summaries.py), as plain rows with the texts already in the reader's
+language: no ORM object with its long texts and JSON columns, no statement per row, no lazy load while the template
+renders. The queries'
 filters are those of the pages each panel previews (the projects list, the queue, the conditions list), so a
 panel never shows what its page would not.
 """
@@ -25,11 +26,12 @@ from reviewboard.models.base import utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects.models import Project
 from reviewboard.projects.permissions import own_project_ids, visible_projects_query
+from reviewboard.projects.summaries import NO_STAGES, stage_summaries
 from reviewboard.projects.tiering import Tier
 from reviewboard.records.models import Record
 from reviewboard.reviews import services as review_services
 from reviewboard.reviews.models import Condition, StageReview, SubmissionRound
-from reviewboard.reviews.workflow import Outcome, StageState
+from reviewboard.reviews.workflow import PASSED_STATES, Outcome, StageState
 
 PROJECTS_SHOWN = 8
 WAITING_SHOWN = 5
@@ -40,7 +42,6 @@ CONDITIONS_SHOWN = 8
 DECISIONS_SHOWN = 10
 REVIEWS_DUE_SHOWN = 10
 RECENT_DECISIONS = timedelta(days=30)  # what a first visit shows: nobody's "last visit" to start from
-_PASSED = (StageState.APPROVED, StageState.APPROVED_WITH_CONDITIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +97,6 @@ class DecisionRow:
 # not on every request; their parameters are bound at execution.
 
 @cache
-def _stages_of_projects():
-    return (select(StageReview.project_id, StageReview.state, PipelineStage.name, PipelineStage.translations)
-            .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
-            .where(StageReview.project_id.in_(bindparam("ids", expanding=True)))
-            .order_by(StageReview.project_id, StageReview.position))
-
-
-@cache
 def _escalations():
     return (select(Project.id, Project.name)
             .where(Project.tier == Tier.PROHIBITED, Project.escalation_cleared_by_id.is_(None)).order_by(Project.id))
@@ -136,17 +129,12 @@ def your_projects(user: User, language: str) -> tuple[list[ProjectRow], list[Pro
         visible_projects_query(user)
         .with_only_columns(Project.id, Project.name, Project.tier, Project.id.in_(own_project_ids(user)).label("mine"))
         .limit(PROJECTS_SHOWN)).all()
-    current: dict[int, tuple] = {}
-    if rows:
-        stages = db.session.execute(_stages_of_projects(), {"ids": [r.id for r in rows]})
-        for project_id, state, name, translations in stages:
-            shown = current.get(project_id)
-            if shown is None or shown[0] in _PASSED:  # the first stage not passed, else the last
-                current[project_id] = (state, name, translations)
+    summaries = stage_summaries(r.id for r in rows)
     projects, mine = [], []
     for r in rows:
-        state, name, translations = current.get(r.id, (None, None, None))
-        row = ProjectRow(r.id, r.name, r.tier, _stage_name(name, translations, language) if name else None, state)
+        current = summaries.get(r.id, NO_STAGES).current
+        row = ProjectRow(r.id, r.name, r.tier, current.name_in(language) if current else None,
+                         current.state if current else None)
         projects.append(row)
         if r.mine:
             mine.append(row)
@@ -239,7 +227,8 @@ def reviews_due(user: User, language: str) -> list[StageRow]:
     if visible.whereclause is not None:  # not everyone's: only the projects this person may see
         stmt = stmt.where(StageReview.project_id.in_(visible.with_only_columns(Project.id).order_by(None)))
     return [StageRow(i, project, _stage_name(name, translations, language), next_review_on=on,
-                     passed=state in _PASSED) for i, project, name, translations, on, state in db.session.execute(stmt)]
+                     passed=state in PASSED_STATES)
+            for i, project, name, translations, on, state in db.session.execute(stmt)]
 
 
 def panels(user: User, previous_visit: datetime | None) -> dict:

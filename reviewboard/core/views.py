@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from reviewboard.auth.session import previous_visit
 from reviewboard.conditions import services as condition_services
+from reviewboard.core.badges import state_badges, tier_badges
 from reviewboard.core.dashboard import panels as dashboard_panels
 from reviewboard.projects.tiering import tier_labels
 
@@ -23,8 +24,10 @@ def index():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    return render_template("core/dashboard.html", **dashboard_panels(current_user, previous_visit()),
-                           tier_labels=tier_labels(), today=condition_services.today())
+    panels = dashboard_panels(current_user, previous_visit())
+    return render_template("core/dashboard.html", **panels, tier_badges=tier_badges(tier_labels()),
+                           state_badges=state_badges(p.stage_state for p in panels["projects"] if p.stage_state),
+                           today=condition_services.today())
 
 
 @bp.get("/favicon.ico")
