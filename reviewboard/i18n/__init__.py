@@ -18,8 +18,8 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, _get_current_context, force_locale, get_locale, get_timezone, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
+from jinja2.ext import _make_new_gettext, _make_new_ngettext, _make_new_npgettext, _make_new_pgettext
 from jinja2.runtime import Context
-from markupsafe import Markup
 
 from reviewboard.i18n.languages import LANGUAGES, TRANSLATIONS, babel_locale, best_language
 from reviewboard.i18n.zones import canonical_zone
@@ -161,41 +161,13 @@ def catalogue():
     return translations
 
 
-def _shown(context: Context, text: str, variables: dict) -> str:
-    """Translated text as jinja2.ext's new-style gettext returns it: in an HTML template, markup (the catalogue's text
-    is the application's own) with each ``%(name)s`` variable escaped; ``%%`` read as ``%`` in every case."""
-    if not context.eval_ctx.autoescape:
-        return text % variables
-    # the catalogue's own text, marked safe exactly as jinja2.ext's gettext marks it; the variables are escaped
-    shown = Markup(text)  # noqa: S704  # nosemgrep: rb-markup-python - translated text from the shipped catalogue
-    return shown % variables if variables or "%" in text else shown
-
-
-# The templates' gettext family: jinja2.ext's new-style gettext (escaping, ``%(name)s`` variables, ``num`` and
-# ``context`` set) over catalogue(), one Context.call a string instead of two (three for ``_()``). The same
-# callables serve pages and the macros they import without context, and follow force_locale.
-@pass_context
-def _gettext(context: Context, string: str, **variables) -> str:
-    return _shown(context, catalogue().ugettext(string), variables)
-
-
-@pass_context
-def _ngettext(context: Context, singular: str, plural: str, num: int, **variables) -> str:
-    variables.setdefault("num", num)
-    return _shown(context, catalogue().ungettext(singular, plural, num), variables)
-
-
-@pass_context
-def _pgettext(context: Context, string_context: str, string: str, **variables) -> str:
-    variables.setdefault("context", string_context)
-    return _shown(context, catalogue().upgettext(string_context, string), variables)
-
-
-@pass_context
-def _npgettext(context: Context, string_context: str, singular: str, plural: str, num: int, **variables) -> str:
-    variables.setdefault("context", string_context)
-    variables.setdefault("num", num)
-    return _shown(context, catalogue().unpgettext(string_context, singular, plural, num), variables)
+# The templates' gettext family: jinja2.ext's new-style wrappers (escaping, ``%(name)s`` variables) over catalogue().
+# The same callables serve pages and the macros they import without context, and follow force_locale.
+_gettext = _make_new_gettext(lambda string: catalogue().ugettext(string))
+_ngettext = _make_new_ngettext(lambda singular, plural, num: catalogue().ungettext(singular, plural, num))
+_pgettext = _make_new_pgettext(lambda context, string: catalogue().upgettext(context, string))
+_npgettext = _make_new_npgettext(
+    lambda context, singular, plural, num: catalogue().unpgettext(context, singular, plural, num))
 
 
 @pass_context
