@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, session
 from flask_login import current_user, logout_user
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
 
 from reviewboard.auth.models import User
 from reviewboard.extensions import db, login_manager
+from reviewboard.mfa import services as mfa_services
+from reviewboard.mfa.models import TotpCredential
 from reviewboard.models.base import utcnow
 
 
@@ -30,11 +32,20 @@ def init_app(app: Flask) -> None:
         user_id, _, token = user_key.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        # the person and their roles in one statement (a join), not two; the option is built here, not at import,
-        # where it would configure every mapper before the other packages' models exist
-        user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
-        if user is None or not user.active or user.session_token != token:
+        # the person, their roles and whether their authenticator is in force in one statement (joins), not three:
+        # the enrolment policy (mfa/views.py) asks the last before every page of a person whose role requires it.
+        # The option is built here, not at import, where it would configure every mapper before the other
+        # packages' models exist.
+        row = db.session.execute(
+            select(User, TotpCredential.confirmed_at.is_not(None))
+            .outerjoin(TotpCredential, TotpCredential.user_id == User.id)
+            .options(joinedload(User.role_rows)).where(User.id == int(user_id))).unique().first()
+        if row is None:
             return None
+        user, mfa_enabled = row
+        if not user.active or user.session_token != token:
+            return None
+        mfa_services.note_enabled(user, mfa_enabled)
         return user
 
     @app.before_request
