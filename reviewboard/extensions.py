@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 
-from flask import current_app
+import psycopg
+from flask import current_app, has_request_context
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -44,14 +46,47 @@ def per_user_limit(setting: str):
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 
 
+# What a statement must not do outside a transaction even though it is a SELECT: take a row lock, take an advisory
+# lock or call another of PostgreSQL's functions with effects (pg_*, set_config, sequences).
+_NOT_A_PLAIN_READ = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b|\bpg_\w+\s*\(|\bset_config\b"
+                               r"|\b(?:nextval|setval)\b", re.IGNORECASE)
+
+
+def _plain_read(cursor, statement: str, context) -> bool:
+    """A SELECT built by SQLAlchemy that locks nothing, changes nothing and needs no server-side cursor."""
+    compiled = context.compiled if context is not None else None
+    return (compiled is not None and not context.is_text and compiled.statement.is_select
+            and not isinstance(cursor, psycopg.ServerCursor) and _NOT_A_PLAIN_READ.search(statement) is None)
+
+
 def configure_postgresql(engine: Engine) -> None:
     """No parallel query workers for the app's connections: its queries read a page through an index and stop,
     and launching workers cost more than the work (the queue's bounded count at 1,000,000 projects: 26 ms with
-    two workers, 5.7 ms without; bench/http.py). Set in the connection's startup options: no extra round trip."""
+    two workers, 5.7 ms without; bench/http.py). Set in the connection's startup options: no extra round trip.
+
+    A unit of work that means only to read (a GET request; ``write_intent`` cleared) begins its transaction at its
+    first statement that is not a plain read, not at its first statement: a page that only reads then sends no
+    BEGIN and no COMMIT (two round trips of its five or so). Its reads see what they would have seen inside the
+    transaction (READ COMMITTED: each statement takes its own snapshot), and from its first write, lock or
+    server-side cursor on it behaves as before: one transaction that the request's boundary commits or rolls back.
+    """
 
     @event.listens_for(engine, "do_connect")
     def _no_parallel_workers(_dialect, _record, _cargs, cparams):
         cparams["options"] = f"{cparams.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
+
+    @event.listens_for(engine, "checkout")
+    def _reads_without_transaction(dbapi_connection, _record, _proxy):
+        # only within a request: a job's read step or a streamed export's rows after the request keep their
+        # transaction (and so does a test's own connection, whatever the last request left in write_intent)
+        if dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            dbapi_connection.autocommit = has_request_context() and not write_intent.get()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _transaction_from_first_write(conn, cursor, statement, _parameters, context, _executemany):
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection.autocommit and not _plain_read(cursor, statement, context):
+            dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement, as it always did
 
 
 def configure_sqlite(engine: Engine) -> None:

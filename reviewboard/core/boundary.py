@@ -60,12 +60,17 @@ def _run_after_rollback() -> None:
 
 
 def init_app(app: Flask) -> None:
-    @app.before_request
     def _intent():
         write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
+    # first of the hooks that may read (the user loader runs in the session's idle-timeout check): a GET's every
+    # statement then reads without taking SQLite's write lock, and on PostgreSQL without a transaction until it writes
+    app.before_request_funcs.setdefault(None, []).insert(0, _intent)
+
     @app.after_request
     def _commit(response):
+        if not db.session.registry.has() and not g.get("after_rollback"):
+            return response  # the request used no database (/healthz, the verify page): nothing to end
         if response.status_code < 400 or g.get("keep_changes"):
             try:
                 db.session.commit()
@@ -88,3 +93,4 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             outbox.forget_uncommitted()
             _run_after_rollback()
+        write_intent.set(True)  # the default again: work after the request (a CLI command in a test) may write

@@ -1,0 +1,120 @@
+"""A request that means only to read (GET) reads as such from its first statement, the user loader's included; on
+PostgreSQL it sends no BEGIN and no COMMIT until it writes, locks or streams, and from then on it is one transaction
+as before, which the request's boundary commits or rolls back."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select, text
+
+from reviewboard.auth.models import User
+from reviewboard.extensions import db, write_intent
+from tests.support.http import login, token_for
+
+
+def _intent_per_statement(db_session, run) -> list[bool]:
+    connection = db_session.connection()
+    seen = []
+
+    def note(*_args, **_kw):
+        seen.append(write_intent.get())
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_get_reads_without_write_intent_from_the_user_load_on_and_a_post_with_it(client, make, db_session):
+    """SQLite: a GET's statements (the person's load first of all) never take the write lock; a POST's do."""
+    login(client, make.user("chair"))
+    reads = _intent_per_statement(db_session, lambda: client.get("/projects"))
+    assert reads and not any(reads)
+    assert write_intent.get() is True  # the default again after the request: later work may write
+    token = token_for(client, "/projects")
+    writes = _intent_per_statement(db_session, lambda: client.post("/logout", data={"csrf_token": token}))
+    assert writes and all(writes)
+
+
+@pytest.fixture
+def postgresql_connection(app, engine_name):
+    """A connection of the app's own pool, as a request gets one (not the test's bound session)."""
+    if engine_name != "postgresql":
+        pytest.skip("transactions begun at the first write are psycopg's autocommit; SQLite keeps BEGIN (deferred)")
+
+    def checkout(method: str):
+        with app.test_request_context("/", method=method):
+            write_intent.set(method not in ("GET", "HEAD", "OPTIONS"))
+            try:
+                return db.engine.connect()
+            finally:
+                write_intent.set(True)
+
+    return checkout
+
+
+def _in_transaction(connection) -> bool:
+    import psycopg
+
+    return connection.connection.dbapi_connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+def test_a_get_reads_outside_a_transaction_until_it_locks_a_row(postgresql_connection):
+    connection = postgresql_connection("GET")
+    try:
+        connection.execute(select(User.id).limit(1)).all()
+        connection.execute(select(User.id).where(User.email == "nobody@example.org")).all()
+        assert not _in_transaction(connection)  # no BEGIN was sent
+        connection.execute(select(User.id).limit(1).with_for_update()).all()
+        assert _in_transaction(connection)  # the lock is held until the boundary commits or rolls back
+        connection.rollback()
+        assert not _in_transaction(connection)
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT pg_advisory_xact_lock(4242)",  # the audit chain's lock: a SELECT, written as text
+    "SELECT 1",  # any text statement: SQLAlchemy cannot tell what it does
+])
+def test_a_get_begins_its_transaction_at_a_statement_that_is_not_a_plain_read(postgresql_connection, statement):
+    connection = postgresql_connection("GET")
+    try:
+        connection.execute(text(statement)).all()
+        assert _in_transaction(connection)
+        connection.rollback()
+    finally:
+        connection.close()
+
+
+def test_a_write_in_a_get_is_undone_by_the_rollback_of_a_refused_request(postgresql_connection):
+    connection = postgresql_connection("GET")
+    try:
+        connection.execute(select(User.id).limit(1)).all()
+        connection.execute(text("CREATE TEMPORARY TABLE read_only_probe (n integer)"))
+        connection.execute(text("INSERT INTO read_only_probe VALUES (1)"))
+        connection.rollback()
+        assert connection.execute(text("SELECT to_regclass('pg_temp.read_only_probe')")).scalar() is None
+        connection.rollback()
+    finally:
+        connection.close()
+
+
+def test_a_post_and_work_outside_a_request_begin_at_their_first_statement(app, postgresql_connection):
+    connection = postgresql_connection("POST")
+    try:
+        connection.execute(select(User.id).limit(1)).all()
+        assert _in_transaction(connection)
+        connection.rollback()
+    finally:
+        connection.close()
+    write_intent.set(False)  # as a job's read step or a streamed export leaves it: still a transaction outside
+    try:
+        with app.app_context(), db.engine.connect() as outside:
+            outside.execute(select(User.id).limit(1)).all()
+            assert _in_transaction(outside)
+            outside.rollback()
+    finally:
+        write_intent.set(True)
