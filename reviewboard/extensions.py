@@ -6,7 +6,7 @@ import re
 from contextvars import ContextVar
 
 import psycopg
-from flask import current_app, has_request_context
+from flask import Flask, current_app, has_request_context, request
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -27,7 +27,34 @@ bootstrap = Bootstrap5()
 # One limiter per process: init_app() points it at the app's RATELIMIT_STORAGE_URI (memory, or Redis shared
 # by several app servers). A second create_app() in the same process re-points it, so tests that need
 # other storage run their apps as separate processes (tests/functional/test_rate_limit_redis.py).
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+class _Limiter(Limiter):
+    """Flask-Limiter's before-request hook checks the limits that cover every request of the app or of a blueprint
+    (default, application and meta limits; the API's per-token limit); a route's own limits are checked by its
+    decorator whatever the hook did. Most requests fall under none of the former, and working that out per
+    request cost a third of /healthz's hooks: it is worked out once per blueprint, at its first request (every
+    limit is declared by then: at import, or in the factory) and again after init_app (another app's config)."""
+
+    def init_app(self, app: Flask) -> None:
+        self._covered: dict[str | None, bool] = {}
+        super().init_app(app)
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        if in_middleware and callable_name is None and not self._covers(request.blueprint):
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _covers(self, blueprint: str | None) -> bool:
+        covered = self._covered.get(blueprint)
+        if covered is None:
+            manager = self.limit_manager
+            covered = self._covered[blueprint] = bool(
+                manager.application_limits or manager.default_limits or self._meta_limits
+                or self._in_memory_fallback_enabled
+                or (blueprint and set(blueprint.split(".")) & set(manager._blueprint_limits)))
+        return covered
+
+
+limiter = _Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def _signed_in_user() -> str:

@@ -1,0 +1,90 @@
+"""What every request pays outside its page: the hooks skip the work a request does not need (the rate limiter's
+app-wide check when no app-wide limit exists, the commit when no database was used), and a signed-in page or a
+record download sends a fixed, small number of SQL statements whoever asks."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select
+
+from reviewboard.extensions import limiter
+from tests.support.http import login
+
+
+def _statements(db_session, run) -> list[str]:
+    connection = db_session.connection()
+    seen = []
+
+    def note(_conn, _cursor, statement, *_rest):
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):  # the test's
+            seen.append(" ".join(statement.split()))
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    return seen
+
+
+def test_the_limiters_app_wide_check_runs_where_an_app_wide_or_blueprint_limit_exists(app, monkeypatch):
+    """The API's per-token limit covers its blueprint (tests/api/test_tokens.py checks it answers 429); a page
+    blueprint has none, until a default limit (RATELIMIT_DEFAULT) covers every request."""
+    monkeypatch.setattr(limiter, "_covered", {})
+    assert limiter._covers("api") and not limiter._covers("projects") and not limiter._covers(None)
+    monkeypatch.setattr(limiter, "_covered", {})
+    monkeypatch.setattr(type(limiter.limit_manager), "default_limits", property(lambda _self: ["10 per second"]))
+    assert limiter._covers("projects") and limiter._covers(None)
+
+
+def test_a_default_limit_still_answers_429_on_any_page(app, client, monkeypatch):
+    from flask_limiter import Limit
+
+    limiter.reset()
+    monkeypatch.setattr(limiter, "_covered", {})
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits", [Limit("2 per minute", limiter._key_func)])
+    try:
+        assert [client.get("/verify").status_code for _ in range(3)] == [200, 200, 429]
+    finally:
+        limiter.reset()
+
+
+def test_healthz_uses_no_database_and_sets_no_cookie(client, db_session):
+    seen = _statements(db_session, lambda: client.get("/healthz"))
+    response = client.get("/healthz")
+    assert response.status_code == 200 and seen == [] and "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("role", ["chair", "submitter"])
+def test_a_signed_in_pages_fixed_part_is_one_statement(client, make, db_session, app, monkeypatch, role):
+    """The person, their roles and their authenticator: one statement before the page's own (the enrolment policy
+    for a chair asks nothing more). The records list of a person with no records reads one more: its page."""
+    from reviewboard.config import Defaults
+    from tests.support.http import post_form
+    from tests.support.mfa import code, enrol
+
+    monkeypatch.setitem(app.config, "MFA_REQUIRED_ROLES", Defaults.MFA_REQUIRED_ROLES)
+    person = make.user(role)
+    if role == "chair":
+        secret, _recovery = enrol(person)
+    login(client, person)
+    if role == "chair":
+        assert post_form(client, "/login/code", "/login/code", {"code": code(secret)}).status_code == 302
+    fixed = _statements(db_session, lambda: client.get("/verify"))
+    unquoted = [s.replace('"', "") for s in fixed]
+    assert len(fixed) == 1 and unquoted[0].startswith("SELECT user.id") and "totp_credential" in unquoted[0], fixed
+
+
+def test_a_record_download_is_one_statement_after_the_persons(client, make, db_session):
+    from reviewboard.records.models import Record
+
+    stage = make.submitted_stage()
+    for reviewer in make.reviewers(2):
+        make.sign(reviewer, stage)
+    record = db_session.scalar(select(Record).where(Record.stage_review_id == stage.id))
+    login(client, stage.project.owner)
+    responses = []
+    seen = _statements(db_session, lambda: responses.append(client.get(f"/records/{record.id}.pdf")))
+    assert responses[0].status_code == 200 and responses[0].data == record.pdf
+    assert len(seen) == 2 and "FROM record" in seen[1], seen
