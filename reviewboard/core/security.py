@@ -14,6 +14,10 @@ from reviewboard.models.base import utcnow
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
+# set on every response, replacing a value a view set
+_ALWAYS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"),
+           ("Cross-Origin-Opener-Policy", "same-origin"))
+
 
 class JsonLineFormatter(logging.Formatter):
     """One JSON object per line: user text inside values cannot start a forged line."""
@@ -68,15 +72,23 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h["X-Content-Type-Options"] = "nosniff"
-        h["Referrer-Policy"] = "same-origin"
-        h["X-Frame-Options"] = "DENY"
-        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        # one pass over the response's own headers, then appends: Headers.set() scans them all once per header
+        present = {name.lower() for name, _value in h}
+
+        def put(name: str, value: str) -> None:
+            if name.lower() in present:
+                h.set(name, value)
+            else:
+                h.add(name, value)
+
+        if "content-security-policy" not in present:
+            h.add("Content-Security-Policy", CSP)
+        for name, value in _ALWAYS:
+            put(name, value)
         if request.is_secure:
-            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+            put("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if signed_in_user_id() is not None or request.endpoint not in ("static", "bootstrap.static"):
-            h["Cache-Control"] = "no-store"
+            put("Cache-Control", "no-store")
         if g.get("request_id"):
-            h["X-Request-Id"] = g.request_id
+            put("X-Request-Id", g.request_id)
         return response
