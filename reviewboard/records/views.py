@@ -68,7 +68,10 @@ def download(record_id: int):
         abort(404)
     response = attachment(stored.pdf, stored.filename, "application/pdf")
     response.headers["X-File-SHA256"] = stored.pdf_sha256  # the file digest, not the content digest
-    return response
+    # a stored record's bytes never change (a new version is a new record): their digest is a strong validator,
+    # and a client that has them (If-None-Match) gets 304 without the body
+    response.set_etag(stored.pdf_sha256)
+    return response.make_conditional(request)
 
 
 # Room for the form around the file in a multipart body (boundaries, part headers, the CSRF token).

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, select
 
 from reviewboard.extensions import limiter
-from tests.support.http import login
+from tests.support.http import login, logout
 
 
 def _statements(db_session, run) -> list[str]:
@@ -88,3 +88,24 @@ def test_a_record_download_is_one_statement_after_the_persons(client, make, db_s
     seen = _statements(db_session, lambda: responses.append(client.get(f"/records/{record.id}.pdf")))
     assert responses[0].status_code == 200 and responses[0].data == record.pdf
     assert len(seen) == 2 and "FROM record" in seen[1], seen
+
+
+def test_a_record_download_carries_its_digest_as_etag_and_answers_304_to_a_client_that_has_it(client, make,
+                                                                                               db_session):
+    from reviewboard.records.models import Record
+
+    stage = make.submitted_stage()
+    for reviewer in make.reviewers(2):
+        make.sign(reviewer, stage)
+    record = db_session.scalar(select(Record).where(Record.stage_review_id == stage.id))
+    login(client, stage.project.owner)
+    full = client.get(f"/records/{record.id}.pdf")
+    assert full.status_code == 200 and full.headers["ETag"] == f'"{record.pdf_sha256}"'
+    assert full.headers["Cache-Control"] == "no-store" and full.headers["Content-Disposition"].startswith("attachment")
+    again = client.get(f"/records/{record.id}.pdf", headers={"If-None-Match": full.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get(f"/records/{record.id}.pdf", headers={"If-None-Match": '"0000"'})
+    assert other.status_code == 200 and other.data == record.pdf
+    logout(client)
+    login(client, make.user("submitter"))  # not on the project's team: no record, whatever the validator
+    assert client.get(f"/records/{record.id}.pdf", headers={"If-None-Match": full.headers["ETag"]}).status_code == 404
