@@ -79,6 +79,9 @@ _NOT_A_PLAIN_READ = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s
                                r"|\b(?:nextval|setval)\b", re.IGNORECASE)
 
 
+_IDLE = psycopg.pq.TransactionStatus.IDLE
+
+
 def _plain_read(cursor, statement: str, context) -> bool:
     """A SELECT built by SQLAlchemy that locks nothing, changes nothing and needs no server-side cursor."""
     compiled = context.compiled if context is not None else None
@@ -106,8 +109,9 @@ def configure_postgresql(engine: Engine) -> None:
     def _reads_without_transaction(dbapi_connection, _record, _proxy):
         # only within a request: a job's read step or a streamed export's rows after the request keep their
         # transaction (and so does a test's own connection, whatever the last request left in write_intent)
-        if dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            dbapi_connection.autocommit = has_request_context() and not write_intent.get()
+        reads_only = has_request_context() and not write_intent.get()
+        if dbapi_connection.autocommit != reads_only and dbapi_connection.pgconn.transaction_status == _IDLE:
+            dbapi_connection.autocommit = reads_only
 
     @event.listens_for(engine, "before_cursor_execute")
     def _transaction_from_first_write(conn, cursor, statement, _parameters, context, _executemany):
