@@ -6,13 +6,14 @@ change and deactivation, so a cookie captured before any of those is refused aft
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import joinedload
 
 from reviewboard.auth.models import User
@@ -36,6 +37,17 @@ class SessionInterface(SecureCookieSessionInterface):
         return cached[1]
 
 
+@functools.cache
+def _person_query():
+    """The person, their roles and whether their authenticator is in force in one statement (joins), not three: the
+    enrolment policy (mfa/views.py) asks the last before every page of a person whose role requires it. Built once,
+    at the first request, not at import, where it would configure every mapper before the other packages' models
+    exist."""
+    return (select(User, TotpCredential.confirmed_at.is_not(None))
+            .outerjoin(TotpCredential, TotpCredential.user_id == User.id)
+            .options(joinedload(User.role_rows)).where(User.id == bindparam("user_id")))
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     login_manager.init_app(app)
@@ -49,14 +61,7 @@ def init_app(app: Flask) -> None:
         user_id, _, token = user_key.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        # the person, their roles and whether their authenticator is in force in one statement (joins), not three:
-        # the enrolment policy (mfa/views.py) asks the last before every page of a person whose role requires it.
-        # The option is built here, not at import, where it would configure every mapper before the other
-        # packages' models exist.
-        row = db.session.execute(
-            select(User, TotpCredential.confirmed_at.is_not(None))
-            .outerjoin(TotpCredential, TotpCredential.user_id == User.id)
-            .options(joinedload(User.role_rows)).where(User.id == int(user_id))).unique().first()
+        row = db.session.execute(_person_query(), {"user_id": int(user_id)}).unique().first()
         if row is None:
             return None
         user, mfa_enabled = row
