@@ -109,7 +109,9 @@ def configure_postgresql(engine: Engine) -> None:
     def _reads_without_transaction(dbapi_connection, _record, _proxy):
         # only within a request: a job's read step or a streamed export's rows after the request keep their
         # transaction (and so does a test's own connection, whatever the last request left in write_intent)
-        reads_only = has_request_context() and not write_intent.get()
+        # the reads' equivalence holds under READ COMMITTED only: a stricter level keeps its snapshot from BEGIN
+        reads_only = (has_request_context() and not write_intent.get()
+                      and engine.dialect.default_isolation_level == "READ COMMITTED")
         if dbapi_connection.autocommit != reads_only and dbapi_connection.pgconn.transaction_status == _IDLE:
             dbapi_connection.autocommit = reads_only
 

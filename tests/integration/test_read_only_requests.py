@@ -118,3 +118,27 @@ def test_a_post_and_work_outside_a_request_begin_at_their_first_statement(app, p
             outside.rollback()
     finally:
         write_intent.set(True)
+
+
+def test_under_a_stricter_isolation_level_a_get_keeps_its_transaction_from_its_first_read(app, postgresql_connection):
+    """REPEATABLE READ or SERIALIZABLE (SQLALCHEMY_ENGINE_OPTIONS) reads from one snapshot taken at the first
+    statement: reads outside the transaction would not be the same, so a GET begins at its first read there."""
+    from sqlalchemy import create_engine
+
+    from reviewboard.extensions import configure_postgresql
+
+    with app.app_context():
+        engine = create_engine(db.engine.url, isolation_level="REPEATABLE READ", poolclass=None)
+    configure_postgresql(engine)
+    try:
+        with app.test_request_context("/", method="GET"):
+            write_intent.set(False)
+            try:
+                with engine.connect() as connection:
+                    connection.execute(select(User.id).limit(1)).all()
+                    assert _in_transaction(connection)
+                    connection.rollback()
+            finally:
+                write_intent.set(True)
+    finally:
+        engine.dispose()
