@@ -12,6 +12,7 @@ travels with the link for the "page 3 of 12" label; a page number typed alone st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from math import ceil
@@ -54,22 +55,54 @@ class Page:
         return self.keyset_next if self.keyset_next is not None else self.more or self.page < self.pages
 
 
-def paginate(stmt, page: int, per_page: int, *, scalars: bool = True, count_in_order: bool = False) -> Page:
+def paginate(stmt, page: int, per_page: int, *, scalars: bool = True, count_in_order: bool = False,
+             params: Mapping | None = None) -> Page:
     """``count_in_order``: the bounded count keeps the list's order, for a list read in the order of an index
     whose other filters are checked row by row (the queue): the count then stops after the rows it needs, where
     without the order PostgreSQL collects every candidate row first (the queue's count grew with the stages in
-    review)."""
-    page, total, more = bounded_count(stmt if count_in_order else stmt.order_by(None), page, per_page)
-    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
-    items = list(result.scalars()) if scalars else list(result)
-    return Page(items, page, per_page, total, more)
+    review). ``params``: the values of ``stmt``'s bound parameters, if it has some of its own.
+
+    The count travels with the page's rows, one statement for both (see :func:`_with_count`); only a page past
+    the last one (a typed page number) costs a second count and a third read, of the last page."""
+    counted = stmt if count_in_order else stmt.order_by(None)
+    cap = (page + COUNT_AHEAD) * per_page
+    rows = _with_count(stmt.limit(per_page).offset((page - 1) * per_page), counted, cap, params)
+    if not rows and page > 1:
+        page, total, more = bounded_count(counted, page, per_page, params)
+        rows = _with_count(stmt.limit(per_page).offset((page - 1) * per_page), counted, cap, params)
+    else:
+        total = min(_count_of(rows), cap)
+        more = _count_of(rows) > cap
+    return Page(_items(rows, scalars), page, per_page, total, more)
 
 
-def bounded_count(stmt, page: int, per_page: int) -> tuple[int, int, bool]:
+def _count(stmt, cap: int):
+    """The number of rows of ``stmt``, counting at most ``cap`` + 1: a subquery to read with a page."""
+    return select(func.count()).select_from(stmt.limit(cap + 1).subquery()).scalar_subquery().label("page_count_")
+
+
+def _with_count(page_stmt, counted, cap: int, params: Mapping | None = None) -> list:
+    """The rows of ``page_stmt``, each ending with the bounded count of ``counted`` (:func:`_count`): a round trip
+    less than a count of its own, and PostgreSQL runs the uncorrelated count once (an InitPlan), reading none of
+    the columns the page shows."""
+    return db.session.execute(page_stmt.add_columns(_count(counted, cap)), params).all()
+
+
+def _count_of(rows: list) -> int:
+    return rows[0][-1] if rows else 0
+
+
+def _items(rows: list, scalars: bool) -> list:
+    """The page's items: its entities, or for a list of several columns its rows (each also carrying the count as
+    its last column, ``page_count_``: a list of columns names the ones it shows)."""
+    return [row[0] for row in rows] if scalars else rows
+
+
+def bounded_count(stmt, page: int, per_page: int, params: Mapping | None = None) -> tuple[int, int, bool]:
     """(the page number kept within the rows, rows counted, more rows than counted) for a list, counting at most
     COUNT_AHEAD pages past ``page``."""
     cap = (page + COUNT_AHEAD) * per_page
-    counted = db.session.scalar(select(func.count()).select_from(stmt.limit(cap + 1).subquery())) or 0
+    counted = db.session.scalar(select(func.count()).select_from(stmt.limit(cap + 1).subquery()), params) or 0
     total = min(counted, cap)
     return max(1, min(page, max(1, ceil(total / per_page)))), total, counted > cap
 
@@ -103,7 +136,7 @@ def decode_key(raw: str | None) -> tuple[datetime, int] | None:
 
 
 def paginate_keyset(stmt, request, per_page: int, time_column, id_column, *, descending: bool,
-                    scalars: bool = True, count_in_order: bool = False) -> Page:
+                    scalars: bool = True, count_in_order: bool = False, params: Mapping | None = None) -> Page:
     """A page of ``stmt`` (ordered by ``time_column``, ``id_column``, both descending or both ascending, with an
     index in that order) continuing from the request's ``after`` key (the next page) or ``before`` key (the
     previous one); without either, :func:`paginate` by page number. Rows sharing a time are ordered by id, so
@@ -111,7 +144,8 @@ def paginate_keyset(stmt, request, per_page: int, time_column, id_column, *, des
     page's first row on."""
     after, before = decode_key(request.args.get("after")), decode_key(request.args.get("before"))
     if after is None and before is None:
-        page = paginate(stmt, page_arg(request), per_page, scalars=scalars, count_in_order=count_in_order)
+        page = paginate(stmt, page_arg(request), per_page, scalars=scalars, count_in_order=count_in_order,
+                        params=params)
         return _with_keys(page, time_column, id_column, scalars, prev=page.page > 1, nxt=page.has_next)
     raw_page = request.args.get("page", "1")
     number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and 0 < int(raw_page) <= MAX_KEYSET_PAGE \
@@ -125,30 +159,32 @@ def paginate_keyset(stmt, request, per_page: int, time_column, id_column, *, des
     anchor = value(*(after if forward else before))
     ahead = (key < anchor) if descending == forward else (key > anchor)
     window = stmt.where(ahead)
-    if not forward:  # the rows just before the key, read backwards from it, then put back in the list's order
+    cap = (COUNT_AHEAD + 1) * per_page
+    counted = stmt if count_in_order else stmt.order_by(None)
+    if forward:  # the rows after the key: the page's first row is the first of them, so one count serves both
+        counted = counted.where(ahead)
+    else:  # the rows just before the key, read backwards from it, then put back in the list's order
         order = (time_column.asc(), id_column.asc()) if descending else (time_column.desc(), id_column.desc())
         window = window.order_by(None).order_by(*order)
-    result = db.session.execute(window.limit(per_page + 1))
-    rows = list(result.scalars()) if scalars else list(result)
+        counted = counted.where((key <= anchor) if descending else (key >= anchor))  # the page's rows added below
+    rows = _with_count(window.limit(per_page + 1), counted, cap, params)
+    from_key = _count_of(rows)
     extra = len(rows) > per_page
     rows = rows[:per_page]
     if not forward:
         rows.reverse()
         number = max(1, number) if extra else 1
-    cap = (COUNT_AHEAD + 1) * per_page
-    counted = 0
-    if rows:  # rows from this page's first one on, a few pages ahead at most
-        first = _key_of(rows[0], time_column, id_column, scalars)
-        from_first = (key <= value(*first)) if descending else (key >= value(*first))
-        window = (stmt if count_in_order else stmt.order_by(None)).where(from_first).limit(cap + 1).subquery()
-        counted = db.session.scalar(select(func.count()).select_from(window)) or 0
-    total = (number - 1) * per_page + min(counted, cap)
-    page = Page(rows, number, per_page, total, counted > cap)
+    # rows from this page's first one on, a few pages ahead at most (none without a row)
+    counted_rows = (from_key if forward else len(rows) + from_key) if rows else 0
+    total = (number - 1) * per_page + min(counted_rows, cap)
+    page = Page(_items(rows, scalars), number, per_page, total, counted_rows > cap)
     return _with_keys(page, time_column, id_column, scalars, prev=forward or extra, nxt=(extra if forward else True))
 
 
 def _key_of(row, time_column, id_column, scalars: bool) -> tuple[datetime, int]:
     obj = row if scalars else row[0]
+    if not hasattr(obj, time_column.key):  # a row of columns, the key's among them by name
+        obj = row
     return getattr(obj, time_column.key), getattr(obj, id_column.key)
 
 
