@@ -45,6 +45,7 @@ from reviewboard.reviews.labels import (
     signature_status_words,
 )
 from reviewboard.reviews.models import StageReview
+from reviewboard.reviews.queue_page import queue_rows
 from reviewboard.reviews.signatures import check_signoff
 from reviewboard.reviews.workflow import IllegalTransition, Outcome, StageState, VerdictValue
 from reviewboard.sso import signing as sso_signing
@@ -332,11 +333,11 @@ def queue():
         abort(403)
     stages = stage_choices()
     filters = _queue_filters(request.args, stages)
-    stmt = services.queue_query(current_user, **filters)
+    stmt, params = services.queue_page_query(current_user, **filters)
     page = paginate_keyset(stmt, request, current_app.config["PER_PAGE"], StageReview.submitted_at, StageReview.id,
-                           descending=False, scalars=False, count_in_order=True)
+                           descending=False, scalars=False, count_in_order=True, params=params)
     labels = tier_labels()
-    return render_template("reviews/queue.html", page=page, **filters, now=utcnow(), tier_labels=labels,
+    return render_template("reviews/queue.html", page=page, rows=queue_rows(page.items, utcnow(), labels), **filters,
                            stages=stages, tiers=[(t, labels[t]) for t in reversed(TIER_ORDER)])
 
 
