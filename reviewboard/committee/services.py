@@ -176,6 +176,9 @@ def declare_late_conflict(reviewer: User, stage, nature: str) -> ConflictDeclara
 
 
 def declarations(stage, round_number: int | None = None) -> list[ConflictDeclaration]:
+    """The stage's declarations (of one round, or all), oldest round and declaration first."""
+    if round_number is not None and round_number == stage.round_number:
+        return perms.round_declarations(stage)  # read once a request, with the predicates asking about them
     stmt = select(ConflictDeclaration).where(ConflictDeclaration.stage_review_id == stage.id)
     if round_number is not None:
         stmt = stmt.where(ConflictDeclaration.round_number == round_number)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import event, select
+from sqlalchemy import and_, event, select
 from sqlalchemy.orm import Session
 
 from reviewboard.auth.models import Role
@@ -85,20 +85,26 @@ def can_see_queue(user) -> bool:
 # -- conflicts of interest ------------------------------------------------------------------------------
 
 def declaration(user, stage):
-    """This user's declaration for the stage's current round, or None.
-
-    Within a request the answer is looked up once (the stage page asks a dozen predicates that all start
-    here); :func:`forget_declarations` drops it when a declaration is written.
-    """
+    """This user's declaration for the stage's current round, or None: from the round's declarations, read once a
+    request (the stage page asks a dozen predicates that all start here, and shows the declarations too)."""
     if not user.is_authenticated or not stage.round_number:
         return None
+    return next((d for d in round_declarations(stage) if d.reviewer_id == user.id), None)
+
+
+def round_declarations(stage) -> list:
+    """Every declaration for the stage's current round (oldest first). Within a request they are read once:
+    :func:`declaration`, :func:`recused_ids` and the stage page's list all answer from one statement;
+    :func:`forget_declarations` drops them when a declaration is written."""
+    if not stage.round_number:
+        return []
     cache = request_memo("declarations")
-    key = (user.id, stage.id, stage.round_number)
+    key = (stage.id, stage.round_number)
     if key not in cache:
-        cache[key] = db.session.scalar(select(ConflictDeclaration).where(
-            ConflictDeclaration.stage_review_id == stage.id, ConflictDeclaration.reviewer_id == user.id,
-            ConflictDeclaration.round_number == stage.round_number))
-    return cache[key]
+        cache[key] = tuple(db.session.scalars(select(ConflictDeclaration).where(
+            ConflictDeclaration.stage_review_id == stage.id, ConflictDeclaration.round_number == stage.round_number)
+            .order_by(ConflictDeclaration.declared_at, ConflictDeclaration.id)))
+    return list(cache[key])
 
 
 def forget_declarations(*_args) -> None:
@@ -111,17 +117,9 @@ event.listen(Session, "after_soft_rollback", forget_declarations)
 
 
 def recused_ids(stage) -> set[int]:
-    """Reviewers who declared a conflict for the stage's current round."""
-    if not stage.round_number:
-        return set()
-    # asked once per criterion and per sign-off on the stage page (through acting_for): read once a request
-    cache = request_memo("declarations")
-    key = ("recused", stage.id, stage.round_number)
-    if key not in cache:
-        cache[key] = frozenset(db.session.scalars(select(ConflictDeclaration.reviewer_id).where(
-            ConflictDeclaration.stage_review_id == stage.id, ConflictDeclaration.round_number == stage.round_number,
-            ConflictDeclaration.has_conflict.is_(True))))
-    return set(cache[key])
+    """Reviewers who declared a conflict for the stage's current round (asked once per criterion and per sign-off
+    on the stage page, through acting_for: answered from :func:`round_declarations`)."""
+    return {d.reviewer_id for d in round_declarations(stage) if d.has_conflict}
 
 
 def recused_by_stage(stage_ids) -> dict[int, set[int]]:
@@ -171,6 +169,11 @@ def can_declare_late_conflict(user, stage) -> bool:
 
 # -- delegation -----------------------------------------------------------------------------------------
 
+def _active_on(day):
+    """A delegation in force on ``day``."""
+    return and_(Delegation.revoked_at.is_(None), Delegation.starts_on <= day, Delegation.ends_on >= day)
+
+
 def active_delegations_to(user, day=None):
     """Delegations ``user`` holds on ``day``; read once a request (given or revoked: forget_declarations)."""
     day = day or utcnow().date()
@@ -178,8 +181,7 @@ def active_delegations_to(user, day=None):
     key = (user.id, day)
     if key not in cache:
         cache[key] = tuple(db.session.scalars(select(Delegation).where(
-            Delegation.delegate_id == user.id, Delegation.revoked_at.is_(None), Delegation.starts_on <= day,
-            Delegation.ends_on >= day).order_by(Delegation.id)))
+            Delegation.delegate_id == user.id, _active_on(day)).order_by(Delegation.id)))
     return list(cache[key])
 
 
@@ -187,8 +189,7 @@ def is_away(user, day=None) -> bool:
     """The user delegated their reviews for a period that includes ``day`` (today by default)."""
     day = day or utcnow().date()
     return db.session.scalar(select(Delegation.id).where(
-        Delegation.delegator_id == user.id, Delegation.revoked_at.is_(None), Delegation.starts_on <= day,
-        Delegation.ends_on >= day).limit(1)) is not None
+        Delegation.delegator_id == user.id, _active_on(day)).limit(1)) is not None
 
 
 def acting_for(user, stage):

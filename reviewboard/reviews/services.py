@@ -407,14 +407,19 @@ def _in_queue(stmt, reviewer_id, reviewer_ids, *, chair: bool, status: str, stag
 
 def load_people_shown(stage: StageReview) -> None:
     """The people the stage page names, read in one statement rather than one each: the assigned reviewers, each
-    round's submitter, and the current round's signers and those they signed for; once someone signed, everyone's
-    roles in a second (the approval rule asks whether the signers are all chairs)."""
+    round's submitter, the current round's signers and those they signed for, and the project's team (the owners a
+    reviewer's conditions may name); once someone signed, everyone's roles in a second (the approval rule asks
+    whether the signers are all chairs)."""
     current = stage.current_round
     signoffs = current.signoffs if current is not None else []
+    members = stage.project.members
     people = accounts.people_by_id([a.reviewer_id for a in stage.assignments]
                                    + [r.submitted_by_id for r in stage.rounds]
-                                   + [i for s in signoffs for i in (s.reviewer_id, s.on_behalf_of_id)],
+                                   + [i for s in signoffs for i in (s.reviewer_id, s.on_behalf_of_id)]
+                                   + [m.user_id for m in members],
                                    roles=bool(signoffs))
+    for member in members:
+        set_committed_value(member, "user", people[member.user_id])
     for assignment in stage.assignments:
         set_committed_value(assignment, "reviewer", people[assignment.reviewer_id])
     for round_ in stage.rounds:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from reviewboard.auth.forms import ConfirmForm
 from reviewboard.auth.models import Role, User
@@ -53,6 +54,14 @@ from reviewboard.sso import signing as sso_signing
 bp = Blueprint("reviews", __name__)
 
 
+def _load_stage(stage_id: int) -> StageReview:
+    """The stage the URL names (404 unless the reader may view it), with its project and pinned catalog read in the
+    same statement: every stage view reads both (the permission asks about the project, the page and the
+    workflow about the catalog's criteria)."""
+    return load_or_404(StageReview, stage_id, project_perms.can_view_stage,
+                       options=(joinedload(StageReview.project), joinedload(StageReview.catalog)))
+
+
 def _review_form(stage: StageReview, formdata=None):
     criteria = stage.applicable_criteria()
     form = review_form_class(criteria)(formdata=formdata)
@@ -90,6 +99,7 @@ def without_evidence(stage: StageReview, criteria) -> list:
 
 
 def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_form=None, status=200):
+    services.load_people_shown(stage)  # before the review form names the team as the conditions' owners
     criteria = stage.applicable_criteria()
     if review_form is None and perms.can_sign(current_user, stage):
         review_form, _extra = _review_form(stage)
@@ -105,7 +115,6 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
     records = db.session.scalars(db.select(Record).where(Record.stage_review_id == stage.id)
                                  .order_by(Record.version)).all()
     record_jobs = unfinished_record_jobs(stage)
-    services.load_people_shown(stage)
     evidence_by_criterion: dict[int, list[Evidence]] = {}
     for e in stage.evidence:
         if not e.withdrawn:
@@ -145,13 +154,13 @@ def _not_with_member(stage: StageReview):
 @bp.get("/stages/<int:stage_id>")
 @login_required
 def show(stage_id: int):
-    return _render(load_or_404(StageReview, stage_id, project_perms.can_view_stage))
+    return _render(_load_stage(stage_id))
 
 
 @bp.post("/stages/<int:stage_id>/evidence")
 @login_required
 def add_evidence(stage_id: int):
-    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
+    stage = _load_stage(stage_id)
     if not project_perms.can_manage_evidence(current_user, stage):
         return _not_with_member(stage)
     form = EvidenceForm()
@@ -187,7 +196,7 @@ def withdraw_evidence(evidence_id: int):
 @bp.post("/stages/<int:stage_id>/submit")
 @login_required
 def submit(stage_id: int):
-    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
+    stage = _load_stage(stage_id)
     if not project_perms.can_submit_stage(current_user, stage):
         return _not_with_member(stage)
     form = SubmitStageForm()
@@ -221,7 +230,7 @@ def submit(stage_id: int):
 @bp.post("/stages/<int:stage_id>/review")
 @login_required
 def review(stage_id: int):
-    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
+    stage = _load_stage(stage_id)
     if perms.content_withheld(current_user, stage):
         abort(403)  # declare a conflict of interest (or none) first; a recused reviewer never reviews
     if not perms.can_sign(current_user, stage):
@@ -280,7 +289,7 @@ def _sign(user: User, stage: StageReview, form) -> None:
 @login_required
 def retry_record(stage_id: int):
     """A chair's "Issue the record again" on a stage whose record job failed (audited)."""
-    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
+    stage = _load_stage(stage_id)
     if not record_perms.can_retry_record(current_user, stage):
         abort(403)
     if not ConfirmForm().validate_on_submit():
@@ -297,7 +306,7 @@ def retry_record(stage_id: int):
 @bp.post("/stages/<int:stage_id>/assign")
 @login_required
 def assign(stage_id: int):
-    stage = load_or_404(StageReview, stage_id, project_perms.can_view_stage)
+    stage = _load_stage(stage_id)
     if not perms.can_assign(current_user, stage):
         abort(403)
     form = AssignForm()
