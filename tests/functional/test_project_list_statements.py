@@ -36,10 +36,10 @@ def _page(app, client, db_session, endpoint: str, path: str, shows: str) -> list
     return list(seen)
 
 
-# (endpoint, path, statements of the view): the list's bounded count, its page, and its rows' facts for the whole
-# page (the projects list: the stages; the inventory: pipeline names for the filter, stages, pipelines, open
-# conditions, latest certificates)
-LISTS = [("projects.index", "/projects", 3), ("projects.index", "/projects?q=triage", 3),
+# (endpoint, path, statements of the view): the list's page (the projects list: with its bounded count, in the same
+# statement; the inventory: and its count), and its rows' facts for the whole page (the projects list: the stages;
+# the inventory: pipeline names for the filter, stages, pipelines, open conditions, latest certificates)
+LISTS = [("projects.index", "/projects", 2), ("projects.index", "/projects?q=triage", 2),
          ("inventory.index", "/inventory", 7), ("inventory.index", "/inventory?sort=tier&dir=asc", 7)]
 
 
