@@ -80,6 +80,7 @@ _NOT_A_PLAIN_READ = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s
 
 
 _IDLE = psycopg.pq.TransactionStatus.IDLE
+_READS_ONLY = "reviewboard.reads_only"  # in the pool record's info: autocommit set by the hooks below
 
 
 def _plain_read(cursor, statement: str, context) -> bool:
@@ -106,7 +107,7 @@ def configure_postgresql(engine: Engine) -> None:
         cparams["options"] = f"{cparams.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
 
     @event.listens_for(engine, "checkout")
-    def _reads_without_transaction(dbapi_connection, _record, _proxy):
+    def _reads_without_transaction(dbapi_connection, record, _proxy):
         # only within a request: a job's read step or a streamed export's rows after the request keep their
         # transaction (and so does a test's own connection, whatever the last request left in write_intent)
         # the reads' equivalence holds under READ COMMITTED only: a stricter level keeps its snapshot from BEGIN
@@ -114,12 +115,15 @@ def configure_postgresql(engine: Engine) -> None:
                       and engine.dialect.default_isolation_level == "READ COMMITTED")
         if dbapi_connection.autocommit != reads_only and dbapi_connection.pgconn.transaction_status == _IDLE:
             dbapi_connection.autocommit = reads_only
+        record.info[_READS_ONLY] = reads_only and dbapi_connection.autocommit
 
     @event.listens_for(engine, "before_cursor_execute")
     def _transaction_from_first_write(conn, cursor, statement, _parameters, context, _executemany):
-        dbapi_connection = conn.connection.dbapi_connection
-        if dbapi_connection.autocommit and not _plain_read(cursor, statement, context):
-            dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement, as it always did
+        # only the autocommit this module set: a connection asked for AUTOCOMMIT (VACUUM, CREATE DATABASE) keeps it
+        if (conn.info.get(_READS_ONLY) and not _plain_read(cursor, statement, context)
+                and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"):
+            conn.info[_READS_ONLY] = False
+            conn.connection.dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
 
 
 def configure_sqlite(engine: Engine) -> None:

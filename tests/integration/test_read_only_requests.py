@@ -120,6 +120,24 @@ def test_a_post_and_work_outside_a_request_begin_at_their_first_statement(app, p
         write_intent.set(True)
 
 
+@pytest.mark.parametrize("method", ["GET", None])
+def test_a_connection_asked_for_autocommit_keeps_it_for_statements_that_cannot_run_in_a_transaction(
+        app, postgresql_connection, method):
+    """VACUUM (the bench's seeding, an operator's maintenance script) needs AUTOCOMMIT: the hook that begins a GET's
+    transaction at its first write leaves a connection that asked for AUTOCOMMIT alone, in a GET or outside one."""
+    if method is None:
+        with app.app_context():
+            connection = db.engine.connect()
+    else:
+        connection = postgresql_connection(method)
+    try:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.execute(text("VACUUM ANALYZE audit_checkpoint"))
+        assert not _in_transaction(connection)
+    finally:
+        connection.close()
+
+
 def test_under_a_stricter_isolation_level_a_get_keeps_its_transaction_from_its_first_read(app, postgresql_connection):
     """REPEATABLE READ or SERIALIZABLE (SQLALCHEMY_ENGINE_OPTIONS) reads from one snapshot taken at the first
     statement: reads outside the transaction would not be the same, so a GET begins at its first read there."""
