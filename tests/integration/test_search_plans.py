@@ -37,7 +37,11 @@ def test_the_projects_search_does_not_read_every_project(make, db_session, term)
             "name": "CASE WHEN g = 777 THEN 'Zebra crossing ' || g WHEN g % 100 = 0 THEN 'Credit scoring ' || g "
                     "ELSE 'Project ' || g END"})
     conn.exec_driver_sql("ANALYZE project")
+    # no sequential scan, and no index scan that reads a whole unrelated index in place of one (a bloated trigram
+    # index, after other tests' rolled-back rows, once made the planner read all of ix_project_owner_id instead)
     db_session.execute(text("SET LOCAL enable_seqscan = off"))
+    if term == "zebra crossing":
+        db_session.execute(text("SET LOCAL enable_indexscan = off"))
     stmt = services.list_columns(perms.visible_projects_query(chair, term))
     per_page = 20
     page = stmt.limit(per_page + 1)
