@@ -1,7 +1,7 @@
 """The review queue page's rows (services.queue_page_query): what each row shows, worded once a page rather than
-once a row by the template. The tier badges and decision-due notes are the shared macros' (templates/_macros/ui.html),
-made once for each tier and due date on the page; the waiting time and the count of signatures are said with the
-same messages the template used."""
+once a row by the template. The tier badges come from core.badges (one per tier), the decision-due notes from the
+shared macro (templates/_macros/ui.html), made once for each due date on the page; the waiting time and the count
+of signatures are said with the same messages the template used."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flask import get_template_attribute
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from reviewboard.core.badges import tier_badges
 from reviewboard.core.language import current_language, translated
 
 
@@ -30,10 +31,9 @@ class QueueRow:
 
 def queue_rows(rows, now: datetime, tier_labels: dict[str, str]) -> list[QueueRow]:
     """``rows``: a page of services.queue_page_query; ``now``: the time the waiting is counted to."""
-    tier_badge = get_template_attribute("_macros/ui.html", "tier_badge")
+    badges = tier_badges(tier_labels)
     decision_due = get_template_attribute("_macros/ui.html", "decision_due")
     language, today = current_language(), now.date()
-    badges: dict[str, str] = {}
     dues: dict[tuple, str] = {}
     words: dict[tuple, str] = {}
 
@@ -54,7 +54,7 @@ def queue_rows(rows, now: datetime, tier_labels: dict[str, str]) -> list[QueueRo
         due_key = (row.due_at.date() if row.due_at else None, row.state)
         shown.append(QueueRow(
             id=row.id, project_name=row.project_name, stage_name=translated(row, "name", language),
-            tier_badge=once(badges, row.tier, lambda t=row.tier: tier_badge(t, tier_labels)),
+            tier_badge=badges[row.tier],
             round_number=row.round_number, submitted_at=row.submitted_at.isoformat(), waiting=waiting,
             decision_due=once(dues, due_key, lambda r=row: decision_due(r, today)),
             signatures=once(words, ("signed", row.signatures, row.quorum), lambda r=row: _(
