@@ -5,26 +5,17 @@ record download sends a fixed, small number of SQL statements whoever asks."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from reviewboard.extensions import limiter
 from tests.support.http import login, logout
+from tests.support.statements import statements_sent
 
 
 def _statements(db_session, run) -> list[str]:
-    connection = db_session.connection()
-    seen = []
-
-    def note(_conn, _cursor, statement, *_rest):
-        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):  # the test's
-            seen.append(" ".join(statement.split()))
-
-    event.listen(connection, "before_cursor_execute", note)
-    try:
+    with statements_sent(db_session) as seen:
         run()
-    finally:
-        event.remove(connection, "before_cursor_execute", note)
-    return seen
+    return [s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))]
 
 
 def test_the_limiters_app_wide_check_runs_where_an_app_wide_or_blueprint_limit_exists(app, monkeypatch):

@@ -12,6 +12,7 @@ from reviewboard.models.base import utcnow
 from reviewboard.reviews import services as reviews
 from reviewboard.reviews.workflow import Outcome
 from tests.support.http import login, logout
+from tests.support.statements import statements_sent
 
 
 def _statements(db_session, client, path: str) -> int:
@@ -92,17 +93,8 @@ def _count(db_session, run) -> int:
 
 def _page_statements(db_session, client, path: str):
     """The response to GET ``path`` and the SQL statements it sent, each on one line."""
-    connection = db_session.connection()
-    seen = []
-
-    def record(_conn, _cursor, statement, *_rest):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(connection, "before_cursor_execute", record)
-    try:
+    with statements_sent(db_session) as seen:
         return client.get(path), seen
-    finally:
-        event.remove(connection, "before_cursor_execute", record)
 
 
 def test_the_stage_page_looks_up_the_reviewers_declaration_once(client, make, db_session):

@@ -5,25 +5,17 @@ as before, which the request's boundary commits or rolls back."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from reviewboard.auth.models import User
 from reviewboard.extensions import db, write_intent
 from tests.support.http import login, token_for
+from tests.support.statements import statements_sent
 
 
 def _intent_per_statement(db_session, run) -> list[bool]:
-    connection = db_session.connection()
-    seen = []
-
-    def note(*_args, **_kw):
-        seen.append(write_intent.get())
-
-    event.listen(connection, "before_cursor_execute", note)
-    try:
+    with statements_sent(db_session, lambda _statement: write_intent.get()) as seen:
         run()
-    finally:
-        event.remove(connection, "before_cursor_execute", note)
     return seen
 
 

@@ -39,3 +39,20 @@ def view_statements(app, db_session, endpoint: str):
     finally:
         event.remove(connection, "before_cursor_execute", record)
         app.view_functions[endpoint] = view
+
+
+@contextlib.contextmanager
+def statements_sent(db_session, note=None):
+    """Inside: every statement sent through the test's connection (hooks, view and commit alike), each on one line,
+    or what ``note(statement)`` makes of it."""
+    seen: list = []
+
+    def record(_conn, _cursor, statement, *_rest):
+        seen.append(note(statement) if note else " ".join(statement.split()))
+
+    connection = db_session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
