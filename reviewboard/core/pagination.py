@@ -56,24 +56,38 @@ class Page:
 
 
 def paginate(stmt, page: int, per_page: int, *, scalars: bool = True, count_in_order: bool = False,
-             params: Mapping | None = None) -> Page:
+             params: Mapping | None = None, ids_first=None) -> Page:
     """``count_in_order``: the bounded count keeps the list's order, for a list read in the order of an index
     whose other filters are checked row by row (the queue): the count then stops after the rows it needs, where
     without the order PostgreSQL collects every candidate row first (the queue's count grew with the stages in
-    review). ``params``: the values of ``stmt``'s bound parameters, if it has some of its own.
+    review). ``params``: the values of ``stmt``'s bound parameters, if it has some of its own. ``ids_first``: the
+    unique column that ends the list's order, when an index holds the order's columns (and it): a page past the
+    first reads the ids of its rows from that index alone, skipping the earlier rows' ids there, and then only its
+    own rows (see :func:`_page_of`).
 
     The count travels with the page's rows, one statement for both (see :func:`_with_count`); only a page past
     the last one (a typed page number) costs a second count and a third read, of the last page."""
     counted = stmt if count_in_order else stmt.order_by(None)
     cap = (page + COUNT_AHEAD) * per_page
-    rows = _with_count(stmt.limit(per_page).offset((page - 1) * per_page), counted, cap, params)
+    rows = _with_count(_page_of(stmt, page, per_page, ids_first), counted, cap, params)
     if not rows and page > 1:
         page, total, more = bounded_count(counted, page, per_page, params)
-        rows = _with_count(stmt.limit(per_page).offset((page - 1) * per_page), counted, cap, params)
+        rows = _with_count(_page_of(stmt, page, per_page, ids_first), counted, cap, params)
     else:
         total = min(_count_of(rows), cap)
         more = _count_of(rows) > cap
     return Page(_items(rows, scalars), page, per_page, total, more)
+
+
+def _page_of(stmt, page: int, per_page: int, ids_first=None):
+    """The rows of page ``page``: skipped with OFFSET, which reads every earlier row whole (the table's, wherever
+    they lie) to skip it; with ``ids_first``, the rows whose ids are those of the page, skipped in the order's
+    index (PostgreSQL reads the ids from the index alone), then put in the list's order again (the ids are unique,
+    so the order is the same)."""
+    offset = (page - 1) * per_page
+    if ids_first is None or not offset:
+        return stmt.limit(per_page).offset(offset)
+    return stmt.where(ids_first.in_(stmt.with_only_columns(ids_first).limit(per_page).offset(offset))).limit(per_page)
 
 
 def _count(stmt, cap: int):
@@ -136,16 +150,18 @@ def decode_key(raw: str | None) -> tuple[datetime, int] | None:
 
 
 def paginate_keyset(stmt, request, per_page: int, time_column, id_column, *, descending: bool,
-                    scalars: bool = True, count_in_order: bool = False, params: Mapping | None = None) -> Page:
+                    scalars: bool = True, count_in_order: bool = False, params: Mapping | None = None,
+                    ids_first: bool = False) -> Page:
     """A page of ``stmt`` (ordered by ``time_column``, ``id_column``, both descending or both ascending, with an
     index in that order) continuing from the request's ``after`` key (the next page) or ``before`` key (the
     previous one); without either, :func:`paginate` by page number. Rows sharing a time are ordered by id, so
     each row is on exactly one page. The count behind "page 3 of 12" is bounded as in :func:`paginate`, from the
-    page's first row on."""
+    page's first row on. ``ids_first``: a page by number reads its ids first (:func:`paginate`), from the index in
+    the list's order."""
     after, before = decode_key(request.args.get("after")), decode_key(request.args.get("before"))
     if after is None and before is None:
         page = paginate(stmt, page_arg(request), per_page, scalars=scalars, count_in_order=count_in_order,
-                        params=params)
+                        params=params, ids_first=id_column if ids_first else None)
         return _with_keys(page, time_column, id_column, scalars, prev=page.page > 1, nxt=page.has_next)
     raw_page = request.args.get("page", "1")
     number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and 0 < int(raw_page) <= MAX_KEYSET_PAGE \

@@ -39,7 +39,8 @@ bp = Blueprint("projects", __name__)
 def index():
     q = strip_nul(request.args.get("q") or "").strip()[:100]
     page = paginate_keyset(services.list_columns(perms.visible_projects_query(current_user, q)), request,
-                           current_app.config["PER_PAGE"], Project.updated_at, Project.id, descending=True)
+                           current_app.config["PER_PAGE"], Project.updated_at, Project.id, descending=True,
+                           ids_first=True)
     rows = project_lines(page.items, current_language())
     return render_template("projects/index.html", page=page, rows=rows, q=q, tier_badges=tier_badges(tier_labels()),
                            state_badges=state_badges(r.state for r in rows if r.state))

@@ -12,6 +12,7 @@ from reviewboard.models.base import utcnow
 from reviewboard.projects.models import Project
 from reviewboard.reviews.models import StageReview
 from tests.support.http import login
+from tests.support.statements import statements_sent
 
 _PAGER_LINK = r'<li class="page-item( disabled)?">\s*<a class="page-link" href="([^"]+)">{}</a>'
 
@@ -150,3 +151,20 @@ def test_next_and_previous_continue_from_a_rows_key_without_skipping_rows_by_off
     for bad in ("after=x", "after=99999999999999999999999-1", "before=-1", "after=1-", "after=%00"):
         response = client.get(f"/projects?{bad}")
         assert response.status_code == 200 and b"Page 1 of 3" in response.data, bad
+
+
+def test_a_page_typed_by_number_shows_the_rows_the_links_reach(app, client, make, db_session, monkeypatch):
+    """A page by number (no key to continue from) reads the ids of its rows first and then those rows: the same
+    rows in the same order as the links reach, rows sharing a time included, and the same count."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 4)
+    owner = make.user("submitter")
+    projects = [make.project(owner, name=f"Project {i}") for i in range(11)]
+    _same_time(db_session, Project, "updated_at", [p.id for p in projects[2:9]])
+    login(client, make.user("chair"))
+    linked, _ = _walk(client, "/projects", r'href="/projects/(\d+)"')
+    with statements_sent(db_session, str.lower) as statements:
+        pages = [client.get(f"/projects?page={n}").data for n in (1, 2, 3)]
+    assert [int(i) for page in pages for i in re.findall(r'href="/projects/(\d+)"', page.decode())] == linked
+    assert all(f"Page {n} of 3 · 11 items".encode() in page for n, page in enumerate(pages, 1))
+    deep = [s for s in statements if "project.id in (select project.id" in s]
+    assert len(deep) == 2, statements  # pages 2 and 3: their ids read on their own, by offset

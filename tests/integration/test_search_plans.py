@@ -4,7 +4,11 @@ read the list's order index until it has its rows; neither the page nor its boun
 term (one project in 20,000) is the case a scan in list order would read everything for. Checked with sequential
 scans switched off, so that the plan shows whether an index can serve the search at all (on a table this small the
 planner would rather scan it; at 1,000,000 projects it takes the trigram index by itself: bench/http.py). PostgreSQL
-only: the plan is the point (SQLite has a plain index on the same expressions, which LIKE '%...%' cannot use)."""
+only: the plan is the point (SQLite has a plain index on the same expressions, which LIKE '%...%' cannot use).
+
+A page of the list typed by number (``/projects?page=50``, no key to continue from) reads the ids of the rows before
+it from the list's order index alone (an index-only scan: no project row is read to be skipped), then its own rows
+by their ids, so that a deep page costs the same at 20,000 projects as at 1,000."""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bench.list_scale import _clone
-from reviewboard.core.pagination import COUNT_AHEAD
+from reviewboard.core.pagination import COUNT_AHEAD, _page_of
 from reviewboard.projects import permissions as perms
 from reviewboard.projects import services
+from reviewboard.projects.models import Project
 
 
 def _plan(db_session, stmt) -> str:
@@ -22,8 +27,9 @@ def _plan(db_session, stmt) -> str:
     return "\n".join(db_session.execute(text("EXPLAIN " + sql)).scalars())
 
 
-@pytest.mark.parametrize("term", ["credit scoring", "zebra crossing"])
-def test_the_projects_search_does_not_read_every_project(make, db_session, term):
+def _projects(make, db_session, name: str):
+    """A chair, and 20,000 projects (each a minute older than the one before) named by the SQL ``name`` of their
+    number ``g``, analysed; skips the test on SQLite."""
     if db_session.get_bind().dialect.name != "postgresql":
         pytest.skip("the plan checked is PostgreSQL's")
     draft = make.project()
@@ -31,12 +37,17 @@ def test_the_projects_search_does_not_read_every_project(make, db_session, term)
     db_session.flush()
     conn = db_session.connection()
     top = conn.exec_driver_sql("SELECT max(id) FROM project").scalar()
-    # 20,000 projects, one in a hundred about credit scoring, one alone about a zebra crossing
     _clone(conn, "project", f"FROM project t CROSS JOIN generate_series(1, 20000) g WHERE t.id = {draft.id}",
-           {"id": f"{top} + g", "updated_at": "t.updated_at - g * interval '1 minute'",
-            "name": "CASE WHEN g = 777 THEN 'Zebra crossing ' || g WHEN g % 100 = 0 THEN 'Credit scoring ' || g "
-                    "ELSE 'Project ' || g END"})
+           {"id": f"{top} + g", "updated_at": "t.updated_at - g * interval '1 minute'", "name": name})
     conn.exec_driver_sql("ANALYZE project")
+    return chair
+
+
+@pytest.mark.parametrize("term", ["credit scoring", "zebra crossing"])
+def test_the_projects_search_does_not_read_every_project(make, db_session, term):
+    # 20,000 projects, one in a hundred about credit scoring, one alone about a zebra crossing
+    chair = _projects(make, db_session, "CASE WHEN g = 777 THEN 'Zebra crossing ' || g "
+                                        "WHEN g % 100 = 0 THEN 'Credit scoring ' || g ELSE 'Project ' || g END")
     # no sequential scan, and no index scan that reads a whole unrelated index in place of one (a bloated trigram
     # index, after other tests' rolled-back rows, once made the planner read all of ix_project_owner_id instead)
     db_session.execute(text("SET LOCAL enable_seqscan = off"))
@@ -54,3 +65,13 @@ def test_the_projects_search_does_not_read_every_project(make, db_session, term)
     found = db_session.scalars(page).all()
     assert len(found) == (1 if term == "zebra crossing" else per_page + 1)
     assert all(term in p.name.lower() for p in found)
+
+
+def test_a_deep_page_skips_the_ids_of_the_rows_before_it_in_the_order_index(make, db_session):
+    chair = _projects(make, db_session, "'Project ' || g")
+    stmt = _page_of(services.list_columns(perms.visible_projects_query(chair)), 50, 20, Project.id)
+    plan = _plan(db_session, stmt)
+    assert "Index Only Scan Backward using ix_project_updated_at_id" in plan, plan
+    assert "Seq Scan on project" not in plan, plan
+    rows = db_session.scalars(stmt).all()
+    assert [p.name for p in rows] == [f"Project {g}" for g in range(980, 1000)]  # the newest is the one cloned
