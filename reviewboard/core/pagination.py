@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from math import ceil
 
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_, union_all
 
 from reviewboard.extensions import db
 
@@ -56,19 +56,21 @@ class Page:
 
 
 def paginate(stmt, page: int, per_page: int, *, scalars: bool = True, count_in_order: bool = False,
-             params: Mapping | None = None, ids_first=None) -> Page:
+             params: Mapping | None = None, ids_first=None, count_parts: list | None = None) -> Page:
     """``count_in_order``: the bounded count keeps the list's order, for a list read in the order of an index
     whose other filters are checked row by row (the queue): the count then stops after the rows it needs, where
     without the order PostgreSQL collects every candidate row first (the queue's count grew with the stages in
     review). ``params``: the values of ``stmt``'s bound parameters, if it has some of its own. ``ids_first``: the
     unique column that ends the list's order, when an index holds the order's columns (and it): a page past the
     first reads the ids of its rows from that index alone, skipping the earlier rows' ids there, and then only its
-    own rows (see :func:`_page_of`).
+    own rows (see :func:`_page_of`). ``count_parts``: statements whose rows, together, are the list's, no row in two
+    of them: the bounded count reads them one after the other and stops when it has counted enough (the projects
+    search: the projects whose name has the words, found one at a time by an index, then the others).
 
     The count travels with the page's rows, one statement for both (see :func:`_with_count`); only a page past
     the last one (a typed page number) costs a second count and a third read, of the last page."""
-    counted = stmt if count_in_order else stmt.order_by(None)
     cap = (page + COUNT_AHEAD) * per_page
+    counted = _counted(stmt, count_in_order, count_parts, cap)
     rows = _with_count(_page_of(stmt, page, per_page, ids_first), counted, cap, params)
     if not rows and page > 1:
         page, total, more = bounded_count(counted, page, per_page, params)
@@ -88,6 +90,15 @@ def _page_of(stmt, page: int, per_page: int, ids_first=None):
     if ids_first is None or not offset:
         return stmt.limit(per_page).offset(offset)
     return stmt.where(ids_first.in_(stmt.with_only_columns(ids_first).limit(per_page).offset(offset))).limit(per_page)
+
+
+def _counted(stmt, count_in_order: bool, count_parts: list | None, cap: int, *conditions):
+    """What the bounded count (up to ``cap`` + 1) of ``stmt``'s rows, those meeting ``conditions`` too, reads:
+    ``count_parts`` one after the other, else ``stmt``, in its order or not (:func:`paginate`). Each part has the
+    limit too: PostgreSQL plans a part of a UNION for all its rows, where it plans a limited one to stop early."""
+    if count_parts:
+        return union_all(*(select(part.where(*conditions).limit(cap + 1).subquery()) for part in count_parts))
+    return (stmt if count_in_order else stmt.order_by(None)).where(*conditions)
 
 
 def _count(stmt, cap: int):
@@ -151,17 +162,17 @@ def decode_key(raw: str | None) -> tuple[datetime, int] | None:
 
 def paginate_keyset(stmt, request, per_page: int, time_column, id_column, *, descending: bool,
                     scalars: bool = True, count_in_order: bool = False, params: Mapping | None = None,
-                    ids_first: bool = False) -> Page:
+                    ids_first: bool = False, count_parts: list | None = None) -> Page:
     """A page of ``stmt`` (ordered by ``time_column``, ``id_column``, both descending or both ascending, with an
     index in that order) continuing from the request's ``after`` key (the next page) or ``before`` key (the
     previous one); without either, :func:`paginate` by page number. Rows sharing a time are ordered by id, so
     each row is on exactly one page. The count behind "page 3 of 12" is bounded as in :func:`paginate`, from the
     page's first row on. ``ids_first``: a page by number reads its ids first (:func:`paginate`), from the index in
-    the list's order."""
+    the list's order; ``count_parts``: as in :func:`paginate`."""
     after, before = decode_key(request.args.get("after")), decode_key(request.args.get("before"))
     if after is None and before is None:
         page = paginate(stmt, page_arg(request), per_page, scalars=scalars, count_in_order=count_in_order,
-                        params=params, ids_first=id_column if ids_first else None)
+                        params=params, ids_first=id_column if ids_first else None, count_parts=count_parts)
         return _with_keys(page, time_column, id_column, scalars, prev=page.page > 1, nxt=page.has_next)
     raw_page = request.args.get("page", "1")
     number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and 0 < int(raw_page) <= MAX_KEYSET_PAGE \
@@ -176,13 +187,14 @@ def paginate_keyset(stmt, request, per_page: int, time_column, id_column, *, des
     ahead = (key < anchor) if descending == forward else (key > anchor)
     window = stmt.where(ahead)
     cap = (COUNT_AHEAD + 1) * per_page
-    counted = stmt if count_in_order else stmt.order_by(None)
     if forward:  # the rows after the key: the page's first row is the first of them, so one count serves both
-        counted = counted.where(ahead)
+        counted = _counted(stmt, count_in_order, count_parts, cap, ahead)
     else:  # the rows just before the key, read backwards from it, then put back in the list's order
         order = (time_column.asc(), id_column.asc()) if descending else (time_column.desc(), id_column.desc())
         window = window.order_by(None).order_by(*order)
-        counted = counted.where((key <= anchor) if descending else (key >= anchor))  # the page's rows added below
+        # the page's rows added below
+        counted = _counted(stmt, count_in_order, count_parts, cap,
+                           (key <= anchor) if descending else (key >= anchor))
     rows = _with_count(window.limit(per_page + 1), counted, cap, params)
     from_key = _count_of(rows)
     extra = len(rows) > per_page

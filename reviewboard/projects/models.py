@@ -140,6 +140,10 @@ class Project(Base):
 Index("ix_project_search", func.lower(Project.name).label("name_lower"),
       func.lower(Project.purpose).label("purpose_lower"), postgresql_using="gin",
       postgresql_ops={"name_lower": "gin_trgm_ops", "purpose_lower": "gin_trgm_ops"})
+# the search's bounded count (projects.permissions.search_count_parts): GIN returns no match before it has collected
+# them all; a GiST index returns a name's matches one at a time, so the count stops at its limit (PostgreSQL only)
+Index("ix_project_name_trgm", func.lower(Project.name).label("name_lower"), postgresql_using="gist",
+      postgresql_ops={"name_lower": "gist_trgm_ops"}).ddl_if(dialect="postgresql")
 
 
 # the inventory's sorts by name and by tier (lowest risk first) read these in order (ORDER BY ... LIMIT stops after

@@ -40,7 +40,7 @@ def index():
     q = strip_nul(request.args.get("q") or "").strip()[:100]
     page = paginate_keyset(services.list_columns(perms.visible_projects_query(current_user, q)), request,
                            current_app.config["PER_PAGE"], Project.updated_at, Project.id, descending=True,
-                           ids_first=True)
+                           ids_first=True, count_parts=perms.search_count_parts(current_user, q))
     rows = project_lines(page.items, current_language())
     return render_template("projects/index.html", page=page, rows=rows, q=q, tier_badges=tier_badges(tier_labels()),
                            state_badges=state_badges(r.state for r in rows if r.state))

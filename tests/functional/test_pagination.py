@@ -11,7 +11,7 @@ from sqlalchemy import event, update
 from reviewboard.models.base import utcnow
 from reviewboard.projects.models import Project
 from reviewboard.reviews.models import StageReview
-from tests.support.http import login
+from tests.support.http import login, logout
 from tests.support.statements import statements_sent
 
 _PAGER_LINK = r'<li class="page-item( disabled)?">\s*<a class="page-link" href="([^"]+)">{}</a>'
@@ -168,3 +168,24 @@ def test_a_page_typed_by_number_shows_the_rows_the_links_reach(app, client, make
     assert all(f"Page {n} of 3 · 11 items".encode() in page for n, page in enumerate(pages, 1))
     deep = [s for s in statements if "project.id in (select project.id" in s]
     assert len(deep) == 2, statements  # pages 2 and 3: their ids read on their own, by offset
+
+
+def test_a_search_counts_each_project_once_whether_its_name_or_purpose_or_both_have_the_words(
+        app, client, make, db_session, monkeypatch):
+    """The search's count reads the projects whose name has the words, then those whose purpose has them: a project
+    with both is counted once, and a submitter's count keeps to the projects they may see."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 2)
+    owner, other = make.user("submitter"), make.user("submitter")
+    for i in range(3):
+        make.project(owner, name=f"Credit scoring {i}")
+        make.project(owner, name=f"Loans {i}", purpose="Does credit scoring for loans.")
+    make.project(owner, name="Credit scoring both", purpose="Credit scoring, again.")
+    make.project(other, name="Credit scoring elsewhere")
+    make.project(owner, name="Chatbot")
+    login(client, make.user("chair"))
+    found, urls = _walk(client, "/projects?q=Credit+Scoring", r'href="/projects/(\d+)"')
+    assert len(found) == len(set(found)) == 8 and len(urls) == 4
+    assert all(f"Page {n} of 4 · 8 items".encode() in client.get(url).data for n, url in enumerate(urls, 1))
+    logout(client)
+    login(client, owner)
+    assert "Page 1 of 4 · 7 items" in client.get("/projects?q=credit+scoring").get_data(as_text=True)
