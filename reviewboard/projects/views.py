@@ -11,6 +11,7 @@ from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.language import current_language
+from reviewboard.core.links import id_link
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import paginate_keyset
 from reviewboard.extensions import per_user_limit
@@ -32,6 +33,8 @@ from reviewboard.teams.forms import AddMemberForm, MemberRoleForm
 from reviewboard.teams.permissions import can_manage_team
 
 bp = Blueprint("projects", __name__)
+
+VERSIONS_SHOWN = 3  # the project page's newest system versions (all of them: the systems' versions page)
 
 
 @bp.get("/projects")
@@ -80,29 +83,36 @@ def create():
 @login_required
 def show(project_id: int):
     project = load_or_404(Project, project_id, perms.can_view_project, options=services.page_options())
-    return _show(project, EscalationForm())
+    return _show(project)
 
 
 def render_project(project: Project, status: int = 200, team_form: AddMemberForm | None = None):
     """The project page answered by another capability's form (the team's), with that form's errors."""
-    return _show(project, EscalationForm(), status, team_form)
+    return _show(project, status=status, team_form=team_form)
 
 
-def _show(project: Project, escalation_form: EscalationForm, status: int = 200,
+def _show(project: Project, escalation_form: EscalationForm | None = None, status: int = 200,
           team_form: AddMemberForm | None = None):
-    """The project page: its stages, team, system versions, registration duties and summary."""
+    """The project page: its stages, team, system versions, registration duties and summary. The escalation form
+    and the team's form are made only for a page that shows them (an escalated project; a team manager)."""
     services.load_stage_outcomes(project)
     language = current_language()
+    can_manage = can_manage_team(current_user, project)
+    if escalation_form is None and project.blocked_by_escalation:
+        escalation_form = EscalationForm()
+    if team_form is None and can_manage:
+        team_form = AddMemberForm(prefix="team")
     duties = {"duties": registration.duties_for(project, language), "filings": registration.current_filings(project),
               "ruleset": registration_rules().version, "facts": registration.facts_table(project, language),
               "facts_missing": registration.facts_missing(project, language),
               "can_file": registration_perms.can_file(current_user, project)}
     return render_template("projects/show.html", project=project, qn=questionnaire(), tier_labels=tier_labels(),
                            escalation_form=escalation_form, perms=perms, registration=duties,
-                           system_versions=system_services.versions_of(project), system_perms=system_perms,
-                           team=team_services.team_of(project), team_form=team_form or AddMemberForm(prefix="team"),
-                           role_form=MemberRoleForm, role_titles=team_services.ROLE_TITLES,
-                           can_manage_team=can_manage_team(current_user, project)), status
+                           system_versions=system_services.newest_versions(project, VERSIONS_SHOWN),
+                           system_perms=system_perms, team=team_services.team_of(project), team_form=team_form,
+                           role_form=MemberRoleForm, role_titles=team_services.ROLE_TITLES, can_manage_team=can_manage,
+                           stage_link=id_link("reviews.show", "stage_id"),
+                           record_link=id_link("records.download", "record_id")), status
 
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
@@ -114,7 +124,7 @@ def edit(project_id: int):
             # a stale page (the stage was submitted meanwhile): 409 with the current project, not 403
             flash(_("This project cannot be edited now: its current stage is not with the submitter. "
                   "Nothing was saved."), "warning")
-            return _show(project, EscalationForm(), 409)
+            return _show(project, status=409)
         abort(403)
     form = ProjectForm(obj=project if request.method == "GET" else None)
     if request.method == "GET":

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from reviewboard.audit.services import record_event
+from reviewboard.auth.models import User
 from reviewboard.core.errors import NotPermitted, ServiceError
 from reviewboard.extensions import db
 from reviewboard.models.base import iso, utcnow
@@ -23,7 +25,7 @@ from reviewboard.systems.digests import InvalidDigest, parse_digest
 from reviewboard.systems.models import ARTIFACT_KINDS, Artifact, SystemVersion
 
 __all__ = ["ArtifactInput", "InvalidDigest", "add_version", "current_version", "on_system_retired",
-           "parse_digest", "versions_of"]
+           "newest_versions", "parse_digest", "versions_of"]
 
 log = logging.getLogger("reviewboard.systems")
 
@@ -88,6 +90,14 @@ def versions_of(project: Project) -> list[SystemVersion]:
     """The project's versions, newest first."""
     return list(db.session.scalars(select(SystemVersion).where(SystemVersion.project_id == project.id)
                                    .order_by(SystemVersion.created_at.desc(), SystemVersion.id.desc())))
+
+
+def newest_versions(project: Project, limit: int) -> list[SystemVersion]:
+    """The project's ``limit`` newest versions, newest first, each with its author's name and its artifacts (the
+    project page's table: two statements, however many versions)."""
+    return list(db.session.scalars(select(SystemVersion).where(SystemVersion.project_id == project.id)
+                                   .order_by(SystemVersion.created_at.desc(), SystemVersion.id.desc()).limit(limit)
+                                   .options(joinedload(SystemVersion.created_by).load_only(User.id, User.name))))
 
 
 def current_version(project: Project) -> SystemVersion | None:
