@@ -156,9 +156,11 @@ def has_overdue_before(stage: StageReview) -> bool:
     return bool(overdue_before(stage))
 
 
-def visible_query(user: User, *, include_closed: bool = False):
+def visible_query(user: User, *, include_closed: bool = False, entities: bool = True):
     """Conditions this person follows, overdue (earliest due) first: chairs and auditors see all; reviewers
-    those of stages they reviewed; everyone those of projects they are a member of."""
+    those of stages they reviewed; everyone those of projects they are a member of. ``entities=False``: for a
+    caller that reads columns of its own (with_only_columns), without the options that load each condition's
+    project, stage and owner with it."""
     stmt = select(Condition).join(StageReview, Condition.stage_review_id == StageReview.id)
     if not user.roles & {Role.CHAIR, Role.AUDITOR}:
         # each clause names the stages it allows (no filter on the joined stage row): the database starts
@@ -175,6 +177,8 @@ def visible_query(user: User, *, include_closed: bool = False):
         stmt = stmt.where(Condition.id.in_(followed))
     if not include_closed:
         stmt = stmt.where(Condition.status.in_(("open", "fulfilled")))
+    if not entities:
+        return stmt.order_by(Condition.due_date, Condition.id)
     # the lists show each condition's project, stage and owner: loaded with the page, not row by row
     stmt = stmt.options(contains_eager(Condition.stage_review).joinedload(StageReview.project),
                         contains_eager(Condition.stage_review).joinedload(StageReview.pipeline_stage),

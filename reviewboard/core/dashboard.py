@@ -25,7 +25,7 @@ from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects.models import Project
-from reviewboard.projects.permissions import own_project_ids, visible_projects_query
+from reviewboard.projects.permissions import own_project_ids, team_project_ids, visible_projects_query
 from reviewboard.projects.summaries import NO_STAGES, stage_summaries
 from reviewboard.projects.tiering import Tier
 from reviewboard.records.models import Record
@@ -118,6 +118,25 @@ def _security_alerts():
             .limit(ALERTS_SHOWN))  # newest first, read from ix_audit_event_action_created_at
 
 
+@cache
+def _decided():
+    def newest(column):  # of the stage's records, the newest version's (a subquery per column plans faster than a join)
+        return (select(column).where(Record.stage_review_id == StageReview.id).order_by(Record.version.desc())
+                .limit(1).scalar_subquery())
+
+    # from the person's few projects to their rounds, not from every recent decision to its project
+    return (select(StageReview.id, Project.name, PipelineStage.name, PipelineStage.translations,
+                   SubmissionRound.outcome, SubmissionRound.decided_at,
+                   newest(Record.id), newest(Record.public_id), newest(Record.version))
+            .select_from(SubmissionRound)
+            .join(StageReview, SubmissionRound.stage_review_id == StageReview.id)
+            .join(Project, StageReview.project_id == Project.id)
+            .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
+            .where(StageReview.project_id.in_(team_project_ids(bindparam("member"))),
+                   SubmissionRound.decided_at > bindparam("since"))
+            .order_by(SubmissionRound.decided_at.desc(), SubmissionRound.id.desc()).limit(DECISIONS_SHOWN))
+
+
 def _stage_name(name: str, translations: dict | None, language: str) -> str:
     return translated({"name": name, "translations": translations}, "name", language)
 
@@ -145,10 +164,9 @@ def waiting(user: User, language: str) -> list[StageRow]:
     """The first stages of the person's queue (the queue's own query: same filters, same order), named."""
     if not user.roles & {Role.REVIEWER, Role.CHAIR}:
         return []
-    rows = db.session.execute(review_services.queue_query(user).limit(WAITING_SHOWN).with_only_columns(
-        StageReview.id, Project.name, Project.tier, PipelineStage.name, PipelineStage.translations))
-    return [StageRow(i, project, _stage_name(name, translations, language), tier)
-            for i, project, tier, name, translations in rows]
+    stmt, params = review_services.queue_page_query(user)  # built once a process, the reader a parameter
+    rows = db.session.execute(stmt.limit(WAITING_SHOWN), params)
+    return [StageRow(r.id, r.project_name, _stage_name(r.name, r.translations, language), r.tier) for r in rows]
 
 
 def escalations(user: User):
@@ -181,7 +199,7 @@ def open_conditions(user: User, language: str) -> list[ConditionRow]:
     """The open conditions the person follows (the conditions list's filter and order), overdue first."""
     owner = aliased(User)
     rows = db.session.execute(
-        visible_conditions(user).limit(CONDITIONS_SHOWN)
+        visible_conditions(user, entities=False).limit(CONDITIONS_SHOWN)
         .with_only_columns(Condition.id, Condition.text, Condition.status, Condition.due_date,
                            owner.name.label("owner_name"), Project.name.label("project_name"),
                            PipelineStage.name.label("stage_name"), PipelineStage.translations)
@@ -195,21 +213,7 @@ def open_conditions(user: User, language: str) -> list[ConditionRow]:
 def decided(user: User, since: datetime | None, language: str) -> list[DecisionRow]:
     """The decisions on the stages of the person's own projects (owner or member) since ``since`` (their previous
     visit; the last 30 days on a first one), newest first, each with the newest record of its stage."""
-    def newest(column):  # of the stage's records, the newest version's (a subquery per column plans faster than a join)
-        return (select(column).where(Record.stage_review_id == StageReview.id).order_by(Record.version.desc())
-                .limit(1).scalar_subquery())
-
-    rows = db.session.execute(
-        # from the person's few projects to their rounds, not from every recent decision to its project
-        select(StageReview.id, Project.name, PipelineStage.name, PipelineStage.translations, SubmissionRound.outcome,
-               SubmissionRound.decided_at, newest(Record.id), newest(Record.public_id), newest(Record.version))
-        .select_from(SubmissionRound)
-        .join(StageReview, SubmissionRound.stage_review_id == StageReview.id)
-        .join(Project, StageReview.project_id == Project.id)
-        .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
-        .where(StageReview.project_id.in_(own_project_ids(user)),
-               SubmissionRound.decided_at > (since or utcnow() - RECENT_DECISIONS))
-        .order_by(SubmissionRound.decided_at.desc(), SubmissionRound.id.desc()).limit(DECISIONS_SHOWN))
+    rows = db.session.execute(_decided(), {"member": user.id, "since": since or utcnow() - RECENT_DECISIONS})
     return [DecisionRow(stage_id, project, _stage_name(name, translations, language), outcome, at, *record)
             for stage_id, project, name, translations, outcome, at, *record in rows]
 

@@ -70,7 +70,12 @@ def can_clear_escalation(user, project) -> bool:
 def own_project_ids(user: User):
     """The ids of the projects ``user`` is on the team of (:func:`is_member` as a query), from the members'
     user index (the person who registered a project is its first owner, reviewboard/teams)."""
-    return select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
+    return team_project_ids(user.id)
+
+
+def team_project_ids(user_id):
+    """:func:`own_project_ids` of the person ``user_id``: an id, or a bound parameter (a statement built once)."""
+    return select(ProjectMember.project_id).where(ProjectMember.user_id == user_id)
 
 
 def visible_projects_query(user: User, search: str = ""):
