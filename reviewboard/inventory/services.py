@@ -91,7 +91,11 @@ def inventory_parts(user, f: InventoryFilter) -> list:
     statement read from an index in order for most sorts; by next review (no index holds a minimum over a
     system's stages) the systems with a date, sorted (they are few: only stages past a recurring review have
     one), then those without, from the primary key."""
-    stmt = filtered_systems(user, f)
+    return _parts(filtered_systems(user, f), f)
+
+
+def _parts(stmt, f: InventoryFilter) -> list:
+    """:func:`inventory_parts` of the systems ``stmt`` (:func:`filtered_systems`)."""
     by_id = Project.id.desc() if f.desc else Project.id.asc()
     if f.sort != "next_review":
         key = {"name": func.lower(Project.name), "tier": TIER_RANK, "updated": Project.updated_at}[f.sort]
@@ -113,8 +117,9 @@ def inventory_query(user, f: InventoryFilter):
 
 def inventory_page(user, f: InventoryFilter, page: int, per_page: int) -> Page:
     """A page of the inventory: its rows taken from each part in turn."""
-    parts = inventory_parts(user, f)
-    page, total, more = bounded_count(filtered_systems(user, f), page, per_page)
+    systems = filtered_systems(user, f)  # a statement is not changed by what is built from it: made once, used twice
+    parts = _parts(systems, f)
+    page, total, more = bounded_count(systems, page, per_page)
     skip, items = (page - 1) * per_page, []
     for part in parts:
         if len(items) == per_page:
