@@ -5,6 +5,7 @@ Services take the acting user, check the rules, flush and audit; the request or 
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -213,6 +214,21 @@ def recusals_needing_replacement(*, teams: bool = True) -> list[RecusalNeed]:
     """Stages in review where a recusal left fewer counted reviewers than needed: a chair must assign a
     replacement. Oldest stage first. (Used by the chairs' dashboard and the reminder digest.) Each stage's project
     is read with it, and its team too unless ``teams`` is false (the dashboard names the project, no more)."""
+    stages = list(db.session.scalars(_recused_stages(teams)))
+    recused = perms.recused_by_stage(s.id for s in stages)
+    found = []
+    for stage in stages:
+        ids = recused[stage.id]
+        if needs_replacement(stage, ids):
+            found.append(RecusalNeed(stage, [a.reviewer for a in stage.assignments if a.reviewer_id in ids],
+                                     len(stage.assigned_reviewer_ids - ids), reviewers_wanted(stage)))
+    return found
+
+
+@functools.cache
+def _recused_stages(teams: bool):
+    """The statement of :func:`recusals_needing_replacement`, built once a process for each ``teams``: it does not
+    depend on who reads, and building it cost more calls than reading it."""
     from sqlalchemy.orm import joinedload, selectinload
 
     project = joinedload(StageReview.project)
@@ -224,18 +240,9 @@ def recusals_needing_replacement(*, teams: bool = True) -> list[RecusalNeed]:
                         # plain ``has_conflict`` (not IS TRUE): PostgreSQL then reads the few recusals from the
                         # partial index ix_conflict_declaration_recused, not every declaration (71 ms at 1M projects)
                         .where(StageReview.state == StageState.IN_REVIEW, ConflictDeclaration.has_conflict))
-    stmt = (select(StageReview).where(StageReview.id.in_(recused_assigned)).order_by(StageReview.id)
+    return (select(StageReview).where(StageReview.id.in_(recused_assigned)).order_by(StageReview.id)
             .options(joinedload(StageReview.pipeline_stage), project if teams else project.lazyload(Project.members),
                      selectinload(StageReview.assignments).joinedload(ReviewAssignment.reviewer)))
-    stages = list(db.session.scalars(stmt))
-    recused = perms.recused_by_stage(s.id for s in stages)
-    found = []
-    for stage in stages:
-        ids = recused[stage.id]
-        if needs_replacement(stage, ids):
-            found.append(RecusalNeed(stage, [a.reviewer for a in stage.assignments if a.reviewer_id in ids],
-                                     len(stage.assigned_reviewer_ids - ids), reviewers_wanted(stage)))
-    return found
 
 
 def _chairs() -> list[User]:

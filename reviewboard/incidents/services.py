@@ -12,11 +12,12 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from reviewboard.audit.models import AuditEvent
@@ -350,12 +351,16 @@ def register_query(filters: RegisterFilter, on: date | None = None):
 def dashboard_incidents(user, limit: int = 5) -> list[Incident]:
     """The register's first open incidents (its default filter and order), with only what the dashboard's card shows
     of them and of their project: no descriptions, reporter, version or project texts."""
-    return list(db.session.scalars(
-        select(Incident).join(Project, Incident.project_id == Project.id).where(Incident.state.in_(OPEN_STATES))
-        .options(load_only(Incident.id, Incident.project_id, Incident.title, Incident.severity, Incident.state,
-                           Incident.due_duty, Incident.due_on, Incident.authority_reference),
-                 contains_eager(Incident.project).load_only(Project.id, Project.name).lazyload(Project.members))
-        .order_by(Incident.due_on, Incident.id).limit(limit)))
+    return list(db.session.scalars(_dashboard_incidents(), {"limit": limit}))
+
+
+@cache
+def _dashboard_incidents():  # built once a process (the same for every reader): building it cost more than reading it
+    return (select(Incident).join(Project, Incident.project_id == Project.id).where(Incident.state.in_(OPEN_STATES))
+            .options(load_only(Incident.id, Incident.project_id, Incident.title, Incident.severity, Incident.state,
+                               Incident.due_duty, Incident.due_on, Incident.authority_reference),
+                     contains_eager(Incident.project).load_only(Project.id, Project.name).lazyload(Project.members))
+            .order_by(Incident.due_on, Incident.id).limit(bindparam("limit")))
 
 
 def next_step(incident: Incident) -> tuple[str, str] | None:

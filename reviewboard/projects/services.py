@@ -184,10 +184,11 @@ def list_columns(stmt):
 def page_options() -> tuple:
     """What the project page reads of a project's relationships, loaded with it rather than one statement each:
     its owner's name, its pipeline's name and version (not the pipeline's stages or catalog), its team with each
-    member's name. Made once: loader options are immutable, and making them costs some 800 calls a page."""
+    member's name, all in the project's own statement (a team is a few rows). Made once: loader options are
+    immutable, and making them costs some 800 calls a page."""
     return (joinedload(Project.owner).load_only(User.id, User.name),
             joinedload(Project.pipeline).options(lazyload(Pipeline.stages), lazyload(Pipeline.catalog)),
-            selectinload(Project.members).joinedload(ProjectMember.user).load_only(User.id, User.name, User.active))
+            joinedload(Project.members).joinedload(ProjectMember.user).load_only(User.id, User.name, User.active))
 
 
 def load_stage_outcomes(project: Project) -> None:
