@@ -89,6 +89,9 @@ class Defaults:
     # file costs seconds of parsing, so it is refused before it is read)
     VERIFY_LIMIT_PER_ADDRESS = "10 per minute"
     VERIFY_MAX_BYTES = 2 * 1024 * 1024
+    # Stored records' bytes each app process keeps in memory for their downloads (records/kept_bytes.py; a record
+    # never changes, and the permission is asked of the database on every download); 0 keeps none
+    RECORD_CACHE_BYTES = 32 * 1024 * 1024
     # Two-step verification (reviewboard/mfa): the roles that must use it (colon-separated in the environment:
     # REVIEWBOARD_MFA_REQUIRED_ROLES=chair:auditor; empty: optional for everyone); code attempts per account at
     # sign-in and on the settings page; how long the code step waits after a right password. The TOTP secrets are

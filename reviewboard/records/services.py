@@ -18,7 +18,7 @@ from cryptography import x509
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, null, or_, select
 
 from reviewboard.audit.anchors import audit_head, create_checkpoint
 from reviewboard.audit.models import AuditEvent
@@ -33,6 +33,7 @@ from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.models import PROJECT_FIELDS, SENSITIVE_CATEGORIES
 from reviewboard.projects.tiering import assess, questionnaire
 from reviewboard.records import pdf as pdf_render
+from reviewboard.records.kept_bytes import kept
 from reviewboard.records.keys import current_signer, fingerprint, timestamp_trust_roots, timestamper, trust_roots
 from reviewboard.records.models import Record
 from reviewboard.records.permissions import downloadable
@@ -57,12 +58,22 @@ class StoredFile:
 def stored_file(user, record_id: int) -> StoredFile | None:
     """A record's stored PDF when ``user`` may download it (:func:`permissions.downloadable`), else None (a record
     that does not exist and one the person may not see answer alike). One statement: the permission, the bytes
-    and the name together, none of the record's other columns, its stage or its project loaded."""
-    row = db.session.execute(downloadable(user, Record.pdf, Record.pdf_sha256, Record.public_id, Record.version)
-                             .where(Record.id == record_id)).first()
+    and the name together, none of the record's other columns, its stage or its project loaded.
+
+    The bytes come from this process's memory (:mod:`reviewboard.records.kept_bytes`) when the database confirms
+    the digest of those kept: the statement then sends no bytes, and it asks the permission all the same."""
+    entry = kept.get(record_id)
+    pdf = Record.pdf if entry is None else case((Record.pdf_sha256 == entry[0], null()), else_=Record.pdf)
+    row = db.session.execute(downloadable(user, pdf.label("pdf"), Record.pdf_sha256, Record.public_id,
+                                          Record.version).where(Record.id == record_id)).first()
     if row is None:
         return None
-    return StoredFile(row.pdf, row.pdf_sha256, Record.file_name(row.public_id, row.version))
+    if row.pdf is None:
+        data = entry[1]
+    else:
+        data = row.pdf
+        kept.put(record_id, row.pdf_sha256, data, current_app.config["RECORD_CACHE_BYTES"])
+    return StoredFile(data, row.pdf_sha256, Record.file_name(row.public_id, row.version))
 
 
 def public_id(stage) -> str:

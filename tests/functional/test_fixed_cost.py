@@ -4,6 +4,8 @@ record download sends a fixed, small number of SQL statements whoever asks."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import select
 
@@ -100,3 +102,35 @@ def test_a_record_download_carries_its_digest_as_etag_and_answers_304_to_a_clien
     logout(client)
     login(client, make.user("submitter"))  # not on the project's team: no record, whatever the validator
     assert client.get(f"/records/{record.id}.pdf", headers={"If-None-Match": full.headers["ETag"]}).status_code == 404
+
+
+def test_a_record_download_from_kept_bytes_still_asks_the_database_who_may_download_it(client, make, db_session):
+    """The second download of a record sends its bytes from this process's memory (records/kept_bytes.py), but only
+    after the database has confirmed, in the same one statement, that the person may download it and which bytes it
+    holds: a person taken off the project's team gets 404 at once, and bytes kept for the same record id that are
+    not the record's are never sent."""
+    from sqlalchemy import delete
+
+    from reviewboard.projects.models import ProjectMember
+    from reviewboard.records.kept_bytes import kept
+    from reviewboard.records.models import Record
+
+    stage = make.submitted_stage()
+    for reviewer in make.reviewers(2):
+        make.sign(reviewer, stage)
+    record = db_session.scalar(select(Record).where(Record.stage_review_id == stage.id))
+    owner = stage.project.owner
+    login(client, owner)
+    other = b"%PDF-1.7 another record once stored under this id"
+    kept.put(record.id, hashlib.sha256(other).hexdigest(), other, 1 << 20)
+    assert client.get(f"/records/{record.id}.pdf").data == record.pdf  # the database's bytes, now kept
+    assert kept.get(record.id) == (record.pdf_sha256, record.pdf)
+    responses = []
+    seen = _statements(db_session, lambda: responses.append(client.get(f"/records/{record.id}.pdf")))
+    assert responses[0].status_code == 200 and responses[0].data == record.pdf
+    assert responses[0].headers["X-File-SHA256"] == record.pdf_sha256
+    assert len(seen) == 2 and "FROM record" in seen[1], seen
+    db_session.execute(delete(ProjectMember).where(ProjectMember.project_id == stage.project_id,
+                                                   ProjectMember.user_id == owner.id))
+    db_session.flush()
+    assert client.get(f"/records/{record.id}.pdf").status_code == 404
