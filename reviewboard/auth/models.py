@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewboard.models.base import Base, utcnow
@@ -75,7 +75,15 @@ class User(UserMixin, Base):
 
     @property
     def roles(self) -> set[Role]:
+        noted = self.__dict__.get("_noted_roles")
+        if noted is not None:
+            return set(noted)
         return {Role(r.role) for r in self.role_rows}
+
+    def note_roles(self, roles) -> None:
+        """The roles read with the person (the session's user loader): ``roles`` answers from them, without loading
+        the role rows, until those change (:func:`_forget_noted_roles`)."""
+        self.__dict__["_noted_roles"] = frozenset(roles)
 
     def has_role(self, role: Role | str) -> bool:
         return Role(role) in self.roles
@@ -89,6 +97,13 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+@event.listens_for(User.role_rows, "append")
+@event.listens_for(User.role_rows, "remove")
+@event.listens_for(User.role_rows, "bulk_replace")
+def _forget_noted_roles(target: User, *_args, **_kwargs) -> None:
+    target.__dict__.pop("_noted_roles", None)
 
 
 class UserRole(Base):
