@@ -98,6 +98,22 @@ def threads_for(user, stage) -> dict[int | None, list[Thread]]:
     return roots
 
 
+@dataclass(frozen=True)
+class Discussion:
+    """What a page shows one reader of a stage's comments, asked once however many threads it draws (one per
+    criterion and one for the stage): the threads they may read, by criterion id (None: the stage), the
+    visibilities they may post (empty: no composer), and whether they see the committee's own comments (and so
+    each comment's visibility)."""
+
+    threads: dict[int | None, list[Thread]]
+    postable: tuple[str, ...]
+    committee: bool
+
+
+def discussion_for(user, stage) -> Discussion:
+    return Discussion(threads_for(user, stage), perms.postable_kinds(user, stage), perms.is_committee(user, stage))
+
+
 def submitter_visible_comments(stage) -> list[Comment]:
     """Every comment the submitter can read on ``stage``, oldest first (for the stage's record)."""
     return _comments(stage, (Visibility.SUBMITTER.value,))

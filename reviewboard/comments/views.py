@@ -30,16 +30,16 @@ def _int_arg(name: str) -> int | None:
 
 @bp.app_context_processor
 def comment_helpers():
-    """Template helpers for the threads on the stage page (computed once per stage per request)."""
+    """Template helpers for the threads on the stage page: the reader's discussion of a stage is asked once per
+    stage per request, not once per thread (services.Discussion)."""
 
-    def comment_threads(stage):
-        cache = g.setdefault("comment_threads", {})
+    def stage_discussion(stage):
+        cache = g.setdefault("stage_discussions", {})
         if stage.id not in cache:
-            cache[stage.id] = services.threads_for(current_user, stage)
+            cache[stage.id] = services.discussion_for(current_user, stage)
         return cache[stage.id]
 
-    return {"comment_threads": comment_threads, "comment_perms": perms,
-            "comment_failure": lambda: g.get("comment_failure")}
+    return {"stage_discussion": stage_discussion, "comment_failure": lambda: g.get("comment_failure")}
 
 
 @bp.post("/stages/<int:stage_id>/comments")
