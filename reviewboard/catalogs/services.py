@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from reviewboard.catalogs.models import Catalog, Criterion
 from reviewboard.catalogs.permissions import can_import_catalog
 from reviewboard.catalogs.schema import CatalogError, CatalogSpec, load_catalog_file, parse_catalog
 from reviewboard.core.errors import NotPermitted, ServiceError
+from reviewboard.core.language import translated
 from reviewboard.extensions import db
 
 log = logging.getLogger("reviewboard.catalogs")
@@ -28,6 +31,59 @@ def latest_catalog(key: str | None = None) -> Catalog | None:
     if key:
         stmt = stmt.where(Catalog.key == key)
     return db.session.scalar(stmt)
+
+
+@dataclass(frozen=True)
+class ReferenceText:
+    """One framework reference of a criterion, its label in one language."""
+
+    framework: str
+    ref: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class CriterionText:
+    """A criterion of an imported catalog as a page shows it in one language: its texts already in that language
+    (English where a text has no translation), its rules as stored. Reads like a :class:`Criterion` for templates
+    and forms; it is no database row (no relationships, not in the session)."""
+
+    id: int
+    code: str
+    stage_code: str
+    title: str
+    question: str
+    guidance: str
+    evidence_types: tuple[str, ...]
+    tiers: tuple[str, ...]
+    applicability: str
+    refs: tuple[ReferenceText, ...]
+    deprecated: bool
+
+    def applies_to(self, tier: str) -> bool:
+        return not self.deprecated and tier in self.tiers
+
+
+def criteria_texts(catalog: Catalog, language: str) -> tuple[CriterionText, ...]:
+    """``catalog``'s criteria in order, in ``language``: read and translated once per process, catalog version and
+    language.
+
+    An imported catalog is never edited (a change is a new version), so its criteria read the same on every
+    request: the stage page shows them from these copies instead of reading every criterion of the catalog (and
+    decoding their JSON texts) and translating each text on each request. Keyed by the catalog's id, source digest
+    and import time, so a catalog id used again (a rolled-back import in a test database) never finds another's."""
+    cache = current_app.extensions.setdefault("reviewboard.criteria_texts", {})
+    key = (catalog.id, catalog.source_sha256, catalog.imported_at, language)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = tuple(CriterionText(
+            id=c.id, code=c.code, stage_code=c.stage_code, title=translated(c, "title", language),
+            question=translated(c, "question", language), guidance=translated(c, "guidance", language),
+            evidence_types=tuple(translated(c, "evidence_types", language) or ()), tiers=tuple(c.tiers or ()),
+            applicability=c.applicability, deprecated=c.deprecated,
+            refs=tuple(ReferenceText(r.get("framework", ""), translated(r, "ref", language), bool(r.get("verified")))
+                       for r in c.refs or ())) for c in catalog.criteria)
+    return found
 
 
 def version_key(version: str) -> tuple:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reviewboard.audit.services import canonical
@@ -32,7 +33,9 @@ class SignatureStatus:
         return self.state == "valid"
 
 
-def check_signoff(signoff) -> SignatureStatus:
+def check_signoff(signoff, codes: Mapping[int, str] | None = None) -> SignatureStatus:
+    """``codes``: criterion codes by id, when the caller has them (the stage page, from its catalog's criteria as
+    read once per process); a criterion not among them is read from its verdict."""
     if hashlib.sha256(signoff.signed_content.encode()).hexdigest() != signoff.content_sha256:
         return SignatureStatus("invalid", "the signed content does not match its hash")
     try:
@@ -49,8 +52,9 @@ def check_signoff(signoff) -> SignatureStatus:
         return SignatureStatus("invalid", "the signer, outcome or meaning differ from what was signed")
     if signed.get("snapshot_sha256") != hashlib.sha256(canonical(round_.snapshot).encode()).hexdigest():
         return SignatureStatus("invalid", "the submission changed after it was signed")
-    verdicts = sorted([v.criterion.code, v.value.value, v.rationale] for v in round_.verdicts
-                      if v.reviewer_id == signoff.reviewer_id)
+    codes = codes or {}
+    verdicts = sorted([codes.get(v.criterion_id) or v.criterion.code, v.value.value, v.rationale]
+                      for v in round_.verdicts if v.reviewer_id == signoff.reviewer_id)
     if verdicts != signed.get("verdicts"):
         return SignatureStatus("invalid", "the signer's verdicts changed after signing")
     if round_.number != stage.round_number:

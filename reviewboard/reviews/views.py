@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -63,7 +65,7 @@ def _load_stage(stage_id: int) -> StageReview:
 
 
 def _review_form(stage: StageReview, formdata=None):
-    criteria = stage.applicable_criteria()
+    criteria = stage.criteria_shown()
     form = review_form_class(criteria)(formdata=formdata)
     owners = [(m.user.id, m.user.name) for m in stage.project.members]  # any member of the team
     for entry in form.conditions:
@@ -100,7 +102,7 @@ def without_evidence(stage: StageReview, criteria) -> list:
 
 def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_form=None, status=200):
     services.load_people_shown(stage)  # before the review form names the team as the conditions' owners
-    criteria = stage.applicable_criteria()
+    criteria = stage.criteria_shown()
     if review_form is None and perms.can_sign(current_user, stage):
         review_form, _extra = _review_form(stage)
     evidence_forms = _evidence_forms(stage, criteria, evidence_form)
@@ -128,7 +130,8 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         record_issuing=[j for j in record_jobs if j.status != FAILED],
         record_failed=[j for j in record_jobs if j.status == FAILED], record_perms=record_perms,
         perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=tier_labels(),
-        check_signoff=check_signoff, role_title_words=role_title_words, meaning_words=signature_meaning_words,
+        check_signoff=partial(check_signoff, codes=stage.criterion_codes()), role_title_words=role_title_words,
+        meaning_words=signature_meaning_words,
         example_meaning_words=example_meaning_words,
         status_words=signature_status_words,
         round_diff=resubmission.current_diff(stage), today=utcnow().date(),
@@ -164,7 +167,7 @@ def add_evidence(stage_id: int):
     if not project_perms.can_manage_evidence(current_user, stage):
         return _not_with_member(stage)
     form = EvidenceForm()
-    form.criterion_id.choices = [(c.id, c.code) for c in stage.applicable_criteria()]
+    form.criterion_id.choices = [(c.id, c.code) for c in stage.criteria_shown()]
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -202,7 +205,7 @@ def submit(stage_id: int):
     form = SubmitStageForm()
     if form.validate_on_submit():
         # asked of a current page only: a stale one is answered 409 by submit_stage, whatever it lists
-        missing = without_evidence(stage, stage.applicable_criteria()) if form.version.data == stage.version else []
+        missing = without_evidence(stage, stage.criteria_shown()) if form.version.data == stage.version else []
         if missing and not form.confirm_missing.data:
             form.confirm_missing.errors = [ngettext(
                 "%(num)d criterion has no evidence: attach it, or tick this box to submit without it.",
