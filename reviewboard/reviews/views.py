@@ -100,6 +100,19 @@ def without_evidence(stage: StageReview, criteria) -> list:
     return [c for c in criteria if c.id not in supported]
 
 
+def _verdicts_by_criterion(stage: StageReview) -> tuple[dict[int, list], dict[int, object]]:
+    """The current round's verdicts by criterion id, and the reader's own (one per criterion), sorted once for
+    every criterion card rather than searched per card."""
+    everyone: dict[int, list] = {}
+    mine: dict[int, object] = {}
+    if stage.current_round is not None:
+        for v in stage.current_round.verdicts:
+            everyone.setdefault(v.criterion_id, []).append(v)
+            if v.reviewer_id == current_user.id:
+                mine.setdefault(v.criterion_id, v)
+    return everyone, mine
+
+
 def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_form=None, status=200):
     services.load_people_shown(stage)  # before the review form names the team as the conditions' owners
     criteria = stage.criteria_shown()
@@ -121,9 +134,12 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
     for e in stage.evidence:
         if not e.withdrawn:
             evidence_by_criterion.setdefault(e.criterion_id, []).append(e)
+    verdicts_by_criterion, my_verdicts = _verdicts_by_criterion(stage)
     return render_template(
         "reviews/stage.html", stage=stage, project=stage.project, criteria=criteria,
-        evidence_by_criterion=evidence_by_criterion, review_form=review_form, evidence_forms=evidence_forms,
+        evidence_by_criterion=evidence_by_criterion, verdicts_by_criterion=verdicts_by_criterion,
+        my_verdicts=my_verdicts, manages_evidence=project_perms.can_manage_evidence(current_user, stage),
+        review_form=review_form, evidence_forms=evidence_forms,
         refused_evidence=evidence_form, submit_form=submit_form, assign_form=assign_form, qn=questionnaire(),
         without_evidence=without_evidence(stage, criteria) if submit_form is not None else [],
         confirm=ConfirmForm(), records=records,
