@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 import yaml
@@ -76,8 +76,14 @@ class Questionnaire:
     rules: tuple[Rule, ...]
     tier_names: dict = field(default_factory=dict, compare=False)  # {tier: {language: name}}
 
+    @cached_property
+    def _questions_by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
+
     def question(self, qid: str) -> Question:
-        return next(q for q in self.questions if q.id == qid)
+        """Raises KeyError for an id the questionnaire does not have. A page asks for each of its questions a few
+        times (its label, its options, its answer's words): by id, not by a search through the questions."""
+        return self._questions_by_id[qid]
 
     def label(self, qid: str, language: str = SOURCE_LANGUAGE) -> str:
         q = self.question(qid)
