@@ -28,10 +28,12 @@ def create_app(test_config: dict | None = None, *, making_keys: bool = False) ->
     Raises ConfigurationError on a malformed or unsafe configuration; production also refuses to start
     without its signing key, except for ``reviewboard keys init`` (``making_keys``), which creates it.
     """
-    instance = os.environ.get("REVIEWBOARD_INSTANCE_PATH") or str(REPO_ROOT / "instance")
-    app = Flask(__name__, instance_path=instance, instance_relative_config=True,
-                template_folder=str(REPO_ROOT / "templates"), static_folder="static")
+    from reviewboard.core.routing import ReviewBoardFlask
     from reviewboard.core.templating import TemplateEnvironment
+
+    instance = os.environ.get("REVIEWBOARD_INSTANCE_PATH") or str(REPO_ROOT / "instance")
+    app = ReviewBoardFlask(__name__, instance_path=instance, instance_relative_config=True,
+                           template_folder=str(REPO_ROOT / "templates"), static_folder="static")
 
     app.jinja_environment = TemplateEnvironment  # before the extensions make app.jinja_env
     app.config.from_object(Defaults)
