@@ -163,11 +163,34 @@ def catalogue():
 
 # The templates' gettext family: jinja2.ext's new-style wrappers (escaping, ``%(name)s`` variables) over catalogue().
 # The same callables serve pages and the macros they import without context, and follow force_locale.
-_gettext = _make_new_gettext(lambda string: catalogue().ugettext(string))
+_jinja_gettext = _make_new_gettext(lambda string: catalogue().ugettext(string))
 _ngettext = _make_new_ngettext(lambda singular, plural, num: catalogue().ungettext(singular, plural, num))
 _pgettext = _make_new_pgettext(lambda context, string: catalogue().upgettext(context, string))
 _npgettext = _make_new_npgettext(
     lambda context, singular, plural, num: catalogue().unpgettext(context, singular, plural, num))
+
+
+# A page's fixed strings, as _jinja_gettext returned them (text, or markup in an autoescaped template) for one
+# catalogue: the same few hundred strings are asked for on every page, a dozen function calls each. Kept for the
+# process, since Flask-Babel keeps the catalogues for it; bounded, in case a template translates data.
+_fixed_texts: dict[tuple, str] = {}
+MAX_FIXED_TEXTS = 20_000
+
+
+@pass_context
+def _gettext(context: Context, string: str, /, **variables) -> str:
+    """``gettext`` in templates: jinja2's, whose answer for a string without variables is remembered."""
+    ctx = reader_context()
+    if variables or ctx is None:  # outside an app context, each catalogue is a new empty one
+        return _jinja_gettext(context, string, **variables)
+    translations = getattr(ctx, "babel_translations", None)
+    key = (catalogue() if translations is None else translations, context.eval_ctx.autoescape, string)
+    text = _fixed_texts.get(key)
+    if text is None:
+        text = _jinja_gettext(context, string)
+        if len(_fixed_texts) < MAX_FIXED_TEXTS:
+            _fixed_texts[key] = text
+    return text
 
 
 @pass_context
