@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None, *, making_keys: bool = False) ->
     Raises ConfigurationError on a malformed or unsafe configuration; production also refuses to start
     without its signing key, except for ``reviewboard keys init`` (``making_keys``), which creates it.
     """
-    from reviewboard.core.routing import ReviewBoardFlask
+    from reviewboard.core.application import ReviewBoardFlask
     from reviewboard.core.templating import TemplateEnvironment
 
     instance = os.environ.get("REVIEWBOARD_INSTANCE_PATH") or str(REPO_ROOT / "instance")

@@ -1,6 +1,7 @@
-"""Links (reviewboard/core/routing.py): the application's url_for builds every link of every route exactly as Flask's
-own url_for does, whatever the values (non-ASCII, spaces, slashes, percent signs), the query arguments and the
-prefix the application is served under (SCRIPT_NAME); the links it cannot build its quick way go through Flask's."""
+"""The application class (reviewboard/core/application.py): its url_for builds every link of every route exactly as
+Flask's own url_for does, whatever the values (non-ASCII, spaces, slashes, percent signs), the query arguments and
+the prefix the application is served under (SCRIPT_NAME); the links it cannot build its quick way go through Flask's.
+Its ensure_sync still tells coroutine functions apart."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import Blueprint, Flask
 from werkzeug.routing import AnyConverter, BuildError, IntegerConverter
 
 from reviewboard import create_app
-from reviewboard.core import routing
+from reviewboard.core import application
 
 TEXTS = ("plain", "two words", "ünïcødé 中文", "a/b/c", "100%", "?#&=+;", "")
 NUMBERS = (7, 1234567)
@@ -45,7 +46,7 @@ def _both(app, endpoint, **values) -> tuple[str, str]:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_every_route_builds_the_same_link_as_flask(app, prefix, monkeypatch):
-    monkeypatch.setattr(routing, "MAX_REMEMBERED", 100_000)
+    monkeypatch.setattr(application, "MAX_REMEMBERED", 100_000)
     app._links.clear()
     rules = list(app.url_map.iter_rules())
     assert len(rules) > 100
@@ -111,9 +112,22 @@ def test_url_defaults_functions_are_honoured():
 
 def test_what_is_remembered_is_bounded(app, monkeypatch):
     """A view may build a link from a request's query arguments, whose names a client chooses."""
-    monkeypatch.setattr(routing, "MAX_REMEMBERED", len(app._links) + 3)
+    monkeypatch.setattr(application, "MAX_REMEMBERED", len(app._links) + 3)
     with app.test_request_context("/"):
         for n in range(20):
             ours, flasks = _both(app, "audit.index", **{f"name{n}": n})
             assert ours == flasks == f"/audit?name{n}={n}"
-    assert len(app._links) == routing.MAX_REMEMBERED
+    assert len(app._links) == application.MAX_REMEMBERED
+
+
+def test_a_coroutine_function_is_never_run_as_a_plain_one(app):
+    async def answer():
+        return "async"
+
+    def plain():
+        return "plain"
+
+    for _ in range(2):  # the second time from what was remembered
+        assert app.ensure_sync(plain)() == "plain"
+        with pytest.raises(RuntimeError, match="async"):  # a coroutine function is never taken for a plain one:
+            app.ensure_sync(answer)  # without Flask's async extra, Flask refuses it

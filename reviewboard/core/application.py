@@ -1,4 +1,5 @@
-"""The application class: Flask's, with a url_for that remembers which rule builds each kind of link.
+"""The application class: Flask's, with a url_for that remembers which rule builds each kind of link, and an
+ensure_sync that remembers which functions are plain synchronous ones.
 
 A page builds a few dozen links (the menu alone has up to fifteen), and Flask's url_for does the same work for each:
 it looks for url_defaults functions along the endpoint's blueprints, filters the values, then asks Werkzeug's map to
@@ -11,28 +12,42 @@ Only links Flask would build the same way are built so: inside a request, relati
 or ``_anchor``), for an endpoint without url_defaults functions whose rules have no defaults, no subdomain and no
 WebSocket, on a map without host matching. Everything else, and any link the remembered rule cannot build (a build
 error), goes through Flask's url_for unchanged.
+
+Flask passes each hook, context processor and view through ensure_sync on every request, two dozen times, and asks
+inspect each time whether the function is a coroutine function (six calls); a plain function's answer is kept.
 """
 
 from __future__ import annotations
 
+from types import FunctionType
 from typing import Any
 
 from flask import Flask
 from flask.globals import _cv_request
 from werkzeug.routing import Rule
 
-# (endpoint, method, argument names, where the request's adapter is bound) -> how to build such a link: the link
-# itself when it has no values, else the rule, or None for "Flask's url_for". Bounded: a view may pass the names of
-# a request's query arguments (audit.index), which a client chooses.
+# Links: (endpoint, method, argument names, where the request's adapter is bound) -> how to build such a link: the
+# link itself when it has no values, else the rule, or None for "Flask's url_for". Bounded: a view may pass the names
+# of a request's query arguments (audit.index), which a client chooses. Functions known to be synchronous likewise.
 MAX_REMEMBERED = 4096
 
 
 class ReviewBoardFlask(Flask):
-    """Flask, whose url_for builds the common relative link through a rule chosen once (module docstring)."""
+    """Flask, whose url_for builds the common relative link through a rule chosen once, and whose ensure_sync asks
+    once whether a function is a coroutine function (module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._links: dict[tuple, str | Rule | None] = {}
+        self._synchronous: set[FunctionType] = set()
+
+    def ensure_sync(self, func):
+        if type(func) is FunctionType and func in self._synchronous:
+            return func
+        runnable = super().ensure_sync(func)
+        if runnable is func and type(func) is FunctionType and len(self._synchronous) < MAX_REMEMBERED:
+            self._synchronous.add(func)  # bounded: an after_this_request function is a new closure each time
+        return runnable
 
     def url_for(self, /, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
                 _scheme: str | None = None, _external: bool | None = None, **values: Any) -> str:
