@@ -99,7 +99,7 @@ bench: install
 	@$(BIN)/python bench/deciding_post.py
 	@$(BIN)/python bench/list_scale.py
 	@$(BIN)/python bench/metrics_scale.py --sizes 1000,1000000
-	@$(BIN)/python bench/http.py --sizes $(BENCH_SIZES)
+	@$(BIN)/python bench/http.py --sizes $(BENCH_SIZES) --rounds 3 --seconds 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -7,7 +7,9 @@
 For each size: a fresh PostgreSQL database, migrated with `reviewboard db upgrade`, seeded by SQL
 (bench/http_seed.py), then the app and a bare Flask "hello" are served by the same gunicorn command (2 sync
 workers, one thread each) and loaded by wrk (-c16), interleaved in one run: hello, page, hello, page, ...
-Each page's requests per second are divided by the mean of the hello runs either side of it. Signed-in pages
+Each page's requests per second are divided by the mean of the hello runs either side of it; with --rounds N
+(`make bench`: 3) every page is loaded N times, a round of all pages after another, and its figures are the median
+of its rounds, since one wrk run of a shared machine swings by up to 1.5 times. Signed-in pages
 carry the session cookie of one sign-in. Then each page once at a time (wrk -c1: p50 alone), each list
 query's EXPLAIN (ANALYZE) (written to bench/results/http-plans-N.txt) and, at the largest size, the writes:
 sign-off POSTs (deciding and not), another user's write with and without a record rendering beside it, first
@@ -350,25 +352,46 @@ def load_pages(app: Server, hello: Server, t: dict, args) -> list[dict]:
     for label, who, path in pages(t, args.deep_page, args.only):  # each page answers 200 once before it is loaded
         status, body = Browser(app.url).request(path) if not who else _get(app.url, path, cookies[who])
         assert status == 200, (label, path, status, body[:300])
-    print(f"  wrk -c{args.connections} -d{args.seconds:g}s, interleaved with hello:", flush=True)
+    print(f"  wrk -c{args.connections} -d{args.seconds:g}s, interleaved with hello, {args.rounds} round(s):",
+          flush=True)
+    listed = pages(t, args.deep_page, args.only)
+    runs: dict[str, list[dict]] = {label: [] for label, _who, _path in listed}
+    alone: dict[str, float | None] = {}
     before = wrk(hello.url + "/", args.seconds, args.connections)
-    hello_runs = [before["rps"]]
-    for label, who, path in pages(t, args.deep_page, args.only):
-        run = wrk(app.url + path, args.seconds, args.connections, cookies[who])
-        after = wrk(hello.url + "/", args.seconds, args.connections)
-        hello_runs.append(after["rps"])
-        alone = wrk(app.url + path, max(args.seconds / 2, 2), 1, cookies[who])
-        run.update(label=label, path=path, hello_rps=round((before["rps"] + after["rps"]) / 2, 1),
-                   alone_p50_ms=alone["p50_ms"])
-        run["ratio"] = run["rps"] / run["hello_rps"]
+    for round_no in range(args.rounds):
+        # each round loads every page once, so a page's rounds are spread over the whole run: a slow minute of a
+        # shared machine moves one of its ratios, not all of them; the page's figure is the median of its rounds
+        for label, who, path in listed:
+            run = wrk(app.url + path, args.seconds, args.connections, cookies[who])
+            after = wrk(hello.url + "/", args.seconds, args.connections)
+            if round_no == 0:
+                alone[label] = wrk(app.url + path, max(args.seconds / 2, 2), 1, cookies[who])["p50_ms"]
+            run.update(hello_rps=round((before["rps"] + after["rps"]) / 2, 1))
+            run["ratio"] = run["rps"] / run["hello_rps"]
+            runs[label].append(run)
+            if args.rounds > 1:
+                print(f"    round {round_no + 1}: {label:<26} {run['rps']:8.1f} req/s  "
+                      f"1/{1 / max(run['ratio'], 1e-6):6.1f} of hello ({run['hello_rps']:.0f})", flush=True)
+            before = after
+    rows = []
+    for label, _who, path in listed:
+        rounds = runs[label]
+        run = {key: _median([r[key] for r in rounds]) for key in ("rps", "p50_ms", "p99_ms", "hello_rps", "ratio")}
+        run.update(label=label, path=path, alone_p50_ms=alone[label], rounds=[round(r["ratio"], 4) for r in rounds],
+                   requests=sum(r["requests"] for r in rounds), non_2xx=sum(r["non_2xx"] for r in rounds),
+                   timeouts=sum(r["timeouts"] for r in rounds))
         rows.append(run)
         bad = f"  NON-2XX {run['non_2xx']}" if run["non_2xx"] else ""
         bad += f"  TIMEOUTS {run['timeouts']}" if run["timeouts"] else ""
         print(f"    {label:<26} {run['rps']:8.1f} req/s  p50 {_f(run['p50_ms'])} ms  p99 {_f(run['p99_ms'])} ms  "
               f"1/{1 / max(run['ratio'], 1e-6):6.1f} of hello ({run['hello_rps']:.0f})  alone p50 "
-              f"{_f(alone['p50_ms'])} ms{bad}", flush=True)
-        before = after
+              f"{_f(alone[label])} ms{bad}", flush=True)
     return rows
+
+
+def _median(values: list) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
 
 
 def _f(ms: float | None) -> str:
@@ -765,6 +788,8 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,100000,1000000", help="numbers of projects, comma-separated")
     parser.add_argument("--seconds", type=float, default=10, help="each wrk run under load")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="load every page this many times, interleaved; each page's figures are its rounds' median")
     parser.add_argument("--deep-page", type=int, default=50)
     parser.add_argument("--posts", type=int, default=20, help="sign-off POSTs of each kind (largest size)")
     parser.add_argument("--records", type=int, default=10, help="records issued by the two job workers")
