@@ -9,7 +9,6 @@ from reviewboard.auth.session import previous_visit
 from reviewboard.conditions import services as condition_services
 from reviewboard.core.badges import state_badges, tier_badges
 from reviewboard.core.dashboard import panels as dashboard_panels
-from reviewboard.core.links import id_link
 from reviewboard.projects.tiering import tier_labels
 
 bp = Blueprint("core", __name__)
@@ -28,8 +27,7 @@ def dashboard():
     panels = dashboard_panels(current_user, previous_visit())
     return render_template("core/dashboard.html", **panels, tier_badges=tier_badges(tier_labels()),
                            state_badges=state_badges(p.stage_state for p in panels["projects"] if p.stage_state),
-                           today=condition_services.today(), project_link=id_link("projects.show", "project_id"),
-                           stage_link=id_link("reviews.show", "stage_id"))
+                           today=condition_services.today())
 
 
 @bp.get("/favicon.ico")

@@ -10,7 +10,6 @@ from reviewboard.conditions.services import today
 from reviewboard.core.badges import state_badges, tier_badges
 from reviewboard.core.export import export_response
 from reviewboard.core.language import current_language
-from reviewboard.core.links import id_link
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import page_arg
 from reviewboard.inventory import export as exports
@@ -41,13 +40,9 @@ def index():
 
 
 def _row_words(rows: list[services.Row]) -> dict:
-    """What the rows say and link to, worded and built once a page rather than once a row: each pipeline version,
-    each decided state, the links to each system's project page, timeline and certificate."""
+    """What the rows say, worded once a page rather than once a row: each pipeline version, each decided state."""
     return {"version_labels": {v: _("v%(version)s", version=v) for v in {r.pipeline_version for r in rows}},
-            "decision_labels": {s: _(s.label) for s in {r.last_decision.state for r in rows if r.last_decision}},
-            "project_link": id_link("projects.show", "project_id"),
-            "timeline_link": id_link("inventory.system_timeline", "project_id"),
-            "certificate_link": id_link("certificates.show", "cert_id")}
+            "decision_labels": {s: _(s.label) for s in {r.last_decision.state for r in rows if r.last_decision}}}
 
 
 @bp.post("/inventory/export.<fmt>")

@@ -11,7 +11,6 @@ from reviewboard.core.downloads import attachment
 from reviewboard.core.errors import ServiceError
 from reviewboard.core.forms import attach_error, strip_nul
 from reviewboard.core.language import current_language
-from reviewboard.core.links import id_link
 from reviewboard.core.loading import load_or_404
 from reviewboard.core.pagination import paginate_keyset
 from reviewboard.extensions import per_user_limit
@@ -110,9 +109,8 @@ def _show(project: Project, escalation_form: EscalationForm | None = None, statu
                            escalation_form=escalation_form, perms=perms, registration=duties,
                            system_versions=system_services.newest_versions(project, VERSIONS_SHOWN),
                            system_perms=system_perms, team=team_services.team_of(project), team_form=team_form,
-                           role_form=MemberRoleForm, role_titles=team_services.ROLE_TITLES, can_manage_team=can_manage,
-                           stage_link=id_link("reviews.show", "stage_id"),
-                           record_link=id_link("records.download", "record_id")), status
+                           role_form=MemberRoleForm, role_titles=team_services.ROLE_TITLES,
+                           can_manage_team=can_manage), status
 
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
