@@ -26,7 +26,8 @@ from reviewboard.extensions import db
 from reviewboard.mfa import services as mfa
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import PipelineStage
-from reviewboard.projects.models import Project, ProjectMember
+from reviewboard.projects import permissions as project_perms
+from reviewboard.projects.models import Project
 from reviewboard.reviews import lifecycle, workflow
 from reviewboard.reviews import permissions as perms
 from reviewboard.reviews.models import (
@@ -371,12 +372,12 @@ def _in_queue(stmt, reviewer_id, reviewer_ids, *, chair: bool, status: str, stag
             .join(Project, StageReview.project_id == Project.id)
             .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
             .where(StageReview.state == StageState.IN_REVIEW)
-            # not their own projects: the few ids they own or are on the team of (project_perms.own_project_ids), as
+            # not their own projects: the few ids they own or are on the team of (project_perms.team_project_ids), as
             # one small set on the stage's project id (as filters on the project row, PostgreSQL guessed half the
             # projects pass and read them all: 134 ms for the count at 100,000 projects, 1.3 ms this way)
             .where(StageReview.project_id.not_in(
                 select(Project.id).where(Project.owner_id == reviewer_id)
-                .union(select(ProjectMember.project_id).where(ProjectMember.user_id == reviewer_id)))))
+                .union(project_perms.team_project_ids(reviewer_id)))))
     if not chair:
         # hidden when assigned to others and not to this reviewer nor to a reviewer away who delegated to them
         # (``reviewer_ids``); one NOT EXISTS (an OR of two would read every assignment into a hash table), answered
