@@ -306,7 +306,10 @@ def seed(env: dict, n: int) -> dict:
 
 def _targets(people: dict) -> dict:
     """Emails and the ids of the pages' objects: a project in review and its stage halfway through the ids
-    (a clone), a record."""
+    (a clone), a record. The stage is always a clone of the same template, the one in review assigned to two
+    other reviewers, so the chair sees the whole stage page at every size; a clone of the other template in review
+    shows the chair a conflict-of-interest question first (an 8 KB page against 38 KB), and which of the two sat
+    halfway depended on the size."""
     from sqlalchemy import select
 
     from reviewboard.auth.models import User
@@ -317,12 +320,27 @@ def _targets(people: dict) -> dict:
     from reviewboard.reviews.workflow import StageState
 
     top = db.session.scalar(select(db.func.max(Project.id)))
-    stage = db.session.scalar(select(StageReview).where(StageReview.state == StageState.IN_REVIEW,
-                                                        StageReview.project_id >= top // 2)
+    template = db.session.get(Project, people["kinds"]["review"][1])  # seed_templates: the assigned one
+    stage = db.session.scalar(select(StageReview).join(Project, Project.id == StageReview.project_id)
+                              .where(StageReview.state == StageState.IN_REVIEW, StageReview.project_id >= top // 2,
+                                     Project.name.like(f"{template.name} %"))  # clones are named "<template> <g>"
                               .order_by(StageReview.project_id).limit(1))
     record = db.session.scalar(select(Record).order_by(Record.id).limit(1))
     emails = {role: db.session.get(User, people[role]).email for role in ("reviewer", "chair", "submitter")}
     return {"emails": emails, "project_id": stage.project_id, "stage_id": stage.id, "record_id": record.id}
+
+
+def _reused_targets(env: dict, people: dict) -> dict:
+    """The pages' objects in a database seeded before (--reuse), chosen as a fresh seed would choose them."""
+    from reviewboard.extensions import db
+
+    app = _app(env)
+    with app.app_context():
+        try:
+            return _targets(people)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def pages(t: dict, deep: int, only: str | None = None) -> list[tuple[str, str, str]]:
@@ -698,6 +716,7 @@ def bench_size(n: int, args, tmp: Path, final: bool) -> dict:
         print(f"  migrated in {time.perf_counter() - t0:.1f} s (reviewboard db upgrade)", flush=True)
         if reuse:
             people = json.loads(saved.read_text())
+            people.update(_reused_targets(env, people))
             print(f"  reusing {name} (--reuse)", flush=True)
         else:
             people = seed(env, n)
