@@ -180,6 +180,19 @@ def _new_count(stmt, page, in_order=False):
     return select(func.count()).select_from(window.limit((page + COUNT_AHEAD) * PER_PAGE + 1).subquery())
 
 
+def _search_count(chair, search):
+    """The projects search's bounded count as the page runs it: the names' matches, then the purposes' (each
+    part limited), not the one OR over both."""
+    from sqlalchemy import select
+
+    from reviewboard.core import pagination
+    from reviewboard.projects.permissions import search_count_parts
+
+    cap = (1 + pagination.COUNT_AHEAD) * PER_PAGE
+    counted = pagination._counted(search, False, search_count_parts(chair, SEARCH), cap)
+    return select(pagination._count(counted, cap))
+
+
 def queries(before: bool, reviewer, chair, submitter) -> dict:
     """name -> statement, as the pages run them (each page: its count, then its rows)."""
     from datetime import timedelta
@@ -188,6 +201,7 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
 
     from reviewboard.audit.models import AuditCheckpoint, AuditEvent
     from reviewboard.conditions import services as condition_services
+    from reviewboard.core.pagination import _page_of
     from reviewboard.inventory.services import InventoryFilter, inventory_query
     from reviewboard.models.base import utcnow
     from reviewboard.projects.models import Project
@@ -212,8 +226,9 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
         "projects count": count(projects, 1),
         "projects page 1": projects.limit(PER_PAGE),
         f"projects count p{DEEP_PAGE}": count(projects, DEEP_PAGE),
-        f"projects page {DEEP_PAGE}": projects.limit(PER_PAGE).offset((DEEP_PAGE - 1) * PER_PAGE),
-        "search count": count(search, 1),
+        f"projects page {DEEP_PAGE}": projects.limit(PER_PAGE).offset((DEEP_PAGE - 1) * PER_PAGE) if before
+        else _page_of(projects, DEEP_PAGE, PER_PAGE, Project.id),  # the ids first, from the order index
+        "search count": count(search, 1) if before else _search_count(chair, search),
         "search page 1": search.limit(PER_PAGE),
         "dash: projects": lst(visible_projects_query(chair)).limit(8),
         "dash: own projects": lst(visible_projects_query(submitter)).limit(8),
