@@ -354,7 +354,10 @@ def _pages(t: dict, deep: int) -> list[tuple[str, str, str]]:
             ("submitter dashboard", "submitter", "/dashboard"),
             ("projects list, page 1", "chair", "/projects"),
             (f"projects list, page {deep}", "chair", f"/projects?page={deep}"),
+            # one project in 100: 10 rows at 1,000 projects, a full page of 20 at 1,000,000
             ("projects search", "chair", "/projects?q=credit+scoring"),
+            # the clones of one template, one in five: a full page at every size
+            ("projects search, common term", "chair", "/projects?q=project+9"),
             ("project page", "chair", f"/projects/{t['project_id']}"),
             ("stage page", "chair", f"/stages/{t['stage_id']}"),
             ("ai inventory", "chair", "/inventory"),
