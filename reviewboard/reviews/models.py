@@ -29,11 +29,8 @@ from sqlalchemy.schema import Index
 
 from reviewboard.auth.models import User
 from reviewboard.catalogs.models import Catalog, Criterion
-from reviewboard.catalogs.services import CriterionText, criteria_texts
 from reviewboard.core import transaction
-from reviewboard.core.language import current_language
 from reviewboard.extensions import db
-from reviewboard.i18n.languages import SOURCE_LANGUAGE
 from reviewboard.models.base import Base, utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects.models import Evidence, Project
@@ -129,20 +126,11 @@ class StageReview(Base):
         """The pinned catalog's criteria for this project's tier (or ``project_tier``, e.g. the tier a round was
         submitted with): by the pipeline stage's criteria rule when it has one (chosen criteria, each with the
         tiers it applies to), else the catalog's own."""
-        return self._applicable(self.catalog.criteria, project_tier)
+        return self.select_applicable(self.catalog.criteria, project_tier)
 
-    def criteria_shown(self, language: str | None = None) -> list[CriterionText]:
-        """:meth:`applicable_criteria` as pages show them, in ``language`` (default: the reader's): copies read
-        once per process (catalogs/services.py), so showing a stage reads no criterion. Not rows: ask
-        :meth:`applicable_criteria` to change or compare them."""
-        return self._applicable(criteria_texts(self.catalog, language or current_language()))
-
-    def criterion_codes(self) -> dict[int, str]:
-        """Every criterion of the pinned catalog, id -> code, from the copies :meth:`criteria_shown` reads (no
-        statement once read): a verdict's code without loading its criterion."""
-        return {c.id: c.code for c in criteria_texts(self.catalog, SOURCE_LANGUAGE)}
-
-    def _applicable(self, criteria, project_tier: str | None = None) -> list:
+    def select_applicable(self, criteria, project_tier: str | None = None) -> list:
+        """Of ``criteria`` (the pinned catalog's, as rows or as the copies pages show), those
+        :meth:`applicable_criteria` names, in their order."""
         tier = review_tier(project_tier or self.project.tier)
         rule = self.pipeline_stage.criteria
         if rule is None:

@@ -19,10 +19,13 @@ from reviewboard.audit.services import canonical, record_event
 from reviewboard.auth import services as accounts
 from reviewboard.auth.models import Role, User
 from reviewboard.auth.passwords import check_password
+from reviewboard.catalogs.services import CriterionText, criteria_texts
 from reviewboard.committee import services as committee
 from reviewboard.committee.models import ConflictDeclaration
 from reviewboard.core.errors import Conflict, NotPermitted, ServiceError
+from reviewboard.core.language import current_language
 from reviewboard.extensions import db
+from reviewboard.i18n.languages import SOURCE_LANGUAGE
 from reviewboard.mfa import services as mfa
 from reviewboard.models.base import iso, utcnow
 from reviewboard.pipelines.models import PipelineStage
@@ -404,6 +407,19 @@ def _in_queue(stmt, reviewer_id, reviewer_ids, *, chair: bool, status: str, stag
     if tier is not None:
         stmt = stmt.where(Project.tier == tier)
     return stmt.order_by(StageReview.submitted_at.asc(), StageReview.id.asc())
+
+
+def criteria_shown(stage: StageReview, language: str | None = None) -> list[CriterionText]:
+    """``stage``'s applicable criteria (:meth:`StageReview.applicable_criteria`) as pages show them, in ``language``
+    (default: the reader's): copies read once per process (catalogs.services.criteria_texts), so showing a stage
+    reads no criterion. Not rows: ask ``applicable_criteria`` to change or compare them."""
+    return stage.select_applicable(criteria_texts(stage.catalog, language or current_language()))
+
+
+def criterion_codes(stage: StageReview) -> dict[int, str]:
+    """Every criterion of ``stage``'s pinned catalog, id -> code, from the same copies (no statement once read): a
+    verdict's code without loading its criterion."""
+    return {c.id: c.code for c in criteria_texts(stage.catalog, SOURCE_LANGUAGE)}
 
 
 def load_people_shown(stage: StageReview) -> None:

@@ -65,7 +65,7 @@ def _load_stage(stage_id: int) -> StageReview:
 
 
 def _review_form(stage: StageReview, formdata=None):
-    criteria = stage.criteria_shown()
+    criteria = services.criteria_shown(stage)
     form = review_form_class(criteria)(formdata=formdata)
     owners = [(m.user.id, m.user.name) for m in stage.project.members]  # any member of the team
     for entry in form.conditions:
@@ -115,7 +115,7 @@ def _verdicts_by_criterion(stage: StageReview) -> tuple[dict[int, list], dict[in
 
 def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_form=None, status=200):
     services.load_people_shown(stage)  # before the review form names the team as the conditions' owners
-    criteria = stage.criteria_shown()
+    criteria = services.criteria_shown(stage)
     if review_form is None and perms.can_sign(current_user, stage):
         review_form, _extra = _review_form(stage)
     evidence_forms = _evidence_forms(stage, criteria, evidence_form)
@@ -146,7 +146,7 @@ def _render(stage: StageReview, *, review_form=None, evidence_form=None, submit_
         record_issuing=[j for j in record_jobs if j.status != FAILED],
         record_failed=[j for j in record_jobs if j.status == FAILED], record_perms=record_perms,
         perms=perms, project_perms=project_perms, VerdictValue=VerdictValue, tier_labels=tier_labels(),
-        check_signoff=partial(check_signoff, codes=stage.criterion_codes()), role_title_words=role_title_words,
+        check_signoff=partial(check_signoff, codes=services.criterion_codes(stage)), role_title_words=role_title_words,
         meaning_words=signature_meaning_words,
         example_meaning_words=example_meaning_words,
         status_words=signature_status_words,
@@ -183,7 +183,7 @@ def add_evidence(stage_id: int):
     if not project_perms.can_manage_evidence(current_user, stage):
         return _not_with_member(stage)
     form = EvidenceForm()
-    form.criterion_id.choices = [(c.id, c.code) for c in stage.criteria_shown()]
+    form.criterion_id.choices = [(c.id, c.code) for c in services.criteria_shown(stage)]
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -221,7 +221,7 @@ def submit(stage_id: int):
     form = SubmitStageForm()
     if form.validate_on_submit():
         # asked of a current page only: a stale one is answered 409 by submit_stage, whatever it lists
-        missing = without_evidence(stage, stage.criteria_shown()) if form.version.data == stage.version else []
+        missing = without_evidence(stage, services.criteria_shown(stage)) if form.version.data == stage.version else []
         if missing and not form.confirm_missing.data:
             form.confirm_missing.errors = [ngettext(
                 "%(num)d criterion has no evidence: attach it, or tick this box to submit without it.",
