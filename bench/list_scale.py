@@ -171,26 +171,12 @@ def _old_count(stmt):
     return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
-def _new_count(stmt, page, in_order=False):
-    from sqlalchemy import func, select
+def _new_count(stmt, page, in_order=False, parts=None):
+    """The bounded count as the page runs it (reviewboard.core.pagination.count_statement): the projects search's
+    counts the names' matches, then the purposes' (``parts``, each limited), not the one OR over both."""
+    from reviewboard.core.pagination import count_statement
 
-    from reviewboard.core.pagination import COUNT_AHEAD
-
-    window = stmt if in_order else stmt.order_by(None)
-    return select(func.count()).select_from(window.limit((page + COUNT_AHEAD) * PER_PAGE + 1).subquery())
-
-
-def _search_count(chair, search):
-    """The projects search's bounded count as the page runs it: the names' matches, then the purposes' (each
-    part limited), not the one OR over both."""
-    from sqlalchemy import select
-
-    from reviewboard.core import pagination
-    from reviewboard.projects.permissions import search_count_parts
-
-    cap = (1 + pagination.COUNT_AHEAD) * PER_PAGE
-    counted = pagination._counted(search, False, search_count_parts(chair, SEARCH), cap)
-    return select(pagination._count(counted, cap))
+    return count_statement(stmt, page, PER_PAGE, count_in_order=in_order, count_parts=parts)
 
 
 def queries(before: bool, reviewer, chair, submitter) -> dict:
@@ -205,7 +191,7 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
     from reviewboard.inventory.services import InventoryFilter, inventory_query
     from reviewboard.models.base import utcnow
     from reviewboard.projects.models import Project
-    from reviewboard.projects.permissions import visible_projects_query
+    from reviewboard.projects.permissions import search_count_parts, visible_projects_query
     from reviewboard.projects.services import list_columns, listed
     from reviewboard.projects.tiering import Tier
     from reviewboard.records.models import Record
@@ -228,7 +214,7 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
         f"projects count p{DEEP_PAGE}": count(projects, DEEP_PAGE),
         f"projects page {DEEP_PAGE}": projects.limit(PER_PAGE).offset((DEEP_PAGE - 1) * PER_PAGE) if before
         else _page_of(projects, DEEP_PAGE, PER_PAGE, Project.id),  # the ids first, from the order index
-        "search count": count(search, 1) if before else _search_count(chair, search),
+        "search count": count(search, 1) if before else _new_count(search, 1, parts=search_count_parts(chair, SEARCH)),
         "search page 1": search.limit(PER_PAGE),
         "dash: projects": lst(visible_projects_query(chair)).limit(8),
         "dash: own projects": lst(visible_projects_query(submitter)).limit(8),

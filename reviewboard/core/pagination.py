@@ -81,6 +81,14 @@ def paginate(stmt, page: int, per_page: int, *, scalars: bool = True, count_in_o
     return Page(_items(rows, scalars), page, per_page, total, more)
 
 
+def count_statement(stmt, page: int, per_page: int, *, count_in_order: bool = False,
+                    count_parts: list | None = None):
+    """The bounded count that :func:`paginate` reads with page ``page`` of ``stmt``, as a statement of its own (one
+    number): for a bench or a test that times it or reads its plan."""
+    cap = (page + COUNT_AHEAD) * per_page
+    return select(_count(_counted(stmt, count_in_order, count_parts, cap), cap))
+
+
 def _page_of(stmt, page: int, per_page: int, ids_first=None):
     """The rows of page ``page``: skipped with OFFSET, which reads every earlier row whole (the table's, wherever
     they lie) to skip it; with ``ids_first``, the rows whose ids are those of the page, skipped in the order's
