@@ -323,7 +323,7 @@ def _targets(people: dict) -> dict:
     template = db.session.get(Project, people["kinds"]["review"][1])  # seed_templates: the assigned one
     stage = db.session.scalar(select(StageReview).join(Project, Project.id == StageReview.project_id)
                               .where(StageReview.state == StageState.IN_REVIEW, StageReview.project_id >= top // 2,
-                                     Project.name.like(f"{template.name} %"))  # clones are named "<template> <g>"
+                                     Project.name.startswith(f"{template.name} ", autoescape=True))  # "<template> <g>"
                               .order_by(StageReview.project_id).limit(1))
     record = db.session.scalar(select(Record).order_by(Record.id).limit(1))
     emails = {role: db.session.get(User, people[role]).email for role in ("reviewer", "chair", "submitter")}
