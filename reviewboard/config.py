@@ -185,6 +185,12 @@ _DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 NOT_SETTINGS = frozenset({"REVIEWBOARD_ENV", "REVIEWBOARD_INSTANCE_PATH", "REVIEWBOARD_LOG_LEVEL",
                           "REVIEWBOARD_TEST_SQLITE_ONLY"})
 
+# Settings where zero is not a value but a broken deployment: a zero lease hands every running job to the next
+# worker that looks (each record rendered again and again), a zero poll or sweep interval spins a core, and zero
+# attempts never runs a job at all (a negative count is refused with them; a duration cannot be written negative).
+MORE_THAN_ZERO = frozenset({"JOB_LEASE", "JOB_REQUEUE_AFTER", "JOB_SWEEP_INTERVAL", "JOB_POLL_INTERVAL",
+                            "JOB_STUCK_AFTER", "JOB_MAX_ATTEMPTS", "WEBHOOK_MAX_ATTEMPTS"})
+
 
 def parse_flag(value: str | bool) -> bool:
     """The one reading of an on/off setting: 1/0, true/false, yes/no, on/off (any case); else ValueError."""
@@ -261,6 +267,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         setting = sources[variable]
         try:
             found[setting] = convert(environ[variable], getattr(Defaults, setting, None))
+            if setting in MORE_THAN_ZERO and found[setting] <= type(found[setting])():
+                raise ValueError("expected more than zero")
         except ValueError as exc:
             raise ConfigurationError(f"Refusing to start: {variable}={environ[variable]!r}: {exc}.") from None
     return found

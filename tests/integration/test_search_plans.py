@@ -115,3 +115,21 @@ def test_the_planner_expects_about_as_many_matches_as_a_term_has(make, db_sessio
     estimate = int(re.search(r"rows=(\d+)", _plan(db_session, stmt)).group(1))
     assert 300 <= actual <= 500  # about 400 of 20,000
     assert actual / 4 <= estimate <= actual * 4, (estimate, actual)
+
+
+def test_every_index_on_the_searched_expressions_keeps_the_larger_histogram(db_session):
+    """The planner takes the statistics of lower(name) or lower(purpose) from whichever expression index on it it
+    finds first, so every one of them must keep 1,000 entries: an index added later on either expression, left at
+    the default, could hand the search its 100-entry histogram again (add it to migration a1c0ffee0034's list, in
+    a migration of its own)."""
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("statistics targets are PostgreSQL's")
+    rows = db_session.execute(text(
+        "SELECT ic.relname, a.attnum, pg_get_indexdef(i.indexrelid, a.attnum, true), a.attstattarget "
+        "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+        "JOIN pg_attribute a ON a.attrelid = i.indexrelid AND a.attnum > 0 "
+        "WHERE i.indrelid = CAST('project' AS regclass) AND i.indkey[a.attnum - 1] = 0")).all()
+    searched = {(index, number): target for index, number, expression, target in rows
+                if re.fullmatch(r"lower\(\(?(name|purpose)\)?(::text)?\)", expression.replace(" ", ""))}
+    assert len(searched) >= 4, rows  # the four of migration a1c0ffee0034 at least
+    assert {column: target for column, target in searched.items() if target != 1000} == {}

@@ -91,6 +91,11 @@ def test_every_typed_default_can_come_from_the_environment():
     ("REVIEWBOARD_CHAIR_CANNOT_APPROVE_ALONE", "maybe", "true/false"),
     ("REVIEWBOARD_SQLALCHEMY_ENGINE_OPTIONS", "[1, 2]", "JSON object"),
     ("REVIEWBOARD_SQLALCHEMY_ENGINE_OPTIONS", "{pool_size: 10", "Expecting"),
+    # a zero lease would hand every running job to the next worker; zero attempts would never run one
+    ("REVIEWBOARD_JOB_LEASE", "0", "more than zero"),
+    ("REVIEWBOARD_JOB_POLL_INTERVAL", "0s", "more than zero"),
+    ("REVIEWBOARD_JOB_MAX_ATTEMPTS", "0", "more than zero"),
+    ("REVIEWBOARD_WEBHOOK_MAX_ATTEMPTS", "-1", "more than zero"),
 ])
 def test_a_bad_value_names_its_variable(variable, value, reason):
     with pytest.raises(ConfigurationError, match=rf"^Refusing to start: {variable}=.*{reason}") as caught:
