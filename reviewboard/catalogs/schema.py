@@ -18,6 +18,7 @@ import yaml
 from flask_babel import gettext
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from reviewboard.core import yamlfiles
 from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE, split_translations
 from reviewboard.projects.tiering import REVIEW_TIERS
 
@@ -166,7 +167,7 @@ def parse_catalog(text: str | bytes) -> CatalogSpec:
     except UnicodeDecodeError as exc:
         raise CatalogError([gettext("file is not valid UTF-8 (byte %(byte)s)", byte=exc.start)]) from None
     try:
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
+        root = yamlfiles.compose(source)
     except yaml.MarkedYAMLError as exc:
         raise CatalogError([_yaml_problem(exc)]) from None
     except yaml.YAMLError as exc:

@@ -8,8 +8,7 @@ from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import TypeVar
 
-import yaml
-
+from reviewboard.core import yamlfiles
 from reviewboard.core.errors import RulesFileError
 
 T = TypeVar("T")
@@ -27,7 +26,7 @@ def load_version(package: str, stem: str, filename: str, parse: Callable[[object
     data = resources.files(package).joinpath(f"data/{filename}")
     if not data.is_file():
         raise error([f"no {what} {filename} is shipped"])
-    loaded = parse(yaml.safe_load(data.read_text(encoding="utf-8")))
+    loaded = parse(yamlfiles.safe_load(data.read_text(encoding="utf-8")))
     if (unversioned or {}).get(loaded.version, version_file(stem, loaded.version)) != filename:
         raise error([f"{filename} says version {loaded.version}"])
     return loaded

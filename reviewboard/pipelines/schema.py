@@ -19,6 +19,7 @@ from flask_babel import gettext
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reviewboard.catalogs.schema import _NULL_TAG, KEY_RE, _Checker, _line, _yaml_problem
+from reviewboard.core import yamlfiles
 from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE, split_translations
 from reviewboard.pipelines.models import EXPERTISE, RULE_CONDITIONS, TIERS
 
@@ -220,7 +221,7 @@ def parse_pipeline(text: str | bytes, source: str = "pipeline.yaml",
             raise PipelineFileError([f"{source}: " + gettext("file is not valid UTF-8 (byte %(byte)s)",
                                                              byte=exc.start)]) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yamlfiles.compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = _yaml_problem(exc).split(": ", 1)[1] if mark is not None else _yaml_problem(exc)

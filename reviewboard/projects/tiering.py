@@ -12,8 +12,7 @@ from enum import StrEnum
 from functools import cache, cached_property
 from importlib import resources
 
-import yaml
-
+from reviewboard.core import yamlfiles
 from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE, current_language, text_in
 
 
@@ -132,7 +131,7 @@ def _others(texts: dict[str, str]) -> dict:
 def parse_questionnaire(text: str) -> Questionnaire:
     """Read the questionnaire file. Raises QuestionnaireError listing every text that lacks a language and every
     rule naming an unknown question or tier."""
-    raw = yaml.safe_load(text)
+    raw = yamlfiles.safe_load(text)
     problems: list[str] = []
     questions = []
     for q in raw["questions"]:
