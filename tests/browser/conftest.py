@@ -4,8 +4,9 @@ The live server gets a database of its own (never the rollback-isolated ``app`` 
 file in a temporary folder, or a freshly created PostgreSQL database dropped at the end of the session.
 CSRF stays on. Each test gets a new browser context, so cookies never leak between tests.
 
-Screenshots: every ``shot(page, name)`` saves a full-page PNG to ``tests/artifacts/browser/<engine>/``.
-With ``REVIEWBOARD_SCREENSHOTS=1`` (SQLite run only) steps given a ``readme=`` name also save a
+Screenshots: with ``REVIEWBOARD_STEP_SHOTS=1`` every ``shot(page, name)`` saves a full-page PNG to
+``tests/artifacts/browser/<engine>/`` (each costs Chromium about 0.4 s of a core, and nothing reads them in a plain
+run); a failed test always leaves a full-page PNG of each of its pages in ``<engine>/failures/``. With ``REVIEWBOARD_SCREENSHOTS=1`` (SQLite run only) steps given a ``readme=`` name also save a
 viewport PNG (1280x800, or the phone's 390x844) to ``docs/screenshots/`` for the README.
 """
 
@@ -62,6 +63,10 @@ def outside_event_loop(fn: Callable, *args, **kwargs):
 
 def readme_screenshots_wanted() -> bool:
     return os.environ.get("REVIEWBOARD_SCREENSHOTS") == "1"
+
+
+def step_screenshots_wanted() -> bool:
+    return os.environ.get("REVIEWBOARD_STEP_SHOTS") == "1"
 
 
 # --------------------------------------------------------------------------------------------- live server
@@ -283,7 +288,8 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture()
 def shot(live_server) -> Callable:
-    """``shot(page, name, readme=None)``: a full-page PNG of this step for the artifacts folder.
+    """``shot(page, name, readme=None)``: a full-page PNG of this step for the artifacts folder, when
+    REVIEWBOARD_STEP_SHOTS=1 (returns its path, else None).
 
     ``readme="01-dashboard"`` also saves a viewport PNG (the page's size) to docs/screenshots/ when
     REVIEWBOARD_SCREENSHOTS=1 and the engine is SQLite (one set of README pictures, not one per engine).
@@ -291,9 +297,11 @@ def shot(live_server) -> Callable:
     folder = ARTIFACTS / live_server.engine
     folder.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str, readme: str | None = None) -> Path:
-        path = folder / f"{next(live_server._shot_seq):02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
+    def take(page, name: str, readme: str | None = None) -> Path | None:
+        path = None
+        if step_screenshots_wanted():
+            path = folder / f"{next(live_server._shot_seq):02d}-{name}.png"
+            page.screenshot(path=str(path), full_page=True, animations="disabled")
         if readme and readme_screenshots_wanted() and live_server.engine == "sqlite":
             page.mouse.move(0, 0)  # no hover effect on whatever the last click left under the pointer
             save_readme_png(page.screenshot(full_page=False, animations="disabled"), readme)
