@@ -6,8 +6,9 @@ CSRF stays on. Each test gets a new browser context, so cookies never leak betwe
 
 Screenshots: with ``REVIEWBOARD_STEP_SHOTS=1`` every ``shot(page, name)`` saves a full-page PNG to
 ``tests/artifacts/browser/<engine>/`` (each costs Chromium about 0.4 s of a core, and nothing reads them in a plain
-run); a failed test always leaves a full-page PNG of each of its pages in ``<engine>/failures/``. With ``REVIEWBOARD_SCREENSHOTS=1`` (SQLite run only) steps given a ``readme=`` name also save a
-viewport PNG (1280x800, or the phone's 390x844) to ``docs/screenshots/`` for the README.
+run); a failed test always leaves a full-page PNG of each of its pages in ``<engine>/failures/``. With
+``REVIEWBOARD_SCREENSHOTS=1`` (SQLite run only) steps given a ``readme=`` name also save a viewport PNG (1280x800,
+or the phone's 390x844) to ``docs/screenshots/`` for the README.
 """
 
 from __future__ import annotations
