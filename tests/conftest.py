@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import gc
 import os
 import uuid
 from datetime import timedelta
@@ -68,6 +69,16 @@ def pytest_configure(config):
     from reviewboard.i18n.languages import compile_catalogs
 
     compile_catalogs()
+    # The suite allocates a great many short-lived objects (ORM rows, test clients, WeasyPrint boxes) and few cycles:
+    # with Python's default (a collection every 700 net allocations) tests/functional and tests/integration took
+    # 141 s on two workers, with this 131 s. Collections still run, less often; what a test collects on purpose it
+    # collects with gc.collect(). The modules and fixtures alive after collection are frozen out of every collection.
+    gc.set_threshold(100_000, 50, 100)
+
+
+def pytest_collection_finish(session):
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")
