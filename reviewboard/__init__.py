@@ -10,9 +10,11 @@ from flask import Flask
 
 from reviewboard.config import (
     DEFAULT_SECRET_KEY,
+    MORE_THAN_ZERO,
     RECORD_LANGUAGES,
     ConfigurationError,
     Defaults,
+    check_more_than_zero,
     from_environment,
     normalise_database_url,
 )
@@ -68,6 +70,11 @@ def _finish_config(app: Flask, *, making_keys: bool = False) -> None:
         raise ConfigurationError(f"Refusing to start: REVIEWBOARD_ENV={cfg['REVIEWBOARD_ENV']!r}: expected "
                                  "'demo' or 'production'.")
     _check_language(cfg)
+    for setting in sorted(MORE_THAN_ZERO):
+        try:
+            check_more_than_zero(setting, cfg[setting])
+        except ValueError as exc:
+            raise ConfigurationError(f"Refusing to start: {setting}={cfg[setting]}: {exc}.") from None
     if cfg["RECORD_LANGUAGE"] not in RECORD_LANGUAGES:
         raise ConfigurationError(f"Refusing to start: RECORD_LANGUAGE={cfg['RECORD_LANGUAGE']!r}: expected one of "
                                  f"{', '.join(RECORD_LANGUAGES)}.")

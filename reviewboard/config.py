@@ -192,6 +192,14 @@ MORE_THAN_ZERO = frozenset({"JOB_LEASE", "JOB_REQUEUE_AFTER", "JOB_SWEEP_INTERVA
                             "JOB_STUCK_AFTER", "JOB_MAX_ATTEMPTS", "WEBHOOK_MAX_ATTEMPTS"})
 
 
+def check_more_than_zero(setting: str, value: object) -> None:
+    """ValueError when ``setting`` is one of MORE_THAN_ZERO and ``value`` (a duration or a count) is not above zero.
+    Checked where an environment value is read (naming its variable) and on the finished configuration, whatever
+    gave the value (instance/config.py, the environment, a test's mapping)."""
+    if setting in MORE_THAN_ZERO and value <= type(value)():
+        raise ValueError("expected more than zero")
+
+
 def parse_flag(value: str | bool) -> bool:
     """The one reading of an on/off setting: 1/0, true/false, yes/no, on/off (any case); else ValueError."""
     if isinstance(value, bool):
@@ -267,8 +275,7 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         setting = sources[variable]
         try:
             found[setting] = convert(environ[variable], getattr(Defaults, setting, None))
-            if setting in MORE_THAN_ZERO and found[setting] <= type(found[setting])():
-                raise ValueError("expected more than zero")
+            check_more_than_zero(setting, found[setting])
         except ValueError as exc:
             raise ConfigurationError(f"Refusing to start: {variable}={environ[variable]!r}: {exc}.") from None
     return found

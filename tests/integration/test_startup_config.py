@@ -31,6 +31,17 @@ def test_refuses_a_record_language_it_cannot_print(tmp_path, signing_dir):
     assert make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, RECORD_LANGUAGE="both") is not None
 
 
+@pytest.mark.parametrize(("setting", "value", "shown"), [
+    ("JOB_LEASE", timedelta(0), "JOB_LEASE=0:00:00"), ("JOB_MAX_ATTEMPTS", 0, "JOB_MAX_ATTEMPTS=0"),
+    ("WEBHOOK_MAX_ATTEMPTS", -1, "WEBHOOK_MAX_ATTEMPTS=-1"),
+])
+def test_refuses_a_job_setting_of_zero_whatever_gave_it(tmp_path, signing_dir, setting, value, shown):
+    """instance/config.py (or any mapping) is checked as the environment is: a zero lease would hand every running
+    job to the next worker, zero attempts would never run one."""
+    with pytest.raises(ConfigurationError, match=rf"^Refusing to start: {shown}: expected more than zero"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, signing_dir, **{setting: value})
+
+
 def test_refuses_a_readable_audit_mac_key(tmp_path, signing_dir):
     keys = tmp_path / "keys"
     shutil.copytree(signing_dir, keys)
