@@ -72,7 +72,7 @@ def pytest_configure(config):
     # The suite allocates a great many short-lived objects (ORM rows, test clients, WeasyPrint boxes) and few cycles:
     # with Python's default (a collection every 700 net allocations) tests/functional and tests/integration took
     # 141 s on two workers, with this 131 s. Collections still run, less often; what a test collects on purpose it
-    # collects with gc.collect(). The modules and fixtures alive after collection are frozen out of every collection.
+    # collects with gc.collect(). The modules and test items alive after collection are frozen out of every collection.
     gc.set_threshold(100_000, 50, 100)
 
 
