@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint, event, true
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewboard.models.base import Base, utcnow
@@ -117,4 +117,7 @@ class UserRole(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "role"),
         CheckConstraint("role in ('submitter', 'reviewer', 'chair', 'auditor')", name="known_role"),
+        # the people who hold a role (the reviewers a chair assigns on the stage page, the delegates): read from the
+        # role's rows, not by scanning every role row (50,000 submitters' at 1,000,000 projects)
+        Index("ix_user_role_role_user_id", "role", "user_id"),
     )
