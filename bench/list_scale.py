@@ -187,6 +187,7 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
 
     from reviewboard.audit.models import AuditCheckpoint, AuditEvent
     from reviewboard.conditions import services as condition_services
+    from reviewboard.core.dashboard import _newest_records
     from reviewboard.core.pagination import _page_of
     from reviewboard.inventory.services import InventoryFilter, inventory_query
     from reviewboard.models.base import utcnow
@@ -194,7 +195,6 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
     from reviewboard.projects.permissions import search_count_parts, visible_projects_query
     from reviewboard.projects.services import list_columns, listed
     from reviewboard.projects.tiering import Tier
-    from reviewboard.records.models import Record
     from reviewboard.reviews import services as review_services
 
     queue = _old_queue_query(reviewer) if before else review_services.queue_query(reviewer)
@@ -224,7 +224,7 @@ def queries(before: bool, reviewer, chair, submitter) -> dict:
         "dash: security alerts": alerts,
         "dash: conditions": condition_services.visible_query(submitter).limit(8),
         "dash: chair conditions": condition_services.visible_query(chair).limit(8),
-        "dash: newest records": select(Record).order_by(Record.issued_at.desc()).limit(5),
+        "dash: newest records": _newest_records(),  # the dashboard's own statement
         "dash: reviews due": _reviews_due(chair),
         "audit: newest checkpoint": select(AuditCheckpoint.seq, AuditCheckpoint.created_at)
         .order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc()).limit(1),
