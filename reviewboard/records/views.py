@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SubmitField
 
@@ -27,7 +28,7 @@ from reviewboard.records.keys import fingerprint, seal_certificate_der
 from reviewboard.records.labels import PAGE_HASH_LABELS
 from reviewboard.records.models import Record
 from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
-from reviewboard.reviews.models import StageReview
+from reviewboard.reviews.models import StageReview, stage_summary
 
 bp = Blueprint("records", __name__)
 
@@ -49,10 +50,16 @@ def _record_helpers():
 @login_required
 def index():
     q = strip_nul(request.args.get("q") or "").strip()[:100]
-    visible = visible_projects_query(current_user).with_only_columns(Project.id).order_by(None)
+    # each record's stage, project and pipeline stage name come with the page (the list shows them): read row by row
+    # they cost three statements a record, 62 for a page of 20
+    on_stage = contains_eager(Record.stage_review)
     stmt = (select(Record).join(StageReview, Record.stage_review_id == StageReview.id)
             .join(Project, StageReview.project_id == Project.id)
-            .where(Project.id.in_(visible)).order_by(Record.issued_at.desc(), Record.id.desc()))
+            .options(stage_summary(on_stage), on_stage.contains_eager(StageReview.project).load_only(Project.name))
+            .order_by(Record.issued_at.desc(), Record.id.desc()))
+    visible = visible_projects_query(current_user)
+    if visible.whereclause is not None:  # not everyone's (a chair, an auditor): only the projects this person may see
+        stmt = stmt.where(Project.id.in_(visible.with_only_columns(Project.id).order_by(None)))
     if q:
         stmt = stmt.where(or_(contains(func.lower(Project.name), q), contains(func.lower(Record.public_id), q),
                               Record.pdf_sha256.like(f"{q.lower()}%")))

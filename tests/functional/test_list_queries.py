@@ -54,6 +54,33 @@ def test_a_list_page_costs_the_same_statements_for_2_rows_as_for_12(client, make
     assert many == few, f"{path}: {few} statements with 2 rows, {many} with 12"
 
 
+@pytest.mark.parametrize("role", ["chair", "owner"])
+def test_the_records_list_costs_the_same_statements_for_2_records_as_for_12(client, make, db_session, role):
+    """Each record's stage, project and stage name come with the page: read row by row they cost three statements a
+    record (62 for a page of 20)."""
+    from sqlalchemy import func, select
+
+    from reviewboard.records.models import Record
+
+    owner = make.user("submitter")
+    viewer = owner if role == "owner" else make.user(role)
+
+    def decide(n):
+        for _ in range(n):
+            _in_review(make, owner, with_condition=True)
+        db_session.commit()  # the records are issued after the deciding commit
+
+    decide(2)
+    login(client, viewer)
+    few = _statements(db_session, client, "/records")
+    decide(10)
+    assert db_session.scalar(select(func.count(Record.id))) == 12
+    page = client.get("/records").get_data(as_text=True)
+    assert page.count(".pdf\"") == 12  # every record listed, with its download link
+    many = _statements(db_session, client, "/records")
+    assert many == few, f"/records: {few} statements with 2 records, {many} with 12"
+
+
 def test_the_daily_digest_costs_the_same_statements_for_2_stages_in_review_as_for_12(make, db_session):
     from reviewboard.notify.digest import build_digests
     from reviewboard.reviews import services as review_services
