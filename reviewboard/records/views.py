@@ -10,8 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SubmitField
 
@@ -19,16 +17,11 @@ from reviewboard.core.downloads import attachment
 from reviewboard.core.errors_web import size_label
 from reviewboard.core.forms import strip_nul
 from reviewboard.core.pagination import page_arg, paginate
-from reviewboard.core.search import contains
 from reviewboard.extensions import limiter
-from reviewboard.projects.models import Project
-from reviewboard.projects.permissions import visible_projects_query
 from reviewboard.records import services
 from reviewboard.records.keys import fingerprint, seal_certificate_der
 from reviewboard.records.labels import PAGE_HASH_LABELS
-from reviewboard.records.models import Record
 from reviewboard.records.pdf import CONTENT_HASH_LABEL, FILE_HASH_LABEL
-from reviewboard.reviews.models import StageReview, stage_summary
 
 bp = Blueprint("records", __name__)
 
@@ -50,20 +43,9 @@ def _record_helpers():
 @login_required
 def index():
     q = strip_nul(request.args.get("q") or "").strip()[:100]
-    # each record's stage, project and pipeline stage name come with the page (the list shows them): read row by row
-    # they cost three statements a record, 62 for a page of 20
-    on_stage = contains_eager(Record.stage_review)
-    stmt = (select(Record).join(StageReview, Record.stage_review_id == StageReview.id)
-            .join(Project, StageReview.project_id == Project.id)
-            .options(stage_summary(on_stage), on_stage.contains_eager(StageReview.project).load_only(Project.name))
-            .order_by(Record.issued_at.desc(), Record.id.desc()))
-    visible = visible_projects_query(current_user)
-    if visible.whereclause is not None:  # not everyone's (a chair, an auditor): only the projects this person may see
-        stmt = stmt.where(Project.id.in_(visible.with_only_columns(Project.id).order_by(None)))
-    if q:
-        stmt = stmt.where(or_(contains(func.lower(Project.name), q), contains(func.lower(Record.public_id), q),
-                              Record.pdf_sha256.like(f"{q.lower()}%")))
-    page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"])
+    stmt = services.list_query(current_user, q)
+    page = paginate(stmt, page_arg(request), current_app.config["PER_PAGE"],
+                    count_parts=services.list_count_parts(current_user, q))
     return render_template("records/index.html", page=page, q=q)
 
 

@@ -81,6 +81,25 @@ def test_the_records_list_costs_the_same_statements_for_2_records_as_for_12(clie
     assert many == few, f"/records: {few} statements with 2 records, {many} with 12"
 
 
+@pytest.mark.parametrize("role", ["chair", "owner"])
+def test_the_records_list_counts_the_records_its_reader_may_see(app, client, make, db_session, monkeypatch, role):
+    """A chair's count reads the record ids alone (records.services.list_count_parts), an owner's the list's own
+    statement: both say how many records they list, never another project's."""
+    owner, other = make.user("submitter"), make.user("submitter")
+    viewer = owner if role == "owner" else make.user(role)
+    for _ in range(7):
+        _in_review(make, owner, with_condition=True)
+    for _ in range(2):
+        _in_review(make, other, with_condition=True)
+    db_session.commit()  # the records are issued after the deciding commit
+    monkeypatch.setitem(app.config, "PER_PAGE", 3)
+    login(client, viewer)
+    listed = 9 if role == "chair" else 7
+    html = client.get("/records").get_data(as_text=True)
+    assert f"Page 1 of {-(-listed // 3)} · {listed} items" in html
+    assert ".pdf\"" not in client.get("/records?q=no+such+record").get_data(as_text=True)  # a search counts its own
+
+
 def test_the_daily_digest_costs_the_same_statements_for_2_stages_in_review_as_for_12(make, db_session):
     from reviewboard.notify.digest import build_digests
     from reviewboard.reviews import services as review_services
