@@ -372,6 +372,7 @@ def _pages(t: dict, deep: int) -> list[tuple[str, str, str]]:
             ("stage page", "chair", f"/stages/{t['stage_id']}"),
             ("ai inventory", "chair", "/inventory"),
             ("ai inventory by tier", "chair", "/inventory?sort=tier&dir=asc"),
+            ("records list", "chair", "/records"),
             ("public verify page", "", "/verify"),
             ("stored record download", "chair", f"/records/{t['record_id']}.pdf")]
 

@@ -6,8 +6,8 @@ ones carry real signed records), then cloned by set-based SQL (INSERT ... SELECT
 their stages, submission rounds, verdicts, sign-offs, declarations, assignments, members and conditions,
 plus five audit events per project (one in a thousand a security alert). Cloned rows are valid for every
 constraint and every page; the cloned audit events are not chained (``audit verify`` is not what this
-measures), and decisions cloned from a template have no record of their own (a record's file digest is
-unique): records exist for the templates' decisions.
+measures), and a decision cloned from a template has a record row of its own whose file is a few placeholder bytes
+(the templates' records are real signed PDFs).
 
 The mix, per 100 projects: 3 in review (one of them with a signature in), 1 with a stage approved and the
 next in review, 10 approved with conditions and the next stage a draft, 2 with changes requested, 1
@@ -164,6 +164,18 @@ def clone_projects(conn, n: int, kinds: dict[str, list[int]], progress=print) ->
         conn, "condition", stages + ' JOIN project tp ON tp.id = m.template '
         'JOIN "condition" t ON t.stage_review_id = s.id',
         {"id": None, "stage_review_id": stage_id, "owner_id": new_owner}))
+    # a record for every decided round of a clone: the template's row with its own public id and digests, a file of a
+    # few bytes (a record's file digest is unique; 100 KB each would be 12 GB at 1,000,000 projects), the
+    # template's record.json. The bench's download reads a template's record, a real signed PDF.
+    clone_id = "m.id::text || '-' || t.id::text"
+    step("records", lambda: _clone(
+        conn, "record", stages + " JOIN record t ON t.stage_review_id = s.id",
+        {"id": None, "stage_review_id": stage_id,
+         "public_id": "'RB-' || lpad(m.id::text, 7, '0') || right(t.public_id, 4)",
+         "issued_at": f"t.issued_at - {age}", "pdf": f"convert_to('%PDF-1.7 bench ' || {clone_id}, 'UTF8')",
+         "pdf_size": f"octet_length('%PDF-1.7 bench ' || {clone_id})",
+         "pdf_sha256": f"md5('pdf ' || {clone_id}) || md5('file ' || {clone_id})",
+         "content_sha256": f"md5('content ' || {clone_id}) || md5('json ' || {clone_id})"}))
     h = one("SELECT coalesce(max(seq), 0) FROM audit_event")
     # 5 events a project, one second apart, the newest now; one in 1,000 a security alert
     step("audit events", lambda: _sql(
@@ -175,7 +187,7 @@ def clone_projects(conn, n: int, kinds: dict[str, list[int]], progress=print) ->
         f"({p0} + 1 + (i - 1) / 5)::text, '{{}}', repeat('0', 64), md5(i::text) || md5('x' || i), NULL "
         f"FROM generate_series(1, {5 * n}) i"))
     for table in ("user", "project", "project_member", "stage_review", "submission_round", "verdict", "signoff",
-                  "review_assignment", "conflict_declaration", "condition"):
+                  "review_assignment", "conflict_declaration", "condition", "record"):
         _sql(conn, f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                    f'(SELECT coalesce(max(id), 1) FROM "{table}"))')
     _sql(conn, "DROP TABLE bench_map")
