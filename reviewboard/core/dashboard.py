@@ -25,7 +25,12 @@ from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.models import PipelineStage
 from reviewboard.projects.models import Project
-from reviewboard.projects.permissions import own_project_ids, team_project_ids, visible_projects_query
+from reviewboard.projects.permissions import (
+    own_project_ids,
+    sees_every_project,
+    team_project_ids,
+    visible_projects_query,
+)
 from reviewboard.projects.summaries import NO_STAGES, stage_summaries
 from reviewboard.projects.tiering import Tier
 from reviewboard.records.models import Record
@@ -231,9 +236,8 @@ def reviews_due(user: User, language: str) -> list[StageRow]:
             .join(PipelineStage, StageReview.pipeline_stage_id == PipelineStage.id)
             .where(StageReview.next_review_on.is_not(None))
             .order_by(StageReview.next_review_on, StageReview.id).limit(REVIEWS_DUE_SHOWN))
-    visible = visible_projects_query(user)
-    if visible.whereclause is not None:  # not everyone's: only the projects this person may see
-        stmt = stmt.where(StageReview.project_id.in_(visible.with_only_columns(Project.id).order_by(None)))
+    if not sees_every_project(user):
+        stmt = stmt.where(StageReview.project_id.in_(own_project_ids(user)))
     return [StageRow(i, project, _stage_name(name, translations, language), next_review_on=on,
                      passed=state in PASSED_STATES)
             for i, project, name, translations, on, state in db.session.execute(stmt)]

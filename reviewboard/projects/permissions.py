@@ -98,8 +98,14 @@ def search_count_parts(user: User, search: str) -> list | None:
     return [stmt.where(name), stmt.where(_purpose_has(search), ~name)]  # a name is never NULL: NOT is exact
 
 
+def sees_every_project(user: User) -> bool:
+    """A reviewer, chair or auditor: every project is visible to them (:func:`visible_projects_query` filters on
+    nothing); anyone else sees the projects they are on the team of (:func:`own_project_ids`)."""
+    return bool(user.roles & {Role.REVIEWER, Role.CHAIR, Role.AUDITOR})
+
+
 def _visible(stmt, user: User):
-    if not (user.roles & {Role.REVIEWER, Role.CHAIR, Role.AUDITOR}):
+    if not sees_every_project(user):
         stmt = stmt.where(Project.id.in_(own_project_ids(user)))
     return stmt
 

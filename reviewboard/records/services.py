@@ -27,13 +27,13 @@ from reviewboard.audit.services import describe, record_event
 from reviewboard.comments.services import submitter_visible_comments
 from reviewboard.committee.services import declarations
 from reviewboard.core.language import LANGUAGES, SOURCE_LANGUAGE
-from reviewboard.core.search import contains
+from reviewboard.core.search import contains, like_escaped
 from reviewboard.extensions import db
 from reviewboard.i18n.languages import babel_locale
 from reviewboard.incidents.record_data import incident_ids, record_entries
 from reviewboard.models.base import iso, utcnow
 from reviewboard.projects.models import PROJECT_FIELDS, SENSITIVE_CATEGORIES, Project
-from reviewboard.projects.permissions import visible_projects_query
+from reviewboard.projects.permissions import own_project_ids, sees_every_project
 from reviewboard.projects.tiering import assess, questionnaire
 from reviewboard.records import pdf as pdf_render
 from reviewboard.records.kept_bytes import kept
@@ -416,12 +416,11 @@ def list_query(user, q: str = ""):
             .join(Project, StageReview.project_id == Project.id)
             .options(stage_summary(on_stage), on_stage.contains_eager(StageReview.project).load_only(Project.name))
             .order_by(Record.issued_at.desc(), Record.id.desc()))
-    visible = visible_projects_query(user)
-    if visible.whereclause is not None:  # not everyone's (a chair, an auditor): only the projects this person may see
-        stmt = stmt.where(Project.id.in_(visible.with_only_columns(Project.id).order_by(None)))
-    if q:
+    if not sees_every_project(user):
+        stmt = stmt.where(Project.id.in_(own_project_ids(user)))
+    if q:  # a digest's start is matched as typed: a % or _ in it is that character, not a wildcard
         stmt = stmt.where(or_(contains(func.lower(Project.name), q), contains(func.lower(Record.public_id), q),
-                              Record.pdf_sha256.like(f"{q.lower()}%")))
+                              Record.pdf_sha256.like(f"{like_escaped(q.lower())}%", escape="\\")))
     return stmt
 
 
@@ -430,6 +429,6 @@ def list_count_parts(user, q: str = "") -> list | None:
     who sees every record and searches nothing, the record ids alone, from an index of the record table; the list's
     joins to the stage and the project filter nothing then (every record has both), and through them the count of
     "more than 11 pages" made two index lookups per counted record. None otherwise: the list's own statement."""
-    if q or visible_projects_query(user).whereclause is not None:
+    if q or not sees_every_project(user):
         return None
     return [select(Record.id)]

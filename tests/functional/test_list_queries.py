@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from reviewboard.models.base import utcnow
 from reviewboard.reviews import services as reviews
@@ -58,7 +58,7 @@ def test_a_list_page_costs_the_same_statements_for_2_rows_as_for_12(client, make
 def test_the_records_list_costs_the_same_statements_for_2_records_as_for_12(client, make, db_session, role):
     """Each record's stage, project and stage name come with the page: read row by row they cost three statements a
     record (62 for a page of 20)."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func
 
     from reviewboard.records.models import Record
 
@@ -98,6 +98,21 @@ def test_the_records_list_counts_the_records_its_reader_may_see(app, client, mak
     html = client.get("/records").get_data(as_text=True)
     assert f"Page 1 of {-(-listed // 3)} · {listed} items" in html
     assert ".pdf\"" not in client.get("/records?q=no+such+record").get_data(as_text=True)  # a search counts its own
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "%_"])
+def test_a_records_search_takes_a_wildcard_as_the_character_typed(client, make, db_session, typed):
+    """A search finds a record by project name, record id or the start of its file digest, each as typed: a % or _
+    is no wildcard there either (the digest's start was, and "%" listed every record)."""
+    from reviewboard.records.models import Record
+
+    owner = make.user("submitter")
+    _in_review(make, owner, with_condition=True)
+    db_session.commit()  # the record is issued after the deciding commit
+    login(client, owner)
+    digest = db_session.scalars(select(Record.pdf_sha256)).one()
+    assert client.get("/records?q=" + digest[:8]).get_data(as_text=True).count(".pdf\"") == 1
+    assert ".pdf\"" not in client.get("/records", query_string={"q": typed}).get_data(as_text=True)
 
 
 def test_the_daily_digest_costs_the_same_statements_for_2_stages_in_review_as_for_12(make, db_session):
