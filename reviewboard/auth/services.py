@@ -126,6 +126,10 @@ def people_by_id(ids, *, roles: bool = False) -> dict[int, User]:
     return {u.id: u for u in db.session.scalars(stmt.options(selectinload(User.role_rows)) if roles else stmt)}
 
 
+def role_holders_query(role: Role):
+    """The active people who hold ``role``, by name: read from the role's rows (ix_user_role_role_user_id)."""
+    return select(User).join(UserRole).where(UserRole.role == role.value, User.active.is_(True)).order_by(User.name)
+
+
 def users_with_role(role: Role) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(UserRole).where(UserRole.role == role.value, User.active.is_(True)).order_by(User.name)))
+    return list(db.session.scalars(role_holders_query(role)))
