@@ -168,12 +168,13 @@ def clone_projects(conn, n: int, kinds: dict[str, list[int]], progress=print) ->
     # few bytes (a record's file digest is unique; 100 KB each would be 12 GB at 1,000,000 projects), the
     # template's record.json. The bench's download reads a template's record, a real signed PDF.
     clone_id = "m.id::text || '-' || t.id::text"
+    placeholder = f"'%PDF-1.7 bench ' || {clone_id}"
     step("records", lambda: _clone(
         conn, "record", stages + " JOIN record t ON t.stage_review_id = s.id",
         {"id": None, "stage_review_id": stage_id,
          "public_id": "'RB-' || lpad(m.id::text, 7, '0') || right(t.public_id, 4)",
-         "issued_at": f"t.issued_at - {age}", "pdf": f"convert_to('%PDF-1.7 bench ' || {clone_id}, 'UTF8')",
-         "pdf_size": f"octet_length('%PDF-1.7 bench ' || {clone_id})",
+         "issued_at": f"t.issued_at - {age}", "pdf": f"convert_to({placeholder}, 'UTF8')",
+         "pdf_size": f"octet_length({placeholder})",
          "pdf_sha256": f"md5('pdf ' || {clone_id}) || md5('file ' || {clone_id})",
          "content_sha256": f"md5('content ' || {clone_id}) || md5('json ' || {clone_id})"}))
     h = one("SELECT coalesce(max(seq), 0) FROM audit_event")
