@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from contextvars import ContextVar
 
 import psycopg
@@ -98,6 +99,18 @@ def _locks_nothing(statement: str) -> bool:
     return _NOT_A_PLAIN_READ.search(statement) is None
 
 
+# An execution option: plan the statement once per connection (core/plans.py says when, and why its LIMIT and
+# OFFSET must be written into it)
+GENERIC_PLAN = "reviewboard_generic_plan"
+_PLAN_FORCED = "reviewboard.plan_forced"  # in the pool record's info: this connection's plan_cache_mode is forced
+_BOUND_LIMIT = re.compile(r"\b(?:LIMIT|OFFSET)\s+%\(", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _limit_is_bound(statement: str) -> bool:
+    return _BOUND_LIMIT.search(statement) is not None
+
+
 def configure_postgresql(engine: Engine) -> None:
     """No parallel query workers for the app's connections: its queries read a page through an index and stop,
     and launching workers cost more than the work (the queue's bounded count at 1,000,000 projects: 26 ms with
@@ -132,6 +145,38 @@ def configure_postgresql(engine: Engine) -> None:
                 and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"):
             conn.info[_READS_ONLY] = False
             conn.connection.dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
+
+    # after the hook above: the SET goes where the statement goes (in its transaction, or outside one)
+    @event.listens_for(engine, "before_cursor_execute")
+    def _force_generic_plan(conn, cursor, statement, _parameters, context, _executemany):
+        if context is None or not context.execution_options.get(GENERIC_PLAN):
+            return
+        if _limit_is_bound(statement):  # a generic plan would guess the limit: 1.5 s for the queue at 1M projects
+            warnings.warn(f"not planned generically: its LIMIT or OFFSET is a bound parameter: {statement[:120]}",
+                          RuntimeWarning, stacklevel=1)
+            return
+        cursor.connection.execute(_SET_GENERIC)
+        conn.info[_PLAN_FORCED] = True
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _plan_as_before(conn, cursor, _statement, _parameters, _context, _executemany):
+        if conn.info.get(_PLAN_FORCED):
+            cursor.connection.execute(_RESET_PLAN)
+            del conn.info[_PLAN_FORCED]
+
+    @event.listens_for(engine, "checkin")
+    def _plan_reset_after_error(dbapi_connection, record):
+        # the statement failed between the SET and the RESET: a rolled-back transaction took the SET with it, a SET
+        # made outside one is still there
+        if record is not None and record.info.pop(_PLAN_FORCED, False):
+            try:
+                dbapi_connection.execute(_RESET_PLAN)
+            except psycopg.Error:
+                record.invalidate()
+
+
+_SET_GENERIC = "SET plan_cache_mode = force_generic_plan"
+_RESET_PLAN = "RESET plan_cache_mode"
 
 
 def configure_sqlite(engine: Engine) -> None:

@@ -21,6 +21,7 @@ from reviewboard.audit.models import AuditEvent
 from reviewboard.auth.models import Role, User
 from reviewboard.conditions.services import visible_query as visible_conditions
 from reviewboard.core.language import current_language, translated
+from reviewboard.core.plans import bound_for
 from reviewboard.extensions import db
 from reviewboard.models.base import utcnow
 from reviewboard.pipelines.models import PipelineStage
@@ -174,7 +175,7 @@ def waiting(user: User, language: str) -> list[StageRow]:
     if not user.roles & {Role.REVIEWER, Role.CHAIR}:
         return []
     stmt, params = review_services.queue_page_query(user)  # built once a process, the reader a parameter
-    rows = db.session.execute(stmt.limit(WAITING_SHOWN), params)
+    rows = db.session.execute(stmt.limit(bound_for(stmt, WAITING_SHOWN)), params)
     return [StageRow(r.id, r.project_name, _stage_name(r.name, r.translations, language), r.tier) for r in rows]
 
 

@@ -8,6 +8,9 @@ The busiest lists (projects, the queue) page by keyset (:func:`paginate_keyset`)
 carry the sort key of the row they continue from (``after`` / ``before``), so any page, however deep, reads
 its rows from the order's index from that key on instead of skipping the rows before it. The page number
 travels with the link for the "page 3 of 12" label; a page number typed alone still works (a bounded offset).
+
+A list planned once per connection (the queue: core/plans.py) has its limits and offsets written into its
+statements, so that its plan is made for the rows it reads.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from math import ceil
 
 from sqlalchemy import bindparam, func, select, tuple_, union_all
 
+from reviewboard.core.plans import bound_for
 from reviewboard.extensions import db
 
 COUNT_AHEAD = 10  # pages counted past the one shown
@@ -96,8 +100,9 @@ def _page_of(stmt, page: int, per_page: int, ids_first=None):
     so the order is the same)."""
     offset = (page - 1) * per_page
     if ids_first is None or not offset:
-        return stmt.limit(per_page).offset(offset)
-    return stmt.where(ids_first.in_(stmt.with_only_columns(ids_first).limit(per_page).offset(offset))).limit(per_page)
+        return stmt.limit(bound_for(stmt, per_page)).offset(bound_for(stmt, offset))
+    ids = stmt.with_only_columns(ids_first).limit(bound_for(stmt, per_page)).offset(bound_for(stmt, offset))
+    return stmt.where(ids_first.in_(ids)).limit(bound_for(stmt, per_page))
 
 
 def _counted(stmt, count_in_order: bool, count_parts: list | None, cap: int, *conditions):
@@ -111,7 +116,8 @@ def _counted(stmt, count_in_order: bool, count_parts: list | None, cap: int, *co
 
 def _count(stmt, cap: int):
     """The number of rows of ``stmt``, counting at most ``cap`` + 1: a subquery to read with a page."""
-    return select(func.count()).select_from(stmt.limit(cap + 1).subquery()).scalar_subquery().label("page_count_")
+    counted = stmt.limit(bound_for(stmt, cap + 1)).subquery()
+    return select(func.count()).select_from(counted).scalar_subquery().label("page_count_")
 
 
 def _with_count(page_stmt, counted, cap: int, params: Mapping | None = None) -> list:
@@ -203,7 +209,7 @@ def paginate_keyset(stmt, request, per_page: int, time_column, id_column, *, des
         # the page's rows added below
         counted = _counted(stmt, count_in_order, count_parts, cap,
                            (key <= anchor) if descending else (key >= anchor))
-    rows = _with_count(window.limit(per_page + 1), counted, cap, params)
+    rows = _with_count(window.limit(bound_for(window, per_page + 1)), counted, cap, params)
     from_key = _count_of(rows)
     extra = len(rows) > per_page
     rows = rows[:per_page]
