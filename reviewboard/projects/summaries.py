@@ -5,10 +5,11 @@ row by row."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from reviewboard.core.language import translated
 from reviewboard.extensions import db
@@ -47,12 +48,18 @@ def stage_summaries(project_ids) -> dict[int, StageSummary]:
     if not ids:
         return {}
     stages: dict[int, list[StageLine]] = {}
-    for project_id, *line in db.session.execute(
+    # a page names the same few pipeline stages on each of its projects (80 rows of 5 names): their translations are
+    # read as text and each text parsed once, where the driver parsed the JSON of every row
+    parsed: dict[str | None, dict | None] = {}
+    for project_id, state, decided_at, next_review_on, name, translations in db.session.execute(
             select(StageReview.project_id, StageReview.state, StageReview.decided_at, StageReview.next_review_on,
-                   PipelineStage.name, PipelineStage.translations)
+                   PipelineStage.name, cast(PipelineStage.translations, Text))
             .join(PipelineStage, PipelineStage.id == StageReview.pipeline_stage_id)
             .where(StageReview.project_id.in_(ids)).order_by(StageReview.project_id, StageReview.position)):
-        stages.setdefault(project_id, []).append(StageLine(*line))
+        if translations not in parsed:
+            parsed[translations] = json.loads(translations) if translations is not None else None
+        stages.setdefault(project_id, []).append(
+            StageLine(state, decided_at, next_review_on, name, parsed[translations]))
     return {project_id: _summary(lines) for project_id, lines in stages.items()}
 
 

@@ -275,3 +275,21 @@ def test_a_reference_in_words_reads_in_the_readers_language_and_clause_numbers_s
     login(client, make.user("reviewer"))
     english = _text(client.get(f"/catalogs/{catalog.id}/criteria/RB-DES-02"))
     assert ">risk grading (scenario, intelligence level, scale)</a>" in english and "风险分级（应用场景" not in english
+
+
+def test_the_projects_list_names_each_projects_current_stage_in_the_readers_language(client, make, db_session):
+    """The list reads the stage names' translations as text and parses each once per page (projects/summaries.py):
+    every row still gets its own stage's name, in the reader's language."""
+    in_review = make.submitted_stage().project
+    draft = make.project(name="A second project at design")
+    db_session.flush()
+    login(client, _chinese(make, db_session, "auditor"))
+    rows = {name: html for name, html in re.findall(r"<tr[^>]*>.*?>([^<>]+)</a>(.*?)</tr>",
+                                                      _text(client.get("/projects")), re.S)}
+    assert "设计" in rows[in_review.name] and "Design" not in rows[in_review.name], rows
+    assert "设计" in rows[draft.name], rows
+    logout(client)
+    login(client, make.user("auditor"))
+    rows = {name: html for name, html in re.findall(r"<tr[^>]*>.*?>([^<>]+)</a>(.*?)</tr>",
+                                                      _text(client.get("/projects")), re.S)}
+    assert "Design" in rows[in_review.name] and "设计" not in rows[in_review.name], rows
