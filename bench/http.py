@@ -378,12 +378,22 @@ def _pages(t: dict, deep: int) -> list[tuple[str, str, str]]:
 
 
 def load_pages(app: Server, hello: Server, t: dict, args) -> list[dict]:
-    cookies = {who: Browser(app.url).login(email).cookie_header() for who, email in t["emails"].items()}
-    cookies[""] = ""
+    browsers = {who: Browser(app.url).login(email) for who, email in t["emails"].items()}
+    browsers[""] = Browser(app.url)
+
+    def cookie(who: str, path: str) -> str:
+        """The person's session cookie as a browser holds it just before a run: it loads the page once and keeps
+        the cookie the answer sets. A session cookie is signed again when its idle window moves on (a minute,
+        SESSION_TOUCH_INTERVAL) and a browser keeps the new one, where wrk sends the same cookie for the whole
+        run: with the cookie of the sign-in, every request after the run's first minute was answered with a cookie
+        signed anew, work a browser's requests do not repeat, and after 30 minutes the session would have expired."""
+        status, body = browsers[who].request(path)
+        assert status == 200, (who, path, status, body[:300])
+        return browsers[who].cookie_header() if who else ""
+
     rows = []
-    for label, who, path in pages(t, args.deep_page, args.only):  # each page answers 200 once before it is loaded
-        status, body = Browser(app.url).request(path) if not who else _get(app.url, path, cookies[who])
-        assert status == 200, (label, path, status, body[:300])
+    for _label, who, path in pages(t, args.deep_page, args.only):  # each page answers 200 once before it is loaded
+        cookie(who, path)
     print(f"  wrk -c{args.connections} -d{args.seconds:g}s, interleaved with hello, {args.rounds} round(s):",
           flush=True)
     listed = pages(t, args.deep_page, args.only)
@@ -394,10 +404,10 @@ def load_pages(app: Server, hello: Server, t: dict, args) -> list[dict]:
         # each round loads every page once, so a page's rounds are spread over the whole run: a slow minute of a
         # shared machine moves one of its ratios, not all of them; the page's figure is the median of its rounds
         for label, who, path in listed:
-            run = wrk(app.url + path, args.seconds, args.connections, cookies[who])
+            run = wrk(app.url + path, args.seconds, args.connections, cookie(who, path))
             after = wrk(hello.url + "/", args.seconds, args.connections)
             if round_no == 0:
-                alone[label] = wrk(app.url + path, max(args.seconds / 2, 2), 1, cookies[who])["p50_ms"]
+                alone[label] = wrk(app.url + path, max(args.seconds / 2, 2), 1, cookie(who, path))["p50_ms"]
             run.update(hello_rps=round((before["rps"] + after["rps"]) / 2, 1))
             run["ratio"] = run["rps"] / run["hello_rps"]
             runs[label].append(run)
@@ -428,19 +438,6 @@ def _median(values: list) -> float | None:
 
 def _f(ms: float | None) -> str:
     return f"{ms:8.2f}" if ms is not None else "       -"
-
-
-def _get(base: str, path: str, cookie: str) -> tuple[int, bytes]:
-    import urllib.request
-
-    req = urllib.request.Request(base + path, headers={"Cookie": cookie})
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(req, timeout=60) as response:
-            return response.status, response.read()
-    except __import__("urllib.error").error.HTTPError as exc:
-        with exc:
-            return exc.code, exc.read()
 
 
 def explain(env: dict, people: dict, n: int) -> list[dict]:
