@@ -18,6 +18,11 @@ search pattern. And its LIMIT and OFFSET must be written into the statement (:fu
 writes them): a generic plan does not know a bound limit and plans for a tenth of the rows, which for the queue at
 1,000,000 projects was a sort of every stage in review, 1.5 s. A marked statement with a bound limit is planned as
 before, with a warning. On SQLite the mark does nothing.
+
+The SET and the RESET go to the statement's own connection: ReviewBoard's app servers each keep their own pool of
+connections to PostgreSQL. Behind a pooler that hands each statement outside a transaction to any server connection
+(PgBouncer in transaction mode), a GET's SET could land on another connection than its statement; such a deployment
+is not supported (psycopg's prepared statements need a session of their own too).
 """
 
 from __future__ import annotations
