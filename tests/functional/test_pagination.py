@@ -86,6 +86,29 @@ def test_the_queue_pages_through_stages_submitted_at_the_same_time_keeping_its_f
     assert found == sorted(found)  # same submission time: oldest stage first
 
 
+def test_the_queue_as_it_opens_pages_forward_back_and_by_a_typed_number_the_same_each_time(app, client, make,
+                                                                                          db_session, monkeypatch):
+    """The queue as it opens is planned once per connection on PostgreSQL, its limits and offsets written into its
+    statements (core/plans.py): walked six times (psycopg prepares a statement from its sixth execution, and the
+    plan made once is used from then on), every walk shows every stage once in the same order, back again, and a
+    page number typed past the last shows the last page."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 3)
+    owner = make.user("submitter")
+    stages = [make.submitted_stage(owner) for _ in range(7)]
+    login(client, make.user("reviewer"))
+    row = r'href="/stages/(\d+)"'
+    for _ in range(6):
+        forward, urls = _walk(client, "/queue", row)
+        assert len(urls) == 3
+        assert forward == [s.id for s in stages], "a stage missing, shown twice or out of order"
+        backward, _ = _walk(client, urls[-1], row, label="Previous")
+        assert backward == [s.id for s in stages[6:]] + [s.id for s in stages[3:6]] + [s.id for s in stages[:3]]
+        typed = client.get("/queue?page=99")
+        assert typed.status_code == 200
+        assert [int(i) for i in re.findall(row, typed.data.decode())] == [stages[6].id]
+        assert b"Page 3 of 3" in typed.data
+
+
 def test_a_long_list_counts_only_a_few_pages_ahead(app, client, make, db_session, monkeypatch):
     """Past ten pages ahead the pager says "more than", and the count it runs is bounded by a LIMIT."""
     monkeypatch.setitem(app.config, "PER_PAGE", 1)

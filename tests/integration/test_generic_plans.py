@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import literal_column, select, text
+from sqlalchemy.exc import DataError
 
 from reviewboard.core.plans import generic_plan
-from reviewboard.extensions import db, write_intent
+from tests.support.databases import pool_connection
 from tests.support.http import login
 
 
@@ -64,22 +65,16 @@ def test_a_failed_statement_leaves_no_forced_mode_on_its_pooled_connection(postg
     """A GET's reads run outside a transaction (extensions.configure_postgresql), so a SET made there stays with the
     connection: when the statement fails between the SET and the RESET, the connection is put back as it was when
     it returns to the pool."""
-    with app.test_request_context("/", method="GET"):
-        write_intent.set(False)
-        try:
-            connection = db.engine.connect()
-            pid = connection.connection.dbapi_connection.info.backend_pid
-            with pytest.raises(Exception, match="division by zero"):
-                connection.execute(generic_plan(select(literal_column("1 / (SELECT count(*) - count(*) FROM "
-                                                                      "\"user\")"))))
-            assert connection.connection.dbapi_connection.execute("SHOW plan_cache_mode").fetchone()[0] == \
-                "force_generic_plan"  # the statement failed after the SET (what the pool's return must undo)
-            connection.close()
-            again = db.engine.connect()
-            try:
-                assert again.connection.dbapi_connection.info.backend_pid == pid  # the same connection
-                assert again.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
-            finally:
-                again.close()
-        finally:
-            write_intent.set(True)
+    connection = pool_connection(app, "GET")
+    pid = connection.connection.dbapi_connection.info.backend_pid
+    with pytest.raises(DataError, match="division by zero"):
+        connection.execute(generic_plan(select(literal_column('1 / (SELECT count(*) - count(*) FROM "user")'))))
+    assert connection.connection.dbapi_connection.execute("SHOW plan_cache_mode").fetchone()[0] == \
+        "force_generic_plan"  # the statement failed after the SET (what the pool's return must undo)
+    connection.close()
+    again = pool_connection(app, "GET")
+    try:
+        assert again.connection.dbapi_connection.info.backend_pid == pid  # the same connection
+        assert again.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+    finally:
+        again.close()

@@ -4,11 +4,14 @@ as before, which the request's boundary commits or rolls back."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from sqlalchemy import select, text
 
 from reviewboard.auth.models import User
 from reviewboard.extensions import db, write_intent
+from tests.support.databases import pool_connection
 from tests.support.http import login, token_for
 from tests.support.statements import statements_sent
 
@@ -36,15 +39,7 @@ def postgresql_connection(app, engine_name):
     if engine_name != "postgresql":
         pytest.skip("transactions begun at the first write are psycopg's autocommit; SQLite keeps BEGIN (deferred)")
 
-    def checkout(method: str):
-        with app.test_request_context("/", method=method):
-            write_intent.set(method not in ("GET", "HEAD", "OPTIONS"))
-            try:
-                return db.engine.connect()
-            finally:
-                write_intent.set(True)
-
-    return checkout
+    return functools.partial(pool_connection, app)
 
 
 def _in_transaction(connection) -> bool:

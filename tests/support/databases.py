@@ -58,3 +58,16 @@ def fresh_database(engine: str, directory, prefix: str):
         yield postgres_url(name)
     finally:
         drop_pg_database(name)
+
+
+def pool_connection(app, method: str):
+    """A connection of the app's own pool (not the test's bound session), checked out as a request with ``method``
+    gets one: on PostgreSQL a GET's reads then run outside a transaction (extensions.configure_postgresql)."""
+    from reviewboard.extensions import db, write_intent
+
+    with app.test_request_context("/", method=method):
+        write_intent.set(method not in ("GET", "HEAD", "OPTIONS"))
+        try:
+            return db.engine.connect()
+        finally:
+            write_intent.set(True)
