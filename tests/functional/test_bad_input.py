@@ -669,7 +669,8 @@ def test_control_characters_are_removed_from_uploaded_file_names(client, make, d
     names = db_session.scalars(select(Evidence.filename).where(Evidence.stage_review_id == stage.id)
                                .order_by(Evidence.id)).all()
     assert names == ["minutes.md", "invoicetxt.pdf"]
-    evidence = db_session.scalars(select(Evidence).where(Evidence.stage_review_id == stage.id)).first()
+    evidence = db_session.scalars(select(Evidence).where(Evidence.stage_review_id == stage.id)
+                                  .order_by(Evidence.id)).first()  # the first upload (PostgreSQL has no row order)
     response = client.get(f"/evidence/{evidence.id}")
     assert response.status_code == 200 and response.data == b"# minutes\n"
 
