@@ -13,9 +13,9 @@ of its rounds, since one wrk run of a shared machine swings by up to 1.5 times. 
 carry the session cookie of one sign-in. Then each page once at a time (wrk -c1: p50 alone), each list
 query's EXPLAIN (ANALYZE) (written to bench/results/http-plans-N.txt) and, at the largest size, the writes:
 sign-off POSTs (deciding and not), another user's write with and without a record rendering beside it, first
-with the embedded job worker (a thread of the web worker renders), then in the production topology (REDIS_URL,
-two `reviewboard worker` processes; Redis database 13, or BENCH_REDIS_URL), records issued per minute by those
-two workers, and the resident memory of a web worker and a job worker. `--writes-only` skips the list queries
+with the embedded job worker (a child process of each web worker renders, at a lower CPU priority), then in the
+production topology (REDIS_URL, two `reviewboard worker` processes; Redis database 13, or BENCH_REDIS_URL),
+records issued per minute by those two workers, and the resident memory of a web worker and a job worker. `--writes-only` skips the list queries
 and the pages (with `--reuse`: the writes on a database seeded before).
 
 Targets (issue 11): every page >= 1/10 of hello's req/s, a record download >= 1/2; each page's ratio at the
@@ -753,7 +753,8 @@ def bench_size(n: int, args, tmp: Path, final: bool) -> dict:
             print(f"    web worker memory {result['web_worker_memory']}, hello {result['hello_worker_memory']}",
                   flush=True)
             if final and not args.no_writes:
-                print("  writes, embedded job worker (a thread of each web worker renders the records; no Redis):"
+                print("  writes, embedded job worker (a child process of each web worker renders the records, at a "
+                      "lower CPU priority; no Redis):"
                       "\n  sign-off POSTs; a verdict save by another reviewer alone and during a render:", flush=True)
                 result["writes"] = writes(app, env, args.posts)
                 result["web_worker_memory_after_writes"] = [rss_mb(p) for p in app.worker_pids()]

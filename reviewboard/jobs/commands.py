@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import threading
 
 import click
 from flask import current_app
@@ -26,10 +24,16 @@ from reviewboard.jobs.models import Job
     "Run jobs (records, digests): an RQ worker on REDIS_URL with its sweeper, or without Redis the same loop as "
     "the server's embedded worker. Stops on SIGTERM or Ctrl-C; a job cut short runs again (JOB_LEASE)."))
 @click.option("--burst", is_flag=True, help=N_("Exit once no job is left (instead of waiting for more)."))
+@click.option("--beside-server", is_flag=True, hidden=True,
+              help=N_("The embedded worker's process, started by `reviewboard serve` or `reviewboard run` without "
+                      "Redis: woken through its standard input, it ends when that input closes (jobs/embedded.py)."))
 @with_appcontext
-def worker_command(burst):
+def worker_command(burst, beside_server):
     app = current_app._get_current_object()
     logging.getLogger("reviewboard").setLevel(os.environ.get("REVIEWBOARD_LOG_LEVEL", "INFO"))
+    if beside_server:
+        embedded.run_beside_server(app)
+        return
     if app.config.get("REDIS_URL") and app.config["JOBS_MODE"] in ("auto", "rq"):
         click.echo(_("Job worker on Redis (RQ queue 'reviewboard'), sweeping lost jobs every %(seconds)s s.",
                      seconds=format(app.config["JOB_SWEEP_INTERVAL"].total_seconds(), "g")), err=True)
@@ -40,12 +44,7 @@ def worker_command(burst):
             pass
         return
     click.echo(_("Job worker without Redis: polling the job table."), err=True)
-    stop = embedded.start(app)
-    stopped = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopped.set())
-    stopped.wait()
-    stop.set()
+    embedded.run_until_stopped(app)
 
 
 @click.group("jobs", help=N_("The job outbox (records, digests)."), cls=HelpGroup)
@@ -92,7 +91,7 @@ def _run_with_embedded_worker(*args, **kwargs):
     # the serving process runs the jobs; with the reloader, that is the child (the parent only watches files)
     reload = kwargs.get("reload")
     if not (get_debug_flag() if reload is None else reload) or is_running_from_reloader():
-        embedded.start(click.get_current_context().ensure_object(ScriptInfo).load_app())
+        embedded.start_beside(click.get_current_context().ensure_object(ScriptInfo).load_app())
     return flask_run_command.callback(*args, **kwargs)
 
 

@@ -1,11 +1,26 @@
-"""The embedded worker: a thread in the serving process that runs due outbox rows, for a deployment without
-Redis (`make run`, SQLite). It is woken by each commit that enqueues a job and otherwise polls every
-JOB_POLL_INTERVAL, which is also its sweeper (a claim left by a killed process is taken over after JOB_LEASE).
+"""The embedded worker, for a deployment without Redis (`make run`, SQLite): records are issued without a second
+command.
+
+The loop (:func:`start`) runs due outbox rows; it is woken by each commit that enqueues a job and otherwise polls
+every JOB_POLL_INTERVAL, which is also its sweeper (a claim left by a killed process is taken over after
+JOB_LEASE). `reviewboard worker` without Redis runs it in its own process.
+
+`reviewboard serve` and `reviewboard run` start it *beside* the server (:func:`start_beside`): a child process,
+`python -m reviewboard worker --beside-server`, not a thread of the server. A record's render is seconds of Python:
+in a thread it held the server's interpreter lock, and another person's write answered 3.9 times slower at
+1,000,000 projects (bench/http.py). The child runs at a lower CPU priority (:data:`BESIDE_SERVER_NICE`), so the
+requests served beside it get the processor first. A thread of the server's process wakes it through its standard
+input at each commit that enqueues a job, and starts it again should it die; the child stops when that pipe closes
+(the server's process ended, however it ended), after the job in hand.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 import threading
 
 from flask import Flask
@@ -15,6 +30,10 @@ from reviewboard.jobs import outbox
 from reviewboard.jobs.queue import sweep
 
 log = logging.getLogger("reviewboard.jobs")
+
+BESIDE_SERVER_NICE = 10  # added to the child's niceness: the server's requests first, records in the idle time
+RESTART_DELAY = 2.0  # seconds before a child that died is started again (no tight loop on a broken setup)
+WAKE = b"\n"
 
 
 def _loop(app: Flask, stop: threading.Event) -> None:
@@ -33,11 +52,85 @@ def _loop(app: Flask, stop: threading.Event) -> None:
                 db.session.remove()
 
 
-def start(app: Flask) -> threading.Event:
-    """Start the thread (daemon: it dies with the process; a render cut short is run again). Returns the event
-    that stops it."""
+def start(app: Flask) -> tuple[threading.Event, threading.Thread]:
+    """Run the loop in a thread of this process (daemon: it dies with the process; a render cut short is run
+    again). Returns the event that stops it and the thread, to wait for the job in hand."""
     stop = threading.Event()
     outbox.embedded_running.set()
-    threading.Thread(target=_loop, args=(app, stop), name="reviewboard-jobs", daemon=True).start()
-    log.info("embedded job worker started")
+    thread = threading.Thread(target=_loop, args=(app, stop), name="reviewboard-jobs", daemon=True)
+    thread.start()
+    log.info("job worker loop started (pid %s)", os.getpid())
+    return stop, thread
+
+
+def start_beside(app: Flask) -> threading.Event:
+    """Start the child process and the thread that wakes and watches it. Returns the event that stops them (the
+    child finishes the job in hand and exits)."""
+    stop = threading.Event()
+    outbox.embedded_running.set()  # commits that enqueue a job set outbox.wake, which the thread passes on
+    threading.Thread(target=_supervise, args=(stop,), name="reviewboard-jobs-child", daemon=True).start()
     return stop
+
+
+def child_command() -> list[str]:
+    return [sys.executable, "-m", "reviewboard", "worker", "--beside-server"]
+
+
+def _spawn() -> subprocess.Popen:
+    # the same environment: the child builds the app from it as the server did (DATABASE_URL, keys, ...)
+    child = subprocess.Popen(child_command(), stdin=subprocess.PIPE)  # noqa: S603 - this interpreter, fixed args
+    log.info("job worker process %s started beside the server (pid %s)", child.pid, os.getpid())
+    return child
+
+
+def _supervise(stop: threading.Event) -> None:
+    child = _spawn()
+    try:
+        while not stop.is_set():
+            if child.poll() is not None:
+                log.error("job worker process %s exited with %s; starting it again in %g s", child.pid,
+                          child.returncode, RESTART_DELAY)
+                if stop.wait(RESTART_DELAY):
+                    return
+                child = _spawn()
+            if outbox.wake.wait(1.0):
+                outbox.wake.clear()
+                try:
+                    child.stdin.write(WAKE)
+                    child.stdin.flush()
+                except OSError:  # it died: started again above, and it looks for due jobs as it starts
+                    pass
+    finally:
+        try:
+            child.stdin.close()  # end of its input: it finishes the job in hand and exits
+        except OSError:
+            pass
+
+
+def run_beside_server(app: Flask) -> None:
+    """The child's side: a lower priority, the loop, a wake per line read on standard input, and the end once that
+    input closes."""
+    os.nice(BESIDE_SERVER_NICE)
+    ended = threading.Event()
+
+    def read_wakes() -> None:
+        while sys.stdin.buffer.readline():
+            outbox.wake.set()
+        ended.set()
+
+    threading.Thread(target=read_wakes, name="reviewboard-jobs-wakes", daemon=True).start()
+    outbox.wake.set()  # look at once: jobs committed while no child ran (it was starting, or had died)
+    run_until_stopped(app, ended)
+
+
+def run_until_stopped(app: Flask, ended: threading.Event | None = None, *, finish_within: float = 120.0) -> None:
+    """Run the loop until SIGTERM, Ctrl-C or ``ended``; then let it finish the job in hand (a render: seconds; one
+    cut short after ``finish_within`` runs again once its lease expires)."""
+    ended = ended or threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: ended.set())
+    stop, thread = start(app)
+    ended.wait()
+    stop.set()
+    outbox.wake.set()
+    thread.join(finish_within)

@@ -88,7 +88,7 @@ class GunicornServer(BaseApplication):
 
 def runs_embedded_worker(app: Flask) -> bool:
     """Without Redis, the server's worker process (one by default; each, if more are asked for: their claims
-    on a job exclude each other) also runs the jobs (records, digests) in a thread (jobs/embedded.py), so
+    on a job exclude each other) also runs the jobs (records, digests) in a child process (jobs/embedded.py), so
     `make run` issues records without a second command; with Redis, `reviewboard worker` runs them."""
     return not app.config.get("REDIS_URL")
 
@@ -106,7 +106,7 @@ def _post_fork(app: Flask, *, embedded_worker: bool):
         # each worker signs the audit trail's stale tail (a rare duplicate checkpoint between workers is harmless)
         anchor_in_background(app)
         if embedded_worker:
-            embedded.start(app)
+            embedded.start_beside(app)
 
     return post_fork
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -213,3 +215,67 @@ def test_the_server_alone_issues_the_record_without_redis(committed_app, tmp_pat
         record = db.session.scalar(select(Record).where(Record.stage_review_id == stage_id))
         assert verify_record_bytes(record.pdf).ok
         db.session.remove()
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout  # noqa: S607 - procps
+    return [int(p) for p in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def _job_process(worker: int, *, not_pid: int | None = None, within: float = 30) -> int:
+    """The embedded worker's child process of the server's worker process ``worker`` (another than ``not_pid``)."""
+    deadline = time.time() + within
+    while time.time() < deadline:
+        for pid in _children(worker):
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except FileNotFoundError:
+                continue
+            if b"--beside-server" in cmdline and pid != not_pid and _alive(pid):
+                return pid
+        time.sleep(0.1)
+    raise AssertionError(f"no job worker process beside server worker {worker}")
+
+
+def _until(condition, within: float, what: str) -> None:
+    deadline = time.time() + within
+    while not condition():
+        assert time.time() < deadline, what
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_the_servers_job_process_yields_the_cpu_comes_back_and_ends_with_the_server(outbox_app, tmp_path,
+                                                                                     signing_dir):
+    """Without Redis, `reviewboard serve` renders records in a child process of its worker, not a thread: at a lower
+    CPU priority (requests served beside a render get the processor first), started again when it dies, and gone
+    when its server process ends, however it ends (no orphan renders on)."""
+    server = Server.for_app(outbox_app, tmp_path, signing_dir, serve_args=["--workers", "1", "--threads", "2"],
+                            extra_env={"REVIEWBOARD_JOB_POLL_INTERVAL": "1s"})
+    with server:
+        [worker] = _children(server.proc.pid)
+        child = _job_process(worker)
+        lower = min(19, os.getpriority(os.PRIO_PROCESS, worker) + 10)  # set by the child as it starts, before jobs
+        _until(lambda: os.getpriority(os.PRIO_PROCESS, child) == lower, 30, "job process kept its priority")
+
+        os.kill(child, signal.SIGKILL)
+        child = _job_process(worker, not_pid=child)  # started again by the server's thread
+        stage_id, job_id = _decided_stage(outbox_app)  # committed here: the child finds it at its next poll
+        _until(lambda: _state(outbox_app, stage_id, job_id)[1] == DONE, 90, "the child did not issue the record")
+        [record], _ = _state(outbox_app, stage_id, job_id)
+        with outbox_app.app_context():
+            assert verify_record_bytes(record.pdf).ok
+
+        os.kill(worker, signal.SIGKILL)  # the server's worker dies: its child's input closes
+        _until(lambda: not _alive(child), 30, "the job process outlived its server process")
+        [worker] = [w for w in _children(server.proc.pid) if w != worker] or [None]
+        child = _job_process(worker)  # gunicorn's new worker has its own
+    _until(lambda: not _alive(child), 30, "the job process outlived the server stopped by SIGTERM")
