@@ -611,8 +611,9 @@ def _rq_env(env: dict) -> dict | None:
 
 
 def _workers(env: dict, log, count: int = 2) -> list[subprocess.Popen]:
-    """``count`` `reviewboard worker` processes (RQ workers with REDIS_URL; else each polls the job table)."""
-    return [subprocess.Popen(["nice", "-n", "5", str(BIN / "reviewboard"), "worker"], env=env, stdout=log,
+    """``count`` `reviewboard worker` processes (RQ workers with REDIS_URL; else each polls the job table), 10 niceness
+    steps below the app servers, as docs/deploy/systemd/reviewboard-worker@.service runs them (Nice=10)."""
+    return [subprocess.Popen(["nice", "-n", "15", str(BIN / "reviewboard"), "worker"], env=env, stdout=log,
                              stderr=log) for _ in range(count)]
 
 
