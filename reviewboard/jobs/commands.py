@@ -24,9 +24,9 @@ from reviewboard.jobs.models import Job
     "Run jobs (records, digests): an RQ worker on REDIS_URL with its sweeper, or without Redis the same loop as "
     "the server's embedded worker. Stops on SIGTERM or Ctrl-C; a job cut short runs again (JOB_LEASE)."))
 @click.option("--burst", is_flag=True, help=N_("Exit once no job is left (instead of waiting for more)."))
-@click.option("--beside-server", is_flag=True, hidden=True,
-              help=N_("The embedded worker's process, started by `reviewboard serve` or `reviewboard run` without "
-                      "Redis: woken through its standard input, it ends when that input closes (jobs/embedded.py)."))
+# not for people: the embedded worker's process, started by `reviewboard serve` or `reviewboard run` without Redis,
+# woken through its standard input and ended when that input closes (jobs/embedded.py)
+@click.option("--beside-server", is_flag=True, hidden=True)
 @with_appcontext
 def worker_command(burst, beside_server):
     app = current_app._get_current_object()
