@@ -10,8 +10,9 @@ JOB_LEASE). `reviewboard worker` without Redis runs it in its own process.
 in a thread it held the server's interpreter lock, and another person's write answered 3.9 times slower at
 1,000,000 projects (bench/http.py). The child runs at a lower CPU priority (:data:`BESIDE_SERVER_NICE`), so the
 requests served beside it get the processor first. A thread of the server's process wakes it through its standard
-input at each commit that enqueues a job, and starts it again should it die; the child stops when that pipe closes
-(the server's process ended, however it ended), after the job in hand.
+input at each commit that enqueues a job, and starts it again should it die (not when it was stopped: SIGTERM ends it
+after the job in hand, exit status 0); the child stops when that pipe closes (the server's process ended, however it
+ended), after the job in hand.
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def child_command() -> list[str]:
 
 def _spawn() -> subprocess.Popen:
     # the same environment: the child builds the app from it as the server did (DATABASE_URL, keys, ...)
-    child = subprocess.Popen(child_command(), stdin=subprocess.PIPE)  # noqa: S603 - this interpreter, fixed args
+    # a session of its own: Ctrl-C in the terminal is the server's to handle; the child ends when its input closes
+    child = subprocess.Popen(child_command(), stdin=subprocess.PIPE,  # noqa: S603 - this interpreter, fixed args
+                             start_new_session=True)
     log.info("job worker process %s started beside the server (pid %s)", child.pid, os.getpid())
     return child
 
@@ -87,7 +90,10 @@ def _supervise(stop: threading.Event) -> None:
     child = _spawn()
     try:
         while not stop.is_set():
-            if child.poll() is not None:
+            if child.poll() == 0:  # stopped on purpose (SIGTERM: systemd stopping every process of the service)
+                log.info("job worker process %s stopped", child.pid)
+                return
+            if child.returncode is not None:
                 log.error("job worker process %s exited with %s; starting it again in %g s", child.pid,
                           child.returncode, RESTART_DELAY)
                 if stop.wait(RESTART_DELAY):
@@ -114,7 +120,9 @@ def run_beside_server(app: Flask) -> None:
     ended = threading.Event()
 
     def read_wakes() -> None:
-        while sys.stdin.buffer.readline():
+        # unbuffered reads: a daemon thread blocked in a buffered read would hold its lock while the interpreter
+        # shuts down after Ctrl-C, which aborts the process ("could not acquire lock ... at interpreter shutdown")
+        while os.read(sys.stdin.fileno(), 512):
             outbox.wake.set()
         ended.set()
 

@@ -14,6 +14,7 @@ REDIS_URL gives the workers shared counters, and then gunicorn's advice of 2 x C
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass
 
 from flask import Flask
@@ -78,7 +79,8 @@ class GunicornServer(BaseApplication):
                     # gunicorn's control socket sits in the home folder: two servers would share it
                     "control_socket_disable": True,
                     "post_fork": _post_fork(self.application,
-                                            embedded_worker=runs_embedded_worker(self.application))}
+                                            embedded_worker=runs_embedded_worker(self.application)),
+                    "post_worker_init": _leave_ctrl_c_to_the_master}
         for key, value in settings.items():
             self.cfg.set(key, value)
 
@@ -109,6 +111,14 @@ def _post_fork(app: Flask, *, embedded_worker: bool):
             embedded.start_beside(app)
 
     return post_fork
+
+
+def _leave_ctrl_c_to_the_master(_worker) -> None:
+    """Ctrl-C in a terminal sends SIGINT to every process of the group: the master, which then stops each worker
+    at once (SIGQUIT), and the workers themselves. A gthread worker handling both signals could re-enter its thread
+    pool's shutdown inside the first one and wait for ever on the lock it already held; the master killed it after
+    the graceful timeout (30 s). The worker ignores SIGINT, so it is stopped once, by the master."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def serve(app: Flask, options: ServeOptions) -> None:

@@ -23,7 +23,7 @@ from reviewboard.records.models import Record
 from reviewboard.records.services import verify_record_bytes
 from tests.concurrency.helpers import at_once
 from tests.support.factories import PASSWORD, Factory
-from tests.support.live_server import Server, sign_in
+from tests.support.live_server import Server, child_pids, is_alive, sign_in
 from tests.support.redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -217,29 +217,16 @@ def test_the_server_alone_issues_the_record_without_redis(committed_app, tmp_pat
         db.session.remove()
 
 
-def _children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout  # noqa: S607 - procps
-    return [int(p) for p in out.split()]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
-
-
 def _job_process(worker: int, *, not_pid: int | None = None, within: float = 30) -> int:
     """The embedded worker's child process of the server's worker process ``worker`` (another than ``not_pid``)."""
     deadline = time.time() + within
     while time.time() < deadline:
-        for pid in _children(worker):
+        for pid in child_pids(worker):
             try:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             except FileNotFoundError:
                 continue
-            if b"--beside-server" in cmdline and pid != not_pid and _alive(pid):
+            if b"--beside-server" in cmdline and pid != not_pid and is_alive(pid):
                 return pid
         time.sleep(0.1)
     raise AssertionError(f"no job worker process beside server worker {worker}")
@@ -261,7 +248,7 @@ def test_the_servers_job_process_yields_the_cpu_comes_back_and_ends_with_the_ser
     server = Server.for_app(outbox_app, tmp_path, signing_dir, serve_args=["--workers", "1", "--threads", "2"],
                             extra_env={"REVIEWBOARD_JOB_POLL_INTERVAL": "1s"})
     with server:
-        [worker] = _children(server.proc.pid)
+        [worker] = child_pids(server.proc.pid)
         child = _job_process(worker)
         lower = min(19, os.getpriority(os.PRIO_PROCESS, worker) + 10)  # set by the child as it starts, before jobs
         _until(lambda: os.getpriority(os.PRIO_PROCESS, child) == lower, 30, "job process kept its priority")
@@ -275,7 +262,7 @@ def test_the_servers_job_process_yields_the_cpu_comes_back_and_ends_with_the_ser
             assert verify_record_bytes(record.pdf).ok
 
         os.kill(worker, signal.SIGKILL)  # the server's worker dies: its child's input closes
-        _until(lambda: not _alive(child), 30, "the job process outlived its server process")
-        [worker] = [w for w in _children(server.proc.pid) if w != worker] or [None]
+        _until(lambda: not is_alive(child), 30, "the job process outlived its server process")
+        [worker] = [w for w in child_pids(server.proc.pid) if w != worker] or [None]
         child = _job_process(worker)  # gunicorn's new worker has its own
-    _until(lambda: not _alive(child), 30, "the job process outlived the server stopped by SIGTERM")
+    _until(lambda: not is_alive(child), 30, "the job process outlived the server stopped by SIGTERM")

@@ -8,14 +8,16 @@ on SQLite, to keep the suite fast.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.live_server import Server
+from tests.support.live_server import Server, child_pids, is_alive
 
 GRACE = 10
 
@@ -79,5 +81,39 @@ def test_serve_logs_json_lines_and_stops_gracefully_on_sigterm(app, engine_name,
         assert b"The form expired" in answer
         assert server.proc.wait(GRACE) == 0
         assert time.monotonic() - stopping < GRACE
+    finally:
+        server.stop()
+
+
+def _ignores(pid: int, sig: signal.Signals) -> bool:
+    mask = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("SigIgn:"))
+    return bool(int(mask.split()[1], 16) >> (sig - 1) & 1)
+
+
+def test_ctrl_c_stops_the_server_and_its_job_process_at_once(app, engine_name, tmp_path, signing_dir):
+    """`make run`'s Ctrl-C: SIGINT to every process of the terminal's group. The master stops its workers once;
+    a worker that also handled the SIGINT itself could deadlock in its thread pool's shutdown (one Ctrl-C in three
+    took the 30 s graceful timeout and a SIGKILL). The job process beside the worker ends with it."""
+    if engine_name != "sqlite":
+        pytest.skip("the serving process does not depend on the engine; it runs once")
+    server = Server.for_app(app, tmp_path, signing_dir, serve_args=["--workers", "1", "--threads", "2",
+                                                                   "--graceful-timeout", "30"],
+                            own_session=True).start()
+    try:
+        [worker] = child_pids(server.proc.pid)
+        assert _ignores(worker, signal.SIGINT), "the worker takes Ctrl-C itself besides the master's stop"
+        assert not _ignores(server.proc.pid, signal.SIGINT)
+        deadline = time.time() + 30
+        while not (jobs := child_pids(worker)):  # the job process, started beside the worker
+            assert time.time() < deadline, "no job process beside the server's worker"
+            time.sleep(0.1)
+        started = time.monotonic()
+        os.killpg(server.proc.pid, signal.SIGINT)
+        server.proc.wait(GRACE)
+        assert time.monotonic() - started < GRACE
+        deadline = time.time() + GRACE
+        while any(is_alive(pid) for pid in jobs):
+            assert time.time() < deadline, "the job process outlived the server"
+            time.sleep(0.1)
     finally:
         server.stop()

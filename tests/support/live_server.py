@@ -41,10 +41,11 @@ class Server:
 
     def __init__(self, database_url: str, secret_key: str, instance: Path, signing_dir: Path, *,
                  threaded: bool = False, extra_env: dict | None = None, name: str = "server",
-                 serve_args: list[str] | None = None):
+                 serve_args: list[str] | None = None, own_session: bool = False):
         self.log = Path(instance) / f"{name}.log"
         self.threaded = threaded
         self.serve_args = serve_args
+        self.own_session = own_session  # a process group of its own, as a terminal's: a test may send it Ctrl-C
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
@@ -73,7 +74,7 @@ class Server:
                 args.append("--without-threads")
         with self.log.open("ab") as log:  # the server writes to its own copy of the handle
             self.proc = subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL,  # noqa: S603
-                                         stderr=log)
+                                         stderr=log, start_new_session=self.own_session)
         deadline = time.time() + 90
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -109,6 +110,20 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def child_pids(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout  # noqa: S607 - procps
+    return [int(p) for p in out.split()]
+
+
+def is_alive(pid: int) -> bool:
+    """Whether the process runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
 
 
 def sign_in(base: str, email: str, password: str = PASSWORD) -> tuple[requests.Session, str]:
