@@ -90,6 +90,7 @@ def _ignores(pid: int, sig: signal.Signals) -> bool:
     return bool(int(mask.split()[1], 16) >> (sig - 1) & 1)
 
 
+@pytest.mark.slow  # about 9 s: the job process must be up (an app's import) before it can see its pipe close
 def test_ctrl_c_stops_the_server_and_its_job_process_at_once(app, engine_name, tmp_path, signing_dir):
     """`make run`'s Ctrl-C: SIGINT to every process of the terminal's group. The master stops its workers once;
     a worker that also handled the SIGINT itself could deadlock in its thread pool's shutdown (one Ctrl-C in three
