@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 from flask import Flask
 
@@ -33,7 +34,11 @@ from reviewboard.jobs.queue import sweep
 log = logging.getLogger("reviewboard.jobs")
 
 BESIDE_SERVER_NICE = 10  # added to the child's niceness: the server's requests first, records in the idle time
-RESTART_DELAY = 2.0  # seconds before a child that died is started again (no tight loop on a broken setup)
+# a child that died is started again after RESTART_DELAY seconds, doubled for each one that died young (within
+# STEADY_AFTER of its start: a broken setup, whose every start costs an app's import) up to MAX_RESTART_DELAY
+RESTART_DELAY = 2.0
+MAX_RESTART_DELAY = 60.0
+STEADY_AFTER = 60.0
 WAKE = b"\n"
 
 
@@ -86,19 +91,28 @@ def _spawn() -> subprocess.Popen:
     return child
 
 
+def restart_delay(previous: float | None, lived: float) -> float:
+    """Seconds to wait before starting again a child that died after ``lived`` seconds, the last wait having been
+    ``previous`` (None: none yet)."""
+    if previous is None or lived >= STEADY_AFTER:
+        return RESTART_DELAY
+    return min(previous * 2, MAX_RESTART_DELAY)
+
+
 def _supervise(stop: threading.Event) -> None:
-    child = _spawn()
+    child, started, delay = _spawn(), time.monotonic(), None
     try:
         while not stop.is_set():
             if child.poll() == 0:  # stopped on purpose (SIGTERM: systemd stopping every process of the service)
                 log.info("job worker process %s stopped", child.pid)
                 return
             if child.returncode is not None:
+                delay = restart_delay(delay, time.monotonic() - started)
                 log.error("job worker process %s exited with %s; starting it again in %g s", child.pid,
-                          child.returncode, RESTART_DELAY)
-                if stop.wait(RESTART_DELAY):
+                          child.returncode, delay)
+                if stop.wait(delay):
                     return
-                child = _spawn()
+                child, started = _spawn(), time.monotonic()
             if outbox.wake.wait(1.0):
                 outbox.wake.clear()
                 try:
