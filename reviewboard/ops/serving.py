@@ -13,6 +13,7 @@ REDIS_URL gives the workers shared counters, and then gunicorn's advice of 2 x C
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ class GunicornServer(BaseApplication):
                     "control_socket_disable": True,
                     "post_fork": _post_fork(self.application,
                                             embedded_worker=runs_embedded_worker(self.application)),
+                    "pre_fork": _freeze_before_fork,
                     "post_worker_init": _leave_ctrl_c_to_the_master}
         for key, value in settings.items():
             self.cfg.set(key, value)
@@ -111,6 +113,14 @@ def _post_fork(app: Flask, *, embedded_worker: bool):
             embedded.start_beside(app)
 
     return post_fork
+
+
+def _freeze_before_fork(_server, _worker) -> None:
+    """The application is built once, in the master (preload): its objects (some 260,000: modules, mappers,
+    statements) go to the garbage collector's permanent generation before each fork, as the Python documentation
+    advises for gc.freeze. A worker's full collection then no longer walks them (a warmed worker's took 150 ms,
+    now about 22 ms, in one request that waits for it), nor writes to the memory pages it shares with the master."""
+    gc.freeze()
 
 
 def _leave_ctrl_c_to_the_master(_worker) -> None:

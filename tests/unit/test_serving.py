@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
 
-from reviewboard.ops.serving import MAX_AUTO_WORKERS, ServeOptions, automatic_workers
+from reviewboard.ops.serving import MAX_AUTO_WORKERS, GunicornServer, ServeOptions, automatic_workers
 
 
 def _app(storage: str) -> Flask:
@@ -28,3 +30,15 @@ def test_workers_follow_the_cpus_once_redis_shares_the_counters(monkeypatch):
 def test_an_ipv6_address_is_bracketed_in_the_bind():
     assert ServeOptions("::", 8000, 1, 4, 60, 30).bind == "[::]:8000"
     assert ServeOptions("0.0.0.0", 8000, 1, 4, 60, 30).bind == "0.0.0.0:8000"
+
+
+def test_the_master_freezes_the_preloaded_application_before_each_fork():
+    """A worker's full garbage collection does not walk the objects built before the fork (a warmed worker's took
+    150 ms with them): gunicorn's master moves them to the permanent generation just before forking."""
+    server = GunicornServer(_app("memory://"), ServeOptions(host="127.0.0.1", port=8000, workers=1, threads=1,
+                                                            timeout=30, graceful_timeout=30))
+    built = [[n] for n in range(1000)]  # objects built before the fork, as the preloaded application's are
+    frozen = gc.get_freeze_count()  # the suite's conftest freezes what it built
+    server.cfg.pre_fork(None, None)
+    assert all(gc.is_tracked(item) for item in built)
+    assert gc.get_freeze_count() >= frozen + len(built)
