@@ -15,8 +15,8 @@ query's EXPLAIN (ANALYZE) (written to bench/results/http-plans-N.txt) and, at th
 sign-off POSTs (deciding and not), another user's write with and without a record rendering beside it, first
 with the embedded job worker (a child process of each web worker renders, at a lower CPU priority), then in the
 production topology (REDIS_URL, two `reviewboard worker` processes; Redis database 13, or BENCH_REDIS_URL),
-records issued per minute by those two workers, and the resident memory of a web worker and a job worker. `--writes-only` skips the list queries
-and the pages (with `--reuse`: the writes on a database seeded before).
+records issued per minute by those two workers, and the resident memory of a web worker and a job worker.
+`--writes-only` skips the list queries and the pages (with `--reuse`: the writes on a database seeded before).
 
 Targets (issue 11): every page >= 1/10 of hello's req/s, a record download >= 1/2; each page's ratio at the
 largest size >= 0.9 x its ratio at the smallest; sign-off POST p95 < 200 ms. Figures go to stdout and
@@ -104,8 +104,9 @@ class Server:
         time.sleep(1.0)  # both workers forked
 
     def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
-        return [int(p) for p in out.split()]
+        from tests.support.live_server import child_pids
+
+        return child_pids(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)

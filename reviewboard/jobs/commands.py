@@ -7,7 +7,7 @@ import os
 
 import click
 from flask import current_app
-from flask.cli import ScriptInfo, get_debug_flag, with_appcontext
+from flask.cli import get_debug_flag, with_appcontext
 from flask.cli import run_command as flask_run_command
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -91,7 +91,7 @@ def _run_with_embedded_worker(*args, **kwargs):
     # the serving process runs the jobs; with the reloader, that is the child (the parent only watches files)
     reload = kwargs.get("reload")
     if not (get_debug_flag() if reload is None else reload) or is_running_from_reloader():
-        embedded.start_beside(click.get_current_context().ensure_object(ScriptInfo).load_app())
+        embedded.start_beside()
     return flask_run_command.callback(*args, **kwargs)
 
 

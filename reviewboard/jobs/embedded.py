@@ -10,9 +10,8 @@ JOB_LEASE). `reviewboard worker` without Redis runs it in its own process.
 in a thread it held the server's interpreter lock, and another person's write answered 3.9 times slower at
 1,000,000 projects (bench/http.py). The child runs at a lower CPU priority (:data:`BESIDE_SERVER_NICE`), so the
 requests served beside it get the processor first. A thread of the server's process wakes it through its standard
-input at each commit that enqueues a job, and starts it again should it die (not when it was stopped: SIGTERM ends it
-after the job in hand, exit status 0); the child stops when that pipe closes (the server's process ended, however it
-ended), after the job in hand.
+input at each commit that enqueues a job, and starts it again should it die (not when it was stopped by SIGTERM);
+the child stops when that pipe closes (the server's process ended, however it ended), after the job in hand.
 """
 
 from __future__ import annotations
@@ -69,24 +68,18 @@ def start(app: Flask) -> tuple[threading.Event, threading.Thread]:
     return stop, thread
 
 
-def start_beside(app: Flask) -> threading.Event:
-    """Start the child process and the thread that wakes and watches it. Returns the event that stops them (the
-    child finishes the job in hand and exits)."""
-    stop = threading.Event()
+def start_beside() -> None:
+    """Start the child process and the thread that wakes and watches it (a daemon: it ends with the server's
+    process, and the child with it)."""
     outbox.embedded_running.set()  # commits that enqueue a job set outbox.wake, which the thread passes on
-    threading.Thread(target=_supervise, args=(stop,), name="reviewboard-jobs-child", daemon=True).start()
-    return stop
-
-
-def child_command() -> list[str]:
-    return [sys.executable, "-m", "reviewboard", "worker", "--beside-server"]
+    threading.Thread(target=_supervise, name="reviewboard-jobs-child", daemon=True).start()
 
 
 def _spawn() -> subprocess.Popen:
     # the same environment: the child builds the app from it as the server did (DATABASE_URL, keys, ...)
     # a session of its own: Ctrl-C in the terminal is the server's to handle; the child ends when its input closes
-    child = subprocess.Popen(child_command(), stdin=subprocess.PIPE,  # noqa: S603 - this interpreter, fixed args
-                             start_new_session=True)
+    child = subprocess.Popen([sys.executable, "-m", "reviewboard", "worker", "--beside-server"],  # noqa: S603
+                             stdin=subprocess.PIPE, start_new_session=True)
     log.info("job worker process %s started beside the server (pid %s)", child.pid, os.getpid())
     return child
 
@@ -99,32 +92,27 @@ def restart_delay(previous: float | None, lived: float) -> float:
     return min(previous * 2, MAX_RESTART_DELAY)
 
 
-def _supervise(stop: threading.Event) -> None:
+def _supervise() -> None:
     child, started, delay = _spawn(), time.monotonic(), None
-    try:
-        while not stop.is_set():
-            if child.poll() == 0:  # stopped on purpose (SIGTERM: systemd stopping every process of the service)
-                log.info("job worker process %s stopped", child.pid)
-                return
-            if child.returncode is not None:
-                delay = restart_delay(delay, time.monotonic() - started)
-                log.error("job worker process %s exited with %s; starting it again in %g s", child.pid,
-                          child.returncode, delay)
-                if stop.wait(delay):
-                    return
-                child, started = _spawn(), time.monotonic()
-            if outbox.wake.wait(1.0):
-                outbox.wake.clear()
-                try:
-                    child.stdin.write(WAKE)
-                    child.stdin.flush()
-                except OSError:  # it died: started again above, and it looks for due jobs as it starts
-                    pass
-    finally:
-        try:
-            child.stdin.close()  # end of its input: it finishes the job in hand and exits
-        except OSError:
-            pass
+    while True:
+        # stopped on purpose (systemd stopping every process of the service): SIGTERM ends a running child with
+        # status 0 after the job in hand, and one still starting (before its handler is set) by the signal itself
+        if child.poll() in (0, -signal.SIGTERM):
+            log.info("job worker process %s stopped", child.pid)
+            return
+        if child.returncode is not None:
+            delay = restart_delay(delay, time.monotonic() - started)
+            log.error("job worker process %s exited with %s; starting it again in %g s", child.pid,
+                      child.returncode, delay)
+            time.sleep(delay)
+            child, started = _spawn(), time.monotonic()
+        if outbox.wake.wait(1.0):
+            outbox.wake.clear()
+            try:
+                child.stdin.write(WAKE)
+                child.stdin.flush()
+            except OSError:  # it died: started again above, and it looks for due jobs as it starts
+                pass
 
 
 def run_beside_server(app: Flask) -> None:

@@ -110,7 +110,7 @@ def _post_fork(app: Flask, *, embedded_worker: bool):
         # each worker signs the audit trail's stale tail (a rare duplicate checkpoint between workers is harmless)
         anchor_in_background(app)
         if embedded_worker:
-            embedded.start_beside(app)
+            embedded.start_beside()
 
     return post_fork
 

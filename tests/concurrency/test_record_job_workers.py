@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from reviewboard.extensions import db
 from reviewboard.jobs import outbox, queue
+from reviewboard.jobs.embedded import RESTART_DELAY
 from reviewboard.jobs.models import DONE, PENDING, RUNNING, Job
 from reviewboard.records import pdf
 from reviewboard.records.issuing import KIND
@@ -23,7 +24,7 @@ from reviewboard.records.models import Record
 from reviewboard.records.services import verify_record_bytes
 from tests.concurrency.helpers import at_once
 from tests.support.factories import PASSWORD, Factory
-from tests.support.live_server import Server, child_pids, is_alive, sign_in
+from tests.support.live_server import Server, child_pids, is_alive, sign_in, wait_until
 from tests.support.redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -232,37 +233,47 @@ def _job_process(worker: int, *, not_pid: int | None = None, within: float = 30)
     raise AssertionError(f"no job worker process beside server worker {worker}")
 
 
-def _until(condition, within: float, what: str) -> None:
-    deadline = time.time() + within
-    while not condition():
-        assert time.time() < deadline, what
-        time.sleep(0.1)
+def _new_worker(server: Server, dead: int) -> int:
+    """The worker gunicorn starts in place of ``dead``."""
+    def others() -> list[int]:
+        return [w for w in child_pids(server.proc.pid) if w != dead and is_alive(w)]
+
+    wait_until(others, 30, "gunicorn started no worker in place of the dead one")
+    return others()[0]
 
 
 @pytest.mark.slow
 def test_the_servers_job_process_yields_the_cpu_comes_back_and_ends_with_the_server(outbox_app, tmp_path,
                                                                                      signing_dir):
     """Without Redis, `reviewboard serve` renders records in a child process of its worker, not a thread: at a lower
-    CPU priority (requests served beside a render get the processor first), started again when it dies, and gone
-    when its server process ends, however it ends (no orphan renders on)."""
+    CPU priority (requests served beside a render get the processor first), started again when it dies but not when
+    it was stopped (SIGTERM), and gone when its server process ends, however it ends (no orphan renders on)."""
     server = Server.for_app(outbox_app, tmp_path, signing_dir, serve_args=["--workers", "1", "--threads", "2"],
                             extra_env={"REVIEWBOARD_JOB_POLL_INTERVAL": "1s"})
     with server:
         [worker] = child_pids(server.proc.pid)
         child = _job_process(worker)
         lower = min(19, os.getpriority(os.PRIO_PROCESS, worker) + 10)  # set by the child as it starts, before jobs
-        _until(lambda: os.getpriority(os.PRIO_PROCESS, child) == lower, 30, "job process kept its priority")
+        wait_until(lambda: os.getpriority(os.PRIO_PROCESS, child) == lower, 30, "job process kept its priority")
 
         os.kill(child, signal.SIGKILL)
         child = _job_process(worker, not_pid=child)  # started again by the server's thread
         stage_id, job_id = _decided_stage(outbox_app)  # committed here: the child finds it at its next poll
-        _until(lambda: _state(outbox_app, stage_id, job_id)[1] == DONE, 90, "the child did not issue the record")
+        wait_until(lambda: _state(outbox_app, stage_id, job_id)[1] == DONE, 90, "the child did not issue the record")
         [record], _ = _state(outbox_app, stage_id, job_id)
         with outbox_app.app_context():
             assert verify_record_bytes(record.pdf).ok
 
         os.kill(worker, signal.SIGKILL)  # the server's worker dies: its child's input closes
-        _until(lambda: not is_alive(child), 30, "the job process outlived its server process")
-        [worker] = [w for w in child_pids(server.proc.pid) if w != worker] or [None]
+        wait_until(lambda: not is_alive(child), 30, "the job process outlived its server process")
+        worker = _new_worker(server, worker)
         child = _job_process(worker)  # gunicorn's new worker has its own
-    _until(lambda: not is_alive(child), 30, "the job process outlived the server stopped by SIGTERM")
+
+        os.kill(child, signal.SIGTERM)  # stopped on purpose (systemd stopping the service): not started again
+        wait_until(lambda: not is_alive(child), 30, "the job process did not stop on SIGTERM")
+        time.sleep(2 * RESTART_DELAY)
+        assert not [pid for pid in child_pids(worker) if is_alive(pid)], "a job process stopped on purpose came back"
+
+        os.kill(worker, signal.SIGKILL)
+        child = _job_process(_new_worker(server, worker))
+    wait_until(lambda: not is_alive(child), 30, "the job process outlived the server stopped by SIGTERM")

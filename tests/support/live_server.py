@@ -126,6 +126,14 @@ def is_alive(pid: int) -> bool:
     return state != "Z"
 
 
+def wait_until(condition, within: float, what: str) -> None:
+    """Poll ``condition`` every 0.1 s until it holds; fail with ``what`` after ``within`` seconds."""
+    deadline = time.time() + within
+    while not condition():
+        assert time.time() < deadline, what
+        time.sleep(0.1)
+
+
 def sign_in(base: str, email: str, password: str = PASSWORD) -> tuple[requests.Session, str]:
     """A signed-in HTTP session and a CSRF token valid for its forms."""
     http = requests.Session()
