@@ -21,6 +21,8 @@ records issued per minute by those two workers, and the resident memory of a web
 Targets (issue 11): every page >= 1/10 of hello's req/s, a record download >= 1/2; each page's ratio at the
 largest size >= 0.9 x its ratio at the smallest; sign-off POST p95 < 200 ms. Figures go to stdout and
 bench/results/http.json. The machine may be shared: the runs are niced and interleaved, compare ratios.
+Two references are loaded with the pages: the floor of a signed-in request (two bytes) and of a signed-in page
+(the layout around no content), served by the bench's app alone; no page's ratio can be better than theirs.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def serve(kind: str, port: int) -> None:
         from reviewboard import create_app
 
         app = create_app()
+        _add_floor_pages(app)
     else:
         from flask import Flask
 
@@ -80,6 +83,24 @@ def serve(kind: str, port: int) -> None:
 
     BenchServer(app, ServeOptions(host="127.0.0.1", port=port, workers=2, threads=1, timeout=60,
                                   graceful_timeout=5)).run()
+
+
+# The floor under every signed-in page, served by the bench's app alone (not the product's routes): a signed-in
+# request that answers two bytes, and one that renders the pages' layout around no content. A page's ratio to hello
+# can be no better than theirs; they are printed with the pages as references, not targets.
+FLOOR_PAGES = [("floor: signed in, no page", "chair", "/_bench/signed-in"),
+               ("floor: signed in, layout", "chair", "/_bench/layout")]
+
+
+def _add_floor_pages(app) -> None:
+    from flask import render_template
+    from flask_login import login_required
+
+    # compiled once, as the product's templates are (render_template_string would compile it for every request)
+    layout = app.jinja_env.from_string(
+        '{% extends "base.html" %}{% block title %}Floor{% endblock %}{% block content %}{% endblock %}')
+    app.add_url_rule(FLOOR_PAGES[0][2], "bench_signed_in", login_required(lambda: "ok"))
+    app.add_url_rule(FLOOR_PAGES[1][2], "bench_layout", login_required(lambda: render_template(layout)))
 
 
 def _no_post_fork(_server, _worker) -> None:
@@ -375,7 +396,7 @@ def _pages(t: dict, deep: int) -> list[tuple[str, str, str]]:
             ("ai inventory by tier", "chair", "/inventory?sort=tier&dir=asc"),
             ("records list", "chair", "/records"),
             ("public verify page", "", "/verify"),
-            ("stored record download", "chair", f"/records/{t['record_id']}.pdf")]
+            ("stored record download", "chair", f"/records/{t['record_id']}.pdf"), *FLOOR_PAGES]
 
 
 def load_pages(app: Server, hello: Server, t: dict, args) -> list[dict]:
@@ -792,6 +813,9 @@ def report(results: list[dict]) -> None:
         goal = 0.5 if "download" in row["label"] else 0.1
         big = large["pages"][i]
         flat = big["ratio"] / row["ratio"]
+        if row["label"].startswith("floor:"):
+            print(f"  {row['label']:<26} ratio {big['ratio']:.3f} (a reference: no page can do better than its floor)")
+            continue
         met = "met" if big["ratio"] >= goal else "MISSED"
         print(f"  {row['label']:<26} ratio {big['ratio']:.3f} (goal >= {goal}: {met})"
               + (f"   {large['projects']:,}/{small['projects']:,}: {flat:.2f} (goal >= 0.9: "
