@@ -1,9 +1,9 @@
 """The embedded worker, for a deployment without Redis (`make run`, SQLite): records are issued without a second
 command.
 
-The loop (:func:`start`) runs due outbox rows; it is woken by each commit that enqueues a job and otherwise polls
-every JOB_POLL_INTERVAL, which is also its sweeper (a claim left by a killed process is taken over after
-JOB_LEASE). `reviewboard worker` without Redis runs it in its own process.
+The loop (:func:`run_until_stopped`) runs due outbox rows; it is woken by each commit that enqueues a job and
+otherwise polls every JOB_POLL_INTERVAL, which is also its sweeper (a claim left by a killed process is taken over
+after JOB_LEASE). `reviewboard worker` without Redis runs it in its own process.
 
 `reviewboard serve` and `reviewboard run` start it *beside* the server (:func:`start_beside`): a child process,
 `python -m reviewboard worker --beside-server`, not a thread of the server. A record's render is seconds of Python:
@@ -55,17 +55,6 @@ def _loop(app: Flask, stop: threading.Event) -> None:
                 log.exception("embedded job worker")
             finally:
                 db.session.remove()
-
-
-def start(app: Flask) -> tuple[threading.Event, threading.Thread]:
-    """Run the loop in a thread of this process (daemon: it dies with the process; a render cut short is run
-    again). Returns the event that stops it and the thread, to wait for the job in hand."""
-    stop = threading.Event()
-    outbox.embedded_running.set()
-    thread = threading.Thread(target=_loop, args=(app, stop), name="reviewboard-jobs", daemon=True)
-    thread.start()
-    log.info("job worker loop started (pid %s)", os.getpid())
-    return stop, thread
 
 
 def start_beside() -> None:
@@ -139,7 +128,12 @@ def run_until_stopped(app: Flask, ended: threading.Event | None = None, *, finis
     ended = ended or threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: ended.set())
-    stop, thread = start(app)
+    stop = threading.Event()
+    outbox.embedded_running.set()
+    # a daemon: should the wait below give up, the process still ends (a render cut short is run again)
+    thread = threading.Thread(target=_loop, args=(app, stop), name="reviewboard-jobs", daemon=True)
+    thread.start()
+    log.info("job worker loop started (pid %s)", os.getpid())
     ended.wait()
     stop.set()
     outbox.wake.set()

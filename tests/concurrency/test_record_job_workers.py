@@ -24,7 +24,7 @@ from reviewboard.records.models import Record
 from reviewboard.records.services import verify_record_bytes
 from tests.concurrency.helpers import at_once
 from tests.support.factories import PASSWORD, Factory
-from tests.support.live_server import Server, child_pids, is_alive, sign_in, wait_until
+from tests.support.live_server import Server, child_pids, is_alive, job_process, sign_in, wait_until
 from tests.support.redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -190,7 +190,7 @@ def test_a_decision_made_while_redis_is_down_gets_its_record_once_redis_is_back(
 @pytest.mark.parametrize("command", ["serve", "run"])
 def test_the_server_alone_issues_the_record_without_redis(committed_app, tmp_path, signing_dir, command):
     """`make run` (reviewboard serve, one worker, no Redis) and `reviewboard run`: the deciding POST answers,
-    the page says the record is being issued, and the server's own thread issues it (real render)."""
+    the page says the record is being issued, and the server's own job process issues it (real render)."""
     with committed_app.app_context():
         stage, second = Factory(db.session).one_signature_short()
         db.session.commit()
@@ -218,28 +218,12 @@ def test_the_server_alone_issues_the_record_without_redis(committed_app, tmp_pat
         db.session.remove()
 
 
-def _job_process(worker: int, *, not_pid: int | None = None, within: float = 30) -> int:
-    """The embedded worker's child process of the server's worker process ``worker`` (another than ``not_pid``)."""
-    deadline = time.time() + within
-    while time.time() < deadline:
-        for pid in child_pids(worker):
-            try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            except FileNotFoundError:
-                continue
-            if b"--beside-server" in cmdline and pid != not_pid and is_alive(pid):
-                return pid
-        time.sleep(0.1)
-    raise AssertionError(f"no job worker process beside server worker {worker}")
-
-
 def _new_worker(server: Server, dead: int) -> int:
     """The worker gunicorn starts in place of ``dead``."""
     def others() -> list[int]:
         return [w for w in child_pids(server.proc.pid) if w != dead and is_alive(w)]
 
-    wait_until(others, 30, "gunicorn started no worker in place of the dead one")
-    return others()[0]
+    return wait_until(others, 30, "gunicorn started no worker in place of the dead one")[0]
 
 
 @pytest.mark.slow
@@ -252,12 +236,12 @@ def test_the_servers_job_process_yields_the_cpu_comes_back_and_ends_with_the_ser
                             extra_env={"REVIEWBOARD_JOB_POLL_INTERVAL": "1s"})
     with server:
         [worker] = child_pids(server.proc.pid)
-        child = _job_process(worker)
+        child = job_process(worker)
         lower = min(19, os.getpriority(os.PRIO_PROCESS, worker) + 10)  # set by the child as it starts, before jobs
         wait_until(lambda: os.getpriority(os.PRIO_PROCESS, child) == lower, 30, "job process kept its priority")
 
         os.kill(child, signal.SIGKILL)
-        child = _job_process(worker, not_pid=child)  # started again by the server's thread
+        child = job_process(worker, not_pid=child)  # started again by the server's thread
         stage_id, job_id = _decided_stage(outbox_app)  # committed here: the child finds it at its next poll
         wait_until(lambda: _state(outbox_app, stage_id, job_id)[1] == DONE, 90, "the child did not issue the record")
         [record], _ = _state(outbox_app, stage_id, job_id)
@@ -267,7 +251,7 @@ def test_the_servers_job_process_yields_the_cpu_comes_back_and_ends_with_the_ser
         os.kill(worker, signal.SIGKILL)  # the server's worker dies: its child's input closes
         wait_until(lambda: not is_alive(child), 30, "the job process outlived its server process")
         worker = _new_worker(server, worker)
-        child = _job_process(worker)  # gunicorn's new worker has its own
+        child = job_process(worker)  # gunicorn's new worker has its own
 
         os.kill(child, signal.SIGTERM)  # stopped on purpose (systemd stopping the service): not started again
         wait_until(lambda: not is_alive(child), 30, "the job process did not stop on SIGTERM")
@@ -275,5 +259,30 @@ def test_the_servers_job_process_yields_the_cpu_comes_back_and_ends_with_the_ser
         assert not [pid for pid in child_pids(worker) if is_alive(pid)], "a job process stopped on purpose came back"
 
         os.kill(worker, signal.SIGKILL)
-        child = _job_process(_new_worker(server, worker))
+        child = job_process(_new_worker(server, worker))
     wait_until(lambda: not is_alive(child), 30, "the job process outlived the server stopped by SIGTERM")
+
+
+@pytest.mark.slow
+def test_the_worker_command_without_redis_issues_records_and_stops_on_sigterm(outbox_app, tmp_path, signing_dir):
+    """`reviewboard worker` without Redis, as a person runs it beside a server: it says it polls the job table,
+    issues a record committed after it started (real render), and SIGTERM stops it cleanly."""
+    server = Server.for_app(outbox_app, tmp_path, signing_dir, extra_env={"REVIEWBOARD_JOB_POLL_INTERVAL": "1s"})
+    log = tmp_path / "worker.log"
+    with log.open("ab") as handle:  # the child keeps its own copy of the handle
+        worker = subprocess.Popen([str(Path(sys.executable).with_name("reviewboard")), "worker"],  # noqa: S603
+                                  env=server.env, stdout=subprocess.DEVNULL, stderr=handle)
+    try:
+        wait_until(lambda: "polling the job table" in log.read_text(), 60, "the worker did not say how it runs")
+        stage_id, job_id = _decided_stage(outbox_app)  # committed here: the worker finds it at its next poll
+        wait_until(lambda: _state(outbox_app, stage_id, job_id)[1] == DONE, 90,
+                   f"the worker did not issue the record: {log.read_text()[-2000:]}")
+        [record], _ = _state(outbox_app, stage_id, job_id)
+        with outbox_app.app_context():
+            assert verify_record_bytes(record.pdf).ok
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0, log.read_text()[-2000:]
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.live_server import Server, child_pids, is_alive, wait_until
+from tests.support.live_server import Server, child_pids, is_alive, job_process, wait_until
 
 GRACE = 10
 
@@ -104,12 +104,11 @@ def test_ctrl_c_stops_the_server_and_its_job_process_at_once(app, engine_name, t
         [worker] = child_pids(server.proc.pid)
         assert _ignores(worker, signal.SIGINT), "the worker takes Ctrl-C itself besides the master's stop"
         assert not _ignores(server.proc.pid, signal.SIGINT)
-        wait_until(lambda: child_pids(worker), 30, "no job process beside the server's worker")
-        jobs = child_pids(worker)
+        job = job_process(worker)
         started = time.monotonic()
         os.killpg(server.proc.pid, signal.SIGINT)
         server.proc.wait(GRACE)
         assert time.monotonic() - started < GRACE
-        wait_until(lambda: not any(is_alive(pid) for pid in jobs), GRACE, "the job process outlived the server")
+        wait_until(lambda: not is_alive(job), GRACE, "the job process outlived the server")
     finally:
         server.stop()

@@ -126,12 +126,30 @@ def is_alive(pid: int) -> bool:
     return state != "Z"
 
 
-def wait_until(condition, within: float, what: str) -> None:
-    """Poll ``condition`` every 0.1 s until it holds; fail with ``what`` after ``within`` seconds."""
+def wait_until(condition, within: float, what: str):
+    """Poll ``condition`` every 0.1 s until it holds, and return what it returned then; fail with ``what`` after
+    ``within`` seconds."""
     deadline = time.time() + within
-    while not condition():
+    while not (found := condition()):
         assert time.time() < deadline, what
         time.sleep(0.1)
+    return found
+
+
+def job_process(worker: int, *, not_pid: int | None = None, within: float = 30) -> int:
+    """The embedded job worker's process beside the server's worker process ``worker`` (another than ``not_pid``):
+    `reviewboard serve` without Redis starts one per worker (jobs/embedded.py)."""
+    def found() -> int | None:
+        for pid in child_pids(worker):
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except FileNotFoundError:
+                continue
+            if b"--beside-server" in cmdline and pid != not_pid and is_alive(pid):
+                return pid
+        return None
+
+    return wait_until(found, within, f"no job worker process beside server worker {worker}")
 
 
 def sign_in(base: str, email: str, password: str = PASSWORD) -> tuple[requests.Session, str]:
